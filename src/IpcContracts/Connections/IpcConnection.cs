@@ -1,0 +1,6 @@
+namespace IpcContracts;
+
+/// <summary>Placeholder while the connection is written.</summary>
+public sealed partial class IpcConnection
+{
+}

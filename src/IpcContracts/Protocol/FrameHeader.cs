@@ -1,0 +1,84 @@
+using System.Buffers.Binary;
+
+namespace IpcContracts.Protocol;
+
+/// <summary>
+/// The fixed 32-byte little-endian frame header (docs/protocol.md, "Frame header").
+/// </summary>
+public readonly record struct FrameHeader(
+    FrameKind Kind,
+    FrameFlags Flags,
+    uint ContractId,
+    uint MethodId,
+    ulong CorrelationId,
+    int PayloadLength)
+{
+    /// <summary>Size of the header in bytes.</summary>
+    public const int Size = 32;
+
+    /// <summary>First two bytes of every frame: ASCII "IC".</summary>
+    public const ushort Magic = 0x4349; // 'I' (0x49) then 'C' (0x43) in little-endian order
+
+    /// <summary>Protocol version written by this build.</summary>
+    public const byte CurrentVersion = 1;
+
+    /// <summary>Writes this header into the first <see cref="Size"/> bytes of <paramref name="destination"/>.</summary>
+    public void Write(Span<byte> destination)
+    {
+        if (destination.Length < Size)
+            throw new ArgumentException("Destination is shorter than a frame header.", nameof(destination));
+        BinaryPrimitives.WriteUInt16LittleEndian(destination, Magic);
+        destination[2] = CurrentVersion;
+        destination[3] = (byte)Kind;
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[4..], (ushort)Flags);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[6..], 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[8..], ContractId);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[12..], MethodId);
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[16..], CorrelationId);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[24..], PayloadLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[28..], 0);
+    }
+
+    /// <summary>
+    /// Parses and validates a header. Throws <see cref="IpcProtocolException"/> for a bad magic,
+    /// an unsupported version, an unknown kind, non-zero reserved bytes or a length above
+    /// <paramref name="maxPayloadLength"/>, before anything is allocated for the payload.
+    /// </summary>
+    public static FrameHeader Read(ReadOnlySpan<byte> source, int maxPayloadLength)
+    {
+        if (source.Length < Size)
+            throw new IpcProtocolException(ProtocolError.Truncated, "Frame header is shorter than 32 bytes.");
+        var magic = BinaryPrimitives.ReadUInt16LittleEndian(source);
+        if (magic != Magic)
+            throw new IpcProtocolException(ProtocolError.BadMagic, $"Frame does not start with the IpcContracts magic 'IC' (found 0x{magic:X4}).");
+        var version = source[2];
+        if (version != CurrentVersion)
+            throw new IpcProtocolException(ProtocolError.UnsupportedVersion,
+                $"Peer speaks protocol version {version}; this side speaks version {CurrentVersion}.");
+        var kind = (FrameKind)source[3];
+        if (kind is < FrameKind.Hello or > FrameKind.Unsubscribe)
+            throw new IpcProtocolException(ProtocolError.UnknownKind, $"Unknown frame kind {source[3]}.");
+        var flags = (FrameFlags)BinaryPrimitives.ReadUInt16LittleEndian(source[4..]);
+        if (BinaryPrimitives.ReadUInt16LittleEndian(source[6..]) != 0 || BinaryPrimitives.ReadUInt32LittleEndian(source[28..]) != 0)
+            throw new IpcProtocolException(ProtocolError.ReservedBitsSet, "Reserved header bytes must be zero in protocol version 1.");
+        var length = BinaryPrimitives.ReadInt32LittleEndian(source[24..]);
+        if (length < 0 || length > maxPayloadLength)
+            throw new IpcProtocolException(ProtocolError.FrameTooLarge,
+                $"Frame payload length {(uint)length} exceeds the limit of {maxPayloadLength} bytes.");
+        return new FrameHeader(kind, flags,
+            BinaryPrimitives.ReadUInt32LittleEndian(source[8..]),
+            BinaryPrimitives.ReadUInt32LittleEndian(source[12..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(source[16..]),
+            length);
+    }
+}
+
+/// <summary>Header flag bits. Undefined bits must be zero.</summary>
+[Flags]
+public enum FrameFlags : ushort
+{
+    /// <summary>No flags.</summary>
+    None = 0,
+    /// <summary>Request/Event targets the message bus (aggregator): MethodId is a message type ID.</summary>
+    Bus = 1,
+}

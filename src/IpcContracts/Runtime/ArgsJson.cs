@@ -1,0 +1,89 @@
+using System.Buffers;
+using System.ComponentModel;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace IpcContracts.Runtime;
+
+/// <summary>
+/// Helpers generated dispatchers use to read an argument object (<c>{"name": value, ...}</c>).
+/// Unknown members are skipped and missing ones keep their default, so adding an optional
+/// parameter later stays wire-compatible.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class ArgsJson
+{
+    /// <summary>Creates a reader over the payload and positions it on the opening brace.</summary>
+    public static Utf8JsonReader Begin(in ReadOnlySequence<byte> payload)
+    {
+        var reader = new Utf8JsonReader(payload);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                throw BadPayload("the argument payload is not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw BadPayload(e.Message, e);
+        }
+        return reader;
+    }
+
+    /// <summary>Advances to the next member name; false at the closing brace.</summary>
+    public static bool NextMember(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            if (!reader.Read())
+                throw BadPayload("the argument object is truncated");
+            if (reader.TokenType == JsonTokenType.EndObject)
+                return false;
+            if (reader.TokenType != JsonTokenType.PropertyName)
+                throw BadPayload($"expected a member name, found {reader.TokenType}");
+            return true;
+        }
+        catch (JsonException e)
+        {
+            throw BadPayload(e.Message, e);
+        }
+    }
+
+    /// <summary>Reads the value of the current member.</summary>
+    public static T Read<T>(ref Utf8JsonReader reader, JsonTypeInfo<T> typeInfo, string parameterName)
+    {
+        try
+        {
+            if (!reader.Read())
+                throw BadPayload($"argument '{parameterName}' is truncated");
+            return JsonSerializer.Deserialize(ref reader, typeInfo)!;
+        }
+        catch (JsonException e)
+        {
+            throw BadPayload($"argument '{parameterName}' is not a valid {typeof(T).Name}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Skips the value of a member this side does not know.</summary>
+    public static void Skip(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            reader.Read();
+            reader.Skip();
+        }
+        catch (JsonException e)
+        {
+            throw BadPayload(e.Message, e);
+        }
+    }
+
+    /// <summary>Writes one argument as a member of the argument object.</summary>
+    public static void Write<T>(Utf8JsonWriter writer, string parameterName, T value, JsonTypeInfo<T> typeInfo)
+    {
+        writer.WritePropertyName(parameterName);
+        JsonSerializer.Serialize(writer, value, typeInfo);
+    }
+
+    private static IpcProtocolException BadPayload(string detail, Exception? inner = null) =>
+        new(ProtocolError.BadPayload, "Malformed call payload: " + detail, inner);
+}

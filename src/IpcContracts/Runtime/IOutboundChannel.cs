@@ -1,0 +1,35 @@
+using System.ComponentModel;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace IpcContracts.Runtime;
+
+/// <summary>Writes a method's arguments as the members of one JSON object. Emitted by the generator.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public delegate void ArgsWriter<TArgs>(Utf8JsonWriter writer, TArgs args);
+
+/// <summary>Argument tuple of a method without parameters.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly struct NoArgs
+{
+    /// <summary>Writes nothing: the payload is an empty JSON object.</summary>
+    public static readonly ArgsWriter<NoArgs> Writer = static (_, _) => { };
+}
+
+/// <summary>
+/// Where generated proxies send calls and events: a connection (one peer) or a server publisher
+/// (every subscribed peer).
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public interface IOutboundChannel
+{
+    /// <summary>Sends a request and deserializes its result with <paramref name="resultType"/>.</summary>
+    Task<TResult> RequestAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken);
+
+    /// <summary>Sends a request that has no result value.</summary>
+    Task RequestAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken);
+
+    /// <summary>Queues a one-way event; frames leave in the order they are published.</summary>
+    void Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs);
+}

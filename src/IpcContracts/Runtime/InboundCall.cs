@@ -1,0 +1,32 @@
+using System.Buffers;
+using System.ComponentModel;
+using System.Text.Json.Serialization.Metadata;
+
+namespace IpcContracts.Runtime;
+
+/// <summary>An inbound request or event handed to a generated dispatcher.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class InboundCall
+{
+    /// <summary>Method wire ID from the frame header.</summary>
+    public abstract uint MethodId { get; }
+
+    /// <summary>The JSON argument object. Valid only until the dispatcher's first await.</summary>
+    public abstract ReadOnlySequence<byte> Payload { get; }
+
+    /// <summary>Cancelled when the caller cancels, the deadline passes or the connection drops.</summary>
+    public abstract CancellationToken CancellationToken { get; }
+
+    /// <summary>The connection the call arrived on (for callbacks into the caller).</summary>
+    public abstract IpcConnection Connection { get; }
+
+    /// <summary>Completes a request with a value.</summary>
+    public abstract void Reply<T>(T value, JsonTypeInfo<T> typeInfo);
+
+    /// <summary>Completes a request that has no result value.</summary>
+    public abstract void ReplyEmpty();
+
+    /// <summary>Thrown by generated dispatchers for a method ID the contract does not have.</summary>
+    public ContractMismatchException UnknownMethod(ContractDescriptor contract) =>
+        new(contract.Alias, null, $"Contract '{contract.Alias}' has no method with ID 0x{MethodId:X8} in this process.");
+}

@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using System.Text.Json.Serialization.Metadata;
+
+namespace IpcContracts.Runtime;
+
+/// <summary>A payload type the aggregator can send: its stable wire ID, name and JSON metadata.</summary>
+public sealed class MessageType<T>
+{
+    private readonly Func<JsonTypeInfo<T>> _typeInfo;
+    private JsonTypeInfo<T>? _cached;
+
+    internal MessageType(uint id, string name, Func<JsonTypeInfo<T>> typeInfo)
+    {
+        Id = id;
+        Name = name;
+        _typeInfo = typeInfo;
+    }
+
+    /// <summary>FNV-1a 32 of <see cref="Name"/>.</summary>
+    public uint Id { get; }
+
+    /// <summary>Canonical full type name (e.g. <c>Shop.Page&lt;Shop.StockLevel&gt;</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>Metadata from the user's JsonSerializerContext (resolved on first use).</summary>
+    public JsonTypeInfo<T> TypeInfo => _cached ??= _typeInfo();
+}
+
+/// <summary>
+/// Process-wide table of message types for the aggregator, filled by generated module initializers
+/// from the types each contracts assembly registers with <c>[JsonSerializable]</c> and uses in contracts.
+/// </summary>
+public static class MessageTypeRegistry
+{
+    private static readonly ConcurrentDictionary<uint, string> s_names = new();
+
+    /// <summary>Registers a message type. Called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static void Register<T>(uint id, string name, Func<JsonTypeInfo<T>> typeInfo)
+    {
+        Slot<T>.Value ??= new MessageType<T>(id, name, typeInfo);
+        s_names[id] = name;
+    }
+
+    /// <summary>The registration for <typeparamref name="T"/>, or null.</summary>
+    public static MessageType<T>? TryGet<T>() => Slot<T>.Value;
+
+    /// <summary>The registration for <typeparamref name="T"/>, or a clear configuration error.</summary>
+    public static MessageType<T> Get<T>() => Slot<T>.Value ?? throw new IpcConfigurationException(
+        $"{typeof(T).FullName} is not a registered message type. Add [JsonSerializable(typeof({typeof(T).Name}))] to a " +
+        "JsonSerializerContext in a project that references the IpcContracts generator.");
+
+    /// <summary>Name of a registered message type ID, for error messages.</summary>
+    public static string? FindName(uint id) => s_names.GetValueOrDefault(id);
+
+    private static class Slot<T>
+    {
+        public static MessageType<T>? Value;
+    }
+}
