@@ -1,6 +1,172 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using IpcContracts.Connections;
+using IpcContracts.Protocol;
+using IpcContracts.Runtime;
+using IpcContracts.Transports;
+
 namespace IpcContracts;
 
-/// <summary>Placeholder while the connection is written.</summary>
-public sealed partial class IpcConnection
+/// <summary>
+/// One persistent duplex connection to a peer process. Both sides are equal: either may call,
+/// publish to, or subscribe on the other. Many calls may be in flight; they are matched by
+/// correlation ID. Events are delivered in order.
+/// </summary>
+public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
 {
+    private readonly ITransportConnection _transport;
+    private readonly LocalHandlers _local;
+    private readonly Channel<OutgoingFrame> _sendQueue = Channel.CreateUnbounded<OutgoingFrame>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<QueuedEvent> _eventQueue = Channel.CreateUnbounded<QueuedEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly ConcurrentDictionary<ulong, PendingCall> _pending = new();
+    private readonly ConcurrentDictionary<ulong, InboundRequest> _inbound = new();
+    private readonly ConcurrentDictionary<SubscriptionKey, byte> _peerSubscriptions = new();
+    private readonly TaskCompletionSource<PeerManifest> _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Exception> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly Action<SubscriptionKey, bool> _subscriptionListener;
+    private PeerManifest? _peer;
+    private Exception? _fault;
+    private long _nextCorrelationId;
+    private int _disposed;
+    private bool _goodbyeReceived;
+    private Task _readLoop = Task.CompletedTask;
+    private Task _sendLoop = Task.CompletedTask;
+    private Task _eventLoop = Task.CompletedTask;
+
+    private IpcConnection(ITransportConnection transport, LocalHandlers local)
+    {
+        _transport = transport;
+        _local = local;
+        _subscriptionListener = OnLocalSubscriptionChanged;
+    }
+
+    internal IpcOptions Options => _local.Options;
+
+    /// <summary>Name the peer gave itself in the handshake.</summary>
+    public string PeerName => _peer?.Name ?? "";
+
+    /// <summary>Transport-level description of the peer.</summary>
+    public string PeerDescription => _transport.PeerDescription;
+
+    /// <summary>False once the connection has faulted or been closed.</summary>
+    public bool IsConnected => Volatile.Read(ref _fault) is null;
+
+    /// <summary>Completes when the connection ends, with the reason (a <see cref="ChannelFaultedException"/>).</summary>
+    public Task<Exception> Completion => _closed.Task;
+
+    internal CancellationToken Lifetime => _lifetime.Token;
+
+    /// <summary>Opens the connection: sends Hello, starts the loops and waits for the peer's Hello.</summary>
+    internal static async Task<IpcConnection> StartAsync(ITransportConnection transport, LocalHandlers local, CancellationToken cancellationToken)
+    {
+        var connection = new IpcConnection(transport, local);
+        connection.Start();
+        try
+        {
+            await connection._handshake.Task.WaitAsync(local.Options.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            var error = new IpcProtocolException(ProtocolError.HandshakeTimeout,
+                $"The peer {transport.PeerDescription} did not complete the handshake within {local.Options.HandshakeTimeout.TotalSeconds:0.#} s.");
+            connection.Fault(new ChannelFaultedException(error.Message, error));
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw error;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return connection;
+    }
+
+    private void Start()
+    {
+        var subscriptions = _local.ListenToSubscriptions(_subscriptionListener);
+        var hello = _local.BuildManifest(subscriptions);
+        TrySend(FrameBuilder.Value(new FrameHeaderTemplate(FrameKind.Hello, FrameFlags.None, 0, 0, 0), hello,
+            ProtocolJson.Default.Manifest, int.MaxValue));
+        _sendLoop = Task.Run(SendLoopAsync);
+        _readLoop = Task.Run(ReadLoopAsync);
+        _eventLoop = Task.Run(EventLoopAsync);
+    }
+
+    private void OnLocalSubscriptionChanged(SubscriptionKey key, bool added) =>
+        TrySend(FrameBuilder.Empty(new FrameHeaderTemplate(added ? FrameKind.Subscribe : FrameKind.Unsubscribe,
+            key.Bus ? FrameFlags.Bus : FrameFlags.None, key.Id, 0, 0)));
+
+    /// <summary>A proxy for a [RequestContract] the peer handles (for a server, this is how it calls back into a client).</summary>
+    public TContract Proxy<TContract>() where TContract : class =>
+        ContractRegistry.Get<TContract>(ContractKind.Request).CreateProxy(this);
+
+    /// <summary>A publisher that sends [EventContract] events to this peer (if it subscribed).</summary>
+    public TContract Publisher<TContract>() where TContract : class =>
+        ContractRegistry.Get<TContract>(ContractKind.Event).CreateProxy(this);
+
+    /// <summary>Measures one Ping/Pong round trip.</summary>
+    public async Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
+    {
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var call = new PendingCall<bool>(this, NextId(), "ping", null, ResultMode.None);
+        await SendPendingAsync(call, FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Ping, FrameFlags.None, 0, 0, call.Id)), cancellationToken)
+            .ConfigureAwait(false);
+        return System.Diagnostics.Stopwatch.GetElapsedTime(start);
+    }
+
+    internal bool PeerSubscribed(SubscriptionKey key) => _peerSubscriptions.ContainsKey(key);
+
+    internal PeerManifest Peer => _peer ?? throw new InvalidOperationException("Handshake not complete.");
+
+    private ulong NextId() => (ulong)Interlocked.Increment(ref _nextCorrelationId);
+
+    /// <summary>Ends the connection: every pending call fails with the reason, now.</summary>
+    internal void Fault(Exception reason)
+    {
+        if (Interlocked.CompareExchange(ref _fault, reason, null) is not null) return;
+        _local.StopListening(_subscriptionListener);
+        _handshake.TrySetException(reason);
+        foreach (var id in _pending.Keys)
+        {
+            if (_pending.TryRemove(id, out var call)) call.Fail(reason);
+        }
+        foreach (var request in _inbound.Values) request.Cancel();
+        _sendQueue.Writer.TryComplete();
+        _eventQueue.Writer.TryComplete();
+        try { _lifetime.Cancel(); } catch (AggregateException) { }
+        _closed.TrySetResult(reason);
+        // The transport is closed so the peer sees the end too, even if nobody disposes us.
+        _ = Task.Run(async () =>
+        {
+            try { await _sendLoop.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
+            try { await _transport.DisposeAsync().ConfigureAwait(false); } catch { }
+        });
+    }
+
+    /// <summary>Says goodbye, flushes what is queued and closes the transport.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await _closed.Task.ConfigureAwait(false);
+            return;
+        }
+        if (IsConnected)
+        {
+            TrySend(FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Goodbye, FrameFlags.None, 0, 0, 0)));
+            _sendQueue.Writer.TryComplete();
+            try { await _sendLoop.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
+        }
+        Fault(new ChannelFaultedException($"The connection to {PeerDescription} was closed by this process."));
+        try { await _transport.DisposeAsync().ConfigureAwait(false); } catch { }
+        try { await _readLoop.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
+        if (!IpcCallContext.IsEventLoop(this))
+        {
+            try { await _eventLoop.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
+        }
+        _lifetime.Dispose();
+    }
+
+    private readonly record struct QueuedEvent(SubscriptionKey Key, uint MethodId, byte[] Buffer, int Length);
 }

@@ -1,0 +1,133 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using IpcContracts.Protocol;
+using IpcContracts.Runtime;
+
+namespace IpcContracts.Connections;
+
+/// <summary>
+/// Serializes a payload straight into a pooled buffer behind a reserved header slot, then fills in
+/// the header once the length is known. One buffer per frame, no intermediate copies.
+/// </summary>
+internal sealed class FrameBuilder : IBufferWriter<byte>
+{
+    [ThreadStatic] private static FrameBuilder? t_cached;
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
+
+    private byte[] _buffer = [];
+    private int _position;
+
+    private static FrameBuilder Rent(int sizeHint)
+    {
+        var b = t_cached ?? new FrameBuilder();
+        t_cached = null;
+        b._buffer = ArrayPool<byte>.Shared.Rent(Math.Max(FrameHeader.Size + sizeHint, 512));
+        b._position = FrameHeader.Size;
+        return b;
+    }
+
+    private static Utf8JsonWriter WriterFor(FrameBuilder builder)
+    {
+        var w = t_writer;
+        if (w is null) t_writer = w = new Utf8JsonWriter(builder);
+        else w.Reset(builder);
+        return w;
+    }
+
+    private OutgoingFrame Complete(in FrameHeaderTemplate h, int maxPayload)
+    {
+        var payloadLength = _position - FrameHeader.Size;
+        var buffer = _buffer;
+        _buffer = [];
+        t_cached = this;
+        if (payloadLength > maxPayload)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw new IpcException($"The payload is {payloadLength} bytes; the limit (IpcOptions.MaxPayloadLength) is {maxPayload} bytes.");
+        }
+        new FrameHeader(h.Kind, h.Flags, h.ContractId, h.MethodId, h.CorrelationId, payloadLength).Write(buffer);
+        return new OutgoingFrame(buffer, _position);
+    }
+
+    private void Abandon()
+    {
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+        t_cached = this;
+    }
+
+    public static OutgoingFrame Args<TArgs>(in FrameHeaderTemplate h, TArgs args, ArgsWriter<TArgs> writeArgs, int maxPayload)
+    {
+        var b = Rent(256);
+        try
+        {
+            var w = WriterFor(b);
+            w.WriteStartObject();
+            writeArgs(w, args);
+            w.WriteEndObject();
+            w.Flush();
+        }
+        catch
+        {
+            b.Abandon();
+            throw;
+        }
+        return b.Complete(h, maxPayload);
+    }
+
+    public static OutgoingFrame Value<T>(in FrameHeaderTemplate h, T value, JsonTypeInfo<T> typeInfo, int maxPayload)
+    {
+        var b = Rent(256);
+        try
+        {
+            var w = WriterFor(b);
+            JsonSerializer.Serialize(w, value, typeInfo);
+            w.Flush();
+        }
+        catch
+        {
+            b.Abandon();
+            throw;
+        }
+        return b.Complete(h, maxPayload);
+    }
+
+    public static OutgoingFrame Raw(in FrameHeaderTemplate h, ReadOnlySpan<byte> payload, int maxPayload)
+    {
+        var b = Rent(payload.Length);
+        payload.CopyTo(b._buffer.AsSpan(b._position));
+        b._position += payload.Length;
+        return b.Complete(h, maxPayload);
+    }
+
+    public static OutgoingFrame Empty(in FrameHeaderTemplate h) => Raw(h, [], int.MaxValue);
+
+    public void Advance(int count) => _position += count;
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsMemory(_position);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsSpan(_position);
+    }
+
+    private void Ensure(int sizeHint)
+    {
+        if (sizeHint < 1) sizeHint = 1;
+        if (_buffer.Length - _position >= sizeHint) return;
+        var newSize = Math.Max(_buffer.Length * 2, _position + sizeHint);
+        var bigger = ArrayPool<byte>.Shared.Rent(newSize);
+        _buffer.AsSpan(0, _position).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
+    }
+}
+
+/// <summary>Header fields of a frame about to be built (the length is filled in later).</summary>
+internal readonly record struct FrameHeaderTemplate(FrameKind Kind, FrameFlags Flags, uint ContractId, uint MethodId, ulong CorrelationId);

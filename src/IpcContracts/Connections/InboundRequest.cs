@@ -1,0 +1,130 @@
+using System.Buffers;
+using System.Text.Json.Serialization.Metadata;
+using IpcContracts.Protocol;
+using IpcContracts.Runtime;
+
+namespace IpcContracts.Connections;
+
+/// <summary>A request received from the peer; owns the handler's cancellation and sends exactly one reply.</summary>
+internal sealed class InboundRequest : InboundCall
+{
+    private readonly IpcConnection _connection;
+    private readonly FrameHeader _header;
+    private readonly CancellationTokenSource _cancellation;
+    private ReadOnlySequence<byte> _payload;
+    private int _replied;
+
+    public InboundRequest(IpcConnection connection, in FrameHeader header, in ReadOnlySequence<byte> payload, CancellationToken connectionLifetime)
+    {
+        _connection = connection;
+        _header = header;
+        _payload = payload;
+        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(connectionLifetime);
+    }
+
+    public ulong CorrelationId => _header.CorrelationId;
+    public override uint MethodId => _header.MethodId;
+    public override ReadOnlySequence<byte> Payload => _payload;
+    public override CancellationToken CancellationToken => _cancellation.Token;
+    public override IpcConnection Connection => _connection;
+    public bool HasReplied => Volatile.Read(ref _replied) != 0;
+
+    /// <summary>The payload memory goes back to the pipe after the dispatcher's synchronous part.</summary>
+    public void ReleasePayload() => _payload = default;
+
+    public void Cancel()
+    {
+        try { _cancellation.Cancel(); }
+        catch (ObjectDisposedException) { }
+        catch (AggregateException) { /* handler callbacks threw; the handler sees the cancellation anyway */ }
+    }
+
+    public override void Reply<T>(T value, JsonTypeInfo<T> typeInfo)
+    {
+        if (!TryClaim()) return;
+        OutgoingFrame frame;
+        try
+        {
+            frame = FrameBuilder.Value(Template(FrameKind.Response), value, typeInfo, _connection.Options.MaxPayloadLength);
+        }
+        catch (Exception e)
+        {
+            Send(ErrorFrames.Build(Template(FrameKind.Error), ErrorFrames.FromException(e, false)));
+            return;
+        }
+        Send(frame);
+    }
+
+    public override void ReplyEmpty()
+    {
+        if (TryClaim()) Send(FrameBuilder.Empty(Template(FrameKind.Response)));
+    }
+
+    public void ReplyRaw(ReadOnlySpan<byte> json)
+    {
+        if (!TryClaim()) return;
+        OutgoingFrame frame;
+        try
+        {
+            frame = FrameBuilder.Raw(Template(FrameKind.Response), json, _connection.Options.MaxPayloadLength);
+        }
+        catch (Exception e)
+        {
+            Send(ErrorFrames.Build(Template(FrameKind.Error), ErrorFrames.FromException(e, false)));
+            return;
+        }
+        Send(frame);
+    }
+
+    public void Fail(Exception error)
+    {
+        if (!TryClaim()) return;
+        var cancelled = error is OperationCanceledException && _cancellation.IsCancellationRequested;
+        Send(ErrorFrames.Build(Template(FrameKind.Error), ErrorFrames.FromException(error, cancelled)));
+    }
+
+    private bool TryClaim() => Interlocked.Exchange(ref _replied, 1) == 0;
+
+    private FrameHeaderTemplate Template(FrameKind kind) => new(kind, _header.Flags, _header.ContractId, _header.MethodId, _header.CorrelationId);
+
+    private void Send(OutgoingFrame frame)
+    {
+        _connection.CompleteInbound(this);
+        _cancellation.Dispose();
+        _connection.TrySend(frame);
+    }
+}
+
+/// <summary>An event handed to subscribers; events have no reply.</summary>
+internal sealed class InboundEvent(IpcConnection connection, uint methodId, ReadOnlySequence<byte> payload, CancellationToken lifetime) : InboundCall
+{
+    public override uint MethodId => methodId;
+    public override ReadOnlySequence<byte> Payload => payload;
+    public override CancellationToken CancellationToken => lifetime;
+    public override IpcConnection Connection => connection;
+    public override void Reply<T>(T value, JsonTypeInfo<T> typeInfo) { }
+    public override void ReplyEmpty() { }
+}
+
+internal static class ErrorFrames
+{
+    public static ErrorPayload FromException(Exception e, bool cancelled) => e switch
+    {
+        _ when cancelled => new ErrorPayload { Code = ErrorCodes.Cancelled, Type = e.GetType().FullName ?? "", Message = e.Message },
+        ContractMismatchException m => new ErrorPayload { Code = ErrorCodes.Mismatch, Type = e.GetType().FullName ?? "", Message = e.Message, Contract = m.Contract, Method = m.Method },
+        IpcProtocolException { Error: ProtocolError.BadPayload } => new ErrorPayload { Code = ErrorCodes.BadPayload, Type = e.GetType().FullName ?? "", Message = e.Message },
+        _ => new ErrorPayload { Code = ErrorCodes.Remote, Type = e.GetType().FullName ?? "", Message = e.Message, Stack = e.StackTrace },
+    };
+
+    public static OutgoingFrame Build(in FrameHeaderTemplate template, ErrorPayload payload) =>
+        FrameBuilder.Value(template, payload, ProtocolJson.Default.ErrorPayload, int.MaxValue);
+
+    /// <summary>The exception a caller sees for an Error frame.</summary>
+    public static Exception ToException(ErrorPayload error, string callDescription) => error.Code switch
+    {
+        ErrorCodes.Mismatch => new ContractMismatchException(error.Contract ?? "", error.Method, error.Message),
+        ErrorCodes.BadPayload => new IpcProtocolException(ProtocolError.BadPayload, $"The peer rejected the arguments of {callDescription}: {error.Message}"),
+        ErrorCodes.Cancelled => new OperationCanceledException($"The peer cancelled {callDescription}: {error.Message}"),
+        _ => new RemoteInvocationException(error.Type, error.Message, error.Stack),
+    };
+}

@@ -1,0 +1,261 @@
+using System.Buffers;
+using System.Text;
+using IpcContracts.Connections;
+using IpcContracts.Protocol;
+
+namespace IpcContracts;
+
+public sealed partial class IpcConnection
+{
+    private async Task ReadLoopAsync()
+    {
+        var input = _transport.Input;
+        Exception reason;
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(_lifetime.Token).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                try
+                {
+                    while (TryReadFrame(ref buffer, out var header, out var payload))
+                        HandleFrame(header, payload);
+                }
+                finally
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    if (!buffer.IsEmpty)
+                        throw new IpcProtocolException(ProtocolError.Truncated, $"The stream from {PeerDescription} ended inside a frame.");
+                    reason = new ChannelFaultedException(_goodbyeReceived
+                        ? $"The peer {PeerDescription} closed the connection."
+                        : $"The connection to {PeerDescription} was lost (the peer process ended or closed its end).");
+                    break;
+                }
+            }
+        }
+        catch (IpcProtocolException e)
+        {
+            // Tell the peer why before hanging up; connection-level errors use correlation ID 0.
+            TrySend(ErrorFrames.Build(new FrameHeaderTemplate(FrameKind.Error, FrameFlags.None, 0, 0, 0),
+                new ErrorPayload { Code = ErrorCodes.Protocol, Type = nameof(IpcProtocolException), Message = e.Message }));
+            reason = new ChannelFaultedException($"Protocol error from {PeerDescription}: {e.Message}", e);
+        }
+        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        {
+            reason = new ChannelFaultedException($"The connection to {PeerDescription} was closed by this process.");
+        }
+        catch (Exception e)
+        {
+            reason = new ChannelFaultedException($"The connection to {PeerDescription} was lost: {e.Message}", e);
+        }
+        Fault(reason);
+    }
+
+    private bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out FrameHeader header, out ReadOnlySequence<byte> payload)
+    {
+        payload = default;
+        header = default;
+        if (buffer.Length < FrameHeader.Size) return false;
+        Span<byte> headerBytes = stackalloc byte[FrameHeader.Size];
+        buffer.Slice(0, FrameHeader.Size).CopyTo(headerBytes);
+        // Validated (including the length limit) before we wait for or touch the payload.
+        header = FrameHeader.Read(headerBytes, Options.MaxPayloadLength);
+        if (buffer.Length - FrameHeader.Size < header.PayloadLength) return false;
+        payload = buffer.Slice(FrameHeader.Size, header.PayloadLength);
+        buffer = buffer.Slice(FrameHeader.Size + header.PayloadLength);
+        return true;
+    }
+
+    private void HandleFrame(in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        if (_peer is null && header.Kind != FrameKind.Hello)
+            throw new IpcProtocolException(ProtocolError.UnexpectedFrame, $"Expected Hello as the first frame, received {header.Kind}.");
+        switch (header.Kind)
+        {
+            case FrameKind.Hello:
+                OnHello(payload);
+                break;
+            case FrameKind.Request:
+                OnRequest(header, payload);
+                break;
+            case FrameKind.Response:
+                if (_pending.TryRemove(header.CorrelationId, out var done)) done.Complete(payload);
+                break;
+            case FrameKind.Error:
+                OnError(header, payload);
+                break;
+            case FrameKind.Cancel:
+                if (_inbound.TryGetValue(header.CorrelationId, out var cancelled)) cancelled.Cancel();
+                break;
+            case FrameKind.Event:
+                OnEvent(header, payload);
+                break;
+            case FrameKind.Ping:
+                TrySend(FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Pong, FrameFlags.None, 0, 0, header.CorrelationId)));
+                break;
+            case FrameKind.Pong:
+                if (_pending.TryRemove(header.CorrelationId, out var ping)) ping.Complete(default);
+                break;
+            case FrameKind.Goodbye:
+                _goodbyeReceived = true;
+                var bye = new ChannelFaultedException($"The peer {PeerDescription} closed the connection.");
+                foreach (var id in _pending.Keys)
+                    if (_pending.TryRemove(id, out var call)) call.Fail(bye);
+                break;
+            case FrameKind.Subscribe:
+                _peerSubscriptions[new SubscriptionKey((header.Flags & FrameFlags.Bus) != 0, header.ContractId)] = 0;
+                break;
+            case FrameKind.Unsubscribe:
+                _peerSubscriptions.TryRemove(new SubscriptionKey((header.Flags & FrameFlags.Bus) != 0, header.ContractId), out _);
+                break;
+        }
+    }
+
+    private void OnHello(in ReadOnlySequence<byte> payload)
+    {
+        if (_peer is not null)
+            throw new IpcProtocolException(ProtocolError.UnexpectedFrame, "The peer sent a second Hello.");
+        var manifest = PayloadJson.Read(payload, ProtocolJson.Default.Manifest, "Hello manifest");
+        if (manifest.Protocol != FrameHeader.CurrentVersion)
+            throw new IpcProtocolException(ProtocolError.UnsupportedVersion,
+                $"The peer's manifest is for protocol version {manifest.Protocol}; this side speaks version {FrameHeader.CurrentVersion}.");
+        foreach (var id in manifest.Subscribes) _peerSubscriptions[new SubscriptionKey(false, id)] = 0;
+        foreach (var id in manifest.BusSubscribes) _peerSubscriptions[new SubscriptionKey(true, id)] = 0;
+        _peer = new PeerManifest(manifest);
+        _handshake.TrySetResult(_peer);
+    }
+
+    private void OnError(in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        ErrorPayload error;
+        try
+        {
+            error = PayloadJson.Read(payload, ProtocolJson.Default.ErrorPayload, "Error payload");
+        }
+        catch (IpcProtocolException e)
+        {
+            error = new ErrorPayload { Code = ErrorCodes.Remote, Type = "unknown", Message = $"(unreadable error payload: {e.Message})" };
+        }
+        if (header.CorrelationId == 0)
+        {
+            // The peer is about to hang up on us; keep its reason for every pending call.
+            Fault(new ChannelFaultedException($"The peer {PeerDescription} reported a protocol error and closed the connection: {error.Message}"));
+            return;
+        }
+        if (_pending.TryRemove(header.CorrelationId, out var call))
+            call.Fail(ErrorFrames.ToException(error, call.Description));
+    }
+
+    private void OnRequest(in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        var request = new InboundRequest(this, header, payload, _lifetime.Token);
+        if (!_inbound.TryAdd(header.CorrelationId, request))
+            throw new IpcProtocolException(ProtocolError.UnexpectedFrame, $"Correlation ID {header.CorrelationId} is already in use by a call in flight.");
+        var previous = IpcCallContext.Enter(this);
+        try
+        {
+            var pending = Dispatch(request, header);
+            if (pending.IsCompleted)
+            {
+                pending.GetAwaiter().GetResult();
+                if (!request.HasReplied) request.Fail(new InvalidOperationException("The handler completed without a reply."));
+            }
+            else _ = ObserveAsync(pending, request);
+        }
+        catch (Exception e)
+        {
+            request.Fail(e);
+        }
+        finally
+        {
+            IpcCallContext.Exit(previous);
+            request.ReleasePayload();
+        }
+    }
+
+    private ValueTask Dispatch(InboundRequest request, in FrameHeader header)
+    {
+        if ((header.Flags & FrameFlags.Bus) != 0)
+        {
+            var bus = _local.FindBusRequestHandler(header.MethodId)
+                ?? throw new ContractMismatchException("$bus", MessageTypeRegistryName(header.MethodId),
+                    $"This process ({Options.ProcessName}) has no request handler for message type {MessageTypeRegistryName(header.MethodId)}.");
+            return bus.DispatchAsync(request);
+        }
+        if (_local.FindRawHandler(header.ContractId, header.MethodId) is { } raw)
+        {
+            var call = new RawCall(raw.ContractAlias, raw.Method, Encoding.UTF8.GetString(request.Payload), request.CancellationToken, this);
+            return RunRaw(raw, call, request);
+        }
+        var handler = _local.FindRequestHandler(header.ContractId)
+            ?? throw new ContractMismatchException(Runtime.ContractRegistry.Find(header.ContractId)?.Alias ?? $"0x{header.ContractId:X8}", null,
+                $"This process ({Options.ProcessName}) has no handler for contract {Runtime.ContractRegistry.Find(header.ContractId)?.Alias ?? $"0x{header.ContractId:X8}"}.");
+        return handler.DispatchAsync(request);
+    }
+
+    private static string MessageTypeRegistryName(uint id) => Runtime.MessageTypeRegistry.FindName(id) ?? $"0x{id:X8}";
+
+    private static async ValueTask RunRaw(RawHandlerEntry raw, RawCall call, InboundRequest request)
+    {
+        var json = await raw.InvokeAsync(call).ConfigureAwait(false);
+        if (json is null) request.ReplyEmpty();
+        else request.ReplyRaw(Encoding.UTF8.GetBytes(json));
+    }
+
+    private static async Task ObserveAsync(ValueTask pending, InboundRequest request)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+            if (!request.HasReplied) request.Fail(new InvalidOperationException("The handler completed without a reply."));
+        }
+        catch (Exception e)
+        {
+            request.Fail(e);
+        }
+    }
+
+    private void OnEvent(in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        var bus = (header.Flags & FrameFlags.Bus) != 0;
+        var key = new SubscriptionKey(bus, bus ? header.MethodId : header.ContractId);
+        if (_local.GetSubscribers(key).Length == 0) return;
+        // Events are copied out of the pipe so the reader can go on while subscribers run in order.
+        var length = (int)payload.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        payload.CopyTo(buffer);
+        if (!_eventQueue.Writer.TryWrite(new QueuedEvent(key, header.MethodId, buffer, length)))
+            ArrayPool<byte>.Shared.Return(buffer);
+    }
+
+    private async Task EventLoopAsync()
+    {
+        IpcCallContext.EnterEventLoop(this);
+        await foreach (var ev in _eventQueue.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                var payload = new ReadOnlySequence<byte>(ev.Buffer, 0, ev.Length);
+                foreach (var subscriber in _local.GetSubscribers(ev.Key))
+                {
+                    try
+                    {
+                        await subscriber.DeliverAsync(new InboundEvent(this, ev.MethodId, payload, _lifetime.Token)).ConfigureAwait(false);
+                    }
+                    catch (Exception e)
+                    {
+                        _local.Options.ReportEventHandlerException(e);
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(ev.Buffer);
+            }
+        }
+    }
+}

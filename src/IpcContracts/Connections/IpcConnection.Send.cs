@@ -1,0 +1,219 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using IpcContracts.Connections;
+using IpcContracts.Protocol;
+using IpcContracts.Runtime;
+
+namespace IpcContracts;
+
+public sealed partial class IpcConnection
+{
+    /// <summary>Queues a frame; false (and the frame released) if the connection is gone.</summary>
+    internal bool TrySend(OutgoingFrame frame)
+    {
+        if (_sendQueue.Writer.TryWrite(frame)) return true;
+        frame.Release();
+        return false;
+    }
+
+    internal void SendCancel(ulong correlationId) =>
+        TrySend(FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Cancel, FrameFlags.None, 0, 0, correlationId)));
+
+    internal bool TryRemovePending(PendingCall call) =>
+        _pending.TryRemove(new KeyValuePair<ulong, PendingCall>(call.Id, call));
+
+    internal void CompleteInbound(InboundRequest request) =>
+        _inbound.TryRemove(new KeyValuePair<ulong, InboundRequest>(request.CorrelationId, request));
+
+    // One writer drains the queue, batching whatever is ready into one flush; frame order is queue order.
+    private async Task SendLoopAsync()
+    {
+        var output = _transport.Output;
+        var reader = _sendQueue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var frame))
+                {
+                    try
+                    {
+                        if (frame.Length > 64 * 1024)
+                        {
+                            var r = await output.WriteAsync(frame.Memory).ConfigureAwait(false);
+                            if (r.IsCompleted) return;
+                        }
+                        else output.Write(frame.Memory.Span);
+                    }
+                    finally
+                    {
+                        frame.Release();
+                    }
+                }
+                var flush = await output.FlushAsync().ConfigureAwait(false);
+                if (flush.IsCompleted) return;
+            }
+        }
+        catch (Exception e)
+        {
+            Fault(new ChannelFaultedException($"Sending to {PeerDescription} failed: {e.Message}", e));
+        }
+        finally
+        {
+            while (reader.TryRead(out var left)) left.Release();
+        }
+    }
+
+    private Task<T> SendPendingAsync<T>(PendingCall<T> call, OutgoingFrame frame, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            frame.Release();
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+        _pending[call.Id] = call;
+        // Armed before sending so a fast cancel or deadline still reaches the peer.
+        call.Arm(cancellationToken, call is PendingCall<bool> ? Timeout.InfiniteTimeSpan : Options.DefaultCallTimeout);
+        if (!TrySend(frame) && TryRemovePending(call))
+            call.Fail(FaultOrClosed());
+        else if (Volatile.Read(ref _fault) is { } fault && TryRemovePending(call))
+            call.Fail(fault); // lost the race with Fault(): it may have missed this call
+        return call.Task;
+    }
+
+    private Exception FaultOrClosed() =>
+        Volatile.Read(ref _fault) ?? new ChannelFaultedException($"The connection to {PeerDescription} is closed.");
+
+    private string Describe(MethodDescriptor method) => $"{method.Contract.Alias}.{method.Name}";
+
+    /// <inheritdoc />
+    Task<TResult> IOutboundChannel.RequestAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<TResult>(fault);
+        if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException<TResult>(mismatch);
+        var call = new PendingCall<TResult>(this, NextId(), Describe(method), resultType, ResultMode.Json);
+        OutgoingFrame frame;
+        try
+        {
+            frame = FrameBuilder.Args(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, method.Contract.Id, method.Id, call.Id),
+                args, writeArgs, Options.MaxPayloadLength);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<TResult>(e);
+        }
+        return SendPendingAsync(call, frame, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    Task IOutboundChannel.RequestAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException(fault);
+        if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException(mismatch);
+        var call = new PendingCall<object?>(this, NextId(), Describe(method), null, ResultMode.None);
+        OutgoingFrame frame;
+        try
+        {
+            frame = FrameBuilder.Args(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, method.Contract.Id, method.Id, call.Id),
+                args, writeArgs, Options.MaxPayloadLength);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException(e);
+        }
+        return SendPendingAsync(call, frame, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    void IOutboundChannel.Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs)
+    {
+        if (Volatile.Read(ref _fault) is { } fault) throw fault;
+        if (!PeerSubscribed(new SubscriptionKey(false, method.Contract.Id))) return;
+        TrySend(FrameBuilder.Args(new FrameHeaderTemplate(FrameKind.Event, FrameFlags.None, method.Contract.Id, method.Id, 0),
+            args, writeArgs, Options.MaxPayloadLength));
+    }
+
+    /// <summary>Sends an already-built event frame if the peer subscribed to its key (server fan-out shares one frame).</summary>
+    internal void SendShared(OutgoingFrame frame, SubscriptionKey key)
+    {
+        if (!IsConnected || !PeerSubscribed(key)) return;
+        frame.AddRef();
+        TrySend(frame);
+    }
+
+    /// <summary>
+    /// Untyped call for tools: names the contract alias and method, passes the argument object as
+    /// JSON text and returns the result as JSON text (<c>null</c> for methods without a result).
+    /// </summary>
+    public Task<string> InvokeRawAsync(string contractAlias, string method, string argumentsJson = "{}", CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<string>(fault);
+        if (Peer.Resolve(contractAlias, method, out var mismatch) is not { } ids) return Task.FromException<string>(mismatch!);
+        var bytes = Encoding.UTF8.GetBytes(argumentsJson);
+        if (!IsJsonObject(bytes))
+            return Task.FromException<string>(new ArgumentException("argumentsJson must be a JSON object such as {\"sku\":\"A-1\"}.", nameof(argumentsJson)));
+        var call = new PendingCall<string>(this, NextId(), $"{contractAlias}.{method}", null, ResultMode.RawText);
+        OutgoingFrame frame;
+        try
+        {
+            frame = FrameBuilder.Raw(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, ids.ContractId, ids.MethodId, call.Id), bytes, Options.MaxPayloadLength);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<string>(e);
+        }
+        return SendPendingAsync(call, frame, cancellationToken);
+    }
+
+    /// <summary>Untyped event for tools: publishes <paramref name="argumentsJson"/> as event <paramref name="eventName"/> of a contract alias.</summary>
+    public void PublishRaw(string contractAlias, string eventName, string argumentsJson = "{}")
+    {
+        if (Volatile.Read(ref _fault) is { } fault) throw fault;
+        if (Peer.Resolve(contractAlias, eventName, out var mismatch) is not { } ids) throw mismatch!;
+        var bytes = Encoding.UTF8.GetBytes(argumentsJson);
+        if (!IsJsonObject(bytes)) throw new ArgumentException("argumentsJson must be a JSON object.", nameof(argumentsJson));
+        if (!PeerSubscribed(new SubscriptionKey(false, ids.ContractId))) return;
+        TrySend(FrameBuilder.Raw(new FrameHeaderTemplate(FrameKind.Event, FrameFlags.None, ids.ContractId, ids.MethodId, 0), bytes, Options.MaxPayloadLength));
+    }
+
+    internal Task<TResponse> RequestBusAsync<TRequest, TResponse>(MessageType<TRequest> request, MessageType<TResponse> response, TRequest value,
+        CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<TResponse>(fault);
+        if (Peer.CheckBusRequest(request.Id, request.Name, BusFingerprint.Of(request.Name, response.Name)) is { } mismatch)
+            return Task.FromException<TResponse>(mismatch);
+        var call = new PendingCall<TResponse>(this, NextId(), request.Name, response.TypeInfo, ResultMode.Json);
+        OutgoingFrame frame;
+        try
+        {
+            frame = FrameBuilder.Value(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.Bus, 0, request.Id, call.Id), value, request.TypeInfo,
+                Options.MaxPayloadLength);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<TResponse>(e);
+        }
+        return SendPendingAsync(call, frame, cancellationToken);
+    }
+
+    internal bool PeerHandlesBus(uint requestTypeId, string name, ulong fingerprint) =>
+        _peer is { } p && p.CheckBusRequest(requestTypeId, name, fingerprint) is null;
+
+    private static bool IsJsonObject(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+            reader.Skip();
+            return !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+namespace IpcContracts;
+
+/// <summary>Limits and timeouts of a client or server. Defaults suit one machine.</summary>
+public sealed class IpcOptions
+{
+    /// <summary>Largest payload accepted or sent, checked before anything is allocated. Default 64 MiB.</summary>
+    public int MaxPayloadLength { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Deadline for a call when the caller gives none; <see cref="Timeout.InfiniteTimeSpan"/> disables it. Default 30 s.</summary>
+    public TimeSpan DefaultCallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a new connection may take to exchange Hello frames. Default 10 s.</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long to connect (including retries while the server is starting). Default 10 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Name this process gives itself in the handshake (for the peer's errors and logs).</summary>
+    public string ProcessName { get; set; } = $"{Environment.ProcessId}";
+
+    /// <summary>
+    /// Called when an event subscriber throws (events have no caller to report to). Default: a line
+    /// on standard error, so failures are never silent.
+    /// </summary>
+    public Action<Exception>? EventHandlerException { get; set; }
+
+    internal void ReportEventHandlerException(Exception e)
+    {
+        if (EventHandlerException is { } handler) handler(e);
+        else Console.Error.WriteLine($"IpcContracts: an event subscriber threw {e.GetType().FullName}: {e.Message}");
+    }
+
+    internal IpcOptions Validate()
+    {
+        if (MaxPayloadLength <= 0) throw new IpcConfigurationException("IpcOptions.MaxPayloadLength must be positive.");
+        if (HandshakeTimeout <= TimeSpan.Zero) throw new IpcConfigurationException("IpcOptions.HandshakeTimeout must be positive.");
+        if (DefaultCallTimeout <= TimeSpan.Zero && DefaultCallTimeout != Timeout.InfiniteTimeSpan)
+            throw new IpcConfigurationException("IpcOptions.DefaultCallTimeout must be positive or Timeout.InfiniteTimeSpan.");
+        return this;
+    }
+}

@@ -1,0 +1,91 @@
+using IpcContracts.Protocol;
+using IpcContracts.Runtime;
+
+namespace IpcContracts.Connections;
+
+/// <summary>The peer's Hello manifest, indexed for the checks made on every call.</summary>
+internal sealed class PeerManifest
+{
+    private readonly Dictionary<uint, (ManifestContract Contract, Dictionary<uint, ManifestMethod> Methods)> _contracts = [];
+    private readonly Dictionary<string, ManifestContract> _byAlias = new(StringComparer.Ordinal);
+    private readonly Dictionary<uint, ManifestMethod> _busHandles = [];
+
+    public PeerManifest(Manifest manifest)
+    {
+        Name = manifest.Name;
+        foreach (var c in manifest.Contracts)
+        {
+            _contracts[c.Id] = (c, c.Methods.GroupBy(m => m.Id).ToDictionary(g => g.Key, g => g.First()));
+            _byAlias.TryAdd(c.Alias, c);
+        }
+        foreach (var b in manifest.BusHandles) _busHandles[b.Id] = b;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Null when the peer can take the call; otherwise the exception that names what is wrong.</summary>
+    public ContractMismatchException? CheckRequest(MethodDescriptor method)
+    {
+        var contract = method.Contract;
+        if (!_contracts.TryGetValue(contract.Id, out var entry))
+            return new(contract.Alias, method.Name,
+                $"The peer '{Name}' does not know contract '{contract.Alias}' (ID 0x{contract.Id:X8}); it was built without it or with another alias or ID.");
+        if (contract.Kind == ContractKind.Request && !entry.Contract.Handled)
+            return new(contract.Alias, method.Name, $"The peer '{Name}' has no handler for contract '{contract.Alias}'.");
+        return CheckMethod(entry.Methods, contract.Alias, method);
+    }
+
+    /// <summary>Null when the peer knows the event contract with the same shapes.</summary>
+    public ContractMismatchException? CheckEventContract(ContractDescriptor contract)
+    {
+        if (!_contracts.TryGetValue(contract.Id, out var entry))
+            return new(contract.Alias, null,
+                $"The peer '{Name}' does not know event contract '{contract.Alias}' (ID 0x{contract.Id:X8}), so it can never publish it.");
+        foreach (var m in contract.Methods)
+        {
+            if (entry.Methods.TryGetValue(m.Id, out var pm) && pm.Fingerprint != 0 && pm.Fingerprint != m.ShapeFingerprint)
+                return ShapeMismatch(contract.Alias, m, pm);
+        }
+        return null;
+    }
+
+    public ContractMismatchException? CheckBusRequest(uint requestTypeId, string requestName, ulong fingerprint)
+    {
+        if (!_busHandles.TryGetValue(requestTypeId, out var h))
+            return new("$bus", requestName, $"The peer '{Name}' has no request handler for '{requestName}'.");
+        if (h.Fingerprint != fingerprint)
+            return new("$bus", requestName, $"The peer '{Name}' answers '{requestName}' with another response type.");
+        return null;
+    }
+
+    /// <summary>Resolves an untyped call's names to wire IDs.</summary>
+    public (uint ContractId, uint MethodId)? Resolve(string alias, string method, out ContractMismatchException? error)
+    {
+        error = null;
+        if (!_byAlias.TryGetValue(alias, out var c))
+        {
+            error = new(alias, method, $"The peer '{Name}' does not know contract '{alias}'.");
+            return null;
+        }
+        var m = c.Methods.FirstOrDefault(x => x.Name == method);
+        if (m is null)
+        {
+            error = new(alias, method, $"The peer's contract '{alias}' has no method '{method}'.");
+            return null;
+        }
+        return (c.Id, m.Id);
+    }
+
+    private ContractMismatchException? CheckMethod(Dictionary<uint, ManifestMethod> methods, string alias, MethodDescriptor method)
+    {
+        if (!methods.TryGetValue(method.Id, out var pm))
+            return new(alias, method.Name, $"The peer's contract '{alias}' has no method '{method.Name}' (ID 0x{method.Id:X8}).");
+        if (pm.Fingerprint != 0 && pm.Fingerprint != method.ShapeFingerprint)
+            return ShapeMismatch(alias, method, pm);
+        return null;
+    }
+
+    private ContractMismatchException ShapeMismatch(string alias, MethodDescriptor method, ManifestMethod peer) =>
+        new(alias, method.Name,
+            $"Method '{method.Name}' of contract '{alias}' has another shape on the peer '{Name}': here {method.Signature}, there {peer.Signature}.");
+}

@@ -1,0 +1,113 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json.Serialization.Metadata;
+using IpcContracts.Protocol;
+
+namespace IpcContracts.Connections;
+
+/// <summary>An outbound request waiting for its Response or Error, matched by correlation ID.</summary>
+internal abstract class PendingCall
+{
+    private CancellationTokenRegistration _cancelRegistration;
+    private CancellationTokenSource? _deadline;
+    private CancellationTokenRegistration _deadlineRegistration;
+
+    protected PendingCall(IpcConnection connection, ulong id, string description)
+    {
+        Connection = connection;
+        Id = id;
+        Description = description;
+    }
+
+    public IpcConnection Connection { get; }
+    public ulong Id { get; }
+
+    /// <summary>"contract.method", for error messages.</summary>
+    public string Description { get; }
+
+    public abstract void Complete(in ReadOnlySequence<byte> payload);
+    public abstract void Fail(Exception error);
+    protected abstract void Cancelled(CancellationToken token);
+
+    /// <summary>Hooks the caller's token and the call deadline; either one sends Cancel to the peer.</summary>
+    public void Arm(CancellationToken cancellationToken, TimeSpan timeout)
+    {
+        if (cancellationToken.CanBeCanceled)
+            _cancelRegistration = cancellationToken.UnsafeRegister(static (s, ct) => ((PendingCall)s!).OnCancelled(ct), this);
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            _deadline = new CancellationTokenSource(timeout);
+            _deadlineRegistration = _deadline.Token.UnsafeRegister(static (s, _) => ((PendingCall)s!).OnTimeout(), this);
+        }
+    }
+
+    private void OnCancelled(CancellationToken token)
+    {
+        if (!Connection.TryRemovePending(this)) return;
+        Connection.SendCancel(Id);
+        Disarm();
+        Cancelled(token);
+    }
+
+    private void OnTimeout()
+    {
+        if (!Connection.TryRemovePending(this)) return;
+        Connection.SendCancel(Id);
+        Disarm();
+        Fail(new TimeoutException($"The call {Description} did not complete within {Connection.Options.DefaultCallTimeout.TotalSeconds:0.###} s."));
+    }
+
+    /// <summary>Releases the token hooks; called once the outcome is known.</summary>
+    public void Disarm()
+    {
+        _cancelRegistration.Dispose();
+        _deadlineRegistration.Dispose();
+        _deadline?.Dispose();
+    }
+}
+
+/// <summary>How a response payload turns into a result value.</summary>
+internal enum ResultMode { Json, None, RawText }
+
+internal sealed class PendingCall<T> : PendingCall
+{
+    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly JsonTypeInfo<T>? _typeInfo;
+    private readonly ResultMode _mode;
+
+    public PendingCall(IpcConnection connection, ulong id, string description, JsonTypeInfo<T>? typeInfo, ResultMode mode)
+        : base(connection, id, description)
+    {
+        _typeInfo = typeInfo;
+        _mode = mode;
+    }
+
+    public Task<T> Task => _completion.Task;
+
+    public override void Complete(in ReadOnlySequence<byte> payload)
+    {
+        Disarm();
+        try
+        {
+            T value = _mode switch
+            {
+                ResultMode.Json => PayloadJson.Read(payload, _typeInfo!, $"result of {Description}"),
+                ResultMode.RawText => (T)(object)(payload.IsEmpty ? "null" : Encoding.UTF8.GetString(payload)),
+                _ => default!,
+            };
+            _completion.TrySetResult(value);
+        }
+        catch (Exception e)
+        {
+            _completion.TrySetException(e);
+        }
+    }
+
+    public override void Fail(Exception error)
+    {
+        Disarm();
+        _completion.TrySetException(error);
+    }
+
+    protected override void Cancelled(CancellationToken token) => _completion.TrySetCanceled(token);
+}

@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Serialization.Metadata;
+using IpcContracts.Connections;
+using IpcContracts.Protocol;
+using IpcContracts.Runtime;
+using IpcContracts.Transports;
+
+namespace IpcContracts;
+
+/// <summary>
+/// Listens on an endpoint and serves many clients: handles request contracts, publishes events to
+/// every subscribed client, and can call back into each client through its connection.
+/// </summary>
+public sealed class IpcServer : IAsyncDisposable
+{
+    private readonly LocalHandlers _handlers;
+    private readonly IIpcListener _listener;
+    private readonly ConcurrentDictionary<IpcConnection, byte> _connections = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly FanOutChannel _fanOut;
+    private Task _acceptLoop = Task.CompletedTask;
+    private int _disposed;
+
+    private IpcServer(IIpcListener listener, LocalHandlers handlers)
+    {
+        _listener = listener;
+        _handlers = handlers;
+        _fanOut = new FanOutChannel(this);
+    }
+
+    /// <summary>The endpoint actually bound.</summary>
+    public IpcEndpoint Endpoint => _listener.Endpoint;
+
+    /// <summary>Connections that completed the handshake and are still open.</summary>
+    public IReadOnlyCollection<IpcConnection> Connections => [.. _connections.Keys];
+
+    /// <summary>Raised after a client completes the handshake.</summary>
+    public event Action<IpcConnection>? ClientConnected;
+
+    /// <summary>Raised when a client's connection ends, with the reason.</summary>
+    public event Action<IpcConnection, Exception>? ClientDisconnected;
+
+    /// <summary>Starts listening on <paramref name="endpoint"/> (e.g. <c>pipe://inventory</c>) with the handlers <paramref name="configure"/> registers.</summary>
+    public static Task<IpcServer> StartAsync(string endpoint, Action<IpcEndpointBuilder>? configure = null, IpcOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        var handlers = new LocalHandlers((options ?? new IpcOptions()).Validate());
+        configure?.Invoke(new IpcEndpointBuilder(handlers));
+        return StartAsync(IpcEndpoint.Parse(endpoint), handlers, cancellationToken);
+    }
+
+    internal static async Task<IpcServer> StartAsync(IpcEndpoint endpoint, LocalHandlers handlers, CancellationToken cancellationToken)
+    {
+        var transport = TransportRegistry.Resolve(endpoint);
+        var listener = await transport.ListenAsync(endpoint, handlers.Options, cancellationToken).ConfigureAwait(false);
+        var server = new IpcServer(listener, handlers);
+        server._acceptLoop = Task.Run(server.AcceptLoopAsync);
+        return server;
+    }
+
+    /// <summary>A publisher: each event is serialized once and sent to every client subscribed to <typeparamref name="TContract"/>.</summary>
+    public TContract Publisher<TContract>() where TContract : class =>
+        ContractRegistry.Get<TContract>(ContractKind.Event).CreateProxy(_fanOut);
+
+    /// <summary>Receives [EventContract] events that clients publish to the server.</summary>
+    public IDisposable Subscribe<TContract>(TContract listener, bool weak = false) where TContract : class =>
+        SubscriptionApi.Subscribe(_handlers, listener, weak);
+
+    internal LocalHandlers Handlers => _handlers;
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            ITransportConnection transport;
+            try
+            {
+                transport = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // A failed accept (e.g. out of descriptors) must not stop the server; back off briefly.
+                Console.Error.WriteLine($"IpcContracts: accept on {Endpoint} failed: {e.Message}");
+                try { await Task.Delay(50, _stopping.Token).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
+                continue;
+            }
+            _ = Task.Run(() => OpenAsync(transport));
+        }
+    }
+
+    private async Task OpenAsync(ITransportConnection transport)
+    {
+        IpcConnection connection;
+        try
+        {
+            connection = await IpcConnection.StartAsync(transport, _handlers, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+            return; // a client that fails the handshake affects nobody else
+        }
+        _connections[connection] = 0;
+        if (_stopping.IsCancellationRequested)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+        ClientConnected?.Invoke(connection);
+        var reason = await connection.Completion.ConfigureAwait(false);
+        _connections.TryRemove(connection, out _);
+        await connection.DisposeAsync().ConfigureAwait(false);
+        ClientDisconnected?.Invoke(connection, reason);
+    }
+
+    /// <summary>Stops accepting, says goodbye to every client and releases the endpoint.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _stopping.Cancel();
+        await _listener.DisposeAsync().ConfigureAwait(false);
+        try { await _acceptLoop.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        await Task.WhenAll(_connections.Keys.Select(c => c.DisposeAsync().AsTask())).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    /// <summary>Serializes an event once and shares the frame with every subscribed connection.</summary>
+    private sealed class FanOutChannel(IpcServer server) : IOutboundChannel
+    {
+        public Task<TResult> RequestAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+            JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("A server publisher only sends events; call a client through its IpcConnection.Proxy<T>().");
+
+        public Task RequestAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("A server publisher only sends events; call a client through its IpcConnection.Proxy<T>().");
+
+        public void Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs)
+        {
+            var key = new SubscriptionKey(false, method.Contract.Id);
+            var targets = server._connections.Keys.Where(c => c.PeerSubscribed(key)).ToArray();
+            if (targets.Length == 0) return;
+            var frame = FrameBuilder.Args(new FrameHeaderTemplate(FrameKind.Event, FrameFlags.None, method.Contract.Id, method.Id, 0),
+                args, writeArgs, server._handlers.Options.MaxPayloadLength);
+            foreach (var c in targets) c.SendShared(frame, key);
+            frame.Release();
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using System.Net.Sockets;
+using IpcContracts.Transports.Streams;
+
+namespace IpcContracts.Transports.Pipe;
+
+/// <summary>
+/// <c>pipe://NAME</c>: a Unix domain socket (the Linux form of a named pipe; Windows 10+ has them too).
+/// NAME without a slash lives in a per-user directory; a NAME with a slash is used as the socket path.
+/// </summary>
+public sealed class UnixSocketTransport : IIpcTransport
+{
+    /// <inheritdoc />
+    public string Scheme => "pipe";
+
+    /// <summary>The socket file path an endpoint maps to.</summary>
+    public static string GetSocketPath(IpcEndpoint endpoint)
+    {
+        var name = endpoint.Address;
+        if (name.Contains('/')) return name;
+        if (name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name is "." or "..")
+            throw new IpcConfigurationException($"'{name}' is not a valid pipe name.");
+        return Path.Combine(SocketDirectory, name + ".sock");
+    }
+
+    /// <summary>Directory holding sockets for names without a slash: owner-only, one per user.</summary>
+    public static string SocketDirectory
+    {
+        get
+        {
+            var runtimeDir = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+            var root = string.IsNullOrEmpty(runtimeDir) ? Path.GetTempPath() : runtimeDir;
+            return Path.Combine(root, $"ipccontracts-{Environment.UserName}");
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IIpcListener> ListenAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
+    {
+        var path = GetSocketPath(endpoint);
+        var dir = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir))
+        {
+            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(dir);
+            else Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        if (File.Exists(path))
+            await RemoveStaleSocketAsync(endpoint, path, cancellationToken).ConfigureAwait(false);
+
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            socket.Listen(512);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new IpcException($"Cannot listen on {endpoint} ({path}): {e.Message}", e);
+        }
+        return new Listener(socket, endpoint, path);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
+    {
+        var path = GetSocketPath(endpoint);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.ConnectTimeout);
+        var delay = 10;
+        while (true)
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), deadline.Token).ConfigureAwait(false);
+                return new SocketTransportConnection(socket, $"{endpoint}");
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused)
+            {
+                // The server may still be starting: retry with backoff until the connect timeout.
+                socket.Dispose();
+                try { await Task.Delay(delay, deadline.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new ChannelFaultedException($"No server is listening on {endpoint} ({path}); gave up after {options.ConnectTimeout.TotalSeconds:0.#} s.", e);
+                }
+                delay = Math.Min(delay * 2, 200);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                socket.Dispose();
+                throw new ChannelFaultedException($"Connecting to {endpoint} timed out after {options.ConnectTimeout.TotalSeconds:0.#} s.");
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private static async Task RemoveStaleSocketAsync(IpcEndpoint endpoint, string path, CancellationToken cancellationToken)
+    {
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await probe.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException)
+        {
+            // Nobody answers: a previous server died without removing its socket file.
+            File.Delete(path);
+            return;
+        }
+        throw new IpcException($"Another server is already listening on {endpoint} ({path}).");
+    }
+
+    private sealed class Listener(Socket socket, IpcEndpoint endpoint, string path) : IIpcListener
+    {
+        private int _disposed;
+
+        public IpcEndpoint Endpoint => endpoint;
+
+        public async ValueTask<ITransportConnection> AcceptAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                var client = await socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
+                return new SocketTransportConnection(client, $"{endpoint} (peer {client.Handle})");
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException && Volatile.Read(ref _disposed) != 0)
+            {
+                throw new OperationCanceledException("The listener was closed.", e);
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
+            socket.Dispose();
+            try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            return ValueTask.CompletedTask;
+        }
+    }
+}
