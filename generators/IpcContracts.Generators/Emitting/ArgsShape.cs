@@ -1,0 +1,41 @@
+using System.Linq;
+using IpcContracts.Generators.Models;
+
+namespace IpcContracts.Generators.Emitting
+{
+    /// <summary>
+    /// How a method's payload parameters travel as the proxy's <c>TArgs</c>: <c>NoArgs</c> for none, the
+    /// parameter's own type for one, a value tuple for several. The dispatcher's parser returns the same shape.
+    /// </summary>
+    internal static class ArgsShape
+    {
+        public static string Type(MethodModel method) => method.Parameters.Count switch
+        {
+            0 => Code.Runtime + ".NoArgs",
+            1 => method.Parameters[0].Type.Code,
+            _ => "(" + string.Join(", ", method.Parameters.Select(p => p.Type.Code)) + ")",
+        };
+
+        /// <summary>The proxy-side expression that packs the parameters.</summary>
+        public static string Value(MethodModel method) => method.Parameters.Count switch
+        {
+            0 => "default",
+            1 => method.Parameters[0].Identifier,
+            _ => "(" + string.Join(", ", method.Parameters.Select(p => p.Identifier)) + ")",
+        };
+
+        /// <summary>How the parsed value <c>args</c> unpacks into call arguments, in parameter order.</summary>
+        public static string[] Unpack(MethodModel method) => method.Parameters.Count switch
+        {
+            0 => new string[0],
+            1 => new[] { "args" },
+            _ => method.Parameters.Select((_, i) => "args.Item" + (i + 1)).ToArray(),
+        };
+
+        public static string MethodField(MethodModel method) => "Method_" + method.MemberSuffix;
+
+        public static string WriterField(MethodModel method) => "Write_" + method.MemberSuffix;
+
+        public static string Parser(MethodModel method) => "Parse_" + method.MemberSuffix;
+    }
+}

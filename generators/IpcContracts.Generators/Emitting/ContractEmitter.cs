@@ -1,0 +1,74 @@
+using System;
+using System.Linq;
+using IpcContracts.Generators.Models;
+using IpcContracts.Generators.Parsing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace IpcContracts.Generators.Emitting
+{
+    /// <summary>One file per contract: the descriptor class with its method table, dispatcher and nested proxy.</summary>
+    internal static class ContractEmitter
+    {
+        public static void AddSource(SourceProductionContext context, ContractModel contract)
+        {
+            var text = SourceText.From(Emit(contract), System.Text.Encoding.UTF8);
+            try
+            {
+                context.AddSource(contract.HintName, text);
+            }
+            catch (ArgumentException)
+            {
+                // Hint names are case-insensitive: two contracts whose full names differ only in case need a tie-breaker.
+                context.AddSource(contract.FullName + "." + Fnv1a.Hash32(contract.FullName).ToString("X8") + ".IpcContract.g.cs", text);
+            }
+        }
+
+        public static string Emit(ContractModel contract)
+        {
+            var w = new SourceWriter();
+            w.Line(Code.FileHeader);
+            w.Line("namespace " + Code.GeneratedNamespace);
+            w.Open();
+            w.Line("/// <summary>Wire descriptor, dispatcher and " + (contract.IsEvent ? "publisher" : "proxy") +
+                   " for <see cref=\"" + contract.InterfaceCode + "\"/> (alias " + Escape(Code.String(contract.Alias)) + ").</summary>");
+            w.Line(Code.GeneratedCodeAttribute);
+            w.Open("internal sealed class " + contract.DescriptorName + " : " + Code.Runtime + ".ContractDescriptor<" + contract.InterfaceCode + ">");
+
+            foreach (var m in contract.Methods)
+            {
+                w.Line("/// <summary><c>" + Escape(m.Signature) + "</c></summary>");
+                w.Line("internal static readonly " + Code.Runtime + ".MethodDescriptor " + ArgsShape.MethodField(m) + " = new(" +
+                       Code.Hex(m.Id) + ", " + Code.String(m.Alias) + ", " + Code.Hex(m.Fingerprint) + ", " + Code.String(m.Signature) + ");");
+                w.Line();
+            }
+
+            // Declared after the method fields: static fields initialise in textual order and the constructor reads them.
+            w.Line("/// <summary>The descriptor the module initializer registers.</summary>");
+            w.Line("public static readonly " + contract.DescriptorName + " Instance = new();");
+            w.Line();
+            w.Line("private " + contract.DescriptorName + "()");
+            w.Indent().Line(": base(" + Code.Hex(contract.Id) + ", " + Code.String(contract.Alias) + ", global::IpcContracts.ContractKind." +
+                            (contract.IsEvent ? "Event" : "Request") + ", " + Code.String(contract.FullName) + ", " + MethodArray(contract) + ")").Outdent();
+            w.Open().Close();
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Line("public override " + contract.InterfaceCode + " CreateProxy(" + Code.Runtime + ".IOutboundChannel channel) => new Proxy(channel);");
+            w.Line();
+
+            DispatcherEmitter.Emit(w, contract);
+            ProxyEmitter.Emit(w, contract);
+
+            w.Close();
+            w.Close();
+            return w.ToString();
+        }
+
+        private static string MethodArray(ContractModel contract) => contract.Methods.Count == 0
+            ? "global::System.Array.Empty<" + Code.Runtime + ".MethodDescriptor>()"
+            : "new " + Code.Runtime + ".MethodDescriptor[] { " + string.Join(", ", contract.Methods.Select(ArgsShape.MethodField)) + " }";
+
+        /// <summary>Escapes text for an XML doc comment.</summary>
+        private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    }
+}

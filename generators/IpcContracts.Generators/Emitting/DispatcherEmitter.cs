@@ -1,0 +1,139 @@
+using System.Collections.Generic;
+using System.Linq;
+using IpcContracts.Generators.Models;
+
+namespace IpcContracts.Generators.Emitting
+{
+    /// <summary>
+    /// <c>DispatchAsync</c>: a switch over method IDs. Each case parses its arguments synchronously (the payload
+    /// is only valid until the first await), invokes the target and, for requests, replies on the fast path
+    /// when the handler completed synchronously, so such calls allocate no state machine.
+    /// </summary>
+    internal static class DispatcherEmitter
+    {
+        public static void Emit(SourceWriter w, ContractModel contract)
+        {
+            w.Line("/// <inheritdoc/>");
+            w.Open("public override " + Code.Tasks + ".ValueTask DispatchAsync(" + contract.InterfaceCode + " target, " + Code.Runtime + ".InboundCall call)");
+            w.Open("switch (call.MethodId)");
+            foreach (var m in contract.Methods)
+            {
+                w.Line("case " + Code.Hex(m.Id) + ": // " + m.MemberSuffix);
+                w.Open();
+                EmitCase(w, contract, m);
+                w.Close();
+            }
+            w.Line("default:");
+            w.Indent().Line("throw call.UnknownMethod(this);").Outdent();
+            w.Close();
+            w.Close();
+            w.Line();
+
+            foreach (var m in contract.Methods.Where(m => m.Parameters.Count > 0))
+                EmitParser(w, m);
+
+            EmitReplyHelpers(w, contract);
+        }
+
+        private static void EmitCase(SourceWriter w, ContractModel contract, MethodModel m)
+        {
+            if (m.Parameters.Count > 0)
+                w.Line("var args = " + ArgsShape.Parser(m) + "(call.Payload);");
+
+            var arguments = new List<string>(ArgsShape.Unpack(m));
+            if (m.CancellationTokenIdentifier is not null)
+                arguments.Add("call.CancellationToken");
+            string receiver = m.DeclaringInterface == contract.InterfaceCode ? "target" : "((" + m.DeclaringInterface + ")target)";
+            string invocation = receiver + "." + m.Name + "(" + string.Join(", ", arguments) + ")";
+
+            switch (m.Returns)
+            {
+                case ReturnShape.Void:
+                    w.Line(invocation + ";");
+                    w.Line("return default;");
+                    break;
+                case ReturnShape.Task when contract.IsEvent:
+                    w.Line("return new " + Code.Tasks + ".ValueTask(" + invocation + ");");
+                    break;
+                case ReturnShape.ValueTask when contract.IsEvent:
+                    w.Line("return " + invocation + ";");
+                    break;
+                case ReturnShape.Task or ReturnShape.ValueTask:
+                    w.Line("var task = " + invocation + ";");
+                    w.Open("if (task.IsCompletedSuccessfully)");
+                    w.Line("task.GetAwaiter().GetResult();");
+                    w.Line("call.ReplyEmpty();");
+                    w.Line("return default;");
+                    w.Close();
+                    w.Line("return ReplyWhenDone(task, call);");
+                    break;
+                default:
+                    var result = m.Result!;
+                    w.Line("var task = " + invocation + ";");
+                    w.Open("if (task.IsCompletedSuccessfully)");
+                    w.Line("call.Reply<" + result.Code + ">(task.GetAwaiter().GetResult(), " + Code.TypeInfo(result) + ");");
+                    w.Line("return default;");
+                    w.Close();
+                    w.Line("return ReplyWhenDone<" + result.Code + ">(task, call, " + Code.TypeInfo(result) + ");");
+                    break;
+            }
+        }
+
+        /// <summary>
+        /// Reads the argument object member by member: unknown members are skipped and missing ones keep their
+        /// default, so a peer with one parameter more or less still interoperates.
+        /// </summary>
+        private static void EmitParser(SourceWriter w, MethodModel m)
+        {
+            w.Open("private static " + ArgsShape.Type(m) + " " + ArgsShape.Parser(m) + "(in " + Code.Payload + " payload)");
+            for (int i = 0; i < m.Parameters.Count; i++)
+                w.Line(m.Parameters[i].Type.Code + " arg" + i + " = default!;");
+            w.Line("var reader = " + Code.Runtime + ".ArgsJson.Begin(in payload);");
+            w.Open("while (" + Code.Runtime + ".ArgsJson.NextMember(ref reader))");
+            for (int i = 0; i < m.Parameters.Count; i++)
+            {
+                var p = m.Parameters[i];
+                w.Line((i == 0 ? "if" : "else if") + " (reader.ValueTextEquals(" + Code.String(p.JsonName) + "u8))");
+                w.Indent().Line("arg" + i + " = " + Code.Runtime + ".ArgsJson.Read<" + p.Type.Code + ">(ref reader, " +
+                                Code.TypeInfo(p.Type) + ", " + Code.String(p.JsonName) + ");").Outdent();
+            }
+            w.Line("else");
+            w.Indent().Line(Code.Runtime + ".ArgsJson.Skip(ref reader);").Outdent();
+            w.Close();
+            w.Line(m.Parameters.Count == 1 ? "return arg0;" : "return (" + string.Join(", ", m.Parameters.Select((_, i) => "arg" + i)) + ");");
+            w.Close();
+            w.Line();
+        }
+
+        /// <summary>The slow path of a request whose handler did not complete synchronously; only the overloads this contract uses.</summary>
+        private static void EmitReplyHelpers(SourceWriter w, ContractModel contract)
+        {
+            if (contract.IsEvent)
+                return;
+            var shapes = new HashSet<ReturnShape>(contract.Methods.Select(m => m.Returns));
+            foreach (var shape in new[] { ReturnShape.Task, ReturnShape.ValueTask, ReturnShape.TaskOfT, ReturnShape.ValueTaskOfT })
+            {
+                if (!shapes.Contains(shape))
+                    continue;
+                switch (shape)
+                {
+                    case ReturnShape.Task:
+                    case ReturnShape.ValueTask:
+                        w.Open("private static async " + Code.Tasks + ".ValueTask ReplyWhenDone(" + Code.Tasks + "." + shape + " task, " + Code.Runtime + ".InboundCall call)");
+                        w.Line("await task.ConfigureAwait(false);");
+                        w.Line("call.ReplyEmpty();");
+                        w.Close();
+                        break;
+                    default:
+                        string taskType = shape == ReturnShape.TaskOfT ? "Task" : "ValueTask";
+                        w.Open("private static async " + Code.Tasks + ".ValueTask ReplyWhenDone<T>(" + Code.Tasks + "." + taskType + "<T> task, " +
+                               Code.Runtime + ".InboundCall call, " + Code.JsonTypeInfo + "<T> typeInfo)");
+                        w.Line("call.Reply<T>(await task.ConfigureAwait(false), typeInfo);");
+                        w.Close();
+                        break;
+                }
+                w.Line();
+            }
+        }
+    }
+}

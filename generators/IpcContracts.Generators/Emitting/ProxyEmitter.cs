@@ -1,0 +1,93 @@
+using System.Linq;
+using IpcContracts.Generators.Models;
+
+namespace IpcContracts.Generators.Emitting
+{
+    /// <summary>
+    /// The cached argument writers and the nested proxy class. The proxy implements the interface explicitly,
+    /// keeps the user's parameter names, and therefore refers to every other member by its full name so no
+    /// parameter can shadow it.
+    /// </summary>
+    internal static class ProxyEmitter
+    {
+        public static void Emit(SourceWriter w, ContractModel contract)
+        {
+            foreach (var m in contract.Methods.Where(m => m.Parameters.Count > 0))
+                EmitWriter(w, m);
+
+            w.Open("private sealed class Proxy : " + contract.InterfaceCode);
+            w.Line("private readonly " + Code.Runtime + ".IOutboundChannel _channel;");
+            w.Line();
+            w.Line("public Proxy(" + Code.Runtime + ".IOutboundChannel channel) => _channel = channel;");
+            foreach (var m in contract.Methods)
+            {
+                w.Line();
+                EmitMethod(w, contract, m);
+            }
+            w.Close();
+        }
+
+        /// <summary>Writes each parameter as a member of the argument object; cached so sending allocates no delegate.</summary>
+        private static void EmitWriter(SourceWriter w, MethodModel m)
+        {
+            string header = "private static readonly " + Code.Runtime + ".ArgsWriter<" + ArgsShape.Type(m) + "> " + ArgsShape.WriterField(m) + " =";
+            if (m.Parameters.Count == 1)
+            {
+                w.Line(header);
+                w.Indent().Line("static (writer, args) => " + WriteCall(m.Parameters[0], "args") + ";").Outdent();
+            }
+            else
+            {
+                w.Line(header + " static (writer, args) =>");
+                w.Open();
+                for (int i = 0; i < m.Parameters.Count; i++)
+                    w.Line(WriteCall(m.Parameters[i], "args.Item" + (i + 1)) + ";");
+                w.Close(";");
+            }
+            w.Line();
+        }
+
+        private static string WriteCall(ParameterModel p, string value) =>
+            Code.Runtime + ".ArgsJson.Write<" + p.Type.Code + ">(writer, " + Code.String(p.JsonName) + ", " + value + ", " + Code.TypeInfo(p.Type) + ")";
+
+        private static void EmitMethod(SourceWriter w, ContractModel contract, MethodModel m)
+        {
+            var parameters = m.Parameters.Select(p => p.Type.Code + " " + p.Identifier).ToList();
+            if (m.CancellationTokenIdentifier is not null)
+                parameters.Add("global::System.Threading.CancellationToken " + m.CancellationTokenIdentifier);
+            w.Open(ReturnType(m) + " " + m.DeclaringInterface + "." + m.Name + "(" + string.Join(", ", parameters) + ")");
+
+            string descriptor = "global::" + Code.GeneratedNamespace + "." + contract.DescriptorName + ".";
+            string method = descriptor + ArgsShape.MethodField(m);
+            string writer = m.Parameters.Count == 0 ? Code.Runtime + ".NoArgs.Writer" : descriptor + ArgsShape.WriterField(m);
+            string args = ArgsShape.Value(m);
+            string token = m.CancellationTokenIdentifier ?? "default";
+
+            if (contract.IsEvent)
+            {
+                w.Line("this._channel.Publish<" + ArgsShape.Type(m) + ">(" + method + ", " + args + ", " + writer + ");");
+                if (m.Returns == ReturnShape.Task)
+                    w.Line("return " + Code.Tasks + ".Task.CompletedTask;");
+                else if (m.Returns == ReturnShape.ValueTask)
+                    w.Line("return default;");
+            }
+            else
+            {
+                string request = m.Result is { } result
+                    ? "this._channel.RequestAsync<" + ArgsShape.Type(m) + ", " + result.Code + ">(" + method + ", " + args + ", " + writer + ", " + Code.TypeInfo(result) + ", " + token + ")"
+                    : "this._channel.RequestAsync<" + ArgsShape.Type(m) + ">(" + method + ", " + args + ", " + writer + ", " + token + ")";
+                w.Line(m.Returns is ReturnShape.ValueTask or ReturnShape.ValueTaskOfT ? "return new " + ReturnType(m) + "(" + request + ");" : "return " + request + ";");
+            }
+            w.Close();
+        }
+
+        private static string ReturnType(MethodModel m) => m.Returns switch
+        {
+            ReturnShape.Void => "void",
+            ReturnShape.Task => Code.Tasks + ".Task",
+            ReturnShape.ValueTask => Code.Tasks + ".ValueTask",
+            ReturnShape.TaskOfT => Code.Tasks + ".Task<" + m.Result!.Code + ">",
+            _ => Code.Tasks + ".ValueTask<" + m.Result!.Code + ">",
+        };
+    }
+}

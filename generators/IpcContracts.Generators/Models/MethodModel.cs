@@ -1,0 +1,25 @@
+namespace IpcContracts.Generators.Models
+{
+    /// <summary>One contract method with its wire identity computed at compile time.</summary>
+    /// <param name="Name">The C# method name as an identifier (escaped if it is a keyword).</param>
+    /// <param name="MemberSuffix">Unique, identifier-safe suffix for generated members (overloads get an index).</param>
+    /// <param name="DeclaringInterface">The interface that declares it (the contract or one of its bases), <c>global::</c>-qualified.</param>
+    /// <param name="Alias">The method's wire name.</param>
+    /// <param name="Id">Wire ID: the explicit override or FNV-1a 32 of <see cref="Alias"/>.</param>
+    /// <param name="Result">The <c>T</c> of <c>Task&lt;T&gt;</c>/<c>ValueTask&lt;T&gt;</c>, else null.</param>
+    /// <param name="CancellationTokenIdentifier">Name of the trailing CancellationToken parameter, or null.</param>
+    /// <param name="Signature">Canonical signature text the fingerprint hashes.</param>
+    /// <param name="Fingerprint">FNV-1a 64 of <see cref="Signature"/>.</param>
+    internal sealed record MethodModel(
+        string Name,
+        string MemberSuffix,
+        string DeclaringInterface,
+        string Alias,
+        uint Id,
+        ReturnShape Returns,
+        TypeRef? Result,
+        EquatableArray<ParameterModel> Parameters,
+        string? CancellationTokenIdentifier,
+        string Signature,
+        ulong Fingerprint);
+}

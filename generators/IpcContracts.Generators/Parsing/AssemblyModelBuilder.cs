@@ -1,0 +1,68 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using IpcContracts.Generators.Models;
+
+namespace IpcContracts.Generators.Parsing
+{
+    /// <summary>Aggregates every contract and context of the compilation into the per-assembly model.</summary>
+    internal static class AssemblyModelBuilder
+    {
+        /// <returns>Null when there is nothing to register (no contracts, no message types) or the runtime is not referenced.</returns>
+        public static AssemblyModel? Build(
+            ImmutableArray<ContractModel> contracts,
+            ImmutableArray<EquatableArray<JsonContextModel>> namedContexts,
+            ImmutableArray<JsonContextModel> declaredContexts,
+            bool runtimeReferenced)
+        {
+            if (!runtimeReferenced)
+                return null;
+
+            // [assembly: IpcJsonContext] wins outright (declaration order = resolver precedence);
+            // otherwise every reachable context in the compilation, in a stable order.
+            var named = namedContexts.SelectMany(c => c).ToList();
+            var contexts = (named.Count > 0 ? named : declaredContexts.OrderBy(c => c.Code, System.StringComparer.Ordinal).ToList())
+                .GroupBy(c => c.Code).Select(g => g.First()).ToList();
+
+            var messageTypes = new Dictionary<string, MessageTypeModel>();
+            foreach (var context in contexts)
+            {
+                foreach (var type in context.SerializableTypes)
+                    messageTypes[type.MetadataCode] = type;
+            }
+            foreach (var contract in contracts)
+            {
+                foreach (var method in contract.Methods)
+                {
+                    foreach (var p in method.Parameters)
+                        Add(messageTypes, p.Type);
+                    if (method.Result is { } result)
+                        Add(messageTypes, result);
+                }
+            }
+
+            var registrations = contracts
+                .GroupBy(c => c.FullName).Select(g => g.First())
+                .OrderBy(c => c.FullName, System.StringComparer.Ordinal)
+                .Select(c => new ContractRegistration(c.InterfaceCode, c.DescriptorName))
+                .ToList();
+
+            if (registrations.Count == 0 && messageTypes.Count == 0)
+                return null;
+
+            return new AssemblyModel(
+                registrations.ToEquatableArray(),
+                contexts.Select(c => c.Code).ToEquatableArray(),
+                messageTypes.Values
+                    .OrderBy(t => t.CanonicalName, System.StringComparer.Ordinal)
+                    .ThenBy(t => t.MetadataCode, System.StringComparer.Ordinal)
+                    .ToEquatableArray());
+        }
+
+        private static void Add(Dictionary<string, MessageTypeModel> types, TypeRef type)
+        {
+            if (!types.ContainsKey(type.MetadataCode))
+                types[type.MetadataCode] = TypeNames.ToMessageType(type);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.CodeAnalysis;
+
+namespace IpcContracts.Generators.Parsing
+{
+    /// <summary>Metadata names the generator recognises, compared by name so no symbol lookups are needed.</summary>
+    internal static class KnownNames
+    {
+        public const string RequestContractAttribute = "IpcContracts.RequestContractAttribute";
+        public const string EventContractAttribute = "IpcContracts.EventContractAttribute";
+        public const string ContractMethodAttribute = "IpcContracts.ContractMethodAttribute";
+        public const string IpcJsonContextAttribute = "IpcContracts.IpcJsonContextAttribute";
+        public const string ContractRegistry = "IpcContracts.Runtime.ContractRegistry";
+        public const string JsonSerializableAttribute = "System.Text.Json.Serialization.JsonSerializableAttribute";
+        public const string JsonSerializerContext = "System.Text.Json.Serialization.JsonSerializerContext";
+        public const string CancellationToken = "System.Threading.CancellationToken";
+        public const string TasksNamespace = "System.Threading.Tasks";
+
+        /// <summary>True when <paramref name="type"/> is the named type (namespace + metadata name, e.g. <c>Task`1</c>).</summary>
+        public static bool Is(ITypeSymbol? type, string fullMetadataName)
+        {
+            if (type is not INamedTypeSymbol named || named.ContainingType is not null)
+                return false;
+            string ns = named.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() + "." : "";
+            return ns + named.MetadataName == fullMetadataName;
+        }
+    }
+}
