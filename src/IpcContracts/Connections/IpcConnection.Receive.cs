@@ -7,6 +7,9 @@ namespace IpcContracts;
 
 public sealed partial class IpcConnection
 {
+    /// <summary>Upper bound of a Hello frame's payload, whatever the configured payload limit.</summary>
+    internal const int MaxHelloLength = 4 * 1024 * 1024;
+
     private async Task ReadLoopAsync()
     {
         var input = _transport.Input;
@@ -63,7 +66,9 @@ public sealed partial class IpcConnection
         Span<byte> headerBytes = stackalloc byte[FrameHeader.Size];
         buffer.Slice(0, FrameHeader.Size).CopyTo(headerBytes);
         // Validated (including the length limit) before we wait for or touch the payload.
-        header = FrameHeader.Read(headerBytes, Options.MaxPayloadLength);
+        // Until the handshake only Hello is legal; a manifest may exceed a deliberately small payload limit.
+        var limit = _peer is null ? Math.Max(Options.MaxPayloadLength, MaxHelloLength) : Options.MaxPayloadLength;
+        header = FrameHeader.Read(headerBytes, limit);
         if (buffer.Length - FrameHeader.Size < header.PayloadLength) return false;
         payload = buffer.Slice(FrameHeader.Size, header.PayloadLength);
         buffer = buffer.Slice(FrameHeader.Size + header.PayloadLength);

@@ -153,11 +153,10 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
             return;
         }
         if (IsConnected)
-        {
             TrySend(FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Goodbye, FrameFlags.None, 0, 0, 0)));
-            _sendQueue.Writer.TryComplete();
-            try { await _sendLoop.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
-        }
+        // Whatever is queued (a Goodbye, or the Error explaining a protocol fault) leaves before we hang up.
+        _sendQueue.Writer.TryComplete();
+        try { await _sendLoop.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
         Fault(new ChannelFaultedException($"The connection to {PeerDescription} was closed by this process."));
         try { await _transport.DisposeAsync().ConfigureAwait(false); } catch { }
         try { await _readLoop.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }

@@ -1,0 +1,61 @@
+using System.Text.Json.Serialization;
+using IpcContracts;
+
+namespace IpcContracts.TestContracts;
+
+/// <summary>Request contract covering the call shapes the runtime tests exercise.</summary>
+[RequestContract("test.calculator")]
+public interface ICalculator
+{
+    Task<int> GetAnswerAsync();
+    Task<int> AddAsync(int a, int b, CancellationToken cancellationToken = default);
+    Task<string> EchoAsync(string text);
+    ValueTask<Totals> SumAsync(int[] values, string label, bool negate, CancellationToken cancellationToken = default);
+    Task NoResultAsync(string note);
+    ValueTask<int> IncrementAsync(int value);
+    Task<byte[]> EchoBytesAsync(byte[] data);
+    Task<int> SizeOfAsync(byte[] data);
+    Task<byte[]> MakeBytesAsync(int length, int seed);
+    Task<int> WaitUntilCancelledAsync(string probe, CancellationToken cancellationToken);
+    Task<int> ThrowAsync(string message);
+    Task<string> CallBackAsync(string text);
+    Task<int> DelayAsync(int milliseconds, CancellationToken cancellationToken);
+    Task PublishTicksAsync(string source, int count);
+}
+
+/// <summary>Handled by clients; the server calls it during <see cref="ICalculator.CallBackAsync"/>.</summary>
+[RequestContract("test.callback")]
+public interface IClientCallback
+{
+    Task<string> TransformAsync(string text);
+}
+
+/// <summary>Event contract.</summary>
+[EventContract("test.ticks")]
+public interface ITicks
+{
+    void Tick(Tick tick);
+    Task Reset(string reason);
+}
+
+/// <summary>Registered by nobody: calls to it must fail with ContractMismatchException.</summary>
+[RequestContract("test.unhandled")]
+public interface IUnhandled
+{
+    Task<int> NobodyAnswersAsync();
+}
+
+public sealed record Totals(int Sum, string Label);
+public sealed record Tick(int Sequence, string Source);
+
+// Aggregator messages.
+public sealed record PriceChanged(string Sku, decimal Price);
+public sealed record GetPrice(string Sku);
+public sealed record Price(string Sku, decimal Value);
+
+[JsonSerializable(typeof(Totals))]
+[JsonSerializable(typeof(Tick))]
+[JsonSerializable(typeof(PriceChanged))]
+[JsonSerializable(typeof(GetPrice))]
+[JsonSerializable(typeof(Price))]
+internal sealed partial class TestJson : JsonSerializerContext;

@@ -1,0 +1,72 @@
+using IpcContracts;
+using IpcContracts.TestContracts;
+
+/// <summary>Client-side scenarios run in the second process; each prints OK lines the test asserts on.</summary>
+internal static class ClientScenarios
+{
+    public static async Task<int> RunAsync(string endpoint, string scenario)
+    {
+        await using var client = await IpcClient.ConnectAsync(endpoint, b => b.Handle<IClientCallback>(new UpperCaser()));
+        var calc = client.Proxy<ICalculator>();
+        switch (scenario)
+        {
+            case "basic":
+                Console.WriteLine($"OK answer {await calc.GetAnswerAsync()}");
+                Console.WriteLine($"OK add {await calc.AddAsync(2, 3)}");
+                Console.WriteLine($"OK sum {(await calc.SumAsync([1, 2, 3], "abc", true)).Sum}");
+                Console.WriteLine($"OK callback {await calc.CallBackAsync("hello")}");
+                try
+                {
+                    await calc.ThrowAsync("boom");
+                }
+                catch (RemoteInvocationException e)
+                {
+                    Console.WriteLine($"OK remote {e.RemoteType} {e.RemoteMessage}");
+                }
+                return 0;
+            case "events":
+            {
+                var received = new List<Tick>();
+                var done = new TaskCompletionSource();
+                using var sub = client.Subscribe<ITicks>(new TickCollector(received, 100, done));
+                await calc.PublishTicksAsync("host", 100);
+                await done.Task.WaitAsync(TimeSpan.FromSeconds(10));
+                var inOrder = received.Select(t => t.Sequence).SequenceEqual(Enumerable.Range(1, 100));
+                Console.WriteLine(inOrder ? $"OK events {received.Count}" : "FAIL events out of order");
+                return inOrder ? 0 : 1;
+            }
+            case "big":
+            {
+                var payload = Patterns.Bytes(24 * 1024 * 1024, 7);
+                var echoed = await calc.EchoBytesAsync(payload);
+                var same = echoed.AsSpan().SequenceEqual(payload);
+                Console.WriteLine(same ? $"OK big {echoed.Length}" : "FAIL big mismatch");
+                return same ? 0 : 1;
+            }
+            case "hang":
+                // Blocks in the server's handler until the test kills this process.
+                Console.WriteLine("OK calling");
+                await calc.WaitUntilCancelledAsync("killed-client", CancellationToken.None);
+                return 1;
+            default:
+                Console.Error.WriteLine($"unknown scenario {scenario}");
+                return 2;
+        }
+    }
+
+    private sealed class UpperCaser : IClientCallback
+    {
+        public Task<string> TransformAsync(string text) => Task.FromResult(text.ToUpperInvariant());
+    }
+
+    private sealed class TickCollector(List<Tick> received, int expected, TaskCompletionSource done) : ITicks
+    {
+        public void Tick(Tick tick)
+        {
+            received.Add(tick);
+            if (received.Count == expected) done.TrySetResult();
+        }
+
+        public Task Reset(string reason) => Task.CompletedTask;
+    }
+}

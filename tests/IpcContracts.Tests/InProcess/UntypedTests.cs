@@ -1,0 +1,61 @@
+using System.Text.Json;
+using IpcContracts.TestContracts;
+using IpcContracts.Tests.Support;
+
+namespace IpcContracts.Tests.InProcess;
+
+public sealed class UntypedTests
+{
+    [Fact]
+    public async Task A_tool_calls_a_typed_contract_by_alias_and_method_name_with_JSON()
+    {
+        await using var pair = await Pair.StartAsync();
+
+        var sum = await pair.Client.Connection.InvokeRawAsync("test.calculator", "SumAsync", """{"values":[1,2,3],"label":"x","negate":false}""");
+        var none = await pair.Client.Connection.InvokeRawAsync("test.calculator", "NoResultAsync", """{"note":"ok"}""");
+
+        using var doc = JsonDocument.Parse(sum);
+        Assert.Equal(6, doc.RootElement.GetProperty("Sum").GetInt32());
+        Assert.Equal("null", none);
+    }
+
+    [Fact]
+    public async Task Unknown_members_are_ignored_and_missing_ones_take_defaults()
+    {
+        await using var pair = await Pair.StartAsync();
+
+        var result = await pair.Client.Connection.InvokeRawAsync("test.calculator", "AddAsync", """{"a":5,"added_in_v2":true}""");
+
+        Assert.Equal("5", result);
+    }
+
+    [Fact]
+    public async Task A_run_time_handler_without_an_interface_answers_typed_and_untyped_callers()
+    {
+        var endpoint = Endpoints.InProc();
+        await using var server = await IpcServer.StartAsync(endpoint, b => b
+            .HandleRaw("tools.math", "Double", call =>
+            {
+                using var doc = JsonDocument.Parse(call.ArgumentsJson);
+                return ValueTask.FromResult<string?>((doc.RootElement.GetProperty("n").GetInt32() * 2).ToString());
+            }));
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+
+        Assert.Equal("42", await client.Connection.InvokeRawAsync("tools.math", "Double", """{"n":21}"""));
+    }
+
+    [Fact]
+    public async Task Untyped_calls_report_unknown_names_bad_JSON_and_arguments_of_the_wrong_type()
+    {
+        await using var pair = await Pair.StartAsync();
+        var connection = pair.Client.Connection;
+
+        await Assert.ThrowsAsync<ContractMismatchException>(() => connection.InvokeRawAsync("no.such", "X"));
+        await Assert.ThrowsAsync<ContractMismatchException>(() => connection.InvokeRawAsync("test.calculator", "NoSuchMethod"));
+        await Assert.ThrowsAsync<ArgumentException>(() => connection.InvokeRawAsync("test.calculator", "AddAsync", "[1,2]"));
+        var bad = await Assert.ThrowsAsync<IpcProtocolException>(() => connection.InvokeRawAsync("test.calculator", "AddAsync", """{"a":"not a number"}"""));
+
+        Assert.Equal(ProtocolError.BadPayload, bad.Error);
+        Assert.Equal(42, await pair.Calculator.GetAnswerAsync()); // only that call failed
+    }
+}

@@ -1,0 +1,15 @@
+namespace IpcContracts.Tests.Support;
+
+/// <summary>Waits for a condition another thread or process makes true; fails (not hangs) after a generous bound.</summary>
+internal static class Eventually
+{
+    public static async Task TrueAsync(Func<bool> condition, int timeoutMs = 10_000)
+    {
+        var deadline = Environment.TickCount64 + timeoutMs;
+        while (!condition())
+        {
+            if (Environment.TickCount64 > deadline) Assert.Fail("The condition did not become true.");
+            await Task.Delay(10);
+        }
+    }
+}

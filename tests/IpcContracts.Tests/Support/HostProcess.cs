@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace IpcContracts.Tests.Support;
+
+/// <summary>The test host (tests/IpcContracts.TestHost) running as a real second process.</summary>
+internal sealed class HostProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private HostProcess(Process process) => _process = process;
+
+    public IReadOnlyCollection<string> Lines => _lines;
+    public int Id => _process.Id;
+
+    private static string HostPath
+    {
+        get
+        {
+            // tests/IpcContracts.Tests/bin/<cfg>/<tfm>/ -> tests/IpcContracts.TestHost/bin/<cfg>/<tfm>/
+            var mine = AppContext.BaseDirectory;
+            var path = Path.Combine(mine.Replace("IpcContracts.Tests", "IpcContracts.TestHost"), "IpcContracts.TestHost.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException("Build tests/IpcContracts.TestHost first.", path);
+        }
+    }
+
+    /// <summary>Starts "server ENDPOINT" and waits until it listens.</summary>
+    public static async Task<HostProcess> StartServerAsync(string endpoint)
+    {
+        var host = Start("server", endpoint);
+        await host._ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return host;
+    }
+
+    /// <summary>Starts "client ENDPOINT SCENARIO".</summary>
+    public static HostProcess StartClient(string endpoint, string scenario) => Start("client", endpoint, scenario);
+
+    private static HostProcess Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(HostPath);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the test host.");
+        var host = new HostProcess(process);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            host._lines.Enqueue(e.Data);
+            if (e.Data.StartsWith("READY", StringComparison.Ordinal)) host._ready.TrySetResult(e.Data);
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) host._lines.Enqueue("stderr: " + e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => host._ready.TrySetException(new InvalidOperationException("The host exited: " + string.Join("\n", host._lines)));
+        return host;
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        _process.WaitForExit(); // drains the output handlers
+        return _process.ExitCode;
+    }
+
+    public Task WaitForLineAsync(string prefix) => Eventually.TrueAsync(() => _lines.Any(l => l.StartsWith(prefix, StringComparison.Ordinal)), 30_000);
+
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            try
+            {
+                _process.StandardInput.Close(); // asks a server host to shut down cleanly
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (Exception)
+            {
+                Kill();
+            }
+        }
+        _process.Dispose();
+    }
+}

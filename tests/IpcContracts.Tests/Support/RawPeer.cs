@@ -1,0 +1,90 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Json;
+using IpcContracts.Protocol;
+using IpcContracts.Transports;
+
+namespace IpcContracts.Tests.Support;
+
+/// <summary>A hand-driven peer that writes and reads raw frames, to test the protocol from outside.</summary>
+internal sealed class RawPeer : IAsyncDisposable
+{
+    private readonly ITransportConnection _connection;
+
+    private RawPeer(ITransportConnection connection) => _connection = connection;
+
+    public static async Task<RawPeer> ConnectAsync(string endpoint)
+    {
+        var ep = IpcEndpoint.Parse(endpoint);
+        return new RawPeer(await TransportRegistry.Resolve(ep).ConnectAsync(ep, new IpcOptions(), CancellationToken.None));
+    }
+
+    public static byte[] Frame(FrameKind kind, uint contract = 0, uint method = 0, ulong correlation = 0, string? json = null, FrameFlags flags = FrameFlags.None)
+    {
+        var payload = json is null ? [] : Encoding.UTF8.GetBytes(json);
+        var frame = new byte[FrameHeader.Size + payload.Length];
+        new FrameHeader(kind, flags, contract, method, correlation, payload.Length).Write(frame);
+        payload.CopyTo(frame, FrameHeader.Size);
+        return frame;
+    }
+
+    public static string Hello(string contractsJson = "[]", string subscribes = "[]") =>
+        $$"""{"protocol":1,"name":"raw-peer","contracts":{{contractsJson}},"subscribes":{{subscribes}},"busHandles":[],"busSubscribes":[]}""";
+
+    public async Task SendAsync(byte[] bytes)
+    {
+        await _connection.Output.WriteAsync(bytes);
+    }
+
+    /// <summary>Reads the next frame; null when the other side closed the stream.</summary>
+    public async Task<(FrameHeader Header, string Json)?> ReceiveAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        var input = _connection.Input;
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await input.ReadAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException("No frame arrived.");
+            }
+            var buffer = result.Buffer;
+            if (buffer.Length >= FrameHeader.Size)
+            {
+                var headerBytes = buffer.Slice(0, FrameHeader.Size).ToArray();
+                var header = FrameHeader.Read(headerBytes, int.MaxValue);
+                if (buffer.Length >= FrameHeader.Size + header.PayloadLength)
+                {
+                    var json = Encoding.UTF8.GetString(buffer.Slice(FrameHeader.Size, header.PayloadLength).ToArray());
+                    input.AdvanceTo(buffer.GetPosition(FrameHeader.Size + header.PayloadLength));
+                    return (header, json);
+                }
+            }
+            if (result.IsCompleted)
+            {
+                input.AdvanceTo(buffer.End);
+                return null;
+            }
+            input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Skips frames until one of <paramref name="kind"/> arrives.</summary>
+    public async Task<(FrameHeader Header, string Json)> ExpectAsync(FrameKind kind)
+    {
+        while (true)
+        {
+            var frame = await ReceiveAsync() ?? throw new Xunit.Sdk.XunitException($"Stream closed while waiting for {kind}.");
+            if (frame.Header.Kind == kind) return frame;
+        }
+    }
+
+    public static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement;
+
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+}
