@@ -38,7 +38,7 @@ namespace IpcContracts.Generators.Emitting
             foreach (var m in contract.Methods)
             {
                 w.Line("/// <summary><c>" + Escape(m.Signature) + "</c></summary>");
-                w.Line("internal static readonly " + Code.Runtime + ".MethodDescriptor " + ArgsShape.MethodField(m) + " = new(" +
+                w.Line("private static readonly " + Code.Runtime + ".MethodDescriptor " + ArgsShape.MethodField(m) + " = new(" +
                        Code.Hex(m.Id) + ", " + Code.String(m.Alias) + ", " + Code.Hex(m.Fingerprint) + ", " + Code.String(m.Signature) + ");");
                 w.Line();
             }

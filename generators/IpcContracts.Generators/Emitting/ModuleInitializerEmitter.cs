@@ -13,7 +13,7 @@ namespace IpcContracts.Generators.Emitting
         public static string Emit(AssemblyModel model)
         {
             var w = new SourceWriter();
-            w.Line(Code.FileHeader + "// A module initializer in a library is the point here: registration without reflection.\n#pragma warning disable CA2255");
+            w.Line(Code.FileHeader + "// A module initializer in a library is the point here: registration without reflection.\n#pragma warning disable CA2255\n");
             w.Line("namespace " + Code.GeneratedNamespace);
             w.Open();
             w.Line("/// <summary>Registers this assembly's IpcContracts descriptors and message types.</summary>");

@@ -65,7 +65,7 @@ namespace IpcContracts.Generators.Emitting
 
             if (contract.IsEvent)
             {
-                w.Line("this._channel.Publish<" + ArgsShape.Type(m) + ">(" + method + ", " + args + ", " + writer + ");");
+                Call(w, "", "this._channel.Publish<" + ArgsShape.Type(m) + ">", ");", method, args, writer);
                 if (m.Returns == ReturnShape.Task)
                     w.Line("return " + Code.Tasks + ".Task.CompletedTask;");
                 else if (m.Returns == ReturnShape.ValueTask)
@@ -73,12 +73,25 @@ namespace IpcContracts.Generators.Emitting
             }
             else
             {
-                string request = m.Result is { } result
-                    ? "this._channel.RequestAsync<" + ArgsShape.Type(m) + ", " + result.Code + ">(" + method + ", " + args + ", " + writer + ", " + Code.TypeInfo(result) + ", " + token + ")"
-                    : "this._channel.RequestAsync<" + ArgsShape.Type(m) + ">(" + method + ", " + args + ", " + writer + ", " + token + ")";
-                w.Line(m.Returns is ReturnShape.ValueTask or ReturnShape.ValueTaskOfT ? "return new " + ReturnType(m) + "(" + request + ");" : "return " + request + ";");
+                bool wrap = m.Returns is ReturnShape.ValueTask or ReturnShape.ValueTaskOfT;
+                string prefix = wrap ? "return new " + ReturnType(m) + "(" : "return ";
+                string suffix = wrap ? "));" : ");";
+                if (m.Result is { } result)
+                    Call(w, prefix, "this._channel.RequestAsync<" + ArgsShape.Type(m) + ", " + result.Code + ">", suffix, method, args, writer, Code.TypeInfo(result), token);
+                else
+                    Call(w, prefix, "this._channel.RequestAsync<" + ArgsShape.Type(m) + ">", suffix, method, args, writer, token);
             }
             w.Close();
+        }
+
+        /// <summary>A call with one argument per line (the fully qualified arguments are long); <paramref name="suffix"/> closes it.</summary>
+        private static void Call(SourceWriter w, string prefix, string callee, string suffix, params string[] arguments)
+        {
+            w.Line(prefix + callee + "(");
+            w.Indent();
+            for (int i = 0; i < arguments.Length; i++)
+                w.Line(arguments[i] + (i < arguments.Length - 1 ? "," : suffix));
+            w.Outdent();
         }
 
         private static string ReturnType(MethodModel m) => m.Returns switch

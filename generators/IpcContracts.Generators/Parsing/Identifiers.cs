@@ -51,22 +51,39 @@ namespace IpcContracts.Generators.Parsing
             return !segmentStart;
         }
 
-        /// <summary>Letters and digits kept; every run of anything else becomes one '_'.</summary>
+        /// <summary>Letters and digits kept; every run of anything else becomes one '_' (never two in a row).</summary>
         private static string Sanitize(string name)
         {
             var sb = new StringBuilder(name.Length);
             foreach (char c in name)
             {
-                if (char.IsLetterOrDigit(c))
+                // Words for the punctuation that changes meaning, so int? and int[] do not both read "Int32".
+                string? part = c switch
+                {
+                    '?' => "_Nullable_",
+                    '[' => "_Array_",
+                    _ => char.IsLetterOrDigit(c) ? null : "_",
+                };
+                if (part is null)
                     sb.Append(c);
-                else if (sb.Length == 0 || sb[sb.Length - 1] != '_')
-                    sb.Append('_');
+                else
+                    AppendSeparated(sb, part);
             }
             if (sb.Length > 0 && sb[sb.Length - 1] == '_')
                 sb.Length--;
             if (sb.Length == 0 || char.IsDigit(sb[0]))
                 sb.Insert(0, '_');
             return sb.ToString();
+        }
+
+        /// <summary>Appends <paramref name="part"/> without ever producing two '_' in a row.</summary>
+        private static void AppendSeparated(StringBuilder sb, string part)
+        {
+            foreach (char c in part)
+            {
+                if (c != '_' || (sb.Length > 0 && sb[sb.Length - 1] != '_'))
+                    sb.Append(c);
+            }
         }
 
         private static bool IsAsciiLetter(char c) => (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');

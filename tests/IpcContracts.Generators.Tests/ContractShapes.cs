@@ -1,0 +1,355 @@
+namespace IpcContracts.Generators.Tests;
+
+/// <summary>
+/// The contract shapes the generator supports, one self-contained source each (contracts, DTOs and their
+/// JsonSerializerContext). Snapshot tests pin the output of each; compilation tests compile each with the runtime.
+/// </summary>
+public static class ContractShapes
+{
+    private const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using System.Text.Json.Serialization;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using IpcContracts;
+
+        """;
+
+    public const string ManyParameters = Usings + """
+        namespace Shop;
+
+        [RequestContract]
+        public interface IPricing
+        {
+            Task<Quote> QuoteAsync(string sku, int quantity, decimal discount, DateTime at, Guid customer, bool express, string? note, long[] batches, CancellationToken ct);
+            Task<decimal> TotalAsync(string sku, int quantity);
+        }
+
+        public sealed record Quote(string Sku, decimal Total);
+
+        [JsonSerializable(typeof(Quote))]
+        [JsonSerializable(typeof(long[]))]
+        internal partial class PricingJson : JsonSerializerContext;
+        """;
+
+    public const string NoParameters = Usings + """
+        namespace Shop;
+
+        [RequestContract]
+        public interface IHealth
+        {
+            Task<int> CountAsync();
+            Task PingAsync();
+        }
+        """;
+
+    public const string CancellationTokens = Usings + """
+        namespace Shop;
+
+        [RequestContract]
+        public interface IInventory
+        {
+            Task<StockLevel> GetStockAsync(string sku, CancellationToken ct = default);
+            Task ReserveAsync(Reservation reservation, CancellationToken cancellationToken);
+            Task<int> CountAsync(CancellationToken ct);
+        }
+
+        public sealed record StockLevel(string Sku, int OnHand);
+        public sealed record Reservation(string Sku, int Quantity);
+
+        [JsonSerializable(typeof(StockLevel))]
+        [JsonSerializable(typeof(Reservation))]
+        internal partial class InventoryJson : JsonSerializerContext;
+        """;
+
+    public const string ValueTasks = Usings + """
+        namespace Shop;
+
+        [RequestContract]
+        public interface IFastInventory
+        {
+            ValueTask PingAsync();
+            ValueTask<StockLevel> GetAsync(string sku, CancellationToken ct);
+            ValueTask<string?> FindNameAsync(int id);
+        }
+
+        public sealed record StockLevel(string Sku, int OnHand);
+
+        [JsonSerializable(typeof(StockLevel))]
+        internal partial class InventoryJson : JsonSerializerContext;
+        """;
+
+    public const string Events = Usings + """
+        namespace Shop;
+
+        [EventContract]
+        public interface IInventoryEvents
+        {
+            void StockChanged(StockChanged e);
+            Task PriceChanged(string sku, decimal price);
+            ValueTask Cleared(CancellationToken ct);
+            void Reset();
+        }
+
+        public sealed record StockChanged(string Sku, int OnHand);
+
+        [JsonSerializable(typeof(StockChanged))]
+        internal partial class EventsJson : JsonSerializerContext;
+        """;
+
+    public const string GenericDtos = Usings + """
+        namespace Shop;
+
+        [RequestContract]
+        public interface ICatalog
+        {
+            Task<Page<StockLevel>> ListAsync(int skip, int take);
+            Task<List<StockLevel>> AllAsync();
+            Task<Dictionary<string, int>> CountsAsync(string[] skus);
+            Task<int?> FindAsync(Page<string> names);
+        }
+
+        public sealed class Page<T>
+        {
+            public List<T> Items { get; set; } = new();
+            public int Total { get; set; }
+        }
+
+        public sealed record StockLevel(string Sku, int OnHand);
+
+        [JsonSerializable(typeof(Page<StockLevel>))]
+        [JsonSerializable(typeof(Page<string>))]
+        [JsonSerializable(typeof(List<StockLevel>))]
+        internal partial class CatalogJson : JsonSerializerContext;
+        """;
+
+    public const string NestedNamespaces = Usings + """
+        namespace Shop.Inventory.Warehouses
+        {
+            [RequestContract]
+            public interface IBins
+            {
+                Task<Bin> FindAsync(Shop.Inventory.Location location);
+            }
+
+            public sealed record Bin(string Code);
+        }
+
+        namespace Shop.Inventory
+        {
+            public sealed record Location(int Aisle, int Shelf);
+
+            [JsonSerializable(typeof(Warehouses.Bin))]
+            [JsonSerializable(typeof(Location))]
+            internal partial class BinsJson : JsonSerializerContext;
+        }
+        """;
+
+    public const string NestedInClass = Usings + """
+        namespace Shop;
+
+        public static class Outer
+        {
+            [RequestContract]
+            public interface IInventory
+            {
+                Task<int> CountAsync(string sku);
+            }
+
+            internal sealed class Holder
+            {
+                [EventContract]
+                internal interface IAlerts
+                {
+                    void Raised(Alert alert);
+                }
+
+                public sealed record Alert(string Text);
+            }
+        }
+
+        [JsonSerializable(typeof(Outer.Holder.Alert))]
+        internal partial class OuterJson : JsonSerializerContext;
+        """;
+
+    public const string Records = Usings + """
+        namespace Shop;
+
+        [RequestContract]
+        public interface IOrders
+        {
+            Task<OrderConfirmation> PlaceAsync(Order order);
+            Task<OrderLine> FirstLineAsync(OrderId id);
+        }
+
+        public sealed record Order(OrderId Id, IReadOnlyList<OrderLine> Lines, string? Comment = null);
+        public readonly record struct OrderId(Guid Value);
+        public record OrderLine(string Sku, int Quantity);
+        public sealed record OrderConfirmation(OrderId Id, DateTimeOffset At);
+
+        [JsonSerializable(typeof(Order))]
+        [JsonSerializable(typeof(OrderId))]
+        [JsonSerializable(typeof(OrderLine))]
+        [JsonSerializable(typeof(OrderConfirmation))]
+        internal partial class OrdersJson : JsonSerializerContext;
+        """;
+
+    public const string ExplicitAlias = Usings + """
+        namespace Shop;
+
+        [RequestContract("inventory")]
+        public interface IInventory
+        {
+            Task<StockLevel> GetStockAsync(string sku, CancellationToken ct = default);
+            Task ReserveAsync(Reservation reservation, CancellationToken ct = default);
+        }
+
+        [EventContract("inventory.events")]
+        public interface IInventoryEvents
+        {
+            void StockChanged(StockChanged e);
+        }
+
+        public sealed record StockLevel(string Sku, int OnHand);
+        public sealed record Reservation(string Sku, int Quantity);
+        public sealed record StockChanged(string Sku, int OnHand);
+
+        [JsonSerializable(typeof(StockLevel))]
+        [JsonSerializable(typeof(Reservation))]
+        [JsonSerializable(typeof(StockChanged))]
+        internal partial class InventoryJson : JsonSerializerContext;
+        """;
+
+    public const string ExplicitNumericId = Usings + """
+        namespace Shop;
+
+        [RequestContract(Id = 0x00C0FFEEu)]
+        public interface IBilling
+        {
+            Task<decimal> BalanceAsync(string account);
+        }
+
+        [EventContract("billing.events", Id = 7)]
+        public interface IBillingEvents
+        {
+            void Charged(string account, decimal amount);
+        }
+        """;
+
+    public const string MethodAlias = Usings + """
+        namespace Shop;
+
+        [RequestContract("lookup")]
+        public interface ILookup
+        {
+            [ContractMethod("stock.get")]
+            Task<int> GetAsync(string sku);
+
+            [ContractMethod(Id = 42)]
+            Task PingAsync();
+
+            [ContractMethod("find.bySku")]
+            Task<string> FindAsync(string sku);
+
+            [ContractMethod("find.byId", Id = 0xABCDu)]
+            Task<string> FindAsync(int id);
+        }
+        """;
+
+    public const string SameSimpleName = Usings + """
+        namespace Shop.Retail
+        {
+            [RequestContract]
+            public interface IInventory
+            {
+                Task<int> CountAsync(string sku);
+            }
+        }
+
+        namespace Shop.Wholesale
+        {
+            [RequestContract]
+            public interface IInventory
+            {
+                Task<int> CountAsync(string sku);
+            }
+        }
+        """;
+
+    public const string KeywordAndParamsParameters = Usings + """
+        namespace Shop;
+
+        [RequestContract]
+        public interface IEcho
+        {
+            Task<string> EchoAsync(string @class, int @event = 3, params string[] @params);
+            Task<int> LimitAsync(int limit = 10, string? filter = null);
+        }
+        """;
+
+    public const string InheritedMethods = Usings + """
+        namespace Shop;
+
+        public interface IPingable
+        {
+            Task PingAsync();
+        }
+
+        [RequestContract]
+        public interface IWarehouse : IPingable
+        {
+            Task<int> CountAsync(string sku);
+        }
+        """;
+
+    public const string NamedJsonContexts = Usings + """
+        [assembly: IpcJsonContext(typeof(Shop.PrimaryJson))]
+        [assembly: IpcJsonContext(typeof(Shop.SecondaryJson))]
+
+        namespace Shop;
+
+        [RequestContract]
+        public interface ITickets
+        {
+            Task<Ticket> OpenAsync(string title);
+        }
+
+        public sealed record Ticket(int Id, string Title);
+        public sealed record Unused(int Id);
+        public sealed record Secondary(int Id);
+
+        [JsonSerializable(typeof(Ticket))]
+        internal partial class PrimaryJson : JsonSerializerContext;
+
+        [JsonSerializable(typeof(Secondary))]
+        internal partial class SecondaryJson : JsonSerializerContext;
+
+        // Not named by [assembly: IpcJsonContext], so ignored.
+        [JsonSerializable(typeof(Unused))]
+        internal partial class IgnoredJson : JsonSerializerContext;
+        """;
+
+    /// <summary>Every shape by name, for the theories that run them all.</summary>
+    public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
+    {
+        [nameof(ManyParameters)] = ManyParameters,
+        [nameof(NoParameters)] = NoParameters,
+        [nameof(CancellationTokens)] = CancellationTokens,
+        [nameof(ValueTasks)] = ValueTasks,
+        [nameof(Events)] = Events,
+        [nameof(GenericDtos)] = GenericDtos,
+        [nameof(NestedNamespaces)] = NestedNamespaces,
+        [nameof(NestedInClass)] = NestedInClass,
+        [nameof(Records)] = Records,
+        [nameof(ExplicitAlias)] = ExplicitAlias,
+        [nameof(ExplicitNumericId)] = ExplicitNumericId,
+        [nameof(MethodAlias)] = MethodAlias,
+        [nameof(SameSimpleName)] = SameSimpleName,
+        [nameof(KeywordAndParamsParameters)] = KeywordAndParamsParameters,
+        [nameof(InheritedMethods)] = InheritedMethods,
+        [nameof(NamedJsonContexts)] = NamedJsonContexts,
+    };
+
+    public static TheoryData<string> Names => new(All.Keys);
+}
