@@ -90,7 +90,7 @@ public sealed class EventAggregator : IEventAggregator
         }
         await StartAsync(cancellationToken).ConfigureAwait(false);
         var fingerprint = BusFingerprint.Of(requestType.Name, responseType.Name);
-        var peer = _client?.Connection ?? _server?.Connections.FirstOrDefault(c => c.PeerHandlesBus(requestType.Id, requestType.Name, fingerprint));
+        var peer = _client?.Connection ?? _server?.Connections.FirstOrDefault(c => c.PeerHandlesBus(requestType.Id, fingerprint));
         if (peer is null)
             throw new ContractMismatchException("$bus", requestType.Name, $"No local handler and no connected peer answers '{requestType.Name}'.");
         return await peer.RequestBusAsync(requestType, responseType, request, cancellationToken).ConfigureAwait(false);

@@ -116,8 +116,18 @@ internal static class ErrorFrames
         _ => new ErrorPayload { Code = ErrorCodes.Remote, Type = e.GetType().FullName ?? "", Message = e.Message, Stack = e.StackTrace },
     };
 
-    public static OutgoingFrame Build(in FrameHeaderTemplate template, ErrorPayload payload) =>
-        FrameBuilder.Value(template, payload, ProtocolJson.Default.ErrorPayload, int.MaxValue);
+    /// <summary>Longest message or stack text sent, so an Error always fits the peer's frame limit.</summary>
+    private const int MaxTextLength = 16 * 1024;
+
+    public static OutgoingFrame Build(in FrameHeaderTemplate template, ErrorPayload payload)
+    {
+        payload.Message = Truncate(payload.Message)!;
+        payload.Stack = Truncate(payload.Stack);
+        return FrameBuilder.Value(template, payload, ProtocolJson.Default.ErrorPayload, int.MaxValue);
+    }
+
+    private static string? Truncate(string? text) =>
+        text is { Length: > MaxTextLength } ? string.Concat(text.AsSpan(0, MaxTextLength), "... (truncated)") : text;
 
     /// <summary>The exception a caller sees for an Error frame.</summary>
     public static Exception ToException(ErrorPayload error, string callDescription) => error.Code switch

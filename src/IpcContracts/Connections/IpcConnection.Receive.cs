@@ -44,7 +44,7 @@ public sealed partial class IpcConnection
         {
             // Tell the peer why before hanging up; connection-level errors use correlation ID 0.
             TrySend(ErrorFrames.Build(new FrameHeaderTemplate(FrameKind.Error, FrameFlags.None, 0, 0, 0),
-                new ErrorPayload { Code = ErrorCodes.Protocol, Type = nameof(IpcProtocolException), Message = e.Message }));
+                new ErrorPayload { Code = ErrorCodes.Protocol, Type = typeof(IpcProtocolException).FullName!, Message = e.Message }));
             reason = new ChannelFaultedException($"Protocol error from {PeerDescription}: {e.Message}", e);
         }
         catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
@@ -77,7 +77,7 @@ public sealed partial class IpcConnection
 
     private void HandleFrame(in FrameHeader header, in ReadOnlySequence<byte> payload)
     {
-        if (_peer is null && header.Kind != FrameKind.Hello)
+        if (_peer is null && header.Kind != FrameKind.Hello && !(header.Kind == FrameKind.Error && header.CorrelationId == 0))
             throw new IpcProtocolException(ProtocolError.UnexpectedFrame, $"Expected Hello as the first frame, received {header.Kind}.");
         switch (header.Kind)
         {
@@ -88,7 +88,7 @@ public sealed partial class IpcConnection
                 OnRequest(header, payload);
                 break;
             case FrameKind.Response:
-                if (_pending.TryRemove(header.CorrelationId, out var done)) done.Complete(payload);
+                if (TakePending(header, expectPing: false) is { } done) done.Complete(payload);
                 break;
             case FrameKind.Error:
                 OnError(header, payload);
@@ -103,7 +103,7 @@ public sealed partial class IpcConnection
                 TrySend(FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Pong, FrameFlags.None, 0, 0, header.CorrelationId)));
                 break;
             case FrameKind.Pong:
-                if (_pending.TryRemove(header.CorrelationId, out var ping)) ping.Complete(default);
+                if (TakePending(header, expectPing: true) is { } ping) ping.Complete(default);
                 break;
             case FrameKind.Goodbye:
                 _goodbyeReceived = true;
@@ -118,6 +118,16 @@ public sealed partial class IpcConnection
                 _peerSubscriptions.TryRemove(new SubscriptionKey((header.Flags & FrameFlags.Bus) != 0, header.ContractId), out _);
                 break;
         }
+    }
+
+    /// <summary>The pending call a Response/Error/Pong answers; a reply of the wrong kind is a protocol error.</summary>
+    private PendingCall? TakePending(in FrameHeader header, bool expectPing)
+    {
+        if (!_pending.TryGetValue(header.CorrelationId, out var call)) return null; // late reply to a cancelled call
+        if (call.IsPing != expectPing)
+            throw new IpcProtocolException(ProtocolError.UnexpectedFrame,
+                $"{header.Kind} frame for correlation ID {header.CorrelationId}, which is a {(call.IsPing ? "Ping" : "Request")}.");
+        return _pending.TryRemove(new KeyValuePair<ulong, PendingCall>(header.CorrelationId, call)) ? call : null;
     }
 
     private void OnHello(in ReadOnlySequence<byte> payload)
@@ -151,12 +161,14 @@ public sealed partial class IpcConnection
             Fault(new ChannelFaultedException($"The peer {PeerDescription} reported a protocol error and closed the connection: {error.Message}"));
             return;
         }
-        if (_pending.TryRemove(header.CorrelationId, out var call))
+        if (TakePending(header, expectPing: false) is { } call)
             call.Fail(ErrorFrames.ToException(error, call.Description));
     }
 
     private void OnRequest(in FrameHeader header, in ReadOnlySequence<byte> payload)
     {
+        if (header.CorrelationId == 0)
+            throw new IpcProtocolException(ProtocolError.UnexpectedFrame, "A Request must not use correlation ID 0 (reserved for connection-level errors).");
         var request = new InboundRequest(this, header, payload, _lifetime.Token);
         if (!_inbound.TryAdd(header.CorrelationId, request))
             throw new IpcProtocolException(ProtocolError.UnexpectedFrame, $"Correlation ID {header.CorrelationId} is already in use by a call in flight.");

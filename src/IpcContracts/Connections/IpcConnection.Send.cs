@@ -67,6 +67,9 @@ public sealed partial class IpcConnection
     }
 
     private Task<T> SendPendingAsync<T>(PendingCall<T> call, OutgoingFrame frame, CancellationToken cancellationToken)
+        => SendPendingAsync(call, frame, cancellationToken, Options.DefaultCallTimeout);
+
+    private Task<T> SendPendingAsync<T>(PendingCall<T> call, OutgoingFrame frame, CancellationToken cancellationToken, TimeSpan timeout)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -74,12 +77,18 @@ public sealed partial class IpcConnection
             return Task.FromCanceled<T>(cancellationToken);
         }
         _pending[call.Id] = call;
-        // Armed before sending so a fast cancel or deadline still reaches the peer.
-        call.Arm(cancellationToken, call is PendingCall<bool> ? Timeout.InfiniteTimeSpan : Options.DefaultCallTimeout);
-        if (!TrySend(frame) && TryRemovePending(call))
-            call.Fail(FaultOrClosed());
-        else if (Volatile.Read(ref _fault) is { } fault && TryRemovePending(call))
+        if (!TrySend(frame))
+        {
+            if (TryRemovePending(call)) call.Fail(FaultOrClosed());
+            return call.Task;
+        }
+        if (Volatile.Read(ref _fault) is { } fault && TryRemovePending(call))
+        {
             call.Fail(fault); // lost the race with Fault(): it may have missed this call
+            return call.Task;
+        }
+        // Armed after queuing, so a Cancel frame can never overtake its Request.
+        call.Arm(cancellationToken, timeout);
         return call.Task;
     }
 
@@ -146,7 +155,7 @@ public sealed partial class IpcConnection
 
     /// <summary>
     /// Untyped call for tools: names the contract alias and method, passes the argument object as
-    /// JSON text and returns the result as JSON text (<c>null</c> for methods without a result).
+    /// JSON text and returns the result as JSON text (the text <c>null</c> for methods without a result).
     /// </summary>
     public Task<string> InvokeRawAsync(string contractAlias, string method, string argumentsJson = "{}", CancellationToken cancellationToken = default)
     {
@@ -199,8 +208,8 @@ public sealed partial class IpcConnection
         return SendPendingAsync(call, frame, cancellationToken);
     }
 
-    internal bool PeerHandlesBus(uint requestTypeId, string name, ulong fingerprint) =>
-        _peer is { } p && p.CheckBusRequest(requestTypeId, name, fingerprint) is null;
+    internal bool PeerHandlesBus(uint requestTypeId, ulong fingerprint) =>
+        _peer is { } p && p.AdvertisesBusHandler(requestTypeId, fingerprint);
 
     private static bool IsJsonObject(ReadOnlySpan<byte> json)
     {

@@ -84,10 +84,9 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
 
     private void Start()
     {
-        var subscriptions = _local.ListenToSubscriptions(_subscriptionListener);
-        var hello = _local.BuildManifest(subscriptions);
-        TrySend(FrameBuilder.Value(new FrameHeaderTemplate(FrameKind.Hello, FrameFlags.None, 0, 0, 0), hello,
-            ProtocolJson.Default.Manifest, int.MaxValue));
+        _local.ListenToSubscriptions(_subscriptionListener, subscriptions =>
+            TrySend(FrameBuilder.Value(new FrameHeaderTemplate(FrameKind.Hello, FrameFlags.None, 0, 0, 0), _local.BuildManifest(subscriptions),
+                ProtocolJson.Default.Manifest, MaxHelloLength)));
         _sendLoop = Task.Run(SendLoopAsync);
         _readLoop = Task.Run(ReadLoopAsync);
         _eventLoop = Task.Run(EventLoopAsync);
@@ -109,9 +108,9 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     public async Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
     {
         var start = System.Diagnostics.Stopwatch.GetTimestamp();
-        var call = new PendingCall<bool>(this, NextId(), "ping", null, ResultMode.None);
-        await SendPendingAsync(call, FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Ping, FrameFlags.None, 0, 0, call.Id)), cancellationToken)
-            .ConfigureAwait(false);
+        var call = new PendingCall<bool>(this, NextId(), "ping", null, ResultMode.None) { IsPing = true };
+        await SendPendingAsync(call, FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Ping, FrameFlags.None, 0, 0, call.Id)), cancellationToken,
+            Options.DefaultCallTimeout).ConfigureAwait(false);
         return System.Diagnostics.Stopwatch.GetElapsedTime(start);
     }
 

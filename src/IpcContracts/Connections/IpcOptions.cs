@@ -6,7 +6,11 @@ public sealed class IpcOptions
     /// <summary>Largest payload accepted or sent, checked before anything is allocated. Default 64 MiB.</summary>
     public int MaxPayloadLength { get; set; } = 64 * 1024 * 1024;
 
-    /// <summary>Deadline for a call when the caller gives none; <see cref="Timeout.InfiniteTimeSpan"/> disables it. Default 30 s.</summary>
+    /// <summary>
+    /// Deadline of every outbound call, in addition to any cancellation token the caller passes; when it
+    /// passes the call fails with <see cref="TimeoutException"/> and the peer's handler is cancelled.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> disables it. Default 30 s.
+    /// </summary>
     public TimeSpan DefaultCallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a new connection may take to exchange Hello frames. Default 10 s.</summary>

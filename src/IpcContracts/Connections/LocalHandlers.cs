@@ -88,13 +88,16 @@ internal sealed class LocalHandlers
         lock (_subscriptionLock) return _subscribers.GetValueOrDefault(key) ?? [];
     }
 
-    /// <summary>Registers a listener and returns the keys subscribed right now, atomically.</summary>
-    public SubscriptionKey[] ListenToSubscriptions(Action<SubscriptionKey, bool> listener)
+    /// <summary>
+    /// Registers a listener and hands the keys subscribed right now to <paramref name="snapshot"/>, under
+    /// the same lock, so whatever the snapshot queues (the Hello) precedes every change the listener hears.
+    /// </summary>
+    public void ListenToSubscriptions(Action<SubscriptionKey, bool> listener, Action<SubscriptionKey[]> snapshot)
     {
         lock (_subscriptionLock)
         {
             _subscriptionListeners.Add(listener);
-            return [.. _subscribers.Keys];
+            snapshot([.. _subscribers.Keys]);
         }
     }
 

@@ -49,10 +49,15 @@ internal sealed class PeerManifest
         return null;
     }
 
+    /// <summary>True when the Hello listed a handler for the request type with this fingerprint.</summary>
+    public bool AdvertisesBusHandler(uint requestTypeId, ulong fingerprint) =>
+        _busHandles.TryGetValue(requestTypeId, out var h) && h.Fingerprint == fingerprint;
+
     public ContractMismatchException? CheckBusRequest(uint requestTypeId, string requestName, ulong fingerprint)
     {
-        if (!_busHandles.TryGetValue(requestTypeId, out var h))
-            return new("$bus", requestName, $"The peer '{Name}' has no request handler for '{requestName}'.");
+        // Handlers added after the handshake are not in the manifest, so an unlisted type is still sent;
+        // the peer answers with a mismatch Error if it really has no handler.
+        if (!_busHandles.TryGetValue(requestTypeId, out var h)) return null;
         if (h.Fingerprint != fingerprint)
             return new("$bus", requestName, $"The peer '{Name}' answers '{requestName}' with another response type.");
         return null;

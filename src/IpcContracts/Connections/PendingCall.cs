@@ -22,6 +22,9 @@ internal abstract class PendingCall
     public IpcConnection Connection { get; }
     public ulong Id { get; }
 
+    /// <summary>True for a Ping, which only a Pong may complete (and a Pong nothing else).</summary>
+    public bool IsPing { get; init; }
+
     /// <summary>"contract.method", for error messages.</summary>
     public string Description { get; }
 

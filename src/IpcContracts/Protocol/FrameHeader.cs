@@ -59,6 +59,8 @@ public readonly record struct FrameHeader(
         if (kind is < FrameKind.Hello or > FrameKind.Unsubscribe)
             throw new IpcProtocolException(ProtocolError.UnknownKind, $"Unknown frame kind {source[3]}.");
         var flags = (FrameFlags)BinaryPrimitives.ReadUInt16LittleEndian(source[4..]);
+        if ((flags & ~FrameFlags.Bus) != 0)
+            throw new IpcProtocolException(ProtocolError.ReservedBitsSet, $"Undefined flag bits 0x{(ushort)(flags & ~FrameFlags.Bus):X4} are set.");
         if (BinaryPrimitives.ReadUInt16LittleEndian(source[6..]) != 0 || BinaryPrimitives.ReadUInt32LittleEndian(source[28..]) != 0)
             throw new IpcProtocolException(ProtocolError.ReservedBitsSet, "Reserved header bytes must be zero in protocol version 1.");
         var length = BinaryPrimitives.ReadInt32LittleEndian(source[24..]);

@@ -161,6 +161,7 @@ public sealed class WireProtocolTests
     [InlineData("bad-magic")]
     [InlineData("second-hello")]
     [InlineData("bad-hello-json")]
+    [InlineData("request-correlation-zero")]
     public async Task Broken_frames_close_the_connection_with_a_protocol_Error_and_the_server_keeps_serving(string breakage)
     {
         var endpoint = Endpoints.InProc();
@@ -173,6 +174,7 @@ public sealed class WireProtocolTests
             "oversized" => RawPeer.Frame(FrameKind.Request, 1, 1, 1, new string('x', 2000)),
             "second-hello" => RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello()),
             "bad-hello-json" => RawPeer.Frame(FrameKind.Hello, json: "{not json"),
+            "request-correlation-zero" => RawPeer.Frame(FrameKind.Request, 1, 1, 0, "{}"),
             _ => RawPeer.Frame(FrameKind.Ping, correlation: 1),
         };
         if (breakage == "unknown-kind") bytes[3] = 200;
