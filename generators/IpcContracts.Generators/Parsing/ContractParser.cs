@@ -30,6 +30,9 @@ namespace IpcContracts.Generators.Parsing
         {
             if (context.TargetSymbol is not INamedTypeSymbol { TypeKind: TypeKind.Interface } contract)
                 return null;
+            // Half-typed declarations parse with recovered members; generating from them only adds follow-on errors.
+            if (context.TargetNode.ContainsDiagnostics)
+                return null;
             var compilation = context.SemanticModel.Compilation;
 
             // Exactly one contract attribute of either kind: both kinds at once is ambiguous.

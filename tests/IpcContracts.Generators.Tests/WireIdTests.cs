@@ -1,0 +1,111 @@
+using System.Text.RegularExpressions;
+using IpcContracts.Generators.Tests.Infrastructure;
+
+namespace IpcContracts.Generators.Tests;
+
+/// <summary>Wire IDs and fingerprints are FNV-1a as specified, checked against an independent implementation.</summary>
+public sealed class WireIdTests
+{
+    private static readonly Regex MethodDescriptor = new(
+        @"MethodDescriptor Method_\w+ = new\((0x[0-9A-F]{8}u), ""(.*?)"", (0x[0-9A-F]{16}UL), ""(.*?)""\);");
+
+    private static readonly Regex MessageType = new(@"MessageTypeRegistry\.Register<.*?>\((0x[0-9A-F]{8}u), ""(.*?)"",");
+
+    [Fact]
+    public void Contract_ids_hash_the_explicit_alias()
+    {
+        var result = GeneratorRunner.Run(new[] { ContractShapes.ExplicitAlias });
+
+        Assert.Contains($": base({Fnv.Literal32("inventory")}, \"inventory\", global::IpcContracts.ContractKind.Request, \"Shop.IInventory\"",
+            result.Text("Shop.IInventory.IpcContract.g.cs"));
+        Assert.Contains($": base({Fnv.Literal32("inventory.events")}, \"inventory.events\", global::IpcContracts.ContractKind.Event,",
+            result.Text("Shop.IInventoryEvents.IpcContract.g.cs"));
+        Assert.Equal("0xFCFDC43Fu", Fnv.Literal32("inventory")); // pinned by hand: the ID is part of the wire format
+    }
+
+    [Fact]
+    public void Contract_ids_default_to_the_hash_of_the_full_name_including_containing_types()
+    {
+        var result = GeneratorRunner.Run(new[] { ContractShapes.NestedInClass });
+
+        Assert.Contains($": base({Fnv.Literal32("Shop.Outer.IInventory")}, \"Shop.Outer.IInventory\",", result.Text("Shop.Outer.IInventory.IpcContract.g.cs"));
+        Assert.Contains($": base({Fnv.Literal32("Shop.Outer.Holder.IAlerts")}, \"Shop.Outer.Holder.IAlerts\",", result.Text("Shop.Outer.Holder.IAlerts.IpcContract.g.cs"));
+    }
+
+    [Fact]
+    public void Explicit_numeric_ids_replace_the_hash()
+    {
+        var result = GeneratorRunner.Run(new[] { ContractShapes.ExplicitNumericId, ContractShapes.MethodAlias });
+
+        Assert.Contains(": base(0x00C0FFEEu, \"Shop.IBilling\",", result.Text("Shop.IBilling.IpcContract.g.cs"));
+        Assert.Contains(": base(0x00000007u, \"billing.events\",", result.Text("Shop.IBillingEvents.IpcContract.g.cs"));
+        var lookup = result.Text("Shop.ILookup.IpcContract.g.cs");
+        Assert.Contains("new(0x0000002Au, \"PingAsync\",", lookup);
+        Assert.Contains("new(0x0000ABCDu, \"find.byId\",", lookup);
+        Assert.Contains($"new({Fnv.Literal32("stock.get")}, \"stock.get\",", lookup);
+    }
+
+    [Fact]
+    public void Every_method_id_and_fingerprint_matches_its_alias_and_signature()
+    {
+        var explicitIds = new HashSet<string> { "0x0000002Au", "0x0000ABCDu" };
+        int checkedMethods = 0;
+        foreach (var (name, source) in ContractShapes.All)
+        {
+            var text = GeneratorRunner.Run(new[] { source }).Combined();
+            foreach (Match m in MethodDescriptor.Matches(text))
+            {
+                if (!explicitIds.Contains(m.Groups[1].Value))
+                    Assert.True(Fnv.Literal32(m.Groups[2].Value) == m.Groups[1].Value, $"{name}: method '{m.Groups[2].Value}' has ID {m.Groups[1].Value}");
+                Assert.True(Fnv.Literal64(m.Groups[4].Value) == m.Groups[3].Value, $"{name}: fingerprint of '{m.Groups[4].Value}'");
+                checkedMethods++;
+            }
+            foreach (Match m in MessageType.Matches(text))
+                Assert.True(Fnv.Literal32(m.Groups[2].Value) == m.Groups[1].Value, $"{name}: message type '{m.Groups[2].Value}'");
+        }
+        Assert.True(checkedMethods > 30, $"only {checkedMethods} methods found; did the descriptor format change?");
+    }
+
+    [Theory]
+    [InlineData("R:Shop.StockLevel(string sku)", "GetStockAsync")]
+    [InlineData("R:void(Shop.Reservation reservation)", "ReserveAsync")]
+    [InlineData("E:void(Shop.StockChanged e)", "StockChanged")]
+    public void Canonical_signatures_drop_the_cancellation_token_and_nullable_annotations(string signature, string method)
+    {
+        var source = ContractShapes.ExplicitAlias.Replace("string sku", "string? sku");
+        var text = GeneratorRunner.Run(new[] { source }).Combined();
+
+        Assert.Contains($"Method_{method} = new({Fnv.Literal32(method)}, \"{method}\", {Fnv.Literal64(signature)}, \"{signature}\");", text);
+    }
+
+    [Theory]
+    [InlineData("inventário")]
+    [InlineData("在庫")]
+    [InlineData("a \"quoted\" \\ alias")]
+    public void Non_ascii_and_escaped_aliases_hash_their_utf8_bytes(string alias)
+    {
+        var literal = Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(alias, quote: true);
+        var source = $$"""
+            namespace Shop;
+            [IpcContracts.RequestContract({{literal}})]
+            public interface IUnicode { System.Threading.Tasks.Task PingAsync(); }
+            """;
+        var result = GeneratorRunner.Run(new[] { source });
+
+        Assert.Contains($": base({Fnv.Literal32(alias)}, {literal},", result.Text("Shop.IUnicode.IpcContract.g.cs"));
+        Assert.Equal(IpcContracts.Protocol.Fnv1a.Hash32(alias), Fnv.Hash32(alias));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("inventory")]
+    [InlineData("R:Shop.Page<Shop.StockLevel>(int skip,int take)")]
+    [InlineData("ünïcödé ✓")]
+    public void Generator_runtime_and_reference_hashes_agree(string text)
+    {
+        Assert.Equal(Fnv.Hash32(text), Parsing.Fnv1a.Hash32(text));
+        Assert.Equal(Fnv.Hash64(text), Parsing.Fnv1a.Hash64(text));
+        Assert.Equal(Fnv.Hash32(text), IpcContracts.Protocol.Fnv1a.Hash32(text));
+        Assert.Equal(Fnv.Hash64(text), IpcContracts.Protocol.Fnv1a.Hash64(text));
+    }
+}
