@@ -1,0 +1,215 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using IpcContracts.Generators.Tests.Infrastructure;
+
+namespace IpcContracts.Generators.Tests;
+
+/// <summary>
+/// Executes generated code: a proxy writes arguments, a loopback channel hands the bytes to the generated
+/// dispatcher (and scribbles over them as soon as DispatchAsync returns, proving arguments are parsed before
+/// the first await), the dispatcher invokes a real implementation and replies.
+/// </summary>
+public sealed class RoundTripTests
+{
+    private const string Contracts = """
+        using System.Collections.Generic;
+        using System.Text.Json.Serialization;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using IpcContracts;
+
+        namespace RoundTrip;
+
+        [RequestContract("roundtrip.inventory")]
+        public interface IInventory
+        {
+            Task<StockLevel> GetStockAsync(string sku, CancellationToken ct = default);
+            Task ReserveAsync(Reservation reservation, CancellationToken ct = default);
+            ValueTask<Page<StockLevel>> ListAsync(int skip, int take, string? filter);
+            ValueTask<int> SlowAsync(int delayMs);
+            Task<string> EchoAsync(string @class, params string[] @params);
+            Task PingAsync();
+            ValueTask<bool> TokenIsLiveAsync(CancellationToken ct);
+            Task<Unregistered> MissingAsync();
+        }
+
+        [EventContract("roundtrip.events")]
+        public interface IEvents
+        {
+            void StockChanged(StockChanged e);
+            Task Cleared();
+        }
+
+        public sealed record StockLevel(string Sku, int OnHand);
+        public sealed record Reservation(string Sku, int Quantity);
+        public sealed record StockChanged(string Sku, int OnHand);
+        public sealed record Unregistered(int Id); // in no JsonSerializerContext
+        public sealed class Page<T> { public List<T> Items { get; set; } = new(); public int Total { get; set; } }
+
+        [JsonSerializable(typeof(StockLevel))]
+        [JsonSerializable(typeof(Reservation))]
+        [JsonSerializable(typeof(StockChanged))]
+        [JsonSerializable(typeof(Page<StockLevel>))]
+        internal partial class RoundTripJson : JsonSerializerContext;
+        """;
+
+    private const string Harness = """
+        using System;
+        using System.Buffers;
+        using System.Collections.Generic;
+        using System.Text.Json;
+        using System.Text.Json.Serialization.Metadata;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using IpcContracts;
+        using IpcContracts.Runtime;
+
+        namespace RoundTrip;
+
+        public static class Runner
+        {
+            public static async Task<string> RunAsync()
+            {
+                var log = new List<string>();
+                var inventory = ContractRegistry.Get<IInventory>(ContractKind.Request);
+                var proxy = inventory.CreateProxy(new Loopback<IInventory>(inventory, new Inventory(log)));
+
+                var level = await proxy.GetStockAsync("A-1");
+                log.Add($"stock {level.Sku} {level.OnHand}");
+                await proxy.ReserveAsync(new Reservation("A-1", 2));
+                var page = await proxy.ListAsync(1, 2, null);
+                log.Add($"page {page.Total} {page.Items.Count} {page.Items[0].Sku}");
+                log.Add($"slow {await proxy.SlowAsync(20)}");
+                log.Add($"echo {await proxy.EchoAsync("c", "x", "y")}");
+                await proxy.PingAsync();
+                log.Add($"token {await proxy.TokenIsLiveAsync(CancellationToken.None)}");
+
+                var events = ContractRegistry.Get<IEvents>(ContractKind.Event);
+                var publisher = events.CreateProxy(new Loopback<IEvents>(events, new Listener(log)));
+                publisher.StockChanged(new StockChanged("A-1", 41));
+                await publisher.Cleared();
+
+                // Unknown members are skipped and missing ones stay default: {"extra":1} for GetStockAsync(sku).
+                var call = new Call(inventory.Methods[0].Id, "{\"extra\":[1,{\"a\":2}],\"sku\":\"B-2\"}");
+                await inventory.DispatchAsync(new Inventory(log), call);
+                log.Add($"tolerant {call.ReplyText}");
+                call = new Call(inventory.Methods[0].Id, "{}");
+                await inventory.DispatchAsync(new Inventory(log), call);
+                log.Add($"missing {call.ReplyText}");
+
+                try { await inventory.DispatchAsync(new Inventory(log), new Call(0xDEADBEEF, "{}")); }
+                catch (ContractMismatchException e) { log.Add("unknown method: " + e.GetType().Name); }
+
+                try { _ = IpcContracts.Generated.IpcJsonTypes.RoundTrip_Unregistered; }
+                catch (IpcConfigurationException e) { log.Add("missing metadata: " + e.Message.Split('.')[0]); }
+
+                log.Add($"registered {MessageTypeRegistry.Get<StockLevel>().Name} {MessageTypeRegistry.Get<StockLevel>().Id:X8}");
+                log.Add($"ids {inventory.Id:X8} {inventory.Alias} {inventory.Methods.Count}");
+                return string.Join("\n", log);
+            }
+        }
+
+        sealed class Inventory(List<string> log) : IInventory
+        {
+            public Task<StockLevel> GetStockAsync(string sku, CancellationToken ct) => Task.FromResult(new StockLevel(sku ?? "no-sku", 41));
+            public Task ReserveAsync(Reservation r, CancellationToken ct) { log.Add($"reserve {r.Sku} {r.Quantity}"); return Task.CompletedTask; }
+            public ValueTask<Page<StockLevel>> ListAsync(int skip, int take, string? filter) =>
+                new(new Page<StockLevel> { Total = skip + take, Items = { new StockLevel(filter ?? "none", take) } });
+            public async ValueTask<int> SlowAsync(int delayMs) { await Task.Delay(delayMs); return delayMs * 2; }
+            public Task<string> EchoAsync(string @class, params string[] @params) => Task.FromResult(@class + ":" + string.Join(",", @params));
+            public Task PingAsync() { log.Add("ping"); return Task.CompletedTask; }
+            public ValueTask<bool> TokenIsLiveAsync(CancellationToken ct) => new(ct.CanBeCanceled);
+            public Task<Unregistered> MissingAsync() => Task.FromResult(new Unregistered(1));
+        }
+
+        sealed class Listener(List<string> log) : IEvents
+        {
+            public void StockChanged(StockChanged e) => log.Add($"event {e.Sku} {e.OnHand}");
+            public Task Cleared() { log.Add("cleared"); return Task.CompletedTask; }
+        }
+
+        /// <summary>Sends straight into the generated dispatcher; the "wire" bytes are destroyed once DispatchAsync returns.</summary>
+        sealed class Loopback<T>(ContractDescriptor<T> descriptor, T target) : IOutboundChannel where T : class
+        {
+            public async Task<TResult> RequestAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, JsonTypeInfo<TResult> resultType, CancellationToken ct)
+            {
+                var call = await SendAsync(method, args, writeArgs);
+                return JsonSerializer.Deserialize(call.ReplyText!, resultType)!;
+            }
+
+            public async Task RequestAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken ct)
+            {
+                var call = await SendAsync(method, args, writeArgs);
+                if (call.ReplyText != "<empty>") throw new InvalidOperationException("expected an empty reply, got " + call.ReplyText);
+            }
+
+            public void Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs) => SendAsync(method, args, writeArgs).GetAwaiter().GetResult();
+
+            private async Task<Call> SendAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs)
+            {
+                var buffer = new ArrayBufferWriter<byte>();
+                using (var writer = new Utf8JsonWriter(buffer))
+                {
+                    writer.WriteStartObject();
+                    writeArgs(writer, args);
+                    writer.WriteEndObject();
+                }
+                var bytes = buffer.WrittenSpan.ToArray();
+                var call = new Call(method.Id, bytes);
+                var pending = descriptor.DispatchAsync(target, call);
+                Array.Fill(bytes, (byte)'#'); // the payload is released once DispatchAsync returns
+                await pending;
+                return call;
+            }
+        }
+
+        sealed class Call(uint methodId, byte[] payload) : InboundCall
+        {
+            public Call(uint methodId, string json) : this(methodId, System.Text.Encoding.UTF8.GetBytes(json)) { }
+            public string? ReplyText { get; private set; }
+            public override uint MethodId => methodId;
+            public override ReadOnlySequence<byte> Payload => new(payload);
+            public override CancellationToken CancellationToken { get; } = new CancellationTokenSource().Token;
+            public override IpcConnection Connection => throw new NotSupportedException();
+            public override void Reply<TValue>(TValue value, JsonTypeInfo<TValue> typeInfo) => ReplyText = JsonSerializer.Serialize(value, typeInfo);
+            public override void ReplyEmpty() => ReplyText = "<empty>";
+        }
+        """;
+
+    [Fact]
+    public async Task Proxy_and_dispatcher_round_trip_every_shape()
+    {
+        var result = GeneratorRunner.Run(new[] { Contracts, Harness }, withSystemTextJson: true);
+        var problems = result.Output.Problems().ToList();
+        Assert.True(problems.Count == 0, TestCompilation.Describe(problems));
+
+        using var pe = new MemoryStream();
+        var emit = result.Output.Emit(pe);
+        Assert.True(emit.Success, TestCompilation.Describe(emit.Diagnostics));
+        pe.Position = 0;
+        var assembly = new AssemblyLoadContext("RoundTrip", isCollectible: true).LoadFromStream(pe);
+
+        var run = (Task<string>)assembly.GetType("RoundTrip.Runner")!.GetMethod("RunAsync")!.Invoke(null, null)!;
+        var log = await run;
+
+        Assert.Equal(
+            $$"""
+            stock A-1 41
+            reserve A-1 2
+            page 3 1 none
+            slow 40
+            echo c:x,y
+            ping
+            token True
+            event A-1 41
+            cleared
+            tolerant {"Sku":"B-2","OnHand":41}
+            missing {"Sku":"no-sku","OnHand":41}
+            unknown method: ContractMismatchException
+            missing metadata: No System
+            registered RoundTrip.StockLevel {{Fnv.Hash32("RoundTrip.StockLevel"):X8}}
+            ids {{Fnv.Hash32("roundtrip.inventory"):X8}} roundtrip.inventory 8
+            """.Replace("\r\n", "\n"),
+            log);
+    }
+}
