@@ -330,6 +330,24 @@ public static class ContractShapes
         internal partial class IgnoredJson : JsonSerializerContext;
         """;
 
+    public const string ObsoleteAndGlobalNamespace = Usings + """
+        [RequestContract]
+        public interface IGlobal
+        {
+            [Obsolete("use V2")]
+            Task<OldDto> GetAsync(OldDto dto);
+            Task<int> CountAsync();
+        }
+
+        [Obsolete]
+        public sealed record OldDto(int Id);
+
+        #pragma warning disable CS0612 // the context must still list the obsolete DTO
+        [JsonSerializable(typeof(OldDto))]
+        internal partial class GlobalJson : JsonSerializerContext;
+        #pragma warning restore CS0612
+        """;
+
     /// <summary>Every shape by name, for the theories that run them all.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
@@ -349,6 +367,7 @@ public static class ContractShapes
         [nameof(KeywordAndParamsParameters)] = KeywordAndParamsParameters,
         [nameof(InheritedMethods)] = InheritedMethods,
         [nameof(NamedJsonContexts)] = NamedJsonContexts,
+        [nameof(ObsoleteAndGlobalNamespace)] = ObsoleteAndGlobalNamespace,
     };
 
     public static TheoryData<string> Names => new(All.Keys);

@@ -22,6 +22,7 @@ public sealed class SnapshotTests
     [Fact] public void KeywordAndParamsParameters() => Verify(ContractShapes.KeywordAndParamsParameters);
     [Fact] public void InheritedMethods() => Verify(ContractShapes.InheritedMethods);
     [Fact] public void NamedJsonContexts() => Verify(ContractShapes.NamedJsonContexts);
+    [Fact] public void ObsoleteAndGlobalNamespace() => Verify(ContractShapes.ObsoleteAndGlobalNamespace);
 
     private static void Verify(string source, [CallerMemberName] string testName = "")
     {
