@@ -43,10 +43,10 @@ internal static class ClientScenarios
                 Console.WriteLine(same ? $"OK big {echoed.Length}" : "FAIL big mismatch");
                 return same ? 0 : 1;
             }
-            case "hang":
-                // Blocks in the server's handler until the test kills this process.
+            case var hang when hang.StartsWith("hang:", StringComparison.Ordinal):
+                // Blocks in the server's handler (probe name after the colon) until the test kills this process.
                 Console.WriteLine("OK calling");
-                await calc.WaitUntilCancelledAsync("killed-client", CancellationToken.None);
+                await calc.WaitUntilCancelledAsync(hang["hang:".Length..], CancellationToken.None);
                 return 1;
             default:
                 Console.Error.WriteLine($"unknown scenario {scenario}");

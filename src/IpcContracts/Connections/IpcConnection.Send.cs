@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -10,12 +11,28 @@ namespace IpcContracts;
 
 public sealed partial class IpcConnection
 {
-    /// <summary>Queues a frame; false (and the frame released) if the connection is gone.</summary>
+    /// <summary>
+    /// Queues a frame and, if no other thread is writing, writes it on this thread right away: a call
+    /// or reply costs no thread hop unless the transport's flush has to wait. False (and the frame
+    /// released) if the connection no longer sends.
+    /// </summary>
     internal bool TrySend(OutgoingFrame frame)
     {
-        if (_sendQueue.Writer.TryWrite(frame)) return true;
-        frame.Release();
-        return false;
+        if (Volatile.Read(ref _sendCompleted))
+        {
+            frame.Release();
+            return false;
+        }
+        _outgoing.Enqueue(frame);
+        if (Interlocked.CompareExchange(ref _sending, 1, 0) == 0) Drain();
+        return true;
+    }
+
+    /// <summary>No more frames are accepted; those queued are still written.</summary>
+    private void CompleteSending()
+    {
+        Volatile.Write(ref _sendCompleted, true);
+        if (Interlocked.CompareExchange(ref _sending, 1, 0) == 0) Drain();
     }
 
     internal void SendCancel(ulong correlationId) =>
@@ -27,43 +44,92 @@ public sealed partial class IpcConnection
     internal void CompleteInbound(InboundRequest request) =>
         _inbound.TryRemove(new KeyValuePair<ulong, InboundRequest>(request.CorrelationId, request));
 
-    // One writer drains the queue, batching whatever is ready into one flush; frame order is queue order.
-    private async Task SendLoopAsync()
+    // Runs with _sending == 1. Writes everything queued, flushes once per batch; frame order is queue order.
+    private void Drain()
     {
         var output = _transport.Output;
-        var reader = _sendQueue.Reader;
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (true)
             {
-                while (reader.TryRead(out var frame))
+                while (_outgoing.TryDequeue(out var frame))
                 {
-                    try
-                    {
-                        if (frame.Length > 64 * 1024)
-                        {
-                            var r = await output.WriteAsync(frame.Memory).ConfigureAwait(false);
-                            if (r.IsCompleted) return;
-                        }
-                        else output.Write(frame.Memory.Span);
-                    }
-                    finally
+                    if (_sendBroken)
                     {
                         frame.Release();
+                        continue;
                     }
+                    if (frame.Length > 64 * 1024)
+                    {
+                        var write = output.WriteAsync(frame.Memory);
+                        if (!write.IsCompletedSuccessfully)
+                        {
+                            _ = ContinueDrainAsync(write, frame);
+                            return;
+                        }
+                        frame.Release();
+                        if (write.Result.IsCompleted) _sendBroken = true;
+                        continue;
+                    }
+                    output.Write(frame.Memory.Span);
+                    frame.Release();
                 }
-                var flush = await output.FlushAsync().ConfigureAwait(false);
-                if (flush.IsCompleted) return;
+                if (!_sendBroken && (!output.CanGetUnflushedBytes || output.UnflushedBytes > 0))
+                {
+                    var flush = output.FlushAsync();
+                    if (!flush.IsCompletedSuccessfully)
+                    {
+                        _ = ContinueDrainAsync(flush, null);
+                        return;
+                    }
+                    if (flush.Result.IsCompleted) _sendBroken = true;
+                }
+                if (ReleaseSendingAndCheckAgain()) continue;
+                return;
             }
         }
         catch (Exception e)
         {
-            Fault(new ChannelFaultedException($"Sending to {PeerDescription} failed: {e.Message}", e));
+            OnSendFailed(e);
         }
-        finally
+    }
+
+    private async Task ContinueDrainAsync(ValueTask<FlushResult> pending, OutgoingFrame? frame)
+    {
+        try
         {
-            while (reader.TryRead(out var left)) left.Release();
+            var result = await pending.ConfigureAwait(false);
+            if (result.IsCompleted) _sendBroken = true;
         }
+        catch (Exception e)
+        {
+            frame?.Release();
+            OnSendFailed(e);
+            return;
+        }
+        frame?.Release();
+        Drain();
+    }
+
+    /// <summary>Gives up the writer role; true if frames arrived meanwhile and we took the role back.</summary>
+    private bool ReleaseSendingAndCheckAgain()
+    {
+        Volatile.Write(ref _sending, 0);
+        if (_outgoing.IsEmpty)
+        {
+            if (Volatile.Read(ref _sendCompleted)) _sendDrained.TrySetResult();
+            return false;
+        }
+        return Interlocked.CompareExchange(ref _sending, 1, 0) == 0;
+    }
+
+    private void OnSendFailed(Exception e)
+    {
+        _sendBroken = true;
+        while (_outgoing.TryDequeue(out var left)) left.Release();
+        Volatile.Write(ref _sending, 0);
+        _sendDrained.TrySetResult();
+        Fault(new ChannelFaultedException($"Sending to {PeerDescription} failed: {e.Message}", e));
     }
 
     private Task<T> SendPendingAsync<T>(PendingCall<T> call, OutgoingFrame frame, CancellationToken cancellationToken)

@@ -16,7 +16,11 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
 {
     private readonly ITransportConnection _transport;
     private readonly LocalHandlers _local;
-    private readonly Channel<OutgoingFrame> _sendQueue = Channel.CreateUnbounded<OutgoingFrame>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<OutgoingFrame> _outgoing = new();
+    private readonly TaskCompletionSource _sendDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _sending;
+    private bool _sendCompleted;
+    private bool _sendBroken;
     private readonly Channel<QueuedEvent> _eventQueue = Channel.CreateUnbounded<QueuedEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly ConcurrentDictionary<ulong, PendingCall> _pending = new();
     private readonly ConcurrentDictionary<ulong, InboundRequest> _inbound = new();
@@ -31,7 +35,6 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     private int _disposed;
     private bool _goodbyeReceived;
     private Task _readLoop = Task.CompletedTask;
-    private Task _sendLoop = Task.CompletedTask;
     private Task _eventLoop = Task.CompletedTask;
 
     private IpcConnection(ITransportConnection transport, LocalHandlers local)
@@ -56,6 +59,9 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     public Task<Exception> Completion => _closed.Task;
 
     internal CancellationToken Lifetime => _lifetime.Token;
+
+    /// <summary>Completes when the read loop (and its thread, for shm) and the event loop have ended.</summary>
+    internal Task LoopsCompleted => Task.WhenAll(_readLoop, _eventLoop);
 
     /// <summary>Opens the connection: sends Hello, starts the loops and waits for the peer's Hello.</summary>
     internal static async Task<IpcConnection> StartAsync(ITransportConnection transport, LocalHandlers local, CancellationToken cancellationToken)
@@ -87,9 +93,32 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _local.ListenToSubscriptions(_subscriptionListener, subscriptions =>
             TrySend(FrameBuilder.Value(new FrameHeaderTemplate(FrameKind.Hello, FrameFlags.None, 0, 0, 0), _local.BuildManifest(subscriptions),
                 ProtocolJson.Default.Manifest, MaxHelloLength)));
-        _sendLoop = Task.Run(SendLoopAsync);
-        _readLoop = Task.Run(ReadLoopAsync);
+        _readLoop = _transport is Transports.SharedMemory.IDedicatedReaderTransport ? RunOnDedicatedThread(ReadLoopAsync) : Task.Run(ReadLoopAsync);
         _eventLoop = Task.Run(EventLoopAsync);
+    }
+
+    /// <summary>
+    /// For transports whose reads block (spin, then sleep): the read loop gets its own thread, so it never
+    /// holds a thread-pool thread and replies written inline leave from the thread that read the request.
+    /// </summary>
+    private static Task RunOnDedicatedThread(Func<Task> loop)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                loop().GetAwaiter().GetResult();
+                done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                done.TrySetException(e);
+            }
+        })
+        { IsBackground = true, Name = "IpcContracts reader" };
+        thread.Start();
+        return done.Task;
     }
 
     private void OnLocalSubscriptionChanged(SubscriptionKey key, bool added) =>
@@ -131,14 +160,14 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
             if (_pending.TryRemove(id, out var call)) call.Fail(reason);
         }
         foreach (var request in _inbound.Values) request.Cancel();
-        _sendQueue.Writer.TryComplete();
+        CompleteSending();
         _eventQueue.Writer.TryComplete();
         try { _lifetime.Cancel(); } catch (AggregateException) { }
         _closed.TrySetResult(reason);
         // The transport is closed so the peer sees the end too, even if nobody disposes us.
         _ = Task.Run(async () =>
         {
-            try { await _sendLoop.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
+            try { await _sendDrained.Task.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
             try { await _transport.DisposeAsync().ConfigureAwait(false); } catch { }
         });
     }
@@ -154,8 +183,8 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         if (IsConnected)
             TrySend(FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Goodbye, FrameFlags.None, 0, 0, 0)));
         // Whatever is queued (a Goodbye, or the Error explaining a protocol fault) leaves before we hang up.
-        _sendQueue.Writer.TryComplete();
-        try { await _sendLoop.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
+        CompleteSending();
+        try { await _sendDrained.Task.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
         Fault(new ChannelFaultedException($"The connection to {PeerDescription} was closed by this process."));
         try { await _transport.DisposeAsync().ConfigureAwait(false); } catch { }
         try { await _readLoop.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }

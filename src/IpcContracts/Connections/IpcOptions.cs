@@ -19,6 +19,21 @@ public sealed class IpcOptions
     /// <summary>How long to connect (including retries while the server is starting). Default 10 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Lets a <c>tcp://</c> server listen on a non-loopback address. Off by default: anything beyond this
+    /// machine must be asked for explicitly.
+    /// </summary>
+    public bool AllowNonLoopbackTcp { get; set; }
+
+    /// <summary>Bytes per direction of a <c>shm://</c> connection's ring (power of two). Default 1 MiB; larger frames stream through.</summary>
+    public int SharedMemoryRingSize { get; set; } = 1 << 20;
+
+    /// <summary>
+    /// How many times a <c>shm://</c> reader or writer polls the ring before it sleeps on a futex. Spinning
+    /// keeps latency near memory speed while the peer is busy; sleeping saves the CPU when it is idle.
+    /// </summary>
+    public int SharedMemorySpinCount { get; set; } = 20_000;
+
     /// <summary>Name this process gives itself in the handshake (for the peer's errors and logs).</summary>
     public string ProcessName { get; set; } = $"{Environment.ProcessId}";
 

@@ -4,13 +4,15 @@ using IpcContracts.Transports.Pipe;
 
 namespace IpcContracts.Transports;
 
-/// <summary>Maps endpoint schemes to transports. Built in: <c>pipe</c> and <c>inproc</c>.</summary>
+/// <summary>Maps endpoint schemes to transports. Built in: <c>pipe</c>, <c>tcp</c>, <c>shm</c> and <c>inproc</c>.</summary>
 public static class TransportRegistry
 {
     private static readonly ConcurrentDictionary<string, IIpcTransport> s_transports = new(StringComparer.OrdinalIgnoreCase)
     {
         ["pipe"] = new UnixSocketTransport(),
         ["inproc"] = InMemoryTransport.Instance,
+        ["tcp"] = new Tcp.TcpTransport(),
+        ["shm"] = new SharedMemory.ShmTransport(),
     };
 
     /// <summary>Adds or replaces the transport for its scheme.</summary>

@@ -13,6 +13,9 @@ internal sealed class HostProcess : IAsyncDisposable
     private HostProcess(Process process) => _process = process;
 
     public IReadOnlyCollection<string> Lines => _lines;
+
+    /// <summary>The endpoint a server host reported it bound (tcp port 0 becomes a real port).</summary>
+    public string Endpoint { get; private set; } = "";
     public int Id => _process.Id;
 
     private static string HostPath
@@ -30,7 +33,7 @@ internal sealed class HostProcess : IAsyncDisposable
     public static async Task<HostProcess> StartServerAsync(string endpoint)
     {
         var host = Start("server", endpoint);
-        await host._ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        host.Endpoint = (await host._ready.Task.WaitAsync(TimeSpan.FromSeconds(30)))["READY ".Length..];
         return host;
     }
 

@@ -20,7 +20,7 @@ internal sealed class Pair : IAsyncDisposable
         endpoint ??= Endpoints.InProc();
         IpcServer? server = null;
         server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())), serverOptions);
-        var client = await IpcClient.ConnectAsync(endpoint, b => b.Handle<IClientCallback>(new UpperCaser()), clientOptions);
+        var client = await IpcClient.ConnectAsync(server.Endpoint.ToString(), b => b.Handle<IClientCallback>(new UpperCaser()), clientOptions);
         return new Pair(server, client);
     }
 

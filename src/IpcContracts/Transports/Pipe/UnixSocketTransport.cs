@@ -34,7 +34,15 @@ public sealed class UnixSocketTransport : IIpcTransport
     }
 
     /// <inheritdoc />
-    public async ValueTask<IIpcListener> ListenAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
+    public async ValueTask<IIpcListener> ListenAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken) =>
+        new Listener(await ListenSocketAsync(endpoint, cancellationToken).ConfigureAwait(false), endpoint, GetSocketPath(endpoint));
+
+    /// <inheritdoc />
+    public async ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken) =>
+        new SocketTransportConnection(await ConnectSocketAsync(endpoint, options, cancellationToken).ConfigureAwait(false), endpoint.ToString());
+
+    /// <summary>A listening Unix socket at the endpoint's path (owner-only), replacing a stale file left by a dead server.</summary>
+    internal async ValueTask<Socket> ListenSocketAsync(IpcEndpoint endpoint, CancellationToken cancellationToken)
     {
         var path = GetSocketPath(endpoint);
         var dir = Path.GetDirectoryName(path);
@@ -59,11 +67,11 @@ public sealed class UnixSocketTransport : IIpcTransport
             socket.Dispose();
             throw new IpcException($"Cannot listen on {endpoint} ({path}): {e.Message}", e);
         }
-        return new Listener(socket, endpoint, path);
+        return socket;
     }
 
-    /// <inheritdoc />
-    public async ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
+    /// <summary>A socket connected to the endpoint, retrying while the server starts (up to the connect timeout).</summary>
+    internal async ValueTask<Socket> ConnectSocketAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
     {
         var path = GetSocketPath(endpoint);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -75,7 +83,7 @@ public sealed class UnixSocketTransport : IIpcTransport
             try
             {
                 await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), deadline.Token).ConfigureAwait(false);
-                return new SocketTransportConnection(socket, $"{endpoint}");
+                return socket;
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused)
             {

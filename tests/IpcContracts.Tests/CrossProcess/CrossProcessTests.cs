@@ -5,15 +5,17 @@ using IpcContracts.Transports.Pipe;
 
 namespace IpcContracts.Tests.CrossProcess;
 
-/// <summary>Two real processes over pipe:// (a Unix domain socket): the test process and the test host.</summary>
-public sealed class PipeCrossProcessTests
+/// <summary>
+/// Two real processes, the test process and tests/IpcContracts.TestHost, once per socket/shm transport:
+/// requests, callbacks, events, 24 MB payloads and a peer killed mid-call, in both directions.
+/// </summary>
+public abstract class CrossProcessTests(string transport)
 {
     [Fact]
     public async Task Requests_a_callback_and_a_remote_exception_cross_the_process_boundary()
     {
-        var endpoint = Endpoints.Pipe();
-        await using var host = await HostProcess.StartServerAsync(endpoint);
-        await using var client = await IpcClient.ConnectAsync(endpoint, b => b.Handle<IClientCallback>(new Pair.UpperCaser()));
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport));
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, b => b.Handle<IClientCallback>(new Pair.UpperCaser()));
         var calc = client.Proxy<ICalculator>();
 
         Assert.Equal(42, await calc.GetAnswerAsync());
@@ -21,16 +23,15 @@ public sealed class PipeCrossProcessTests
         Assert.Equal("server saw 'CROSS'", await calc.CallBackAsync("cross"));
         var e = await Assert.ThrowsAsync<RemoteInvocationException>(() => calc.ThrowAsync("from the other process"));
         Assert.Equal("from the other process", e.RemoteMessage);
-        Assert.NotEqual(Environment.ProcessId.ToString(), client.Connection.PeerName);
+        Assert.Equal(host.Id.ToString(), client.Connection.PeerName);
     }
 
     [Fact]
     public async Task Events_from_a_server_process_arrive_in_order()
     {
-        var endpoint = Endpoints.Pipe();
-        await using var host = await HostProcess.StartServerAsync(endpoint);
-        await using var client = await IpcClient.ConnectAsync(endpoint);
-        var collector = new InProcess.EventTests.TickCollector(1000);
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport));
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        var collector = new TickCollector(1000);
         using var sub = client.Subscribe<ITicks>(collector);
 
         await client.Proxy<ICalculator>().PublishTicksAsync("host", 1000);
@@ -42,9 +43,8 @@ public sealed class PipeCrossProcessTests
     [Fact]
     public async Task A_24_MB_request_and_a_24_MB_response_cross_byte_for_byte()
     {
-        var endpoint = Endpoints.Pipe();
-        await using var host = await HostProcess.StartServerAsync(endpoint);
-        await using var client = await IpcClient.ConnectAsync(endpoint);
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport));
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
         var calc = client.Proxy<ICalculator>();
         var request = Patterns.Bytes(24 * 1024 * 1024, 11);
 
@@ -57,30 +57,31 @@ public sealed class PipeCrossProcessTests
     [Fact]
     public async Task Killing_the_server_process_mid_call_fails_the_call_with_ChannelFaultedException()
     {
-        var endpoint = Endpoints.Pipe();
-        await using var host = await HostProcess.StartServerAsync(endpoint);
-        await using var client = await IpcClient.ConnectAsync(endpoint);
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport));
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
         var call = client.Proxy<ICalculator>().DelayAsync(60_000, CancellationToken.None);
         await Task.Delay(100);
+        var killedAt = Environment.TickCount64;
 
         host.Kill();
 
-        // Not a timing threshold: the bound only turns a hang into a failure.
+        // The 10 s bound only turns a hang into a failure. The elapsed check is loose on purpose: it catches
+        // detection by the 30 s call timeout instead of by the peer's death, not scheduling noise.
         await Assert.ThrowsAsync<ChannelFaultedException>(() => call.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(Environment.TickCount64 - killedAt < 5_000, "the fault was detected by a timeout, not by the peer's death");
         Assert.False(client.Connection.IsConnected);
     }
 
     [Fact]
     public async Task A_client_process_talks_to_a_server_in_this_process_and_is_called_back()
     {
-        var endpoint = Endpoints.Pipe();
         IpcServer? server = null;
-        server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())));
+        server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())));
         await using var _ = server;
 
         foreach (var scenario in new[] { "basic", "events", "big" })
         {
-            await using var host = HostProcess.StartClient(endpoint, scenario);
+            await using var host = HostProcess.StartClient(server.Endpoint.ToString(), scenario);
             var exit = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
             Assert.True(exit == 0, $"{scenario}: {string.Join("\n", host.Lines)}");
             if (scenario == "basic")
@@ -94,21 +95,22 @@ public sealed class PipeCrossProcessTests
     [Fact]
     public async Task Killing_the_client_process_mid_call_cancels_the_servers_handler_and_the_server_keeps_serving()
     {
-        var endpoint = Endpoints.Pipe();
-        await using var server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator()));
-        Calculator.CancelledProbes.TryRemove("killed-client", out bool _);
-        await using var host = HostProcess.StartClient(endpoint, "hang");
-        await host.WaitForLineAsync("OK calling");
-        await Eventually.TrueAsync(() => Calculator.StartedProbes.ContainsKey("killed-client"));
+        var probe = $"killed-client-{transport}";
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator()));
+        await using var host = HostProcess.StartClient(server.Endpoint.ToString(), "hang:" + probe);
+        await Eventually.TrueAsync(() => Calculator.StartedProbes.ContainsKey(probe), 30_000);
 
         host.Kill();
 
-        await Eventually.TrueAsync(() => Calculator.CancelledProbes.ContainsKey("killed-client"));
+        await Eventually.TrueAsync(() => Calculator.CancelledProbes.ContainsKey(probe));
         await Eventually.TrueAsync(() => server.Connections.Count == 0);
-        await using var next = await IpcClient.ConnectAsync(endpoint);
+        await using var next = await IpcClient.ConnectAsync(server.Endpoint.ToString());
         Assert.Equal(42, await next.Proxy<ICalculator>().GetAnswerAsync());
     }
+}
 
+public sealed class PipeCrossProcess() : CrossProcessTests("pipe")
+{
     [Fact]
     public async Task Disposing_the_server_removes_its_socket_file_and_a_stale_file_is_replaced()
     {
@@ -121,5 +123,22 @@ public sealed class PipeCrossProcessTests
         await server.DisposeAsync();
 
         Assert.False(File.Exists(path));
+    }
+}
+
+public sealed class TcpCrossProcess() : CrossProcessTests("tcp");
+
+public sealed class ShmCrossProcess() : CrossProcessTests("shm")
+{
+    [Fact]
+    public async Task Segment_files_orphaned_by_a_killed_process_are_removed_at_the_next_start()
+    {
+        var dir = Transports.SharedMemory.ShmTransport.SegmentDirectory;
+        var orphan = Path.Combine(dir, $"ipccontracts-{Environment.UserName}-{int.MaxValue - 7}-1-{Guid.NewGuid():N}");
+        File.WriteAllBytes(orphan, new byte[4096]); // a pid that cannot be running
+
+        await using var server = await IpcServer.StartAsync(Endpoints.For("shm"));
+
+        Assert.False(File.Exists(orphan));
     }
 }

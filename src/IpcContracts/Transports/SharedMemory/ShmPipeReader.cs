@@ -1,0 +1,126 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace IpcContracts.Transports.SharedMemory;
+
+/// <summary>
+/// PipeReader over the inbound ring. Bytes are moved from the ring into a private unbounded Pipe on the
+/// caller's thread, so the ring is freed at once (a frame larger than the ring still streams through)
+/// and no thread hop is added. Reads block while the ring is empty (spin, then futex).
+/// </summary>
+internal sealed class ShmPipeReader : PipeReader
+{
+    private readonly ShmConnection _connection;
+    private readonly SpscRing _ring;
+    private readonly System.IO.Pipelines.Pipe _buffer = new(new PipeOptions(pauseWriterThreshold: 0, readerScheduler: PipeScheduler.Inline,
+        writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
+    private SequencePosition _lastEnd;
+    private bool _hasBuffer;
+    private bool _examinedAll;
+    private int _cancelPending;
+    private bool _ringDone;
+
+    public ShmPipeReader(ShmConnection connection, SpscRing ring)
+    {
+        _connection = connection;
+        _ring = ring;
+    }
+
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            if (TryRead(out var result)) return new ValueTask<ReadResult>(result);
+            if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<ReadResult>(cancellationToken);
+            if (!_connection.Enter()) return new ValueTask<ReadResult>(new ReadResult(default, false, true));
+            try
+            {
+                _ring.WaitForData(() => _connection.IsClosing || cancellationToken.IsCancellationRequested || Volatile.Read(ref _cancelPending) != 0);
+            }
+            finally
+            {
+                _connection.Exit();
+            }
+            if (Interlocked.Exchange(ref _cancelPending, 0) != 0) return new ValueTask<ReadResult>(new ReadResult(default, true, false));
+            if (_connection.IsClosing && _ring.Available == 0 && !_ringDone)
+            {
+                _ringDone = true;
+                _buffer.Writer.Complete();
+                _examinedAll = false;
+            }
+        }
+    }
+
+    public override bool TryRead(out ReadResult result)
+    {
+        if (_examinedAll || !_hasBuffer)
+        {
+            if (Pull() > 0 || _ringDone) _examinedAll = false;
+        }
+        if (!_examinedAll && _buffer.Reader.TryRead(out result))
+        {
+            if (result.Buffer.IsEmpty && !result.IsCompleted)
+            {
+                _buffer.Reader.AdvanceTo(result.Buffer.Start);
+                result = default;
+                return false;
+            }
+            _hasBuffer = true;
+            _lastEnd = result.Buffer.End;
+            return true;
+        }
+        result = default;
+        return false;
+    }
+
+    /// <summary>Moves every unread byte from the ring into the private pipe; returns how many.</summary>
+    private int Pull()
+    {
+        if (_ringDone || !_connection.Enter()) return 0;
+        var total = 0;
+        try
+        {
+            while (true)
+            {
+                var available = _ring.Available;
+                if (available <= 0)
+                {
+                    if (_ring.IsClosed && !_ringDone)
+                    {
+                        _ringDone = true;
+                        _buffer.Writer.Complete();
+                    }
+                    break;
+                }
+                var span = _buffer.Writer.GetSpan((int)Math.Min(available, 256 * 1024));
+                var n = _ring.Read(span);
+                _buffer.Writer.Advance(n);
+                total += n;
+            }
+        }
+        finally
+        {
+            _connection.Exit();
+        }
+        if (total > 0) _ = _buffer.Writer.FlushAsync(); // completes synchronously: no pause threshold
+        return total;
+    }
+
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        _buffer.Reader.AdvanceTo(consumed, examined);
+        // Everything seen and nothing new: the next read must wait for more bytes.
+        _examinedAll = examined.Equals(_lastEnd);
+        _hasBuffer = false;
+    }
+
+    public override void CancelPendingRead()
+    {
+        Volatile.Write(ref _cancelPending, 1);
+        _ring.WakeConsumer();
+    }
+
+    public override void Complete(Exception? exception = null) => _buffer.Reader.Complete(exception);
+}

@@ -1,0 +1,176 @@
+using System.Runtime.CompilerServices;
+
+namespace IpcContracts.Transports.SharedMemory;
+
+/// <summary>
+/// One direction of a segment: a single-producer/single-consumer byte ring over shared memory.
+/// Head and tail only grow; their difference is the number of unread bytes. Waiting is
+/// spin-then-park: a side only sleeps (futex) after announcing it in its "parked" word, and the other
+/// side only makes the wake syscall when it sees that word set, so an awake peer costs no syscall.
+/// </summary>
+internal sealed unsafe class SpscRing
+{
+    private readonly byte* _control;
+    private readonly byte* _data;
+    private readonly int _size;
+    private readonly int _mask;
+    private readonly int _spinCount;
+
+    public SpscRing(Segment segment, int ring, int ringSize, int spinCount)
+    {
+        _control = segment.Pointer + SegmentLayout.ControlOffset(ring);
+        _data = segment.Pointer + SegmentLayout.DataOffset(ring, ringSize);
+        _size = ringSize;
+        _mask = ringSize - 1;
+        _spinCount = spinCount;
+    }
+
+    private ref long Head => ref Unsafe.AsRef<long>(_control + SegmentLayout.HeadOffset);
+    private ref long Tail => ref Unsafe.AsRef<long>(_control + SegmentLayout.TailOffset);
+    private ref int ReaderParked => ref Unsafe.AsRef<int>(_control + SegmentLayout.ReaderParkedOffset);
+    private int* ReaderSignal => (int*)(_control + SegmentLayout.ReaderSignalOffset);
+    private ref int WriterParked => ref Unsafe.AsRef<int>(_control + SegmentLayout.WriterParkedOffset);
+    private int* WriterSignal => (int*)(_control + SegmentLayout.WriterSignalOffset);
+    private ref int Closed => ref Unsafe.AsRef<int>(_control + SegmentLayout.ClosedOffset);
+
+    /// <summary>The producer said it will write no more.</summary>
+    public bool IsClosed => Volatile.Read(ref Closed) != 0;
+
+    /// <summary>Bytes written but not yet read.</summary>
+    public long Available => Volatile.Read(ref Head) - Volatile.Read(ref Tail);
+
+    // ---- producer side ----
+
+    /// <summary>
+    /// Copies <paramref name="source"/> into the ring, waiting for space as needed (so frames larger than
+    /// the ring stream through it). Returns false if <paramref name="abort"/> says the connection is gone.
+    /// </summary>
+    public bool Write(ReadOnlySpan<byte> source, Func<bool> abort)
+    {
+        var head = Volatile.Read(ref Head);
+        while (!source.IsEmpty)
+        {
+            var free = _size - (int)(head - Volatile.Read(ref Tail));
+            if (free == 0)
+            {
+                if (!WaitForSpace(head, abort)) return false;
+                continue;
+            }
+            var n = Math.Min(free, source.Length);
+            var start = (int)(head & _mask);
+            var first = Math.Min(n, _size - start);
+            source[..first].CopyTo(new Span<byte>(_data + start, first));
+            if (first < n) source[first..n].CopyTo(new Span<byte>(_data, n - first));
+            head += n;
+            Volatile.Write(ref Head, head); // release: the bytes are visible before the new head
+            source = source[n..];
+            WakeReaderIfParked();
+        }
+        return true;
+    }
+
+    /// <summary>Marks the ring closed and wakes the consumer so it sees the end.</summary>
+    public void Close()
+    {
+        Volatile.Write(ref Closed, 1);
+        Interlocked.Increment(ref *ReaderSignal);
+        Futex.Wake(ReaderSignal);
+    }
+
+    private void WakeReaderIfParked()
+    {
+        // Store(head) then Load(parked) needs a full fence; the consumer fences Store(parked) then Load(head).
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref ReaderParked) != 0)
+        {
+            Interlocked.Increment(ref *ReaderSignal);
+            Futex.Wake(ReaderSignal);
+        }
+    }
+
+    private bool WaitForSpace(long head, Func<bool> abort)
+    {
+        for (var i = 0; i < _spinCount; i++)
+        {
+            if (_size - (head - Volatile.Read(ref Tail)) > 0) return true;
+            Thread.SpinWait(1);
+        }
+        while (true)
+        {
+            if (abort()) return false;
+            var signal = Volatile.Read(ref *WriterSignal);
+            Volatile.Write(ref WriterParked, 1);
+            Interlocked.MemoryBarrier();
+            if (_size - (head - Volatile.Read(ref Tail)) > 0)
+            {
+                Volatile.Write(ref WriterParked, 0);
+                return true;
+            }
+            Futex.Wait(WriterSignal, signal, 50);
+            Volatile.Write(ref WriterParked, 0);
+        }
+    }
+
+    // ---- consumer side ----
+
+    /// <summary>Copies up to <paramref name="destination"/>.Length unread bytes out; returns the count.</summary>
+    public int Read(Span<byte> destination)
+    {
+        var tail = Volatile.Read(ref Tail);
+        var available = (int)Math.Min(Volatile.Read(ref Head) - tail, destination.Length); // acquire on head
+        if (available <= 0) return 0;
+        var start = (int)(tail & _mask);
+        var first = Math.Min(available, _size - start);
+        new ReadOnlySpan<byte>(_data + start, first).CopyTo(destination);
+        if (first < available) new ReadOnlySpan<byte>(_data, available - first).CopyTo(destination[first..]);
+        Volatile.Write(ref Tail, tail + available);
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref WriterParked) != 0)
+        {
+            Interlocked.Increment(ref *WriterSignal);
+            Futex.Wake(WriterSignal);
+        }
+        return available;
+    }
+
+    /// <summary>
+    /// Waits until there are unread bytes, the producer closed, or <paramref name="stop"/> says to stop.
+    /// Spins first (a busy peer answers within the spin), then sleeps on the futex.
+    /// </summary>
+    public void WaitForData(Func<bool> stop)
+    {
+        for (var i = 0; i < _spinCount; i++)
+        {
+            if (Available > 0 || IsClosed) return;
+            Thread.SpinWait(1);
+        }
+        while (!stop())
+        {
+            var signal = Volatile.Read(ref *ReaderSignal);
+            Volatile.Write(ref ReaderParked, 1);
+            Interlocked.MemoryBarrier();
+            if (Available > 0 || IsClosed)
+            {
+                Volatile.Write(ref ReaderParked, 0);
+                return;
+            }
+            Futex.Wait(ReaderSignal, signal, 100);
+            Volatile.Write(ref ReaderParked, 0);
+            if (Available > 0 || IsClosed) return;
+        }
+    }
+
+    /// <summary>Wakes this ring's consumer (used locally to interrupt our own reader on shutdown).</summary>
+    public void WakeConsumer()
+    {
+        Interlocked.Increment(ref *ReaderSignal);
+        Futex.Wake(ReaderSignal);
+    }
+
+    /// <summary>Wakes this ring's producer (used locally to interrupt our own writer on shutdown).</summary>
+    public void WakeProducer()
+    {
+        Interlocked.Increment(ref *WriterSignal);
+        Futex.Wake(WriterSignal);
+    }
+}

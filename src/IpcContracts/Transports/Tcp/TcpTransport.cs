@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Sockets;
+using IpcContracts.Transports.Streams;
+
+namespace IpcContracts.Transports.Tcp;
+
+/// <summary>
+/// <c>tcp://HOST:PORT</c>: one persistent TCP connection per client, Nagle off. Listening is loopback-only
+/// unless <see cref="IpcOptions.AllowNonLoopbackTcp"/> is set. Port 0 binds a free port; the server's
+/// <see cref="IIpcListener.Endpoint"/> reports the one chosen.
+/// </summary>
+public sealed class TcpTransport : IIpcTransport
+{
+    /// <inheritdoc />
+    public string Scheme => "tcp";
+
+    /// <inheritdoc />
+    public async ValueTask<IIpcListener> ListenAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
+    {
+        var (host, port) = Parse(endpoint);
+        var addresses = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
+        var address = addresses[0];
+        if (!IPAddress.IsLoopback(address) && !options.AllowNonLoopbackTcp)
+            throw new IpcConfigurationException(
+                $"Refusing to listen on {endpoint}: {address} is not a loopback address. Set IpcOptions.AllowNonLoopbackTcp = true to listen beyond this machine.");
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.NoDelay = true;
+            socket.Bind(new IPEndPoint(address, port));
+            socket.Listen(512);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new IpcException($"Cannot listen on {endpoint}: {e.Message}", e);
+        }
+        var bound = (IPEndPoint)socket.LocalEndPoint!;
+        var boundHost = bound.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{bound.Address}]" : bound.Address.ToString();
+        return new Listener(socket, new IpcEndpoint("tcp", $"{boundHost}:{bound.Port}"));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
+    {
+        var (host, port) = Parse(endpoint);
+        if (port == 0) throw new IpcConfigurationException($"Cannot connect to {endpoint}: port 0 only means 'any free port' when listening.");
+        var addresses = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.ConnectTimeout);
+        var delay = 10;
+        while (true)
+        {
+            var socket = new Socket(addresses[0].AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(addresses[0], port), deadline.Token).ConfigureAwait(false);
+                return new SocketTransportConnection(socket, endpoint.ToString());
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                // The server may still be starting: retry with backoff until the connect timeout.
+                socket.Dispose();
+                try { await Task.Delay(delay, deadline.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new ChannelFaultedException($"No server is listening on {endpoint}; gave up after {options.ConnectTimeout.TotalSeconds:0.#} s.", e);
+                }
+                delay = Math.Min(delay * 2, 200);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                socket.Dispose();
+                throw new ChannelFaultedException($"Connecting to {endpoint} timed out after {options.ConnectTimeout.TotalSeconds:0.#} s.");
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private static (string Host, int Port) Parse(IpcEndpoint endpoint)
+    {
+        var address = endpoint.Address.TrimEnd('/');
+        var colon = address.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), out var port) || port is < 0 or > 65535)
+            throw new IpcConfigurationException($"'{endpoint}' is not a TCP endpoint. Use tcp://HOST:PORT, e.g. tcp://127.0.0.1:5000 (port 0 = any free port).");
+        return (address[..colon].Trim('[', ']'), port);
+    }
+
+    private static async Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(host, out var ip)) return [ip];
+        try
+        {
+            var found = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+            // Prefer IPv4 loopback-style answers first; "localhost" resolves to both families.
+            var ordered = found.OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).ToArray();
+            return ordered.Length > 0 ? ordered : throw new IpcConfigurationException($"Host '{host}' has no addresses.");
+        }
+        catch (SocketException e)
+        {
+            throw new IpcConfigurationException($"Cannot resolve host '{host}': {e.Message}", e);
+        }
+    }
+
+    private sealed class Listener(Socket socket, IpcEndpoint endpoint) : IIpcListener
+    {
+        private int _disposed;
+
+        public IpcEndpoint Endpoint => endpoint;
+
+        public async ValueTask<ITransportConnection> AcceptAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                var client = await socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
+                client.NoDelay = true;
+                return new SocketTransportConnection(client, $"tcp://{client.RemoteEndPoint}");
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException && Volatile.Read(ref _disposed) != 0)
+            {
+                throw new OperationCanceledException("The listener was closed.", e);
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) socket.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
