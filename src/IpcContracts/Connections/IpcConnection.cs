@@ -41,10 +41,14 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     {
         _transport = transport;
         _local = local;
+        ContinuationsOnReaderThread = local.Options.ContinuationsOnReaderThread ?? transport is Transports.SharedMemory.IDedicatedReaderTransport;
         _subscriptionListener = OnLocalSubscriptionChanged;
     }
 
     internal IpcOptions Options => _local.Options;
+
+    /// <summary>Whether a caller's continuation runs on the thread that read the reply (see <see cref="IpcOptions.ContinuationsOnReaderThread"/>).</summary>
+    internal bool ContinuationsOnReaderThread { get; private set; }
 
     /// <summary>Name the peer gave itself in the handshake.</summary>
     public string PeerName => _peer?.Name ?? "";

@@ -34,6 +34,16 @@ public sealed class IpcOptions
     /// </summary>
     public int SharedMemorySpinCount { get; set; } = 20_000;
 
+    /// <summary>
+    /// Where the code after <c>await proxy.CallAsync()</c> runs. <c>true</c>: on the connection's reader
+    /// thread, right after the reply is read (no thread hop: the fastest round trip). <c>false</c>: on the
+    /// thread pool. <c>null</c> (default): the transport decides; <c>shm://</c> uses the reader thread,
+    /// socket transports the thread pool. On the reader thread, never block synchronously on another
+    /// call of the same connection (<c>.Result</c>, <c>.Wait()</c>) inside that continuation: the reader
+    /// would wait for itself.
+    /// </summary>
+    public bool? ContinuationsOnReaderThread { get; set; }
+
     /// <summary>Name this process gives itself in the handshake (for the peer's errors and logs).</summary>
     public string ProcessName { get; set; } = $"{Environment.ProcessId}";
 

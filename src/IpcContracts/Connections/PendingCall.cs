@@ -74,13 +74,14 @@ internal enum ResultMode { Json, None, RawText }
 
 internal sealed class PendingCall<T> : PendingCall
 {
-    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<T> _completion;
     private readonly JsonTypeInfo<T>? _typeInfo;
     private readonly ResultMode _mode;
 
     public PendingCall(IpcConnection connection, ulong id, string description, JsonTypeInfo<T>? typeInfo, ResultMode mode)
         : base(connection, id, description)
     {
+        _completion = new(connection.ContinuationsOnReaderThread ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         _typeInfo = typeInfo;
         _mode = mode;
     }

@@ -225,15 +225,15 @@ public abstract class ConformanceTests(string transport)
         Assert.Equal(segmentsBefore, SegmentFilesOfThisProcess());
     }
 
-    private static IEnumerable<string> FilesFor(Transports.IpcEndpoint endpoint) => endpoint.Scheme switch
+    private static IEnumerable<string> FilesFor(IpcContracts.Transports.IpcEndpoint endpoint) => endpoint.Scheme switch
     {
-        "pipe" => [Transports.Pipe.UnixSocketTransport.GetSocketPath(endpoint)],
-        "shm" => [Transports.Pipe.UnixSocketTransport.GetSocketPath(new("pipe", endpoint.Address + ".shm"))],
+        "pipe" => [IpcContracts.Transports.Pipe.UnixSocketTransport.GetSocketPath(endpoint)],
+        "shm" => [IpcContracts.Transports.Pipe.UnixSocketTransport.GetSocketPath(new("pipe", endpoint.Address + ".shm"))],
         _ => [],
     };
 
     private static string[] SegmentFilesOfThisProcess() =>
-        Directory.EnumerateFiles(Transports.SharedMemory.ShmTransport.SegmentDirectory, $"ipccontracts-{Environment.UserName}-{Environment.ProcessId}-*")
+        Directory.EnumerateFiles(IpcContracts.Transports.SharedMemory.ShmTransport.SegmentDirectory, $"ipccontracts-{Environment.UserName}-{Environment.ProcessId}-*")
             .Order().ToArray();
 }
 

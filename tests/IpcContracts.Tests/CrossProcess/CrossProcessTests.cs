@@ -133,7 +133,7 @@ public sealed class ShmCrossProcess() : CrossProcessTests("shm")
     [Fact]
     public async Task Segment_files_orphaned_by_a_killed_process_are_removed_at_the_next_start()
     {
-        var dir = Transports.SharedMemory.ShmTransport.SegmentDirectory;
+        var dir = IpcContracts.Transports.SharedMemory.ShmTransport.SegmentDirectory;
         var orphan = Path.Combine(dir, $"ipccontracts-{Environment.UserName}-{int.MaxValue - 7}-1-{Guid.NewGuid():N}");
         File.WriteAllBytes(orphan, new byte[4096]); // a pid that cannot be running
 
