@@ -1,0 +1,374 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using IpcContracts.Analyzers.Baseline;
+using IpcContracts.Analyzers.Json;
+using IpcContracts.Analyzers.Model;
+using IpcContracts.Generators.Parsing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace IpcContracts.Analyzers
+{
+    /// <summary>
+    /// Contract declarations: shapes the generator accepts (IPC0001-IPC0014), wire ID uniqueness (IPC0015-IPC0016),
+    /// JSON coverage (IPC0017-IPC0019) and the contract baseline (IPC0022-IPC0026). Work is per contract symbol; the
+    /// compilation-wide facts (other contracts, JSON contexts, referenced contracts) are computed lazily, once per
+    /// compilation, and only when a contract is analyzed.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class ContractAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+            DiagnosticDescriptors.ContractOnNonInterface,
+            DiagnosticDescriptors.ContractNotAccessible,
+            DiagnosticDescriptors.GenericContract,
+            DiagnosticDescriptors.BothContractKinds,
+            DiagnosticDescriptors.RequestReturnType,
+            DiagnosticDescriptors.EventReturnType,
+            DiagnosticDescriptors.ByRefParameter,
+            DiagnosticDescriptors.UnsupportedType,
+            DiagnosticDescriptors.GenericMethod,
+            DiagnosticDescriptors.UnsupportedMember,
+            DiagnosticDescriptors.CancellationTokenNotLast,
+            DiagnosticDescriptors.MultipleCancellationTokens,
+            DiagnosticDescriptors.OverloadWithoutAlias,
+            DiagnosticDescriptors.DuplicateMethodId,
+            DiagnosticDescriptors.DuplicateContractId,
+            DiagnosticDescriptors.ReferencedContractCollision,
+            DiagnosticDescriptors.JsonTypeNotRegistered,
+            DiagnosticDescriptors.JsonTypeNotAotSafe,
+            DiagnosticDescriptors.InvalidJsonContext,
+            DiagnosticDescriptors.NotInBaseline,
+            DiagnosticDescriptors.ShippedRemoved,
+            DiagnosticDescriptors.ShippedChanged,
+            DiagnosticDescriptors.RetiredIdReused,
+            DiagnosticDescriptors.MalformedBaseline);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                // Without the runtime there are no contract attributes to find.
+                if (start.Compilation.GetTypeByMetadataName(KnownNames.RequestContractAttribute) is null)
+                    return;
+                var state = new CompilationState(start.Compilation, start.Options.AdditionalFiles, start.CancellationToken);
+                start.RegisterSymbolAction(c => AnalyzeType(c, state), SymbolKind.NamedType);
+                start.RegisterSyntaxNodeAction(c => AnalyzeAssemblyAttributes(c), SyntaxKind.AttributeList);
+                if (state.Baseline is not null)
+                    start.RegisterAdditionalFileAction(c => AnalyzeBaselineFile(c, state));
+            });
+        }
+
+        /// <summary>Per-compilation state shared by the actions; every part is computed on first use.</summary>
+        private sealed class CompilationState
+        {
+            private readonly Compilation _compilation;
+            private SourceIndex? _index;
+            private ReferencedContracts? _referenced;
+            private JsonCoverage? _json;
+
+            public CompilationState(Compilation compilation, ImmutableArray<AdditionalText> additionalFiles, CancellationToken cancellationToken)
+            {
+                _compilation = compilation;
+                Baseline = BaselineState.Create(additionalFiles, cancellationToken);
+            }
+
+            public BaselineState? Baseline { get; }
+
+            public SourceIndex Index(CancellationToken ct) => LazyInitializer.EnsureInitialized(ref _index, () => SourceIndex.Build(_compilation, ct))!;
+
+            public ReferencedContracts Referenced(CancellationToken ct) =>
+                LazyInitializer.EnsureInitialized(ref _referenced, () => ReferencedContracts.Build(_compilation, ct))!;
+
+            public JsonCoverage Json(CancellationToken ct) =>
+                LazyInitializer.EnsureInitialized(ref _json, () => JsonCoverage.Create(_compilation, Index(ct), ct))!;
+        }
+
+        private static void AnalyzeType(SymbolAnalysisContext context, CompilationState state)
+        {
+            var type = (INamedTypeSymbol)context.Symbol;
+            int count = ContractIdentity.CountContractAttributes(type, out var first, out var second);
+            if (count == 0)
+                return;
+
+            if (type.TypeKind != TypeKind.Interface)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ContractOnNonInterface, AttributeLocation(first!, type, context.CancellationToken),
+                    ShortName(first!), KindWord(type), type.Name));
+                return;
+            }
+
+            // Half-typed declarations: the generator skips them and the compiler already reports the syntax errors.
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(context.CancellationToken).ContainsDiagnostics)
+                    return;
+            }
+
+            var location = type.Locations.FirstOrDefault() ?? Location.None;
+            if (count > 1)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.BothContractKinds, AttributeLocation(second!, type, context.CancellationToken), type.Name));
+                return;
+            }
+            if (TypeChecks.IsGenericAnywhere(type))
+            {
+                var genericOuter = type.ContainingType;
+                while (genericOuter is not null && genericOuter.TypeParameters.Length == 0)
+                    genericOuter = genericOuter.ContainingType;
+                string why = type.TypeParameters.Length > 0 ? "is generic" : "is nested in the generic type '" + genericOuter?.Name + "'";
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GenericContract, location, type.Name, why));
+                return;
+            }
+
+            var identity = ContractIdentity.FromAttribute(type, first!);
+            var info = ContractInspector.Inspect(identity, context.Compilation, context.ReportDiagnostic, context.CancellationToken);
+
+            CheckJson(context, info, state);
+            CheckContractIds(context, info, state);
+            if (state.Baseline is { } baseline)
+                CheckBaseline(context, info, baseline);
+        }
+
+        private static Location AttributeLocation(AttributeData attribute, ISymbol fallback, CancellationToken cancellationToken) =>
+            attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? fallback.Locations.FirstOrDefault() ?? Location.None;
+
+        private static string ShortName(AttributeData attribute)
+        {
+            string name = attribute.AttributeClass?.Name ?? "RequestContractAttribute";
+            return name.EndsWith("Attribute", StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
+        }
+
+        private static string KindWord(INamedTypeSymbol type) => type.TypeKind switch
+        {
+            TypeKind.Class => type.IsRecord ? "record" : "class",
+            TypeKind.Struct => type.IsRecord ? "record struct" : "struct",
+            TypeKind.Enum => "enum",
+            TypeKind.Delegate => "delegate",
+            _ => "type",
+        };
+
+        // ---- JSON (IPC0017, IPC0018) ----
+
+        private static void CheckJson(SymbolAnalysisContext context, ContractInfo info, CompilationState state)
+        {
+            if (info.Payloads.Count == 0)
+                return;
+            var coverage = state.Json(context.CancellationToken);
+            foreach (var payload in info.Payloads)
+            {
+                var finding = AotSafety.Find(payload.Type);
+                if (finding is not null)
+                {
+                    string through = finding.MemberPath is null ? "" : ", whose member '" + finding.MemberPath + "' has type '" + finding.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + "'";
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.JsonTypeNotAotSafe, payload.Location,
+                        payload.Role, payload.Method.Display, payload.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), through, finding.Reason));
+                    if (finding.MemberPath is null)
+                        continue; // registering object or an interface would not help
+                }
+                if (coverage.IsCovered(payload.Type))
+                    continue;
+
+                // typeof() cannot carry nullable reference annotations; FullyQualifiedFormat omits them and keeps int?.
+                string typeName = payload.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                string shortName = payload.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+                var properties = ImmutableDictionary.CreateBuilder<string, string?>();
+                properties[DiagnosticDescriptors.TypeNameProperty] = typeName;
+                properties[DiagnosticDescriptors.ContextProperty] = coverage.FixTarget is { } target ? MetadataName(target) : null;
+                properties[DiagnosticDescriptors.ContextNamespaceProperty] = info.Identity.Symbol.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : "";
+                properties[DiagnosticDescriptors.NeedsAssemblyAttributeProperty] = coverage.UsesNamedContexts && coverage.FixTarget is null ? "true" : null;
+
+                string where = coverage.FixTarget is { } t ? "'" + t.Name + "'"
+                    : coverage.UsesNamedContexts ? "a JsonSerializerContext named by [assembly: IpcJsonContext] (or declare one in this project and name it too)"
+                    : "a JsonSerializerContext in this project (there is none yet)";
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.JsonTypeNotRegistered, payload.Location, properties.ToImmutable(),
+                    payload.Role, payload.Method.Display, payload.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), shortName, where));
+            }
+        }
+
+        /// <summary>The name <see cref="Compilation.GetTypeByMetadataName"/> finds the type by (nested types with '+').</summary>
+        private static string MetadataName(INamedTypeSymbol type)
+        {
+            string name = type.MetadataName;
+            for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+                name = outer.MetadataName + "+" + name;
+            return type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + name : name;
+        }
+
+        /// <summary>IPC0019: [assembly: IpcJsonContext(typeof(X))] where the generator would ignore X.</summary>
+        private static void AnalyzeAssemblyAttributes(SyntaxNodeAnalysisContext context)
+        {
+            var list = (AttributeListSyntax)context.Node;
+            if (list.Target is null || !list.Target.Identifier.IsKind(SyntaxKind.AssemblyKeyword))
+                return;
+            foreach (var attribute in list.Attributes)
+            {
+                if (context.SemanticModel.GetSymbolInfo(attribute, context.CancellationToken).Symbol is not IMethodSymbol constructor ||
+                    !KnownNames.Is(constructor.ContainingType, KnownNames.IpcJsonContextAttribute) ||
+                    attribute.ArgumentList is not { Arguments.Count: 1 } arguments ||
+                    arguments.Arguments[0].Expression is not TypeOfExpressionSyntax typeOf)
+                    continue;
+                if (context.SemanticModel.GetTypeInfo(typeOf.Type, context.CancellationToken).Type is not INamedTypeSymbol named || named.TypeKind == TypeKind.Error)
+                    continue;
+                if (JsonCoverage.WhyNotUsableContext(named, context.Compilation) is { } why)
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidJsonContext, typeOf.Type.GetLocation(),
+                        named.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), why));
+            }
+        }
+
+        // ---- wire IDs across contracts (IPC0015, IPC0016) ----
+
+        private static void CheckContractIds(SymbolAnalysisContext context, ContractInfo info, CompilationState state)
+        {
+            var self = info.Identity;
+            foreach (var other in state.Index(context.CancellationToken).Contracts)
+            {
+                if (SymbolEqualityComparer.Default.Equals(other.Symbol, self.Symbol))
+                    continue;
+                if (Conflict(self, other) is { } conflict)
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DuplicateContractId, info.Location,
+                        self.FullName, conflict.What, other.FullName, conflict.How));
+            }
+            foreach (var other in state.Referenced(context.CancellationToken).Contracts)
+            {
+                if (Conflict(self, other) is { } conflict)
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ReferencedContractCollision, info.Location,
+                        self.FullName, conflict.What, other.FullName, other.Symbol.ContainingAssembly.Name, conflict.How));
+            }
+        }
+
+        private static (string What, string How)? Conflict(ContractIdentity self, ContractIdentity other)
+        {
+            if (self.Id == other.Id)
+            {
+                string how = self.HasExplicitId ? "set with Id"
+                    : self.Alias == other.Alias ? "both use the alias '" + self.Alias + "'"
+                    : "the FNV-1a hash of alias '" + self.Alias + "'";
+                return ("the wire ID " + self.IdText, how);
+            }
+            if (self.Alias == other.Alias)
+                return ("the alias '" + self.Alias + "'", "untyped calls find contracts by alias");
+            return null;
+        }
+
+        // ---- baseline (IPC0022-IPC0025 at contracts) ----
+
+        private static void CheckBaseline(SymbolAnalysisContext context, ContractInfo info, BaselineState baseline)
+        {
+            var identity = info.Identity;
+            var contractKey = new BaselineKey(identity.Id, null);
+            string contractText = "Contract '" + identity.Alias + "' (" + identity.IdText + ")";
+            bool contractRecorded = true;
+
+            if (baseline.Retired.TryGetValue(contractKey, out var retiredContract))
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RetiredIdReused, info.Location, contractText, identity.IdText, retiredContract.Describe()));
+                return;
+            }
+            if (baseline.Shipped.TryGetValue(contractKey, out var shippedContract))
+            {
+                if (shippedContract.Entry.Kind != identity.Kind)
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ShippedChanged, info.Location,
+                        "contract '" + identity.Alias + "' (" + identity.IdText + ")", shippedContract.Entry.Kind ?? "", identity.Kind));
+            }
+            else if (baseline.Unshipped.TryGetValue(contractKey, out var unshippedContract))
+            {
+                if (unshippedContract.Kind != identity.Kind || unshippedContract.Alias != identity.Alias)
+                    ReportNotInBaseline(context, info.Location, baseline, contractText, " as it is now (the unshipped line is out of date)",
+                        BaselineFormat.ContractLine(identity.Id, identity.IsEvent, identity.Alias));
+            }
+            else
+            {
+                contractRecorded = false;
+                if (!info.HasErrors)
+                {
+                    var lines = new List<string> { BaselineFormat.ContractLine(identity.Id, identity.IsEvent, identity.Alias) };
+                    lines.AddRange(info.Methods.Where(m => m.Signature is not null).Select(m => MethodLine(identity, m)));
+                    ReportNotInBaseline(context, info.Location, baseline, contractText, "", lines.ToArray());
+                }
+            }
+
+            var present = new HashSet<uint>();
+            foreach (var method in info.Methods)
+            {
+                present.Add(method.Id);
+                var key = new BaselineKey(identity.Id, method.Id);
+                string methodText = "Method '" + method.Alias + "' (" + key + ")";
+                if (baseline.Retired.TryGetValue(key, out var retired))
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RetiredIdReused, method.Location, methodText, key.ToString(), retired.Describe()));
+                }
+                else if (baseline.Shipped.TryGetValue(key, out var shipped))
+                {
+                    if (method.Signature is not null && method.Signature != shipped.Entry.Signature)
+                        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ShippedChanged, method.Location,
+                            "method '" + method.Alias + "' (" + key + ")", shipped.Entry.Signature ?? "", method.Signature));
+                }
+                else if (baseline.Unshipped.TryGetValue(key, out var unshipped))
+                {
+                    if (method.Signature is not null && (method.Signature != unshipped.Signature || method.Alias != unshipped.Alias))
+                        ReportNotInBaseline(context, method.Location, baseline, methodText, " as it is now (the unshipped line is out of date)", MethodLine(identity, method));
+                }
+                else if (contractRecorded && method.Signature is not null)
+                {
+                    ReportNotInBaseline(context, method.Location, baseline, methodText, "", MethodLine(identity, method));
+                }
+            }
+
+            foreach (var shipped in baseline.Shipped)
+            {
+                var key = shipped.Key;
+                if (key.ContractId == identity.Id && key.MethodId is { } methodId && !present.Contains(methodId))
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ShippedRemoved, info.Location, shipped.Value.Entry.Describe()));
+            }
+        }
+
+        private static string MethodLine(ContractIdentity contract, MethodEntry method) =>
+            BaselineFormat.MethodLine(contract.Id, method.Id, method.Alias, method.Signature!);
+
+        private static void ReportNotInBaseline(SymbolAnalysisContext context, Location location, BaselineState baseline, string what, string detail, params string[] lines)
+        {
+            var properties = ImmutableDictionary.CreateBuilder<string, string?>();
+            properties[DiagnosticDescriptors.BaselineLinesProperty] = string.Join("\n", lines);
+            properties[DiagnosticDescriptors.BaselineDirectoryProperty] = baseline.Directory;
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NotInBaseline, location, properties.ToImmutable(), what, detail));
+        }
+
+        // ---- baseline files (IPC0023 for removed contracts, IPC0026) ----
+
+        private static void AnalyzeBaselineFile(AdditionalFileAnalysisContext context, CompilationState state)
+        {
+            var baseline = state.Baseline!;
+            var file = baseline.Files.FirstOrDefault(f => f.File.Path == context.AdditionalFile.Path);
+            if (file is null)
+                return;
+
+            foreach (var (line, error) in file.Errors)
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.MalformedBaseline, file.LineLocation(line), file.Name, error));
+
+            if (!file.Shipped)
+                return;
+            var contractIds = new HashSet<uint>(state.Index(context.CancellationToken).Contracts.Select(c => c.Id));
+            var shippedContracts = new HashSet<uint>(baseline.Shipped.Keys.Where(k => !k.IsMethod).Select(k => k.ContractId));
+            foreach (var entry in file.Entries)
+            {
+                if (entry.Retired || contractIds.Contains(entry.Key.ContractId) || baseline.Retired.ContainsKey(entry.Key) ||
+                    baseline.Retired.ContainsKey(new BaselineKey(entry.Key.ContractId, null)))
+                    continue;
+                // Methods of a removed contract are covered by the contract's own line.
+                if (entry.Key.IsMethod && shippedContracts.Contains(entry.Key.ContractId))
+                    continue;
+                if (!baseline.Shipped.TryGetValue(entry.Key, out var current) || current.Entry != entry)
+                    continue; // a later line for the same key wins
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ShippedRemoved, file.LineLocation(entry.Line), entry.Describe()));
+            }
+        }
+    }
+}

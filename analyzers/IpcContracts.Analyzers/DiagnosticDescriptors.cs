@@ -1,0 +1,312 @@
+using Microsoft.CodeAnalysis;
+
+namespace IpcContracts.Analyzers
+{
+    /// <summary>Every IpcContracts diagnostic, in one place. IDs are listed in AnalyzerReleases.*.md and documented in docs/diagnostics.</summary>
+    internal static class DiagnosticDescriptors
+    {
+        public const string HelpLinkBase = "https://github.com/ipccontracts/ipccontracts/blob/main/docs/diagnostics/";
+
+        private const string ContractCategory = "IpcContracts.Contract";
+        private const string WireIdCategory = "IpcContracts.WireId";
+        private const string JsonCategory = "IpcContracts.Json";
+        private const string UsageCategory = "IpcContracts.Usage";
+        private const string BaselineCategory = "IpcContracts.Baseline";
+
+        public const string ContractOnNonInterfaceId = "IPC0001";
+        public const string ContractNotAccessibleId = "IPC0002";
+        public const string GenericContractId = "IPC0003";
+        public const string BothContractKindsId = "IPC0004";
+        public const string RequestReturnTypeId = "IPC0005";
+        public const string EventReturnTypeId = "IPC0006";
+        public const string ByRefParameterId = "IPC0007";
+        public const string UnsupportedTypeId = "IPC0008";
+        public const string GenericMethodId = "IPC0009";
+        public const string UnsupportedMemberId = "IPC0010";
+        public const string CancellationTokenNotLastId = "IPC0011";
+        public const string MultipleCancellationTokensId = "IPC0012";
+        public const string OverloadWithoutAliasId = "IPC0013";
+        public const string DuplicateMethodIdId = "IPC0014";
+        public const string DuplicateContractIdId = "IPC0015";
+        public const string ReferencedContractCollisionId = "IPC0016";
+        public const string JsonTypeNotRegisteredId = "IPC0017";
+        public const string JsonTypeNotAotSafeId = "IPC0018";
+        public const string InvalidJsonContextId = "IPC0019";
+        public const string NotAContractTypeArgumentId = "IPC0020";
+        public const string WeakDelegateSubscriptionId = "IPC0021";
+        public const string NotInBaselineId = "IPC0022";
+        public const string ShippedRemovedId = "IPC0023";
+        public const string ShippedChangedId = "IPC0024";
+        public const string RetiredIdReusedId = "IPC0025";
+        public const string MalformedBaselineId = "IPC0026";
+
+        // Names of Diagnostic.Properties entries the code fixes read.
+        public const string TypeNameProperty = "TypeName";
+        public const string ContextProperty = "Context";
+        public const string ContextNamespaceProperty = "ContextNamespace";
+        public const string NeedsAssemblyAttributeProperty = "NeedsAssemblyAttribute";
+        public const string AliasProperty = "Alias";
+        public const string BaselineLinesProperty = "BaselineLines";
+        public const string BaselineDirectoryProperty = "BaselineDirectory";
+
+        public static readonly DiagnosticDescriptor ContractOnNonInterface = new DiagnosticDescriptor(
+            ContractOnNonInterfaceId,
+            "Contract attributes belong on interfaces",
+            "[{0}] is on {1} '{2}', which is not an interface; declare the contract as an interface",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "[RequestContract] and [EventContract] describe a wire contract as a C# interface. The generator ignores them anywhere else.",
+            helpLinkUri: HelpLinkBase + ContractOnNonInterfaceId + ".md");
+
+        public static readonly DiagnosticDescriptor ContractNotAccessible = new DiagnosticDescriptor(
+            ContractNotAccessibleId,
+            "Contract interface is not accessible to generated code",
+            "Contract '{0}' cannot be used by generated code because {1}; make it (and every type containing it) public or internal",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "The generator adds a proxy and a dispatcher next to the contract in the same assembly. They can only name interfaces that are public or internal all the way out; private or protected nesting hides the contract and the generator skips it.",
+            helpLinkUri: HelpLinkBase + ContractNotAccessibleId + ".md");
+
+        public static readonly DiagnosticDescriptor GenericContract = new DiagnosticDescriptor(
+            GenericContractId,
+            "Contract interface cannot be generic",
+            "Contract '{0}' {1}; wire IDs belong to one closed interface, so declare a non-generic interface per payload type",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "A contract's wire ID and method fingerprints are computed at compile time from one closed interface. Generic interfaces, and interfaces nested in generic types, have no single shape and are skipped by the generator.",
+            helpLinkUri: HelpLinkBase + GenericContractId + ".md");
+
+        public static readonly DiagnosticDescriptor BothContractKinds = new DiagnosticDescriptor(
+            BothContractKindsId,
+            "Interface is both a request and an event contract",
+            "'{0}' has both [RequestContract] and [EventContract]; keep one, or split the interface in two",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "A contract is either request/response or one-way events; the generator skips an interface that claims to be both.",
+            helpLinkUri: HelpLinkBase + BothContractKindsId + ".md");
+
+        public static readonly DiagnosticDescriptor RequestReturnType = new DiagnosticDescriptor(
+            RequestReturnTypeId,
+            "Request methods return Task, Task<T>, ValueTask or ValueTask<T>",
+            "Request method '{0}' returns '{1}'; return {2} so the call can be awaited across the process boundary",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "A request crosses a process boundary, so it is always asynchronous: it returns Task, Task<T>, ValueTask or ValueTask<T>. The generator skips a contract with any other return type.",
+            helpLinkUri: HelpLinkBase + RequestReturnTypeId + ".md");
+
+        public static readonly DiagnosticDescriptor EventReturnType = new DiagnosticDescriptor(
+            EventReturnTypeId,
+            "Event methods return void, Task or ValueTask",
+            "Event method '{0}' returns '{1}'; events are one-way and fanned out to many subscribers, so return void, Task or ValueTask (use a [RequestContract] for an answer)",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "Events are one-way: nobody answers them, so they cannot return a value. The generator skips an event contract whose methods return anything but void, Task or ValueTask.",
+            helpLinkUri: HelpLinkBase + EventReturnTypeId + ".md");
+
+        public static readonly DiagnosticDescriptor ByRefParameter = new DiagnosticDescriptor(
+            ByRefParameterId,
+            "Contract parameters are passed by value",
+            "Parameter '{0}' of '{1}' is {2}; pass it by value and return results through Task<T>",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "Arguments are copied to another process as JSON; nothing can be written back through ref, out or in parameters, and __arglist cannot be serialized.",
+            helpLinkUri: HelpLinkBase + ByRefParameterId + ".md");
+
+        public static readonly DiagnosticDescriptor UnsupportedType = new DiagnosticDescriptor(
+            UnsupportedTypeId,
+            "Type cannot cross the process boundary",
+            "{0} of '{1}' has type '{2}', which {3}; use a serializable, accessible type",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "Payload types become JSON values and are named by generated code: pointers, function pointers, ref structs (Span<T>), type parameters and types that are private or protected cannot be.",
+            helpLinkUri: HelpLinkBase + UnsupportedTypeId + ".md");
+
+        public static readonly DiagnosticDescriptor GenericMethod = new DiagnosticDescriptor(
+            GenericMethodId,
+            "Contract methods cannot be generic",
+            "Method '{0}' is generic; wire fingerprints need closed types, so declare one method per payload type",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "A method's fingerprint is computed from its parameter and result types at compile time. Generic methods have no fixed shape and make the generator skip the contract.",
+            helpLinkUri: HelpLinkBase + GenericMethodId + ".md");
+
+        public static readonly DiagnosticDescriptor UnsupportedMember = new DiagnosticDescriptor(
+            UnsupportedMemberId,
+            "Contracts declare only abstract methods",
+            "'{0}' is {1}; a contract can only declare methods (use Get/Set methods instead of properties, an [EventContract] instead of C# events)",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "Only abstract instance methods cross the wire. Properties, indexers, C# events, default implementations, static abstract or virtual members and explicit implementations make the generator skip the contract.",
+            helpLinkUri: HelpLinkBase + UnsupportedMemberId + ".md");
+
+        public static readonly DiagnosticDescriptor CancellationTokenNotLast = new DiagnosticDescriptor(
+            CancellationTokenNotLastId,
+            "CancellationToken must be the last parameter",
+            "CancellationToken '{0}' of '{1}' is followed by other parameters; move it to the end",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "The CancellationToken is the call's token, not a payload value: it must be the last parameter so the generated proxy can pass it to the call.",
+            helpLinkUri: HelpLinkBase + CancellationTokenNotLastId + ".md");
+
+        public static readonly DiagnosticDescriptor MultipleCancellationTokens = new DiagnosticDescriptor(
+            MultipleCancellationTokensId,
+            "Only one CancellationToken per method",
+            "'{0}' has more than one CancellationToken ('{1}' is extra); keep a single trailing token",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "A call has exactly one cancellation token, which the caller cancels and the handler receives. A second token could not be forwarded.",
+            helpLinkUri: HelpLinkBase + MultipleCancellationTokensId + ".md");
+
+        public static readonly DiagnosticDescriptor OverloadWithoutAlias = new DiagnosticDescriptor(
+            OverloadWithoutAliasId,
+            "Overloads need distinct aliases",
+            "'{0}' overloads '{1}', and both take their wire ID from the name '{2}'; give this overload its own alias with [ContractMethod(\"...\")]",
+            WireIdCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "Method wire IDs are hashes of the method alias, which defaults to the method name, so overloads collide. [ContractMethod(\"alias\")] gives each overload a stable name of its own.",
+            helpLinkUri: HelpLinkBase + OverloadWithoutAliasId + ".md");
+
+        public static readonly DiagnosticDescriptor DuplicateMethodId = new DiagnosticDescriptor(
+            DuplicateMethodIdId,
+            "Duplicate method wire ID or alias in a contract",
+            "'{0}' has {1} of '{2}' ({3}); give one of them another [ContractMethod] alias or Id",
+            WireIdCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "Every method of a contract (including inherited ones) needs its own wire ID, and its own alias for untyped calls by name.",
+            helpLinkUri: HelpLinkBase + DuplicateMethodIdId + ".md");
+
+        public static readonly DiagnosticDescriptor DuplicateContractId = new DiagnosticDescriptor(
+            DuplicateContractIdId,
+            "Duplicate contract wire ID or alias",
+            "Contract '{0}' has {1} of contract '{2}' ({3}); give one of them another alias or Id",
+            WireIdCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "Contracts are found on the wire by their ID (the FNV-1a hash of the alias unless Id is set) and by alias for untyped calls, so both must be unique in the process.",
+            helpLinkUri: HelpLinkBase + DuplicateContractIdId + ".md");
+
+        public static readonly DiagnosticDescriptor ReferencedContractCollision = new DiagnosticDescriptor(
+            ReferencedContractCollisionId,
+            "Contract wire ID or alias collides with a referenced contract",
+            "Contract '{0}' has {1} of contract '{2}' in referenced assembly '{3}' ({4}); give this contract another alias or Id",
+            WireIdCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "Contracts of every assembly loaded into a process share one registry keyed by wire ID; a collision with a referenced contracts assembly would make one of them unreachable.",
+            helpLinkUri: HelpLinkBase + ReferencedContractCollisionId + ".md");
+
+        public static readonly DiagnosticDescriptor JsonTypeNotRegistered = new DiagnosticDescriptor(
+            JsonTypeNotRegisteredId,
+            "Payload type has no System.Text.Json metadata",
+            "{0} of '{1}' has type '{2}', which no JsonSerializerContext used by the generator covers; add [JsonSerializable(typeof({3}))] to {4}",
+            JsonCategory,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Payloads are serialized with source-generated System.Text.Json metadata only (no reflection, Native AOT safe). A type that is not reachable from a [JsonSerializable] of the contexts the generator uses (or the built-in primitives) fails every call that needs it at run time.",
+            helpLinkUri: HelpLinkBase + JsonTypeNotRegisteredId + ".md");
+
+        public static readonly DiagnosticDescriptor JsonTypeNotAotSafe = new DiagnosticDescriptor(
+            JsonTypeNotAotSafeId,
+            "Payload type cannot be serialized AOT-safely",
+            "{0} of '{1}' has type '{2}'{3}: {4}; use a concrete type, or put [JsonPolymorphic]/[JsonDerivedType] on the base type",
+            JsonCategory,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Source-generated System.Text.Json needs the exact type of every value: object, dynamic, delegates, and interfaces or abstract classes without polymorphism attributes either fail or lose data without reflection.",
+            helpLinkUri: HelpLinkBase + JsonTypeNotAotSafeId + ".md");
+
+        public static readonly DiagnosticDescriptor InvalidJsonContext = new DiagnosticDescriptor(
+            InvalidJsonContextId,
+            "[IpcJsonContext] names a type that is not a usable JsonSerializerContext",
+            "[IpcJsonContext(typeof({0}))] is ignored because {1}; name a non-generic, non-abstract, accessible class deriving from JsonSerializerContext",
+            JsonCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "The generator takes payload metadata from the contexts [assembly: IpcJsonContext] names and silently skips anything else.",
+            helpLinkUri: HelpLinkBase + InvalidJsonContextId + ".md");
+
+        public static readonly DiagnosticDescriptor NotAContractTypeArgument = new DiagnosticDescriptor(
+            NotAContractTypeArgumentId,
+            "Type argument is not a contract of the required kind",
+            "{0}<{1}> needs {2}, but '{1}' {3}",
+            UsageCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "Proxy<T> and Handle<T> need a [RequestContract] interface; Publisher<T> and Subscribe<T> need an [EventContract] interface. Anything else throws IpcConfigurationException at run time.",
+            helpLinkUri: HelpLinkBase + NotAContractTypeArgumentId + ".md");
+
+        public static readonly DiagnosticDescriptor WeakDelegateSubscription = new DiagnosticDescriptor(
+            WeakDelegateSubscriptionId,
+            "Weak subscription to an object nothing else references",
+            "{0} is subscribed with weak: true, but nothing else references it, so it can be collected at the next GC and the subscription silently stops; keep it in a field or subscribe strongly and dispose the returned token",
+            UsageCategory,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Weak subscriptions hold the handler through a WeakReference. A lambda, method group, local function or new object created in the call is referenced by nothing else, so it can be collected at the next GC (a lambda that captures nothing is cached by the compiler and never collected instead).",
+            helpLinkUri: HelpLinkBase + WeakDelegateSubscriptionId + ".md");
+
+        public static readonly DiagnosticDescriptor NotInBaseline = new DiagnosticDescriptor(
+            NotInBaselineId,
+            "Contract is not recorded in the contract baseline",
+            "{0} is not recorded in contracts.shipped.txt or contracts.unshipped.txt{1}; add it to contracts.unshipped.txt",
+            BaselineCategory,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "With a contract baseline (contracts.shipped.txt / contracts.unshipped.txt in AdditionalFiles), every contract and method is recorded with its wire ID and shape, so changes to the wire are reviewed.",
+            helpLinkUri: HelpLinkBase + NotInBaselineId + ".md");
+
+        public static readonly DiagnosticDescriptor ShippedRemoved = new DiagnosticDescriptor(
+            ShippedRemovedId,
+            "Shipped contract or method was removed",
+            "Shipped {0} no longer exists; peers built against it will fail with ContractMismatchException. Restore it, or mark its baseline line 'retired' to remove it on purpose.",
+            BaselineCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "A shipped contract or method is part of the wire protocol that other processes, possibly built from older sources, still call.",
+            helpLinkUri: HelpLinkBase + ShippedRemovedId + ".md");
+
+        public static readonly DiagnosticDescriptor ShippedChanged = new DiagnosticDescriptor(
+            ShippedChangedId,
+            "Shipped contract or method changed its shape",
+            "Shipped {0} changed from '{1}' to '{2}'; peers built against the shipped shape will fail with ContractMismatchException. Add a new method (with its own alias) instead.",
+            BaselineCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "Changing a parameter, the result type or the contract kind of a shipped method changes its fingerprint, so peers that shipped with the old shape no longer match.",
+            helpLinkUri: HelpLinkBase + ShippedChangedId + ".md");
+
+        public static readonly DiagnosticDescriptor RetiredIdReused = new DiagnosticDescriptor(
+            RetiredIdReusedId,
+            "Retired wire ID reused",
+            "{0} reuses the retired wire ID {1} ({2}); old peers may still send it, so choose another alias or Id",
+            BaselineCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "A retired contract or method ID stays reserved: a peer built before the retirement may still send it and would reach the new member with the wrong payload.",
+            helpLinkUri: HelpLinkBase + RetiredIdReusedId + ".md");
+
+        public static readonly DiagnosticDescriptor MalformedBaseline = new DiagnosticDescriptor(
+            MalformedBaselineId,
+            "Contract baseline line cannot be read",
+            "This line of {0} cannot be read: {1}",
+            BaselineCategory,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Lines of contracts.shipped.txt and contracts.unshipped.txt have a fixed format (see the help page); unreadable lines are ignored.",
+            helpLinkUri: HelpLinkBase + MalformedBaselineId + ".md");
+    }
+}

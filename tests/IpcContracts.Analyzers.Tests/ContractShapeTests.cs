@@ -1,0 +1,438 @@
+using IpcContracts.Analyzers.Tests.Infrastructure;
+
+namespace IpcContracts.Analyzers.Tests;
+
+/// <summary>IPC0001-IPC0014: each rule the generator's parser relies on, a case that triggers it and a near miss that must not.</summary>
+public sealed class ContractShapeTests
+{
+    internal const string Prelude = """
+        using System;
+        using System.Collections.Generic;
+        using System.Text.Json.Serialization;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using IpcContracts;
+        namespace Shop;
+
+        """;
+
+    // ---- IPC0001 ----
+
+    [Fact]
+    public void IPC0001_contract_attribute_on_a_class()
+    {
+        // CS0592 (attribute not valid on this declaration) comes from the compiler as well; IPC0001 says what to do.
+        AnalyzerRunner.Verify(Prelude + """
+            [{|IPC0001:RequestContract|}]
+            public class Inventory { }
+            """);
+    }
+
+    [Fact]
+    public void IPC0001_near_miss_attribute_on_an_interface()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IInventory { Task<int> CountAsync(); }
+            """);
+    }
+
+    // ---- IPC0002 ----
+
+    [Fact]
+    public void IPC0002_private_nested_contract()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            public class Holder
+            {
+                [RequestContract] private interface {|IPC0002:IHidden|} { Task<int> CountAsync(); }
+            }
+            """);
+    }
+
+    [Fact]
+    public void IPC0002_protected_nested_contract_and_inaccessible_base()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            public class Holder
+            {
+                [RequestContract] protected interface {|IPC0002:IHidden|} { Task<int> CountAsync(); }
+                private interface IPrivateBase { Task PingAsync(); }
+                [RequestContract] internal interface {|IPC0002:IVisible|} : IPrivateBase { }
+            }
+            """);
+    }
+
+    [Fact]
+    public void IPC0002_near_miss_internal_nested_contract()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            public class Holder
+            {
+                [RequestContract] internal interface IVisible { Task<int> CountAsync(); }
+                [RequestContract] protected internal interface IAlsoVisible { Task<int> CountAsync(); }
+            }
+            """);
+    }
+
+    // ---- IPC0003 ----
+
+    [Fact]
+    public void IPC0003_generic_contract_and_contract_in_generic_type()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract] public interface {|IPC0003:IRepository|}<T> { Task<int> CountAsync(); }
+            public class Outer<T>
+            {
+                [EventContract] public interface {|IPC0003:IChanged|} { void Changed(int id); }
+            }
+            """);
+    }
+
+    [Fact]
+    public void IPC0003_near_miss_generic_payload_type()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract] public interface IRepository { Task<Page<int>> ListAsync(int page); }
+            public sealed record Page<T>(T[] Items);
+            [JsonSerializable(typeof(Page<int>))] internal partial class PageJson : JsonSerializerContext;
+            """);
+    }
+
+    // ---- IPC0004 ----
+
+    [Fact]
+    public void IPC0004_both_contract_attributes()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract, {|IPC0004:EventContract|}]
+            public interface IConfused { Task PingAsync(); }
+            """);
+    }
+
+    [Fact]
+    public void IPC0004_near_miss_two_interfaces()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract] public interface IRequests { Task PingAsync(); }
+            [EventContract] public interface IEvents { Task Pinged(); }
+            """);
+    }
+
+    // ---- IPC0005 ----
+
+    [Fact]
+    public void IPC0005_request_returns_value_void_or_stream()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IInventory
+            {
+                {|IPC0005:int|} Count();
+                {|IPC0005:void|} Fire();
+                {|IPC0005:IAsyncEnumerable<int>|} Stream();
+                {|IPC0005:ref Task|} ByRef();
+            }
+            """);
+    }
+
+    [Fact]
+    public void IPC0005_near_miss_all_four_task_shapes()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IInventory
+            {
+                Task A();
+                Task<int> B();
+                ValueTask C();
+                ValueTask<string> D();
+            }
+            """);
+    }
+
+    // ---- IPC0006 ----
+
+    [Fact]
+    public void IPC0006_event_returns_a_value()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [EventContract]
+            public interface IEvents
+            {
+                {|IPC0006:Task<int>|} Changed(int id);
+                {|IPC0006:ValueTask<int>|} Moved(int id);
+                {|IPC0006:int|} Removed(int id);
+            }
+            """);
+    }
+
+    [Fact]
+    public void IPC0006_near_miss_void_task_valuetask()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [EventContract]
+            public interface IEvents
+            {
+                void Changed(int id);
+                Task Moved(int id);
+                ValueTask Removed(int id);
+            }
+            """);
+    }
+
+    // ---- IPC0007 ----
+
+    [Fact]
+    public void IPC0007_by_reference_parameters()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface ICalc
+            {
+                Task A({|IPC0007:ref int x|});
+                Task B({|IPC0007:out int x|});
+                Task C({|IPC0007:in int x|});
+                Task D({|IPC0007:ref readonly int x|});
+                Task E(int a, {|IPC0007:__arglist|});
+            }
+            """);
+    }
+
+    [Fact]
+    public void IPC0007_near_miss_params_and_value_parameters()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface ICalc
+            {
+                Task<int> SumAsync(params int[] values);
+                Task<int> AddAsync(int a, int b);
+            }
+            """);
+    }
+
+    // ---- IPC0008 ----
+
+    [Fact]
+    public void IPC0008_types_that_cannot_cross()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            public class Holder
+            {
+                private sealed record Secret(int X);
+                [RequestContract]
+                public interface IBad
+                {
+                    unsafe Task A({|IPC0008:int*|} p);
+                    unsafe Task B({|IPC0008:delegate*<void>|} p);
+                    Task C({|IPC0008:Span<int>|} s);
+                    Task<{|IPC0008:Secret|}> D();
+                    Task E({|IPC0008:List<Secret>|} secrets);
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public void IPC0008_event_with_ref_struct()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [EventContract]
+            public interface IBad { void Received({|IPC0008:ReadOnlySpan<byte>|} data); }
+            """);
+    }
+
+    [Fact]
+    public void IPC0008_near_miss_arrays_and_nested_public_types()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            public class Holder
+            {
+                public sealed record Visible(int X);
+                [RequestContract]
+                public interface IGood
+                {
+                    Task<Visible> A(byte[] data, int[][] jagged);
+                }
+                [JsonSerializable(typeof(Visible))] [JsonSerializable(typeof(int[][]))] internal partial class HolderJson : JsonSerializerContext;
+            }
+            """);
+    }
+
+    [Fact]
+    public void Unresolved_types_are_left_to_the_compiler()
+    {
+        var diagnostics = AnalyzerRunner.Run(Prelude + """
+            [RequestContract] public interface IBad { Task<Missing> A(Missing x); }
+            """);
+
+        Assert.Empty(diagnostics);
+    }
+
+    // ---- IPC0009 ----
+
+    [Fact]
+    public void IPC0009_generic_method()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IBad { Task<T> {|IPC0009:Get|}<T>(string key); }
+            """);
+    }
+
+    [Fact]
+    public void IPC0009_near_miss_generic_payload()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IGood { Task<List<string>> GetAsync(string key); }
+            """);
+    }
+
+    // ---- IPC0010 ----
+
+    [Fact]
+    public void IPC0010_properties_events_indexers_defaults_statics()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            public interface IBase { int Count { get; } Task PingAsync(); }
+            [RequestContract]
+            public interface {|IPC0010:IBad|} : IBase
+            {
+                int {|IPC0010:Size|} { get; }
+                event EventHandler {|IPC0010:Changed|};
+                int {|IPC0010:this|}[int i] { get; }
+                Task {|IPC0010:DefaultAsync|}() => Task.CompletedTask;
+                static abstract Task {|IPC0010:Create|}();
+            }
+            """);
+    }
+
+    [Fact]
+    public void IPC0010_near_miss_static_helpers_constants_and_nested_types()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IGood
+            {
+                const int Version = 2;
+                static string Describe() => "inventory";
+                public sealed class Names { }
+                Task<int> CountAsync();
+            }
+            """);
+    }
+
+    // ---- IPC0011 / IPC0012 ----
+
+    [Fact]
+    public void IPC0011_cancellation_token_not_last()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IBad { Task<int> CountAsync({|IPC0011:CancellationToken ct|}, string sku); }
+            """);
+    }
+
+    [Fact]
+    public void IPC0012_two_cancellation_tokens()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IBad { Task<int> CountAsync(string sku, CancellationToken a, {|IPC0012:CancellationToken b|}); }
+            """);
+    }
+
+    [Fact]
+    public void IPC0011_IPC0012_near_miss_single_trailing_token_with_default()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IGood
+            {
+                Task<int> CountAsync(string sku, CancellationToken ct = default);
+                Task<int> OnlyTokenAsync(CancellationToken ct);
+            }
+            """);
+    }
+
+    // ---- IPC0013 / IPC0014 ----
+
+    [Fact]
+    public void IPC0013_overloads_without_aliases()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IBad
+            {
+                Task<int> Find(string sku);
+                Task<int> {|IPC0013:Find|}(int id);
+                Task<int> {|IPC0013:Find|}(int id, CancellationToken ct);
+            }
+            """);
+    }
+
+    [Fact]
+    public void IPC0013_near_miss_overload_with_alias()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IGood
+            {
+                Task<int> Find(string sku);
+                [ContractMethod("FindById")] Task<int> Find(int id);
+            }
+            """);
+    }
+
+    [Fact]
+    public void IPC0014_duplicate_method_ids_and_aliases()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            public interface IBase { Task PingAsync(); }
+            [RequestContract]
+            public interface {|IPC0014:IBad|} : IBase
+            {
+                [ContractMethod(Id = 5)] Task A();
+                [ContractMethod(Id = 5)] Task {|IPC0014:B|}();
+                [ContractMethod("same")] Task C();
+                [ContractMethod("same", Id = 7)] Task {|IPC0014:D|}();
+                [ContractMethod("PingAsync")] Task Ping2();
+            }
+            """);
+    }
+
+    [Fact]
+    public void IPC0014_near_miss_distinct_ids()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IGood
+            {
+                [ContractMethod(Id = 5)] Task A();
+                [ContractMethod(Id = 6)] Task B();
+                [ContractMethod("c")] Task C();
+            }
+            """);
+    }
+
+    [Fact]
+    public void Inherited_members_are_reported_at_the_contract()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            public interface IBase { int Get(); }
+            [RequestContract] public interface {|IPC0005:IDerived|} : IBase { Task PingAsync(); }
+            """);
+    }
+
+    [Fact]
+    public void Half_typed_declarations_are_left_to_the_compiler()
+    {
+        var diagnostics = AnalyzerRunner.Run(Prelude + """
+            [RequestContract] public interface IBad { int Get(
+            """);
+
+        Assert.Empty(diagnostics);
+    }
+}
