@@ -20,7 +20,9 @@ internal static class ClientRole
 
         var t0 = Stopwatch.GetTimestamp();
         var level = await inventory.GetStockAsync("A-1");
-        Console.WriteLine($"request   GetStockAsync(\"A-1\") -> {level}  [first call {Ms(Stopwatch.GetElapsedTime(t0))}]");
+        var sinceProcessStart = DateTime.Now - Process.GetCurrentProcess().StartTime;
+        Console.WriteLine($"request   GetStockAsync(\"A-1\") -> {level}  [first call {Ms(Stopwatch.GetElapsedTime(t0))}; " +
+                          $"first answer {Ms(sinceProcessStart)} after this process started]");
 
         var samples = new double[2000];
         for (var i = 0; i < samples.Length; i++)

@@ -56,6 +56,9 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     /// <summary>Transport-level description of the peer.</summary>
     public string PeerDescription => _transport.PeerDescription;
 
+    /// <summary>True once the peer's Hello has arrived.</summary>
+    internal bool IsEstablished => _peer is not null;
+
     /// <summary>False once the connection has faulted or been closed.</summary>
     public bool IsConnected => Volatile.Read(ref _fault) is null;
 
@@ -68,9 +71,13 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     internal Task LoopsCompleted => Task.WhenAll(_readLoop, _eventLoop);
 
     /// <summary>Opens the connection: sends Hello, starts the loops and waits for the peer's Hello.</summary>
-    internal static async Task<IpcConnection> StartAsync(ITransportConnection transport, LocalHandlers local, CancellationToken cancellationToken)
+    internal static async Task<IpcConnection> StartAsync(ITransportConnection transport, LocalHandlers local, CancellationToken cancellationToken,
+        Action<IpcConnection>? beforeStart = null)
     {
         var connection = new IpcConnection(transport, local);
+        // A server registers the connection before its reader runs: the peer may subscribe and call
+        // right after its Hello, and a publish from that call must already see this connection.
+        beforeStart?.Invoke(connection);
         connection.Start();
         try
         {

@@ -32,7 +32,7 @@ public sealed class IpcServer : IAsyncDisposable
     public IpcEndpoint Endpoint => _listener.Endpoint;
 
     /// <summary>Connections that completed the handshake and are still open.</summary>
-    public IReadOnlyCollection<IpcConnection> Connections => [.. _connections.Keys];
+    public IReadOnlyCollection<IpcConnection> Connections => [.. _connections.Keys.Where(c => c.IsEstablished && c.IsConnected)];
 
     /// <summary>Raised after a client completes the handshake.</summary>
     public event Action<IpcConnection>? ClientConnected;
@@ -94,17 +94,22 @@ public sealed class IpcServer : IAsyncDisposable
 
     private async Task OpenAsync(ITransportConnection transport)
     {
+        IpcConnection? created = null;
         IpcConnection connection;
         try
         {
-            connection = await IpcConnection.StartAsync(transport, _handlers, _stopping.Token).ConfigureAwait(false);
+            connection = await IpcConnection.StartAsync(transport, _handlers, _stopping.Token, c =>
+            {
+                created = c;
+                _connections[c] = 0;
+            }).ConfigureAwait(false);
         }
         catch (Exception)
         {
+            if (created is not null) _connections.TryRemove(created, out _);
             await transport.DisposeAsync().ConfigureAwait(false);
             return; // a client that fails the handshake affects nobody else
         }
-        _connections[connection] = 0;
         if (_stopping.IsCancellationRequested)
         {
             await connection.DisposeAsync().ConfigureAwait(false);

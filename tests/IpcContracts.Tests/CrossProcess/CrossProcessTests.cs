@@ -9,12 +9,21 @@ namespace IpcContracts.Tests.CrossProcess;
 /// Two real processes, the test process and tests/IpcContracts.TestHost, once per socket/shm transport:
 /// requests, callbacks, events, 24 MB payloads and a peer killed mid-call, in both directions.
 /// </summary>
-public abstract class CrossProcessTests(string transport)
+public abstract class CrossProcessTests(string transport, bool nativeAotHost = false)
 {
+    /// <summary>The AOT binary when this suite runs the host as Native AOT; null runs it on the JIT.</summary>
+    private async Task<string?> HostBinaryAsync()
+    {
+        if (!nativeAotHost) return null;
+        var published = await AotHost.GetAsync();
+        Assert.True(published.ExitCode == 0, "Native AOT publish of the test host failed:\n" + published.Log);
+        return published.BinaryPath;
+    }
+
     [Fact]
     public async Task Requests_a_callback_and_a_remote_exception_cross_the_process_boundary()
     {
-        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport));
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
         await using var client = await IpcClient.ConnectAsync(host.Endpoint, b => b.Handle<IClientCallback>(new Pair.UpperCaser()));
         var calc = client.Proxy<ICalculator>();
 
@@ -29,7 +38,7 @@ public abstract class CrossProcessTests(string transport)
     [Fact]
     public async Task Events_from_a_server_process_arrive_in_order()
     {
-        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport));
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
         await using var client = await IpcClient.ConnectAsync(host.Endpoint);
         var collector = new TickCollector(1000);
         using var sub = client.Subscribe<ITicks>(collector);
@@ -43,7 +52,7 @@ public abstract class CrossProcessTests(string transport)
     [Fact]
     public async Task A_24_MB_request_and_a_24_MB_response_cross_byte_for_byte()
     {
-        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport));
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
         await using var client = await IpcClient.ConnectAsync(host.Endpoint);
         var calc = client.Proxy<ICalculator>();
         var request = Patterns.Bytes(24 * 1024 * 1024, 11);
@@ -57,7 +66,7 @@ public abstract class CrossProcessTests(string transport)
     [Fact]
     public async Task Killing_the_server_process_mid_call_fails_the_call_with_ChannelFaultedException()
     {
-        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport));
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
         await using var client = await IpcClient.ConnectAsync(host.Endpoint);
         var call = client.Proxy<ICalculator>().DelayAsync(60_000, CancellationToken.None);
         await Task.Delay(100);
@@ -81,7 +90,7 @@ public abstract class CrossProcessTests(string transport)
 
         foreach (var scenario in new[] { "basic", "events", "big" })
         {
-            await using var host = HostProcess.StartClient(server.Endpoint.ToString(), scenario);
+            await using var host = HostProcess.StartClient(server.Endpoint.ToString(), scenario, await HostBinaryAsync());
             var exit = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
             Assert.True(exit == 0, $"{scenario}: {string.Join("\n", host.Lines)}");
             if (scenario == "basic")
@@ -95,9 +104,9 @@ public abstract class CrossProcessTests(string transport)
     [Fact]
     public async Task Killing_the_client_process_mid_call_cancels_the_servers_handler_and_the_server_keeps_serving()
     {
-        var probe = $"killed-client-{transport}";
+        var probe = $"killed-client-{transport}-{nativeAotHost}";
         await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator()));
-        await using var host = HostProcess.StartClient(server.Endpoint.ToString(), "hang:" + probe);
+        await using var host = HostProcess.StartClient(server.Endpoint.ToString(), "hang:" + probe, await HostBinaryAsync());
         await Eventually.TrueAsync(() => Calculator.StartedProbes.ContainsKey(probe), 30_000);
 
         host.Kill();

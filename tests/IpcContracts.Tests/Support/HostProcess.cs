@@ -29,27 +29,28 @@ internal sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts "server ENDPOINT" and waits until it listens.</summary>
-    public static async Task<HostProcess> StartServerAsync(string endpoint)
+    /// <summary>Starts "server ENDPOINT" and waits until it listens; <paramref name="nativeBinary"/> runs the AOT build instead of the JIT one.</summary>
+    public static async Task<HostProcess> StartServerAsync(string endpoint, string? nativeBinary = null)
     {
-        var host = Start("server", endpoint);
+        var host = Start(nativeBinary, "server", endpoint);
         host.Endpoint = (await host._ready.Task.WaitAsync(TimeSpan.FromSeconds(30)))["READY ".Length..];
         return host;
     }
 
     /// <summary>Starts "client ENDPOINT SCENARIO".</summary>
-    public static HostProcess StartClient(string endpoint, string scenario) => Start("client", endpoint, scenario);
+    public static HostProcess StartClient(string endpoint, string scenario, string? nativeBinary = null) =>
+        Start(nativeBinary, "client", endpoint, scenario);
 
-    private static HostProcess Start(params string[] args)
+    private static HostProcess Start(string? nativeBinary, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(nativeBinary ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(HostPath);
+        if (nativeBinary is null) info.ArgumentList.Add(HostPath);
         foreach (var a in args) info.ArgumentList.Add(a);
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the test host.");
         var host = new HostProcess(process);

@@ -93,7 +93,7 @@ internal sealed unsafe class SpscRing
         for (var i = 0; i < _spinCount; i++)
         {
             if (_size - (head - Volatile.Read(ref Tail)) > 0) return true;
-            Thread.SpinWait(1);
+            Pause(i);
         }
         while (true)
         {
@@ -142,7 +142,7 @@ internal sealed unsafe class SpscRing
         for (var i = 0; i < _spinCount; i++)
         {
             if (Available > 0 || IsClosed) return;
-            Thread.SpinWait(1);
+            Pause(i);
         }
         while (!stop())
         {
@@ -158,6 +158,16 @@ internal sealed unsafe class SpscRing
             Volatile.Write(ref ReaderParked, 0);
             if (Available > 0 || IsClosed) return;
         }
+    }
+
+    /// <summary>
+    /// One spin step. Every 64th step yields the CPU: on a machine with as few cores as busy threads, a
+    /// spinner that never yields starves the very thread that would produce the bytes it waits for.
+    /// </summary>
+    private static void Pause(int iteration)
+    {
+        if ((iteration & 63) == 63) Thread.Yield();
+        else Thread.SpinWait(1);
     }
 
     /// <summary>Wakes this ring's consumer (used locally to interrupt our own reader on shutdown).</summary>
