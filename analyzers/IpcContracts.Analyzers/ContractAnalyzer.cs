@@ -325,7 +325,7 @@ namespace IpcContracts.Analyzers
             foreach (var shipped in baseline.Shipped)
             {
                 var key = shipped.Key;
-                if (key.ContractId == identity.Id && key.MethodId is { } methodId && !present.Contains(methodId))
+                if (key.ContractId == identity.Id && key.MethodId is { } methodId && !present.Contains(methodId) && !baseline.Retired.ContainsKey(key))
                     context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ShippedRemoved, info.Location, shipped.Value.Entry.Describe()));
             }
         }

@@ -282,7 +282,7 @@ namespace IpcContracts.Analyzers
         public static readonly DiagnosticDescriptor ShippedChanged = new DiagnosticDescriptor(
             ShippedChangedId,
             "Shipped contract or method changed its shape",
-            "Shipped {0} changed from '{1}' to '{2}'; peers built against the shipped shape will fail with ContractMismatchException. Add a new method (with its own alias) instead.",
+            "Shipped {0} changed from '{1}' to '{2}'; peers built against the shipped shape will fail with ContractMismatchException. Add a new method or contract with its own alias instead.",
             BaselineCategory,
             DiagnosticSeverity.Error,
             isEnabledByDefault: true,

@@ -25,7 +25,7 @@ public sealed class ContractShapeTests
         AnalyzerRunner.Verify(Prelude + """
             [{|IPC0001:RequestContract|}]
             public class Inventory { }
-            """);
+            """, ["CS0592"]);
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class ContractShapeTests
                 private interface IPrivateBase { Task PingAsync(); }
                 [RequestContract] internal interface {|IPC0002:IVisible|} : IPrivateBase { }
             }
-            """);
+            """, ["CS0061"]);
     }
 
     [Fact]
@@ -231,7 +231,7 @@ public sealed class ContractShapeTests
                     Task E({|IPC0008:List<Secret>|} secrets);
                 }
             }
-            """);
+            """, ["CS0050", "CS0051"]);
     }
 
     [Fact]
@@ -247,7 +247,7 @@ public sealed class ContractShapeTests
     public void IPC0008_near_miss_arrays_and_nested_public_types()
     {
         AnalyzerRunner.Verify(Prelude + """
-            public class Holder
+            public partial class Holder
             {
                 public sealed record Visible(int X);
                 [RequestContract]

@@ -438,7 +438,10 @@ namespace IpcContracts.Analyzers.Model
                 }
                 else if (sameAlias is not null)
                 {
-                    Report(DiagnosticDescriptors.DuplicateMethodId, m.Location, m.Display, "the alias '" + m.Alias + "'", sameAlias.Display,
+                    bool overload = sameAlias.Symbol.Name == m.Symbol.Name;
+                    Report(DiagnosticDescriptors.DuplicateMethodId, m.Location,
+                        m.Display + (overload ? ParameterList(m.Symbol) : ""), "the alias '" + m.Alias + "'",
+                        sameAlias.Display + (overload ? ParameterList(sameAlias.Symbol) : ""),
                         "untyped calls find methods by alias");
                 }
             }

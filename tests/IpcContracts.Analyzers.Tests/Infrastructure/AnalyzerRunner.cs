@@ -55,9 +55,16 @@ internal static class AnalyzerRunner
     /// Runs the analyzers over <paramref name="markup"/> and asserts that the IPC diagnostics are exactly the marked
     /// ones: same IDs, same spans (so the same start and end line and column).
     /// </summary>
-    public static IReadOnlyList<Diagnostic> Verify(string markup, params (string Path, string Text)[] additionalFiles)
+    public static IReadOnlyList<Diagnostic> Verify(string markup, params (string Path, string Text)[] additionalFiles) =>
+        Verify(markup, allowedCompilerErrors: [], additionalFiles);
+
+    /// <param name="allowedCompilerErrors">Compiler errors the case produces on purpose; any other one fails the test.</param>
+    public static IReadOnlyList<Diagnostic> Verify(string markup, string[] allowedCompilerErrors, params (string Path, string Text)[] additionalFiles)
     {
         var (source, expected) = Markup.Parse(markup);
+        var compilerErrors = TestCompilation.RunGenerators(TestCompilation.Create(new[] { (DefaultPath, source) }), out _)
+            .GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && !allowedCompilerErrors.Contains(d.Id)).ToList();
+        Assert.True(compilerErrors.Count == 0, "The test source does not compile:\n" + string.Join("\n", compilerErrors));
         var diagnostics = Run(source, additionalFiles);
         var text = SourceText.From(source);
         var actual = diagnostics.Where(d => d.Location.IsInSource).Select(d => Markup.Describe(d.Id, text, d.Location.SourceSpan)).ToList();
