@@ -129,7 +129,9 @@ public sealed partial class IpcConnection
         while (_outgoing.TryDequeue(out var left)) left.Release();
         Volatile.Write(ref _sending, 0);
         _sendDrained.TrySetResult();
-        Fault(new ChannelFaultedException($"Sending to {PeerDescription} failed: {e.Message}", e));
+        // The send may have run inline under a caller's lock; fault (and run failed calls' continuations) elsewhere.
+        var reason = new ChannelFaultedException($"Sending to {PeerDescription} failed: {e.Message}", e);
+        ThreadPool.UnsafeQueueUserWorkItem(static s => s.Connection.Fault(s.Reason), (Connection: this, Reason: (Exception)reason), preferLocal: false);
     }
 
     private Task<T> SendPendingAsync<T>(PendingCall<T> call, OutgoingFrame frame, CancellationToken cancellationToken)

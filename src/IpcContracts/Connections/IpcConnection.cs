@@ -168,7 +168,10 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _handshake.TrySetException(reason);
         foreach (var id in _pending.Keys)
         {
-            if (_pending.TryRemove(id, out var call)) call.Fail(reason);
+            if (!_pending.TryRemove(id, out var call)) continue;
+            // Inline continuations would run callers' code here, inside whatever called Fault.
+            if (ContinuationsOnReaderThread) ThreadPool.UnsafeQueueUserWorkItem(static s => s.Call.Fail(s.Reason), (Call: call, Reason: reason), false);
+            else call.Fail(reason);
         }
         foreach (var request in _inbound.Values) request.Cancel();
         CompleteSending();

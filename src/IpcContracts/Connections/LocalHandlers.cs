@@ -18,7 +18,8 @@ internal sealed class LocalHandlers
     private readonly ConcurrentDictionary<uint, BusRequestHandler> _busRequests = new();
     private readonly Lock _subscriptionLock = new();
     private readonly Dictionary<SubscriptionKey, EventSubscriber[]> _subscribers = [];
-    private readonly List<Action<SubscriptionKey, bool>> _subscriptionListeners = [];
+    // Copy-on-write: a listener may unregister while being notified (a failed inline send faults its connection).
+    private Action<SubscriptionKey, bool>[] _subscriptionListeners = [];
 
     public IpcOptions Options { get; }
 
@@ -96,19 +97,19 @@ internal sealed class LocalHandlers
     {
         lock (_subscriptionLock)
         {
-            _subscriptionListeners.Add(listener);
+            _subscriptionListeners = [.. _subscriptionListeners, listener];
             snapshot([.. _subscribers.Keys]);
         }
     }
 
     public void StopListening(Action<SubscriptionKey, bool> listener)
     {
-        lock (_subscriptionLock) _subscriptionListeners.Remove(listener);
+        lock (_subscriptionLock) _subscriptionListeners = _subscriptionListeners.Where(l => l != listener).ToArray();
     }
 
     private void Notify(SubscriptionKey key, bool added)
     {
-        foreach (var l in _subscriptionListeners) l(key, added);
+        foreach (var l in _subscriptionListeners) l(key, added); // iterates the snapshot taken here
     }
 
     /// <summary>The Hello payload: every known contract, what this endpoint handles and wants.</summary>
