@@ -36,10 +36,11 @@ internal static class TestCompilation
     public static string Configuration { get; } = typeof(TestCompilation).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "Configuration").Value!;
 
-    public static CSharpCompilation Create(IEnumerable<(string Path, string Text)> sources, IEnumerable<MetadataReference>? extraReferences = null, string assemblyName = "Contracts") =>
+    public static CSharpCompilation Create(IEnumerable<(string Path, string Text)> sources, IEnumerable<MetadataReference>? extraReferences = null,
+        string assemblyName = "Contracts", CSharpParseOptions? parseOptions = null) =>
         CSharpCompilation.Create(
             assemblyName,
-            sources.Select(s => CSharpSyntaxTree.ParseText(s.Text, ParseOptions, path: s.Path)),
+            sources.Select(s => CSharpSyntaxTree.ParseText(s.Text, parseOptions ?? ParseOptions, path: s.Path)),
             extraReferences is null ? References : References.AddRange(extraReferences),
             Options);
 
