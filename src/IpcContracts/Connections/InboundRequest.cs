@@ -135,6 +135,7 @@ internal static class ErrorFrames
         ErrorCodes.Mismatch => new ContractMismatchException(error.Contract ?? "", error.Method, error.Message),
         ErrorCodes.BadPayload => new IpcProtocolException(ProtocolError.BadPayload, $"The peer rejected the arguments of {callDescription}: {error.Message}"),
         ErrorCodes.Cancelled => new OperationCanceledException($"The peer cancelled {callDescription}: {error.Message}"),
+        ErrorCodes.Overloaded => new IpcOverloadedException($"{callDescription} was refused: {error.Message}"),
         _ => new RemoteInvocationException(error.Type, error.Message, error.Stack),
     };
 }

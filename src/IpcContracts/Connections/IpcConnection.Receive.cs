@@ -169,6 +169,16 @@ public sealed partial class IpcConnection
     {
         if (header.CorrelationId == 0)
             throw new IpcProtocolException(ProtocolError.UnexpectedFrame, "A Request must not use correlation ID 0 (reserved for connection-level errors).");
+        if (_inbound.Count >= Options.MaxInFlightRequests)
+        {
+            TrySend(ErrorFrames.Build(new FrameHeaderTemplate(FrameKind.Error, header.Flags, header.ContractId, header.MethodId, header.CorrelationId),
+                new ErrorPayload
+                {
+                    Code = ErrorCodes.Overloaded, Type = typeof(IpcOverloadedException).FullName!,
+                    Message = $"The peer already runs {Options.MaxInFlightRequests} requests from this connection (IpcOptions.MaxInFlightRequests).",
+                }));
+            return;
+        }
         var request = new InboundRequest(this, header, payload, _lifetime.Token);
         if (!_inbound.TryAdd(header.CorrelationId, request))
             throw new IpcProtocolException(ProtocolError.UnexpectedFrame, $"Correlation ID {header.CorrelationId} is already in use by a call in flight.");

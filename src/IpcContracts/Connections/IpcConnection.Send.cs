@@ -23,6 +23,18 @@ public sealed partial class IpcConnection
             frame.Release();
             return false;
         }
+        var queued = Interlocked.Add(ref _queuedBytes, frame.Length);
+        if (queued > Options.MaxSendQueueBytes && queued != frame.Length)
+        {
+            // The peer is not reading. Overflow policy: close this connection, never block the publisher
+            // or other connections, never grow without bound.
+            Interlocked.Add(ref _queuedBytes, -frame.Length);
+            frame.Release();
+            var reason = new ChannelFaultedException(
+                $"The peer {PeerDescription} is not reading: more than {Options.MaxSendQueueBytes} bytes waited to be sent (IpcOptions.MaxSendQueueBytes), so the connection was closed.");
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Connection.Fault(s.Reason), (Connection: this, Reason: (Exception)reason), false);
+            return false;
+        }
         _outgoing.Enqueue(frame);
         if (Interlocked.CompareExchange(ref _sending, 1, 0) == 0) Drain();
         return true;
@@ -54,6 +66,7 @@ public sealed partial class IpcConnection
             {
                 while (_outgoing.TryDequeue(out var frame))
                 {
+                    Interlocked.Add(ref _queuedBytes, -frame.Length);
                     if (_sendBroken)
                     {
                         frame.Release();
@@ -126,7 +139,11 @@ public sealed partial class IpcConnection
     private void OnSendFailed(Exception e)
     {
         _sendBroken = true;
-        while (_outgoing.TryDequeue(out var left)) left.Release();
+        while (_outgoing.TryDequeue(out var left))
+        {
+            Interlocked.Add(ref _queuedBytes, -left.Length);
+            left.Release();
+        }
         Volatile.Write(ref _sending, 0);
         _sendDrained.TrySetResult();
         // The send may have run inline under a caller's lock; fault (and run failed calls' continuations) elsewhere.

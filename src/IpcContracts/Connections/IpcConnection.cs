@@ -19,6 +19,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     private readonly ConcurrentQueue<OutgoingFrame> _outgoing = new();
     private readonly TaskCompletionSource _sendDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _sending;
+    private long _queuedBytes;
     private bool _sendCompleted;
     private bool _sendBroken;
     private readonly Channel<QueuedEvent> _eventQueue = Channel.CreateUnbounded<QueuedEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -55,6 +56,9 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
 
     /// <summary>Transport-level description of the peer.</summary>
     public string PeerDescription => _transport.PeerDescription;
+
+    /// <summary>Requests from the peer currently running here.</summary>
+    internal int InFlightRequests => _inbound.Count;
 
     /// <summary>True once the peer's Hello has arrived.</summary>
     internal bool IsEstablished => _peer is not null;

@@ -44,6 +44,22 @@ public sealed class IpcOptions
     /// </summary>
     public bool? ContinuationsOnReaderThread { get; set; }
 
+    /// <summary>
+    /// Most bytes queued for one peer that is not reading fast enough. Past it the connection is closed
+    /// (the peer sees <see cref="ChannelFaultedException"/>); other connections are unaffected and memory
+    /// stays bounded. One frame is always accepted, however large. Default 128 MiB.
+    /// </summary>
+    public long MaxSendQueueBytes { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>
+    /// Most requests from one peer running at once; more are answered at once with an "overloaded" error
+    /// (<see cref="IpcOverloadedException"/> at the caller). Default 4,096.
+    /// </summary>
+    public int MaxInFlightRequests { get; set; } = 4096;
+
+    /// <summary>Most connections a server holds (including those in their handshake); more are refused with a reason. Default 1,024.</summary>
+    public int MaxConnections { get; set; } = 1024;
+
     /// <summary>Name this process gives itself in the handshake (for the peer's errors and logs).</summary>
     public string ProcessName { get; set; } = $"{Environment.ProcessId}";
 
@@ -62,6 +78,9 @@ public sealed class IpcOptions
     internal IpcOptions Validate()
     {
         if (MaxPayloadLength <= 0) throw new IpcConfigurationException("IpcOptions.MaxPayloadLength must be positive.");
+        if (MaxSendQueueBytes <= 0) throw new IpcConfigurationException("IpcOptions.MaxSendQueueBytes must be positive.");
+        if (MaxInFlightRequests <= 0) throw new IpcConfigurationException("IpcOptions.MaxInFlightRequests must be positive.");
+        if (MaxConnections <= 0) throw new IpcConfigurationException("IpcOptions.MaxConnections must be positive.");
         if (HandshakeTimeout <= TimeSpan.Zero) throw new IpcConfigurationException("IpcOptions.HandshakeTimeout must be positive.");
         if (DefaultCallTimeout <= TimeSpan.Zero && DefaultCallTimeout != Timeout.InfiniteTimeSpan)
             throw new IpcConfigurationException("IpcOptions.DefaultCallTimeout must be positive or Timeout.InfiniteTimeSpan.");

@@ -94,6 +94,12 @@ public sealed class IpcServer : IAsyncDisposable
 
     private async Task OpenAsync(ITransportConnection transport)
     {
+        if (_connections.Count >= _handlers.Options.MaxConnections)
+        {
+            await RefuseAsync(transport, $"The server on {Endpoint} already has {_handlers.Options.MaxConnections} connections (IpcOptions.MaxConnections).")
+                .ConfigureAwait(false);
+            return;
+        }
         IpcConnection? created = null;
         IpcConnection connection;
         try
@@ -120,6 +126,26 @@ public sealed class IpcServer : IAsyncDisposable
         _connections.TryRemove(connection, out _);
         await connection.DisposeAsync().ConfigureAwait(false);
         ClientDisconnected?.Invoke(connection, reason);
+    }
+
+    /// <summary>Tells a client why it is turned away (an Error frame before any Hello) and hangs up.</summary>
+    private static async Task RefuseAsync(ITransportConnection transport, string reason)
+    {
+        try
+        {
+            var frame = ErrorFrames.Build(new FrameHeaderTemplate(FrameKind.Error, FrameFlags.None, 0, 0, 0),
+                new ErrorPayload { Code = ErrorCodes.Protocol, Type = typeof(IpcException).FullName!, Message = reason });
+            try
+            {
+                await transport.Output.WriteAsync(frame.Memory).ConfigureAwait(false);
+            }
+            finally
+            {
+                frame.Release();
+            }
+        }
+        catch (Exception) { /* the client is gone already */ }
+        await transport.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Stops accepting, says goodbye to every client and releases the endpoint.</summary>

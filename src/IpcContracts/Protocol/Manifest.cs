@@ -78,6 +78,8 @@ public static class ErrorCodes
     public const string Mismatch = "mismatch";
     /// <summary>The request payload did not parse; the caller gets <see cref="IpcProtocolException"/>.</summary>
     public const string BadPayload = "bad_payload";
+    /// <summary>The peer has too many requests from this connection in flight; the caller gets <see cref="IpcOverloadedException"/>.</summary>
+    public const string Overloaded = "overloaded";
     /// <summary>The handler observed cancellation.</summary>
     public const string Cancelled = "cancelled";
     /// <summary>A connection-level protocol violation (correlation ID 0); the sender closes the connection.</summary>

@@ -11,6 +11,11 @@ internal sealed class TickCollector(int expected) : ITicks
     public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public int ThrowOnSequence { get; init; } = -1;
 
+    public int Count
+    {
+        get { lock (_lock) return Sequences.Count; }
+    }
+
     public void Tick(Tick tick)
     {
         lock (_lock)
