@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text.RegularExpressions;
+using IpcContracts.Analyzers.Tests.Infrastructure;
+
+namespace IpcContracts.Analyzers.Tests;
+
+/// <summary>
+/// The one IpcContracts package, used the way a user uses it: packed into a local folder feed, referenced by a fresh
+/// project in a temporary directory (restored from that feed plus the normally configured sources), built and run.
+/// The run proves the generator's output works end to end; a broken contract proves the analyzers came along.
+/// </summary>
+public sealed class PackageTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "ipccontracts-package-" + Guid.NewGuid().ToString("N")[..12]);
+
+    // Unique per run, so the global packages folder never serves a stale copy; removed from it again in Dispose.
+    private readonly string _version = "0.0.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff");
+
+    public void Dispose()
+    {
+        TryDelete(_root);
+        string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        TryDelete(Path.Combine(packages, "ipccontracts", _version));
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+                Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Package_brings_runtime_generator_analyzers_and_code_fixes_to_a_fresh_project()
+    {
+        string feed = Path.Combine(_root, "feed");
+        string app = Path.Combine(_root, "app");
+        Directory.CreateDirectory(app);
+
+        // The solution build has produced every assembly already; packing only collects them.
+        var pack = await DotnetAsync(TestCompilation.RepoRoot, "pack", Path.Combine(TestCompilation.RepoRoot, "src", "IpcContracts", "IpcContracts.csproj"),
+            "-c", TestCompilation.Configuration, "--no-build", "--no-restore", "-o", feed, "-p:PackageVersion=" + _version);
+        Assert.True(pack.ExitCode == 0, pack.Output);
+
+        string nupkg = Path.Combine(feed, $"IpcContracts.{_version}.nupkg");
+        using (var zip = ZipFile.OpenRead(nupkg))
+        {
+            var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
+            Assert.Contains("lib/net10.0/IpcContracts.dll", entries);
+            Assert.Contains("analyzers/dotnet/cs/IpcContracts.Generators.dll", entries);
+            Assert.Contains("analyzers/dotnet/cs/IpcContracts.Analyzers.dll", entries);
+            Assert.Contains("analyzers/dotnet/cs/IpcContracts.CodeFixes.dll", entries);
+            Assert.Contains("build/IpcContracts.targets", entries);
+            using var nuspec = new StreamReader(zip.GetEntry("IpcContracts.nuspec")!.Open());
+            var dependencies = Regex.Matches(await nuspec.ReadToEndAsync(), @"<dependency id=""([^""]+)""").Select(m => m.Groups[1].Value).ToList();
+            Assert.Equal(["Microsoft.Extensions.DependencyInjection.Abstractions"], dependencies);
+        }
+
+        // The local feed is added to the configured sources (no <clear/>), as a user would add a private feed.
+        await File.WriteAllTextAsync(Path.Combine(_root, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="ipccontracts-local" value="{feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(app, "App.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="IpcContracts" Version="{_version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
+            using System.Text.Json.Serialization;
+            using IpcContracts;
+
+            await using var server = await IpcServer.StartAsync("inproc://package-test", s => s.Handle<IInventory>(new Inventory()));
+            await using var client = await IpcClient.ConnectAsync("inproc://package-test");
+            StockLevel level = await client.Proxy<IInventory>().GetStockAsync("A-1");
+            Console.WriteLine($"stock {level.Sku} {level.OnHand}");
+
+            [RequestContract("package.inventory")]
+            public interface IInventory
+            {
+                Task<StockLevel> GetStockAsync(string sku, CancellationToken ct = default);
+            }
+
+            public sealed record StockLevel(string Sku, int OnHand);
+
+            public sealed class Inventory : IInventory
+            {
+                public Task<StockLevel> GetStockAsync(string sku, CancellationToken ct) => Task.FromResult(new StockLevel(sku, 41));
+            }
+
+            [JsonSerializable(typeof(StockLevel))]
+            internal partial class AppJson : JsonSerializerContext;
+            """);
+
+        var build = await DotnetAsync(app, "build", "-c", "Debug");
+        Assert.True(build.ExitCode == 0, build.Output);
+        Assert.DoesNotContain(": warning IPC", build.Output);
+
+        var run = await DotnetAsync(app, Path.Combine(app, "bin", "Debug", "net10.0", "App.dll"));
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("stock A-1 41", run.Output); // generated proxy, dispatcher, registry and JSON metadata at work
+
+        await File.WriteAllTextAsync(Path.Combine(app, "Broken.cs"), """
+            using IpcContracts;
+
+            [RequestContract]
+            public interface IBroken
+            {
+                int Count();
+                Task<Unregistered> GetAsync();
+            }
+
+            public sealed record Unregistered(int X);
+            """);
+
+        var broken = await DotnetAsync(app, "build", "-c", "Debug", "--no-restore");
+        Assert.NotEqual(0, broken.ExitCode);
+        Assert.Matches(@"Broken\.cs\(6,5\): error IPC0005:", broken.Output);
+        Assert.Matches(@"Broken\.cs\(7,10\): warning IPC0017:", broken.Output);
+    }
+
+    private static async Task<(int ExitCode, string Output)> DotnetAsync(string workingDirectory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        if (arguments[0] is "build" or "pack")
+        {
+            start.ArgumentList.Add("--disable-build-servers");
+            start.ArgumentList.Add("-nologo");
+        }
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("dotnet " + string.Join(' ', arguments) + " did not finish in 3 minutes");
+        }
+        return (process.ExitCode, $"> dotnet {string.Join(' ', arguments)}\n{await stdout}{await stderr}");
+    }
+}
