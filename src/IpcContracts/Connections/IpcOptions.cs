@@ -60,6 +60,32 @@ public sealed class IpcOptions
     /// <summary>Most connections a server holds (including those in their handshake); more are refused with a reason. Default 1,024.</summary>
     public int MaxConnections { get; set; } = 1024;
 
+    /// <summary>
+    /// Extra user IDs allowed to connect over <c>pipe://</c> and <c>shm://</c> (checked with SO_PEERCRED
+    /// on Linux). By default only the server's own user may connect, and a client only talks to a
+    /// server of its own user.
+    /// </summary>
+    public ISet<uint> AllowedPeerUserIds { get; set; } = new HashSet<uint>();
+
+    /// <summary>Accept local peers of any user (the socket file is still created owner-only, 0600).</summary>
+    public bool AllowAnyLocalUser { get; set; }
+
+    /// <summary>
+    /// A shared secret for <c>tcp://</c>. When set, both sides prove they know it before the Hello
+    /// (HMAC-SHA256 challenge-response both ways, compared in constant time); a wrong secret is refused
+    /// without saying why. Required for listening on a non-loopback address.
+    /// </summary>
+    public byte[]? TcpSharedSecret { get; set; }
+
+    /// <summary>Called for refused connections and other security-relevant events. Default: a line on standard error.</summary>
+    public Action<string>? SecurityEvent { get; set; }
+
+    internal void ReportSecurityEvent(string message)
+    {
+        if (SecurityEvent is { } handler) handler(message);
+        else Console.Error.WriteLine($"IpcContracts: {message}");
+    }
+
     /// <summary>Name this process gives itself in the handshake (for the peer's errors and logs).</summary>
     public string ProcessName { get; set; } = $"{Environment.ProcessId}";
 

@@ -41,6 +41,16 @@ internal sealed class HostProcess : IAsyncDisposable
     public static HostProcess StartClient(string endpoint, string scenario, string? nativeBinary = null) =>
         Start(nativeBinary, "client", endpoint, scenario);
 
+    /// <summary>Runs the native host as another user through setpriv (needs root), with extra environment variables.</summary>
+    public static HostProcess StartClientAsUser(uint uid, string nativeBinary, string endpoint, string scenario, params (string Name, string Value)[] environment)
+    {
+        var wrapper = new ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var a in new[] { $"--reuid={uid}", $"--regid={uid}", "--clear-groups", nativeBinary, "client", endpoint, scenario })
+            wrapper.ArgumentList.Add(a);
+        foreach (var (name, value) in environment) wrapper.Environment[name] = value;
+        return Attach(Process.Start(wrapper) ?? throw new InvalidOperationException("Could not start setpriv."));
+    }
+
     private static HostProcess Start(string? nativeBinary, params string[] args)
     {
         var info = new ProcessStartInfo(nativeBinary ?? "dotnet")
@@ -52,7 +62,11 @@ internal sealed class HostProcess : IAsyncDisposable
         };
         if (nativeBinary is null) info.ArgumentList.Add(HostPath);
         foreach (var a in args) info.ArgumentList.Add(a);
-        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the test host.");
+        return Attach(Process.Start(info) ?? throw new InvalidOperationException("Could not start the test host."));
+    }
+
+    private static HostProcess Attach(Process process)
+    {
         var host = new HostProcess(process);
         process.OutputDataReceived += (_, e) =>
         {

@@ -13,10 +13,11 @@ public sealed class TransportOptionTests
         var e = await Assert.ThrowsAsync<IpcConfigurationException>(() => IpcServer.StartAsync("tcp://0.0.0.0:0"));
         Assert.Contains("AllowNonLoopbackTcp", e.Message);
 
+        var secret = new byte[] { 1, 2, 3 };
         await using var server = await IpcServer.StartAsync("tcp://0.0.0.0:0", b => b.Handle<ICalculator>(new Calculator()),
-            new IpcOptions { AllowNonLoopbackTcp = true });
+            new IpcOptions { AllowNonLoopbackTcp = true, TcpSharedSecret = secret });
         var port = server.Endpoint.Address.Split(':')[^1];
-        await using var client = await IpcClient.ConnectAsync($"tcp://127.0.0.1:{port}");
+        await using var client = await IpcClient.ConnectAsync($"tcp://127.0.0.1:{port}", options: new IpcOptions { TcpSharedSecret = secret });
         Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync());
     }
 

@@ -34,12 +34,27 @@ public sealed class UnixSocketTransport : IIpcTransport
     }
 
     /// <inheritdoc />
-    public async ValueTask<IIpcListener> ListenAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken) =>
-        new Listener(await ListenSocketAsync(endpoint, cancellationToken).ConfigureAwait(false), endpoint, GetSocketPath(endpoint));
+    public async ValueTask<IIpcListener> ListenAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
+    {
+        var socket = await ListenSocketAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        var path = GetSocketPath(endpoint);
+        return new EstablishingListener(socket, endpoint, options,
+            (client, _) =>
+            {
+                PeerCredentials.Check(client, options, "client");
+                return Task.FromResult<ITransportConnection>(new SocketTransportConnection(client, $"{endpoint} (client)"));
+            },
+            onDispose: () => DeleteSocketFile(path));
+    }
 
     /// <inheritdoc />
     public async ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken) =>
         new SocketTransportConnection(await ConnectSocketAsync(endpoint, options, cancellationToken).ConfigureAwait(false), endpoint.ToString());
+
+    internal static void DeleteSocketFile(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
 
     /// <summary>A listening Unix socket at the endpoint's path (owner-only), replacing a stale file left by a dead server.</summary>
     internal async ValueTask<Socket> ListenSocketAsync(IpcEndpoint endpoint, CancellationToken cancellationToken)
@@ -83,6 +98,7 @@ public sealed class UnixSocketTransport : IIpcTransport
             try
             {
                 await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), deadline.Token).ConfigureAwait(false);
+                PeerCredentials.Check(socket, options, "server");
                 return socket;
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused)
@@ -123,33 +139,5 @@ public sealed class UnixSocketTransport : IIpcTransport
             return;
         }
         throw new IpcException($"Another server is already listening on {endpoint} ({path}).");
-    }
-
-    private sealed class Listener(Socket socket, IpcEndpoint endpoint, string path) : IIpcListener
-    {
-        private int _disposed;
-
-        public IpcEndpoint Endpoint => endpoint;
-
-        public async ValueTask<ITransportConnection> AcceptAsync(CancellationToken cancellationToken)
-        {
-            try
-            {
-                var client = await socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
-                return new SocketTransportConnection(client, $"{endpoint} (peer {client.Handle})");
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException && Volatile.Read(ref _disposed) != 0)
-            {
-                throw new OperationCanceledException("The listener was closed.", e);
-            }
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
-            socket.Dispose();
-            try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            return ValueTask.CompletedTask;
-        }
     }
 }

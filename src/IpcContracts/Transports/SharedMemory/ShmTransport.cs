@@ -3,6 +3,7 @@ using System.IO.MemoryMappedFiles;
 using System.Net.Sockets;
 using System.Text;
 using IpcContracts.Transports.Pipe;
+using IpcContracts.Transports.Streams;
 
 namespace IpcContracts.Transports.SharedMemory;
 
@@ -32,7 +33,14 @@ public sealed class ShmTransport : IIpcTransport
         ValidateRingSize(options.SharedMemoryRingSize);
         RemoveOrphanedSegments();
         var control = await new UnixSocketTransport().ListenSocketAsync(ControlEndpoint(endpoint), cancellationToken).ConfigureAwait(false);
-        return new Listener(control, endpoint, options);
+        var controlPath = UnixSocketTransport.GetSocketPath(ControlEndpoint(endpoint));
+        return new EstablishingListener(control, endpoint, options,
+            (socket, ct) =>
+            {
+                PeerCredentials.Check(socket, options, "client");
+                return RendezvousAsync(socket, endpoint, options, ct);
+            },
+            onDispose: () => UnixSocketTransport.DeleteSocketFile(controlPath));
     }
 
     /// <inheritdoc />
@@ -136,84 +144,44 @@ public sealed class ShmTransport : IIpcTransport
         }
     }
 
-    private sealed class Listener(Socket control, IpcEndpoint endpoint, IpcOptions options) : IIpcListener
+    private static async Task<ITransportConnection> RendezvousAsync(Socket socket, IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
     {
-        private int _disposed;
-
-        public IpcEndpoint Endpoint => endpoint;
-
-        public async ValueTask<ITransportConnection> AcceptAsync(CancellationToken cancellationToken)
+        var ringSize = options.SharedMemoryRingSize;
+        var path = Path.Combine(SegmentDirectory,
+            $"{FilePrefix}{Environment.UserName}-{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}-{Guid.NewGuid():N}");
+        var size = SegmentLayout.SegmentSize(ringSize);
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite };
+        if (!OperatingSystem.IsWindows()) fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // owner-only
+        using (var file = new FileStream(path, fileOptions))
         {
-            while (true)
-            {
-                Socket socket;
-                try
-                {
-                    socket = await control.AcceptAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException && Volatile.Read(ref _disposed) != 0)
-                {
-                    throw new OperationCanceledException("The listener was closed.", e);
-                }
-                try
-                {
-                    return await RendezvousAsync(socket, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    // One client failing the rendezvous must not stop the server accepting others.
-                    socket.Dispose();
-                }
-            }
+            file.SetLength(size);
         }
-
-        private async Task<ITransportConnection> RendezvousAsync(Socket socket, CancellationToken cancellationToken)
+        Segment? segment = null;
+        try
         {
-            var ringSize = options.SharedMemoryRingSize;
-            var path = Path.Combine(SegmentDirectory,
-                $"{FilePrefix}{Environment.UserName}-{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}-{Guid.NewGuid():N}");
-            var size = SegmentLayout.SegmentSize(ringSize);
-            var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite };
-            if (!OperatingSystem.IsWindows()) fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // owner-only
-            using (var file = new FileStream(path, fileOptions))
-            {
-                file.SetLength(size);
-            }
-            Segment? segment = null;
-            try
-            {
-                segment = Segment.Map(path, ringSize, isServer: true);
-                var pathBytes = Encoding.UTF8.GetBytes(path);
-                var message = new byte[8 + pathBytes.Length];
-                BinaryPrimitives.WriteInt32LittleEndian(message, ringSize);
-                BinaryPrimitives.WriteInt32LittleEndian(message.AsSpan(4), pathBytes.Length);
-                pathBytes.CopyTo(message, 8);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(options.HandshakeTimeout);
-                await socket.SendAsync(message, SocketFlags.None, timeout.Token).ConfigureAwait(false);
-                var ack = new byte[1];
-                await ReceiveExactlyAsync(socket, ack, timeout.Token).ConfigureAwait(false);
-                // Only now does the connection start watching the control socket (it would eat the ack).
-                return new ShmConnection(segment, ringSize, isServer: true, socket, options.SharedMemorySpinCount, $"{endpoint} (client)");
-            }
-            catch
-            {
-                segment?.Dispose();
-                throw;
-            }
-            finally
-            {
-                // Both sides have it mapped (or the rendezvous failed): the name is no longer needed.
-                try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            }
+            segment = Segment.Map(path, ringSize, isServer: true);
+            var pathBytes = Encoding.UTF8.GetBytes(path);
+            var message = new byte[8 + pathBytes.Length];
+            BinaryPrimitives.WriteInt32LittleEndian(message, ringSize);
+            BinaryPrimitives.WriteInt32LittleEndian(message.AsSpan(4), pathBytes.Length);
+            pathBytes.CopyTo(message, 8);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.HandshakeTimeout);
+            await socket.SendAsync(message, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            var ack = new byte[1];
+            await ReceiveExactlyAsync(socket, ack, timeout.Token).ConfigureAwait(false);
+            // Only now does the connection start watching the control socket (it would eat the ack).
+            return new ShmConnection(segment, ringSize, isServer: true, socket, options.SharedMemorySpinCount, $"{endpoint} (client)");
         }
-
-        public ValueTask DisposeAsync()
+        catch
         {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
-            control.Dispose();
-            try { File.Delete(UnixSocketTransport.GetSocketPath(ControlEndpoint(endpoint))); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            return ValueTask.CompletedTask;
+            segment?.Dispose();
+            throw;
+        }
+        finally
+        {
+            // Both sides have it mapped (or the rendezvous failed): the name is no longer needed.
+            try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
 }

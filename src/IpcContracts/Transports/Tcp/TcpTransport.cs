@@ -20,9 +20,15 @@ public sealed class TcpTransport : IIpcTransport
         var (host, port) = Parse(endpoint);
         var addresses = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
         var address = addresses[0];
-        if (!IPAddress.IsLoopback(address) && !options.AllowNonLoopbackTcp)
-            throw new IpcConfigurationException(
-                $"Refusing to listen on {endpoint}: {address} is not a loopback address. Set IpcOptions.AllowNonLoopbackTcp = true to listen beyond this machine.");
+        if (!IPAddress.IsLoopback(address))
+        {
+            if (!options.AllowNonLoopbackTcp)
+                throw new IpcConfigurationException(
+                    $"Refusing to listen on {endpoint}: {address} is not a loopback address. Set IpcOptions.AllowNonLoopbackTcp = true to listen beyond this machine.");
+            if (options.TcpSharedSecret is not { Length: > 0 })
+                throw new IpcConfigurationException(
+                    $"Refusing to listen on {endpoint} without authentication: set IpcOptions.TcpSharedSecret (both sides) to listen beyond loopback.");
+        }
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -37,7 +43,15 @@ public sealed class TcpTransport : IIpcTransport
         }
         var bound = (IPEndPoint)socket.LocalEndPoint!;
         var boundHost = bound.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{bound.Address}]" : bound.Address.ToString();
-        return new Listener(socket, new IpcEndpoint("tcp", $"{boundHost}:{bound.Port}"));
+        var boundEndpoint = new IpcEndpoint("tcp", $"{boundHost}:{bound.Port}");
+        var secret = options.TcpSharedSecret;
+        return new EstablishingListener(socket, boundEndpoint, options, async (client, ct) =>
+        {
+            client.NoDelay = true;
+            var peer = $"tcp://{client.RemoteEndPoint}";
+            if (secret is { Length: > 0 }) await SharedSecretHandshake.ServerAsync(client, secret, ct).ConfigureAwait(false);
+            return new SocketTransportConnection(client, peer);
+        });
     }
 
     /// <inheritdoc />
@@ -55,6 +69,12 @@ public sealed class TcpTransport : IIpcTransport
             try
             {
                 await socket.ConnectAsync(new IPEndPoint(addresses[0], port), deadline.Token).ConfigureAwait(false);
+                if (options.TcpSharedSecret is { Length: > 0 } secret)
+                {
+                    using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    handshake.CancelAfter(options.HandshakeTimeout);
+                    await SharedSecretHandshake.ClientAsync(socket, secret, endpoint.ToString(), handshake.Token).ConfigureAwait(false);
+                }
                 return new SocketTransportConnection(socket, endpoint.ToString());
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
@@ -103,33 +123,6 @@ public sealed class TcpTransport : IIpcTransport
         catch (SocketException e)
         {
             throw new IpcConfigurationException($"Cannot resolve host '{host}': {e.Message}", e);
-        }
-    }
-
-    private sealed class Listener(Socket socket, IpcEndpoint endpoint) : IIpcListener
-    {
-        private int _disposed;
-
-        public IpcEndpoint Endpoint => endpoint;
-
-        public async ValueTask<ITransportConnection> AcceptAsync(CancellationToken cancellationToken)
-        {
-            try
-            {
-                var client = await socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
-                client.NoDelay = true;
-                return new SocketTransportConnection(client, $"tcp://{client.RemoteEndPoint}");
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException && Volatile.Read(ref _disposed) != 0)
-            {
-                throw new OperationCanceledException("The listener was closed.", e);
-            }
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0) socket.Dispose();
-            return ValueTask.CompletedTask;
         }
     }
 }
