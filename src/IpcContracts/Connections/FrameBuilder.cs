@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using IpcContracts.Diagnostics;
 using IpcContracts.Protocol;
 using IpcContracts.Runtime;
 
@@ -60,6 +61,7 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
     public static OutgoingFrame Args<TArgs>(in FrameHeaderTemplate h, TArgs args, ArgsWriter<TArgs> writeArgs, int maxPayload)
     {
         var b = Rent(256);
+        var trace = IpcTelemetry.BeginOutbound(b, h); // trace-context prefix of Requests and Events
         try
         {
             var w = WriterFor(b);
@@ -70,15 +72,18 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
         }
         catch
         {
+            trace.End();
             b.Abandon();
             throw;
         }
-        return b.Complete(h, maxPayload);
+        trace.End();
+        return b.Complete(trace.Header, maxPayload);
     }
 
     public static OutgoingFrame Value<T>(in FrameHeaderTemplate h, T value, JsonTypeInfo<T> typeInfo, int maxPayload)
     {
         var b = Rent(256);
+        var trace = IpcTelemetry.BeginOutbound(b, h);
         try
         {
             var w = WriterFor(b);
@@ -87,18 +92,22 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
         }
         catch
         {
+            trace.End();
             b.Abandon();
             throw;
         }
-        return b.Complete(h, maxPayload);
+        trace.End();
+        return b.Complete(trace.Header, maxPayload);
     }
 
     public static OutgoingFrame Raw(in FrameHeaderTemplate h, ReadOnlySpan<byte> payload, int maxPayload)
     {
         var b = Rent(payload.Length);
-        payload.CopyTo(b._buffer.AsSpan(b._position));
+        var trace = IpcTelemetry.BeginOutbound(b, h);
+        trace.End();
+        payload.CopyTo(b.GetSpan(payload.Length));
         b._position += payload.Length;
-        return b.Complete(h, maxPayload);
+        return b.Complete(trace.Header, maxPayload);
     }
 
     public static OutgoingFrame Empty(in FrameHeaderTemplate h) => Raw(h, [], int.MaxValue);

@@ -29,6 +29,9 @@ internal sealed class InboundRequest : InboundCall
     public override IpcConnection Connection => _connection;
     public bool HasReplied => Volatile.Read(ref _replied) != 0;
 
+    /// <summary>Server span and metrics of the call; null when nobody listens.</summary>
+    public Diagnostics.CallTelemetry? Telemetry { get; set; }
+
     /// <summary>The payload memory goes back to the pipe after the dispatcher's synchronous part.</summary>
     public void ReleasePayload() => _payload = default;
 
@@ -49,6 +52,7 @@ internal sealed class InboundRequest : InboundCall
         }
         catch (Exception e)
         {
+            Telemetry?.Complete(e);
             Send(ErrorFrames.Build(Template(FrameKind.Error), ErrorFrames.FromException(e, false)));
             return;
         }
@@ -70,6 +74,7 @@ internal sealed class InboundRequest : InboundCall
         }
         catch (Exception e)
         {
+            Telemetry?.Complete(e);
             Send(ErrorFrames.Build(Template(FrameKind.Error), ErrorFrames.FromException(e, false)));
             return;
         }
@@ -80,15 +85,20 @@ internal sealed class InboundRequest : InboundCall
     {
         if (!TryClaim()) return;
         var cancelled = error is OperationCanceledException && _cancellation.IsCancellationRequested;
+        Telemetry?.Complete(error);
+        Diagnostics.IpcTelemetry.HandlerFailed(_connection, _header, error, cancelled);
         Send(ErrorFrames.Build(Template(FrameKind.Error), ErrorFrames.FromException(error, cancelled)));
     }
 
     private bool TryClaim() => Interlocked.Exchange(ref _replied, 1) == 0;
 
-    private FrameHeaderTemplate Template(FrameKind kind) => new(kind, _header.Flags, _header.ContractId, _header.MethodId, _header.CorrelationId);
+    // Replies echo the Request's flags except TraceContext: their payload has no prefix.
+    private FrameHeaderTemplate Template(FrameKind kind) =>
+        new(kind, _header.Flags & ~FrameFlags.TraceContext, _header.ContractId, _header.MethodId, _header.CorrelationId);
 
     private void Send(OutgoingFrame frame)
     {
+        Telemetry?.Complete(null);
         _connection.CompleteInbound(this);
         _cancellation.Dispose();
         _connection.TrySend(frame);

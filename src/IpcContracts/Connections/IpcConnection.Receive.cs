@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using IpcContracts.Connections;
+using IpcContracts.Diagnostics;
 using IpcContracts.Protocol;
 
 namespace IpcContracts;
@@ -72,6 +73,7 @@ public sealed partial class IpcConnection
         if (buffer.Length - FrameHeader.Size < header.PayloadLength) return false;
         payload = buffer.Slice(FrameHeader.Size, header.PayloadLength);
         buffer = buffer.Slice(FrameHeader.Size + header.PayloadLength);
+        IpcTelemetry.BytesReceived(FrameHeader.Size + header.PayloadLength);
         return true;
     }
 
@@ -142,6 +144,7 @@ public sealed partial class IpcConnection
         foreach (var id in manifest.BusSubscribes) _peerSubscriptions[new SubscriptionKey(true, id)] = 0;
         _peer = new PeerManifest(manifest);
         _handshake.TrySetResult(_peer);
+        IpcTelemetry.ConnectionOpened(this);
     }
 
     private void OnError(in FrameHeader header, in ReadOnlySequence<byte> payload)
@@ -171,7 +174,7 @@ public sealed partial class IpcConnection
             throw new IpcProtocolException(ProtocolError.UnexpectedFrame, "A Request must not use correlation ID 0 (reserved for connection-level errors).");
         if (_inbound.Count >= Options.MaxInFlightRequests)
         {
-            TrySend(ErrorFrames.Build(new FrameHeaderTemplate(FrameKind.Error, header.Flags, header.ContractId, header.MethodId, header.CorrelationId),
+            TrySend(ErrorFrames.Build(new FrameHeaderTemplate(FrameKind.Error, header.Flags & ~FrameFlags.TraceContext, header.ContractId, header.MethodId, header.CorrelationId),
                 new ErrorPayload
                 {
                     Code = ErrorCodes.Overloaded, Type = typeof(IpcOverloadedException).FullName!,
@@ -179,10 +182,20 @@ public sealed partial class IpcConnection
                 }));
             return;
         }
-        var request = new InboundRequest(this, header, payload, _lifetime.Token);
+        var body = payload;
+        var parent = default(System.Diagnostics.ActivityContext);
+        if ((header.Flags & FrameFlags.TraceContext) != 0 && !IpcTelemetry.TryStripTraceContext(this, header, ref body, out parent, out var prefixError))
+        {
+            // A malformed prefix fails this call only (bad_payload), like arguments that do not parse.
+            TrySend(ErrorFrames.Build(new FrameHeaderTemplate(FrameKind.Error, header.Flags & ~FrameFlags.TraceContext, header.ContractId, header.MethodId, header.CorrelationId),
+                new ErrorPayload { Code = ErrorCodes.BadPayload, Type = typeof(IpcProtocolException).FullName!, Message = $"Bad trace-context prefix: {prefixError}." }));
+            return;
+        }
+        var request = new InboundRequest(this, header, body, _lifetime.Token);
         if (!_inbound.TryAdd(header.CorrelationId, request))
             throw new IpcProtocolException(ProtocolError.UnexpectedFrame, $"Correlation ID {header.CorrelationId} is already in use by a call in flight.");
         var previous = IpcCallContext.Enter(this);
+        using var telemetry = IpcTelemetry.StartServerCall(this, request, header, parent);
         try
         {
             var pending = Dispatch(request, header);
@@ -251,11 +264,18 @@ public sealed partial class IpcConnection
         var bus = (header.Flags & FrameFlags.Bus) != 0;
         var key = new SubscriptionKey(bus, bus ? header.MethodId : header.ContractId);
         if (_local.GetSubscribers(key).Length == 0) return;
+        var body = payload;
+        var parent = default(System.Diagnostics.ActivityContext);
+        if ((header.Flags & FrameFlags.TraceContext) != 0 && !IpcTelemetry.TryStripTraceContext(this, header, ref body, out parent, out var prefixError))
+        {
+            _local.Options.ReportEventHandlerException(new IpcProtocolException(ProtocolError.BadPayload, $"An event from {PeerDescription} was dropped: {prefixError}."));
+            return;
+        }
         // Events are copied out of the pipe so the reader can go on while subscribers run in order.
-        var length = (int)payload.Length;
+        var length = (int)body.Length;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-        payload.CopyTo(buffer);
-        if (!_eventQueue.Writer.TryWrite(new QueuedEvent(key, header.MethodId, buffer, length)))
+        body.CopyTo(buffer);
+        if (!_eventQueue.Writer.TryWrite(new QueuedEvent(key, header.MethodId, buffer, length, parent)))
             ArrayPool<byte>.Shared.Return(buffer);
     }
 
@@ -264,6 +284,7 @@ public sealed partial class IpcConnection
         IpcCallContext.EnterEventLoop(this);
         await foreach (var ev in _eventQueue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
+            var telemetry = IpcTelemetry.StartEventReceive(this, ev.Key, ev.MethodId, ev.Parent);
             try
             {
                 var payload = new ReadOnlySequence<byte>(ev.Buffer, 0, ev.Length);
@@ -275,12 +296,14 @@ public sealed partial class IpcConnection
                     }
                     catch (Exception e)
                     {
+                        telemetry.Fail(e);
                         _local.Options.ReportEventHandlerException(e);
                     }
                 }
             }
             finally
             {
+                telemetry.Dispose();
                 ArrayPool<byte>.Shared.Return(ev.Buffer);
             }
         }

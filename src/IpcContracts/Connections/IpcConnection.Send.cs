@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using IpcContracts.Connections;
+using IpcContracts.Diagnostics;
 using IpcContracts.Protocol;
 using IpcContracts.Runtime;
 
@@ -36,6 +37,7 @@ public sealed partial class IpcConnection
             return false;
         }
         _outgoing.Enqueue(frame);
+        IpcTelemetry.BytesSent(frame.Length);
         if (Interlocked.CompareExchange(ref _sending, 1, 0) == 0) Drain();
         return true;
     }
@@ -189,6 +191,7 @@ public sealed partial class IpcConnection
         if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<TResult>(fault);
         if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException<TResult>(mismatch);
         var call = new PendingCall<TResult>(this, NextId(), Describe(method), resultType, ResultMode.Json);
+        using var telemetry = IpcTelemetry.StartClientCall(this, call, method.Contract.Alias, method.Name);
         OutgoingFrame frame;
         try
         {
@@ -197,6 +200,7 @@ public sealed partial class IpcConnection
         }
         catch (Exception e)
         {
+            call.Telemetry?.Complete(e);
             return Task.FromException<TResult>(e);
         }
         return SendPendingAsync(call, frame, cancellationToken);
@@ -208,6 +212,7 @@ public sealed partial class IpcConnection
         if (Volatile.Read(ref _fault) is { } fault) return Task.FromException(fault);
         if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException(mismatch);
         var call = new PendingCall<object?>(this, NextId(), Describe(method), null, ResultMode.None);
+        using var telemetry = IpcTelemetry.StartClientCall(this, call, method.Contract.Alias, method.Name);
         OutgoingFrame frame;
         try
         {
@@ -216,6 +221,7 @@ public sealed partial class IpcConnection
         }
         catch (Exception e)
         {
+            call.Telemetry?.Complete(e);
             return Task.FromException(e);
         }
         return SendPendingAsync(call, frame, cancellationToken);
@@ -250,6 +256,7 @@ public sealed partial class IpcConnection
         if (!IsJsonObject(bytes))
             return Task.FromException<string>(new ArgumentException("argumentsJson must be a JSON object such as {\"sku\":\"A-1\"}.", nameof(argumentsJson)));
         var call = new PendingCall<string>(this, NextId(), $"{contractAlias}.{method}", null, ResultMode.RawText);
+        using var telemetry = IpcTelemetry.StartClientCall(this, call, contractAlias, method);
         OutgoingFrame frame;
         try
         {
@@ -257,6 +264,7 @@ public sealed partial class IpcConnection
         }
         catch (Exception e)
         {
+            call.Telemetry?.Complete(e);
             return Task.FromException<string>(e);
         }
         return SendPendingAsync(call, frame, cancellationToken);
@@ -280,6 +288,7 @@ public sealed partial class IpcConnection
         if (Peer.CheckBusRequest(request.Id, request.Name, BusFingerprint.Of(request.Name, response.Name)) is { } mismatch)
             return Task.FromException<TResponse>(mismatch);
         var call = new PendingCall<TResponse>(this, NextId(), request.Name, response.TypeInfo, ResultMode.Json);
+        using var telemetry = IpcTelemetry.StartClientCall(this, call, "$bus", request.Name);
         OutgoingFrame frame;
         try
         {
@@ -288,6 +297,7 @@ public sealed partial class IpcConnection
         }
         catch (Exception e)
         {
+            call.Telemetry?.Complete(e);
             return Task.FromException<TResponse>(e);
         }
         return SendPendingAsync(call, frame, cancellationToken);

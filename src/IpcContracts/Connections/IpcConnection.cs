@@ -168,6 +168,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     internal void Fault(Exception reason)
     {
         if (Interlocked.CompareExchange(ref _fault, reason, null) is not null) return;
+        Diagnostics.IpcTelemetry.ConnectionClosed(this, reason, _peer is not null);
         _local.StopListening(_subscriptionListener);
         _handshake.TrySetException(reason);
         foreach (var id in _pending.Keys)
@@ -213,5 +214,5 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _lifetime.Dispose();
     }
 
-    private readonly record struct QueuedEvent(SubscriptionKey Key, uint MethodId, byte[] Buffer, int Length);
+    private readonly record struct QueuedEvent(SubscriptionKey Key, uint MethodId, byte[] Buffer, int Length, System.Diagnostics.ActivityContext Parent);
 }

@@ -113,3 +113,17 @@ public sealed class IpcOptions
         return this;
     }
 }
+        else if (Logger is { } logger) Diagnostics.Log.EventSubscriberFailed(logger, e);
+
+    /// <summary>
+    /// Where the runtime logs connection lifecycle, protocol errors, handler failures and event subscriber
+    /// exceptions (category <c>IpcContracts</c>; never payload contents). Null (default): no logging, and
+    /// subscriber exceptions go to <see cref="EventHandlerException"/> or standard error. The hosting package
+    /// sets it from DI.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
+
+    private Microsoft.Extensions.Logging.ILogger? _logger;
+
+    internal Microsoft.Extensions.Logging.ILogger? Logger =>
+        LoggerFactory is { } factory ? _logger ??= factory.CreateLogger(Diagnostics.Log.Category) : null;

@@ -28,6 +28,9 @@ internal abstract class PendingCall
     /// <summary>"contract.method", for error messages.</summary>
     public string Description { get; }
 
+    /// <summary>Client span and metrics of the call; null when nobody listens.</summary>
+    public Diagnostics.CallTelemetry? Telemetry { get; set; }
+
     public abstract void Complete(in ReadOnlySequence<byte> payload);
     public abstract void Fail(Exception error);
     protected abstract void Cancelled(CancellationToken token);
@@ -99,10 +102,12 @@ internal sealed class PendingCall<T> : PendingCall
                 ResultMode.RawText => (T)(object)(payload.IsEmpty ? "null" : Encoding.UTF8.GetString(payload)),
                 _ => default!,
             };
+            Telemetry?.Complete(null);
             _completion.TrySetResult(value);
         }
         catch (Exception e)
         {
+            Telemetry?.Complete(e);
             _completion.TrySetException(e);
         }
     }
@@ -110,8 +115,13 @@ internal sealed class PendingCall<T> : PendingCall
     public override void Fail(Exception error)
     {
         Disarm();
+        Telemetry?.Complete(error);
         _completion.TrySetException(error);
     }
 
-    protected override void Cancelled(CancellationToken token) => _completion.TrySetCanceled(token);
+    protected override void Cancelled(CancellationToken token)
+    {
+        Telemetry?.Complete(new OperationCanceledException(token));
+        _completion.TrySetCanceled(token);
+    }
 }

@@ -59,8 +59,8 @@ public readonly record struct FrameHeader(
         if (kind is < FrameKind.Hello or > FrameKind.Unsubscribe)
             throw new IpcProtocolException(ProtocolError.UnknownKind, $"Unknown frame kind {source[3]}.");
         var flags = (FrameFlags)BinaryPrimitives.ReadUInt16LittleEndian(source[4..]);
-        if ((flags & ~FrameFlags.Bus) != 0)
-            throw new IpcProtocolException(ProtocolError.ReservedBitsSet, $"Undefined flag bits 0x{(ushort)(flags & ~FrameFlags.Bus):X4} are set.");
+        if ((flags & ~FrameFlags.Defined) != 0)
+            throw new IpcProtocolException(ProtocolError.ReservedBitsSet, $"Undefined flag bits 0x{(ushort)(flags & ~FrameFlags.Defined):X4} are set.");
         if (BinaryPrimitives.ReadUInt16LittleEndian(source[6..]) != 0 || BinaryPrimitives.ReadUInt32LittleEndian(source[28..]) != 0)
             throw new IpcProtocolException(ProtocolError.ReservedBitsSet, "Reserved header bytes must be zero in protocol version 1.");
         var length = BinaryPrimitives.ReadInt32LittleEndian(source[24..]);
@@ -83,4 +83,11 @@ public enum FrameFlags : ushort
     None = 0,
     /// <summary>Request/Event targets the message bus (aggregator): MethodId is a message type ID.</summary>
     Bus = 1,
+    /// <summary>
+    /// Request/Event payload starts with a W3C trace-context prefix (traceparent, tracestate) before the JSON
+    /// (docs/protocol.md, "Trace context"). Sent only when the sender has a current Activity.
+    /// </summary>
+    TraceContext = 2,
+    /// <summary>Every defined bit; the others must be zero.</summary>
+    Defined = Bus | TraceContext,
 }

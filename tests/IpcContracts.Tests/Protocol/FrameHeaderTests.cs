@@ -23,7 +23,7 @@ public sealed class FrameHeaderTests
     [InlineData(3, 0x00, ProtocolError.UnknownKind)]
     [InlineData(3, 0x0C, ProtocolError.UnknownKind)]
     [InlineData(6, 0x01, ProtocolError.ReservedBitsSet)]
-    [InlineData(4, 0x02, ProtocolError.ReservedBitsSet)] // undefined flag bit
+    [InlineData(4, 0x04, ProtocolError.ReservedBitsSet)] // undefined flag bit (bit 1, 0x0002, is TraceContext)
     [InlineData(31, 0x01, ProtocolError.ReservedBitsSet)]
     [InlineData(27, 0x80, ProtocolError.FrameTooLarge)] // negative length
     public void A_corrupted_header_is_rejected_with_the_matching_error(int offset, byte value, ProtocolError expected)

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Logging;
+
+namespace IpcContracts.Diagnostics;
+
+/// <summary>
+/// Every log message of the runtime, source-generated (no boxing, no reflection, AOT-safe). Messages name
+/// peers, contracts, methods and sizes; payload contents are never logged.
+/// </summary>
+internal static partial class Log
+{
+    public const string Category = "IpcContracts";
+
+    [LoggerMessage(EventId = 1, EventName = "ConnectionOpened", Level = LogLevel.Information,
+        Message = "Connection to {Peer} established (peer process '{PeerName}').")]
+    public static partial void ConnectionOpened(ILogger logger, string peer, string peerName);
+
+    [LoggerMessage(EventId = 2, EventName = "ConnectionClosed", Level = LogLevel.Information,
+        Message = "Connection to {Peer} ended: {Reason}")]
+    public static partial void ConnectionClosed(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(EventId = 3, EventName = "ProtocolError", Level = LogLevel.Warning,
+        Message = "Connection to {Peer} closed after a protocol error ({Error}): {Reason}")]
+    public static partial void ProtocolError(ILogger logger, string peer, ProtocolError error, string reason);
+
+    [LoggerMessage(EventId = 4, EventName = "HandshakeFailed", Level = LogLevel.Warning,
+        Message = "Connection to {Peer} ended before the handshake completed: {Reason}")]
+    public static partial void HandshakeFailed(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(EventId = 10, EventName = "HandlerFailed", Level = LogLevel.Error,
+        Message = "Handler of {Service}/{Method} failed (call {CorrelationId} from {Peer}); the caller gets a RemoteInvocationException.")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception, string service, string method, ulong correlationId, string peer);
+
+    [LoggerMessage(EventId = 11, EventName = "CallRejected", Level = LogLevel.Warning,
+        Message = "Call {Service}/{Method} ({CorrelationId}) from {Peer} was rejected: {Reason}")]
+    public static partial void CallRejected(ILogger logger, string service, string method, ulong correlationId, string peer, string reason);
+
+    [LoggerMessage(EventId = 12, EventName = "HandlerCancelled", Level = LogLevel.Debug,
+        Message = "Handler of {Service}/{Method} ({CorrelationId}) from {Peer} ended by cancellation.")]
+    public static partial void HandlerCancelled(ILogger logger, string service, string method, ulong correlationId, string peer);
+
+    [LoggerMessage(EventId = 13, EventName = "BadTraceContext", Level = LogLevel.Warning,
+        Message = "A {Kind} frame from {Peer} has a malformed trace-context prefix ({Reason}); it was answered with bad_payload or dropped.")]
+    public static partial void BadTraceContext(ILogger logger, string kind, string peer, string reason);
+
+    [LoggerMessage(EventId = 20, EventName = "EventSubscriberFailed", Level = LogLevel.Error,
+        Message = "An event subscriber threw; later events are still delivered.")]
+    public static partial void EventSubscriberFailed(ILogger logger, Exception exception);
+}
