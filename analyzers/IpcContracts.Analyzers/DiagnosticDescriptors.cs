@@ -242,7 +242,7 @@ namespace IpcContracts.Analyzers
         public static readonly DiagnosticDescriptor NotAContractTypeArgument = new DiagnosticDescriptor(
             NotAContractTypeArgumentId,
             "Type argument is not a contract of the required kind",
-            "{0}<{1}> needs {2}, but '{1}' {3}",
+            "{0}<{1}> needs {2}, but '{1}' {3}; pass {2} (Proxy and Handle take request contracts, Publisher and Subscribe event contracts)",
             UsageCategory,
             DiagnosticSeverity.Error,
             isEnabledByDefault: true,
@@ -302,7 +302,7 @@ namespace IpcContracts.Analyzers
         public static readonly DiagnosticDescriptor MalformedBaseline = new DiagnosticDescriptor(
             MalformedBaselineId,
             "Contract baseline line cannot be read",
-            "This line of {0} cannot be read: {1}",
+            "This line of {0} cannot be read ({1}); correct it to the baseline format or make it a # comment",
             BaselineCategory,
             DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
