@@ -98,6 +98,7 @@ public sealed class IpcOptions
     internal void ReportEventHandlerException(Exception e)
     {
         if (EventHandlerException is { } handler) handler(e);
+        else if (Logger is { } logger) Diagnostics.Log.EventSubscriberFailed(logger, e);
         else Console.Error.WriteLine($"IpcContracts: an event subscriber threw {e.GetType().FullName}: {e.Message}");
     }
 
@@ -112,8 +113,6 @@ public sealed class IpcOptions
             throw new IpcConfigurationException("IpcOptions.DefaultCallTimeout must be positive or Timeout.InfiniteTimeSpan.");
         return this;
     }
-}
-        else if (Logger is { } logger) Diagnostics.Log.EventSubscriberFailed(logger, e);
 
     /// <summary>
     /// Where the runtime logs connection lifecycle, protocol errors, handler failures and event subscriber
@@ -127,3 +126,4 @@ public sealed class IpcOptions
 
     internal Microsoft.Extensions.Logging.ILogger? Logger =>
         LoggerFactory is { } factory ? _logger ??= factory.CreateLogger(Diagnostics.Log.Category) : null;
+}
