@@ -86,6 +86,22 @@ public sealed class IpcOptions
         else Console.Error.WriteLine($"IpcContracts: {message}");
     }
 
+    /// <summary>Clients reconnect by themselves after the connection drops (backoff with jitter). Default on.</summary>
+    public bool AutoReconnect { get; set; } = true;
+
+    /// <summary>First delay before a reconnect attempt; it doubles per failed attempt. Default 50 ms.</summary>
+    public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Longest delay between reconnect attempts. Default 5 s.</summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Runs after each automatic reconnect, before <see cref="IpcClient.Reconnected"/> is raised: the place to
+    /// re-initialise server-side state the old connection held (seed 002's initialisation routine).
+    /// Subscriptions are restored without it.
+    /// </summary>
+    public Func<IpcClient, Task>? OnReconnected { get; set; }
+
     /// <summary>Name this process gives itself in the handshake (for the peer's errors and logs).</summary>
     public string ProcessName { get; set; } = $"{Environment.ProcessId}";
 
@@ -107,6 +123,8 @@ public sealed class IpcOptions
         if (MaxPayloadLength <= 0) throw new IpcConfigurationException("IpcOptions.MaxPayloadLength must be positive.");
         if (MaxSendQueueBytes <= 0) throw new IpcConfigurationException("IpcOptions.MaxSendQueueBytes must be positive.");
         if (MaxInFlightRequests <= 0) throw new IpcConfigurationException("IpcOptions.MaxInFlightRequests must be positive.");
+        if (ReconnectMinDelay <= TimeSpan.Zero || ReconnectMaxDelay < ReconnectMinDelay)
+            throw new IpcConfigurationException("IpcOptions.ReconnectMinDelay must be positive and not above ReconnectMaxDelay.");
         if (MaxConnections <= 0) throw new IpcConfigurationException("IpcOptions.MaxConnections must be positive.");
         if (HandshakeTimeout <= TimeSpan.Zero) throw new IpcConfigurationException("IpcOptions.HandshakeTimeout must be positive.");
         if (DefaultCallTimeout <= TimeSpan.Zero && DefaultCallTimeout != Timeout.InfiniteTimeSpan)

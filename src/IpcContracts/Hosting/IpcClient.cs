@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using IpcContracts.Connections;
 using IpcContracts.Runtime;
 using IpcContracts.Transports;
@@ -8,23 +9,40 @@ namespace IpcContracts;
 /// A connection to an <see cref="IpcServer"/>: proxies for its request contracts, subscriptions to
 /// its events, and handlers for calls the server makes back (duplex).
 /// </summary>
-/// <remarks>Reconnecting is explicit: when <see cref="Connection"/> faults, dispose the client and connect again.</remarks>
-public sealed class IpcClient : IAsyncDisposable
+/// <remarks>
+/// When the connection drops, the client reconnects in the background with exponential backoff
+/// (<see cref="IpcOptions.AutoReconnect"/>, on by default). Proxies and publishers from this client keep
+/// working across reconnects; subscriptions are restored by the new handshake; then
+/// <see cref="IpcOptions.OnReconnected"/> runs. While disconnected, calls fail at once with
+/// <see cref="ChannelFaultedException"/> (docs/semantics.md).
+/// </remarks>
+public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
 {
     private readonly LocalHandlers _handlers;
+    private readonly CancellationTokenSource _disposing = new();
+    private IpcConnection _connection;
+    private Task _reconnectLoop = Task.CompletedTask;
+    private int _disposed;
 
     private IpcClient(IpcEndpoint endpoint, LocalHandlers handlers, IpcConnection connection)
     {
         Endpoint = endpoint;
         _handlers = handlers;
-        Connection = connection;
+        _connection = connection;
+        if (handlers.Options.AutoReconnect) _reconnectLoop = Task.Run(ReconnectLoopAsync);
     }
 
     /// <summary>The server endpoint.</summary>
     public IpcEndpoint Endpoint { get; }
 
-    /// <summary>The underlying connection (ping, untyped calls, completion).</summary>
-    public IpcConnection Connection { get; }
+    /// <summary>The current underlying connection (ping, untyped calls, completion); replaced after a reconnect.</summary>
+    public IpcConnection Connection => Volatile.Read(ref _connection);
+
+    /// <summary>How many times the client has reconnected.</summary>
+    public int Reconnects { get; private set; }
+
+    /// <summary>Raised after a reconnect (after <see cref="IpcOptions.OnReconnected"/> ran).</summary>
+    public event Action<IpcClient>? Reconnected;
 
     /// <summary>Connects to <paramref name="endpoint"/> (e.g. <c>pipe://inventory</c>) and completes the handshake.</summary>
     public static Task<IpcClient> ConnectAsync(string endpoint, Action<IpcEndpointBuilder>? configure = null, IpcOptions? options = null,
@@ -35,13 +53,16 @@ public sealed class IpcClient : IAsyncDisposable
         return ConnectAsync(IpcEndpoint.Parse(endpoint), handlers, cancellationToken);
     }
 
-    internal static async Task<IpcClient> ConnectAsync(IpcEndpoint endpoint, LocalHandlers handlers, CancellationToken cancellationToken)
+    internal static async Task<IpcClient> ConnectAsync(IpcEndpoint endpoint, LocalHandlers handlers, CancellationToken cancellationToken) =>
+        new(endpoint, handlers, await OpenAsync(endpoint, handlers, cancellationToken).ConfigureAwait(false));
+
+    private static async Task<IpcConnection> OpenAsync(IpcEndpoint endpoint, LocalHandlers handlers, CancellationToken cancellationToken)
     {
         var transport = TransportRegistry.Resolve(endpoint);
         var connection = await transport.ConnectAsync(endpoint, handlers.Options, cancellationToken).ConfigureAwait(false);
         try
         {
-            return new IpcClient(endpoint, handlers, await IpcConnection.StartAsync(connection, handlers, cancellationToken).ConfigureAwait(false));
+            return await IpcConnection.StartAsync(connection, handlers, cancellationToken).ConfigureAwait(false);
         }
         catch (IpcProtocolException e)
         {
@@ -49,24 +70,86 @@ public sealed class IpcClient : IAsyncDisposable
         }
     }
 
-    /// <summary>A proxy for [RequestContract] <typeparamref name="TContract"/> handled by the server.</summary>
-    public TContract Proxy<TContract>() where TContract : class => Connection.Proxy<TContract>();
+    private async Task ReconnectLoopAsync()
+    {
+        var options = _handlers.Options;
+        while (!_disposing.IsCancellationRequested)
+        {
+            try
+            {
+                await Connection.Completion.WaitAsync(_disposing.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            var delay = options.ReconnectMinDelay;
+            while (!_disposing.IsCancellationRequested)
+            {
+                try
+                {
+                    // Jitter keeps many clients of a restarted server from reconnecting in lockstep.
+                    await Task.Delay(delay * (0.8 + Random.Shared.NextDouble() * 0.4), _disposing.Token).ConfigureAwait(false);
+                    var fresh = await OpenAsync(Endpoint, _handlers, _disposing.Token).ConfigureAwait(false);
+                    Volatile.Write(ref _connection, fresh);
+                    Reconnects++;
+                    if (options.OnReconnected is { } hook)
+                    {
+                        try { await hook(this).ConfigureAwait(false); }
+                        catch (Exception e) { options.ReportEventHandlerException(e); }
+                    }
+                    Reconnected?.Invoke(this);
+                    break;
+                }
+                catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception)
+                {
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.ReconnectMaxDelay.Ticks));
+                }
+            }
+        }
+    }
 
-    /// <summary>A publisher for [EventContract] <typeparamref name="TContract"/> events sent to the server.</summary>
-    public TContract Publisher<TContract>() where TContract : class => Connection.Publisher<TContract>();
+    /// <summary>A proxy for [RequestContract] <typeparamref name="TContract"/> handled by the server; it survives reconnects.</summary>
+    public TContract Proxy<TContract>() where TContract : class =>
+        ContractRegistry.Get<TContract>(ContractKind.Request).CreateProxy(this);
+
+    /// <summary>A publisher for [EventContract] <typeparamref name="TContract"/> events sent to the server; it survives reconnects.</summary>
+    public TContract Publisher<TContract>() where TContract : class =>
+        ContractRegistry.Get<TContract>(ContractKind.Event).CreateProxy(this);
 
     /// <summary>
-    /// Receives the server's [EventContract] <typeparamref name="TContract"/> events until the token is disposed.
-    /// The listener is held strongly unless <paramref name="weak"/> is true.
+    /// Receives the server's [EventContract] <typeparamref name="TContract"/> events until the token is disposed
+    /// (also across reconnects). The listener is held strongly unless <paramref name="weak"/> is true.
     /// </summary>
     /// <exception cref="ContractMismatchException">The server does not know the contract, or has it with another shape.</exception>
     public IDisposable Subscribe<TContract>(TContract listener, bool weak = false) where TContract : class
     {
         var contract = ContractRegistry.Get<TContract>(ContractKind.Event);
-        if (Connection.Peer.CheckEventContract(contract) is { } mismatch) throw mismatch;
+        if (Connection is { IsEstablished: true } c && c.Peer.CheckEventContract(contract) is { } mismatch) throw mismatch;
         return SubscriptionApi.Subscribe(_handlers, listener, weak);
     }
 
-    /// <summary>Closes the connection (the server sees a Goodbye).</summary>
-    public ValueTask DisposeAsync() => Connection.DisposeAsync();
+    Task<TResult> IOutboundChannel.RequestAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken) =>
+        ((IOutboundChannel)Connection).RequestAsync(method, args, writeArgs, resultType, cancellationToken);
+
+    Task IOutboundChannel.RequestAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken) =>
+        ((IOutboundChannel)Connection).RequestAsync(method, args, writeArgs, cancellationToken);
+
+    void IOutboundChannel.Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs) =>
+        ((IOutboundChannel)Connection).Publish(method, args, writeArgs);
+
+    /// <summary>Stops reconnecting and closes the connection (the server sees a Goodbye).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _disposing.Cancel();
+        try { await _reconnectLoop.ConfigureAwait(false); } catch { }
+        await Connection.DisposeAsync().ConfigureAwait(false);
+        _disposing.Dispose();
+    }
 }

@@ -162,7 +162,7 @@ public abstract class ConformanceTests(string transport)
         var endpoint = NewEndpoint();
         var server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator()));
         var bound = server.Endpoint.ToString(); // same port for tcp
-        var client = await IpcClient.ConnectAsync(bound);
+        var client = await IpcClient.ConnectAsync(bound, options: new IpcOptions { AutoReconnect = false });
         Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync());
 
         await server.DisposeAsync();
@@ -173,6 +173,36 @@ public abstract class ConformanceTests(string transport)
         await using var again = await IpcClient.ConnectAsync(bound);
 
         Assert.Equal(42, await again.Proxy<ICalculator>().GetAnswerAsync());
+    }
+
+    [Fact]
+    public async Task After_a_server_restart_the_client_reconnects_by_itself_keeps_its_proxies_and_subscriptions_and_runs_the_hook()
+    {
+        var endpoint = NewEndpoint();
+        IpcServer? server = null;
+        server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())));
+        var bound = server.Endpoint.ToString();
+        var hookRuns = 0;
+        await using var client = await IpcClient.ConnectAsync(bound, options: new IpcOptions
+        {
+            OnReconnected = c => { Interlocked.Increment(ref hookRuns); return c.Proxy<ICalculator>().GetAnswerAsync(); },
+        });
+        var calc = client.Proxy<ICalculator>();
+        var ticks = new TickCollector(1);
+        using var sub = client.Subscribe<ITicks>(ticks);
+        Assert.Equal(42, await calc.GetAnswerAsync());
+        var first = client.Connection;
+
+        await server.DisposeAsync();
+        await first.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        await Assert.ThrowsAsync<ChannelFaultedException>(() => calc.GetAnswerAsync()); // while disconnected: fail fast
+        server = await IpcServer.StartAsync(bound, b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())));
+        await using var _ = server;
+        await Eventually.TrueAsync(() => client.Reconnects == 1 && hookRuns == 1);
+
+        Assert.Equal(7, await calc.AddAsync(3, 4)); // the same proxy, on the new connection
+        await calc.PublishTicksAsync("after restart", 1); // the subscription came back with the new Hello
+        await ticks.Done.Task.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Fact]
