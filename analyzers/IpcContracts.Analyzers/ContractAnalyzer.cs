@@ -94,6 +94,8 @@ namespace IpcContracts.Analyzers
         private static void AnalyzeType(SymbolAnalysisContext context, CompilationState state)
         {
             var type = (INamedTypeSymbol)context.Symbol;
+            if (!HasAttributeLists(type, context.CancellationToken))
+                return; // most types: decided from syntax without binding any attribute
             int count = ContractIdentity.CountContractAttributes(type, out var first, out var second);
             if (count == 0)
                 return;
@@ -135,6 +137,16 @@ namespace IpcContracts.Analyzers
             CheckContractIds(context, info, state);
             if (state.Baseline is { } baseline)
                 CheckBaseline(context, info, baseline);
+        }
+
+        private static bool HasAttributeLists(INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is MemberDeclarationSyntax { AttributeLists.Count: > 0 })
+                    return true;
+            }
+            return false;
         }
 
         private static Location AttributeLocation(AttributeData attribute, ISymbol fallback, CancellationToken cancellationToken) =>

@@ -3,6 +3,8 @@ using System.Linq;
 using System.Threading;
 using IpcContracts.Generators.Parsing;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace IpcContracts.Analyzers.Model
 {
@@ -10,7 +12,8 @@ namespace IpcContracts.Analyzers.Model
     /// The compilation-wide facts a single contract's checks need: every contract declared in source (for duplicate IDs
     /// and the baseline) and every JsonSerializerContext class (for JSON coverage). Built at most once per compilation,
     /// lazily, from the declaration table (<see cref="Compilation.GetSymbolsWithName(System.Func{string, bool}, SymbolFilter, CancellationToken)"/>):
-    /// no syntax walk and no binding of member bodies; only the attributes of interfaces and the base types of classes are read.
+    /// no syntax walk and no binding of member bodies; only the attributes of attributed interfaces and the base types of
+    /// partial classes with a base list are read.
     /// </summary>
     internal sealed class SourceIndex
     {
@@ -30,17 +33,31 @@ namespace IpcContracts.Analyzers.Model
             {
                 if (symbol is not INamedTypeSymbol type)
                     continue;
+                // Syntax first (already parsed, no binding): only interfaces with attributes can be contracts, and only
+                // partial classes with a base list can be JsonSerializerContexts the STJ generator completes.
                 if (type.TypeKind == TypeKind.Interface)
                 {
-                    if (ContractIdentity.TryRead(type) is { } identity)
+                    if (AnyDeclaration(type, cancellationToken, d => d.AttributeLists.Count > 0) && ContractIdentity.TryRead(type) is { } identity)
                         index.Contracts.Add(identity);
                 }
-                else if (type.TypeKind == TypeKind.Class && TypeChecks.DerivesFrom(type, KnownNames.JsonSerializerContext))
+                else if (type.TypeKind == TypeKind.Class &&
+                         AnyDeclaration(type, cancellationToken, d => d.BaseList is not null && d.Modifiers.Any(SyntaxKind.PartialKeyword)) &&
+                         TypeChecks.DerivesFrom(type, KnownNames.JsonSerializerContext))
                 {
                     index.ContextClasses.Add(type);
                 }
             }
             return index;
+        }
+
+        private static bool AnyDeclaration(INamedTypeSymbol type, CancellationToken cancellationToken, System.Func<TypeDeclarationSyntax, bool> predicate)
+        {
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration && predicate(declaration))
+                    return true;
+            }
+            return false;
         }
     }
 
