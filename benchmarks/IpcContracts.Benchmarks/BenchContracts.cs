@@ -3,19 +3,70 @@ using IpcContracts;
 
 namespace IpcContracts.Benchmarks;
 
-/// <summary>The contract every round-trip measurement calls: echo a payload of a given size.</summary>
+/// <summary>What the remote measurements call on the server process.</summary>
 [RequestContract("bench.echo")]
 public interface IEcho
 {
+    /// <summary>Round trip: the payload goes there and back.</summary>
     Task<Payload> EchoAsync(Payload payload);
+
+    /// <summary>One way (bulk): the payload goes there, only its length comes back.</summary>
+    Task<int> SinkAsync(Payload payload);
+
+    /// <summary>Completes once the server has received <paramref name="total"/> events since it started.</summary>
+    Task<long> WaitForEventsAsync(long total);
 }
 
+/// <summary>One-way events, published by the measuring process and counted by the server.</summary>
+[EventContract("bench.events")]
+public interface IBenchEvents
+{
+    void Tick(Payload payload);
+}
+
+/// <summary>The payload of every measurement: a string of the stated size (ASCII, so N chars = N UTF-8 bytes).</summary>
 public sealed record Payload(string Data);
 
 [JsonSerializable(typeof(Payload))]
 internal sealed partial class BenchJson : JsonSerializerContext;
 
-internal sealed class Echo : IEcho
+/// <summary>The server side of the remote measurements (and the handler of the in-process dispatch ones).</summary>
+internal sealed class BenchService : IEcho, IBenchEvents
 {
+    private readonly Lock _gate = new();
+    private long _events;
+    private long _target = long.MaxValue;
+    private TaskCompletionSource<long>? _waiter;
+
+    public long Events => Volatile.Read(ref _events);
+
     public Task<Payload> EchoAsync(Payload payload) => Task.FromResult(payload);
+
+    public Task<int> SinkAsync(Payload payload) => Task.FromResult(payload.Data.Length);
+
+    public Task<long> WaitForEventsAsync(long total)
+    {
+        lock (_gate)
+        {
+            if (_events >= total) return Task.FromResult(_events);
+            _target = total;
+            _waiter = new TaskCompletionSource<long>();
+            return _waiter.Task;
+        }
+    }
+
+    public void Tick(Payload payload)
+    {
+        TaskCompletionSource<long>? done;
+        long count;
+        lock (_gate)
+        {
+            if (++_events < _target) return;
+            _target = long.MaxValue;
+            done = _waiter;
+            _waiter = null;
+            count = _events;
+        }
+        done?.TrySetResult(count);
+    }
 }

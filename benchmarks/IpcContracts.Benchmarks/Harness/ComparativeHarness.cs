@@ -1,0 +1,475 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using HdrHistogram;
+using IpcContracts.Benchmarks.Dispatch;
+using IpcContracts.Benchmarks.Processes;
+using IpcContracts.Benchmarks.Raw;
+using StreamJsonRpc;
+using static IpcContracts.Benchmarks.Harness.Timing;
+
+namespace IpcContracts.Benchmarks.Harness;
+
+/// <summary>
+/// The side-by-side run behind <c>--quick</c>: every figure of the table is measured here, one measurement
+/// after the other (never two at once: with two cores, anything running beside a spinning shared-memory
+/// reader distorts it), each remote one against a child process started for it and stopped after it.
+/// </summary>
+internal static class ComparativeHarness
+{
+    public static int Run(HarnessConfig config, string? only = null)
+    {
+        s_only = only;
+        var clock = Stopwatch.StartNew();
+        var r = new Results();
+        Step("1. dispatch in one process (generated vs seed-000 reflection)", () => InProcessDispatch(config, r));
+        Step("1. first call in fresh processes", () => FirstCalls(config, r));
+        Step("2-4. raw Unix socket", () => RawSocket("unix", config, r));
+        Step("2-4. raw TCP", () => RawSocket("tcp", config, r));
+        Step("2-4. raw shared-memory ring", () => RawShm(config, r));
+        Step("2-4. pipe://", () => Ours("pipe", config, r, full: true));
+        Step("2-4. tcp://", () => Ours("tcp", config, r, full: true));
+        Step("2-4. shm://", () => Ours("shm", config, r, full: true));
+        Step("2. shm:// without spinning", () => Ours("shm", config, r, full: false, spin: 0));
+        Step("2. StreamJsonRpc", () => StreamJsonRpcRoundTrips(config, r));
+        Step("3. serialize-only loop", () => SerializeOnly(config, r));
+        Step("4. memcpy", () => Memcpy(config, r));
+        Step("5. payload object size", () => PayloadObjectSize(r));
+        Report.Print(config, r, clock.Elapsed);
+        return 0;
+    }
+
+    private static string? s_only;
+
+    private static void Step(string name, Action step)
+    {
+        if (s_only is not null && !name.Contains(s_only, StringComparison.OrdinalIgnoreCase)) return;
+        var t = Stopwatch.StartNew();
+        Console.Error.Write($"  {name} ... ");
+        step();
+        Console.Error.WriteLine($"{t.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    private static string Text(int size) => new('x', size);
+
+    private static string BulkText()
+    {
+        const string alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        return string.Create(HarnessConfig.BulkSize, 0, (span, _) =>
+        {
+            for (var i = 0; i < span.Length; i++) span[i] = alphabet[i % alphabet.Length];
+        });
+    }
+
+    // ---- 1. dispatch in one process ----
+
+    private static void InProcessDispatch(HarnessConfig config, Results r)
+    {
+        var service = new BenchService();
+        var seed = new SeedPath(service);
+        var data = Text(64);
+        var generatedRequest = GeneratedPath.RequestFrame(data);
+        var generatedEvent = GeneratedPath.EventFrame(data);
+        var seedRequest = SeedPath.RequestFrame(data);
+        var seedEvent = SeedPath.EventFrame(data);
+
+        // Both paths must really do the work: the replies carry the payload back.
+        var reply = GeneratedPath.DispatchRequest(generatedRequest, service);
+        Check(Encoding.UTF8.GetString(reply.Span).Contains(data), "generated reply");
+        reply.Return();
+        Check(Encoding.UTF8.GetString(seed.DispatchRequest(seedRequest)).Contains(data), "seed reply");
+        var before = service.Events;
+        GeneratedPath.DispatchEvent(generatedEvent, service);
+        seed.DispatchEvent(seedEvent);
+        Check(service.Events == before + 2, "event delivery");
+
+        r.GeneratedRequest = PerOperation(config.DispatchOps, () => GeneratedPath.DispatchRequest(generatedRequest, service).Return());
+        r.SeedRequest = PerOperation(config.DispatchOps / 10, () => seed.DispatchRequest(seedRequest));
+        r.GeneratedEvent = PerOperation(config.DispatchOps, () => GeneratedPath.DispatchEvent(generatedEvent, service));
+        r.SeedEvent = PerOperation(config.DispatchOps / 10, () => seed.DispatchEvent(seedEvent));
+    }
+
+    /// <summary>Median over 5 batches of time per operation, and allocated bytes per operation (this thread).</summary>
+    private static (double Ns, double Bytes) PerOperation(int ops, Action op)
+    {
+        var warmStart = Stopwatch.GetTimestamp();
+        for (var i = 0; Warming(i, ops, warmStart); i++) op(); // warm-up: tiered JIT, pools, caches
+        Settle();
+        var times = new List<double>();
+        var bytes = double.MaxValue;
+        for (var batch = 0; batch < 5; batch++)
+        {
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
+            var start = Stopwatch.GetTimestamp();
+            for (var i = 0; i < ops; i++) op();
+            var ticks = Stopwatch.GetTimestamp() - start;
+            bytes = Math.Min(bytes, (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)ops);
+            times.Add(Seconds(ticks) * 1e9 / ops);
+        }
+        return (Median(times), bytes);
+    }
+
+    private static void FirstCalls(HarnessConfig config, Results r)
+    {
+        for (var i = 0; i < config.FirstCallRuns; i++)
+        {
+            foreach (var json in new[] { "cold", "json-warm" })
+            {
+                foreach (var path in new[] { "generated", "reflection" })
+                {
+                    using var child = Child.Start("child", "first-call", path, json);
+                    r.FirstCall[(path, json)].Add(double.Parse(child.Address, System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+        }
+    }
+
+    // ---- raw baselines ----
+
+    private static void RawSocket(string kind, HarnessConfig config, Results r)
+    {
+        using var child = Child.Start("child", "raw", kind);
+        using var socket = RawSockets.Connect(kind, child.Address);
+        foreach (var size in HarnessConfig.Sizes)
+        {
+            var buffer = new byte[size];
+            foreach (var mode in new[] { "block", "async" })
+            {
+                Func<LongHistogram?, int, Task> loop = mode == "block"
+                    ? (h, n) => { EchoBlocking(socket, buffer, n, h); return Task.CompletedTask; }
+                    : (h, n) => EchoAsync(socket, buffer, n, h);
+                WarmUp(() => child.Drive($"echo-{mode} {size} {config.RoundTripWarmup}", () => Await(() => loop(null, config.RoundTripWarmup))));
+                var h = NewHistogram();
+                var cost = Metered(child, config.RoundTrips,
+                    () => child.Drive($"echo-{mode} {size} {config.RoundTrips}", () => Await(() => loop(h, config.RoundTrips))));
+                r.RoundTrip[($"raw-{kind}-{mode}", size)] = Latency.From(h);
+                r.RoundTripCost[($"raw-{kind}-{mode}", size)] = cost;
+            }
+        }
+
+        // 3. one-way 64 B messages, one send() per message, counted by the child.
+        var message = new byte[HarnessConfig.EventSize];
+        var ack = new byte[1];
+        void Burst(int n)
+        {
+            for (var i = 0; i < n; i++) RawSockets.SendAll(socket, message);
+            RawSockets.ReceiveExactly(socket, ack);
+        }
+        WarmUp(() => child.Drive($"sink {(long)config.EventWarmup * message.Length}", () => Burst(config.EventWarmup)));
+        long ticks = 0;
+        var eventCost = Metered(child, config.Events, () => child.Drive($"sink {(long)config.Events * message.Length}", () =>
+        {
+            var start = Stopwatch.GetTimestamp();
+            Burst(config.Events);
+            ticks = Stopwatch.GetTimestamp() - start;
+        }));
+        r.EventsPerSecond[$"raw-{kind}"] = config.Events / Seconds(ticks);
+        r.EventCost[$"raw-{kind}"] = eventCost;
+
+        // 4. the 24 MiB payload's bytes as one stream.
+        var bulk = Encoding.ASCII.GetBytes(BulkText());
+        var times = new List<double>();
+        for (var i = 0; i <= config.BulkRuns; i++)
+        {
+            long t = 0;
+            Settle();
+            child.Drive($"sink {bulk.Length}", () =>
+            {
+                var start = Stopwatch.GetTimestamp();
+                RawSockets.SendAll(socket, bulk);
+                RawSockets.ReceiveExactly(socket, ack);
+                t = Stopwatch.GetTimestamp() - start;
+            });
+            if (i > 0) times.Add(Seconds(t)); // the first transfer is a warm-up
+        }
+        r.BulkSeconds[$"raw-{kind}"] = Median(times);
+    }
+
+    private static void EchoBlocking(Socket socket, byte[] buffer, int n, LongHistogram? h)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            RawSockets.SendAll(socket, buffer);
+            RawSockets.ReceiveExactly(socket, buffer);
+            h?.RecordValue(Stopwatch.GetTimestamp() - start);
+        }
+    }
+
+    private static async Task EchoAsync(Socket socket, byte[] buffer, int n, LongHistogram? h)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await RawSockets.SendAllAsync(socket, buffer).ConfigureAwait(false);
+            await RawSockets.ReceiveExactlyAsync(socket, buffer).ConfigureAwait(false);
+            h?.RecordValue(Stopwatch.GetTimestamp() - start);
+        }
+    }
+
+    private static void RawShm(HarnessConfig config, Results r)
+    {
+        using var child = Child.Start("child", "raw", "shm");
+        using var segment = RawShmSegment.Open(child.Address);
+        File.Delete(child.Address); // both sides have it mapped; nothing stays in /dev/shm
+        var tx = segment.Ring(0);
+        var rx = segment.Ring(1);
+        foreach (var size in HarnessConfig.Sizes)
+        {
+            var buffer = new byte[size];
+            void Loop(int n, LongHistogram? h)
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    tx.Write(buffer);
+                    rx.ReadExactly(buffer);
+                    h?.RecordValue(Stopwatch.GetTimestamp() - start);
+                }
+            }
+            WarmUp(() => child.Drive($"echo {size} {config.RoundTripWarmup}", () => Loop(config.RoundTripWarmup, null)));
+            var h = NewHistogram();
+            var cost = Metered(child, config.RoundTrips, () => child.Drive($"echo {size} {config.RoundTrips}", () => Loop(config.RoundTrips, h)));
+            r.RoundTrip[("raw-shm", size)] = Latency.From(h);
+            r.RoundTripCost[("raw-shm", size)] = cost;
+        }
+
+        var message = new byte[HarnessConfig.EventSize];
+        var ack = new byte[1];
+        void Burst(int n)
+        {
+            for (var i = 0; i < n; i++) tx.Write(message);
+            rx.ReadExactly(ack);
+        }
+        WarmUp(() => child.Drive($"sink {(long)config.EventWarmup * message.Length}", () => Burst(config.EventWarmup)));
+        long ticks = 0;
+        var eventCost = Metered(child, config.Events, () => child.Drive($"sink {(long)config.Events * message.Length}", () =>
+        {
+            var start = Stopwatch.GetTimestamp();
+            Burst(config.Events);
+            ticks = Stopwatch.GetTimestamp() - start;
+        }));
+        r.EventsPerSecond["raw-shm"] = config.Events / Seconds(ticks);
+        r.EventCost["raw-shm"] = eventCost;
+
+        var bulk = Encoding.ASCII.GetBytes(BulkText());
+        var times = new List<double>();
+        for (var i = 0; i <= config.BulkRuns; i++)
+        {
+            long t = 0;
+            Settle();
+            child.Drive($"sink {bulk.Length}", () =>
+            {
+                var start = Stopwatch.GetTimestamp();
+                tx.Write(bulk);
+                rx.ReadExactly(ack);
+                t = Stopwatch.GetTimestamp() - start;
+            });
+            if (i > 0) times.Add(Seconds(t));
+        }
+        r.BulkSeconds["raw-shm"] = Median(times);
+    }
+
+    // ---- IpcContracts ----
+
+    private static void Ours(string transport, HarnessConfig config, Results r, bool full, int? spin = null)
+    {
+        var defaults = new IpcOptions();
+        var spinCount = spin ?? defaults.SharedMemorySpinCount;
+        var series = spin is null ? transport : $"{transport}-spin{spinCount}";
+        var endpoint = transport switch
+        {
+            "pipe" => $"pipe://ipcbench-{Environment.ProcessId}",
+            "tcp" => "tcp://127.0.0.1:0",
+            _ => $"shm://ipcbench-{Environment.ProcessId}",
+        };
+        using var child = Child.Start("child", "ours", endpoint, spinCount.ToString());
+        var options = new IpcOptions { SharedMemorySpinCount = spinCount, DefaultCallTimeout = TimeSpan.FromMinutes(5) };
+        Await(async () =>
+        {
+            await using var client = await IpcClient.ConnectAsync(child.Address, options: options).ConfigureAwait(false);
+            var echo = client.Proxy<IEcho>();
+            foreach (var size in HarnessConfig.Sizes)
+            {
+                if (!full && size != 64) continue;
+                var payload = new Payload(Text(size));
+                var warmStart = Stopwatch.GetTimestamp();
+                for (var i = 0; Warming(i, config.RoundTripWarmup, warmStart); i++) await echo.EchoAsync(payload).ConfigureAwait(false);
+                var h = NewHistogram();
+                child.Mark();
+                var meter = LocalMeter.Start();
+                for (var i = 0; i < config.RoundTrips; i++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    await echo.EchoAsync(payload).ConfigureAwait(false);
+                    h.RecordValue(Stopwatch.GetTimestamp() - start);
+                }
+                var cost = Finish(meter, child, config.RoundTrips);
+                r.RoundTrip[(series, size)] = Latency.From(h);
+                r.RoundTripCost[(series, size)] = cost;
+            }
+            if (!full) return;
+
+            // 3. events: this process publishes, the child counts; the clock stops when the child confirms the last one.
+            var publisher = client.Publisher<IBenchEvents>();
+            var tick = new Payload(Text(HarnessConfig.EventSize));
+            long sent = 0;
+            var eventWarmStart = Stopwatch.GetTimestamp();
+            do
+            {
+                for (var i = 0; i < config.EventWarmup; i++) publisher.Tick(tick);
+                sent += config.EventWarmup;
+                await echo.WaitForEventsAsync(sent).ConfigureAwait(false);
+            }
+            while (Warming(0, 0, eventWarmStart));
+            child.Mark();
+            var eventMeter = LocalMeter.Start();
+            var begin = Stopwatch.GetTimestamp();
+            for (var i = 0; i < config.Events; i++) publisher.Tick(tick);
+            sent += config.Events;
+            var received = await echo.WaitForEventsAsync(sent).ConfigureAwait(false);
+            var ticks = Stopwatch.GetTimestamp() - begin;
+            r.EventCost[series] = Finish(eventMeter, child, config.Events);
+            Check(received >= sent, "event count");
+            r.EventsPerSecond[series] = config.Events / Seconds(ticks);
+
+            // 4. the 24 MiB payload, one way (the reply is its length).
+            var bulk = new Payload(BulkText());
+            var times = new List<double>();
+            for (var i = 0; i <= config.BulkRuns; i++)
+            {
+                child.Mark(); // collects garbage in the child
+                Settle();
+                var start = Stopwatch.GetTimestamp();
+                var length = await echo.SinkAsync(bulk).ConfigureAwait(false);
+                var t = Stopwatch.GetTimestamp() - start;
+                Check(length == HarnessConfig.BulkSize, "bulk length");
+                if (i > 0) times.Add(Seconds(t));
+            }
+            r.BulkSeconds[series] = Median(times);
+        });
+    }
+
+    // ---- StreamJsonRpc ----
+
+    private static void StreamJsonRpcRoundTrips(HarnessConfig config, Results r)
+    {
+        using var child = Child.Start("child", "sjrpc");
+        var socket = RawSockets.Connect("unix", child.Address);
+        using var rpc = StreamJsonRpcSetup.Attach(socket);
+        rpc.StartListening();
+        Await(async () =>
+        {
+            foreach (var size in HarnessConfig.Sizes)
+            {
+                var payload = new Payload(Text(size));
+                var back = await rpc.InvokeAsync<Payload>("Echo", payload).ConfigureAwait(false);
+                Check(back.Data == payload.Data, "StreamJsonRpc echo");
+                var warmStart = Stopwatch.GetTimestamp();
+                for (var i = 0; Warming(i, config.RoundTripWarmup, warmStart); i++) await rpc.InvokeAsync<Payload>("Echo", payload).ConfigureAwait(false);
+                var h = NewHistogram();
+                child.Mark();
+                var meter = LocalMeter.Start();
+                for (var i = 0; i < config.RoundTrips; i++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    await rpc.InvokeAsync<Payload>("Echo", payload).ConfigureAwait(false);
+                    h.RecordValue(Stopwatch.GetTimestamp() - start);
+                }
+                r.RoundTripCost[("sjrpc", size)] = Finish(meter, child, config.RoundTrips);
+                r.RoundTrip[("sjrpc", size)] = Latency.From(h);
+            }
+        });
+    }
+
+    // ---- in-process floors ----
+
+    private static void SerializeOnly(HarnessConfig config, Results r)
+    {
+        // The same generated proxy a publisher uses, writing each event's frame into a pooled buffer and sending nothing.
+        var channel = new EncodeOnlyChannel();
+        var publisher = GeneratedPath.Events.CreateProxy(channel);
+        var tick = new Payload(Text(HarnessConfig.EventSize));
+        var warmStart = Stopwatch.GetTimestamp();
+        for (var i = 0; Warming(i, config.EventWarmup, warmStart); i++) publisher.Tick(tick);
+        Settle();
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < config.Events; i++) publisher.Tick(tick);
+        r.EventsPerSecond["serialize"] = config.Events / Seconds(Stopwatch.GetTimestamp() - start);
+    }
+
+    private static void Memcpy(HarnessConfig config, Results r)
+    {
+        var source = Encoding.ASCII.GetBytes(BulkText());
+        var destination = new byte[source.Length];
+        var times = new List<double>();
+        for (var i = 0; i <= config.BulkRuns; i++)
+        {
+            Settle();
+            var start = Stopwatch.GetTimestamp();
+            source.AsSpan().CopyTo(destination);
+            if (i > 0) times.Add(Seconds(Stopwatch.GetTimestamp() - start));
+        }
+        r.BulkSeconds["memcpy"] = Median(times);
+    }
+
+    private static void PayloadObjectSize(Results r)
+    {
+        var json = Encoding.UTF8.GetBytes("{\"Data\":\"" + Text(64) + "\"}");
+        var typeInfo = BenchJson.Default.Payload;
+        for (var i = 0; i < 100; i++) System.Text.Json.JsonSerializer.Deserialize(json, typeInfo);
+        const int n = 1000;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < n; i++) System.Text.Json.JsonSerializer.Deserialize(json, typeInfo);
+        r.PayloadObjectBytes = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)n;
+    }
+
+    // ---- helpers ----
+
+    /// <summary>
+    /// Warm-up lasts at least this long as well as the configured count: the JIT promotes hot code to its
+    /// optimized tier only after a quiet period of 100 ms and then compiles in the background, so a warm-up
+    /// counted in calls alone can leave a fast loop measuring unoptimized code (or the background compiler
+    /// competing for one of the two cores).
+    /// </summary>
+    private static readonly long s_minWarmupTicks = Stopwatch.Frequency * 4 / 10;
+
+    private static bool Warming(int done, int count, long startTicks) => done < count || Stopwatch.GetTimestamp() - startTicks < s_minWarmupTicks;
+
+    /// <summary>Repeats a warm-up batch until the minimum warm-up time has passed.</summary>
+    private static void WarmUp(Action batch)
+    {
+        var start = Stopwatch.GetTimestamp();
+        do batch();
+        while (Stopwatch.GetTimestamp() - start < s_minWarmupTicks);
+    }
+
+    /// <summary>Lets the garbage collector and the JIT's background work finish before a timed section.</summary>
+    private static void Settle()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Thread.Sleep(50);
+    }
+
+    /// <summary>Runs <paramref name="body"/> between marks in both processes; cost per operation.</summary>
+    private static Cost Metered(Child child, int ops, Action body)
+    {
+        child.Mark();
+        var meter = LocalMeter.Start();
+        body();
+        return Finish(meter, child, ops);
+    }
+
+    private static Cost Finish(LocalMeter meter, Child child, int ops)
+    {
+        var (bytes, cpu) = meter.Stop();
+        var (childBytes, childCpu) = child.Stats();
+        return new Cost(bytes / (double)ops, childBytes / (double)ops, cpu / ops, childCpu / ops);
+    }
+
+    private static void Check(bool condition, string what)
+    {
+        if (!condition) throw new InvalidOperationException($"Benchmark sanity check failed: {what}.");
+    }
+}

@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace IpcContracts.Benchmarks.Harness;
+
+/// <summary>Prints the one table of a harness run: each row is ours against a named baseline, with the ratio and the issue's target.</summary>
+internal static class Report
+{
+    private sealed record Row(string Item, string What, string Ours, string Baseline, string Ratio, string Target = "", string Met = "");
+
+    public static void Print(HarnessConfig config, Results r, TimeSpan elapsed)
+    {
+        var rows = new List<Row>();
+        Dispatch(r, rows);
+        foreach (var size in HarnessConfig.Sizes) RoundTrips(r, size, rows);
+        Events(r, rows);
+        Bulk(r, rows);
+        Costs(r, rows);
+
+        Console.WriteLine();
+        Console.WriteLine($"IpcContracts benchmarks ({config.Name}): {Environment.ProcessorCount} CPUs, {CpuModel()}, .NET {Environment.Version}, " +
+                          $"{RuntimeInformation.OSDescription}; {config.RoundTrips:N0} round trips per series, {config.Events:N0} events per transport; " +
+                          $"took {elapsed.TotalSeconds:0} s");
+        Console.WriteLine("Latencies are p50 / p99 / p99.9; a ratio is ours divided by the baseline (below 1 = ours is faster or smaller, except for events/s).");
+        Console.WriteLine();
+        Console.WriteLine("| # | measurement | IpcContracts | baseline | ratio | target | met |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var row in rows)
+            Console.WriteLine($"| {row.Item} | {row.What} | {row.Ours} | {row.Baseline} | {row.Ratio} | {row.Target} | {row.Met} |");
+    }
+
+    // ---- 1 ----
+
+    private static void Dispatch(Results r, List<Row> rows)
+    {
+        if (r.GeneratedRequest.Ns > 0) DispatchSteady(r, rows);
+        if (r.FirstCall[("generated", "cold")].Count > 0) FirstCalls(r, rows);
+    }
+
+    private static void DispatchSteady(Results r, List<Row> rows)
+    {
+        rows.Add(new("1", "dispatch a 64 B request in-process, steady state (frame bytes in, reply frame out)",
+            $"{Ns(r.GeneratedRequest.Ns)}, {Bytes(r.GeneratedRequest.Bytes)}/op",
+            $"seed-000 reflection: {Ns(r.SeedRequest.Ns)}, {Bytes(r.SeedRequest.Bytes)}/op",
+            Faster(r.GeneratedRequest.Ns, r.SeedRequest.Ns)));
+        rows.Add(new("1", "dispatch a 64 B event in-process, steady state",
+            $"{Ns(r.GeneratedEvent.Ns)}, {Bytes(r.GeneratedEvent.Bytes)}/op",
+            $"seed-000 reflection: {Ns(r.SeedEvent.Ns)}, {Bytes(r.SeedEvent.Bytes)}/op",
+            Faster(r.GeneratedEvent.Ns, r.SeedEvent.Ns)));
+    }
+
+    private static void FirstCalls(Results r, List<Row> rows)
+    {
+        foreach (var json in new[] { "cold", "json-warm" })
+        {
+            var gen = Timing.Median([.. r.FirstCall[("generated", json)]]);
+            var seed = Timing.Median([.. r.FirstCall[("reflection", json)]]);
+            var what = json == "cold"
+                ? $"first request dispatch in a fresh process (median of {r.FirstCall[("generated", json)].Count} processes each)"
+                : "first request dispatch in a fresh process where System.Text.Json has already run (as after IpcContracts' handshake)";
+            rows.Add(new("1", what, Us(gen), $"seed-000 reflection: {Us(seed)}", Faster(gen, seed), "≥ 10x faster", Met(seed / gen >= 10)));
+        }
+    }
+
+    // ---- 2 ----
+
+    private static void RoundTrips(Results r, int size, List<Row> rows)
+    {
+        var s = SizeText(size);
+        var unix = r.Rt("raw-unix-async", size);
+        var unixBlocking = r.Rt("raw-unix-block", size);
+        var tcp = r.Rt("raw-tcp-async", size);
+        var tcpBlocking = r.Rt("raw-tcp-block", size);
+        var pipe = r.Rt("pipe", size);
+        var ours = r.Rt("tcp", size);
+        var shm = r.Rt("shm", size);
+        var rawShm = r.Rt("raw-shm", size);
+        var sjrpc = r.Rt("sjrpc", size);
+
+        // The issue's socket floors are the async ping-pongs (both ends awaiting, like the transports); the
+        // blocking ping-pongs are shown beside them because on this VM they can be the faster of the two.
+        var hasPipe = !double.IsNaN(pipe.P50);
+        var hasTcp = !double.IsNaN(ours.P50);
+        var hasShm = !double.IsNaN(shm.P50);
+        void Add(bool present, Row row)
+        {
+            if (present) rows.Add(row);
+        }
+        Add(hasPipe, new("2", $"round trip {s}, pipe:// (Unix socket)", Lat(pipe), $"raw Unix socket ping-pong, async: {Lat(unix)}",
+            Ratios(pipe, unix), "p50 ≤ 2x", Met(pipe.P50 <= 2 * unix.P50)));
+        Add(hasPipe, new("2", $"round trip {s}, pipe:// against a blocking raw ping-pong", Lat(pipe), $"raw Unix socket ping-pong, blocking: {Lat(unixBlocking)}",
+            Ratios(pipe, unixBlocking)));
+        Add(hasTcp, new("2", $"round trip {s}, tcp://", Lat(ours), $"raw TCP ping-pong, async: {Lat(tcp)}",
+            Ratios(ours, tcp), "p50 ≤ 2x", Met(ours.P50 <= 2 * tcp.P50)));
+        Add(hasTcp, new("2", $"round trip {s}, tcp:// against a blocking raw ping-pong", Lat(ours), $"raw TCP ping-pong, blocking: {Lat(tcpBlocking)}",
+            Ratios(ours, tcpBlocking)));
+        Add(hasShm, new("2", $"round trip {s}, shm://", Lat(shm), $"raw shared-memory ring ping-pong (spinning): {Lat(rawShm)}",
+            Ratios(shm, rawShm), "p50 < 5 µs", Met(shm.P50 < 5)));
+        Add(hasShm && hasPipe, new("2", $"round trip {s}, shm:// against pipe://", Lat(shm), $"pipe://: {Lat(pipe)}",
+            Ratios(shm, pipe), "p50 ≥ 3x faster", Met(pipe.P50 >= 3 * shm.P50)));
+        Add(hasPipe && !double.IsNaN(sjrpc.P50), new("2", $"round trip {s}, pipe:// against StreamJsonRpc (STJ formatter, same kind of Unix socket)", Lat(pipe),
+            $"StreamJsonRpc: {Lat(sjrpc)}", Ratios(pipe, sjrpc), "faster", Met(pipe.P50 < sjrpc.P50)));
+        var ourOverhead = pipe.P50 - unix.P50;
+        var theirOverhead = sjrpc.P50 - unix.P50;
+        Add(hasPipe && !double.IsNaN(sjrpc.P50), new("2", $"round trip {s}, p50 above the raw async Unix floor: pipe:// against StreamJsonRpc",
+            $"{Num(ourOverhead)} µs", $"StreamJsonRpc: {Num(theirOverhead)} µs", X(ourOverhead / theirOverhead), "≤ 0.20x",
+            Met(ourOverhead <= 0.2 * theirOverhead)));
+        var noSpin = r.Rt("shm-spin0", size);
+        Add(!double.IsNaN(noSpin.P50), new("2", $"round trip {s}, shm:// with SharedMemorySpinCount = 0 (futex sleep on every wait)", Lat(noSpin),
+                $"shm:// default spin: {Lat(shm)}", Ratios(noSpin, shm)));
+    }
+
+    // ---- 3 ----
+
+    private static void Events(Results r, List<Row> rows)
+    {
+        var serialize = r.EventsPerSecond.GetValueOrDefault("serialize");
+        foreach (var (series, raw, name) in new[] { ("pipe", "raw-unix", "raw Unix socket"), ("tcp", "raw-tcp", "raw TCP"), ("shm", "raw-shm", "raw shared-memory ring") })
+        {
+            var ours = r.EventsPerSecond.GetValueOrDefault(series);
+            var floor = r.EventsPerSecond.GetValueOrDefault(raw);
+            var lower = Math.Min(floor, serialize);
+            if (ours == 0) continue;
+            rows.Add(new("3", $"one-way events/s, 64 B, one producer → one consumer, {series}://", Rate(ours),
+                $"{name} (one write per message): {Rate(floor)}; serialize-only loop: {Rate(serialize)}",
+                $"{X(ours / floor)} raw, {X(ours / serialize)} serialize", "≥ 0.5x the lower", Met(ours >= 0.5 * lower)));
+        }
+    }
+
+    // ---- 4 ----
+
+    private static void Bulk(Results r, List<Row> rows)
+    {
+        var memcpy = r.BulkSeconds.GetValueOrDefault("memcpy");
+        foreach (var (series, raw, name) in new[] { ("pipe", "raw-unix", "raw Unix socket stream"), ("tcp", "raw-tcp", "raw TCP stream"), ("shm", "raw-shm", "raw shared-memory ring stream") })
+        {
+            var ours = r.BulkSeconds.GetValueOrDefault(series);
+            var floor = r.BulkSeconds.GetValueOrDefault(raw);
+            if (ours == 0) continue;
+            rows.Add(new("4", $"24 MiB payload one way, {series}:// (serialize, send, parse; reply = its length)", Transfer(ours),
+                $"{name}: {Transfer(floor)}; memcpy: {Transfer(memcpy)}", $"{X(ours / floor)} raw, {X(ours / memcpy)} memcpy"));
+        }
+    }
+
+    // ---- 5 ----
+
+    private static void Costs(Results r, List<Row> rows)
+    {
+        var payload = r.PayloadObjectBytes;
+        foreach (var series in new[] { "pipe", "tcp", "shm" })
+        {
+            if (!r.RoundTripCost.TryGetValue((series, 64), out var c)) continue;
+            rows.Add(new("5", $"bytes allocated per 64 B round trip, {series}:// (client + server process)",
+                $"{Bytes(c.ClientBytes)} + {Bytes(c.ServerBytes)}", $"payload objects: {Bytes(payload)} + {Bytes(payload)}",
+                X(c.Bytes / (2 * payload)), "no more than the payload objects", Met(c.Bytes <= 2 * payload)));
+        }
+        foreach (var series in new[] { "pipe", "tcp", "shm" })
+        {
+            if (!r.EventCost.TryGetValue(series, out var c)) continue;
+            rows.Add(new("5", $"bytes allocated per 64 B event, {series}:// (publisher + subscriber process)",
+                $"{Bytes(c.ClientBytes)} + {Bytes(c.ServerBytes)}", $"payload object (subscriber): {Bytes(payload)}",
+                X(c.Bytes / payload), "no more than the payload objects", Met(c.Bytes <= payload)));
+        }
+        if (r.RoundTripCost.TryGetValue(("pipe", 64), out var p) && r.RoundTripCost.TryGetValue(("sjrpc", 64), out var j))
+            rows.Add(new("5", "bytes allocated per 64 B round trip (client + server), pipe:// against StreamJsonRpc",
+                Bytes(p.Bytes), $"StreamJsonRpc: {Bytes(j.Bytes)}", X(p.Bytes / j.Bytes)));
+        foreach (var (series, raw) in new[] { ("pipe", "raw-unix-async"), ("tcp", "raw-tcp-async"), ("shm", "raw-shm") })
+        {
+            if (!r.RoundTripCost.TryGetValue((series, 64), out var c) || !r.RoundTripCost.TryGetValue((raw, 64), out var f)) continue;
+            rows.Add(new("5", $"CPU time per 64 B round trip, {series}:// (client + server process)",
+                $"{Num(c.ClientCpuUs)} + {Num(c.ServerCpuUs)} µs", $"{raw}: {Num(f.ClientCpuUs)} + {Num(f.ServerCpuUs)} µs", X(c.CpuUs / f.CpuUs)));
+        }
+        if (r.RoundTripCost.TryGetValue(("pipe", 64), out var pc) && r.RoundTripCost.TryGetValue(("sjrpc", 64), out var jc))
+            rows.Add(new("5", "CPU time per 64 B round trip (client + server), pipe:// against StreamJsonRpc",
+                $"{Num(pc.CpuUs)} µs", $"StreamJsonRpc: {Num(jc.CpuUs)} µs", X(pc.CpuUs / jc.CpuUs)));
+    }
+
+    // ---- formatting ----
+
+    private static string Met(bool met) => met ? "yes" : "**no**";
+
+    private static string SizeText(int size) => size >= 1024 ? $"{size / 1024} KB" : $"{size} B";
+
+    private static string Num(double v) => double.IsNaN(v) ? "n/a"
+        : Math.Abs(v) >= 100 ? v.ToString("0", CultureInfo.InvariantCulture)
+        : Math.Abs(v) >= 10 ? v.ToString("0.0", CultureInfo.InvariantCulture)
+        : v.ToString("0.00", CultureInfo.InvariantCulture);
+
+    private static string X(double ratio) => double.IsNaN(ratio) || double.IsInfinity(ratio) ? "n/a" : Num(ratio) + "x";
+
+    private static string Lat(Latency l) => $"{Num(l.P50)} / {Num(l.P99)} / {Num(l.P999)} µs";
+
+    private static string Ratios(Latency ours, Latency baseline) =>
+        $"{X(ours.P50 / baseline.P50)} / {X(ours.P99 / baseline.P99)} / {X(ours.P999 / baseline.P999)}";
+
+    private static string Faster(double ours, double baseline) => $"{X(ours / baseline)} ({Num(baseline / ours)}x faster)";
+
+    private static string Ns(double ns) => ns >= 1000 ? $"{Num(ns / 1000)} µs" : $"{ns:0} ns";
+
+    private static string Us(double us) => us >= 1000 ? $"{Num(us / 1000)} ms" : $"{Num(us)} µs";
+
+    private static string Bytes(double b) => b >= 10 * 1024 ? $"{b / 1024:0} KiB" : $"{b:0} B";
+
+    private static string Rate(double perSecond) => perSecond >= 1e6 ? $"{perSecond / 1e6:0.00} M/s" : $"{perSecond / 1e3:0} k/s";
+
+    private static string Transfer(double seconds) =>
+        $"{seconds * 1000:0.0} ms ({HarnessConfig.BulkSize / seconds / (1024 * 1024):0} MiB/s)";
+
+    private static string CpuModel()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                if (line.StartsWith("model name", StringComparison.Ordinal)) return line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return RuntimeInformation.ProcessArchitecture.ToString();
+    }
+}

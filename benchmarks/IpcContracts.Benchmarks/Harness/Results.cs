@@ -1,0 +1,40 @@
+namespace IpcContracts.Benchmarks.Harness;
+
+/// <summary>How much work one harness run does.</summary>
+internal sealed record HarnessConfig(string Name, int RoundTrips, int RoundTripWarmup, int Events, int EventWarmup, int BulkRuns,
+    int FirstCallRuns, int DispatchOps)
+{
+    public static readonly HarnessConfig Quick = new("--quick", 20_000, 2_000, 200_000, 20_000, 3, 5, 20_000);
+    public static readonly HarnessConfig Full = new("full", 200_000, 20_000, 1_000_000, 100_000, 10, 7, 100_000);
+
+    public static readonly int[] Sizes = [64, 1024];
+    public const int EventSize = 64;
+    public const int BulkSize = 24 * 1024 * 1024;
+}
+
+/// <summary>Everything one run measured; <see cref="Report"/> turns it into the table.</summary>
+internal sealed class Results
+{
+    // 1. In-process dispatch: time (ns) and bytes per operation, and first call in a fresh process (µs).
+    public (double Ns, double Bytes) GeneratedRequest, SeedRequest, GeneratedEvent, SeedEvent;
+    public Dictionary<(string Path, string Json), List<double>> FirstCall { get; } = new()
+    {
+        [("generated", "cold")] = [], [("reflection", "cold")] = [], [("generated", "json-warm")] = [], [("reflection", "json-warm")] = [],
+    };
+
+    // 2. Round trips, by series name and payload size; cost per call in both processes.
+    public Dictionary<(string Series, int Size), Latency> RoundTrip { get; } = [];
+    public Dictionary<(string Series, int Size), Cost> RoundTripCost { get; } = [];
+
+    // 3. One-way events per second (64 B) and cost per event.
+    public Dictionary<string, double> EventsPerSecond { get; } = [];
+    public Dictionary<string, Cost> EventCost { get; } = [];
+
+    // 4. 24 MiB one way: median seconds per transfer.
+    public Dictionary<string, double> BulkSeconds { get; } = [];
+
+    // 5. Bytes one deserialized 64 B payload object takes (the floor of "allocations beyond the payload").
+    public double PayloadObjectBytes;
+
+    public Latency Rt(string series, int size) => RoundTrip.TryGetValue((series, size), out var l) ? l : new Latency(double.NaN, double.NaN, double.NaN);
+}

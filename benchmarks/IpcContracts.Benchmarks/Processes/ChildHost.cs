@@ -1,0 +1,62 @@
+using System.Diagnostics;
+
+namespace IpcContracts.Benchmarks.Processes;
+
+/// <summary>
+/// The child side of every remote measurement. A child prints <c>READY &lt;address&gt;</c>, then obeys one
+/// command per line on standard input and answers each with one line on standard output:
+/// <c>mark</c> (collect garbage, then remember allocated bytes and CPU time), <c>stats</c> (bytes allocated
+/// and CPU microseconds since the mark), <c>quit</c>, or a command of the child's own. Standard input
+/// closing (the measuring process died) also ends the child.
+/// </summary>
+internal static class ChildHost
+{
+    public static int Run(string readyAddress, Func<string[], string?> handle)
+    {
+        var process = Process.GetCurrentProcess();
+        long markAlloc = 0;
+        var markCpu = TimeSpan.Zero;
+        Console.Out.Flush();
+        Console.WriteLine($"READY {readyAddress}");
+        while (Console.ReadLine() is { } line)
+        {
+            var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length == 0) continue;
+            switch (words[0])
+            {
+                case "quit":
+                    return 0;
+                case "mark":
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                    process.Refresh();
+                    markAlloc = GC.GetTotalAllocatedBytes(precise: true);
+                    markCpu = process.TotalProcessorTime;
+                    Console.WriteLine("OK");
+                    break;
+                case "stats":
+                    process.Refresh();
+                    var alloc = GC.GetTotalAllocatedBytes(precise: true) - markAlloc;
+                    var cpu = process.TotalProcessorTime - markCpu;
+                    Console.WriteLine($"STATS {alloc} {cpu.TotalMicroseconds:0}");
+                    break;
+                default:
+                    string? reply;
+                    try
+                    {
+                        reply = handle(words);
+                    }
+                    catch (Exception e)
+                    {
+                        reply = $"ERROR {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}";
+                    }
+                    Console.WriteLine(reply ?? $"ERROR unknown command '{line}'");
+                    break;
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>Tells the measuring process a command's traffic may start (the reply to the command comes when it is done).</summary>
+    public static void Go() => Console.WriteLine("GO");
+}
