@@ -281,7 +281,7 @@ namespace IpcContracts.Analyzers
 
             if (baseline.Retired.TryGetValue(contractKey, out var retiredContract))
             {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RetiredIdReused, info.Location, contractText, identity.IdText, retiredContract.Describe()));
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RetiredIdReused, info.Location, "Contract '" + identity.Alias + "'", identity.IdText, Was(retiredContract)));
                 return;
             }
             if (baseline.Shipped.TryGetValue(contractKey, out var shippedContract))
@@ -315,7 +315,7 @@ namespace IpcContracts.Analyzers
                 string methodText = "Method '" + method.Alias + "' (" + key + ")";
                 if (baseline.Retired.TryGetValue(key, out var retired))
                 {
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RetiredIdReused, method.Location, methodText, key.ToString(), retired.Describe()));
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RetiredIdReused, method.Location, "Method '" + method.Alias + "'", key.ToString(), Was(retired)));
                 }
                 else if (baseline.Shipped.TryGetValue(key, out var shipped))
                 {
@@ -341,6 +341,9 @@ namespace IpcContracts.Analyzers
                     context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ShippedRemoved, info.Location, shipped.Value.Entry.Describe()));
             }
         }
+
+        private static string Was(BaselineEntry retired) =>
+            retired.Alias is { } alias ? "it was '" + alias + "'" + (retired.Shape is { } shape ? ", " + shape : "") : "its line records no alias";
 
         private static string MethodLine(ContractIdentity contract, MethodEntry method) =>
             BaselineFormat.MethodLine(contract.Id, method.Id, method.Alias, method.Signature!);

@@ -292,7 +292,7 @@ namespace IpcContracts.Analyzers
         public static readonly DiagnosticDescriptor RetiredIdReused = new DiagnosticDescriptor(
             RetiredIdReusedId,
             "Retired wire ID reused",
-            "{0} reuses the retired wire ID {1} ({2}); old peers may still send it, so choose another alias or Id",
+            "{0} has the wire ID {1}, which the baseline retired ({2}); old peers may still send it, so choose another alias or Id",
             BaselineCategory,
             DiagnosticSeverity.Error,
             isEnabledByDefault: true,
