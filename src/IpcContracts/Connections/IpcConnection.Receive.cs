@@ -182,6 +182,12 @@ public sealed partial class IpcConnection
                 }));
             return;
         }
+        if (_local.Draining)
+        {
+            TrySend(ErrorFrames.Build(new FrameHeaderTemplate(FrameKind.Error, header.Flags & ~FrameFlags.TraceContext, header.ContractId, header.MethodId, header.CorrelationId),
+                new ErrorPayload { Code = ErrorCodes.Overloaded, Type = typeof(IpcOverloadedException).FullName!, Message = $"The server ({Options.ProcessName}) is shutting down." }));
+            return;
+        }
         var body = payload;
         var parent = default(System.Diagnostics.ActivityContext);
         if ((header.Flags & FrameFlags.TraceContext) != 0 && !IpcTelemetry.TryStripTraceContext(this, header, ref body, out parent, out var prefixError))

@@ -23,6 +23,9 @@ internal sealed class LocalHandlers
 
     public IpcOptions Options { get; }
 
+    /// <summary>Set while a hosted server shuts down: new requests are refused so those in flight can finish.</summary>
+    public bool Draining { get; set; }
+
     public LocalHandlers(IpcOptions options) => Options = options;
 
     public void AddRequestHandler(RequestHandlerEntry entry)

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace IpcContracts.Hosting;
+
+/// <summary>
+/// Starts the hosted servers (and a listening aggregator, and clients that connect on start) with the host, and
+/// stops them with it: new calls are refused, calls in flight may finish (bounded by
+/// <see cref="IpcServerOptions.DrainTimeout"/> and the host's shutdown timeout), then connections are closed.
+/// </summary>
+internal sealed class IpcContractsHostedService(
+    IpcHostingRegistry registry,
+    IpcHostedServers servers,
+    IpcHostedClients clients,
+    IOptionsMonitor<IpcServerOptions> serverOptions,
+    IOptionsMonitor<IpcClientOptions> clientOptions,
+    IServiceProvider services,
+    ILoggerFactory? loggerFactory = null) : IHostedService
+{
+    private readonly ILogger? _logger = loggerFactory?.CreateLogger(HostingLog.Category);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var name in registry.Servers)
+        {
+            var options = serverOptions.Get(name); // throws OptionsValidationException when invalid
+            options.Ipc.LoggerFactory ??= loggerFactory;
+            var server = await IpcServer.StartAsync(options.Endpoint!, endpoint =>
+            {
+                foreach (var register in options.Handlers) register(endpoint, services);
+            }, options.Ipc, cancellationToken).ConfigureAwait(false);
+            servers.Add(name, server);
+            if (_logger is not null) HostingLog.ServerStarted(_logger, name, server.Endpoint.ToString());
+        }
+        if (services.GetService<IpcContractsOptions>() is { ListenOn: not null })
+        {
+            // A listening aggregator must be there when the first client connects; a connecting one stays lazy.
+            await services.GetRequiredService<EventAggregator>().StartAsync(cancellationToken).ConfigureAwait(false);
+            if (_logger is not null) HostingLog.AggregatorStarted(_logger);
+        }
+        foreach (var name in registry.Clients)
+        {
+            if (clientOptions.Get(name).ConnectOnStart) await clients.Get(name).GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var stopping = new List<Task>();
+        foreach (var name in registry.Servers)
+        {
+            if (servers.Remove(name, out var server) && server is not null)
+                stopping.Add(DrainAndStopAsync(name, server, serverOptions.Get(name).DrainTimeout, cancellationToken));
+        }
+        await Task.WhenAll(stopping).ConfigureAwait(false);
+    }
+
+    private async Task DrainAndStopAsync(string name, IpcServer server, TimeSpan drainTimeout, CancellationToken hostTimeout)
+    {
+        server.Handlers.Draining = true; // requests arriving from now on are refused (IpcOverloadedException at the caller)
+        var inFlight = InFlight(server);
+        if (inFlight > 0)
+        {
+            if (_logger is not null) HostingLog.ServerDraining(_logger, name, drainTimeout.TotalSeconds, inFlight);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(hostTimeout);
+            deadline.CancelAfter(drainTimeout);
+            try
+            {
+                while (InFlight(server) > 0) await Task.Delay(10, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) { }
+            if (InFlight(server) is var left and > 0 && _logger is not null) HostingLog.DrainIncomplete(_logger, name, left);
+        }
+        await server.DisposeAsync().ConfigureAwait(false);
+        if (_logger is not null) HostingLog.ServerStopped(_logger, name);
+    }
+
+    private static int InFlight(IpcServer server) => server.Connections.Sum(c => c.InFlightRequests);
+}

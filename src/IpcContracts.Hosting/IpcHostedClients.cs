@@ -1,0 +1,165 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Serialization.Metadata;
+using IpcContracts.Connections;
+using IpcContracts.Runtime;
+using IpcContracts.Transports;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace IpcContracts.Hosting;
+
+/// <summary>The client connections registered with <c>AddClient</c>, by name.</summary>
+public sealed class IpcHostedClients : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, IpcHostedClient> _clients = new(StringComparer.Ordinal);
+    private readonly IpcHostingRegistry _registry;
+    private readonly IOptionsMonitor<IpcClientOptions> _options;
+    private readonly IServiceProvider _services;
+    private readonly ILoggerFactory? _loggerFactory;
+
+    internal IpcHostedClients(IpcHostingRegistry registry, IOptionsMonitor<IpcClientOptions> options, IServiceProvider services, ILoggerFactory? loggerFactory)
+    {
+        _registry = registry;
+        _options = options;
+        _services = services;
+        _loggerFactory = loggerFactory;
+    }
+
+    /// <summary>The client named <paramref name="name"/> ("" for the default client). It connects on first use.</summary>
+    public IpcHostedClient Get(string name = "")
+    {
+        if (!_registry.Clients.Contains(name))
+            throw new InvalidOperationException($"No IPC client named '{name}' is registered (AddClient).");
+        return _clients.GetOrAdd(name, static (n, self) => self.Create(n), this);
+    }
+
+    private IpcHostedClient Create(string name)
+    {
+        var options = _options.Get(name);
+        options.Ipc.LoggerFactory ??= _loggerFactory;
+        var handlers = new LocalHandlers(options.Ipc.Validate());
+        var builder = new IpcEndpointBuilder(handlers);
+        foreach (var register in options.Handlers) register(builder, _services);
+        var logger = _loggerFactory?.CreateLogger(HostingLog.Category);
+        return new IpcHostedClient(name, IpcEndpoint.Parse(options.Endpoint!), handlers, logger);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients.Values) await client.DisposeAsync().ConfigureAwait(false);
+    }
+}
+
+/// <summary>
+/// One hosted client connection: connects on first use and again after the connection is lost. Handlers,
+/// subscriptions and proxies made here survive reconnects.
+/// </summary>
+public sealed class IpcHostedClient : IAsyncDisposable
+{
+    private readonly LocalHandlers _handlers;
+    private readonly ILogger? _logger;
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly ForwardingChannel _channel;
+    private IpcClient? _client;
+    private bool _disposed;
+
+    internal IpcHostedClient(string name, IpcEndpoint endpoint, LocalHandlers handlers, ILogger? logger)
+    {
+        Name = name;
+        Endpoint = endpoint;
+        _handlers = handlers;
+        _logger = logger;
+        _channel = new ForwardingChannel(this);
+    }
+
+    /// <summary>The client's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The server it connects to.</summary>
+    public IpcEndpoint Endpoint { get; }
+
+    /// <summary>The open connection, connecting (or reconnecting) first if there is none.</summary>
+    public async ValueTask<IpcConnection> GetConnectionAsync(CancellationToken cancellationToken = default)
+    {
+        if (Current is { } connected) return connected;
+        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (Current is { } raced) return raced;
+            if (_client is { } stale) await stale.DisposeAsync().ConfigureAwait(false);
+            _client = null;
+            _client = await IpcClient.ConnectAsync(Endpoint, _handlers, cancellationToken).ConfigureAwait(false);
+            if (_logger is not null) HostingLog.ClientConnected(_logger, Name, Endpoint.ToString());
+            return _client.Connection;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    private IpcConnection? Current => Volatile.Read(ref _client)?.Connection is { IsConnected: true } c ? c : null;
+
+    /// <summary>A proxy for [RequestContract] <typeparamref name="TContract"/> that connects on its first call and reconnects after a loss.</summary>
+    public TContract Proxy<TContract>() where TContract : class =>
+        ContractRegistry.Get<TContract>(ContractKind.Request).CreateProxy(_channel);
+
+    /// <summary>A publisher for [EventContract] <typeparamref name="TContract"/> events sent to the server (dropped while not connected).</summary>
+    public TContract Publisher<TContract>() where TContract : class =>
+        ContractRegistry.Get<TContract>(ContractKind.Event).CreateProxy(_channel);
+
+    /// <summary>Receives the server's <typeparamref name="TEvents"/> events until the token is disposed, across reconnects.</summary>
+    public IDisposable Subscribe<TEvents>(TEvents listener, bool weak = false) where TEvents : class =>
+        SubscriptionApi.Subscribe(_handlers, listener, weak);
+
+    /// <summary>Closes the connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _connectLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed) return;
+            _disposed = true;
+            if (_client is { } client) await client.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    private sealed class ForwardingChannel(IpcHostedClient owner) : IOutboundChannel
+    {
+        public Task<TResult> RequestAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+            JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken)
+        {
+            if (owner.Current is IOutboundChannel connected) return connected.RequestAsync(method, args, writeArgs, resultType, cancellationToken);
+            return Slow();
+
+            async Task<TResult> Slow()
+            {
+                IOutboundChannel connection = await owner.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+                return await connection.RequestAsync(method, args, writeArgs, resultType, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public Task RequestAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken)
+        {
+            if (owner.Current is IOutboundChannel connected) return connected.RequestAsync(method, args, writeArgs, cancellationToken);
+            return Slow();
+
+            async Task Slow()
+            {
+                IOutboundChannel connection = await owner.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await connection.RequestAsync(method, args, writeArgs, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public void Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs)
+        {
+            if (owner.Current is IOutboundChannel connected) connected.Publish(method, args, writeArgs);
+        }
+    }
+}
