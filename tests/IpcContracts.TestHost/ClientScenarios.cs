@@ -45,6 +45,16 @@ internal static class ClientScenarios
                 Console.WriteLine(same ? $"OK big {echoed.Length}" : "FAIL big mismatch");
                 return same ? 0 : 1;
             }
+            case "bigloop":
+            {
+                // Streams 24 MB requests until the test kills this process mid-transfer.
+                var payload = Patterns.Bytes(24 * 1024 * 1024, 5);
+                for (var i = 0; ; i++)
+                {
+                    await calc.SizeOfAsync(payload);
+                    if (i == 0) Console.WriteLine("OK first big request done");
+                }
+            }
             case var hang when hang.StartsWith("hang:", StringComparison.Ordinal):
                 // Blocks in the server's handler (probe name after the colon) until the test kills this process.
                 Console.WriteLine("OK calling");

@@ -82,6 +82,65 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     }
 
     [Fact]
+    public async Task Killing_the_server_process_mid_event_stream_ends_the_stream_and_the_client_reconnects_to_a_new_server()
+    {
+        var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
+        var bound = host.Endpoint; // tcp: the restarted server binds the same port
+        await using var client = await IpcClient.ConnectAsync(bound, options: new IpcOptions { ReconnectMaxDelay = TimeSpan.FromMilliseconds(200) });
+        var collector = new TickCollector(int.MaxValue);
+        using var sub = client.Subscribe<ITicks>(collector);
+        var stream = client.Proxy<ICalculator>().PublishTicksAsync("endless", 5_000_000);
+        await Eventually.TrueAsync(() => collector.Count > 1000, 30_000);
+        var first = client.Connection;
+
+        host.Kill();
+
+        await Assert.ThrowsAsync<ChannelFaultedException>(() => stream.WaitAsync(TimeSpan.FromSeconds(10)));
+        await first.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        var received = collector.Sequences.ToArray();
+        Assert.Equal(Enumerable.Range(1, received.Length), received); // what arrived is an unbroken prefix, in order
+        await host.DisposeAsync();
+        await using var restarted = await HostProcess.StartServerAsync(bound, await HostBinaryAsync());
+        await Eventually.TrueAsync(() => client.Reconnects >= 1, 30_000);
+        Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync());
+    }
+
+    [Fact]
+    public async Task Killing_the_server_process_mid_24_MB_response_fails_the_call_with_ChannelFaultedException()
+    {
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: new IpcOptions { AutoReconnect = false });
+        var calc = client.Proxy<ICalculator>();
+        var calls = Enumerable.Range(0, 4).Select(i => calc.MakeBytesAsync(24 * 1024 * 1024, i)).ToArray(); // ~100 MB in flight
+        await Task.Delay(50);
+
+        host.Kill();
+
+        foreach (var call in calls)
+        {
+            // Calls answered before the kill may succeed; none may hang or fail any other way.
+            try { await call.WaitAsync(TimeSpan.FromSeconds(20)); }
+            catch (ChannelFaultedException) { }
+        }
+        Assert.False(client.Connection.IsConnected);
+    }
+
+    [Fact]
+    public async Task Killing_the_client_process_mid_24_MB_request_leaves_the_server_serving()
+    {
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator()));
+        await using var host = HostProcess.StartClient(server.Endpoint.ToString(), "bigloop", await HostBinaryAsync());
+        await host.WaitForLineAsync("OK first big request done");
+
+        host.Kill(); // most likely in the middle of the next 24 MB frame
+
+        await Eventually.TrueAsync(() => server.Connections.Count == 0, 20_000);
+        await using var next = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        Assert.Equal(42, await next.Proxy<ICalculator>().GetAnswerAsync());
+        Assert.Equal(1024, await next.Proxy<ICalculator>().SizeOfAsync(new byte[1024]));
+    }
+
+    [Fact]
     public async Task A_client_process_talks_to_a_server_in_this_process_and_is_called_back()
     {
         IpcServer? server = null;
