@@ -59,6 +59,31 @@ public sealed class SecurityTests
         Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync());
     }
 
+    [Fact]
+    public async Task Nothing_of_one_clients_calls_or_errors_reaches_another_client()
+    {
+        var endpoint = Endpoints.Pipe();
+        IpcServer? server = null;
+        server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())));
+        await using var _ = server;
+        await using var observer = await RawPeer.ConnectAsync(endpoint); // sees every byte sent to the second client
+        await observer.SendAsync(RawPeer.Frame(IpcContracts.Protocol.FrameKind.Hello, json: RawPeer.Hello()));
+        await using var victim = await IpcClient.ConnectAsync(endpoint);
+        var calc = victim.Proxy<ICalculator>();
+
+        await calc.EchoAsync("payload-of-the-first-client");
+        await Assert.ThrowsAsync<RemoteInvocationException>(() => calc.ThrowAsync("exception-text-of-the-first-client"));
+        await observer.SendAsync(RawPeer.Frame(IpcContracts.Protocol.FrameKind.Ping, correlation: 1));
+        var seen = new List<string>();
+        while (await observer.ReceiveAsync() is { } frame)
+        {
+            seen.Add(frame.Json);
+            if (frame.Header.Kind == IpcContracts.Protocol.FrameKind.Pong) break;
+        }
+
+        Assert.DoesNotContain(seen, json => json.Contains("first-client"));
+    }
+
     [RootOnLinuxFact]
     public async Task A_pipe_server_refuses_a_client_of_another_user_by_default()
     {
