@@ -21,7 +21,9 @@ internal static class ComparativeHarness
     {
         s_only = only;
         var clock = Stopwatch.StartNew();
-        var r = new Results();
+        var r = new Results { LoadBefore = Load.Average() };
+        if (r.LoadBefore > Environment.ProcessorCount / 2.0)
+            Console.Error.WriteLine($"  warning: load average {r.LoadBefore:0.0} on {Environment.ProcessorCount} CPUs: other processes will distort these figures");
         Step("1. dispatch in one process (generated vs seed-000 reflection)", () => InProcessDispatch(config, r));
         Step("1. first call in fresh processes", () => FirstCalls(config, r));
         Step("2-4. raw Unix socket", () => RawSocket("unix", config, r));
@@ -35,6 +37,7 @@ internal static class ComparativeHarness
         Step("3. serialize-only loop", () => SerializeOnly(config, r));
         Step("4. memcpy", () => Memcpy(config, r));
         Step("5. payload object size", () => PayloadObjectSize(r));
+        r.LoadAfter = Load.Average();
         Report.Print(config, r, clock.Elapsed);
         return 0;
     }

@@ -33,8 +33,28 @@ internal sealed class Results
     // 4. 24 MiB one way: median seconds per transfer.
     public Dictionary<string, double> BulkSeconds { get; } = [];
 
+    /// <summary>1-minute load average of the machine before and after the run (other processes distort the figures).</summary>
+    public double LoadBefore, LoadAfter;
+
     // 5. Bytes one deserialized 64 B payload object takes (the floor of "allocations beyond the payload").
     public double PayloadObjectBytes;
 
     public Latency Rt(string series, int size) => RoundTrip.TryGetValue((series, size), out var l) ? l : new Latency(double.NaN, double.NaN, double.NaN);
+}
+
+/// <summary>The machine's 1-minute load average (Linux), NaN where unknown.</summary>
+internal static class Load
+{
+    public static double Average()
+    {
+        try
+        {
+            var text = File.ReadAllText("/proc/loadavg");
+            return double.Parse(text.AsSpan(0, text.IndexOf(' ')), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
+        {
+            return double.NaN;
+        }
+    }
 }
