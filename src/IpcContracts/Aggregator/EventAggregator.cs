@@ -53,7 +53,11 @@ public sealed class EventAggregator : IEventAggregator
         _backgroundStart ??= Task.Run(async () =>
         {
             try { await StartAsync().ConfigureAwait(false); }
-            catch (Exception e) { Console.Error.WriteLine($"IpcContracts: the aggregator could not start: {e.Message}"); }
+            catch (Exception e)
+            {
+                if (_handlers.Options.Logger is { } logger) Diagnostics.Log.AggregatorStartFailed(logger, e);
+                else Console.Error.WriteLine($"IpcContracts: the aggregator could not start: {e.Message}");
+            }
         });
     }
 

@@ -45,4 +45,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 20, EventName = "EventSubscriberFailed", Level = LogLevel.Error,
         Message = "An event subscriber threw; later events are still delivered.")]
     public static partial void EventSubscriberFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 30, EventName = "AggregatorStartFailed", Level = LogLevel.Error,
+        Message = "The aggregator could not connect or listen; it tries again on its next use.")]
+    public static partial void AggregatorStartFailed(ILogger logger, Exception exception);
 }
