@@ -28,6 +28,8 @@ public sealed class InvalidContractTests
         { "ref readonly parameter", Request("Task M(ref readonly int x);") },
         { "pointer parameter", Request("unsafe Task M(int* p);") },
         { "function pointer parameter", Request("unsafe Task M(delegate*<void> p);") },
+        { "dynamic parameter", Request("Task M(dynamic d);") },
+        { "dynamic result", Request("Task<dynamic> M();") },
         { "ref struct parameter", Request("Task M(Span<int> s);") },
         { "ref struct event parameter", Event("void M(ReadOnlySpan<byte> s);") },
         { "generic method", Request("Task M<T>(T x);") },

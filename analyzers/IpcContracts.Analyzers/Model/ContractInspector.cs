@@ -382,7 +382,7 @@ namespace IpcContracts.Analyzers.Model
                 case ITypeParameterSymbol:
                     return "is a type parameter";
                 case IDynamicTypeSymbol:
-                    return null;
+                    return "has no System.Text.Json metadata";
                 default:
                     return "cannot be serialized";
             }

@@ -22,7 +22,8 @@ namespace IpcContracts.Generators.Parsing
                 case IArrayTypeSymbol array:
                     return IsPayloadType(array.ElementType, compilation);
                 case IDynamicTypeSymbol:
-                    return true;
+                    // The generated JsonTypeInfo<dynamic> field does not compile (CS8716): skip the contract, IPC0008 reports it.
+                    return false;
                 case INamedTypeSymbol named:
                     if (named.TypeKind == TypeKind.Error || named.IsUnboundGenericType || named.SpecialType == SpecialType.System_Void)
                         return false;
