@@ -108,8 +108,13 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _local.ListenToSubscriptions(_subscriptionListener, subscriptions =>
             TrySend(FrameBuilder.Value(new FrameHeaderTemplate(FrameKind.Hello, FrameFlags.None, 0, 0, 0), _local.BuildManifest(subscriptions),
                 ProtocolJson.Default.Manifest, MaxHelloLength)));
-        _readLoop = _transport is Transports.SharedMemory.IDedicatedReaderTransport ? RunOnDedicatedThread(ReadLoopAsync) : Task.Run(ReadLoopAsync);
-        _eventLoop = Task.Run(EventLoopAsync);
+        // The loops must not inherit the opener's async-locals (its Activity, or the call context of a handler
+        // that opened this connection): they serve every call on the connection.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _readLoop = _transport is Transports.SharedMemory.IDedicatedReaderTransport ? RunOnDedicatedThread(ReadLoopAsync) : Task.Run(ReadLoopAsync);
+            _eventLoop = Task.Run(EventLoopAsync);
+        }
     }
 
     /// <summary>

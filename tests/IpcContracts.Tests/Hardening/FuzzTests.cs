@@ -12,6 +12,7 @@ namespace IpcContracts.Tests.Hardening;
 /// length and header edits, truncation) or replaced by random bytes, and fed to the header decoder and to
 /// live servers. Fixed seeds in CI; `IPC_FUZZ_ITERATIONS=20000 dotnet test --filter FuzzTests` runs longer.
 /// </summary>
+[Collection(MeasuresMemory.Name)]
 public sealed class FuzzTests(ITestOutputHelper output)
 {
     private static int Iterations(int ci) =>

@@ -11,6 +11,18 @@ internal sealed class TickCollector(int expected) : ITicks
     public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public int ThrowOnSequence { get; init; } = -1;
 
+    /// <summary>Drops what was recorded (for memory measurements).</summary>
+    public void Forget()
+    {
+        lock (_lock)
+        {
+            Sequences.Clear();
+            Sequences.TrimExcess();
+            Log.Clear();
+            Log.TrimExcess();
+        }
+    }
+
     public int Count
     {
         get { lock (_lock) return Sequences.Count; }

@@ -89,40 +89,14 @@ public sealed class UnixSocketTransport : IIpcTransport
     internal async ValueTask<Socket> ConnectSocketAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
     {
         var path = GetSocketPath(endpoint);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(options.ConnectTimeout);
-        var delay = 10;
-        while (true)
-        {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
+        return await SocketConnector.ConnectAsync(endpoint, options,
+            () => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified), new UnixDomainSocketEndPoint(path),
+            (socket, _) =>
             {
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), deadline.Token).ConfigureAwait(false);
                 PeerCredentials.Check(socket, options, "server");
-                return socket;
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused)
-            {
-                // The server may still be starting: retry with backoff until the connect timeout.
-                socket.Dispose();
-                try { await Task.Delay(delay, deadline.Token).ConfigureAwait(false); }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new ChannelFaultedException($"No server is listening on {endpoint} ({path}); gave up after {options.ConnectTimeout.TotalSeconds:0.#} s.", e);
-                }
-                delay = Math.Min(delay * 2, 200);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                socket.Dispose();
-                throw new ChannelFaultedException($"Connecting to {endpoint} timed out after {options.ConnectTimeout.TotalSeconds:0.#} s.");
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        }
+                return Task.CompletedTask;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task RemoveStaleSocketAsync(IpcEndpoint endpoint, string path, CancellationToken cancellationToken)

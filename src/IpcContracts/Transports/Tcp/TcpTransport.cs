@@ -60,45 +60,18 @@ public sealed class TcpTransport : IIpcTransport
         var (host, port) = Parse(endpoint);
         if (port == 0) throw new IpcConfigurationException($"Cannot connect to {endpoint}: port 0 only means 'any free port' when listening.");
         var addresses = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(options.ConnectTimeout);
-        var delay = 10;
-        while (true)
-        {
-            var socket = new Socket(addresses[0].AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
+        var socket = await SocketConnector.ConnectAsync(endpoint, options,
+            () => new Socket(addresses[0].AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true },
+            new IPEndPoint(addresses[0], port),
+            async (connected, ct) =>
             {
-                await socket.ConnectAsync(new IPEndPoint(addresses[0], port), deadline.Token).ConfigureAwait(false);
-                if (options.TcpSharedSecret is { Length: > 0 } secret)
-                {
-                    using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    handshake.CancelAfter(options.HandshakeTimeout);
-                    await SharedSecretHandshake.ClientAsync(socket, secret, endpoint.ToString(), handshake.Token).ConfigureAwait(false);
-                }
-                return new SocketTransportConnection(socket, endpoint.ToString());
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
-            {
-                // The server may still be starting: retry with backoff until the connect timeout.
-                socket.Dispose();
-                try { await Task.Delay(delay, deadline.Token).ConfigureAwait(false); }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new ChannelFaultedException($"No server is listening on {endpoint}; gave up after {options.ConnectTimeout.TotalSeconds:0.#} s.", e);
-                }
-                delay = Math.Min(delay * 2, 200);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                socket.Dispose();
-                throw new ChannelFaultedException($"Connecting to {endpoint} timed out after {options.ConnectTimeout.TotalSeconds:0.#} s.");
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        }
+                if (options.TcpSharedSecret is not { Length: > 0 } secret) return;
+                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                handshake.CancelAfter(options.HandshakeTimeout);
+                await SharedSecretHandshake.ClientAsync(connected, secret, endpoint.ToString(), handshake.Token).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+        return new SocketTransportConnection(socket, endpoint.ToString());
     }
 
     private static (string Host, int Port) Parse(IpcEndpoint endpoint)
