@@ -45,6 +45,18 @@ internal static class ClientScenarios
                 Console.WriteLine(same ? $"OK big {echoed.Length}" : "FAIL big mismatch");
                 return same ? 0 : 1;
             }
+            case "listen":
+            {
+                // Subscribes and counts events until the test kills this process mid-stream.
+                var count = 0;
+                using var sub = client.Subscribe<ITicks>(new CountingTicks(() =>
+                {
+                    if (Interlocked.Increment(ref count) == 100) Console.WriteLine("OK receiving events");
+                }));
+                Console.WriteLine("OK subscribed");
+                await Task.Delay(Timeout.Infinite);
+                return 1;
+            }
             case "bigloop":
             {
                 // Streams 24 MB requests until the test kills this process mid-transfer.
@@ -64,6 +76,13 @@ internal static class ClientScenarios
                 Console.Error.WriteLine($"unknown scenario {scenario}");
                 return 2;
         }
+    }
+
+    private sealed class CountingTicks(Action onTick) : ITicks
+    {
+        public void Tick(Tick tick) => onTick();
+
+        public Task Reset(string reason) => Task.CompletedTask;
     }
 
     private sealed class UpperCaser : IClientCallback

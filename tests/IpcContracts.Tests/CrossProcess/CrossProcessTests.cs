@@ -126,6 +126,35 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     }
 
     [Fact]
+    public async Task Killing_a_client_process_mid_event_stream_drops_only_that_subscriber()
+    {
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport));
+        await using var host = HostProcess.StartClient(server.Endpoint.ToString(), "listen", await HostBinaryAsync());
+        await using var local = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        var collector = new TickCollector(int.MaxValue);
+        using var sub = local.Subscribe<ITicks>(collector);
+        await Eventually.TrueAsync(() => server.Connections.Count(c => c.PeerSubscribed(new(false, ContractIds.Ticks))) == 2, 30_000);
+        var publisher = server.Publisher<ITicks>();
+        var sequence = 0;
+        while (!host.Lines.Contains("OK receiving events"))
+        {
+            publisher.Tick(new Tick(++sequence, "stream"));
+            if (sequence % 50 == 0) await Eventually.TrueAsync(() => collector.Count >= sequence);
+        }
+
+        host.Kill();
+        for (var i = 0; i < 2000; i++)
+        {
+            publisher.Tick(new Tick(++sequence, "stream")); // never throws, never blocks on the dead peer
+            if (sequence % 50 == 0) await Eventually.TrueAsync(() => collector.Count >= sequence);
+        }
+
+        await Eventually.TrueAsync(() => collector.Count == sequence);
+        Assert.Equal(Enumerable.Range(1, sequence), collector.Sequences);
+        await Eventually.TrueAsync(() => server.Connections.Count == 1, 20_000);
+    }
+
+    [Fact]
     public async Task Killing_the_client_process_mid_24_MB_request_leaves_the_server_serving()
     {
         await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator()));
