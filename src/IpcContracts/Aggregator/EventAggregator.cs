@@ -27,19 +27,16 @@ public sealed class EventAggregator : IEventAggregator
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         if (_options.ConnectTo is null && _options.ListenOn is null) return;
-        if (_server is not null || _client is { Connection.IsConnected: true }) return;
+        if (_server is not null || _client is not null) return;
         await _startLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_options.ListenOn is { } listen && _server is null)
                 _server = await IpcServer.StartAsync(listen, _handlers, cancellationToken).ConfigureAwait(false);
-            if (_options.ConnectTo is { } connect && _client is not { Connection.IsConnected: true })
-            {
-                // A faulted connection is replaced here: the aggregator reconnects on next use.
-                if (_client is not null) await _client.DisposeAsync().ConfigureAwait(false);
-                _client = null;
+            // Once connected, the client reconnects by itself after a drop (IpcOptions.AutoReconnect); until the
+            // first connect succeeds, every use tries again.
+            if (_options.ConnectTo is { } connect && _client is null)
                 _client = await IpcClient.ConnectAsync(connect, _handlers, cancellationToken).ConfigureAwait(false);
-            }
         }
         finally
         {
