@@ -41,11 +41,19 @@ internal sealed class FrameWriter : IBufferWriter<byte>
 
     public void Advance(int count) => _position += count;
 
-    public Memory<byte> GetMemory(int sizeHint = 0) => _buffer.AsMemory(Ensure(sizeHint));
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(sizeHint); // before reading _buffer: it may be replaced
+        return _buffer.AsMemory(_position);
+    }
 
-    public Span<byte> GetSpan(int sizeHint = 0) => _buffer.AsSpan(Ensure(sizeHint));
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsSpan(_position);
+    }
 
-    private int Ensure(int sizeHint)
+    private void Ensure(int sizeHint)
     {
         sizeHint = Math.Max(sizeHint, 1);
         if (_buffer.Length - _position < sizeHint)
@@ -55,7 +63,6 @@ internal sealed class FrameWriter : IBufferWriter<byte>
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = bigger;
         }
-        return _position;
     }
 }
 

@@ -35,7 +35,7 @@ internal static class ComparativeHarness
         Step("2. shm:// without spinning", () => Ours("shm", config, r, full: false, spin: 0));
         Step("2. StreamJsonRpc", () => StreamJsonRpcRoundTrips(config, r));
         Step("3. serialize-only loop", () => SerializeOnly(config, r));
-        Step("4. memcpy", () => Memcpy(config, r));
+        Step("4. memcpy and JSON only", () => Memcpy(config, r));
         Step("5. payload object size", () => PayloadObjectSize(r));
         r.LoadAfter = Load.Average();
         Report.Print(config, r, clock.Elapsed);
@@ -95,8 +95,12 @@ internal static class ComparativeHarness
     /// <summary>Median over 5 batches of time per operation, and allocated bytes per operation (this thread).</summary>
     private static (double Ns, double Bytes) PerOperation(int ops, Action op)
     {
-        var warmStart = Stopwatch.GetTimestamp();
-        for (var i = 0; Warming(i, ops, warmStart); i++) op(); // warm-up: tiered JIT, pools, caches
+        var warm = new WarmUp(null); // tiered JIT, pools, caches
+        do
+        {
+            for (var i = 0; i < ops / 10; i++) op();
+        }
+        while (!warm.Done());
         Settle();
         var times = new List<double>();
         var bytes = double.MaxValue;
@@ -141,7 +145,9 @@ internal static class ComparativeHarness
                 Func<LongHistogram?, int, Task> loop = mode == "block"
                     ? (h, n) => { EchoBlocking(socket, buffer, n, h); return Task.CompletedTask; }
                     : (h, n) => EchoAsync(socket, buffer, n, h);
-                WarmUp(() => child.Drive($"echo-{mode} {size} {config.RoundTripWarmup}", () => Await(() => loop(null, config.RoundTripWarmup))));
+                var warm = new WarmUp(child);
+                do child.Drive($"echo-{mode} {size} {config.RoundTripWarmup}", () => Await(() => loop(null, config.RoundTripWarmup)));
+                while (!warm.Done());
                 var h = NewHistogram();
                 var cost = Metered(child, config.RoundTrips,
                     () => child.Drive($"echo-{mode} {size} {config.RoundTrips}", () => Await(() => loop(h, config.RoundTrips))));
@@ -158,7 +164,9 @@ internal static class ComparativeHarness
             for (var i = 0; i < n; i++) RawSockets.SendAll(socket, message);
             RawSockets.ReceiveExactly(socket, ack);
         }
-        WarmUp(() => child.Drive($"sink {(long)config.EventWarmup * message.Length}", () => Burst(config.EventWarmup)));
+        var warmEvents = new WarmUp(child);
+        do child.Drive($"sink {(long)config.EventWarmup * message.Length}", () => Burst(config.EventWarmup));
+        while (!warmEvents.Done());
         long ticks = 0;
         var eventCost = Metered(child, config.Events, () => child.Drive($"sink {(long)config.Events * message.Length}", () =>
         {
@@ -230,7 +238,9 @@ internal static class ComparativeHarness
                     h?.RecordValue(Stopwatch.GetTimestamp() - start);
                 }
             }
-            WarmUp(() => child.Drive($"echo {size} {config.RoundTripWarmup}", () => Loop(config.RoundTripWarmup, null)));
+            var warm = new WarmUp(child);
+            do child.Drive($"echo {size} {config.RoundTripWarmup}", () => Loop(config.RoundTripWarmup, null));
+            while (!warm.Done());
             var h = NewHistogram();
             var cost = Metered(child, config.RoundTrips, () => child.Drive($"echo {size} {config.RoundTrips}", () => Loop(config.RoundTrips, h)));
             r.RoundTrip[("raw-shm", size)] = Latency.From(h);
@@ -244,7 +254,9 @@ internal static class ComparativeHarness
             for (var i = 0; i < n; i++) tx.Write(message);
             rx.ReadExactly(ack);
         }
-        WarmUp(() => child.Drive($"sink {(long)config.EventWarmup * message.Length}", () => Burst(config.EventWarmup)));
+        var warmEvents = new WarmUp(child);
+        do child.Drive($"sink {(long)config.EventWarmup * message.Length}", () => Burst(config.EventWarmup));
+        while (!warmEvents.Done());
         long ticks = 0;
         var eventCost = Metered(child, config.Events, () => child.Drive($"sink {(long)config.Events * message.Length}", () =>
         {
@@ -296,8 +308,12 @@ internal static class ComparativeHarness
             {
                 if (!full && size != 64) continue;
                 var payload = new Payload(Text(size));
-                var warmStart = Stopwatch.GetTimestamp();
-                for (var i = 0; Warming(i, config.RoundTripWarmup, warmStart); i++) await echo.EchoAsync(payload).ConfigureAwait(false);
+                var warm = new WarmUp(child);
+                do
+                {
+                    for (var i = 0; i < config.RoundTripWarmup; i++) await echo.EchoAsync(payload).ConfigureAwait(false);
+                }
+                while (!warm.Done());
                 var h = NewHistogram();
                 child.Mark();
                 var meter = LocalMeter.Start();
@@ -317,14 +333,14 @@ internal static class ComparativeHarness
             var publisher = client.Publisher<IBenchEvents>();
             var tick = new Payload(Text(HarnessConfig.EventSize));
             long sent = 0;
-            var eventWarmStart = Stopwatch.GetTimestamp();
+            var warmEvents = new WarmUp(child);
             do
             {
                 for (var i = 0; i < config.EventWarmup; i++) publisher.Tick(tick);
                 sent += config.EventWarmup;
                 await echo.WaitForEventsAsync(sent).ConfigureAwait(false);
             }
-            while (Warming(0, 0, eventWarmStart));
+            while (!warmEvents.Done());
             child.Mark();
             var eventMeter = LocalMeter.Start();
             var begin = Stopwatch.GetTimestamp();
@@ -368,8 +384,12 @@ internal static class ComparativeHarness
                 var payload = new Payload(Text(size));
                 var back = await rpc.InvokeAsync<Payload>("Echo", payload).ConfigureAwait(false);
                 Check(back.Data == payload.Data, "StreamJsonRpc echo");
-                var warmStart = Stopwatch.GetTimestamp();
-                for (var i = 0; Warming(i, config.RoundTripWarmup, warmStart); i++) await rpc.InvokeAsync<Payload>("Echo", payload).ConfigureAwait(false);
+                var warm = new WarmUp(child);
+                do
+                {
+                    for (var i = 0; i < config.RoundTripWarmup; i++) await rpc.InvokeAsync<Payload>("Echo", payload).ConfigureAwait(false);
+                }
+                while (!warm.Done());
                 var h = NewHistogram();
                 child.Mark();
                 var meter = LocalMeter.Start();
@@ -393,8 +413,12 @@ internal static class ComparativeHarness
         var channel = new EncodeOnlyChannel();
         var publisher = GeneratedPath.Events.CreateProxy(channel);
         var tick = new Payload(Text(HarnessConfig.EventSize));
-        var warmStart = Stopwatch.GetTimestamp();
-        for (var i = 0; Warming(i, config.EventWarmup, warmStart); i++) publisher.Tick(tick);
+        var warm = new WarmUp(null);
+        do
+        {
+            for (var i = 0; i < config.EventWarmup; i++) publisher.Tick(tick);
+        }
+        while (!warm.Done());
         Settle();
         var start = Stopwatch.GetTimestamp();
         for (var i = 0; i < config.Events; i++) publisher.Tick(tick);
@@ -414,6 +438,24 @@ internal static class ComparativeHarness
             if (i > 0) times.Add(Seconds(Stopwatch.GetTimestamp() - start));
         }
         r.BulkSeconds["memcpy"] = Median(times);
+
+        // The JSON work of a 24 MiB call without any transport: the generated proxy writes the request frame,
+        // then the payload is parsed back (what the two processes do besides moving bytes).
+        var channel = new EncodeOnlyChannel();
+        var proxy = GeneratedPath.Echo.CreateProxy(channel);
+        var bulk = new Payload(BulkText());
+        var json = Encoding.UTF8.GetBytes("{\"Data\":\"" + bulk.Data + "\"}");
+        times.Clear();
+        for (var i = 0; i <= config.BulkRuns; i++)
+        {
+            Settle();
+            var start = Stopwatch.GetTimestamp();
+            proxy.SinkAsync(bulk).GetAwaiter().GetResult();
+            var back = System.Text.Json.JsonSerializer.Deserialize(json, BenchJson.Default.Payload)!;
+            if (i > 0) times.Add(Seconds(Stopwatch.GetTimestamp() - start));
+            Check(back.Data.Length == bulk.Data.Length, "JSON-only round trip");
+        }
+        r.BulkSeconds["json"] = Median(times);
     }
 
     private static void PayloadObjectSize(Results r)
@@ -428,24 +470,6 @@ internal static class ComparativeHarness
     }
 
     // ---- helpers ----
-
-    /// <summary>
-    /// Warm-up lasts at least this long as well as the configured count: the JIT promotes hot code to its
-    /// optimized tier only after a quiet period of 100 ms and then compiles in the background, so a warm-up
-    /// counted in calls alone can leave a fast loop measuring unoptimized code (or the background compiler
-    /// competing for one of the two cores).
-    /// </summary>
-    private static readonly long s_minWarmupTicks = Stopwatch.Frequency * 4 / 10;
-
-    private static bool Warming(int done, int count, long startTicks) => done < count || Stopwatch.GetTimestamp() - startTicks < s_minWarmupTicks;
-
-    /// <summary>Repeats a warm-up batch until the minimum warm-up time has passed.</summary>
-    private static void WarmUp(Action batch)
-    {
-        var start = Stopwatch.GetTimestamp();
-        do batch();
-        while (Stopwatch.GetTimestamp() - start < s_minWarmupTicks);
-    }
 
     /// <summary>Lets the garbage collector and the JIT's background work finish before a timed section.</summary>
     private static void Settle()

@@ -58,3 +58,38 @@ internal static class Timing
 
     public static void Await(Func<Task> body) => body().GetAwaiter().GetResult();
 }
+
+/// <summary>
+/// Decides when a warm-up is over: once neither this process nor the child has JIT-compiled a method for
+/// 200 ms (<see cref="System.Runtime.JitInfo"/>), after at least 300 ms and at most 4 s. The JIT promotes hot
+/// code to its optimized tier only after a quiet period and compiles it on a background thread; measuring
+/// before that ends would time unoptimized code, and with two cores the background compiler would also take a
+/// CPU away from a spinning shared-memory reader.
+/// </summary>
+internal sealed class WarmUp(Processes.Child? child)
+{
+    private static readonly long s_min = Stopwatch.Frequency * 3 / 10, s_quiet = Stopwatch.Frequency / 5, s_max = Stopwatch.Frequency * 4;
+    private static readonly bool s_verbose = Environment.GetEnvironmentVariable("IPCBENCH_VERBOSE") == "1";
+    private readonly long _start = Stopwatch.GetTimestamp();
+    private long _lastChange = Stopwatch.GetTimestamp();
+    private long _local = -1, _remote = -1;
+
+    /// <summary>Call after each chunk of warm-up work (about 100 ms or less); true when the warm-up is over.</summary>
+    public bool Done()
+    {
+        var now = Stopwatch.GetTimestamp();
+        var local = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var remote = child?.JitCount() ?? 0;
+        if (local != _local || remote != _remote)
+        {
+            _local = local;
+            _remote = remote;
+            _lastChange = now;
+        }
+        var elapsed = now - _start;
+        var done = elapsed >= s_max || (elapsed >= s_min && now - _lastChange >= s_quiet);
+        if (done && s_verbose)
+            Console.Error.Write($"[warm-up {Timing.Seconds(elapsed):0.00} s, {_local} + {_remote} methods compiled{(elapsed >= s_max ? ", JIT still busy" : "")}] ");
+        return done;
+    }
+}

@@ -132,13 +132,15 @@ internal static class Report
     private static void Bulk(Results r, List<Row> rows)
     {
         var memcpy = r.BulkSeconds.GetValueOrDefault("memcpy");
+        var json = r.BulkSeconds.GetValueOrDefault("json");
         foreach (var (series, raw, name) in new[] { ("pipe", "raw-unix", "raw Unix socket stream"), ("tcp", "raw-tcp", "raw TCP stream"), ("shm", "raw-shm", "raw shared-memory ring stream") })
         {
             var ours = r.BulkSeconds.GetValueOrDefault(series);
             var floor = r.BulkSeconds.GetValueOrDefault(raw);
             if (ours == 0) continue;
             rows.Add(new("4", $"24 MiB payload one way, {series}:// (serialize, send, parse; reply = its length)", Transfer(ours),
-                $"{name}: {Transfer(floor)}; memcpy: {Transfer(memcpy)}", $"{X(ours / floor)} raw, {X(ours / memcpy)} memcpy"));
+                $"{name}: {Transfer(floor)}; memcpy: {Transfer(memcpy)}; JSON only (serialize + parse, no transport): {Transfer(json)}",
+                $"{X(ours / floor)} raw, {X(ours / memcpy)} memcpy, {X(ours / json)} JSON only"));
         }
     }
 

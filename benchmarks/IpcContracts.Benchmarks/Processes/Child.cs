@@ -72,6 +72,13 @@ internal sealed class Child : IDisposable
     /// <summary>The child collects garbage and starts counting allocations and CPU time.</summary>
     public void Mark() => Send("mark");
 
+    /// <summary>How many methods the child's JIT has compiled so far.</summary>
+    public long JitCount()
+    {
+        var line = Send("jit");
+        return line.StartsWith("JIT ", StringComparison.Ordinal) ? long.Parse(line[4..]) : throw new InvalidOperationException($"Unexpected answer '{line}'.");
+    }
+
     /// <summary>Bytes allocated and CPU time of the child since its last <c>mark</c>.</summary>
     public (long AllocatedBytes, double CpuMicroseconds) Stats()
     {

@@ -6,7 +6,7 @@ namespace IpcContracts.Benchmarks.Processes;
 /// The child side of every remote measurement. A child prints <c>READY &lt;address&gt;</c>, then obeys one
 /// command per line on standard input and answers each with one line on standard output:
 /// <c>mark</c> (collect garbage, then remember allocated bytes and CPU time), <c>stats</c> (bytes allocated
-/// and CPU microseconds since the mark), <c>quit</c>, or a command of the child's own. Standard input
+/// and CPU microseconds since the mark), <c>jit</c> (methods compiled so far), <c>quit</c>, or a command of the child's own. Standard input
 /// closing (the measuring process died) also ends the child.
 /// </summary>
 internal static class ChildHost
@@ -33,6 +33,9 @@ internal static class ChildHost
                     markAlloc = GC.GetTotalAllocatedBytes(precise: true);
                     markCpu = process.TotalProcessorTime;
                     Console.WriteLine("OK");
+                    break;
+                case "jit":
+                    Console.WriteLine($"JIT {System.Runtime.JitInfo.GetCompiledMethodCount()}");
                     break;
                 case "stats":
                     process.Refresh();
