@@ -61,14 +61,18 @@ internal static class Timing
 
 /// <summary>
 /// Decides when a warm-up is over: once neither this process nor the child has JIT-compiled a method for
-/// 200 ms (<see cref="System.Runtime.JitInfo"/>), after at least 300 ms and at most 4 s. The JIT promotes hot
+/// 500 ms (<see cref="System.Runtime.JitInfo"/>), after at least 500 ms and at most 3 s (a 200 ms window was
+/// seen to end between two tiering steps, with the generated dispatch measured at 3x its steady cost). The JIT promotes hot
 /// code to its optimized tier only after a quiet period and compiles it on a background thread; measuring
 /// before that ends would time unoptimized code, and with two cores the background compiler would also take a
 /// CPU away from a spinning shared-memory reader.
 /// </summary>
 internal sealed class WarmUp(Processes.Child? child)
 {
-    private static readonly long s_min = Stopwatch.Frequency * 3 / 10, s_quiet = Stopwatch.Frequency / 5, s_max = Stopwatch.Frequency * 4;
+    private static readonly long s_min = Stopwatch.Frequency * Env("IPCBENCH_WARMUP_MIN_MS", 500) / 1000,
+        s_quiet = Stopwatch.Frequency * Env("IPCBENCH_WARMUP_QUIET_MS", 500) / 1000, s_max = Stopwatch.Frequency * 3;
+
+    private static long Env(string name, long fallback) => long.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : fallback;
     private static readonly bool s_verbose = Environment.GetEnvironmentVariable("IPCBENCH_VERBOSE") == "1";
     private readonly long _start = Stopwatch.GetTimestamp();
     private long _lastChange = Stopwatch.GetTimestamp();
