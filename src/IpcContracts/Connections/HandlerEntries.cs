@@ -69,6 +69,20 @@ internal static class BusFingerprint
 /// <summary>Reads a whole payload as one JSON value, mapping parse failures to <see cref="ProtocolError.BadPayload"/>.</summary>
 internal static class PayloadJson
 {
+    /// <summary>As <see cref="Read{T}(in ReadOnlySequence{byte}, JsonTypeInfo{T}, string)"/>; the description is only joined on failure.</summary>
+    public static T Read<T>(in ReadOnlySequence<byte> payload, JsonTypeInfo<T> typeInfo, string whatPrefix, string what)
+    {
+        try
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(payload);
+            return System.Text.Json.JsonSerializer.Deserialize(ref reader, typeInfo)!;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new IpcProtocolException(ProtocolError.BadPayload, $"Payload is not a valid {whatPrefix}{what}: {e.Message}", e);
+        }
+    }
+
     public static T Read<T>(in ReadOnlySequence<byte> payload, JsonTypeInfo<T> typeInfo, string what)
     {
         try

@@ -10,7 +10,9 @@ internal sealed class InboundRequest : InboundCall
 {
     private readonly IpcConnection _connection;
     private readonly FrameHeader _header;
-    private readonly CancellationTokenSource _cancellation;
+    private readonly CancellationToken _connectionLifetime;
+    private CancellationTokenSource? _cancellation; // created only for handlers that take a token
+    private int _cancelRequested;
     private ReadOnlySequence<byte> _payload;
     private int _replied;
 
@@ -19,13 +21,31 @@ internal sealed class InboundRequest : InboundCall
         _connection = connection;
         _header = header;
         _payload = payload;
-        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(connectionLifetime);
+        _connectionLifetime = connectionLifetime;
     }
 
     public ulong CorrelationId => _header.CorrelationId;
     public override uint MethodId => _header.MethodId;
     public override ReadOnlySequence<byte> Payload => _payload;
-    public override CancellationToken CancellationToken => _cancellation.Token;
+    public override CancellationToken CancellationToken
+    {
+        get
+        {
+            var cts = Volatile.Read(ref _cancellation);
+            if (cts is null)
+            {
+                var fresh = CancellationTokenSource.CreateLinkedTokenSource(_connectionLifetime);
+                cts = Interlocked.CompareExchange(ref _cancellation, fresh, null) ?? fresh;
+                if (cts != fresh) fresh.Dispose();
+                // A Cancel that arrived before anyone asked for the token still counts.
+                if (Volatile.Read(ref _cancelRequested) != 0) Cancel();
+            }
+            try { return cts.Token; }
+            catch (ObjectDisposedException) { return new CancellationToken(canceled: true); } // replied already
+        }
+    }
+
+    private bool IsCancellationRequested => Volatile.Read(ref _cancelRequested) != 0 || _connectionLifetime.IsCancellationRequested;
     public override IpcConnection Connection => _connection;
     public bool HasReplied => Volatile.Read(ref _replied) != 0;
 
@@ -37,7 +57,8 @@ internal sealed class InboundRequest : InboundCall
 
     public void Cancel()
     {
-        try { _cancellation.Cancel(); }
+        Volatile.Write(ref _cancelRequested, 1);
+        try { Volatile.Read(ref _cancellation)?.Cancel(); }
         catch (ObjectDisposedException) { }
         catch (AggregateException) { /* handler callbacks threw; the handler sees the cancellation anyway */ }
     }
@@ -84,7 +105,7 @@ internal sealed class InboundRequest : InboundCall
     public void Fail(Exception error)
     {
         if (!TryClaim()) return;
-        var cancelled = error is OperationCanceledException && _cancellation.IsCancellationRequested;
+        var cancelled = error is OperationCanceledException && IsCancellationRequested;
         Telemetry?.Complete(error);
         Diagnostics.IpcTelemetry.HandlerFailed(_connection, _header, error, cancelled);
         Send(ErrorFrames.Build(Template(FrameKind.Error), ErrorFrames.FromException(error, cancelled)));
@@ -100,7 +121,7 @@ internal sealed class InboundRequest : InboundCall
     {
         Telemetry?.Complete(null);
         _connection.CompleteInbound(this);
-        _cancellation.Dispose();
+        Volatile.Read(ref _cancellation)?.Dispose();
         _connection.TrySend(frame);
     }
 }

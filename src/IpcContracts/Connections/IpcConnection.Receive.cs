@@ -277,12 +277,85 @@ public sealed partial class IpcConnection
             _local.Options.ReportEventHandlerException(new IpcProtocolException(ProtocolError.BadPayload, $"An event from {PeerDescription} was dropped: {prefixError}."));
             return;
         }
+        if (ContinuationsOnReaderThread && Volatile.Read(ref _queuedEvents) == 0)
+        {
+            // shm: run subscribers here, on the reader thread, straight from the pipe (no copy, no hop). If one
+            // does not finish synchronously, later events queue behind it, so each subscriber still sees order.
+            if (DeliverInline(key, header.MethodId, body, parent) is { } stillRunning)
+                Enqueue(new QueuedEvent(key, header.MethodId, [], 0, parent, stillRunning));
+            return;
+        }
         // Events are copied out of the pipe so the reader can go on while subscribers run in order.
         var length = (int)body.Length;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
         body.CopyTo(buffer);
-        if (!_eventQueue.Writer.TryWrite(new QueuedEvent(key, header.MethodId, buffer, length, parent)))
+        if (!Enqueue(new QueuedEvent(key, header.MethodId, buffer, length, parent)))
             ArrayPool<byte>.Shared.Return(buffer);
+    }
+
+    private bool Enqueue(QueuedEvent ev)
+    {
+        Interlocked.Increment(ref _queuedEvents);
+        if (_eventQueue.Writer.TryWrite(ev)) return true;
+        Interlocked.Decrement(ref _queuedEvents);
+        return false;
+    }
+
+    /// <summary>Invokes every subscriber; returns a task for those still running, or null when all finished.</summary>
+    private Task? DeliverInline(SubscriptionKey key, uint methodId, in ReadOnlySequence<byte> payload, System.Diagnostics.ActivityContext parent)
+    {
+        var activityBefore = System.Diagnostics.Activity.Current;
+        var telemetry = IpcTelemetry.StartEventReceive(this, key, methodId, parent);
+        List<Task>? running = null;
+        var previous = IpcCallContext.Enter(this);
+        try
+        {
+            foreach (var subscriber in _local.GetSubscribers(key))
+            {
+                ValueTask delivery;
+                try
+                {
+                    delivery = subscriber.DeliverAsync(new InboundEvent(this, methodId, payload, _lifetime.Token));
+                }
+                catch (Exception e)
+                {
+                    telemetry.Fail(e);
+                    _local.Options.ReportEventHandlerException(e);
+                    continue;
+                }
+                if (!delivery.IsCompletedSuccessfully) (running ??= []).Add(ObserveDeliveryAsync(delivery, telemetry));
+            }
+        }
+        finally
+        {
+            IpcCallContext.Exit(previous);
+        }
+        if (running is null)
+        {
+            telemetry.Dispose();
+            return null;
+        }
+        System.Diagnostics.Activity.Current = activityBefore; // the span ends when the subscribers do
+        return FinishDeliveryAsync(running, telemetry);
+    }
+
+    private async Task ObserveDeliveryAsync(ValueTask delivery, Diagnostics.EventScope telemetry)
+    {
+        try
+        {
+            await delivery.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            telemetry.Fail(e);
+            _local.Options.ReportEventHandlerException(e);
+        }
+    }
+
+    private static async Task FinishDeliveryAsync(List<Task> running, Diagnostics.EventScope telemetry)
+    {
+        await Task.WhenAll(running).ConfigureAwait(false);
+        telemetry.Dispose();
     }
 
     private async Task EventLoopAsync()
@@ -290,6 +363,12 @@ public sealed partial class IpcConnection
         IpcCallContext.EnterEventLoop(this);
         await foreach (var ev in _eventQueue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
+            if (ev.Barrier is { } barrier)
+            {
+                await barrier.ConfigureAwait(false); // never faults: failures were reported where they happened
+                Interlocked.Decrement(ref _queuedEvents);
+                continue;
+            }
             var telemetry = IpcTelemetry.StartEventReceive(this, ev.Key, ev.MethodId, ev.Parent);
             try
             {
@@ -311,6 +390,7 @@ public sealed partial class IpcConnection
             {
                 telemetry.Dispose();
                 ArrayPool<byte>.Shared.Return(ev.Buffer);
+                Interlocked.Decrement(ref _queuedEvents);
             }
         }
     }

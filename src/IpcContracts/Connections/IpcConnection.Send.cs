@@ -182,7 +182,7 @@ public sealed partial class IpcConnection
     private Exception FaultOrClosed() =>
         Volatile.Read(ref _fault) ?? new ChannelFaultedException($"The connection to {PeerDescription} is closed.");
 
-    private string Describe(MethodDescriptor method) => $"{method.Contract.Alias}.{method.Name}";
+    private static string Describe(MethodDescriptor method) => method.Description;
 
     /// <inheritdoc />
     Task<TResult> IOutboundChannel.RequestAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,

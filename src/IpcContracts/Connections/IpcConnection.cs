@@ -20,6 +20,8 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     private readonly TaskCompletionSource _sendDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _sending;
     private long _queuedBytes;
+    private int _queuedEvents; // handed to the event loop and not finished; inline delivery only when 0
+    private Timer? _deadlineTimer;
     private bool _sendCompleted;
     private bool _sendBroken;
     private readonly Channel<QueuedEvent> _eventQueue = Channel.CreateUnbounded<QueuedEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -112,6 +114,12 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         // that opened this connection): they serve every call on the connection.
         using (ExecutionContext.SuppressFlow())
         {
+            if (Options.DefaultCallTimeout != Timeout.InfiniteTimeSpan)
+            {
+                // One timer per connection enforces every call's deadline, to within a tenth of the timeout (10-250 ms).
+                var period = TimeSpan.FromMilliseconds(Math.Clamp(Options.DefaultCallTimeout.TotalMilliseconds / 10, 10, 250));
+                _deadlineTimer = new Timer(static s => ((IpcConnection)s!).ExpireCalls(), this, period, period);
+            }
             _readLoop = _transport is Transports.SharedMemory.IDedicatedReaderTransport ? RunOnDedicatedThread(ReadLoopAsync) : Task.Run(ReadLoopAsync);
             _eventLoop = Task.Run(EventLoopAsync);
         }
@@ -169,10 +177,21 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
 
     private ulong NextId() => (ulong)Interlocked.Increment(ref _nextCorrelationId);
 
+    private void ExpireCalls()
+    {
+        if (_pending.IsEmpty) return;
+        var now = Environment.TickCount64;
+        foreach (var call in _pending.Values)
+        {
+            if (call.DeadlineTicks != 0 && now >= call.DeadlineTicks) call.OnTimeout();
+        }
+    }
+
     /// <summary>Ends the connection: every pending call fails with the reason, now.</summary>
     internal void Fault(Exception reason)
     {
         if (Interlocked.CompareExchange(ref _fault, reason, null) is not null) return;
+        _deadlineTimer?.Dispose();
         Diagnostics.IpcTelemetry.ConnectionClosed(this, reason, _peer is not null);
         _local.StopListening(_subscriptionListener);
         _handshake.TrySetException(reason);
@@ -219,5 +238,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _lifetime.Dispose();
     }
 
-    private readonly record struct QueuedEvent(SubscriptionKey Key, uint MethodId, byte[] Buffer, int Length, System.Diagnostics.ActivityContext Parent);
+    /// <summary>An event for the event loop, or (with <see cref="Barrier"/>) subscribers still running from an inline delivery.</summary>
+    private readonly record struct QueuedEvent(SubscriptionKey Key, uint MethodId, byte[] Buffer, int Length, System.Diagnostics.ActivityContext Parent,
+        Task? Barrier = null);
 }

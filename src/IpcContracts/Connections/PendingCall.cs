@@ -9,8 +9,6 @@ namespace IpcContracts.Connections;
 internal abstract class PendingCall
 {
     private CancellationTokenRegistration _cancelRegistration;
-    private CancellationTokenSource? _deadline;
-    private CancellationTokenRegistration _deadlineRegistration;
 
     protected PendingCall(IpcConnection connection, ulong id, string description)
     {
@@ -35,16 +33,18 @@ internal abstract class PendingCall
     public abstract void Fail(Exception error);
     protected abstract void Cancelled(CancellationToken token);
 
-    /// <summary>Hooks the caller's token and the call deadline; either one sends Cancel to the peer.</summary>
+    /// <summary>Environment.TickCount64 at which the call times out; 0 for none. The connection's deadline timer checks it.</summary>
+    public long DeadlineTicks { get; private set; }
+
+    /// <summary>
+    /// Hooks the caller's token and sets the call deadline; either one sends Cancel to the peer. The deadline
+    /// is a number checked by one timer per connection, so a call allocates no timer of its own.
+    /// </summary>
     public void Arm(CancellationToken cancellationToken, TimeSpan timeout)
     {
+        if (timeout != Timeout.InfiniteTimeSpan) DeadlineTicks = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         if (cancellationToken.CanBeCanceled)
             _cancelRegistration = cancellationToken.UnsafeRegister(static (s, ct) => ((PendingCall)s!).OnCancelled(ct), this);
-        if (timeout != Timeout.InfiniteTimeSpan)
-        {
-            _deadline = new CancellationTokenSource(timeout);
-            _deadlineRegistration = _deadline.Token.UnsafeRegister(static (s, _) => ((PendingCall)s!).OnTimeout(), this);
-        }
     }
 
     private void OnCancelled(CancellationToken token)
@@ -55,7 +55,7 @@ internal abstract class PendingCall
         Cancelled(token);
     }
 
-    private void OnTimeout()
+    public void OnTimeout()
     {
         if (!Connection.TryRemovePending(this)) return;
         Connection.SendCancel(Id);
@@ -64,12 +64,7 @@ internal abstract class PendingCall
     }
 
     /// <summary>Releases the token hooks; called once the outcome is known.</summary>
-    public void Disarm()
-    {
-        _cancelRegistration.Dispose();
-        _deadlineRegistration.Dispose();
-        _deadline?.Dispose();
-    }
+    public void Disarm() => _cancelRegistration.Dispose();
 }
 
 /// <summary>How a response payload turns into a result value.</summary>
@@ -98,7 +93,7 @@ internal sealed class PendingCall<T> : PendingCall
         {
             T value = _mode switch
             {
-                ResultMode.Json => PayloadJson.Read(payload, _typeInfo!, $"result of {Description}"),
+                ResultMode.Json => PayloadJson.Read(payload, _typeInfo!, "result of ", Description),
                 ResultMode.RawText => (T)(object)(payload.IsEmpty ? "null" : Encoding.UTF8.GetString(payload)),
                 _ => default!,
             };

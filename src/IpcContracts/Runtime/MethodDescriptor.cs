@@ -31,6 +31,11 @@ public sealed class MethodDescriptor
     /// <summary>Canonical signature text the fingerprint was computed from.</summary>
     public string Signature { get; }
 
+    private string? _description;
+
+    /// <summary>"contract alias.method name", for messages (built once).</summary>
+    internal string Description => _description ??= $"{Contract.Alias}.{Name}";
+
     /// <summary>The contract this method belongs to; set when the contract descriptor is built.</summary>
     public ContractDescriptor Contract { get; internal set; } = null!;
 }
