@@ -269,7 +269,8 @@ public sealed partial class IpcConnection
     {
         var bus = (header.Flags & FrameFlags.Bus) != 0;
         var key = new SubscriptionKey(bus, bus ? header.MethodId : header.ContractId);
-        if (_local.GetSubscribers(key).Length == 0) return;
+        var subscribers = _local.GetSubscribers(key);
+        if (subscribers.Length == 0) return;
         var body = payload;
         var parent = default(System.Diagnostics.ActivityContext);
         if ((header.Flags & FrameFlags.TraceContext) != 0 && !IpcTelemetry.TryStripTraceContext(this, header, ref body, out parent, out var prefixError))
@@ -281,7 +282,7 @@ public sealed partial class IpcConnection
         {
             // shm: run subscribers here, on the reader thread, straight from the pipe (no copy, no hop). If one
             // does not finish synchronously, later events queue behind it, so each subscriber still sees order.
-            if (DeliverInline(key, header.MethodId, body, parent) is { } stillRunning)
+            if (DeliverInline(subscribers, key, header.MethodId, body, parent) is { } stillRunning)
                 Enqueue(new QueuedEvent(key, header.MethodId, [], 0, parent, stillRunning));
             return;
         }
@@ -302,7 +303,8 @@ public sealed partial class IpcConnection
     }
 
     /// <summary>Invokes every subscriber; returns a task for those still running, or null when all finished.</summary>
-    private Task? DeliverInline(SubscriptionKey key, uint methodId, in ReadOnlySequence<byte> payload, System.Diagnostics.ActivityContext parent)
+    private Task? DeliverInline(EventSubscriber[] subscribers, SubscriptionKey key, uint methodId, in ReadOnlySequence<byte> payload,
+        System.Diagnostics.ActivityContext parent)
     {
         var activityBefore = System.Diagnostics.Activity.Current;
         var telemetry = IpcTelemetry.StartEventReceive(this, key, methodId, parent);
@@ -310,7 +312,7 @@ public sealed partial class IpcConnection
         var previous = IpcCallContext.Enter(this);
         try
         {
-            foreach (var subscriber in _local.GetSubscribers(key))
+            foreach (var subscriber in subscribers)
             {
                 ValueTask delivery;
                 try

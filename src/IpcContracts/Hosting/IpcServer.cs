@@ -16,6 +16,8 @@ public sealed class IpcServer : IAsyncDisposable
     private readonly LocalHandlers _handlers;
     private readonly IIpcListener _listener;
     private readonly ConcurrentDictionary<IpcConnection, byte> _connections = new();
+    private readonly Lock _snapshotLock = new();
+    private IpcConnection[] _connectionSnapshot = []; // copy-on-write view of _connections for the publish path
     private readonly CancellationTokenSource _stopping = new();
     private readonly FanOutChannel _fanOut;
     private Task _acceptLoop = Task.CompletedTask;
@@ -108,11 +110,12 @@ public sealed class IpcServer : IAsyncDisposable
             {
                 created = c;
                 _connections[c] = 0;
+                RefreshSnapshot();
             }).ConfigureAwait(false);
         }
         catch (Exception)
         {
-            if (created is not null) _connections.TryRemove(created, out _);
+            if (created is not null && _connections.TryRemove(created, out _)) RefreshSnapshot();
             await transport.DisposeAsync().ConfigureAwait(false);
             return; // a client that fails the handshake affects nobody else
         }
@@ -123,9 +126,15 @@ public sealed class IpcServer : IAsyncDisposable
         }
         ClientConnected?.Invoke(connection);
         var reason = await connection.Completion.ConfigureAwait(false);
-        _connections.TryRemove(connection, out _);
+        if (_connections.TryRemove(connection, out _)) RefreshSnapshot();
         await connection.DisposeAsync().ConfigureAwait(false);
         ClientDisconnected?.Invoke(connection, reason);
+    }
+
+    // Serialized, so the last refresh always reads the latest set (two racing refreshes cannot write an older one last).
+    private void RefreshSnapshot()
+    {
+        lock (_snapshotLock) Volatile.Write(ref _connectionSnapshot, [.. _connections.Keys]);
     }
 
     /// <summary>Tells a client why it is turned away (an Error frame before any Hello) and hangs up.</summary>
@@ -172,7 +181,8 @@ public sealed class IpcServer : IAsyncDisposable
         public void Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs)
         {
             var key = new SubscriptionKey(false, method.Contract.Id);
-            var targets = server._connections.Keys.Where(c => c.PeerSubscribed(key)).ToArray();
+            // ConcurrentDictionary.Keys copies under all locks; publishing uses a snapshot kept up to date instead.
+            var targets = Array.FindAll(server._connectionSnapshot, c => c.PeerSubscribed(key));
             if (targets.Length == 0) return;
             var frame = FrameBuilder.Args(new FrameHeaderTemplate(FrameKind.Event, FrameFlags.None, method.Contract.Id, method.Id, 0),
                 args, writeArgs, server._handlers.Options.MaxPayloadLength);
