@@ -87,19 +87,19 @@ internal static class Report
             if (present) rows.Add(row);
         }
         Add(hasPipe, new("2", $"round trip {s}, pipe:// (Unix socket)", Lat(pipe), $"raw Unix socket ping-pong, async: {Lat(unix)}",
-            Ratios(pipe, unix), "p50 ≤ 2x", Met(pipe.P50 <= 2 * unix.P50)));
+            Ratios(pipe, unix), "p50 ≤ 2x", Met(pipe.P50 <= 2 * unix.P50, pipe.P50, unix.P50)));
         Add(hasPipe, new("2", $"round trip {s}, pipe:// against a blocking raw ping-pong", Lat(pipe), $"raw Unix socket ping-pong, blocking: {Lat(unixBlocking)}",
             Ratios(pipe, unixBlocking)));
         Add(hasTcp, new("2", $"round trip {s}, tcp://", Lat(ours), $"raw TCP ping-pong, async: {Lat(tcp)}",
-            Ratios(ours, tcp), "p50 ≤ 2x", Met(ours.P50 <= 2 * tcp.P50)));
+            Ratios(ours, tcp), "p50 ≤ 2x", Met(ours.P50 <= 2 * tcp.P50, ours.P50, tcp.P50)));
         Add(hasTcp, new("2", $"round trip {s}, tcp:// against a blocking raw ping-pong", Lat(ours), $"raw TCP ping-pong, blocking: {Lat(tcpBlocking)}",
             Ratios(ours, tcpBlocking)));
         Add(hasShm, new("2", $"round trip {s}, shm://", Lat(shm), $"raw shared-memory ring ping-pong (spinning): {Lat(rawShm)}",
             Ratios(shm, rawShm), "p50 < 5 µs", Met(shm.P50 < 5)));
         Add(hasShm && hasPipe, new("2", $"round trip {s}, shm:// against pipe://", Lat(shm), $"pipe://: {Lat(pipe)}",
-            Ratios(shm, pipe), "p50 ≥ 3x faster", Met(pipe.P50 >= 3 * shm.P50)));
+            Ratios(shm, pipe), "p50 ≥ 3x faster", Met(pipe.P50 >= 3 * shm.P50, pipe.P50, shm.P50)));
         Add(hasPipe && !double.IsNaN(sjrpc.P50), new("2", $"round trip {s}, pipe:// against StreamJsonRpc (STJ formatter, same kind of Unix socket)", Lat(pipe),
-            $"StreamJsonRpc: {Lat(sjrpc)}", Ratios(pipe, sjrpc), "faster", Met(pipe.P50 < sjrpc.P50)));
+            $"StreamJsonRpc: {Lat(sjrpc)}", Ratios(pipe, sjrpc), "faster", Met(pipe.P50 < sjrpc.P50, pipe.P50, sjrpc.P50)));
         var ourOverhead = pipe.P50 - unix.P50;
         var theirOverhead = sjrpc.P50 - unix.P50;
         Add(hasPipe && !double.IsNaN(sjrpc.P50), new("2", $"round trip {s}, p50 above the raw async Unix floor: pipe:// against StreamJsonRpc",
@@ -123,7 +123,7 @@ internal static class Report
             if (ours == 0) continue;
             rows.Add(new("3", $"one-way events/s, 64 B, one producer → one consumer, {series}://", Rate(ours),
                 $"{name} (one write per message): {Rate(floor)}; serialize-only loop: {Rate(serialize)}",
-                $"{X(ours / floor)} raw, {X(ours / serialize)} serialize", "≥ 0.5x the lower", Met(ours >= 0.5 * lower)));
+                $"{X(ours / floor)} raw, {X(ours / serialize)} serialize", "≥ 0.5x the lower", Met(ours >= 0.5 * lower, ours, lower)));
         }
     }
 
@@ -154,14 +154,14 @@ internal static class Report
             if (!r.RoundTripCost.TryGetValue((series, 64), out var c)) continue;
             rows.Add(new("5", $"bytes allocated per 64 B round trip, {series}:// (client + server process)",
                 $"{Bytes(c.ClientBytes)} + {Bytes(c.ServerBytes)}", $"payload objects: {Bytes(payload)} + {Bytes(payload)}",
-                X(c.Bytes / (2 * payload)), "no more than the payload objects", Met(c.Bytes <= 2 * payload)));
+                X(c.Bytes / (2 * payload)), "no more than the payload objects", Met(c.Bytes <= 2 * payload, payload)));
         }
         foreach (var series in new[] { "pipe", "tcp", "shm" })
         {
             if (!r.EventCost.TryGetValue(series, out var c)) continue;
             rows.Add(new("5", $"bytes allocated per 64 B event, {series}:// (publisher + subscriber process)",
                 $"{Bytes(c.ClientBytes)} + {Bytes(c.ServerBytes)}", $"payload object (subscriber): {Bytes(payload)}",
-                X(c.Bytes / payload), "no more than the payload objects", Met(c.Bytes <= payload)));
+                X(c.Bytes / payload), "no more than the payload objects", Met(c.Bytes <= payload, payload)));
         }
         if (r.RoundTripCost.TryGetValue(("pipe", 64), out var p) && r.RoundTripCost.TryGetValue(("sjrpc", 64), out var j))
             rows.Add(new("5", "bytes allocated per 64 B round trip (client + server), pipe:// against StreamJsonRpc",
@@ -180,6 +180,10 @@ internal static class Report
     // ---- formatting ----
 
     private static string Met(bool met) => met ? "yes" : "**no**";
+
+    // A baseline that was filtered out (--only) or failed reads as 0 or NaN: no verdict then.
+    private static string Met(bool met, params double[] inputs) =>
+        inputs.Any(v => v <= 0 || double.IsNaN(v)) ? "n/a" : Met(met);
 
     private static string SizeText(int size) => size >= 1024 ? $"{size / 1024} KB" : $"{size} B";
 
