@@ -77,12 +77,16 @@ public sealed class IpcOptions
     /// </summary>
     public byte[]? TcpSharedSecret { get; set; }
 
-    /// <summary>Called for refused connections and other security-relevant events. Default: a line on standard error.</summary>
+    /// <summary>
+    /// Called for refused connections and other security-relevant events. Default: a warning (event ID 40) through
+    /// <see cref="LoggerFactory"/> when one is set, else a line on standard error.
+    /// </summary>
     public Action<string>? SecurityEvent { get; set; }
 
     internal void ReportSecurityEvent(string message)
     {
         if (SecurityEvent is { } handler) handler(message);
+        else if (Logger is { } logger) Diagnostics.Log.SecurityEvent(logger, message);
         else Console.Error.WriteLine($"IpcContracts: {message}");
     }
 

@@ -46,6 +46,10 @@ internal static partial class Log
         Message = "An event subscriber threw; later events are still delivered.")]
     public static partial void EventSubscriberFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 40, EventName = "SecurityEvent", Level = LogLevel.Warning,
+        Message = "{Message}")]
+    public static partial void SecurityEvent(ILogger logger, string message);
+
     [LoggerMessage(EventId = 30, EventName = "AggregatorStartFailed", Level = LogLevel.Error,
         Message = "The aggregator could not connect or listen; it tries again on its next use.")]
     public static partial void AggregatorStartFailed(ILogger logger, Exception exception);

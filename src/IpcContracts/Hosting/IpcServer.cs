@@ -86,7 +86,7 @@ public sealed class IpcServer : IAsyncDisposable
             catch (Exception e)
             {
                 // A failed accept (e.g. out of descriptors) must not stop the server; back off briefly.
-                Console.Error.WriteLine($"IpcContracts: accept on {Endpoint} failed: {e.Message}");
+                _handlers.Options.ReportSecurityEvent($"accept on {Endpoint} failed: {e.Message}");
                 try { await Task.Delay(50, _stopping.Token).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
                 continue;
             }

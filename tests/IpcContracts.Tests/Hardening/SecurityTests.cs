@@ -45,6 +45,21 @@ public sealed class SecurityTests
     }
 
     [Fact]
+    public async Task A_refused_connection_is_a_log_event_when_a_logger_is_configured()
+    {
+        var logs = new CollectingLoggerFactory();
+        await using var server = await IpcServer.StartAsync("tcp://127.0.0.1:0", options: new IpcOptions
+        {
+            TcpSharedSecret = Encoding.UTF8.GetBytes("right"), LoggerFactory = logs,
+        });
+
+        await Assert.ThrowsAsync<IpcAuthenticationException>(() => IpcClient.ConnectAsync(server.Endpoint.ToString(),
+            options: new IpcOptions { TcpSharedSecret = Encoding.UTF8.GetBytes("wrong") }));
+
+        await Eventually.TrueAsync(() => logs.Entries.Any(e => e.Id.Id == 40 && e.Message.Contains("shared-secret")));
+    }
+
+    [Fact]
     public async Task Tcp_beyond_loopback_needs_both_the_opt_in_and_a_secret()
     {
         var noSecret = await Assert.ThrowsAsync<IpcConfigurationException>(() =>
