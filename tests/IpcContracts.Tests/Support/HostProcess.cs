@@ -91,7 +91,24 @@ internal sealed class HostProcess : IAsyncDisposable
 
     public Task WaitForLineAsync(string prefix) => Eventually.TrueAsync(() => _lines.Any(l => l.StartsWith(prefix, StringComparison.Ordinal)), 30_000);
 
-    public void Kill() => _process.Kill(entireProcessTree: true);
+    /// <summary>
+    /// kill -9. A killed server cannot remove its socket file (the next server on that name replaces it);
+    /// names here are random, so the test removes it to leave nothing behind.
+    /// </summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+        if (Endpoint.Length == 0) return;
+        var endpoint = IpcContracts.Transports.IpcEndpoint.Parse(Endpoint);
+        var socketEndpoint = endpoint.Scheme switch
+        {
+            "pipe" => endpoint,
+            "shm" => new IpcContracts.Transports.IpcEndpoint("pipe", endpoint.Address + ".shm"),
+            _ => null,
+        };
+        if (socketEndpoint is not null) File.Delete(IpcContracts.Transports.Pipe.UnixSocketTransport.GetSocketPath(socketEndpoint));
+    }
 
     public async ValueTask DisposeAsync()
     {
