@@ -30,6 +30,15 @@ public sealed partial class IpcConnection
                 {
                     input.AdvanceTo(buffer.Start, buffer.End);
                 }
+                // Bytes left over are the start of a frame: the timer closes the connection if it never completes.
+                Volatile.Write(ref _partialFrameSince, buffer.IsEmpty ? 0 : Environment.TickCount64);
+                if (_pauseReading)
+                {
+                    // Local subscribers are behind under the Wait policy: stop reading (the peer's own bounds apply
+                    // to what it cannot send meanwhile) until they catch up or the wait times out.
+                    _pauseReading = false;
+                    await _events.WaitForRoomAsync().ConfigureAwait(false);
+                }
                 if (result.IsCompleted || result.IsCanceled)
                 {
                     if (!buffer.IsEmpty)
@@ -57,6 +66,21 @@ public sealed partial class IpcConnection
             reason = new ChannelFaultedException($"The connection to {PeerDescription} was lost: {e.Message}", e);
         }
         Fault(reason);
+    }
+
+    private bool _pauseReading;
+    private long _partialFrameSince; // Environment.TickCount64 since when the reader holds part of a frame (0: none)
+
+    /// <summary>Timer check: a peer may not hold a connection forever with half a frame.</summary>
+    private void CheckPartialFrame(long now)
+    {
+        var since = Volatile.Read(ref _partialFrameSince);
+        if (since == 0 || Options.PartialFrameTimeout == Timeout.InfiniteTimeSpan || now - since < (long)Options.PartialFrameTimeout.TotalMilliseconds) return;
+        var error = new IpcProtocolException(ProtocolError.Truncated,
+            $"The peer {PeerDescription} sent part of a frame and nothing more for {Options.PartialFrameTimeout.TotalSeconds:0.###} s (IpcOptions.PartialFrameTimeout).");
+        TrySend(ErrorFrames.Build(new FrameHeaderTemplate(FrameKind.Error, FrameFlags.None, 0, 0, 0),
+            new ErrorPayload { Code = ErrorCodes.Protocol, Type = typeof(IpcProtocolException).FullName!, Message = error.Message }));
+        Fault(new ChannelFaultedException($"Protocol error from {PeerDescription}: {error.Message}", error));
     }
 
     private bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out FrameHeader header, out ReadOnlySequence<byte> payload)
@@ -99,7 +123,7 @@ public sealed partial class IpcConnection
                 if (_inbound.TryGetValue(header.CorrelationId, out var cancelled)) cancelled.Cancel();
                 break;
             case FrameKind.Event:
-                OnEvent(header, payload);
+                if (_events.OnEvent(header, payload, inlineAllowed: ContinuationsOnReaderThread)) _pauseReading = true;
                 break;
             case FrameKind.Ping:
                 TrySend(FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Pong, FrameFlags.None, 0, 0, header.CorrelationId)));
@@ -262,138 +286,6 @@ public sealed partial class IpcConnection
         catch (Exception e)
         {
             request.Fail(e);
-        }
-    }
-
-    private void OnEvent(in FrameHeader header, in ReadOnlySequence<byte> payload)
-    {
-        var bus = (header.Flags & FrameFlags.Bus) != 0;
-        var key = new SubscriptionKey(bus, bus ? header.MethodId : header.ContractId);
-        var subscribers = _local.GetSubscribers(key);
-        if (subscribers.Length == 0) return;
-        var body = payload;
-        var parent = default(System.Diagnostics.ActivityContext);
-        if ((header.Flags & FrameFlags.TraceContext) != 0 && !IpcTelemetry.TryStripTraceContext(this, header, ref body, out parent, out var prefixError))
-        {
-            _local.Options.ReportEventHandlerException(new IpcProtocolException(ProtocolError.BadPayload, $"An event from {PeerDescription} was dropped: {prefixError}."));
-            return;
-        }
-        if (ContinuationsOnReaderThread && Volatile.Read(ref _queuedEvents) == 0)
-        {
-            // shm: run subscribers here, on the reader thread, straight from the pipe (no copy, no hop). If one
-            // does not finish synchronously, later events queue behind it, so each subscriber still sees order.
-            if (DeliverInline(subscribers, key, header.MethodId, body, parent) is { } stillRunning)
-                Enqueue(new QueuedEvent(key, header.MethodId, [], 0, parent, stillRunning));
-            return;
-        }
-        // Events are copied out of the pipe so the reader can go on while subscribers run in order.
-        var length = (int)body.Length;
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-        body.CopyTo(buffer);
-        if (!Enqueue(new QueuedEvent(key, header.MethodId, buffer, length, parent)))
-            ArrayPool<byte>.Shared.Return(buffer);
-    }
-
-    private bool Enqueue(QueuedEvent ev)
-    {
-        Interlocked.Increment(ref _queuedEvents);
-        if (_eventQueue.Writer.TryWrite(ev)) return true;
-        Interlocked.Decrement(ref _queuedEvents);
-        return false;
-    }
-
-    /// <summary>Invokes every subscriber; returns a task for those still running, or null when all finished.</summary>
-    private Task? DeliverInline(EventSubscriber[] subscribers, SubscriptionKey key, uint methodId, in ReadOnlySequence<byte> payload,
-        System.Diagnostics.ActivityContext parent)
-    {
-        var activityBefore = System.Diagnostics.Activity.Current;
-        var telemetry = IpcTelemetry.StartEventReceive(this, key, methodId, parent);
-        List<Task>? running = null;
-        var previous = IpcCallContext.Enter(this);
-        try
-        {
-            foreach (var subscriber in subscribers)
-            {
-                ValueTask delivery;
-                try
-                {
-                    delivery = subscriber.DeliverAsync(new InboundEvent(this, methodId, payload, _lifetime.Token));
-                }
-                catch (Exception e)
-                {
-                    telemetry.Fail(e);
-                    _local.Options.ReportEventHandlerException(e);
-                    continue;
-                }
-                if (!delivery.IsCompletedSuccessfully) (running ??= []).Add(ObserveDeliveryAsync(delivery, telemetry));
-            }
-        }
-        finally
-        {
-            IpcCallContext.Exit(previous);
-        }
-        if (running is null)
-        {
-            telemetry.Dispose();
-            return null;
-        }
-        System.Diagnostics.Activity.Current = activityBefore; // the span ends when the subscribers do
-        return FinishDeliveryAsync(running, telemetry);
-    }
-
-    private async Task ObserveDeliveryAsync(ValueTask delivery, Diagnostics.EventScope telemetry)
-    {
-        try
-        {
-            await delivery.ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            telemetry.Fail(e);
-            _local.Options.ReportEventHandlerException(e);
-        }
-    }
-
-    private static async Task FinishDeliveryAsync(List<Task> running, Diagnostics.EventScope telemetry)
-    {
-        await Task.WhenAll(running).ConfigureAwait(false);
-        telemetry.Dispose();
-    }
-
-    private async Task EventLoopAsync()
-    {
-        IpcCallContext.EnterEventLoop(this);
-        await foreach (var ev in _eventQueue.Reader.ReadAllAsync().ConfigureAwait(false))
-        {
-            if (ev.Barrier is { } barrier)
-            {
-                await barrier.ConfigureAwait(false); // never faults: failures were reported where they happened
-                Interlocked.Decrement(ref _queuedEvents);
-                continue;
-            }
-            var telemetry = IpcTelemetry.StartEventReceive(this, ev.Key, ev.MethodId, ev.Parent);
-            try
-            {
-                var payload = new ReadOnlySequence<byte>(ev.Buffer, 0, ev.Length);
-                foreach (var subscriber in _local.GetSubscribers(ev.Key))
-                {
-                    try
-                    {
-                        await subscriber.DeliverAsync(new InboundEvent(this, ev.MethodId, payload, _lifetime.Token)).ConfigureAwait(false);
-                    }
-                    catch (Exception e)
-                    {
-                        telemetry.Fail(e);
-                        _local.Options.ReportEventHandlerException(e);
-                    }
-                }
-            }
-            finally
-            {
-                telemetry.Dispose();
-                ArrayPool<byte>.Shared.Return(ev.Buffer);
-                Interlocked.Decrement(ref _queuedEvents);
-            }
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using IpcContracts.Connections;
 using IpcContracts.Protocol;
 using IpcContracts.Runtime;
@@ -15,16 +14,11 @@ namespace IpcContracts;
 public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
 {
     private readonly ITransportConnection _transport;
+    private readonly bool _blockingReads;
     private readonly LocalHandlers _local;
-    private readonly ConcurrentQueue<OutgoingFrame> _outgoing = new();
-    private readonly TaskCompletionSource _sendDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _sending;
-    private long _queuedBytes;
-    private int _queuedEvents; // handed to the event loop and not finished; inline delivery only when 0
-    private Timer? _deadlineTimer;
-    private bool _sendCompleted;
-    private bool _sendBroken;
-    private readonly Channel<QueuedEvent> _eventQueue = Channel.CreateUnbounded<QueuedEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly FrameSender _sender;
+    private readonly InboundEventQueue _events;
+    private Timer? _timer;
     private readonly ConcurrentDictionary<ulong, PendingCall> _pending = new();
     private readonly ConcurrentDictionary<ulong, InboundRequest> _inbound = new();
     private readonly ConcurrentDictionary<SubscriptionKey, byte> _peerSubscriptions = new();
@@ -44,8 +38,11 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     {
         _transport = transport;
         _local = local;
-        ContinuationsOnReaderThread = local.Options.ContinuationsOnReaderThread ?? transport is Transports.SharedMemory.IDedicatedReaderTransport;
+        _blockingReads = (transport.Features & TransportFeatures.BlockingReads) != 0;
+        ContinuationsOnReaderThread = local.Options.ContinuationsOnReaderThread ?? _blockingReads;
         _subscriptionListener = OnLocalSubscriptionChanged;
+        _sender = new FrameSender(transport.Output, local.Options, Fault, () => PeerDescription);
+        _events = new InboundEventQueue(this, local);
     }
 
     internal IpcOptions Options => _local.Options;
@@ -114,15 +111,21 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         // that opened this connection): they serve every call on the connection.
         using (ExecutionContext.SuppressFlow())
         {
-            if (Options.DefaultCallTimeout != Timeout.InfiniteTimeSpan)
-            {
-                // One timer per connection enforces every call's deadline, to within a tenth of the timeout (10-250 ms).
-                var period = TimeSpan.FromMilliseconds(Math.Clamp(Options.DefaultCallTimeout.TotalMilliseconds / 10, 10, 250));
-                _deadlineTimer = new Timer(static s => ((IpcConnection)s!).ExpireCalls(), this, period, period);
-            }
-            _readLoop = _transport is Transports.SharedMemory.IDedicatedReaderTransport ? RunOnDedicatedThread(ReadLoopAsync) : Task.Run(ReadLoopAsync);
-            _eventLoop = Task.Run(EventLoopAsync);
+            // One timer per connection enforces every call's deadline (to within a tenth of the timeout, 10-250 ms),
+            // the send-stall bound and the partial-frame bound: no call or connection allocates a timer of its own.
+            var period = TimeSpan.FromMilliseconds(Math.Clamp(Shortest(Options.DefaultCallTimeout, Options.SendStallTimeout, Options.PartialFrameTimeout) / 10, 10, 250));
+            _timer = new Timer(static s => ((IpcConnection)s!).OnTimer(), this, period, period);
+            _readLoop = _blockingReads ? RunOnDedicatedThread(ReadLoopAsync) : Task.Run(ReadLoopAsync);
+            _eventLoop = Task.Run(_events.RunAsync);
         }
+    }
+
+    private static double Shortest(params ReadOnlySpan<TimeSpan> timeouts)
+    {
+        var shortest = double.MaxValue;
+        foreach (var t in timeouts)
+            if (t != Timeout.InfiniteTimeSpan) shortest = Math.Min(shortest, t.TotalMilliseconds);
+        return shortest == double.MaxValue ? 2500 : shortest;
     }
 
     /// <summary>
@@ -161,26 +164,18 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     public TContract Publisher<TContract>() where TContract : class =>
         ContractRegistry.Get<TContract>(ContractKind.Event).CreateProxy(this);
 
-    /// <summary>Measures one Ping/Pong round trip.</summary>
-    public async Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
-    {
-        var start = System.Diagnostics.Stopwatch.GetTimestamp();
-        var call = new PendingCall<bool>(this, NextId(), "ping", null, ResultMode.None) { IsPing = true };
-        await SendPendingAsync(call, FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Ping, FrameFlags.None, 0, 0, call.Id)), cancellationToken,
-            Options.DefaultCallTimeout).ConfigureAwait(false);
-        return System.Diagnostics.Stopwatch.GetElapsedTime(start);
-    }
-
     internal bool PeerSubscribed(SubscriptionKey key) => _peerSubscriptions.ContainsKey(key);
 
     internal PeerManifest Peer => _peer ?? throw new InvalidOperationException("Handshake not complete.");
 
     private ulong NextId() => (ulong)Interlocked.Increment(ref _nextCorrelationId);
 
-    private void ExpireCalls()
+    private void OnTimer()
     {
-        if (_pending.IsEmpty) return;
         var now = Environment.TickCount64;
+        _sender.CheckStall(now);
+        CheckPartialFrame(now);
+        if (_pending.IsEmpty) return;
         foreach (var call in _pending.Values)
         {
             if (call.DeadlineTicks != 0 && now >= call.DeadlineTicks) call.OnTimeout();
@@ -191,7 +186,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     internal void Fault(Exception reason)
     {
         if (Interlocked.CompareExchange(ref _fault, reason, null) is not null) return;
-        _deadlineTimer?.Dispose();
+        _timer?.Dispose();
         Diagnostics.IpcTelemetry.ConnectionClosed(this, reason, _peer is not null);
         _local.StopListening(_subscriptionListener);
         _handshake.TrySetException(reason);
@@ -203,14 +198,14 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
             else call.Fail(reason);
         }
         foreach (var request in _inbound.Values) request.Cancel();
-        CompleteSending();
-        _eventQueue.Writer.TryComplete();
+        _sender.Complete();
+        _events.Complete();
         try { _lifetime.Cancel(); } catch (AggregateException) { }
         _closed.TrySetResult(reason);
         // The transport is closed so the peer sees the end too, even if nobody disposes us.
         _ = Task.Run(async () =>
         {
-            try { await _sendDrained.Task.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
+            try { await _sender.Drained.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
             try { await _transport.DisposeAsync().ConfigureAwait(false); } catch { }
         });
     }
@@ -226,8 +221,8 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         if (IsConnected)
             TrySend(FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Goodbye, FrameFlags.None, 0, 0, 0)));
         // Whatever is queued (a Goodbye, or the Error explaining a protocol fault) leaves before we hang up.
-        CompleteSending();
-        try { await _sendDrained.Task.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
+        _sender.Complete();
+        try { await _sender.Drained.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
         Fault(new ChannelFaultedException($"The connection to {PeerDescription} was closed by this process."));
         try { await _transport.DisposeAsync().ConfigureAwait(false); } catch { }
         try { await _readLoop.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
@@ -237,8 +232,4 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         }
         _lifetime.Dispose();
     }
-
-    /// <summary>An event for the event loop, or (with <see cref="Barrier"/>) subscribers still running from an inline delivery.</summary>
-    private readonly record struct QueuedEvent(SubscriptionKey Key, uint MethodId, byte[] Buffer, int Length, System.Diagnostics.ActivityContext Parent,
-        Task? Barrier = null);
 }

@@ -52,6 +52,25 @@ public sealed class IpcOptions
     public long MaxSendQueueBytes { get; set; } = 128L * 1024 * 1024;
 
     /// <summary>
+    /// How long one write to the transport may wait for the peer to make room (a full socket buffer or
+    /// shared-memory ring) before the connection is closed: a peer that is suspended, stopped in a debugger or
+    /// wedged stops reading, and this bounds how long its connection stays open. Pending calls then fail with
+    /// <see cref="ChannelFaultedException"/> (and clients reconnect). <see cref="Timeout.InfiniteTimeSpan"/>
+    /// disables it. Default 30 s.
+    /// </summary>
+    public TimeSpan SendStallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a connection may sit inside a partly received frame (a header without all its payload) before it
+    /// is closed as a protocol error: a peer cannot hold a connection and its buffer forever with half a frame.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> disables it. Default 30 s.
+    /// </summary>
+    public TimeSpan PartialFrameTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Bounds and overflow policy of event queues, on the publishing and the receiving side.</summary>
+    public EventDeliveryOptions Events { get; set; } = new();
+
+    /// <summary>
     /// Most requests from one peer running at once; more are answered at once with an "overloaded" error
     /// (<see cref="IpcOverloadedException"/> at the caller). Default 4,096.
     /// </summary>
@@ -133,6 +152,11 @@ public sealed class IpcOptions
         if (HandshakeTimeout <= TimeSpan.Zero) throw new IpcConfigurationException("IpcOptions.HandshakeTimeout must be positive.");
         if (DefaultCallTimeout <= TimeSpan.Zero && DefaultCallTimeout != Timeout.InfiniteTimeSpan)
             throw new IpcConfigurationException("IpcOptions.DefaultCallTimeout must be positive or Timeout.InfiniteTimeSpan.");
+        if (SendStallTimeout <= TimeSpan.Zero && SendStallTimeout != Timeout.InfiniteTimeSpan)
+            throw new IpcConfigurationException("IpcOptions.SendStallTimeout must be positive or Timeout.InfiniteTimeSpan.");
+        if (PartialFrameTimeout <= TimeSpan.Zero && PartialFrameTimeout != Timeout.InfiniteTimeSpan)
+            throw new IpcConfigurationException("IpcOptions.PartialFrameTimeout must be positive or Timeout.InfiniteTimeSpan.");
+        (Events ?? throw new IpcConfigurationException("IpcOptions.Events must not be null.")).Validate();
         return this;
     }
 

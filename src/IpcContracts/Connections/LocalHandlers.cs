@@ -18,6 +18,7 @@ internal sealed class LocalHandlers
     private readonly ConcurrentDictionary<uint, BusRequestHandler> _busRequests = new();
     private readonly Lock _subscriptionLock = new();
     private readonly Dictionary<SubscriptionKey, EventSubscriber[]> _subscribers = [];
+    private Dictionary<SubscriptionKey, EventSubscriber[]> _published = [];
     // Copy-on-write: a listener may unregister while being notified (a failed inline send faults its connection).
     private Action<SubscriptionKey, bool>[] _subscriptionListeners = [];
 
@@ -67,6 +68,7 @@ internal sealed class LocalHandlers
             _subscribers.TryGetValue(key, out var current);
             current ??= [];
             _subscribers[key] = [.. current.Where(s => s.IsAlive), subscriber];
+            Publish();
             if (current.Length == 0) Notify(key, true);
         }
         return new SubscriptionToken(this, key, subscriber);
@@ -81,16 +83,22 @@ internal sealed class LocalHandlers
             if (remaining.Length == 0)
             {
                 _subscribers.Remove(key);
+                Publish();
                 Notify(key, false);
             }
-            else _subscribers[key] = remaining;
+            else
+            {
+                _subscribers[key] = remaining;
+                Publish();
+            }
         }
     }
 
-    public EventSubscriber[] GetSubscribers(SubscriptionKey key)
-    {
-        lock (_subscriptionLock) return _subscribers.GetValueOrDefault(key) ?? [];
-    }
+    /// <summary>Lock-free: every received event reads it, and must never wait behind a subscribe or unsubscribe.</summary>
+    public EventSubscriber[] GetSubscribers(SubscriptionKey key) => Volatile.Read(ref _published).GetValueOrDefault(key) ?? [];
+
+    // Under the lock, after every change: a copy readers use without the lock.
+    private void Publish() => Volatile.Write(ref _published, new Dictionary<SubscriptionKey, EventSubscriber[]>(_subscribers));
 
     /// <summary>
     /// Registers a listener and hands the keys subscribed right now to <paramref name="snapshot"/>, under

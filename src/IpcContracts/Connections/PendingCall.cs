@@ -36,21 +36,42 @@ internal abstract class PendingCall
     /// <summary>Environment.TickCount64 at which the call times out; 0 for none. The connection's deadline timer checks it.</summary>
     public long DeadlineTicks { get; private set; }
 
+    // 0: the Request is not queued yet; 1: queued; 2: the call ended (cancel or timeout) before it was queued.
+    private int _sendState;
+    private int _done;
+
     /// <summary>
-    /// Hooks the caller's token and sets the call deadline; either one sends Cancel to the peer. The deadline
-    /// is a number checked by one timer per connection, so a call allocates no timer of its own.
+    /// Hooks the caller's token and sets the call deadline, before the Request is queued: a call whose Request
+    /// cannot leave yet still ends on time. Either one sends Cancel to the peer (once the Request is queued, so a
+    /// Cancel never overtakes its Request). The deadline is a number checked by one timer per connection, so a
+    /// call allocates no timer of its own.
     /// </summary>
     public void Arm(CancellationToken cancellationToken, TimeSpan timeout)
     {
         if (timeout != Timeout.InfiniteTimeSpan) DeadlineTicks = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        if (cancellationToken.CanBeCanceled)
-            _cancelRegistration = cancellationToken.UnsafeRegister(static (s, ct) => ((PendingCall)s!).OnCancelled(ct), this);
+        if (!cancellationToken.CanBeCanceled) return;
+        _cancelRegistration = cancellationToken.UnsafeRegister(static (s, ct) => ((PendingCall)s!).OnCancelled(ct), this);
+        // The reply (or a fault) may have come on another thread before the registration was stored; its Disarm
+        // then found nothing to release. Without this a long-lived token would keep one registration per such call.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _done) != 0) _cancelRegistration.Dispose();
+    }
+
+    /// <summary>The Request is in the send queue; a cancellation that came first sends its Cancel now.</summary>
+    public void MarkQueued()
+    {
+        if (Interlocked.CompareExchange(ref _sendState, 1, 0) == 2) Connection.SendCancel(Id);
+    }
+
+    private void CancelOnPeer()
+    {
+        if (Interlocked.CompareExchange(ref _sendState, 2, 0) == 1) Connection.SendCancel(Id);
     }
 
     private void OnCancelled(CancellationToken token)
     {
         if (!Connection.TryRemovePending(this)) return;
-        Connection.SendCancel(Id);
+        CancelOnPeer();
         Disarm();
         Cancelled(token);
     }
@@ -58,13 +79,17 @@ internal abstract class PendingCall
     public void OnTimeout()
     {
         if (!Connection.TryRemovePending(this)) return;
-        Connection.SendCancel(Id);
+        CancelOnPeer();
         Disarm();
         Fail(new TimeoutException($"The call {Description} did not complete within {Connection.Options.DefaultCallTimeout.TotalSeconds:0.###} s."));
     }
 
     /// <summary>Releases the token hooks; called once the outcome is known.</summary>
-    public void Disarm() => _cancelRegistration.Dispose();
+    public void Disarm()
+    {
+        Interlocked.Exchange(ref _done, 1);
+        _cancelRegistration.Dispose();
+    }
 }
 
 /// <summary>How a response payload turns into a result value.</summary>

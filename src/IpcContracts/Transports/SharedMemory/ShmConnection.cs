@@ -7,7 +7,7 @@ namespace IpcContracts.Transports.SharedMemory;
 /// One shm connection: a mapped segment with a ring per direction, plus the control socket whose end
 /// tells us the peer is gone (a killed process cannot flag that in the segment itself).
 /// </summary>
-internal sealed class ShmConnection : ITransportConnection, IDedicatedReaderTransport
+internal sealed class ShmConnection : ITransportConnection
 {
     private readonly Segment _segment;
     private readonly Socket _control;
@@ -36,6 +36,9 @@ internal sealed class ShmConnection : ITransportConnection, IDedicatedReaderTran
     public PipeReader Input => _reader;
     public PipeWriter Output => _writer;
     public string PeerDescription { get; }
+
+    /// <summary>Ring reads spin and then sleep on a futex: the core gives the read loop a thread of its own.</summary>
+    public TransportFeatures Features => TransportFeatures.BlockingReads;
 
     /// <summary>True once the peer's control socket closed or we were disposed: stop waiting on the rings.</summary>
     internal bool IsClosing => Volatile.Read(ref _peerGone) != 0 || Volatile.Read(ref _disposed) != 0;
@@ -78,8 +81,9 @@ internal sealed class ShmConnection : ITransportConnection, IDedicatedReaderTran
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        // Tell the peer no more bytes come, and interrupt our own blocked reader or writer.
+        // Tell the peer no more bytes come, and interrupt our own blocked reader or writer (the writer thread ends).
         _outbound.Close();
+        _writer.Complete();
         _inbound.WakeConsumer();
         _outbound.WakeProducer();
         try { _control.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
@@ -96,12 +100,4 @@ internal sealed class ShmConnection : ITransportConnection, IDedicatedReaderTran
         if (Volatile.Read(ref _inUse) != 0) return; // leak the mapping rather than risk a crash
         _segment.Dispose();
     }
-}
-
-/// <summary>
-/// Marks a transport whose reads block the calling thread (spin, then futex): the connection runs its
-/// read loop on a dedicated thread instead of a thread-pool thread.
-/// </summary>
-public interface IDedicatedReaderTransport
-{
 }

@@ -33,16 +33,19 @@ internal sealed class ShmPipeReader : PipeReader
             if (TryRead(out var result)) return new ValueTask<ReadResult>(result);
             if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<ReadResult>(cancellationToken);
             if (!_connection.Enter()) return new ValueTask<ReadResult>(new ReadResult(default, false, true));
+            bool drained;
             try
             {
                 _ring.WaitForData(() => _connection.IsClosing || cancellationToken.IsCancellationRequested || Volatile.Read(ref _cancelPending) != 0);
+                // Read inside the bracket: once we leave it, dispose may unmap the segment.
+                drained = _connection.IsClosing && _ring.Available == 0;
             }
             finally
             {
                 _connection.Exit();
             }
             if (Interlocked.Exchange(ref _cancelPending, 0) != 0) return new ValueTask<ReadResult>(new ReadResult(default, true, false));
-            if (_connection.IsClosing && _ring.Available == 0 && !_ringDone)
+            if (drained && !_ringDone)
             {
                 _ringDone = true;
                 _buffer.Writer.Complete();
@@ -82,10 +85,13 @@ internal sealed class ShmPipeReader : PipeReader
         {
             while (true)
             {
+                // Closed is read before Available: the producer publishes its last bytes before it closes, so a
+                // closed ring with nothing available really is drained (the other order can drop a last frame).
+                var closed = _ring.IsClosed;
                 var available = _ring.Available;
                 if (available <= 0)
                 {
-                    if (_ring.IsClosed && !_ringDone)
+                    if (closed && !_ringDone)
                     {
                         _ringDone = true;
                         _buffer.Writer.Complete();
@@ -119,7 +125,9 @@ internal sealed class ShmPipeReader : PipeReader
     public override void CancelPendingRead()
     {
         Volatile.Write(ref _cancelPending, 1);
-        _ring.WakeConsumer();
+        if (!_connection.Enter()) return;
+        try { _ring.WakeConsumer(); }
+        finally { _connection.Exit(); }
     }
 
     public override void Complete(Exception? exception = null) => _buffer.Reader.Complete(exception);

@@ -45,28 +45,37 @@ internal sealed unsafe class SpscRing
     /// Copies <paramref name="source"/> into the ring, waiting for space as needed (so frames larger than
     /// the ring stream through it). Returns false if <paramref name="abort"/> says the connection is gone.
     /// </summary>
+    /// <remarks>Blocks while the ring is full: only the shared-memory writer thread calls it, never a thread
+    /// that reads frames or a caller (they use <see cref="TryWrite"/>).</remarks>
     public bool Write(ReadOnlySpan<byte> source, Func<bool> abort)
     {
-        var head = Volatile.Read(ref Head);
         while (!source.IsEmpty)
         {
-            var free = _size - (int)(head - Volatile.Read(ref Tail));
-            if (free == 0)
+            var n = TryWrite(source);
+            if (n == 0)
             {
-                if (!WaitForSpace(head, abort)) return false;
+                if (!WaitForSpace(Volatile.Read(ref Head), abort)) return false;
                 continue;
             }
-            var n = Math.Min(free, source.Length);
-            var start = (int)(head & _mask);
-            var first = Math.Min(n, _size - start);
-            source[..first].CopyTo(new Span<byte>(_data + start, first));
-            if (first < n) source[first..n].CopyTo(new Span<byte>(_data, n - first));
-            head += n;
-            Volatile.Write(ref Head, head); // release: the bytes are visible before the new head
             source = source[n..];
-            WakeReaderIfParked();
         }
         return true;
+    }
+
+    /// <summary>Copies as much of <paramref name="source"/> as fits now, without waiting; returns the count.</summary>
+    public int TryWrite(ReadOnlySpan<byte> source)
+    {
+        var head = Volatile.Read(ref Head);
+        var free = _size - (int)(head - Volatile.Read(ref Tail));
+        if (free == 0 || source.IsEmpty) return 0;
+        var n = Math.Min(free, source.Length);
+        var start = (int)(head & _mask);
+        var first = Math.Min(n, _size - start);
+        source[..first].CopyTo(new Span<byte>(_data + start, first));
+        if (first < n) source[first..n].CopyTo(new Span<byte>(_data, n - first));
+        Volatile.Write(ref Head, head + n); // release: the bytes are visible before the new head
+        WakeReaderIfParked();
+        return n;
     }
 
     /// <summary>Marks the ring closed and wakes the consumer so it sees the end.</summary>

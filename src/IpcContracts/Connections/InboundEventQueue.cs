@@ -1,0 +1,329 @@
+using System.Buffers;
+using System.Diagnostics;
+using IpcContracts.Diagnostics;
+using IpcContracts.Protocol;
+
+namespace IpcContracts.Connections;
+
+/// <summary>
+/// Event delivery of one connection: events the reader hands over are delivered to this process's subscribers
+/// in order, each subscriber's asynchronous part finishing before the next subscriber (or the next event) starts.
+/// </summary>
+/// <remarks>
+/// <para>The reader never waits for a subscriber. On socket transports every event is copied out of the pipe
+/// into a pooled buffer and queued for the event loop. On transports with <see cref="Transports.TransportFeatures.BlockingReads"/>
+/// (shared memory), when nothing is queued, subscribers run on the reader thread straight from the pipe (no copy,
+/// no hop); the first one that does not finish synchronously turns the rest of that event into a queued
+/// continuation, so later subscribers and later events wait behind it.</para>
+/// <para>The queue is bounded (<see cref="EventDeliveryOptions.MaxQueuedBytes"/>); past the bound the event's
+/// contract policy applies: close the connection, drop the oldest queued events of that contract, or pause reading
+/// (back-pressure to the peer, whose own bounds then apply) for at most <see cref="EventDeliveryOptions.WaitTimeout"/>.</para>
+/// </remarks>
+internal sealed class InboundEventQueue
+{
+    private readonly IpcConnection _connection;
+    private readonly LocalHandlers _local;
+    private readonly EventDeliveryOptions _options;
+    private readonly object _lock = new();
+    private Item[] _items = new Item[64];
+    private long _head;
+    private long _tail;
+    private long _bytes;
+    private int _busy; // items queued or being delivered: inline delivery only when 0
+    private bool _completed;
+    private TaskCompletionSource? _itemQueued;   // the event loop waits for an item
+    private TaskCompletionSource? _roomMade;     // the reader waits for room (Wait policy)
+    private long _dropped;
+
+    public InboundEventQueue(IpcConnection connection, LocalHandlers local)
+    {
+        _connection = connection;
+        _local = local;
+        _options = local.Options.Events;
+    }
+
+    /// <summary>Events dropped by the drop-oldest policy on this connection.</summary>
+    public long Dropped => Volatile.Read(ref _dropped);
+
+    /// <summary>Bytes of events waiting for subscribers.</summary>
+    public long QueuedBytes
+    {
+        get { lock (_lock) return _bytes; }
+    }
+
+    /// <summary>
+    /// Takes one event from the reader. Returns true when the reader should pause (<see cref="WaitForRoomAsync"/>)
+    /// before reading more: the queue is over its bound under the Wait policy.
+    /// </summary>
+    public bool OnEvent(in FrameHeader header, in ReadOnlySequence<byte> payload, bool inlineAllowed)
+    {
+        var bus = (header.Flags & FrameFlags.Bus) != 0;
+        var key = new SubscriptionKey(bus, bus ? header.MethodId : header.ContractId);
+        var subscribers = _local.GetSubscribers(key);
+        if (subscribers.Length == 0) return false;
+        var body = payload;
+        var parent = default(ActivityContext);
+        if ((header.Flags & FrameFlags.TraceContext) != 0 && !IpcTelemetry.TryStripTraceContext(_connection, header, ref body, out parent, out var prefixError))
+        {
+            _local.Options.ReportEventHandlerException(new IpcProtocolException(ProtocolError.BadPayload,
+                $"An event from {_connection.PeerDescription} was dropped: {prefixError}."));
+            return false;
+        }
+        if (inlineAllowed && Volatile.Read(ref _busy) == 0)
+            return DeliverInline(subscribers, key, header.MethodId, body, parent);
+        return Enqueue(new Item(key, header.MethodId, Copy(body, out var length), length, parent, subscribers, 0, null, default));
+    }
+
+    private static byte[] Copy(in ReadOnlySequence<byte> body, out int length)
+    {
+        length = (int)body.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        body.CopyTo(buffer);
+        return buffer;
+    }
+
+    /// <summary>Runs subscribers on the reader thread until one goes asynchronous; the rest of the event is queued behind it.</summary>
+    private bool DeliverInline(EventSubscriber[] subscribers, SubscriptionKey key, uint methodId, in ReadOnlySequence<byte> body, ActivityContext parent)
+    {
+        var activityBefore = Activity.Current;
+        var telemetry = IpcTelemetry.StartEventReceive(_connection, key, methodId, parent);
+        var previous = IpcCallContext.Enter(_connection);
+        try
+        {
+            for (var i = 0; i < subscribers.Length; i++)
+            {
+                ValueTask delivery;
+                try
+                {
+                    delivery = subscribers[i].DeliverAsync(new InboundEvent(_connection, methodId, body, _connection.Lifetime));
+                }
+                catch (Exception e)
+                {
+                    telemetry.Fail(e);
+                    _local.Options.ReportEventHandlerException(e);
+                    continue;
+                }
+                if (delivery.IsCompletedSuccessfully) continue;
+                // This subscriber is still running: the next one (and every later event) waits for it.
+                var barrier = Observe(delivery, telemetry);
+                Activity.Current = activityBefore; // the span ends when the queued rest does
+                return Enqueue(new Item(key, methodId, Copy(body, out var length), length, parent, subscribers, i + 1, barrier, telemetry));
+            }
+        }
+        finally
+        {
+            IpcCallContext.Exit(previous);
+        }
+        telemetry.Dispose();
+        return false;
+    }
+
+    private async Task Observe(ValueTask delivery, EventScope telemetry)
+    {
+        try
+        {
+            await delivery.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            telemetry.Fail(e);
+            _local.Options.ReportEventHandlerException(e);
+        }
+    }
+
+    private bool Enqueue(in Item item)
+    {
+        Exception? fault = null;
+        var pause = false;
+        lock (_lock)
+        {
+            if (!_completed && _bytes > 0 && _bytes + item.Length > _options.MaxQueuedBytes)
+            {
+                switch (item.Key.Bus ? _options.Overflow : _options.PolicyFor(item.Key.Id))
+                {
+                    case EventOverflowPolicy.DropOldest:
+                        DropOldest(item);
+                        // Nothing older of this contract left to drop: the newest goes instead. The rest of an inline
+                        // delivery is always kept, since a subscriber already saw that event.
+                        if (item.Barrier is null && _bytes > 0 && _bytes + item.Length > _options.MaxQueuedBytes)
+                        {
+                            _dropped++;
+                            fault = Skipped;
+                        }
+                        break;
+                    case EventOverflowPolicy.Wait:
+                        pause = true; // queued anyway: the reader stops reading until there is room again
+                        break;
+                    default:
+                        fault = new ChannelFaultedException(
+                            $"This process's subscribers do not keep up with events from {_connection.PeerDescription}: more than {_options.MaxQueuedBytes} bytes of received events waited (EventDeliveryOptions.MaxQueuedBytes, policy Disconnect), so the connection was closed.");
+                        break;
+                }
+            }
+            if (!_completed && fault is null)
+            {
+                if (_tail - _head == _items.Length) Grow();
+                _items[_tail & (_items.Length - 1)] = item;
+                _tail++;
+                _bytes += item.Length;
+                Volatile.Write(ref _busy, _busy + 1);
+                if (_itemQueued is { } waiting)
+                {
+                    _itemQueued = null;
+                    waiting.TrySetResult();
+                }
+                return pause;
+            }
+        }
+        ArrayPool<byte>.Shared.Return(item.Buffer);
+        item.Telemetry.Dispose();
+        if (fault is not null && fault != Skipped) _connection.Fault(fault);
+        return false;
+    }
+
+    private static readonly Exception Skipped = new OperationCanceledException("dropped by policy");
+
+    /// <summary>Under the lock: drops the oldest queued events of the item's key that no subscriber has started on.</summary>
+    private void DropOldest(in Item item)
+    {
+        for (var seq = _head; seq < _tail && _bytes > 0 && _bytes + item.Length > _options.MaxQueuedBytes; seq++)
+        {
+            ref var queued = ref _items[seq & (_items.Length - 1)];
+            if (queued.Buffer is null || queued.Barrier is not null || queued.Dropped || queued.Key != item.Key || queued.Start != 0) continue;
+            ArrayPool<byte>.Shared.Return(queued.Buffer);
+            _bytes -= queued.Length;
+            queued = queued with { Buffer = [], Length = 0, Dropped = true };
+            _dropped++;
+        }
+    }
+
+    private void Grow()
+    {
+        var bigger = new Item[_items.Length * 2];
+        for (var seq = _head; seq < _tail; seq++) bigger[seq & (bigger.Length - 1)] = _items[seq & (_items.Length - 1)];
+        _items = bigger;
+    }
+
+    /// <summary>Pauses the reader until the queue is back under its bound; closes the connection after the wait timeout.</summary>
+    public async Task WaitForRoomAsync()
+    {
+        Task wait;
+        lock (_lock)
+        {
+            if (_completed || _bytes <= _options.MaxQueuedBytes) return;
+            _roomMade ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            wait = _roomMade.Task;
+        }
+        try
+        {
+            await wait.WaitAsync(_options.WaitTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _connection.Fault(new ChannelFaultedException(
+                $"This process's subscribers did not take events from {_connection.PeerDescription} within {_options.WaitTimeout.TotalSeconds:0.###} s (EventOverflowPolicy.Wait), so the connection was closed."));
+        }
+    }
+
+    /// <summary>No more events are taken; the loop delivers what is already queued, then ends.</summary>
+    public void Complete()
+    {
+        lock (_lock)
+        {
+            _completed = true;
+            _itemQueued?.TrySetResult();
+            _itemQueued = null;
+            _roomMade?.TrySetResult();
+            _roomMade = null;
+        }
+    }
+
+    /// <summary>The event loop: one item at a time, each subscriber awaited before the next.</summary>
+    public async Task RunAsync()
+    {
+        IpcCallContext.EnterEventLoop(_connection);
+        while (true)
+        {
+            Item item;
+            Task? wait = null;
+            lock (_lock)
+            {
+                if (_head < _tail)
+                {
+                    ref var slot = ref _items[_head & (_items.Length - 1)];
+                    item = slot;
+                    slot = default;
+                    _head++;
+                }
+                else if (_completed)
+                {
+                    return;
+                }
+                else
+                {
+                    item = default;
+                    _itemQueued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    wait = _itemQueued.Task;
+                }
+            }
+            if (wait is not null)
+            {
+                await wait.ConfigureAwait(false);
+                continue;
+            }
+            try
+            {
+                if (!item.Dropped) await DeliverAsync(item).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (item.Buffer is { Length: > 0 } buffer) ArrayPool<byte>.Shared.Return(buffer);
+                lock (_lock)
+                {
+                    _bytes -= item.Length;
+                    Volatile.Write(ref _busy, _busy - 1);
+                    if (_roomMade is { } room && _bytes <= _options.MaxQueuedBytes)
+                    {
+                        _roomMade = null;
+                        room.TrySetResult();
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task DeliverAsync(Item item)
+    {
+        var telemetry = item.Barrier is null ? IpcTelemetry.StartEventReceive(_connection, item.Key, item.MethodId, item.Parent) : item.Telemetry;
+        try
+        {
+            if (item.Barrier is { } barrier) await barrier.ConfigureAwait(false); // never faults: failures were reported where they happened
+            // A continuation of an inline delivery goes on with the subscribers it had; a queued event reads them now.
+            var subscribers = item.Barrier is null ? _local.GetSubscribers(item.Key) : item.Subscribers!;
+            var payload = new ReadOnlySequence<byte>(item.Buffer, 0, item.Length);
+            for (var i = item.Start; i < subscribers.Length; i++)
+            {
+                try
+                {
+                    await subscribers[i].DeliverAsync(new InboundEvent(_connection, item.MethodId, payload, _connection.Lifetime)).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    telemetry.Fail(e);
+                    _local.Options.ReportEventHandlerException(e);
+                }
+            }
+        }
+        finally
+        {
+            telemetry.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// One queued event, or the rest of an inline delivery: subscribers from <see cref="Start"/> on, after <see cref="Barrier"/>
+    /// (the subscriber still running) has finished.
+    /// </summary>
+    private readonly record struct Item(SubscriptionKey Key, uint MethodId, byte[] Buffer, int Length, ActivityContext Parent,
+        EventSubscriber[]? Subscribers, int Start, Task? Barrier, EventScope Telemetry, bool Dropped = false);
+}

@@ -1,0 +1,185 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using IpcContracts.Connections;
+using IpcContracts.Diagnostics;
+using IpcContracts.Protocol;
+using IpcContracts.Runtime;
+
+namespace IpcContracts;
+
+/// <summary>Outbound traffic: calls (typed, untyped, aggregator), pings and events. Every frame leaves through <see cref="FrameSender"/>.</summary>
+public sealed partial class IpcConnection
+{
+    /// <summary>Builds the Request frame of a call once its correlation ID is known.</summary>
+    private delegate OutgoingFrame RequestFrame<TState>(in TState state, ulong correlationId, int maxPayload);
+
+    /// <summary>Queues a frame on the send path. False (frame released) if the connection no longer sends.</summary>
+    internal bool TrySend(OutgoingFrame frame) => _sender.TrySend(frame);
+
+    internal void SendCancel(ulong correlationId) =>
+        TrySend(FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Cancel, FrameFlags.None, 0, 0, correlationId)));
+
+    internal bool TryRemovePending(PendingCall call) =>
+        _pending.TryRemove(new KeyValuePair<ulong, PendingCall>(call.Id, call));
+
+    internal void CompleteInbound(InboundRequest request) =>
+        _inbound.TryRemove(new KeyValuePair<ulong, InboundRequest>(request.CorrelationId, request));
+
+    /// <summary>
+    /// The one start-up of every outbound call: span, frame, registration, deadline, send. The deadline and the
+    /// caller's token are armed before the first byte is queued, so a call whose Request cannot leave (a full
+    /// ring, a stalled peer) still ends in time.
+    /// </summary>
+    private Task<T> StartCall<T, TState>(PendingCall<T> call, string service, string method, in TState state, RequestFrame<TState> build,
+        CancellationToken cancellationToken, TimeSpan timeout)
+    {
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<T>(cancellationToken);
+        using var telemetry = call.IsPing ? default : IpcTelemetry.StartClientCall(this, call, service, method);
+        OutgoingFrame frame;
+        try
+        {
+            frame = build(state, call.Id, Options.MaxPayloadLength);
+        }
+        catch (Exception e)
+        {
+            call.Telemetry?.Complete(e);
+            return Task.FromException<T>(e);
+        }
+        _pending[call.Id] = call;
+        call.Arm(cancellationToken, timeout);
+        if (!TrySend(frame))
+        {
+            if (TryRemovePending(call)) call.Fail(FaultOrClosed());
+            return call.Task;
+        }
+        call.MarkQueued();
+        if (Volatile.Read(ref _fault) is { } fault && TryRemovePending(call))
+            call.Fail(fault); // lost the race with Fault(): it may have missed this call
+        return call.Task;
+    }
+
+    private Exception FaultOrClosed() =>
+        Volatile.Read(ref _fault) ?? new ChannelFaultedException($"The connection to {PeerDescription} is closed.");
+
+    /// <summary>Measures one Ping/Pong round trip.</summary>
+    public Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
+    {
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var call = new PendingCall<bool>(this, NextId(), "ping", null, ResultMode.None) { IsPing = true };
+        var sent = StartCall(call, "ping", "ping", 0, static (in int _, ulong id, int _) =>
+            FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Ping, FrameFlags.None, 0, 0, id)), cancellationToken, Options.DefaultCallTimeout);
+        return Elapsed(sent, start);
+
+        static async Task<TimeSpan> Elapsed(Task sent, long start)
+        {
+            await sent.ConfigureAwait(false);
+            return System.Diagnostics.Stopwatch.GetElapsedTime(start);
+        }
+    }
+
+    /// <inheritdoc />
+    Task<TResult> IOutboundChannel.RequestAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<TResult>(fault);
+        if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException<TResult>(mismatch);
+        var call = new PendingCall<TResult>(this, NextId(), method.Description, resultType, ResultMode.Json);
+        return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
+    }
+
+    /// <inheritdoc />
+    Task IOutboundChannel.RequestAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException(fault);
+        if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException(mismatch);
+        var call = new PendingCall<object?>(this, NextId(), method.Description, null, ResultMode.None);
+        return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
+    }
+
+    private static OutgoingFrame TypedRequest<TArgs>(in (MethodDescriptor Method, TArgs Args, ArgsWriter<TArgs> Write) s, ulong id, int maxPayload) =>
+        FrameBuilder.Args(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, s.Method.Contract.Id, s.Method.Id, id), s.Args, s.Write, maxPayload);
+
+    /// <summary>
+    /// Untyped call for tools: names the contract alias and method, passes the argument object as
+    /// JSON text and returns the result as JSON text (the text <c>null</c> for methods without a result).
+    /// </summary>
+    public Task<string> InvokeRawAsync(string contractAlias, string method, string argumentsJson = "{}", CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<string>(fault);
+        if (Peer.Resolve(contractAlias, method, out var mismatch) is not { } ids) return Task.FromException<string>(mismatch!);
+        var bytes = Encoding.UTF8.GetBytes(argumentsJson);
+        if (!IsJsonObject(bytes))
+            return Task.FromException<string>(new ArgumentException("argumentsJson must be a JSON object such as {\"sku\":\"A-1\"}.", nameof(argumentsJson)));
+        var call = new PendingCall<string>(this, NextId(), $"{contractAlias}.{method}", null, ResultMode.RawText);
+        return StartCall(call, contractAlias, method, (ids.ContractId, ids.MethodId, bytes),
+            static (in (uint Contract, uint Method, byte[] Bytes) s, ulong id, int maxPayload) =>
+                FrameBuilder.Raw(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, s.Contract, s.Method, id), s.Bytes, maxPayload),
+            cancellationToken, Options.DefaultCallTimeout);
+    }
+
+    internal Task<TResponse> RequestBusAsync<TRequest, TResponse>(MessageType<TRequest> request, MessageType<TResponse> response, TRequest value,
+        CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<TResponse>(fault);
+        if (Peer.CheckBusRequest(request.Id, request.Name, BusFingerprint.Of(request.Name, response.Name)) is { } mismatch)
+            return Task.FromException<TResponse>(mismatch);
+        var call = new PendingCall<TResponse>(this, NextId(), request.Name, response.TypeInfo, ResultMode.Json);
+        return StartCall(call, "$bus", request.Name, (request, value),
+            static (in (MessageType<TRequest> Type, TRequest Value) s, ulong id, int maxPayload) =>
+                FrameBuilder.Value(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.Bus, 0, s.Type.Id, id), s.Value, s.Type.TypeInfo, maxPayload),
+            cancellationToken, Options.DefaultCallTimeout);
+    }
+
+    /// <inheritdoc />
+    void IOutboundChannel.Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs)
+    {
+        if (Volatile.Read(ref _fault) is { } fault) throw fault;
+        var key = new SubscriptionKey(false, method.Contract.Id);
+        if (!PeerSubscribed(key)) return;
+        SendEvent(FrameBuilder.Args(new FrameHeaderTemplate(FrameKind.Event, FrameFlags.None, method.Contract.Id, method.Id, 0),
+            args, writeArgs, Options.MaxPayloadLength), key);
+    }
+
+    /// <summary>Sends an already-built event frame if the peer subscribed to its key (server fan-out shares one frame).</summary>
+    internal void SendShared(OutgoingFrame frame, SubscriptionKey key)
+    {
+        if (!IsConnected || !PeerSubscribed(key)) return;
+        frame.AddRef();
+        SendEvent(frame, key);
+    }
+
+    /// <summary>Queues an event for this peer under the event bound and its contract's overflow policy.</summary>
+    private void SendEvent(OutgoingFrame frame, SubscriptionKey key) =>
+        _sender.TrySendEvent(frame, key.Id, Options.Events.For(key.Bus ? 0 : key.Id));
+
+    /// <summary>Untyped event for tools: publishes <paramref name="argumentsJson"/> as event <paramref name="eventName"/> of a contract alias.</summary>
+    public void PublishRaw(string contractAlias, string eventName, string argumentsJson = "{}")
+    {
+        if (Volatile.Read(ref _fault) is { } fault) throw fault;
+        if (Peer.Resolve(contractAlias, eventName, out var mismatch) is not { } ids) throw mismatch!;
+        var bytes = Encoding.UTF8.GetBytes(argumentsJson);
+        if (!IsJsonObject(bytes)) throw new ArgumentException("argumentsJson must be a JSON object.", nameof(argumentsJson));
+        var key = new SubscriptionKey(false, ids.ContractId);
+        if (!PeerSubscribed(key)) return;
+        SendEvent(FrameBuilder.Raw(new FrameHeaderTemplate(FrameKind.Event, FrameFlags.None, ids.ContractId, ids.MethodId, 0), bytes, Options.MaxPayloadLength), key);
+    }
+
+    internal bool PeerHandlesBus(uint requestTypeId, ulong fingerprint) =>
+        _peer is { } p && p.AdvertisesBusHandler(requestTypeId, fingerprint);
+
+    private static bool IsJsonObject(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+            reader.Skip();
+            return !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}

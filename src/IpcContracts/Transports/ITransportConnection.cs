@@ -1,0 +1,22 @@
+using System.IO.Pipelines;
+
+namespace IpcContracts.Transports;
+
+/// <summary>
+/// One duplex byte stream between two processes. The core reads and writes frames through the pipes; a
+/// transport describes what else it needs through <see cref="Features"/> (the core never looks at the
+/// concrete type).
+/// </summary>
+/// <remarks>
+/// Writes must never block the calling thread: when the peer has no room, <see cref="PipeWriter.FlushAsync"/>
+/// and <see cref="PipeWriter.WriteAsync"/> return a pending task and finish the write later. The core calls them
+/// from threads that read frames, and a blocked reader can deadlock two processes.
+/// </remarks>
+public interface ITransportConnection : IDuplexPipe, IAsyncDisposable
+{
+    /// <summary>Human-readable description of the peer, for logs and errors.</summary>
+    string PeerDescription { get; }
+
+    /// <summary>What this connection needs from the core. Default <see cref="TransportFeatures.None"/>.</summary>
+    TransportFeatures Features => TransportFeatures.None;
+}
