@@ -70,6 +70,18 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
 
     internal CancellationToken Lifetime => _lifetime.Token;
 
+    /// <summary>Bytes queued for this peer and not yet taken by the transport.</summary>
+    internal long SendQueueBytes => _sender.QueuedBytes;
+
+    /// <summary>Events for this peer dropped by <see cref="EventOverflowPolicy.DropOldest"/>.</summary>
+    internal long EventsDropped => _sender.DroppedEvents;
+
+    /// <summary>Bytes of received events waiting for this process's subscribers.</summary>
+    internal long ReceivedEventBytesQueued => _events.QueuedBytes;
+
+    /// <summary>Received events dropped by <see cref="EventOverflowPolicy.DropOldest"/>.</summary>
+    internal long ReceivedEventsDropped => _events.Dropped;
+
     /// <summary>Completes when the read loop (and its thread, for shm) and the event loop have ended.</summary>
     internal Task LoopsCompleted => Task.WhenAll(_readLoop, _eventLoop);
 

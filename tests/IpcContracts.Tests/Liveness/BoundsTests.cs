@@ -1,0 +1,67 @@
+using IpcContracts.Protocol;
+using IpcContracts.TestContracts;
+using IpcContracts.Tests.Support;
+
+namespace IpcContracts.Tests.Liveness;
+
+/// <summary>Every wait has a bound, and nothing a call leaves behind grows on long-lived objects (issue #11).</summary>
+public sealed class BoundsTests
+{
+    /// <summary>A peer that sends half a frame and then nothing is disconnected with a protocol error instead of held forever.</summary>
+    [Theory]
+    [InlineData("pipe")]
+    [InlineData("shm")]
+    public async Task A_peer_that_stops_inside_a_frame_is_disconnected_after_the_partial_frame_timeout(string transport)
+    {
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), options: new IpcOptions { PartialFrameTimeout = TimeSpan.FromSeconds(1) });
+        await using var raw = await RawPeer.ConnectAsync(server.Endpoint.ToString());
+        await raw.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello()));
+        await raw.ExpectAsync(FrameKind.Hello);
+        var request = RawPeer.Frame(FrameKind.Request, 1, 2, 3, """{"a":1}""");
+
+        await raw.SendAsync(request[..(FrameHeader.Size + 3)]); // the header and three payload bytes, then silence
+
+        var error = await raw.ReceiveAsync(TimeSpan.FromSeconds(20));
+        Assert.NotNull(error);
+        Assert.Equal(FrameKind.Error, error.Value.Header.Kind);
+        Assert.Equal(0ul, error.Value.Header.CorrelationId);
+        Assert.Contains("PartialFrameTimeout", RawPeer.Parse(error.Value.Json).GetProperty("message").GetString());
+        Assert.Null(await raw.ReceiveAsync(TimeSpan.FromSeconds(20))); // and then the connection is closed
+    }
+
+    /// <summary>
+    /// Defect 10: a reply that arrived before the call's token was hooked left that registration on the token
+    /// (2 in 15,000 calls on shm), growing on a long-lived token. A leaked registration keeps its call and the
+    /// call's task reachable from the token, which is what this test looks for.
+    /// </summary>
+    [Theory]
+    [InlineData("shm")]
+    [InlineData("inproc")]
+    public async Task Calls_leave_no_registration_on_a_long_lived_token(string transport)
+    {
+        await using var pair = await Pair.StartAsync(Endpoints.For(transport));
+        using var longLived = new CancellationTokenSource();
+        var calc = pair.Calculator;
+        var tasks = new WeakReference[15_000];
+        await Run();
+        // One more call on another token, so whatever the test's own async machinery still holds is not a tracked call.
+        Assert.Equal(2, await calc.AddAsync(1, 1, CancellationToken.None));
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var alive = tasks.Select((t, i) => (t, i)).Where(x => x.t.IsAlive).Select(x => x.i).ToArray();
+        Assert.True(alive.Length == 0, $"{alive.Length} calls still reachable, e.g. #{string.Join(", #", alive.Take(10))}");
+        GC.KeepAlive(longLived);
+
+        async Task Run()
+        {
+            for (var i = 0; i < tasks.Length; i++)
+            {
+                var call = calc.AddAsync(i, 1, longLived.Token);
+                tasks[i] = new WeakReference(call);
+                Assert.Equal(i + 1, await call);
+            }
+        }
+    }
+}
