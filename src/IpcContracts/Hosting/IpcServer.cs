@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json.Serialization.Metadata;
 using IpcContracts.Connections;
 using IpcContracts.Protocol;
@@ -70,7 +71,50 @@ public sealed class IpcServer : IOutboundChannel, IAsyncDisposable
     public IDisposable Subscribe<TContract>(TContract listener, bool weak = false) where TContract : class =>
         SubscriptionApi.Subscribe(_handlers, listener, weak);
 
-    internal LocalHandlers Handlers => _handlers;
+    /// <summary>Requests from clients that are running on this server now (their handlers have not replied yet).</summary>
+    public int InFlightRequests
+    {
+        get
+        {
+            var count = 0;
+            foreach (var c in Volatile.Read(ref _connectionSnapshot)) count += c.InFlightRequests;
+            return count;
+        }
+    }
+
+    /// <summary>
+    /// Prepares a graceful stop: once this method returns, every request that arrives is refused at once (the caller gets
+    /// <see cref="IpcOverloadedException"/>, "shutting down"; the request is not run), and the requests already
+    /// running may finish. Completes when none is left, or when <paramref name="timeout"/> has passed, whichever
+    /// is first; connections stay open meanwhile (replies and events still flow). Then dispose the server, which
+    /// cancels whatever still runs. A drained server keeps refusing requests until it is disposed.
+    /// </summary>
+    /// <returns>How many requests were still running when the drain ended: 0 when all finished in time.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (there is no unbounded drain).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public Task<int> DrainAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        _handlers.Draining = true; // before returning, so a caller may log "draining" knowing new requests are refused
+        return WaitForInFlightAsync(timeout, cancellationToken);
+    }
+
+    private async Task<int> WaitForInFlightAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        // A connection tells nobody when a request ends, so the count is polled; a request finishing is seen within
+        // one poll interval, and the timeout is kept to within one too.
+        while (InFlightRequests is var left and > 0)
+        {
+            var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero) return left;
+            await Task.Delay(remaining < DrainPollInterval ? remaining : DrainPollInterval, cancellationToken).ConfigureAwait(false);
+        }
+        return 0;
+    }
+
+    private static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(10);
 
     private async Task AcceptLoopAsync()
     {
