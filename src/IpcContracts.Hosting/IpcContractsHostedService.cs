@@ -59,23 +59,20 @@ internal sealed class IpcContractsHostedService(
 
     private async Task DrainAndStopAsync(string name, IpcServer server, TimeSpan drainTimeout, CancellationToken hostTimeout)
     {
-        server.Handlers.Draining = true; // requests arriving from now on are refused (IpcOverloadedException at the caller)
-        var inFlight = InFlight(server);
-        if (inFlight > 0)
+        var drain = server.DrainAsync(drainTimeout, hostTimeout); // new requests are refused from here on
+        if (server.InFlightRequests is var inFlight and > 0 && _logger is not null)
+            HostingLog.ServerDraining(_logger, name, drainTimeout.TotalSeconds, inFlight);
+        int left;
+        try
         {
-            if (_logger is not null) HostingLog.ServerDraining(_logger, name, drainTimeout.TotalSeconds, inFlight);
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(hostTimeout);
-            deadline.CancelAfter(drainTimeout);
-            try
-            {
-                while (InFlight(server) > 0) await Task.Delay(10, deadline.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) { }
-            if (InFlight(server) is var left and > 0 && _logger is not null) HostingLog.DrainIncomplete(_logger, name, left);
+            left = await drain.ConfigureAwait(false);
         }
+        catch (OperationCanceledException)
+        {
+            left = server.InFlightRequests; // the host's own shutdown timeout ended the drain first
+        }
+        if (left > 0 && _logger is not null) HostingLog.DrainIncomplete(_logger, name, left);
         await server.DisposeAsync().ConfigureAwait(false);
         if (_logger is not null) HostingLog.ServerStopped(_logger, name);
     }
-
-    private static int InFlight(IpcServer server) => server.Connections.Sum(c => c.InFlightRequests);
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Serialization.Metadata;
-using IpcContracts.Connections;
 using IpcContracts.Runtime;
 using IpcContracts.Transports;
 using Microsoft.Extensions.Logging;
@@ -37,9 +36,8 @@ public sealed class IpcHostedClients : IAsyncDisposable
     {
         var options = _options.Get(name);
         options.Ipc.LoggerFactory ??= _loggerFactory;
-        var handlers = new LocalHandlers(options.Ipc.Validate());
-        var builder = new IpcEndpointBuilder(handlers);
-        foreach (var register in options.Handlers) register(builder, _services);
+        var handlers = new IpcEndpointBuilder(options.Ipc);
+        foreach (var register in options.Handlers) register(handlers, _services);
         var logger = _loggerFactory?.CreateLogger(HostingLog.Category);
         return new IpcHostedClient(name, IpcEndpoint.Parse(options.Endpoint!), handlers, logger);
     }
@@ -52,19 +50,21 @@ public sealed class IpcHostedClients : IAsyncDisposable
 }
 
 /// <summary>
-/// One hosted client connection: connects on first use and again after the connection is lost. Handlers,
-/// subscriptions and proxies made here survive reconnects.
+/// One hosted client connection: an <see cref="IpcClient"/> made on first use, which then reconnects by itself after
+/// the connection is lost (<see cref="IpcOptions.AutoReconnect"/>, backoff with jitter; while it is disconnected,
+/// calls fail at once with <see cref="ChannelFaultedException"/>). Handlers, subscriptions and proxies made here
+/// survive reconnects.
 /// </summary>
 public sealed class IpcHostedClient : IAsyncDisposable
 {
-    private readonly LocalHandlers _handlers;
+    private readonly IpcEndpointBuilder _handlers;
     private readonly ILogger? _logger;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly ForwardingChannel _channel;
     private IpcClient? _client;
     private bool _disposed;
 
-    internal IpcHostedClient(string name, IpcEndpoint endpoint, LocalHandlers handlers, ILogger? logger)
+    internal IpcHostedClient(string name, IpcEndpoint endpoint, IpcEndpointBuilder handlers, ILogger? logger)
     {
         Name = name;
         Endpoint = endpoint;
@@ -79,20 +79,26 @@ public sealed class IpcHostedClient : IAsyncDisposable
     /// <summary>The server it connects to.</summary>
     public IpcEndpoint Endpoint { get; }
 
-    /// <summary>The open connection, connecting (or reconnecting) first if there is none.</summary>
-    public async ValueTask<IpcConnection> GetConnectionAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The client's current connection, connecting first if it has not connected yet (a failed first connect throws,
+    /// and the next use tries again). After a loss this is the connection the client's own reconnect last opened.
+    /// </summary>
+    public async ValueTask<IpcConnection> GetConnectionAsync(CancellationToken cancellationToken = default) =>
+        (await GetClientAsync(cancellationToken).ConfigureAwait(false)).Connection;
+
+    private async ValueTask<IpcClient> GetClientAsync(CancellationToken cancellationToken)
     {
-        if (Current is { } connected) return connected;
+        if (Volatile.Read(ref _client) is { } connected) return connected;
         await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (Current is { } raced) return raced;
-            if (_client is { } stale) await stale.DisposeAsync().ConfigureAwait(false);
-            _client = null;
-            _client = await IpcClient.ConnectAsync(Endpoint, _handlers, cancellationToken).ConfigureAwait(false);
+            if (_client is { } raced) return raced;
+            var client = await IpcClient.ConnectAsync(Endpoint, _handlers, cancellationToken).ConfigureAwait(false);
+            client.Reconnected += OnReconnected;
+            Volatile.Write(ref _client, client);
             if (_logger is not null) HostingLog.ClientConnected(_logger, Name, Endpoint.ToString());
-            return _client.Connection;
+            return client;
         }
         finally
         {
@@ -100,7 +106,10 @@ public sealed class IpcHostedClient : IAsyncDisposable
         }
     }
 
-    private IpcConnection? Current => Volatile.Read(ref _client)?.Connection is { IsConnected: true } c ? c : null;
+    private void OnReconnected(IpcClient client)
+    {
+        if (_logger is not null) HostingLog.ClientConnected(_logger, Name, client.Endpoint.ToString());
+    }
 
     /// <summary>A proxy for [RequestContract] <typeparamref name="TContract"/> that connects on its first call and reconnects after a loss.</summary>
     public TContract Proxy<TContract>() where TContract : class =>
@@ -112,9 +121,9 @@ public sealed class IpcHostedClient : IAsyncDisposable
 
     /// <summary>Receives the server's <typeparamref name="TEvents"/> events until the token is disposed, across reconnects.</summary>
     public IDisposable Subscribe<TEvents>(TEvents listener, bool weak = false) where TEvents : class =>
-        SubscriptionApi.Subscribe(_handlers, listener, weak);
+        _handlers.Subscribe(listener, weak);
 
-    /// <summary>Closes the connection.</summary>
+    /// <summary>Stops reconnecting and closes the connection.</summary>
     public async ValueTask DisposeAsync()
     {
         await _connectLock.WaitAsync().ConfigureAwait(false);
@@ -130,36 +139,38 @@ public sealed class IpcHostedClient : IAsyncDisposable
         }
     }
 
+    /// <summary>What the proxies and publishers call: the client once it exists (it reconnects by itself), connecting it first if not.</summary>
     private sealed class ForwardingChannel(IpcHostedClient owner) : IOutboundChannel
     {
         public Task<TResult> RequestAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
             JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken)
         {
-            if (owner.Current is IOutboundChannel connected) return connected.RequestAsync(method, args, writeArgs, resultType, cancellationToken);
+            if (Volatile.Read(ref owner._client) is IOutboundChannel client) return client.RequestAsync(method, args, writeArgs, resultType, cancellationToken);
             return Slow();
 
             async Task<TResult> Slow()
             {
-                IOutboundChannel connection = await owner.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-                return await connection.RequestAsync(method, args, writeArgs, resultType, cancellationToken).ConfigureAwait(false);
+                IOutboundChannel client = await owner.GetClientAsync(cancellationToken).ConfigureAwait(false);
+                return await client.RequestAsync(method, args, writeArgs, resultType, cancellationToken).ConfigureAwait(false);
             }
         }
 
         public Task RequestAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken)
         {
-            if (owner.Current is IOutboundChannel connected) return connected.RequestAsync(method, args, writeArgs, cancellationToken);
+            if (Volatile.Read(ref owner._client) is IOutboundChannel client) return client.RequestAsync(method, args, writeArgs, cancellationToken);
             return Slow();
 
             async Task Slow()
             {
-                IOutboundChannel connection = await owner.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-                await connection.RequestAsync(method, args, writeArgs, cancellationToken).ConfigureAwait(false);
+                IOutboundChannel client = await owner.GetClientAsync(cancellationToken).ConfigureAwait(false);
+                await client.RequestAsync(method, args, writeArgs, cancellationToken).ConfigureAwait(false);
             }
         }
 
         public void Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs)
         {
-            if (owner.Current is IOutboundChannel connected) connected.Publish(method, args, writeArgs);
+            // Events are not kept for a connection that is not there (docs/semantics.md); this drops rather than throws.
+            if (Volatile.Read(ref owner._client) is { Connection.IsConnected: true } client) ((IOutboundChannel)client).Publish(method, args, writeArgs);
         }
     }
 }

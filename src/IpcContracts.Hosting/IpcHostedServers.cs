@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Serialization.Metadata;
-using IpcContracts.Connections;
-using IpcContracts.Protocol;
 using IpcContracts.Runtime;
 
 namespace IpcContracts.Hosting;
@@ -26,8 +24,9 @@ public sealed class IpcHostedServers
 }
 
 /// <summary>
-/// Where a DI-registered server publisher sends: every client of the named server subscribed to the contract.
-/// The frame is serialized once and shared, as <see cref="IpcServer.Publisher{TContract}"/> does.
+/// Where a DI-registered server publisher sends: the named server, once the host has started it (before that, and
+/// after it stopped, events are dropped). The server publishes as its own <see cref="IpcServer.Publisher{TContract}"/>
+/// does: serialized once, to every subscribed client.
 /// </summary>
 internal sealed class HostedServerPublisher(IpcHostedServers servers, string name) : IOutboundChannel
 {
@@ -40,13 +39,6 @@ internal sealed class HostedServerPublisher(IpcHostedServers servers, string nam
 
     public void Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs)
     {
-        if (servers.TryGet(name) is not { } server) return;
-        var key = new SubscriptionKey(false, method.Contract.Id);
-        var targets = server.Connections.Where(c => c.PeerSubscribed(key)).ToArray();
-        if (targets.Length == 0) return;
-        var frame = FrameBuilder.Args(new FrameHeaderTemplate(FrameKind.Event, FrameFlags.None, method.Contract.Id, method.Id, 0),
-            args, writeArgs, server.Handlers.Options.MaxPayloadLength);
-        foreach (var c in targets) c.SendShared(frame, key);
-        frame.Release();
+        if (servers.TryGet(name) is IOutboundChannel server) server.Publish(method, args, writeArgs);
     }
 }

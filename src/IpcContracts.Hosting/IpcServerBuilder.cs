@@ -43,9 +43,8 @@ public sealed class IpcServerBuilder
     public IpcServerBuilder Handle<TContract>(Func<IServiceProvider, TContract> factory) where TContract : class
     {
         ArgumentNullException.ThrowIfNull(factory);
-        var contract = ContractRegistry.Get<TContract>(ContractKind.Request); // fails here, at registration, for a non-contract
-        return Configure(o => o.Handlers.Add((endpoint, services) => endpoint.Handlers.AddRequestHandler(
-            new ScopedHandlerEntry<TContract>(contract, services.GetRequiredService<IServiceScopeFactory>(), factory))));
+        ContractRegistry.Get<TContract>(ContractKind.Request); // fails here, at registration, for a non-contract
+        return Configure(o => o.Handlers.Add((endpoint, services) => ScopedHandlers.Register(endpoint, services, factory)));
     }
 
     /// <summary>
@@ -58,6 +57,17 @@ public sealed class IpcServerBuilder
         var name = Name;
         Services.TryAddSingleton(sp => contract.CreateProxy(new HostedServerPublisher(sp.GetRequiredService<IpcHostedServers>(), name)));
         return this;
+    }
+}
+
+/// <summary>Handlers resolved from a new DI scope per call, through the runtime's per-call scope hook.</summary>
+internal static class ScopedHandlers
+{
+    public static void Register<TContract>(IpcEndpointBuilder endpoint, IServiceProvider services, Func<IServiceProvider, TContract> factory)
+        where TContract : class
+    {
+        var scopes = services.GetRequiredService<IServiceScopeFactory>();
+        endpoint.HandleScoped<TContract, AsyncServiceScope>(_ => scopes.CreateAsyncScope(), scope => factory(scope.ServiceProvider));
     }
 }
 
@@ -95,9 +105,8 @@ public sealed class IpcClientBuilder
     public IpcClientBuilder Handle<TContract>(Func<IServiceProvider, TContract> factory) where TContract : class
     {
         ArgumentNullException.ThrowIfNull(factory);
-        var contract = ContractRegistry.Get<TContract>(ContractKind.Request);
-        return Configure(o => o.Handlers.Add((endpoint, services) => endpoint.Handlers.AddRequestHandler(
-            new ScopedHandlerEntry<TContract>(contract, services.GetRequiredService<IServiceScopeFactory>(), factory))));
+        ContractRegistry.Get<TContract>(ContractKind.Request); // fails here, at registration, for a non-contract
+        return Configure(o => o.Handlers.Add((endpoint, services) => ScopedHandlers.Register(endpoint, services, factory)));
     }
 
     /// <summary>

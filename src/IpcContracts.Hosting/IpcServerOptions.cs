@@ -81,7 +81,7 @@ internal sealed class IpcHostingOptionsValidator(IpcHostingRegistry registry) : 
     {
         try
         {
-            ipc.Validate();
+            ipc.ThrowIfInvalid();
         }
         catch (IpcConfigurationException e)
         {

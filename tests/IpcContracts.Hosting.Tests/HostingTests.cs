@@ -138,6 +138,40 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task A_hosted_client_reconnects_by_IpcClients_own_policy_keeping_its_proxies_and_subscriptions()
+    {
+        var logs = new LogRecorder();
+        var endpoint = Endpoints.InProc();
+        var server = await IpcServer.StartAsync(endpoint, s => s.Handle<ICalculator>(new Calculator()));
+        using var host = BuildHost(logs, ipc => ipc.AddClient("calc", endpoint, c => c.AddProxy<ICalculator>()));
+        await host.StartAsync();
+        var client = host.Services.GetRequiredService<IpcHostedClients>().Get("calc");
+        var ticks = new BlockingCollection<Tick>();
+        using var subscription = client.Subscribe<ITicks>(new TickSink(ticks)); // before connecting: in the first Hello
+        var calculator = host.Services.GetRequiredService<ICalculator>();
+
+        Assert.Equal(9, await calculator.AddAsync(4, 5)); // connects (the Hello, with the subscription, went first)
+        server.Publisher<ITicks>().Tick(new Tick(1, "first"));
+        Assert.True(ticks.TryTake(out var tick, TimeSpan.FromSeconds(30)));
+        Assert.Equal("first", tick.Source);
+        var first = await client.GetConnectionAsync();
+
+        await server.DisposeAsync();
+        await first.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+        await Assert.ThrowsAsync<ChannelFaultedException>(() => calculator.AddAsync(1, 1)); // disconnected: fails at once, as IpcClient
+        await using var restarted = await IpcServer.StartAsync(endpoint, s => s.Handle<ICalculator>(new Calculator()));
+        await logs.WaitFor(_ => logs.Entries.Count(e => e.Id.Name == "ClientConnected") == 2); // logged again on the reconnect
+
+        Assert.NotSame(first, await client.GetConnectionAsync());
+        Assert.Equal(7, await calculator.AddAsync(3, 4));              // the same injected proxy, on the new connection
+        await (await client.GetConnectionAsync()).PingAsync();         // the restored subscription is ahead of the Pong
+        restarted.Publisher<ITicks>().Tick(new Tick(2, "restarted"));
+        Assert.True(ticks.TryTake(out tick, TimeSpan.FromSeconds(30)));
+        Assert.Equal("restarted", tick.Source);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task The_runtime_logs_handler_failures_and_subscriber_exceptions_without_payloads()
     {
         var logs = new LogRecorder();

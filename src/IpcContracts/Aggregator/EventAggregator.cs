@@ -1,5 +1,4 @@
 using IpcContracts.Connections;
-using IpcContracts.Protocol;
 using IpcContracts.Runtime;
 
 namespace IpcContracts;
@@ -68,13 +67,8 @@ public sealed class EventAggregator : IEventAggregator
             if (s is MessageSubscriber<T> local) await local.InvokeLocalAsync(message).ConfigureAwait(false);
         }
         await StartAsync(cancellationToken).ConfigureAwait(false);
-        IEnumerable<IpcConnection> peers = _server?.Connections ?? (_client is { } c ? [c.Connection] : []);
-        var targets = peers.Where(p => p.PeerSubscribed(key)).ToArray();
-        if (targets.Length == 0) return;
-        var frame = FrameBuilder.Value(new FrameHeaderTemplate(FrameKind.Event, FrameFlags.Bus, 0, type.Id, 0), message, type.TypeInfo,
-            _handlers.Options.MaxPayloadLength);
-        foreach (var p in targets) p.SendShared(frame, key);
-        frame.Release();
+        if (_server is { } server) server.PublishMessage(type, message);
+        else if (_client is { } client) EventFanOut.Publish([client.Connection], type, message, _handlers.Options.MaxPayloadLength);
     }
 
     /// <inheritdoc />

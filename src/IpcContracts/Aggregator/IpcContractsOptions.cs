@@ -5,8 +5,11 @@ namespace IpcContracts;
 /// <summary>What <c>services.AddIpcContracts(...)</c> sets up: a local bus, optionally connected or listening.</summary>
 public sealed class IpcContractsOptions
 {
-    internal IpcEndpoint? ConnectTo { get; private set; }
-    internal IpcEndpoint? ListenOn { get; private set; }
+    /// <summary>The server the aggregator connects to (<see cref="Connect"/>), or null.</summary>
+    public IpcEndpoint? ConnectTo { get; private set; }
+
+    /// <summary>Where the aggregator listens (<see cref="Listen"/>), or null.</summary>
+    public IpcEndpoint? ListenOn { get; private set; }
 
     /// <summary>Limits and timeouts.</summary>
     public IpcOptions Ipc { get; } = new();

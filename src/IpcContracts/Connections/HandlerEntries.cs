@@ -20,6 +20,54 @@ internal sealed class RequestHandlerEntry<TContract>(ContractDescriptor<TContrac
     public override ValueTask DispatchAsync(InboundCall call) => contract.DispatchAsync(factory(call.Connection), call);
 }
 
+/// <summary>
+/// A handler resolved per call inside a scope that the call owns (a DI scope, for the hosting package): the scope is
+/// begun before the handler is resolved and disposed once the dispatch has completed (after the reply was sent),
+/// whether the handler completed synchronously, asynchronously or threw.
+/// </summary>
+internal sealed class ScopedRequestHandlerEntry<TContract, TScope>(ContractDescriptor<TContract> contract,
+    Func<IpcConnection, TScope> beginScope, Func<TScope, TContract> resolve) : RequestHandlerEntry
+    where TContract : class where TScope : IAsyncDisposable
+{
+    public override ContractDescriptor Contract => contract;
+
+    public override ValueTask DispatchAsync(InboundCall call)
+    {
+        var scope = beginScope(call.Connection);
+        ValueTask pending;
+        try
+        {
+            pending = contract.DispatchAsync(resolve(scope), call);
+        }
+        catch
+        {
+            ObserveDispose(scope.DisposeAsync()); // the handler's exception is what the caller must see
+            throw;
+        }
+        if (!pending.IsCompletedSuccessfully) return AwaitThenDisposeAsync(pending, scope);
+        pending.GetAwaiter().GetResult();
+        return scope.DisposeAsync();
+    }
+
+    private static async ValueTask AwaitThenDisposeAsync(ValueTask pending, TScope scope)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        finally
+        {
+            await scope.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static void ObserveDispose(ValueTask disposal)
+    {
+        if (!disposal.IsCompleted) _ = disposal.AsTask();
+        else if (disposal.IsFaulted) _ = disposal.AsTask().Exception;
+    }
+}
+
 /// <summary>A run-time handler for one alias and method, without an interface (untyped path).</summary>
 internal sealed class RawHandlerEntry(string contractAlias, string method, Func<RawCall, ValueTask<string?>> handler)
 {

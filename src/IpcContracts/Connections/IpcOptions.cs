@@ -172,4 +172,10 @@ public sealed class IpcOptions
 
     internal Microsoft.Extensions.Logging.ILogger? Logger =>
         LoggerFactory is { } factory ? _logger ??= factory.CreateLogger(Diagnostics.Log.Category) : null;
+
+    // ---- for integrations: the hosting package checks options when the host starts, before anything connects ----
+
+    /// <summary>Checks the limits and timeouts as <see cref="IpcServer"/> and <see cref="IpcClient"/> do when they start.</summary>
+    /// <exception cref="IpcConfigurationException">An option is invalid (the message names it).</exception>
+    public void ThrowIfInvalid() => Validate();
 }

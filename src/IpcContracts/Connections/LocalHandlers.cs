@@ -24,8 +24,17 @@ internal sealed class LocalHandlers
 
     public IpcOptions Options { get; }
 
-    /// <summary>Set while a hosted server shuts down: new requests are refused so those in flight can finish.</summary>
-    public bool Draining { get; set; }
+    /// <summary>
+    /// Set by <see cref="IpcServer.DrainAsync"/>: new requests are refused so those in flight can finish. Volatile, so
+    /// every connection's reader sees it as soon as the drain has started counting what is in flight.
+    /// </summary>
+    public bool Draining
+    {
+        get => Volatile.Read(ref _draining);
+        set => Volatile.Write(ref _draining, value);
+    }
+
+    private bool _draining;
 
     public LocalHandlers(IpcOptions options) => Options = options;
 

@@ -53,6 +53,17 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
         return ConnectAsync(IpcEndpoint.Parse(endpoint), handlers, cancellationToken);
     }
 
+    /// <summary>
+    /// Connects to <paramref name="endpoint"/> with the handlers and subscriptions of <paramref name="handlers"/>, which
+    /// may be reused: after a failed connect, or for a new client once this one is disposed.
+    /// </summary>
+    public static Task<IpcClient> ConnectAsync(IpcEndpoint endpoint, IpcEndpointBuilder handlers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(handlers);
+        return ConnectAsync(endpoint, handlers.Handlers, cancellationToken);
+    }
+
     internal static async Task<IpcClient> ConnectAsync(IpcEndpoint endpoint, LocalHandlers handlers, CancellationToken cancellationToken) =>
         new(endpoint, handlers, await OpenAsync(endpoint, handlers, cancellationToken).ConfigureAwait(false));
 

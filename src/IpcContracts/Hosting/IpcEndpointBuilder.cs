@@ -7,9 +7,19 @@ namespace IpcContracts;
 /// Registers what an endpoint (server or client) handles before it starts, so the first Hello
 /// already lists every handler.
 /// </summary>
+/// <remarks>
+/// One made with the public constructor outlives connections: pass it to
+/// <see cref="IpcClient.ConnectAsync(Transports.IpcEndpoint, IpcEndpointBuilder, CancellationToken)"/> (again after a failed
+/// connect) and its handlers and subscriptions serve whichever connection is open. The hosting package's clients
+/// work this way.
+/// </remarks>
 public sealed class IpcEndpointBuilder
 {
     internal IpcEndpointBuilder(LocalHandlers handlers) => Handlers = handlers;
+
+    /// <summary>An endpoint with <paramref name="options"/> (defaults when null) and nothing registered yet.</summary>
+    /// <exception cref="IpcConfigurationException">The options are invalid.</exception>
+    public IpcEndpointBuilder(IpcOptions? options = null) : this(new LocalHandlers((options ?? new IpcOptions()).Validate())) { }
 
     internal LocalHandlers Handlers { get; }
 
@@ -33,6 +43,29 @@ public sealed class IpcEndpointBuilder
         Handlers.AddRequestHandler(new RequestHandlerEntry<TContract>(ContractRegistry.Get<TContract>(ContractKind.Request), factory));
         return this;
     }
+
+    /// <summary>
+    /// Handles [RequestContract] <typeparamref name="TContract"/> with a handler that lives in a scope of its own call
+    /// (a DI scope, say): <paramref name="beginScope"/> runs per call with the calling connection,
+    /// <paramref name="resolve"/> gets the handler from that scope, and the scope is disposed once the call has
+    /// completed (after the reply is sent), also when the handler throws or completes asynchronously.
+    /// </summary>
+    public IpcEndpointBuilder HandleScoped<TContract, TScope>(Func<IpcConnection, TScope> beginScope, Func<TScope, TContract> resolve)
+        where TContract : class where TScope : IAsyncDisposable
+    {
+        ArgumentNullException.ThrowIfNull(beginScope);
+        ArgumentNullException.ThrowIfNull(resolve);
+        Handlers.AddRequestHandler(new ScopedRequestHandlerEntry<TContract, TScope>(ContractRegistry.Get<TContract>(ContractKind.Request), beginScope, resolve));
+        return this;
+    }
+
+    /// <summary>
+    /// Receives the peer's [EventContract] <typeparamref name="TContract"/> events until the token is disposed. Made
+    /// before connecting, the subscription is in the first Hello (no event published after the handshake is missed);
+    /// it holds across reconnects. The listener is held strongly unless <paramref name="weak"/> is true.
+    /// </summary>
+    public IDisposable Subscribe<TContract>(TContract listener, bool weak = false) where TContract : class =>
+        SubscriptionApi.Subscribe(Handlers, listener, weak);
 
     /// <summary>
     /// Untyped handler for tools: answers <paramref name="method"/> of contract <paramref name="contractAlias"/>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json.Serialization.Metadata;
 using IpcContracts.Connections;
 using IpcContracts.Protocol;
@@ -11,7 +12,11 @@ namespace IpcContracts;
 /// Listens on an endpoint and serves many clients: handles request contracts, publishes events to
 /// every subscribed client, and can call back into each client through its connection.
 /// </summary>
-public sealed class IpcServer : IAsyncDisposable
+/// <remarks>
+/// As an <see cref="IOutboundChannel"/> (what generated proxies call) the server publishes events to every subscribed
+/// client; it has no single peer to send requests to.
+/// </remarks>
+public sealed class IpcServer : IOutboundChannel, IAsyncDisposable
 {
     private readonly LocalHandlers _handlers;
     private readonly IIpcListener _listener;
@@ -19,7 +24,6 @@ public sealed class IpcServer : IAsyncDisposable
     private readonly Lock _snapshotLock = new();
     private IpcConnection[] _connectionSnapshot = []; // copy-on-write view of _connections for the publish path
     private readonly CancellationTokenSource _stopping = new();
-    private readonly FanOutChannel _fanOut;
     private Task _acceptLoop = Task.CompletedTask;
     private int _disposed;
 
@@ -27,7 +31,6 @@ public sealed class IpcServer : IAsyncDisposable
     {
         _listener = listener;
         _handlers = handlers;
-        _fanOut = new FanOutChannel(this);
     }
 
     /// <summary>The endpoint actually bound.</summary>
@@ -62,13 +65,56 @@ public sealed class IpcServer : IAsyncDisposable
 
     /// <summary>A publisher: each event is serialized once and sent to every client subscribed to <typeparamref name="TContract"/>.</summary>
     public TContract Publisher<TContract>() where TContract : class =>
-        ContractRegistry.Get<TContract>(ContractKind.Event).CreateProxy(_fanOut);
+        ContractRegistry.Get<TContract>(ContractKind.Event).CreateProxy(this);
 
     /// <summary>Receives [EventContract] events that clients publish to the server.</summary>
     public IDisposable Subscribe<TContract>(TContract listener, bool weak = false) where TContract : class =>
         SubscriptionApi.Subscribe(_handlers, listener, weak);
 
-    internal LocalHandlers Handlers => _handlers;
+    /// <summary>Requests from clients that are running on this server now (their handlers have not replied yet).</summary>
+    public int InFlightRequests
+    {
+        get
+        {
+            var count = 0;
+            foreach (var c in Volatile.Read(ref _connectionSnapshot)) count += c.InFlightRequests;
+            return count;
+        }
+    }
+
+    /// <summary>
+    /// Prepares a graceful stop: once this method returns, every request that arrives is refused at once (the caller gets
+    /// <see cref="IpcOverloadedException"/>, "shutting down"; the request is not run), and the requests already
+    /// running may finish. Completes when none is left, or when <paramref name="timeout"/> has passed, whichever
+    /// is first; connections stay open meanwhile (replies and events still flow). Then dispose the server, which
+    /// cancels whatever still runs. A drained server keeps refusing requests until it is disposed.
+    /// </summary>
+    /// <returns>How many requests were still running when the drain ended: 0 when all finished in time.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (there is no unbounded drain).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public Task<int> DrainAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        _handlers.Draining = true; // before returning, so a caller may log "draining" knowing new requests are refused
+        return WaitForInFlightAsync(timeout, cancellationToken);
+    }
+
+    private async Task<int> WaitForInFlightAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        // A connection tells nobody when a request ends, so the count is polled; a request finishing is seen within
+        // one poll interval, and the timeout is kept to within one too.
+        while (InFlightRequests is var left and > 0)
+        {
+            var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero) return left;
+            await Task.Delay(remaining < DrainPollInterval ? remaining : DrainPollInterval, cancellationToken).ConfigureAwait(false);
+        }
+        return 0;
+    }
+
+    private static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(10);
 
     private async Task AcceptLoopAsync()
     {
@@ -168,26 +214,18 @@ public sealed class IpcServer : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    /// <summary>Serializes an event once and shares the frame with every subscribed connection.</summary>
-    private sealed class FanOutChannel(IpcServer server) : IOutboundChannel
-    {
-        public Task<TResult> RequestAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
-            JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken) =>
-            throw new NotSupportedException("A server publisher only sends events; call a client through its IpcConnection.Proxy<T>().");
+    Task<TResult> IOutboundChannel.RequestAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("A server publisher only sends events; call a client through its IpcConnection.Proxy<T>().");
 
-        public Task RequestAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken) =>
-            throw new NotSupportedException("A server publisher only sends events; call a client through its IpcConnection.Proxy<T>().");
+    Task IOutboundChannel.RequestAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("A server publisher only sends events; call a client through its IpcConnection.Proxy<T>().");
 
-        public void Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs)
-        {
-            var key = new SubscriptionKey(false, method.Contract.Id);
-            // ConcurrentDictionary.Keys copies under all locks; publishing uses a snapshot kept up to date instead.
-            var targets = Array.FindAll(server._connectionSnapshot, c => c.PeerSubscribed(key));
-            if (targets.Length == 0) return;
-            var frame = FrameBuilder.Args(new FrameHeaderTemplate(FrameKind.Event, FrameFlags.None, method.Contract.Id, method.Id, 0),
-                args, writeArgs, server._handlers.Options.MaxPayloadLength);
-            foreach (var c in targets) c.SendShared(frame, key);
-            frame.Release();
-        }
-    }
+    // ConcurrentDictionary.Keys copies under all locks; publishing reads the snapshot kept up to date instead.
+    void IOutboundChannel.Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs) =>
+        EventFanOut.Publish(Volatile.Read(ref _connectionSnapshot), method, args, writeArgs, _handlers.Options.MaxPayloadLength);
+
+    /// <summary>Publishes an aggregator message to every client subscribed to it (the listening aggregator's fan-out).</summary>
+    internal void PublishMessage<T>(MessageType<T> type, T message) =>
+        EventFanOut.Publish(Volatile.Read(ref _connectionSnapshot), type, message, _handlers.Options.MaxPayloadLength);
 }
