@@ -61,7 +61,8 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
     public static OutgoingFrame Args<TArgs>(in FrameHeaderTemplate h, TArgs args, ArgsWriter<TArgs> writeArgs, int maxPayload)
     {
         var b = Rent(256);
-        var trace = IpcTelemetry.BeginOutbound(b, h); // trace-context prefix of Requests and Events
+        var trace = IpcTelemetry.BeginOutbound(h);
+        var header = b.WriteTraceContext(h, trace);
         try
         {
             var w = WriterFor(b);
@@ -77,13 +78,14 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
             throw;
         }
         trace.End();
-        return b.Complete(trace.Header, maxPayload);
+        return b.Complete(header, maxPayload);
     }
 
     public static OutgoingFrame Value<T>(in FrameHeaderTemplate h, T value, JsonTypeInfo<T> typeInfo, int maxPayload)
     {
         var b = Rent(256);
-        var trace = IpcTelemetry.BeginOutbound(b, h);
+        var trace = IpcTelemetry.BeginOutbound(h);
+        var header = b.WriteTraceContext(h, trace);
         try
         {
             var w = WriterFor(b);
@@ -97,18 +99,26 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
             throw;
         }
         trace.End();
-        return b.Complete(trace.Header, maxPayload);
+        return b.Complete(header, maxPayload);
     }
 
     public static OutgoingFrame Raw(in FrameHeaderTemplate h, ReadOnlySpan<byte> payload, int maxPayload)
     {
         var b = Rent(payload.Length);
-        var trace = IpcTelemetry.BeginOutbound(b, h);
+        var trace = IpcTelemetry.BeginOutbound(h);
+        var header = b.WriteTraceContext(h, trace);
         trace.End();
         payload.CopyTo(b.GetSpan(payload.Length));
         b._position += payload.Length;
-        return b.Complete(trace.Header, maxPayload);
+        return b.Complete(header, maxPayload);
     }
+
+    /// <summary>
+    /// Requests and Events carry the trace-context prefix (docs/protocol.md 3.5) when a span is current; the framing
+    /// writes it and sets the flag, telemetry only chose the span.
+    /// </summary>
+    private FrameHeaderTemplate WriteTraceContext(in FrameHeaderTemplate h, in OutboundTrace trace) =>
+        trace.Context is { } context && TraceContextPrefix.TryWrite(this, context) ? h with { Flags = h.Flags | FrameFlags.TraceContext } : h;
 
     public static OutgoingFrame Empty(in FrameHeaderTemplate h) => Raw(h, [], int.MaxValue);
 

@@ -7,7 +7,4 @@ public sealed partial class IpcConnection
 {
     /// <summary>The endpoint's handlers (names of untyped handlers for spans and logs).</summary>
     internal LocalHandlers Handlers => _local;
-
-    /// <summary>True when this connection was added to the open-connections instrument (so it is removed once).</summary>
-    internal bool TelemetryCounted { get; set; }
 }

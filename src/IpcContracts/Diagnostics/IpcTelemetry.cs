@@ -14,6 +14,9 @@ namespace IpcContracts.Diagnostics;
 /// </summary>
 internal static class IpcTelemetry
 {
+    // Connections added to the open-connections instrument, so each is removed exactly once.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<IpcConnection, byte> s_counted = new();
+
     public static readonly ActivitySource Source = new(IpcDiagnostics.ActivitySourceName, Version);
     public static readonly Meter Meter = new(IpcDiagnostics.MeterName, Version);
 
@@ -107,15 +110,14 @@ internal static class IpcTelemetry
     // ---- events and outbound frames ------------------------------------------------------------------
 
     /// <summary>
-    /// Called by the frame builder before it writes a payload. Request and Event frames get the trace-context
-    /// prefix (and the flag) when there is a current Activity; an Event also gets a producer span (once per
-    /// publish, however many peers it fans out to) and counts as published.
+    /// Called by the frame builder before it writes a payload: says which span's context a Request or Event carries
+    /// (the framing writes the prefix, <see cref="Protocol.TraceContextPrefix"/>). An Event also gets a producer span
+    /// (once per publish, however many peers it fans out to) and counts as published.
     /// </summary>
-    public static OutboundTrace BeginOutbound(IBufferWriter<byte> payload, in FrameHeaderTemplate header)
+    public static OutboundTrace BeginOutbound(in FrameHeaderTemplate header)
     {
-        if (header.Kind == FrameKind.Request)
-            return new OutboundTrace(Activity.Current is { } current && TraceContextPrefix.TryWrite(payload, current) ? WithFlag(header) : header, null, null);
-        if (header.Kind != FrameKind.Event) return new OutboundTrace(header, null, null);
+        if (header.Kind == FrameKind.Request) return new OutboundTrace(Activity.Current, null, null);
+        if (header.Kind != FrameKind.Event) return default;
 
         Activity? producer = null;
         var previous = Activity.Current;
@@ -126,9 +128,7 @@ internal static class IpcTelemetry
             producer = Source.StartActivity(SpanName(service, method), ActivityKind.Producer);
             if (producer is { IsAllDataRequested: true }) SetRpcTags(producer, service, method, null, client: true);
         }
-        var context = producer ?? previous;
-        var result = context is not null && TraceContextPrefix.TryWrite(payload, context) ? WithFlag(header) : header;
-        return new OutboundTrace(result, producer, previous);
+        return new OutboundTrace(producer ?? previous, producer, previous);
     }
 
     /// <summary>Starts the consumer span of a received event (child of the publisher's span) and counts it.</summary>
@@ -171,15 +171,15 @@ internal static class IpcTelemetry
     /// <summary>The handshake completed.</summary>
     public static void ConnectionOpened(IpcConnection connection)
     {
-        connection.TelemetryCounted = Connections.Enabled;
-        if (connection.TelemetryCounted) Connections.Add(1);
+        // Remembered here, not on the connection: the instrument is decremented only for connections it counted.
+        if (Connections.Enabled && s_counted.TryAdd(connection, 0)) Connections.Add(1);
         if (connection.Options.Logger is { } logger) Log.ConnectionOpened(logger, connection.PeerDescription, connection.PeerName);
     }
 
     /// <summary>The connection faulted or was closed (called once).</summary>
     public static void ConnectionClosed(IpcConnection connection, Exception reason, bool established)
     {
-        if (connection.TelemetryCounted) Connections.Add(-1);
+        if (s_counted.TryRemove(connection, out _)) Connections.Add(-1);
         if (connection.Options.Logger is not { } logger) return;
         if (reason.InnerException is IpcProtocolException protocol)
             Log.ProtocolError(logger, connection.PeerDescription, protocol.Error, reason.Message);
@@ -191,7 +191,6 @@ internal static class IpcTelemetry
 
     // ---- helpers -------------------------------------------------------------------------------------
 
-    private static FrameHeaderTemplate WithFlag(in FrameHeaderTemplate h) => h with { Flags = h.Flags | FrameFlags.TraceContext };
 
     private static string SpanName(string service, string method) => string.Concat(service, "/", method);
 
@@ -280,9 +279,10 @@ internal readonly struct ActivityScope(Activity? previous, bool changed) : IDisp
 }
 
 /// <summary>The header to write (maybe with the TraceContext flag) and the producer span of an Event.</summary>
-internal readonly struct OutboundTrace(FrameHeaderTemplate header, Activity? producer, Activity? previous)
+internal readonly struct OutboundTrace(Activity? context, Activity? producer, Activity? previous)
 {
-    public FrameHeaderTemplate Header => header;
+    /// <summary>The span whose context the frame carries; null for none.</summary>
+    public Activity? Context => context;
 
     public void End()
     {

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
 
-namespace IpcContracts.Diagnostics;
+namespace IpcContracts.Protocol;
 
 /// <summary>
 /// The W3C trace-context prefix of Request and Event payloads whose header has the
