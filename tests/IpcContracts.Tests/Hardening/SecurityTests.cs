@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using IpcContracts.TestContracts;
 using IpcContracts.Tests.Support;
@@ -42,6 +44,69 @@ public sealed class SecurityTests
         await Eventually.TrueAsync(() => events.Count(e => e.Contains("shared-secret")) >= 1);
         await using var again = await IpcClient.ConnectAsync(endpoint, options: new IpcOptions { TcpSharedSecret = secret });
         Assert.Equal(42, await again.Proxy<ICalculator>().GetAnswerAsync());
+    }
+
+    [Fact]
+    public async Task Tcp_with_a_shared_secret_holds_at_most_MaxConnections_unauthenticated_sockets_and_lets_an_honest_client_in_when_one_frees()
+    {
+        // Issue #11, defect 5: 300 sockets that never answer the challenge were all held, so anyone who could reach
+        // the port ran the server out of descriptors without knowing the secret.
+        const int cap = 4;
+        var secret = Encoding.UTF8.GetBytes("only the honest know this");
+        var events = new ConcurrentQueue<string>();
+        await using var server = await IpcServer.StartAsync("tcp://127.0.0.1:0", b => b.Handle<ICalculator>(new Calculator()), new IpcOptions
+        {
+            TcpSharedSecret = secret, MaxConnections = cap, SecurityEvent = events.Enqueue,
+            HandshakeTimeout = TimeSpan.FromMinutes(5), // so the silent sockets hold their slots for the whole test
+        });
+        var port = int.Parse(server.Endpoint.Address.Split(':')[^1]);
+        var silent = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                silent.Add(socket);
+                await socket.ConnectAsync(IPAddress.Loopback, port);
+            }
+
+            // A held socket receives the server's challenge and then waits for an answer that never comes; one over
+            // the cap is closed at once, before any byte.
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var held = new List<Socket>();
+            foreach (var socket in silent)
+                if (await ReceivesChallengeAsync(socket, bound.Token)) held.Add(socket);
+
+            Assert.Equal(cap, held.Count);
+            Assert.Contains(events, e => e.Contains("still in their setup"));
+
+            // Hanging up the held sockets frees their slots; an honest client then gets in.
+            foreach (var socket in held) socket.Dispose();
+            await Eventually.TrueAsync(() => events.Count(e => e.Contains("closed the connection during the shared-secret handshake")) >= cap);
+            await using var honest = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: new IpcOptions { TcpSharedSecret = secret });
+            Assert.Equal(42, await honest.Proxy<ICalculator>().GetAnswerAsync());
+        }
+        finally
+        {
+            foreach (var socket in silent) socket.Dispose();
+        }
+    }
+
+    /// <summary>True when the server sent its whole shared-secret challenge; false when it closed the socket first.</summary>
+    private static async Task<bool> ReceivesChallengeAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        var challenge = new byte[8 + 32];
+        var read = 0;
+        while (read < challenge.Length)
+        {
+            int n;
+            try { n = await socket.ReceiveAsync(challenge.AsMemory(read), SocketFlags.None, cancellationToken); }
+            catch (SocketException) { return false; }
+            if (n == 0) return false;
+            read += n;
+        }
+        Assert.Equal("IPCAUTH1", Encoding.ASCII.GetString(challenge, 0, 8));
+        return true;
     }
 
     [Fact]
