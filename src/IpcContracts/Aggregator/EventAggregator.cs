@@ -63,12 +63,27 @@ public sealed class EventAggregator : IEventAggregator
     {
         var type = MessageTypeRegistry.Get<T>();
         var key = new SubscriptionKey(true, type.Id);
+        // Connect and check the connection before delivering anywhere: a publish that throws has reached nobody,
+        // local subscribers included, so the caller can retry it without duplicating anything (docs/semantics.md).
+        await StartAsync(cancellationToken).ConfigureAwait(false);
+        IEnumerable<IpcConnection> peers = [];
+        if (_server is { } server) peers = server.Connections;
+        else if (_client is { } client)
+        {
+            var connection = client.Connection;
+            if (!connection.IsConnected)
+            {
+                var reason = connection.Completion.IsCompletedSuccessfully ? connection.Completion.Result : null;
+                throw new ChannelFaultedException(
+                    $"Cannot publish {type.Name}: the connection to {client.Endpoint} is down{(reason is null ? "" : $" ({reason.Message})")}; " +
+                    "the message was delivered to nobody. The client reconnects by itself (IpcOptions.AutoReconnect); publish again after that.", reason);
+            }
+            peers = [connection];
+        }
         foreach (var s in _handlers.GetSubscribers(key))
         {
             if (s is MessageSubscriber<T> local) await local.InvokeLocalAsync(message).ConfigureAwait(false);
         }
-        await StartAsync(cancellationToken).ConfigureAwait(false);
-        IEnumerable<IpcConnection> peers = _server?.Connections ?? (_client is { } c ? [c.Connection] : []);
         var targets = peers.Where(p => p.PeerSubscribed(key)).ToArray();
         if (targets.Length == 0) return;
         var frame = FrameBuilder.Value(new FrameHeaderTemplate(FrameKind.Event, FrameFlags.Bus, 0, type.Id, 0), message, type.TypeInfo,
