@@ -19,6 +19,16 @@ public sealed class RootOnLinuxFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A theory that needs root (to act as another user with setpriv) on Linux; reported as skipped elsewhere.</summary>
+public sealed class RootOnLinuxTheoryAttribute : TheoryAttribute
+{
+    public RootOnLinuxTheoryAttribute()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root" || !File.Exists("/usr/bin/setpriv"))
+            Skip = "needs root on Linux with setpriv to act as another user";
+    }
+}
+
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class SecurityTests
 {
@@ -211,6 +221,112 @@ public sealed class SecurityTests
 
         Assert.NotEqual(0, exit);
         Assert.Contains(host.Lines, l => l.Contains(nameof(IpcAuthenticationException)) && l.Contains("user 0"));
+    }
+
+    /// <summary>
+    /// Issue #11, defect 6: the per-user socket directory was trusted whenever it existed, so another user who
+    /// created <c>ipccontracts-root</c> first (mode 0777) could delete the live server's socket. A server process
+    /// whose directory (under its XDG_RUNTIME_DIR) is made by another user, writable by group or others, or a
+    /// symbolic link refuses to start, naming the directory, what it found and what to do; a safe one is used.
+    /// </summary>
+    [RootOnLinuxTheory]
+    [InlineData("nobody", "0777", "(owner user 65534, mode 0777): its owner is not this process's user (0); group or others may write")] // the attack: another user got there first
+    [InlineData("nobody", "0700", "(owner user 65534, mode 0700): its owner is not this process's user (0).")]
+    [InlineData("root", "0777", "(owner user 0, mode 0777): group or others may write")]
+    [InlineData("root", "0770", "(owner user 0, mode 0770): group or others may write")]
+    [InlineData("root", "1777", "(owner user 0, mode 1777): group or others may write")]            // sticky like /tmp: others still may create names in it
+    [InlineData("nobody-symlink", "0700", "it is a symbolic link")] // a link another user can re-point after the check
+    [InlineData("root", "0700", null)]
+    [InlineData("root", "0755", null)]                   // readable by others is fine: the sockets in it are 0600
+    public async Task A_server_refuses_a_socket_directory_that_another_user_made_or_can_write(string owner, string mode, string? refusal)
+    {
+        var root = Directory.CreateTempSubdirectory("ipc-sockdir-").FullName;
+        try
+        {
+            File.SetUnixFileMode(root, (UnixFileMode)Convert.ToInt32("1777", 8)); // like /tmp: every user may create in it
+            var directory = Path.Combine(root, $"ipccontracts-{Environment.UserName}");
+            switch (owner)
+            {
+                case "root":
+                    await RunAsync("mkdir", "-m", mode, directory);
+                    break;
+                case "nobody":
+                    await RunAsync("setpriv", $"--reuid={Nobody}", $"--regid={Nobody}", "--clear-groups", "mkdir", "-m", mode, directory);
+                    break;
+                case "nobody-symlink":
+                    var target = Path.Combine(root, "elsewhere");
+                    await RunAsync("mkdir", "-m", mode, target); // root's own, 0700: only the link is another user's
+                    await RunAsync("setpriv", $"--reuid={Nobody}", $"--regid={Nobody}", "--clear-groups", "ln", "-s", target, directory);
+                    break;
+            }
+
+            HostProcess? host = null;
+            InvalidOperationException? refused = null;
+            try
+            {
+                host = await HostProcess.StartServerAsync("pipe://victim", environment: ("XDG_RUNTIME_DIR", root));
+            }
+            catch (InvalidOperationException e)
+            {
+                refused = e; // the host exited before listening; the message holds its output
+            }
+            await using var _ = host;
+
+            if (refusal is null)
+            {
+                Assert.Null(refused);
+                // Served: reach it by its full path (a NAME with a slash skips the directory lookup).
+                await using var client = await IpcClient.ConnectAsync($"pipe://{directory}/victim.sock");
+                Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync());
+                return;
+            }
+            Assert.NotNull(refused);
+            Assert.Contains(nameof(UnsafeSocketDirectoryException), refused.Message);
+            Assert.Contains(directory, refused.Message);
+            Assert.Contains(refusal, refused.Message);
+            Assert.False(File.Exists(Path.Combine(directory, "victim.sock")));
+
+            // A client refuses the directory too, instead of trusting a socket name anyone could have placed there.
+            await using var client2 = HostProcess.StartClient("pipe://victim", "basic", environment: ("XDG_RUNTIME_DIR", root));
+            Assert.NotEqual(0, await client2.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains(client2.Lines, l => l.Contains(nameof(UnsafeSocketDirectoryException)) && l.Contains(directory));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [RootOnLinuxFact]
+    public async Task A_user_without_a_passwd_entry_gets_a_socket_directory_named_by_its_uid()
+    {
+        // Without a passwd entry the user name is empty, so every such user shared one "ipccontracts-" directory.
+        const uint noEntry = 54321;
+        Assert.DoesNotContain(File.ReadLines("/etc/passwd"), l => l.Split(':') is [_, _, var uid, ..] && uid == $"{noEntry}");
+        var binary = (await AotHost.GetAsync()).BinaryPath;
+        var root = Directory.CreateTempSubdirectory("ipc-sockdir-").FullName;
+        try
+        {
+            File.SetUnixFileMode(root, (UnixFileMode)Convert.ToInt32("1777", 8));
+            await using var host = await HostProcess.StartServerAsUserAsync(noEntry, binary, "pipe://named", ("XDG_RUNTIME_DIR", root));
+
+            Assert.True(File.Exists(Path.Combine(root, $"ipccontracts-{noEntry}", "named.sock")),
+                "found: " + string.Join(", ", Directory.GetFileSystemEntries(root)));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task RunAsync(string command, params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(command) { RedirectStandardError = true };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', args)} failed: {error}");
     }
 
     private static (string Endpoint, string Path) WorldConnectablePipe()
