@@ -102,6 +102,40 @@ public sealed class SecurityTests
         }
     }
 
+    [Fact]
+    public async Task A_raw_client_written_from_protocol_section_8_3_passes_the_shared_secret_prelude()
+    {
+        // docs/protocol.md 8.3, byte for byte: the key is the secret's bytes as given; "|" is plain concatenation.
+        var secret = Encoding.UTF8.GetBytes("pässphrase");
+        await using var server = await IpcServer.StartAsync("tcp://127.0.0.1:0", options: new IpcOptions { TcpSharedSecret = secret });
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, int.Parse(server.Endpoint.Address.Split(':')[^1]));
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var step1 = await ReceiveAsync(socket, 40, bound.Token);
+        Assert.Equal("49-50-43-41-55-54-48-31", BitConverter.ToString(step1, 0, 8));
+        var serverNonce = step1[8..];
+        var clientNonce = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var clientMac = System.Security.Cryptography.HMACSHA256.HashData(secret, (byte[])[.. "client"u8, .. serverNonce, .. clientNonce]);
+        await socket.SendAsync((byte[])[.. clientNonce, .. clientMac], SocketFlags.None);
+        var step3 = await ReceiveAsync(socket, 32, bound.Token);
+
+        Assert.Equal(System.Security.Cryptography.HMACSHA256.HashData(secret, (byte[])[.. "server"u8, .. clientNonce, .. serverNonce]), step3);
+        Assert.Equal("IC"u8.ToArray(), await ReceiveAsync(socket, 2, bound.Token)); // then the server's Hello frame (section 4)
+    }
+
+    private static async Task<byte[]> ReceiveAsync(Socket socket, int count, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[count];
+        for (var read = 0; read < count;)
+        {
+            var n = await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, cancellationToken);
+            if (n == 0) Assert.Fail($"The server closed the connection after {read} of {count} bytes.");
+            read += n;
+        }
+        return buffer;
+    }
+
     /// <summary>True when the server sent its whole shared-secret challenge; false when it closed the socket first.</summary>
     private static async Task<bool> ReceivesChallengeAsync(Socket socket, CancellationToken cancellationToken)
     {
@@ -290,6 +324,32 @@ public sealed class SecurityTests
             await using var client2 = HostProcess.StartClient("pipe://victim", "basic", environment: ("XDG_RUNTIME_DIR", root));
             Assert.NotEqual(0, await client2.WaitForExitAsync(TimeSpan.FromSeconds(30)));
             Assert.Contains(client2.Lines, l => l.Contains(nameof(UnsafeSocketDirectoryException)) && l.Contains(directory));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("pipe://named", true, "xdg/ipccontracts-{user}/named.sock")]
+    [InlineData("pipe://named", false, "tmp/ipccontracts-{user}/named.sock")] // XDG_RUNTIME_DIR empty: $TMPDIR
+    [InlineData("shm://named", true, "xdg/ipccontracts-{user}/named.shm.sock")]
+    [InlineData("pipe://{root}/full/named", true, "full/named")]            // a NAME with '/' is the path; no .sock
+    [InlineData("shm://{root}/full/named", true, "full/named.shm")]
+    public async Task Socket_files_are_where_protocol_section_8_2_says(string endpoint, bool xdg, string expected)
+    {
+        var root = Directory.CreateTempSubdirectory("ipc-sockpath-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "xdg"));
+            Directory.CreateDirectory(Path.Combine(root, "tmp"));
+            await using var host = await HostProcess.StartServerAsync(endpoint.Replace("{root}", root), environment:
+                [("XDG_RUNTIME_DIR", xdg ? Path.Combine(root, "xdg") : ""), ("TMPDIR", Path.Combine(root, "tmp"))]);
+
+            var path = Path.Combine(root, expected.Replace("{user}", Environment.UserName));
+            Assert.True(File.Exists(path), $"no socket at {path}; found: " +
+                string.Join(", ", Directory.GetFileSystemEntries(root, "*", SearchOption.AllDirectories)));
         }
         finally
         {
