@@ -62,13 +62,27 @@ public sealed class EventAggregator : IEventAggregator
     {
         var type = MessageTypeRegistry.Get<T>();
         var key = new SubscriptionKey(true, type.Id);
+        // Connect and check the connection before delivering anywhere: a publish that throws has reached nobody,
+        // local subscribers included, so the caller can retry it without duplicating anything (docs/semantics.md).
+        await StartAsync(cancellationToken).ConfigureAwait(false);
+        IpcConnection? clientConnection = null;
+        if (_server is null && _client is { } client)
+        {
+            clientConnection = client.Connection;
+            if (!clientConnection.IsConnected)
+            {
+                var reason = clientConnection.Completion.IsCompletedSuccessfully ? clientConnection.Completion.Result : null;
+                throw new ChannelFaultedException(
+                    $"Cannot publish {type.Name}: the connection to {client.Endpoint} is down{(reason is null ? "" : $" ({reason.Message})")}; " +
+                    "the message was delivered to nobody. The client reconnects by itself (IpcOptions.AutoReconnect); publish again after that.", reason);
+            }
+        }
         foreach (var s in _handlers.GetSubscribers(key))
         {
             if (s is MessageSubscriber<T> local) await local.InvokeLocalAsync(message).ConfigureAwait(false);
         }
-        await StartAsync(cancellationToken).ConfigureAwait(false);
         if (_server is { } server) server.PublishMessage(type, message);
-        else if (_client is { } client) EventFanOut.Publish([client.Connection], type, message, _handlers.Options.MaxPayloadLength);
+        else if (clientConnection is not null) EventFanOut.Publish([clientConnection], type, message, _handlers.Options.MaxPayloadLength);
     }
 
     /// <inheritdoc />

@@ -9,6 +9,10 @@ namespace IpcContracts;
 public interface IEventAggregator : IAsyncDisposable
 {
     /// <summary>Delivers <paramref name="message"/> to local subscribers, then to every connected peer subscribed to <typeparamref name="T"/>.</summary>
+    /// <exception cref="ChannelFaultedException">
+    /// The aggregator is a client and its connection is down (it reconnects by itself). The message was delivered to
+    /// nobody, local subscribers included, so publishing it again duplicates nothing.
+    /// </exception>
     Task PublishAsync<T>(T message, CancellationToken cancellationToken = default);
 
     /// <summary>Sends a request to the local handler if there is one, else to the peer that handles <typeparamref name="TRequest"/>.</summary>

@@ -165,16 +165,35 @@ public sealed class IpcServer : IOutboundChannel, IAsyncDisposable
             await transport.DisposeAsync().ConfigureAwait(false);
             return; // a client that fails the handshake affects nobody else
         }
-        if (_stopping.IsCancellationRequested)
+        Exception reason;
+        try
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            return;
+            if (_stopping.IsCancellationRequested) return;
+            // Each handler on its own: one that throws is reported and neither skips the others nor ends this
+            // connection; whatever happens, the finally below frees the slot (MaxConnections).
+            if (ClientConnected is { } connected)
+            {
+                foreach (var handler in Delegate.EnumerateInvocationList(connected))
+                {
+                    try { handler(connection); }
+                    catch (Exception e) { _handlers.Options.ReportEventHandlerException(e); }
+                }
+            }
+            reason = await connection.Completion.ConfigureAwait(false);
         }
-        ClientConnected?.Invoke(connection);
-        var reason = await connection.Completion.ConfigureAwait(false);
-        if (_connections.TryRemove(connection, out _)) RefreshSnapshot();
-        await connection.DisposeAsync().ConfigureAwait(false);
-        ClientDisconnected?.Invoke(connection, reason);
+        finally
+        {
+            if (_connections.TryRemove(connection, out _)) RefreshSnapshot();
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        if (ClientDisconnected is { } disconnected)
+        {
+            foreach (var handler in Delegate.EnumerateInvocationList(disconnected))
+            {
+                try { handler(connection, reason); }
+                catch (Exception e) { _handlers.Options.ReportEventHandlerException(e); }
+            }
+        }
     }
 
     // Serialized, so the last refresh always reads the latest set (two racing refreshes cannot write an older one last).

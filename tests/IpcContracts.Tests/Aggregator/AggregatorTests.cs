@@ -47,6 +47,47 @@ public sealed class AggregatorTests
     }
 
     [Fact]
+    public async Task Publishing_on_a_disconnected_client_throws_ChannelFaultedException_and_delivers_to_nobody()
+    {
+        // Issue #11, defect 9: PublishAsync on a client whose connection was gone returned normally and the event
+        // was lost without a word; docs/semantics.md (Events 3) says it throws.
+        var endpoint = Endpoints.Pipe();
+        var server = new EventAggregator(new IpcContractsOptions().Listen(endpoint));
+        var atServer = new TaskCompletionSource<PriceChanged>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var serverSub = server.Subscribe<PriceChanged>(m => atServer.TrySetResult(m));
+        await server.StartAsync();
+        await using var client = new EventAggregator(new IpcContractsOptions().Connect(endpoint));
+        var local = 0;
+        using var clientSub = client.Subscribe<PriceChanged>(_ => Interlocked.Increment(ref local));
+        await client.StartAsync();
+        await client.PublishAsync(new PriceChanged("before", 1m));
+        Assert.Equal("before", (await atServer.Task.WaitAsync(TimeSpan.FromSeconds(10))).Sku);
+
+        await server.DisposeAsync(); // the client sees the Goodbye; nobody listens any more, so it cannot reconnect
+        var published = 1;
+        ChannelFaultedException? thrown = null;
+        var deadline = Environment.TickCount64 + 10_000;
+        while (thrown is null)
+        {
+            try
+            {
+                await client.PublishAsync(new PriceChanged("after", 2m)); // fine until the client notices the Goodbye
+                published++;
+            }
+            catch (ChannelFaultedException e)
+            {
+                thrown = e;
+            }
+            if (Environment.TickCount64 > deadline) Assert.Fail("PublishAsync kept returning normally on a disconnected client.");
+            await Task.Delay(10);
+        }
+
+        Assert.Contains(endpoint, thrown.Message);
+        Assert.Equal(published, Volatile.Read(ref local)); // the failed publish reached no local subscriber either: a retry duplicates nothing
+        await Assert.ThrowsAsync<ChannelFaultedException>(() => client.PublishAsync(new PriceChanged("again", 3m)));
+    }
+
+    [Fact]
     public async Task A_request_nobody_answers_is_a_ContractMismatchException()
     {
         var endpoint = Endpoints.InProc();

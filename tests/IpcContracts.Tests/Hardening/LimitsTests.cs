@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using IpcContracts.Protocol;
 using IpcContracts.Runtime;
 using IpcContracts.TestContracts;
@@ -20,6 +21,36 @@ public sealed class LimitsTests
         Assert.Contains("MaxConnections", e.Message);
         Assert.Equal(42, await first.Proxy<ICalculator>().GetAnswerAsync());
         Assert.Equal(42, await second.Proxy<ICalculator>().GetAnswerAsync());
+    }
+
+    [Fact]
+    public async Task Throwing_ClientConnected_and_ClientDisconnected_handlers_are_reported_and_never_cost_a_connection_slot()
+    {
+        // Issue #11, defect 7: a throwing ClientConnected handler leaked its connection's slot for good (no
+        // ClientDisconnected), so after MaxConnections such clients the server refused everyone.
+        var endpoint = Endpoints.Pipe();
+        var reported = new ConcurrentQueue<Exception>();
+        await using var server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator()),
+            new IpcOptions { MaxConnections = 2, EventHandlerException = reported.Enqueue });
+        var connectedAfterTheThrow = 0;
+        var disconnected = 0;
+        server.ClientConnected += _ => throw new InvalidOperationException("ClientConnected bug");
+        server.ClientConnected += _ => Interlocked.Increment(ref connectedAfterTheThrow); // a handler after a throwing one still runs
+        server.ClientDisconnected += (_, _) => throw new InvalidOperationException("ClientDisconnected bug");
+        server.ClientDisconnected += (_, _) => Interlocked.Increment(ref disconnected);
+
+        const int clients = 5; // one after another, more than MaxConnections
+        for (var i = 1; i <= clients; i++)
+        {
+            await using (var client = await IpcClient.ConnectAsync(endpoint, options: new IpcOptions { AutoReconnect = false }))
+                Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync());
+            await Eventually.TrueAsync(() => Volatile.Read(ref disconnected) == i);
+        }
+
+        Assert.Equal(clients, Volatile.Read(ref connectedAfterTheThrow));
+        Assert.Equal(clients, reported.Count(e => e.Message == "ClientConnected bug"));
+        Assert.Equal(clients, reported.Count(e => e.Message == "ClientDisconnected bug"));
+        Assert.Empty(server.Connections);
     }
 
     [Fact]

@@ -30,28 +30,39 @@ internal sealed class HostProcess : IAsyncDisposable
     }
 
     /// <summary>Starts "server ENDPOINT" and waits until it listens; <paramref name="nativeBinary"/> runs the AOT build instead of the JIT one.</summary>
-    public static async Task<HostProcess> StartServerAsync(string endpoint, string? nativeBinary = null)
+    public static async Task<HostProcess> StartServerAsync(string endpoint, string? nativeBinary = null, params (string Name, string Value)[] environment)
     {
-        var host = Start(nativeBinary, "server", endpoint);
+        var host = Start(nativeBinary, environment, "server", endpoint);
         host.Endpoint = (await host._ready.Task.WaitAsync(TimeSpan.FromSeconds(30)))["READY ".Length..];
         return host;
     }
 
     /// <summary>Starts "client ENDPOINT SCENARIO".</summary>
-    public static HostProcess StartClient(string endpoint, string scenario, string? nativeBinary = null) =>
-        Start(nativeBinary, "client", endpoint, scenario);
+    public static HostProcess StartClient(string endpoint, string scenario, string? nativeBinary = null, params (string Name, string Value)[] environment) =>
+        Start(nativeBinary, environment, "client", endpoint, scenario);
 
     /// <summary>Runs the native host as another user through setpriv (needs root), with extra environment variables.</summary>
-    public static HostProcess StartClientAsUser(uint uid, string nativeBinary, string endpoint, string scenario, params (string Name, string Value)[] environment)
+    public static HostProcess StartClientAsUser(uint uid, string nativeBinary, string endpoint, string scenario, params (string Name, string Value)[] environment) =>
+        StartAsUser(uid, nativeBinary, environment, "client", endpoint, scenario);
+
+    /// <summary>Runs the native host's "server ENDPOINT" as another user through setpriv (needs root) and waits until it listens.</summary>
+    public static async Task<HostProcess> StartServerAsUserAsync(uint uid, string nativeBinary, string endpoint, params (string Name, string Value)[] environment)
+    {
+        var host = StartAsUser(uid, nativeBinary, environment, "server", endpoint);
+        host.Endpoint = (await host._ready.Task.WaitAsync(TimeSpan.FromSeconds(30)))["READY ".Length..];
+        return host;
+    }
+
+    private static HostProcess StartAsUser(uint uid, string nativeBinary, (string Name, string Value)[] environment, params string[] args)
     {
         var wrapper = new ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var a in new[] { $"--reuid={uid}", $"--regid={uid}", "--clear-groups", nativeBinary, "client", endpoint, scenario })
+        foreach (var a in new[] { $"--reuid={uid}", $"--regid={uid}", "--clear-groups", nativeBinary }.Concat(args))
             wrapper.ArgumentList.Add(a);
         foreach (var (name, value) in environment) wrapper.Environment[name] = value;
         return Attach(Process.Start(wrapper) ?? throw new InvalidOperationException("Could not start setpriv."));
     }
 
-    private static HostProcess Start(string? nativeBinary, params string[] args)
+    private static HostProcess Start(string? nativeBinary, (string Name, string Value)[] environment, params string[] args)
     {
         var info = new ProcessStartInfo(nativeBinary ?? "dotnet")
         {
@@ -62,6 +73,7 @@ internal sealed class HostProcess : IAsyncDisposable
         };
         if (nativeBinary is null) info.ArgumentList.Add(HostPath);
         foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         return Attach(Process.Start(info) ?? throw new InvalidOperationException("Could not start the test host."));
     }
 

@@ -22,14 +22,21 @@ public sealed class UnixSocketTransport : IIpcTransport
         return Path.Combine(SocketDirectory, name + ".sock");
     }
 
-    /// <summary>Directory holding sockets for names without a slash: owner-only, one per user.</summary>
+    /// <summary>
+    /// Directory holding sockets for names without a slash: owner-only, one per user. <c>$XDG_RUNTIME_DIR</c> when set
+    /// and not empty, else the temp directory (<c>$TMPDIR</c>, else <c>/tmp</c>), then <c>ipccontracts-USER</c>: USER is the
+    /// effective user's name from the password database, or its decimal user ID when it has no entry there (the
+    /// name would be empty, and every such user would share one directory).
+    /// </summary>
     public static string SocketDirectory
     {
         get
         {
             var runtimeDir = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
             var root = string.IsNullOrEmpty(runtimeDir) ? Path.GetTempPath() : runtimeDir;
-            return Path.Combine(root, $"ipccontracts-{Environment.UserName}");
+            var user = Environment.UserName;
+            if (string.IsNullOrEmpty(user) && PeerCredentials.CurrentUserId is { } uid) user = uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Path.Combine(root, $"ipccontracts-{user}");
         }
     }
 
@@ -51,6 +58,9 @@ public sealed class UnixSocketTransport : IIpcTransport
     public async ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken) =>
         new SocketTransportConnection(await ConnectSocketAsync(endpoint, options, cancellationToken).ConfigureAwait(false), endpoint.ToString());
 
+    /// <summary>True for a NAME without a slash, whose socket lives in <see cref="SocketDirectory"/>; a full path is the caller's choice.</summary>
+    private static bool InSocketDirectory(IpcEndpoint endpoint) => !endpoint.Address.Contains('/');
+
     internal static void DeleteSocketFile(string path)
     {
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
@@ -61,10 +71,14 @@ public sealed class UnixSocketTransport : IIpcTransport
     {
         var path = GetSocketPath(endpoint);
         var dir = Path.GetDirectoryName(path);
-        if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir))
+        // The per-user directory is checked before and after creating it: another user may have made it first,
+        // even in between (CreateDirectory succeeds quietly on an existing directory).
+        var perUser = InSocketDirectory(endpoint);
+        if (!string.IsNullOrEmpty(dir) && !(perUser ? SocketDirectoryCheck.EnsureSafe(dir) : Directory.Exists(dir)))
         {
             if (OperatingSystem.IsWindows()) Directory.CreateDirectory(dir);
             else Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (perUser) SocketDirectoryCheck.EnsureSafe(dir);
         }
         if (File.Exists(path))
             await RemoveStaleSocketAsync(endpoint, path, cancellationToken).ConfigureAwait(false);
@@ -89,6 +103,8 @@ public sealed class UnixSocketTransport : IIpcTransport
     internal async ValueTask<Socket> ConnectSocketAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
     {
         var path = GetSocketPath(endpoint);
+        // A client does not trust a socket name in a directory another user could have filled either.
+        if (InSocketDirectory(endpoint)) SocketDirectoryCheck.EnsureSafe(SocketDirectory);
         return await SocketConnector.ConnectAsync(endpoint, options,
             () => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified), new UnixDomainSocketEndPoint(path),
             (socket, _) =>

@@ -8,6 +8,12 @@ namespace IpcContracts.Transports.Streams;
 /// own task with the handshake timeout, so a slow or hostile client never delays anyone else's accept.
 /// Established connections come out of <see cref="AcceptAsync"/>; failed ones are reported and dropped.
 /// </summary>
+/// <remarks>
+/// At most <see cref="IpcOptions.MaxConnections"/> sockets are in their setup at once. Before the setup a
+/// peer has proved nothing (a TCP client has not shown it knows the shared secret), so without this cap
+/// anyone who can reach the port could hold a descriptor per socket for the whole handshake timeout. A
+/// socket accepted past the cap is closed at once, in the accept loop, without waiting for a slot.
+/// </remarks>
 internal sealed class EstablishingListener : IIpcListener
 {
     private readonly Socket _socket;
@@ -17,6 +23,9 @@ internal sealed class EstablishingListener : IIpcListener
     private readonly Channel<ITransportConnection> _ready = Channel.CreateUnbounded<ITransportConnection>();
     private readonly CancellationTokenSource _closing = new();
     private readonly Task _loop;
+    private readonly int _maxEstablishing;
+    private int _establishing; // sockets accepted whose setup has not ended yet
+    private int _turnedAway;   // sockets closed at the cap since the last report (one report per burst, not per socket)
     private int _disposed;
 
     public EstablishingListener(Socket socket, IpcEndpoint endpoint, IpcOptions options,
@@ -27,6 +36,7 @@ internal sealed class EstablishingListener : IIpcListener
         _options = options;
         _establish = establish;
         _onDispose = onDispose;
+        _maxEstablishing = options.MaxConnections;
         _loop = Task.Run(AcceptLoopAsync);
     }
 
@@ -52,6 +62,15 @@ internal sealed class EstablishingListener : IIpcListener
                 try { await Task.Delay(50, _closing.Token).ConfigureAwait(false); } catch (OperationCanceledException) { break; }
                 continue;
             }
+            if (Interlocked.Increment(ref _establishing) > _maxEstablishing)
+            {
+                Interlocked.Decrement(ref _establishing);
+                client.Dispose();
+                if (Interlocked.Increment(ref _turnedAway) == 1)
+                    _options.ReportSecurityEvent($"{Endpoint} has {_maxEstablishing} connections still in their setup (IpcOptions.MaxConnections); " +
+                        $"new ones are closed at once until one of them finishes or exceeds IpcOptions.HandshakeTimeout ({_options.HandshakeTimeout.TotalSeconds:0.#} s).");
+                continue;
+            }
             _ = Task.Run(() => EstablishAsync(client));
         }
         _ready.Writer.TryComplete();
@@ -71,6 +90,12 @@ internal sealed class EstablishingListener : IIpcListener
             client.Dispose();
             if (!_closing.IsCancellationRequested)
                 _options.ReportSecurityEvent($"a connection to {Endpoint} was refused: {(e is OperationCanceledException ? "it did not complete its setup in time" : e.Message)}");
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _establishing);
+            if (Volatile.Read(ref _turnedAway) > 0 && Interlocked.Exchange(ref _turnedAway, 0) is var closed and > 0 && !_closing.IsCancellationRequested)
+                _options.ReportSecurityEvent($"{Endpoint} closed {closed} connection(s) at once because {_maxEstablishing} were already in their setup (IpcOptions.MaxConnections).");
         }
     }
 

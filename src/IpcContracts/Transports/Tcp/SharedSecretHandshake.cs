@@ -4,10 +4,11 @@ using System.Security.Cryptography;
 namespace IpcContracts.Transports.Tcp;
 
 /// <summary>
-/// Mutual proof of a shared secret before the Hello, on a fresh TCP connection (docs/security.md):
+/// Mutual proof of a shared secret before the Hello, on a fresh TCP connection (docs/protocol.md section 8.3):
 /// server sends "IPCAUTH1" and a 32-byte nonce; the client answers its own nonce and
 /// HMAC-SHA256(secret, "client" | server nonce | client nonce); the server checks it in constant time,
-/// then proves itself with HMAC-SHA256(secret, "server" | client nonce | server nonce). A failed check
+/// then proves itself with HMAC-SHA256(secret, "server" | client nonce | server nonce). "|" is plain byte
+/// concatenation (no separators, no lengths); the key is the secret's bytes as given. A failed check
 /// closes the connection without a reason, so a guesser learns nothing.
 /// </summary>
 internal static class SharedSecretHandshake
@@ -37,7 +38,10 @@ internal static class SharedSecretHandshake
     public static async Task ClientAsync(Socket socket, byte[] secret, string endpoint, CancellationToken cancellationToken)
     {
         var hello = new byte[Magic.Length + NonceSize];
-        if (!await ReceiveExactlyAsync(socket, hello, cancellationToken).ConfigureAwait(false) || !hello.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        if (!await ReceiveExactlyAsync(socket, hello, cancellationToken).ConfigureAwait(false))
+            throw new IpcAuthenticationException($"The server at {endpoint} closed the connection before its shared-secret challenge " +
+                "(it may have IpcOptions.MaxConnections connections in their setup already; try again later).");
+        if (!hello.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new IpcAuthenticationException($"The server at {endpoint} did not start a shared-secret handshake (it has no IpcOptions.TcpSharedSecret, or is not an IpcContracts server).");
         var serverNonce = hello.AsSpan(Magic.Length).ToArray();
         var clientNonce = RandomNumberGenerator.GetBytes(NonceSize);
