@@ -90,7 +90,12 @@ internal sealed class HostProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => host._ready.TrySetException(new InvalidOperationException("The host exited: " + string.Join("\n", host._lines)));
+        process.Exited += (_, _) =>
+        {
+            // Exited can fire before the output handlers have delivered the last lines (the error we want to see).
+            try { process.WaitForExit(); } catch (InvalidOperationException) { }
+            host._ready.TrySetException(new InvalidOperationException("The host exited: " + string.Join("\n", host._lines)));
+        };
         return host;
     }
 
