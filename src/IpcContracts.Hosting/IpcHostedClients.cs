@@ -51,7 +51,7 @@ public sealed class IpcHostedClients : IAsyncDisposable
 
 /// <summary>
 /// One hosted client connection: an <see cref="IpcClient"/> made on first use, which then reconnects by itself after
-/// the connection is lost (<see cref="IpcOptions.AutoReconnect"/>, backoff with jitter; while it is disconnected,
+/// the connection is lost (<see cref="ReconnectOptions.Enabled"/>, backoff with jitter; while it is disconnected,
 /// calls fail at once with <see cref="ChannelFaultedException"/>). Handlers, subscriptions and proxies made here
 /// survive reconnects.
 /// </summary>

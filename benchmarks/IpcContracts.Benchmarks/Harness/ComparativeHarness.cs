@@ -290,7 +290,7 @@ internal static class ComparativeHarness
     private static void Ours(string transport, HarnessConfig config, Results r, bool full, int? spin = null)
     {
         var defaults = new IpcOptions();
-        var spinCount = spin ?? defaults.SharedMemorySpinCount;
+        var spinCount = spin ?? defaults.SharedMemory.SpinCount;
         var series = spin is null ? transport : $"{transport}-spin{spinCount}";
         var endpoint = transport switch
         {
@@ -299,7 +299,7 @@ internal static class ComparativeHarness
             _ => $"shm://ipcbench-{Environment.ProcessId}",
         };
         using var child = Child.Start("child", "ours", endpoint, spinCount.ToString());
-        var options = new IpcOptions { SharedMemorySpinCount = spinCount, DefaultCallTimeout = TimeSpan.FromMinutes(5) };
+        var options = new IpcOptions { SharedMemory = { SpinCount = spinCount }, DefaultCallTimeout = TimeSpan.FromMinutes(5) };
         Await(async () =>
         {
             await using var client = await IpcClient.ConnectAsync(child.Address, options: options).ConfigureAwait(false);

@@ -106,7 +106,7 @@ internal static class Report
             $"{Num(ourOverhead)} µs", $"StreamJsonRpc: {Num(theirOverhead)} µs", X(ourOverhead / theirOverhead), "≤ 0.20x",
             Met(ourOverhead <= 0.2 * theirOverhead)));
         var noSpin = r.Rt("shm-spin0", size);
-        Add(!double.IsNaN(noSpin.P50), new("2", $"round trip {s}, shm:// with SharedMemorySpinCount = 0 (futex sleep on every wait)", Lat(noSpin),
+        Add(!double.IsNaN(noSpin.P50), new("2", $"round trip {s}, shm:// with SharedMemory.SpinCount = 0 (futex sleep on every wait)", Lat(noSpin),
                 $"shm:// default spin: {Lat(shm)}", Ratios(noSpin, shm)));
     }
 

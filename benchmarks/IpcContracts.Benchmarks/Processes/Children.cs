@@ -23,7 +23,7 @@ internal static class Children
     private static int RunOurs(string endpoint, int spinCount)
     {
         var service = new BenchService();
-        var options = new IpcOptions { SharedMemorySpinCount = spinCount };
+        var options = new IpcOptions { SharedMemory = { SpinCount = spinCount } };
         var server = IpcServer.StartAsync(endpoint, s => s.Handle<IEcho>(service), options).GetAwaiter().GetResult();
         using var subscription = server.Subscribe<IBenchEvents>(service);
         try

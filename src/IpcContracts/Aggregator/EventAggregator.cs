@@ -32,7 +32,7 @@ public sealed class EventAggregator : IEventAggregator
         {
             if (_options.ListenOn is { } listen && _server is null)
                 _server = await IpcServer.StartAsync(listen, _handlers, cancellationToken).ConfigureAwait(false);
-            // Once connected, the client reconnects by itself after a drop (IpcOptions.AutoReconnect); until the
+            // Once connected, the client reconnects by itself after a drop (IpcOptions.Reconnect.Enabled); until the
             // first connect succeeds, every use tries again.
             if (_options.ConnectTo is { } connect && _client is null)
                 _client = await IpcClient.ConnectAsync(connect, _handlers, cancellationToken).ConfigureAwait(false);
@@ -74,7 +74,7 @@ public sealed class EventAggregator : IEventAggregator
                 var reason = clientConnection.Completion.IsCompletedSuccessfully ? clientConnection.Completion.Result : null;
                 throw new ChannelFaultedException(
                     $"Cannot publish {type.Name}: the connection to {client.Endpoint} is down{(reason is null ? "" : $" ({reason.Message})")}; " +
-                    "the message was delivered to nobody. The client reconnects by itself (IpcOptions.AutoReconnect); publish again after that.", reason);
+                    "the message was delivered to nobody. The client reconnects by itself (IpcOptions.Reconnect.Enabled); publish again after that.", reason);
             }
         }
         foreach (var s in _handlers.GetSubscribers(key))

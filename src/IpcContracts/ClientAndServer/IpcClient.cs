@@ -11,9 +11,9 @@ namespace IpcContracts;
 /// </summary>
 /// <remarks>
 /// When the connection drops, the client reconnects in the background with exponential backoff
-/// (<see cref="IpcOptions.AutoReconnect"/>, on by default). Proxies and publishers from this client keep
+/// (<see cref="ReconnectOptions.Enabled"/>, on by default). Proxies and publishers from this client keep
 /// working across reconnects; subscriptions are restored by the new handshake; then
-/// <see cref="IpcOptions.OnReconnected"/> runs. While disconnected, calls fail at once with
+/// <see cref="ReconnectOptions.OnReconnected"/> runs. While disconnected, calls fail at once with
 /// <see cref="ChannelFaultedException"/> (docs/semantics.md).
 /// </remarks>
 public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
@@ -29,7 +29,7 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
         Endpoint = endpoint;
         _handlers = handlers;
         _connection = connection;
-        if (handlers.Options.AutoReconnect) _reconnectLoop = Task.Run(ReconnectLoopAsync);
+        if (handlers.Options.Reconnect.Enabled) _reconnectLoop = Task.Run(ReconnectLoopAsync);
     }
 
     /// <summary>The server endpoint.</summary>
@@ -41,7 +41,7 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
     /// <summary>How many times the client has reconnected.</summary>
     public int Reconnects { get; private set; }
 
-    /// <summary>Raised after a reconnect (after <see cref="IpcOptions.OnReconnected"/> ran).</summary>
+    /// <summary>Raised after a reconnect (after <see cref="ReconnectOptions.OnReconnected"/> ran).</summary>
     public event Action<IpcClient>? Reconnected;
 
     /// <summary>Connects to <paramref name="endpoint"/> (e.g. <c>pipe://inventory</c>) and completes the handshake.</summary>
@@ -94,7 +94,7 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
             {
                 return;
             }
-            var delay = options.ReconnectMinDelay;
+            var delay = options.Reconnect.MinDelay;
             while (!_disposing.IsCancellationRequested)
             {
                 try
@@ -104,7 +104,7 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
                     var fresh = await OpenAsync(Endpoint, _handlers, _disposing.Token).ConfigureAwait(false);
                     Volatile.Write(ref _connection, fresh);
                     Reconnects++;
-                    if (options.OnReconnected is { } hook)
+                    if (options.Reconnect.OnReconnected is { } hook)
                     {
                         try { await hook(this).ConfigureAwait(false); }
                         catch (Exception e) { options.ReportEventHandlerException(e); }
@@ -118,7 +118,7 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
                 }
                 catch (Exception)
                 {
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.ReconnectMaxDelay.Ticks));
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.Reconnect.MaxDelay.Ticks));
                 }
             }
         }

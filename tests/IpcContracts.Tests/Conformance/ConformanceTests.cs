@@ -162,7 +162,7 @@ public abstract class ConformanceTests(string transport)
         var endpoint = NewEndpoint();
         var server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator()));
         var bound = server.Endpoint.ToString(); // same port for tcp
-        var client = await IpcClient.ConnectAsync(bound, options: new IpcOptions { AutoReconnect = false });
+        var client = await IpcClient.ConnectAsync(bound, options: new IpcOptions { Reconnect = { Enabled = false } });
         Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync());
 
         await server.DisposeAsync();
@@ -185,7 +185,7 @@ public abstract class ConformanceTests(string transport)
         var hookRuns = 0;
         await using var client = await IpcClient.ConnectAsync(bound, options: new IpcOptions
         {
-            OnReconnected = c => { Interlocked.Increment(ref hookRuns); return c.Proxy<ICalculator>().GetAnswerAsync(); },
+            Reconnect = { OnReconnected = c => { Interlocked.Increment(ref hookRuns); return c.Proxy<ICalculator>().GetAnswerAsync(); } },
         });
         var calc = client.Proxy<ICalculator>();
         var ticks = new TickCollector(1);

@@ -86,7 +86,7 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     {
         var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
         var bound = host.Endpoint; // tcp: the restarted server binds the same port
-        await using var client = await IpcClient.ConnectAsync(bound, options: new IpcOptions { ReconnectMaxDelay = TimeSpan.FromMilliseconds(200) });
+        await using var client = await IpcClient.ConnectAsync(bound, options: new IpcOptions { Reconnect = { MaxDelay = TimeSpan.FromMilliseconds(200) } });
         var collector = new TickCollector(int.MaxValue);
         using var sub = client.Subscribe<ITicks>(collector);
         var stream = client.Proxy<ICalculator>().PublishTicksAsync("endless", 5_000_000);
@@ -109,7 +109,7 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     public async Task Killing_the_server_process_mid_24_MB_response_fails_the_call_with_ChannelFaultedException()
     {
         await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: new IpcOptions { AutoReconnect = false });
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: new IpcOptions { Reconnect = { Enabled = false } });
         var calc = client.Proxy<ICalculator>();
         var calls = Enumerable.Range(0, 4).Select(i => calc.MakeBytesAsync(24 * 1024 * 1024, i)).ToArray(); // ~100 MB in flight
         await Task.Delay(50);

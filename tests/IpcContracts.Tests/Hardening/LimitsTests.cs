@@ -42,7 +42,7 @@ public sealed class LimitsTests
         const int clients = 5; // one after another, more than MaxConnections
         for (var i = 1; i <= clients; i++)
         {
-            await using (var client = await IpcClient.ConnectAsync(endpoint, options: new IpcOptions { AutoReconnect = false }))
+            await using (var client = await IpcClient.ConnectAsync(endpoint, options: new IpcOptions { Reconnect = { Enabled = false } }))
                 Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync());
             await Eventually.TrueAsync(() => Volatile.Read(ref disconnected) == i);
         }

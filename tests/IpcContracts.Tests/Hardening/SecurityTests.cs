@@ -40,19 +40,19 @@ public sealed class SecurityTests
         var secret = Encoding.UTF8.GetBytes("correct horse battery staple");
         var events = new ConcurrentQueue<string>();
         await using var server = await IpcServer.StartAsync("tcp://127.0.0.1:0", b => b.Handle<ICalculator>(new Calculator()),
-            new IpcOptions { TcpSharedSecret = secret, SecurityEvent = events.Enqueue });
+            new IpcOptions { Tcp = { SharedSecret = secret }, SecurityEvent = events.Enqueue });
         var endpoint = server.Endpoint.ToString();
 
-        await using (var good = await IpcClient.ConnectAsync(endpoint, options: new IpcOptions { TcpSharedSecret = secret }))
+        await using (var good = await IpcClient.ConnectAsync(endpoint, options: new IpcOptions { Tcp = { SharedSecret = secret } }))
             Assert.Equal(42, await good.Proxy<ICalculator>().GetAnswerAsync());
 
         var wrong = await Assert.ThrowsAsync<IpcAuthenticationException>(() =>
-            IpcClient.ConnectAsync(endpoint, options: new IpcOptions { TcpSharedSecret = Encoding.UTF8.GetBytes("correct horse battery stapler") }));
+            IpcClient.ConnectAsync(endpoint, options: new IpcOptions { Tcp = { SharedSecret = Encoding.UTF8.GetBytes("correct horse battery stapler") } }));
         Assert.DoesNotContain("secret is", wrong.Message); // refused, not told which part was wrong
         await Assert.ThrowsAnyAsync<IpcException>(() => IpcClient.ConnectAsync(endpoint)); // no secret at all
 
         await Eventually.TrueAsync(() => events.Count(e => e.Contains("shared-secret")) >= 1);
-        await using var again = await IpcClient.ConnectAsync(endpoint, options: new IpcOptions { TcpSharedSecret = secret });
+        await using var again = await IpcClient.ConnectAsync(endpoint, options: new IpcOptions { Tcp = { SharedSecret = secret } });
         Assert.Equal(42, await again.Proxy<ICalculator>().GetAnswerAsync());
     }
 
@@ -66,7 +66,7 @@ public sealed class SecurityTests
         var events = new ConcurrentQueue<string>();
         await using var server = await IpcServer.StartAsync("tcp://127.0.0.1:0", b => b.Handle<ICalculator>(new Calculator()), new IpcOptions
         {
-            TcpSharedSecret = secret, MaxConnections = cap, SecurityEvent = events.Enqueue,
+            Tcp = { SharedSecret = secret }, MaxConnections = cap, SecurityEvent = events.Enqueue,
             HandshakeTimeout = TimeSpan.FromMinutes(5), // so the silent sockets hold their slots for the whole test
         });
         var port = int.Parse(server.Endpoint.Address.Split(':')[^1]);
@@ -93,7 +93,7 @@ public sealed class SecurityTests
             // Hanging up the held sockets frees their slots; an honest client then gets in.
             foreach (var socket in held) socket.Dispose();
             await Eventually.TrueAsync(() => events.Count(e => e.Contains("closed the connection during the shared-secret handshake")) >= cap);
-            await using var honest = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: new IpcOptions { TcpSharedSecret = secret });
+            await using var honest = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: new IpcOptions { Tcp = { SharedSecret = secret } });
             Assert.Equal(42, await honest.Proxy<ICalculator>().GetAnswerAsync());
         }
         finally
@@ -107,7 +107,7 @@ public sealed class SecurityTests
     {
         // docs/protocol.md 8.3, byte for byte: the key is the secret's bytes as given; "|" is plain concatenation.
         var secret = Encoding.UTF8.GetBytes("pässphrase");
-        await using var server = await IpcServer.StartAsync("tcp://127.0.0.1:0", options: new IpcOptions { TcpSharedSecret = secret });
+        await using var server = await IpcServer.StartAsync("tcp://127.0.0.1:0", options: new IpcOptions { Tcp = { SharedSecret = secret } });
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, int.Parse(server.Endpoint.Address.Split(':')[^1]));
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -159,11 +159,11 @@ public sealed class SecurityTests
         var logs = new CollectingLoggerFactory();
         await using var server = await IpcServer.StartAsync("tcp://127.0.0.1:0", options: new IpcOptions
         {
-            TcpSharedSecret = Encoding.UTF8.GetBytes("right"), LoggerFactory = logs,
+            Tcp = { SharedSecret = Encoding.UTF8.GetBytes("right") }, LoggerFactory = logs,
         });
 
         await Assert.ThrowsAsync<IpcAuthenticationException>(() => IpcClient.ConnectAsync(server.Endpoint.ToString(),
-            options: new IpcOptions { TcpSharedSecret = Encoding.UTF8.GetBytes("wrong") }));
+            options: new IpcOptions { Tcp = { SharedSecret = Encoding.UTF8.GetBytes("wrong") } }));
 
         await Eventually.TrueAsync(() => logs.Entries.Any(e => e.Id.Id == 40 && e.Message.Contains("shared-secret")));
     }
@@ -172,14 +172,14 @@ public sealed class SecurityTests
     public async Task Tcp_beyond_loopback_needs_both_the_opt_in_and_a_secret()
     {
         var noSecret = await Assert.ThrowsAsync<IpcConfigurationException>(() =>
-            IpcServer.StartAsync("tcp://0.0.0.0:0", options: new IpcOptions { AllowNonLoopbackTcp = true }));
-        Assert.Contains("TcpSharedSecret", noSecret.Message);
+            IpcServer.StartAsync("tcp://0.0.0.0:0", options: new IpcOptions { Tcp = { AllowNonLoopback = true } }));
+        Assert.Contains("Tcp.SharedSecret", noSecret.Message);
 
         var secret = Encoding.UTF8.GetBytes("s3cret");
         await using var server = await IpcServer.StartAsync("tcp://0.0.0.0:0", b => b.Handle<ICalculator>(new Calculator()),
-            new IpcOptions { AllowNonLoopbackTcp = true, TcpSharedSecret = secret });
+            new IpcOptions { Tcp = { AllowNonLoopback = true, SharedSecret = secret } });
         var port = server.Endpoint.Address.Split(':')[^1];
-        await using var client = await IpcClient.ConnectAsync($"tcp://127.0.0.1:{port}", options: new IpcOptions { TcpSharedSecret = secret });
+        await using var client = await IpcClient.ConnectAsync($"tcp://127.0.0.1:{port}", options: new IpcOptions { Tcp = { SharedSecret = secret } });
         Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync());
     }
 

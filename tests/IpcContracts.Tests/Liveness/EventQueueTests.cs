@@ -58,7 +58,7 @@ public sealed class EventQueueTests
     {
         await using var pair = await Pair.StartAsync(Endpoints.Pipe(), clientOptions: new IpcOptions
         {
-            AutoReconnect = false,
+            Reconnect = { Enabled = false },
             Events = { MaxQueuedBytes = 64 * 1024 },
         });
         using var release = new ManualResetEventSlim();

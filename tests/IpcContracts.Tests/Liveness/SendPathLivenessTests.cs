@@ -58,7 +58,7 @@ public abstract class SendPathLivenessTests(string transport)
     public async Task A_stopped_peer_never_blocks_the_caller_and_is_disconnected_with_a_reason()
     {
         await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport));
-        var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromSeconds(1), SendStallTimeout = TimeSpan.FromSeconds(3), AutoReconnect = false };
+        var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromSeconds(1), SendStallTimeout = TimeSpan.FromSeconds(3), Reconnect = { Enabled = false } };
         await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: options);
         var calc = client.Proxy<ICalculator>();
         Assert.Equal(42, await calc.GetAnswerAsync());

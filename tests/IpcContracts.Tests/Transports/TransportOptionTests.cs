@@ -11,13 +11,13 @@ public sealed class TransportOptionTests
     public async Task Tcp_refuses_a_non_loopback_address_unless_explicitly_allowed()
     {
         var e = await Assert.ThrowsAsync<IpcConfigurationException>(() => IpcServer.StartAsync("tcp://0.0.0.0:0"));
-        Assert.Contains("AllowNonLoopbackTcp", e.Message);
+        Assert.Contains("Tcp.AllowNonLoopback", e.Message);
 
         var secret = new byte[] { 1, 2, 3 };
         await using var server = await IpcServer.StartAsync("tcp://0.0.0.0:0", b => b.Handle<ICalculator>(new Calculator()),
-            new IpcOptions { AllowNonLoopbackTcp = true, TcpSharedSecret = secret });
+            new IpcOptions { Tcp = { AllowNonLoopback = true, SharedSecret = secret } });
         var port = server.Endpoint.Address.Split(':')[^1];
-        await using var client = await IpcClient.ConnectAsync($"tcp://127.0.0.1:{port}", options: new IpcOptions { TcpSharedSecret = secret });
+        await using var client = await IpcClient.ConnectAsync($"tcp://127.0.0.1:{port}", options: new IpcOptions { Tcp = { SharedSecret = secret } });
         Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync());
     }
 

@@ -30,7 +30,7 @@ public sealed class ShmTransport : IIpcTransport
     /// <inheritdoc />
     public async ValueTask<IIpcListener> ListenAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
     {
-        ValidateRingSize(options.SharedMemoryRingSize);
+        ValidateRingSize(options.SharedMemory.RingSize);
         RemoveOrphanedSegments();
         var control = await new UnixSocketTransport().ListenSocketAsync(ControlEndpoint(endpoint), cancellationToken).ConfigureAwait(false);
         var controlPath = UnixSocketTransport.GetSocketPath(ControlEndpoint(endpoint));
@@ -74,7 +74,7 @@ public sealed class ShmTransport : IIpcTransport
                 segment.Dispose();
                 throw;
             }
-            return new ShmConnection(segment, ringSize, isServer: false, control, options.SharedMemorySpinCount, endpoint.ToString());
+            return new ShmConnection(segment, ringSize, isServer: false, control, options.SharedMemory.SpinCount, endpoint.ToString());
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -91,7 +91,7 @@ public sealed class ShmTransport : IIpcTransport
     private static void ValidateRingSize(int ringSize)
     {
         if (ringSize < 4096 || (ringSize & (ringSize - 1)) != 0 || ringSize > 1 << 30)
-            throw new IpcConfigurationException($"IpcOptions.SharedMemoryRingSize must be a power of two between 4 KiB and 1 GiB (got {ringSize}).");
+            throw new IpcConfigurationException($"IpcOptions.SharedMemory.RingSize must be a power of two between 4 KiB and 1 GiB (got {ringSize}).");
     }
 
     private static async Task ReceiveExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
@@ -146,7 +146,7 @@ public sealed class ShmTransport : IIpcTransport
 
     private static async Task<ITransportConnection> RendezvousAsync(Socket socket, IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
     {
-        var ringSize = options.SharedMemoryRingSize;
+        var ringSize = options.SharedMemory.RingSize;
         var path = Path.Combine(SegmentDirectory,
             $"{FilePrefix}{Environment.UserName}-{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}-{Guid.NewGuid():N}");
         var size = SegmentLayout.SegmentSize(ringSize);
@@ -171,7 +171,7 @@ public sealed class ShmTransport : IIpcTransport
             var ack = new byte[1];
             await ReceiveExactlyAsync(socket, ack, timeout.Token).ConfigureAwait(false);
             // Only now does the connection start watching the control socket (it would eat the ack).
-            return new ShmConnection(segment, ringSize, isServer: true, socket, options.SharedMemorySpinCount, $"{endpoint} (client)");
+            return new ShmConnection(segment, ringSize, isServer: true, socket, options.SharedMemory.SpinCount, $"{endpoint} (client)");
         }
         catch
         {

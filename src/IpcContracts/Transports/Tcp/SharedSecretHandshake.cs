@@ -42,7 +42,7 @@ internal static class SharedSecretHandshake
             throw new IpcAuthenticationException($"The server at {endpoint} closed the connection before its shared-secret challenge " +
                 "(it may have IpcOptions.MaxConnections connections in their setup already; try again later).");
         if (!hello.AsSpan(0, Magic.Length).SequenceEqual(Magic))
-            throw new IpcAuthenticationException($"The server at {endpoint} did not start a shared-secret handshake (it has no IpcOptions.TcpSharedSecret, or is not an IpcContracts server).");
+            throw new IpcAuthenticationException($"The server at {endpoint} did not start a shared-secret handshake (it has no IpcOptions.Tcp.SharedSecret, or is not an IpcContracts server).");
         var serverNonce = hello.AsSpan(Magic.Length).ToArray();
         var clientNonce = RandomNumberGenerator.GetBytes(NonceSize);
         var answer = new byte[NonceSize + MacSize];

@@ -6,7 +6,7 @@ namespace IpcContracts.Transports.Tcp;
 
 /// <summary>
 /// <c>tcp://HOST:PORT</c>: one persistent TCP connection per client, Nagle off. Listening is loopback-only
-/// unless <see cref="IpcOptions.AllowNonLoopbackTcp"/> is set. Port 0 binds a free port; the server's
+/// unless <see cref="TcpOptions.AllowNonLoopback"/> is set. Port 0 binds a free port; the server's
 /// <see cref="IIpcListener.Endpoint"/> reports the one chosen.
 /// </summary>
 public sealed class TcpTransport : IIpcTransport
@@ -22,12 +22,12 @@ public sealed class TcpTransport : IIpcTransport
         var address = addresses[0];
         if (!IPAddress.IsLoopback(address))
         {
-            if (!options.AllowNonLoopbackTcp)
+            if (!options.Tcp.AllowNonLoopback)
                 throw new IpcConfigurationException(
-                    $"Refusing to listen on {endpoint}: {address} is not a loopback address. Set IpcOptions.AllowNonLoopbackTcp = true to listen beyond this machine.");
-            if (options.TcpSharedSecret is not { Length: > 0 })
+                    $"Refusing to listen on {endpoint}: {address} is not a loopback address. Set IpcOptions.Tcp.AllowNonLoopback = true to listen beyond this machine.");
+            if (options.Tcp.SharedSecret is not { Length: > 0 })
                 throw new IpcConfigurationException(
-                    $"Refusing to listen on {endpoint} without authentication: set IpcOptions.TcpSharedSecret (both sides) to listen beyond loopback.");
+                    $"Refusing to listen on {endpoint} without authentication: set IpcOptions.Tcp.SharedSecret (both sides) to listen beyond loopback.");
         }
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -44,7 +44,7 @@ public sealed class TcpTransport : IIpcTransport
         var bound = (IPEndPoint)socket.LocalEndPoint!;
         var boundHost = bound.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{bound.Address}]" : bound.Address.ToString();
         var boundEndpoint = new IpcEndpoint("tcp", $"{boundHost}:{bound.Port}");
-        var secret = options.TcpSharedSecret;
+        var secret = options.Tcp.SharedSecret;
         return new EstablishingListener(socket, boundEndpoint, options, async (client, ct) =>
         {
             client.NoDelay = true;
@@ -65,7 +65,7 @@ public sealed class TcpTransport : IIpcTransport
             new IPEndPoint(addresses[0], port),
             async (connected, ct) =>
             {
-                if (options.TcpSharedSecret is not { Length: > 0 } secret) return;
+                if (options.Tcp.SharedSecret is not { Length: > 0 } secret) return;
                 using var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 handshake.CancelAfter(options.HandshakeTimeout);
                 await SharedSecretHandshake.ClientAsync(connected, secret, endpoint.ToString(), handshake.Token).ConfigureAwait(false);

@@ -20,21 +20,6 @@ public sealed class IpcOptions
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Lets a <c>tcp://</c> server listen on a non-loopback address. Off by default: anything beyond this
-    /// machine must be asked for explicitly.
-    /// </summary>
-    public bool AllowNonLoopbackTcp { get; set; }
-
-    /// <summary>Bytes per direction of a <c>shm://</c> connection's ring (power of two). Default 1 MiB; larger frames stream through.</summary>
-    public int SharedMemoryRingSize { get; set; } = 1 << 20;
-
-    /// <summary>
-    /// How many times a <c>shm://</c> reader or writer polls the ring before it sleeps on a futex. Spinning
-    /// keeps latency near memory speed while the peer is busy; sleeping saves the CPU when it is idle.
-    /// </summary>
-    public int SharedMemorySpinCount { get; set; } = 20_000;
-
-    /// <summary>
     /// Where the code after <c>await proxy.CallAsync()</c> runs. <c>true</c>: on the connection's reader
     /// thread, right after the reply is read (no thread hop: the fastest round trip). <c>false</c>: on the
     /// thread pool. <c>null</c> (default): the transport decides; <c>shm://</c> uses the reader thread,
@@ -70,6 +55,15 @@ public sealed class IpcOptions
     /// <summary>Bounds and overflow policy of event queues, on the publishing and the receiving side.</summary>
     public EventDeliveryOptions Events { get; set; } = new();
 
+    /// <summary>Options of the <c>shm://</c> transport: ring size and spinning.</summary>
+    public SharedMemoryOptions SharedMemory { get; set; } = new();
+
+    /// <summary>Options of the <c>tcp://</c> transport: non-loopback listening and the shared secret.</summary>
+    public TcpOptions Tcp { get; set; } = new();
+
+    /// <summary>How clients reconnect after their connection drops.</summary>
+    public ReconnectOptions Reconnect { get; set; } = new();
+
     /// <summary>
     /// Most requests from one peer running at once; more are answered at once with an "overloaded" error
     /// (<see cref="IpcOverloadedException"/> at the caller). Default 4,096.
@@ -90,13 +84,6 @@ public sealed class IpcOptions
     public bool AllowAnyLocalUser { get; set; }
 
     /// <summary>
-    /// A shared secret for <c>tcp://</c>. When set, both sides prove they know it before the Hello
-    /// (HMAC-SHA256 challenge-response both ways, compared in constant time); a wrong secret is refused
-    /// without saying why. Required for listening on a non-loopback address.
-    /// </summary>
-    public byte[]? TcpSharedSecret { get; set; }
-
-    /// <summary>
     /// Called for refused connections and other security-relevant events. Default: a warning (event ID 40) through
     /// <see cref="LoggerFactory"/> when one is set, else a line on standard error.
     /// </summary>
@@ -108,22 +95,6 @@ public sealed class IpcOptions
         else if (Logger is { } logger) Diagnostics.Log.SecurityEvent(logger, message);
         else Console.Error.WriteLine($"IpcContracts: {message}");
     }
-
-    /// <summary>Clients reconnect by themselves after the connection drops (backoff with jitter). Default on.</summary>
-    public bool AutoReconnect { get; set; } = true;
-
-    /// <summary>First delay before a reconnect attempt; it doubles per failed attempt. Default 50 ms.</summary>
-    public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(50);
-
-    /// <summary>Longest delay between reconnect attempts. Default 5 s.</summary>
-    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>
-    /// Runs after each automatic reconnect, before <see cref="IpcClient.Reconnected"/> is raised: the place to
-    /// re-initialise server-side state the old connection held (seed 002's initialisation routine).
-    /// Subscriptions are restored without it.
-    /// </summary>
-    public Func<IpcClient, Task>? OnReconnected { get; set; }
 
     /// <summary>Name this process gives itself in the handshake (for the peer's errors and logs).</summary>
     public string ProcessName { get; set; } = $"{Environment.ProcessId}";
@@ -146,8 +117,9 @@ public sealed class IpcOptions
         if (MaxPayloadLength <= 0) throw new IpcConfigurationException("IpcOptions.MaxPayloadLength must be positive.");
         if (MaxSendQueueBytes <= 0) throw new IpcConfigurationException("IpcOptions.MaxSendQueueBytes must be positive.");
         if (MaxInFlightRequests <= 0) throw new IpcConfigurationException("IpcOptions.MaxInFlightRequests must be positive.");
-        if (ReconnectMinDelay <= TimeSpan.Zero || ReconnectMaxDelay < ReconnectMinDelay)
-            throw new IpcConfigurationException("IpcOptions.ReconnectMinDelay must be positive and not above ReconnectMaxDelay.");
+        (Reconnect ?? throw new IpcConfigurationException("IpcOptions.Reconnect must not be null.")).Validate();
+        (SharedMemory ?? throw new IpcConfigurationException("IpcOptions.SharedMemory must not be null.")).Validate();
+        if (Tcp is null) throw new IpcConfigurationException("IpcOptions.Tcp must not be null.");
         if (MaxConnections <= 0) throw new IpcConfigurationException("IpcOptions.MaxConnections must be positive.");
         if (HandshakeTimeout <= TimeSpan.Zero) throw new IpcConfigurationException("IpcOptions.HandshakeTimeout must be positive.");
         if (DefaultCallTimeout <= TimeSpan.Zero && DefaultCallTimeout != Timeout.InfiniteTimeSpan)
