@@ -98,6 +98,12 @@ internal sealed class FrameSender
             {
                 frame.Release();
                 if (overflowFault is OperationCanceledException) return false; // dropped the newest by policy: the connection lives on
+                // The connection closes for this, but the fault runs later on the pool: take no frame from now on, or
+                // frames after the one just refused (the next events of a subscriber) would still reach the peer
+                // before the close, a gap it could not see. What is already queued still goes out, as on Complete.
+                // Bytes are queued, so a writer is active and completes Drained when it has written them.
+                _completed = true;
+                if (_waiters > 0) Monitor.PulseAll(_lock);
             }
             else
             {

@@ -199,6 +199,32 @@ public sealed class FrameSenderTests
     }
 
     /// <summary>
+    /// Once the sender gave up on the peer (a bound passed, policy Disconnect), it takes no further frame: otherwise
+    /// events after the one it dropped would still reach the subscriber before the connection closes, a gap the
+    /// subscriber could not see. The connection's fault arrives asynchronously, so this must not depend on it.
+    /// </summary>
+    [Fact]
+    public async Task After_an_overflow_closes_the_connection_no_later_frame_is_sent()
+    {
+        var h = new Harness(new IpcOptions { MaxSendQueueBytes = 1_000_000 });
+        h.Writer.PendWhen = op => op.Index == 0;
+        var overflow = new EventOverflow(EventOverflowPolicy.Disconnect, 250, TimeSpan.FromSeconds(5));
+        Assert.True(h.Sender.TrySendEvent(h.Frame(1, 100), ContractA, overflow)); // being written
+        Assert.True(h.Sender.TrySendEvent(h.Frame(2, 100), ContractA, overflow)); // queued
+
+        Assert.False(h.Sender.TrySendEvent(h.Frame(3, 100), ContractA, overflow)); // past the bound: dropped, connection closes
+        Assert.False(h.Sender.TrySendEvent(h.Frame(4, 10), ContractA, overflow));  // would fit, but must not follow the gap
+        Assert.False(h.Sender.TrySend(h.Frame(5, 10)));
+
+        var reason = await h.Faulted.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("not keeping up", reason.Message);
+        await h.CompleteWritesUntilIdleAsync();
+        Assert.Equal([1, 2], h.Writer.FrameIds()); // what was queued before the gap still leaves
+        await h.Sender.Drained.WaitAsync(TimeSpan.FromSeconds(30));
+        h.AssertAllReleasedOnce();
+    }
+
+    /// <summary>
     /// DropOldest removes the oldest events of the same contract that the writer has not taken yet: never the one
     /// being written, never another contract's, and what is left keeps its order. Nothing older to drop: the new one goes.
     /// </summary>
