@@ -98,6 +98,12 @@ internal sealed class FrameSender
             {
                 frame.Release();
                 if (overflowFault is OperationCanceledException) return false; // dropped the newest by policy: the connection lives on
+                // The connection closes for this, but the fault runs later on the pool: take no frame from now on, or
+                // frames after the one just refused (the next events of a subscriber) would still reach the peer
+                // before the close, a gap it could not see. What is already queued still goes out, as on Complete.
+                // Bytes are queued, so a writer is active and completes Drained when it has written them.
+                _completed = true;
+                if (_waiters > 0) Monitor.PulseAll(_lock);
             }
             else
             {
@@ -211,15 +217,19 @@ internal sealed class FrameSender
     // writes it outside the lock, flushes once per batch; frame order is queue order.
     private void Drain()
     {
+        // What this method still owns if the transport throws: `current` (out of the batch, not yet released) and
+        // the batch's frames from `next` to `count`. A frame is released exactly once, here or where it was written.
+        OutgoingFrame? current = null;
+        int next = 0, count = 0;
         try
         {
             while (true)
             {
-                int count;
                 long batchBytes = 0, batchEventBytes = 0;
                 lock (_lock)
                 {
                     count = (int)(_tail - _head);
+                    next = 0;
                     if (count == 0)
                     {
                         _writing = false;
@@ -239,6 +249,7 @@ internal sealed class FrameSender
                 {
                     var entry = _batch[i];
                     _batch[i] = default;
+                    next = i + 1;
                     if (entry.Frame is not { } frame) continue; // dropped by policy
                     batchBytes += frame.Length;
                     if (entry.IsEvent) batchEventBytes += frame.Length;
@@ -247,20 +258,26 @@ internal sealed class FrameSender
                         frame.Release();
                         continue;
                     }
+                    current = frame;
                     if (frame.Length > 64 * 1024)
                     {
                         // Large frames go from our buffer to the transport without a copy into the pipe's buffer.
                         var write = _output.WriteAsync(frame.Memory);
                         if (!write.IsCompletedSuccessfully)
                         {
+                            // The continuation owns the frame and the rest of the batch from here on.
+                            current = null;
+                            next = count;
                             _ = ContinueAsync(write, frame, _batch, i + 1, count, batchBytes, batchEventBytes);
                             return;
                         }
+                        current = null;
                         frame.Release();
                         if (write.Result.IsCompleted) _broken = true;
                         continue;
                     }
                     _output.Write(frame.Memory.Span);
+                    current = null;
                     frame.Release();
                 }
                 if (!Flush(batchBytes, batchEventBytes)) return;
@@ -268,7 +285,18 @@ internal sealed class FrameSender
         }
         catch (Exception e)
         {
+            current?.Release();
+            ReleaseRest(_batch, next, count);
             OnFailed(e);
+        }
+    }
+
+    private static void ReleaseRest(Entry[] batch, int next, int count)
+    {
+        for (var i = next; i < count; i++)
+        {
+            batch[i].Frame?.Release();
+            batch[i] = default;
         }
     }
 
@@ -304,18 +332,22 @@ internal sealed class FrameSender
         long batchBytes, long batchEventBytes)
     {
         Volatile.Write(ref _pendingSinceTicks, Environment.TickCount64);
+        // `frame` is the frame this method still has to release (null once released); `next` the first batch entry it
+        // has not taken yet. On an exception both are released, nothing twice.
         try
         {
             var result = await pending.ConfigureAwait(false);
             if (result.IsCompleted) _broken = true;
             Volatile.Write(ref _pendingSinceTicks, 0);
-            frame?.Release();
+            var written = frame;
             frame = null;
+            written?.Release();
             // The rest of the interrupted batch, in order. Every wait inside goes asynchronous the same way.
             for (var i = next; i < count; i++)
             {
                 var entry = batch[i];
                 batch[i] = default;
+                next = i + 1;
                 if (entry.Frame is not { } f) continue;
                 batchBytes += f.Length;
                 if (entry.IsEvent) batchEventBytes += f.Length;
@@ -324,6 +356,7 @@ internal sealed class FrameSender
                     f.Release();
                     continue;
                 }
+                frame = f;
                 if (f.Length > 64 * 1024)
                 {
                     var write = _output.WriteAsync(f.Memory);
@@ -335,11 +368,13 @@ internal sealed class FrameSender
                     finally
                     {
                         Volatile.Write(ref _pendingSinceTicks, 0);
+                        frame = null;
                         f.Release();
                     }
                     continue;
                 }
                 _output.Write(f.Memory.Span);
+                frame = null;
                 f.Release();
             }
             if (!_broken && (!_output.CanGetUnflushedBytes || _output.UnflushedBytes > 0))
@@ -353,11 +388,7 @@ internal sealed class FrameSender
         catch (Exception e)
         {
             frame?.Release();
-            for (var i = next; i < count; i++)
-            {
-                batch[i].Frame?.Release();
-                batch[i] = default;
-            }
+            ReleaseRest(batch, next, count);
             OnFailed(e);
             return;
         }

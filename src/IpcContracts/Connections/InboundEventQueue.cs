@@ -65,7 +65,7 @@ internal sealed class InboundEventQueue
         var parent = default(ActivityContext);
         if ((header.Flags & FrameFlags.TraceContext) != 0 && !IpcTelemetry.TryStripTraceContext(_connection, header, ref body, out parent, out var prefixError))
         {
-            _local.Options.ReportEventHandlerException(new IpcProtocolException(ProtocolError.BadPayload,
+            Report(new IpcProtocolException(ProtocolError.BadPayload,
                 $"An event from {_connection.PeerDescription} was dropped: {prefixError}."));
             return false;
         }
@@ -100,7 +100,7 @@ internal sealed class InboundEventQueue
                 catch (Exception e)
                 {
                     telemetry.Fail(e);
-                    _local.Options.ReportEventHandlerException(e);
+                    Report(e);
                     continue;
                 }
                 if (delivery.IsCompletedSuccessfully) continue;
@@ -127,7 +127,26 @@ internal sealed class InboundEventQueue
         catch (Exception e)
         {
             telemetry.Fail(e);
+            Report(e);
+        }
+    }
+
+    /// <summary>
+    /// Reports a subscriber's failure to <see cref="IpcOptions.EventHandlerException"/> (or the log). That callback is
+    /// application code and may throw too; it runs on the event loop or the reader thread, neither of which may end
+    /// for it (later events would wait forever, or the connection would drop as "lost").
+    /// </summary>
+    private void Report(Exception e)
+    {
+        try
+        {
             _local.Options.ReportEventHandlerException(e);
+        }
+        catch (Exception callbackFailure)
+        {
+            // Standard error is the default sink anyway: the failure stays visible without ending delivery.
+            Console.Error.WriteLine(
+                $"IpcContracts: IpcOptions.EventHandlerException threw {callbackFailure.GetType().FullName} ({callbackFailure.Message}) while reporting {e.GetType().FullName}: {e.Message}");
         }
     }
 
@@ -310,7 +329,7 @@ internal sealed class InboundEventQueue
                 catch (Exception e)
                 {
                     telemetry.Fail(e);
-                    _local.Options.ReportEventHandlerException(e);
+                    Report(e);
                 }
             }
         }

@@ -37,7 +37,10 @@ public sealed partial class IpcConnection
                     // Local subscribers are behind under the Wait policy: stop reading (the peer's own bounds apply
                     // to what it cannot send meanwhile) until they catch up or the wait times out.
                     _pauseReading = false;
-                    await _events.WaitForRoomAsync().ConfigureAwait(false);
+                    // A loop on a thread of its own (blocking reads) pauses by blocking that thread, bounded by the wait
+                    // timeout: awaiting would resume the loop, and its blocking reads, on a pool thread for good.
+                    if (_blockingReads) _events.WaitForRoomAsync().GetAwaiter().GetResult();
+                    else await _events.WaitForRoomAsync().ConfigureAwait(false);
                 }
                 if (result.IsCompleted || result.IsCanceled)
                 {
