@@ -21,7 +21,7 @@ public sealed class EventLoopTests
         var reported = 0;
         var clientOptions = new IpcOptions
         {
-            AutoReconnect = false,
+            Reconnect = { Enabled = false },
             EventHandlerException = _ =>
             {
                 Interlocked.Increment(ref reported);
@@ -55,7 +55,7 @@ public sealed class EventLoopTests
     {
         var clientOptions = new IpcOptions
         {
-            AutoReconnect = false,
+            Reconnect = { Enabled = false },
             Events = { MaxQueuedBytes = 1024, Overflow = EventOverflowPolicy.Wait, WaitTimeout = TimeSpan.FromSeconds(60) },
         };
         await using var pair = await Pair.StartAsync(Endpoints.For("shm"), clientOptions: clientOptions);
