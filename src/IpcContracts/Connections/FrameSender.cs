@@ -71,9 +71,16 @@ internal sealed class FrameSender
     public bool TrySend(OutgoingFrame frame) => Enqueue(frame, isEvent: false, 0, default);
 
     /// <summary>Queues an event frame under the event bound and the given overflow policy.</summary>
-    public bool TrySendEvent(OutgoingFrame frame, uint contractId, in EventOverflow overflow) => Enqueue(frame, isEvent: true, contractId, overflow);
+    /// <param name="frame">The event frame; the sender now owns it.</param>
+    /// <param name="dropKey">Which events DropOldest may drop to make room: those with the same key (its contract, or its
+    /// aggregator message type, kept apart by <see cref="DropKey"/>).</param>
+    /// <param name="overflow">The bound and the policy.</param>
+    public bool TrySendEvent(OutgoingFrame frame, ulong dropKey, in EventOverflow overflow) => Enqueue(frame, isEvent: true, dropKey, overflow);
 
-    private bool Enqueue(OutgoingFrame frame, bool isEvent, uint contractId, in EventOverflow overflow)
+    /// <summary>The DropOldest key of an event: contract IDs and aggregator message type IDs never collide.</summary>
+    public static ulong DropKey(bool bus, uint id) => bus ? (1UL << 32) | id : id;
+
+    private bool Enqueue(OutgoingFrame frame, bool isEvent, ulong contractId, in EventOverflow overflow)
     {
         Exception? overflowFault = null;
         bool write;
@@ -107,12 +114,23 @@ internal sealed class FrameSender
             }
             else
             {
-                if (_tail - _head == _entries.Length) Grow();
-                _entries[_tail & (_entries.Length - 1)] = new Entry(frame, isEvent, contractId);
-                _tail++;
                 _queuedBytes += frame.Length;
                 if (isEvent) _queuedEventBytes += frame.Length;
                 write = !_writing;
+                if (write && _head == _tail)
+                {
+                    // Nobody writes and nothing waits: this thread takes the writer role and the frame becomes its
+                    // batch directly (the latency path: one lock here, one when the writer gives the role up).
+                    _batch[0] = new Entry(frame, isEvent, contractId);
+                    _next = 0;
+                    _count = 1;
+                }
+                else
+                {
+                    if (_tail - _head == _entries.Length) Grow();
+                    _entries[_tail & (_entries.Length - 1)] = new Entry(frame, isEvent, contractId);
+                    _tail++;
+                }
                 _writing = true;
                 goto Queued;
             }
@@ -131,7 +149,7 @@ internal sealed class FrameSender
     /// Runs under the lock when an event does not fit. Returns null when the event may be queued, an
     /// <see cref="OperationCanceledException"/> when the policy drops it, or the reason to close the connection.
     /// </summary>
-    private Exception? MakeRoomForEvent(OutgoingFrame frame, uint contractId, in EventOverflow overflow)
+    private Exception? MakeRoomForEvent(OutgoingFrame frame, ulong contractId, in EventOverflow overflow)
     {
         switch (overflow.Policy)
         {
@@ -213,23 +231,40 @@ internal sealed class FrameSender
             $"The peer {_peer()} stopped reading: a write waited more than {_options.SendStallTimeout.TotalSeconds:0.###} s (IpcOptions.SendStallTimeout) with {QueuedBytes} bytes queued, so the connection was closed."));
     }
 
-    // Runs with _writing == true, on one thread at a time. Takes everything queued in one batch under the lock,
-    // writes it outside the lock, flushes once per batch; frame order is queue order.
+    // The writer's state: only the thread holding the writer role touches it. _batch[_next.._count) are frames taken
+    // from the queue and not yet written; _batchBytes/_batchEventBytes count the taken ones, still in _queuedBytes
+    // until the transport has them; _inFlight is a large frame whose asynchronous write has not finished.
+    private int _next;
+    private int _count;
+    private long _batchBytes;
+    private long _batchEventBytes;
+    private bool _unflushed;
+    private OutgoingFrame? _inFlight;
+
+    /// <summary>
+    /// Runs with _writing == true, on one thread at a time: writes the batch, then under the lock accounts for it and
+    /// takes everything queued meanwhile as the next batch, or gives up the writer role when nothing is left (the
+    /// same lock makes "nothing left" and "a frame was just queued" exclusive, so no frame is stranded). Frame order
+    /// is queue order; one flush per batch.
+    /// </summary>
     private void Drain()
     {
-        // What this method still owns if the transport throws: `current` (out of the batch, not yet released) and
-        // the batch's frames from `next` to `count`. A frame is released exactly once, here or where it was written.
-        OutgoingFrame? current = null;
-        int next = 0, count = 0;
         try
         {
             while (true)
             {
-                long batchBytes = 0, batchEventBytes = 0;
+                if (!WriteBatch(out var pending))
+                {
+                    _ = ContinueAsync(pending);
+                    return;
+                }
                 lock (_lock)
                 {
-                    count = (int)(_tail - _head);
-                    next = 0;
+                    _queuedBytes -= _batchBytes;
+                    _queuedEventBytes -= _batchEventBytes;
+                    _batchBytes = _batchEventBytes = 0;
+                    if (_waiters > 0) Monitor.PulseAll(_lock);
+                    var count = (int)(_tail - _head);
                     if (count == 0)
                     {
                         _writing = false;
@@ -244,161 +279,110 @@ internal sealed class FrameSender
                         slot = default;
                     }
                     _head = _tail;
+                    _next = 0;
+                    _count = count;
                 }
-                for (var i = 0; i < count; i++)
-                {
-                    var entry = _batch[i];
-                    _batch[i] = default;
-                    next = i + 1;
-                    if (entry.Frame is not { } frame) continue; // dropped by policy
-                    batchBytes += frame.Length;
-                    if (entry.IsEvent) batchEventBytes += frame.Length;
-                    if (_broken)
-                    {
-                        frame.Release();
-                        continue;
-                    }
-                    current = frame;
-                    if (frame.Length > 64 * 1024)
-                    {
-                        // Large frames go from our buffer to the transport without a copy into the pipe's buffer.
-                        var write = _output.WriteAsync(frame.Memory);
-                        if (!write.IsCompletedSuccessfully)
-                        {
-                            // The continuation owns the frame and the rest of the batch from here on.
-                            current = null;
-                            next = count;
-                            _ = ContinueAsync(write, frame, _batch, i + 1, count, batchBytes, batchEventBytes);
-                            return;
-                        }
-                        current = null;
-                        frame.Release();
-                        if (write.Result.IsCompleted) _broken = true;
-                        continue;
-                    }
-                    _output.Write(frame.Memory.Span);
-                    current = null;
-                    frame.Release();
-                }
-                if (!Flush(batchBytes, batchEventBytes)) return;
             }
         }
         catch (Exception e)
         {
-            current?.Release();
-            ReleaseRest(_batch, next, count);
             OnFailed(e);
         }
     }
 
-    private static void ReleaseRest(Entry[] batch, int next, int count)
+    /// <summary>
+    /// Writes the rest of the batch and flushes it. False, with the transport's pending task, when a write or the
+    /// flush could not finish now: <see cref="ContinueAsync"/> waits for it and calls <see cref="Drain"/> again,
+    /// which goes on where this stopped.
+    /// </summary>
+    private bool WriteBatch(out ValueTask<FlushResult> pending)
     {
-        for (var i = next; i < count; i++)
+        while (_next < _count)
         {
-            batch[i].Frame?.Release();
-            batch[i] = default;
+            var entry = _batch[_next];
+            _batch[_next++] = default;
+            if (entry.Frame is not { } frame) continue; // dropped by policy
+            _batchBytes += frame.Length;
+            if (entry.IsEvent) _batchEventBytes += frame.Length;
+            if (_broken)
+            {
+                frame.Release();
+                continue;
+            }
+            if (frame.Length > 64 * 1024)
+            {
+                // Large frames go from our buffer to the transport without a copy into the pipe's buffer.
+                _inFlight = frame;
+                var write = _output.WriteAsync(frame.Memory);
+                if (!write.IsCompletedSuccessfully)
+                {
+                    pending = write;
+                    return false;
+                }
+                _inFlight = null;
+                frame.Release();
+                if (write.Result.IsCompleted) _broken = true;
+                continue;
+            }
+            _inFlight = frame; // released below; owned here if Write throws
+            _output.Write(frame.Memory.Span);
+            _inFlight = null;
+            frame.Release();
+            _unflushed = true;
         }
-    }
-
-    /// <summary>Flushes the batch; false when the flush went asynchronous (its continuation drains on).</summary>
-    private bool Flush(long batchBytes, long batchEventBytes)
-    {
-        if (!_broken && (!_output.CanGetUnflushedBytes || _output.UnflushedBytes > 0))
+        if (_unflushed && !_broken && (!_output.CanGetUnflushedBytes || _output.UnflushedBytes > 0))
         {
+            _unflushed = false;
             var flush = _output.FlushAsync();
             if (!flush.IsCompletedSuccessfully)
             {
-                _ = ContinueAsync(flush, null, [], 0, 0, batchBytes, batchEventBytes);
+                pending = flush;
                 return false;
             }
             if (flush.Result.IsCompleted) _broken = true;
         }
-        Written(batchBytes, batchEventBytes);
+        _unflushed = false;
+        pending = default;
         return true;
     }
 
-    private void Written(long bytes, long eventBytes)
-    {
-        lock (_lock)
-        {
-            _queuedBytes -= bytes;
-            _queuedEventBytes -= eventBytes;
-            if (_waiters > 0) Monitor.PulseAll(_lock);
-        }
-    }
-
     /// <summary>The transport could not take the bytes now: wait for it off every caller's thread, then drain on.</summary>
-    private async Task ContinueAsync(ValueTask<FlushResult> pending, OutgoingFrame? frame, Entry[] batch, int next, int count,
-        long batchBytes, long batchEventBytes)
+    private async Task ContinueAsync(ValueTask<FlushResult> pending)
     {
         Volatile.Write(ref _pendingSinceTicks, Environment.TickCount64);
-        // `frame` is the frame this method still has to release (null once released); `next` the first batch entry it
-        // has not taken yet. On an exception both are released, nothing twice.
         try
         {
-            var result = await pending.ConfigureAwait(false);
-            if (result.IsCompleted) _broken = true;
-            Volatile.Write(ref _pendingSinceTicks, 0);
-            var written = frame;
-            frame = null;
-            written?.Release();
-            // The rest of the interrupted batch, in order. Every wait inside goes asynchronous the same way.
-            for (var i = next; i < count; i++)
-            {
-                var entry = batch[i];
-                batch[i] = default;
-                next = i + 1;
-                if (entry.Frame is not { } f) continue;
-                batchBytes += f.Length;
-                if (entry.IsEvent) batchEventBytes += f.Length;
-                if (_broken)
-                {
-                    f.Release();
-                    continue;
-                }
-                frame = f;
-                if (f.Length > 64 * 1024)
-                {
-                    var write = _output.WriteAsync(f.Memory);
-                    if (!write.IsCompleted) Volatile.Write(ref _pendingSinceTicks, Environment.TickCount64);
-                    try
-                    {
-                        if ((await write.ConfigureAwait(false)).IsCompleted) _broken = true;
-                    }
-                    finally
-                    {
-                        Volatile.Write(ref _pendingSinceTicks, 0);
-                        frame = null;
-                        f.Release();
-                    }
-                    continue;
-                }
-                _output.Write(f.Memory.Span);
-                frame = null;
-                f.Release();
-            }
-            if (!_broken && (!_output.CanGetUnflushedBytes || _output.UnflushedBytes > 0))
-            {
-                var flush = _output.FlushAsync();
-                if (!flush.IsCompleted) Volatile.Write(ref _pendingSinceTicks, Environment.TickCount64);
-                if ((await flush.ConfigureAwait(false)).IsCompleted) _broken = true;
-                Volatile.Write(ref _pendingSinceTicks, 0);
-            }
+            if ((await pending.ConfigureAwait(false)).IsCompleted) _broken = true;
         }
         catch (Exception e)
         {
-            frame?.Release();
-            ReleaseRest(batch, next, count);
             OnFailed(e);
             return;
         }
-        Written(batchBytes, batchEventBytes);
+        finally
+        {
+            Volatile.Write(ref _pendingSinceTicks, 0);
+        }
+        var written = _inFlight;
+        _inFlight = null;
+        written?.Release();
         Drain();
     }
 
+    /// <summary>The transport threw: release every frame the writer and the queue still own, once, and close the connection.</summary>
     private void OnFailed(Exception e)
     {
         Volatile.Write(ref _pendingSinceTicks, 0);
+        var owned = _inFlight;
+        _inFlight = null;
+        owned?.Release();
+        for (var i = _next; i < _count; i++)
+        {
+            _batch[i].Frame?.Release();
+            _batch[i] = default;
+        }
+        _next = _count = 0;
+        _batchBytes = _batchEventBytes = 0;
         lock (_lock)
         {
             _broken = true;
@@ -420,7 +404,7 @@ internal sealed class FrameSender
         ThreadPool.UnsafeQueueUserWorkItem(static s => s.Fault(s.Reason), (Fault: _fault, Reason: (Exception)reason), preferLocal: false);
     }
 
-    private readonly record struct Entry(OutgoingFrame? Frame, bool IsEvent, uint ContractId);
+    private readonly record struct Entry(OutgoingFrame? Frame, bool IsEvent, ulong ContractId);
 }
 
 /// <summary>The bound and policy that apply to one event on its way to one subscriber.</summary>

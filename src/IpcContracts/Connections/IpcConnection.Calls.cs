@@ -151,7 +151,7 @@ public sealed partial class IpcConnection
 
     /// <summary>Queues an event for this peer under the event bound and its contract's overflow policy.</summary>
     private void SendEvent(OutgoingFrame frame, SubscriptionKey key) =>
-        _sender.TrySendEvent(frame, key.Id, Options.Events.For(key.Bus ? 0 : key.Id));
+        _sender.TrySendEvent(frame, FrameSender.DropKey(key.Bus, key.Id), key.Bus ? Options.Events.ForBus() : Options.Events.For(key.Id));
 
     /// <summary>Untyped event for tools: publishes <paramref name="argumentsJson"/> as event <paramref name="eventName"/> of a contract alias.</summary>
     public void PublishRaw(string contractAlias, string eventName, string argumentsJson = "{}")

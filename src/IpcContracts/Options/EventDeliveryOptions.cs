@@ -35,6 +35,9 @@ public sealed class EventDeliveryOptions
 
     internal Connections.EventOverflow For(uint contractId) => new(PolicyFor(contractId), MaxQueuedBytes, WaitTimeout);
 
+    /// <summary>Aggregator messages (Bus events) follow <see cref="Overflow"/>.</summary>
+    internal Connections.EventOverflow ForBus() => new(Overflow, MaxQueuedBytes, WaitTimeout);
+
     internal void Validate()
     {
         if (MaxQueuedBytes <= 0) throw new IpcConfigurationException("IpcOptions.Events.MaxQueuedBytes must be positive.");
