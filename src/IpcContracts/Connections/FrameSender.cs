@@ -17,7 +17,7 @@ namespace IpcContracts.Connections;
 /// <para>Memory rule: a frame's bytes count against the bound from the moment it is queued until the transport
 /// has taken them. Frames of other kinds beyond <see cref="IpcOptions.MaxSendQueueBytes"/> close the connection;
 /// events beyond <see cref="EventDeliveryOptions.MaxQueuedBytes"/> follow their contract's
-/// <see cref="EventOverflowPolicy"/>. A write that makes no progress for <see cref="IpcOptions.SendStallTimeout"/>
+/// <see cref="EventOverflowPolicy"/>. A transport write (one batch, or one large frame) still unfinished after <see cref="IpcOptions.SendStallTimeout"/>
 /// closes the connection too (a stopped peer), so nothing waits forever.</para>
 /// <para>The queue is a lock-protected ring of entries: the lock makes "queue empty, give up the writer role"
 /// atomic with "frame queued, take the writer role", so a frame can never be stranded, and lets the drop-oldest

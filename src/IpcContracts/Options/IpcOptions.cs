@@ -37,8 +37,11 @@ public sealed class IpcOptions
     public long MaxSendQueueBytes { get; set; } = 128L * 1024 * 1024;
 
     /// <summary>
-    /// How long one write to the transport may wait for the peer to make room (a full socket buffer or
-    /// shared-memory ring) before the connection is closed: a peer that is suspended, stopped in a debugger or
+    /// How long one write to the transport (a batch of frames, or one large frame) may stay unfinished because the
+    /// peer does not make room (a full socket buffer or shared-memory ring) before the connection is closed. It
+    /// measures the whole write, not progress within it: keep it well above the time the largest frame you send
+    /// takes to cross. A peer that is suspended, stopped in a debugger or wedged stops reading, and this bounds how
+    /// long its connection stays open: a peer that is suspended, stopped in a debugger or
     /// wedged stops reading, and this bounds how long its connection stays open. Pending calls then fail with
     /// <see cref="ChannelFaultedException"/> (and clients reconnect). <see cref="Timeout.InfiniteTimeSpan"/>
     /// disables it. Default 30 s.
