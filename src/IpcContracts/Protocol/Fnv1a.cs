@@ -6,7 +6,7 @@ namespace IpcContracts.Protocol;
 /// FNV-1a hashes over UTF-8 text: the source of every wire ID (32-bit) and shape fingerprint (64-bit).
 /// The generator computes the same values at compile time.
 /// </summary>
-public static class Fnv1a
+internal static class Fnv1a
 {
     /// <summary>32-bit FNV-1a of the UTF-8 bytes of <paramref name="text"/>.</summary>
     public static uint Hash32(string text)

@@ -13,7 +13,7 @@ public sealed class UnixSocketTransport : IIpcTransport
     public string Scheme => "pipe";
 
     /// <summary>The socket file path an endpoint maps to.</summary>
-    public static string GetSocketPath(IpcEndpoint endpoint)
+    internal static string GetSocketPath(IpcEndpoint endpoint)
     {
         var name = endpoint.Address;
         if (name.Contains('/')) return name;
@@ -28,7 +28,7 @@ public sealed class UnixSocketTransport : IIpcTransport
     /// effective user's name from the password database, or its decimal user ID when it has no entry there (the
     /// name would be empty, and every such user would share one directory).
     /// </summary>
-    public static string SocketDirectory
+    internal static string SocketDirectory
     {
         get
         {

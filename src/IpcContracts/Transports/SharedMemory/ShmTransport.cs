@@ -23,7 +23,7 @@ public sealed class ShmTransport : IIpcTransport
     public string Scheme => "shm";
 
     /// <summary>Where segment files live while two processes rendezvous.</summary>
-    public static string SegmentDirectory => Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+    internal static string SegmentDirectory => Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
 
     private static IpcEndpoint ControlEndpoint(IpcEndpoint endpoint) => new("pipe", endpoint.Address + ".shm");
 
@@ -105,7 +105,7 @@ public sealed class ShmTransport : IIpcTransport
     }
 
     /// <summary>Deletes segment files of ours whose creating process no longer exists (left by a kill -9).</summary>
-    public static int RemoveOrphanedSegments()
+    internal static int RemoveOrphanedSegments()
     {
         var removed = 0;
         var mine = $"{FilePrefix}{Environment.UserName}-";

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace IpcContracts.Transports.Streams;
 
 /// <summary>A transport connection over a connected socket, framed through System.IO.Pipelines.</summary>
-public sealed class SocketTransportConnection : ITransportConnection
+internal sealed class SocketTransportConnection : ITransportConnection
 {
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
