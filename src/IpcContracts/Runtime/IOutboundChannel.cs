@@ -4,18 +4,6 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace IpcContracts.Runtime;
 
-/// <summary>Writes a method's arguments as the members of one JSON object. Emitted by the generator.</summary>
-[EditorBrowsable(EditorBrowsableState.Never)]
-public delegate void ArgsWriter<TArgs>(Utf8JsonWriter writer, TArgs args);
-
-/// <summary>Argument tuple of a method without parameters.</summary>
-[EditorBrowsable(EditorBrowsableState.Never)]
-public readonly struct NoArgs
-{
-    /// <summary>Writes nothing: the payload is an empty JSON object.</summary>
-    public static readonly ArgsWriter<NoArgs> Writer = static (_, _) => { };
-}
-
 /// <summary>
 /// Where generated proxies send calls and events: a connection (one peer) or a server publisher
 /// (every subscribed peer).
