@@ -136,7 +136,7 @@ public sealed partial class IpcConnection
     {
         if (_peer is not null)
             throw new IpcProtocolException(ProtocolError.UnexpectedFrame, "The peer sent a second Hello.");
-        var manifest = PayloadJson.Read(payload, ProtocolJson.Default.Manifest, "Hello manifest");
+        var manifest = Manifest.Parse(payload);
         if (manifest.Protocol != FrameHeader.CurrentVersion)
             throw new IpcProtocolException(ProtocolError.UnsupportedVersion,
                 $"The peer's manifest is for protocol version {manifest.Protocol}; this side speaks version {FrameHeader.CurrentVersion}.");
@@ -152,7 +152,7 @@ public sealed partial class IpcConnection
         ErrorPayload error;
         try
         {
-            error = PayloadJson.Read(payload, ProtocolJson.Default.ErrorPayload, "Error payload");
+            error = ErrorPayload.Parse(payload);
         }
         catch (IpcProtocolException e)
         {
