@@ -229,17 +229,16 @@ public sealed partial class IpcConnection
         {
             var bus = _local.FindBusRequestHandler(header.MethodId)
                 ?? throw new ContractMismatchException("$bus", MessageTypeRegistryName(header.MethodId),
-                    $"This process ({Options.ProcessName}) has no request handler for message type {MessageTypeRegistryName(header.MethodId)}.");
+                    $"This process ({Options.ProcessName}) has no request handler for message type {MessageTypeRegistryName(header.MethodId)}.")
+                { IsDispatchFailure = true };
             return bus.DispatchAsync(request);
         }
         if (_local.FindRawHandler(header.ContractId, header.MethodId) is { } raw)
-        {
-            var call = new RawCall(raw.ContractAlias, raw.Method, Encoding.UTF8.GetString(request.Payload), request.CancellationToken, this);
-            return RunRaw(raw, call, request);
-        }
+            return RunRaw(raw, Untyped.RawJson.CallFor(raw, request), request);
         var handler = _local.FindRequestHandler(header.ContractId)
             ?? throw new ContractMismatchException(Runtime.ContractRegistry.Find(header.ContractId)?.Alias ?? $"0x{header.ContractId:X8}", null,
-                $"This process ({Options.ProcessName}) has no handler for contract {Runtime.ContractRegistry.Find(header.ContractId)?.Alias ?? $"0x{header.ContractId:X8}"}.");
+                $"This process ({Options.ProcessName}) has no handler for contract {Runtime.ContractRegistry.Find(header.ContractId)?.Alias ?? $"0x{header.ContractId:X8}"}.")
+            { IsDispatchFailure = true };
         return handler.DispatchAsync(request);
     }
 
@@ -249,7 +248,7 @@ public sealed partial class IpcConnection
     {
         var json = await raw.InvokeAsync(call).ConfigureAwait(false);
         if (json is null) request.ReplyEmpty();
-        else request.ReplyRaw(Encoding.UTF8.GetBytes(json));
+        else request.ReplyRaw(Encoding.UTF8.GetBytes(json), raw);
     }
 
     private static async Task ObserveAsync(ValueTask pending, InboundRequest request)

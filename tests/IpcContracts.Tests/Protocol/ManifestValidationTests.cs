@@ -30,6 +30,7 @@ public sealed class ManifestValidationTests
     [InlineData("bus-subscribes-null", """{"protocol":1,"name":"p","busSubscribes":null}""", "busSubscribes")]
     [InlineData("manifest-null", "null", "not a JSON object")]
     [InlineData("manifest-array", "[]", "Hello manifest")]
+    [InlineData("trailing-data", """{"protocol":1,"name":"p"}{}""", "Hello manifest")]
     public async Task A_Hello_with_nulls_is_answered_with_a_protocol_Error_naming_the_property_and_the_server_keeps_serving(
         string caseName, string hello, string named)
     {
