@@ -128,11 +128,14 @@ public sealed class ErrorPayload
 /// <summary>Values of <see cref="ErrorPayload.Code"/>.</summary>
 public static class ErrorCodes
 {
-    /// <summary>The handler threw; the caller gets <see cref="RemoteInvocationException"/>.</summary>
+    /// <summary>
+    /// The handler threw, including IpcContracts exceptions from its own outbound calls; the caller gets
+    /// <see cref="RemoteInvocationException"/>.
+    /// </summary>
     public const string Remote = "remote";
-    /// <summary>No handler or a different shape; the caller gets <see cref="ContractMismatchException"/>.</summary>
+    /// <summary>This request could not be dispatched (no handler, unknown method); the caller gets <see cref="ContractMismatchException"/>.</summary>
     public const string Mismatch = "mismatch";
-    /// <summary>The request payload did not parse; the caller gets <see cref="IpcProtocolException"/>.</summary>
+    /// <summary>This request's own payload did not parse; the caller gets <see cref="IpcProtocolException"/>.</summary>
     public const string BadPayload = "bad_payload";
     /// <summary>The peer has too many requests from this connection in flight; the caller gets <see cref="IpcOverloadedException"/>.</summary>
     public const string Overloaded = "overloaded";
