@@ -98,7 +98,7 @@ internal sealed class BusRequestHandler<TRequest, TResponse>(
 
     public override ValueTask DispatchAsync(InboundCall call)
     {
-        var value = PayloadJson.Read(call.Payload, request.TypeInfo, request.Name);
+        var value = PayloadJson.ReadArguments(call.Payload, request.TypeInfo, request.Name);
         return Run(value, call);
     }
 
@@ -114,33 +114,41 @@ internal static class BusFingerprint
     public static ulong Of(string requestName, string responseName) => Protocol.Fnv1a.Hash64($"B:{requestName}->{responseName}");
 }
 
-/// <summary>Reads a whole payload as one JSON value, mapping parse failures to <see cref="ProtocolError.BadPayload"/>.</summary>
+/// <summary>
+/// Reads a whole payload as exactly one strict JSON value (docs/protocol.md, section 5): a comment, a second
+/// value or any byte but whitespace after it is <see cref="ProtocolError.BadPayload"/>, like a value that does
+/// not parse. The check is one more <c>Read()</c> of the same reader, so valid payloads are not copied or re-read.
+/// </summary>
 internal static class PayloadJson
 {
     /// <summary>As <see cref="Read{T}(in ReadOnlySequence{byte}, JsonTypeInfo{T}, string)"/>; the description is only joined on failure.</summary>
-    public static T Read<T>(in ReadOnlySequence<byte> payload, JsonTypeInfo<T> typeInfo, string whatPrefix, string what)
-    {
-        try
-        {
-            var reader = new System.Text.Json.Utf8JsonReader(payload);
-            return System.Text.Json.JsonSerializer.Deserialize(ref reader, typeInfo)!;
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new IpcProtocolException(ProtocolError.BadPayload, $"Payload is not a valid {whatPrefix}{what}: {e.Message}", e);
-        }
-    }
+    public static T Read<T>(in ReadOnlySequence<byte> payload, JsonTypeInfo<T> typeInfo, string whatPrefix, string what) =>
+        Read(payload, typeInfo, whatPrefix, what, dispatch: false);
 
-    public static T Read<T>(in ReadOnlySequence<byte> payload, JsonTypeInfo<T> typeInfo, string what)
+    public static T Read<T>(in ReadOnlySequence<byte> payload, JsonTypeInfo<T> typeInfo, string what) =>
+        Read(payload, typeInfo, "", what, dispatch: false);
+
+    /// <summary>
+    /// Reads the value of an inbound request; a failure is marked as the dispatch's own, so the caller is
+    /// answered <c>bad_payload</c> (a parse failure inside the handler's own calls is <c>remote</c>).
+    /// </summary>
+    public static T ReadArguments<T>(in ReadOnlySequence<byte> payload, JsonTypeInfo<T> typeInfo, string what) =>
+        Read(payload, typeInfo, "", what, dispatch: true);
+
+    private static T Read<T>(in ReadOnlySequence<byte> payload, JsonTypeInfo<T> typeInfo, string whatPrefix, string what, bool dispatch)
     {
         try
         {
             var reader = new System.Text.Json.Utf8JsonReader(payload);
-            return System.Text.Json.JsonSerializer.Deserialize(ref reader, typeInfo)!;
+            var value = System.Text.Json.JsonSerializer.Deserialize(ref reader, typeInfo)!;
+            // Throws for anything after the value but whitespace; true cannot happen with a single-value reader.
+            if (reader.Read())
+                throw new System.Text.Json.JsonException($"'{reader.TokenType}' after the JSON value; a payload holds exactly one value.");
+            return value;
         }
         catch (System.Text.Json.JsonException e)
         {
-            throw new IpcProtocolException(ProtocolError.BadPayload, $"Payload is not a valid {what}: {e.Message}", e);
+            throw new IpcProtocolException(ProtocolError.BadPayload, $"Payload is not a valid {whatPrefix}{what}: {e.Message}", e) { IsDispatchFailure = dispatch };
         }
     }
 }

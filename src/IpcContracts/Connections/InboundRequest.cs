@@ -85,8 +85,17 @@ internal sealed class InboundRequest : InboundCall
         if (TryClaim()) Send(FrameBuilder.Empty(Template(FrameKind.Response)));
     }
 
-    public void ReplyRaw(ReadOnlySpan<byte> json)
+    /// <summary>Sends an untyped handler's result, which must be one JSON value like every payload.</summary>
+    public void ReplyRaw(ReadOnlySpan<byte> json, RawHandlerEntry handler)
     {
+        if (Untyped.RawJson.ValueError(json) is { } error)
+        {
+            // The handler's fault, so it is reported as its failure (remote); sent on, the text would fail the
+            // caller's parse instead, or reach an untyped caller as if it were a result.
+            Fail(new InvalidOperationException(
+                $"The untyped handler {handler.ContractAlias}.{handler.Method} returned text that is not one JSON value ({error}); return JSON text, or null for no result."));
+            return;
+        }
         if (!TryClaim()) return;
         OutgoingFrame frame;
         try
@@ -139,11 +148,20 @@ internal sealed class InboundEvent(IpcConnection connection, uint methodId, Read
 
 internal static class ErrorFrames
 {
+    /// <summary>
+    /// The Error payload for a request that failed. The code says where the failure came from, not only its
+    /// type: <c>mismatch</c> and <c>bad_payload</c> only when this request's own dispatch failed
+    /// (<see cref="IpcException.IsDispatchFailure"/>). The same exception types from the handler's body, such
+    /// as its own outbound call failing a contract check or getting a reply that does not parse, are
+    /// <c>remote</c> and keep their type name, so the caller never takes the handler's problem for its own.
+    /// </summary>
     public static ErrorPayload FromException(Exception e, bool cancelled) => e switch
     {
         _ when cancelled => new ErrorPayload { Code = ErrorCodes.Cancelled, Type = e.GetType().FullName ?? "", Message = e.Message },
-        ContractMismatchException m => new ErrorPayload { Code = ErrorCodes.Mismatch, Type = e.GetType().FullName ?? "", Message = e.Message, Contract = m.Contract, Method = m.Method },
-        IpcProtocolException { Error: ProtocolError.BadPayload } => new ErrorPayload { Code = ErrorCodes.BadPayload, Type = e.GetType().FullName ?? "", Message = e.Message },
+        ContractMismatchException { IsDispatchFailure: true } m =>
+            new ErrorPayload { Code = ErrorCodes.Mismatch, Type = e.GetType().FullName ?? "", Message = e.Message, Contract = m.Contract, Method = m.Method },
+        IpcProtocolException { IsDispatchFailure: true, Error: ProtocolError.BadPayload } =>
+            new ErrorPayload { Code = ErrorCodes.BadPayload, Type = e.GetType().FullName ?? "", Message = e.Message },
         _ => new ErrorPayload { Code = ErrorCodes.Remote, Type = e.GetType().FullName ?? "", Message = e.Message, Stack = e.StackTrace },
     };
 

@@ -163,7 +163,7 @@ public sealed partial class IpcConnection
     {
         if (_peer is not null)
             throw new IpcProtocolException(ProtocolError.UnexpectedFrame, "The peer sent a second Hello.");
-        var manifest = PayloadJson.Read(payload, ProtocolJson.Default.Manifest, "Hello manifest");
+        var manifest = Manifest.Parse(payload);
         if (manifest.Protocol != FrameHeader.CurrentVersion)
             throw new IpcProtocolException(ProtocolError.UnsupportedVersion,
                 $"The peer's manifest is for protocol version {manifest.Protocol}; this side speaks version {FrameHeader.CurrentVersion}.");
@@ -179,7 +179,7 @@ public sealed partial class IpcConnection
         ErrorPayload error;
         try
         {
-            error = PayloadJson.Read(payload, ProtocolJson.Default.ErrorPayload, "Error payload");
+            error = ErrorPayload.Parse(payload);
         }
         catch (IpcProtocolException e)
         {
@@ -256,17 +256,16 @@ public sealed partial class IpcConnection
         {
             var bus = _local.FindBusRequestHandler(header.MethodId)
                 ?? throw new ContractMismatchException("$bus", MessageTypeRegistryName(header.MethodId),
-                    $"This process ({Options.ProcessName}) has no request handler for message type {MessageTypeRegistryName(header.MethodId)}.");
+                    $"This process ({Options.ProcessName}) has no request handler for message type {MessageTypeRegistryName(header.MethodId)}.")
+                { IsDispatchFailure = true };
             return bus.DispatchAsync(request);
         }
         if (_local.FindRawHandler(header.ContractId, header.MethodId) is { } raw)
-        {
-            var call = new RawCall(raw.ContractAlias, raw.Method, Encoding.UTF8.GetString(request.Payload), request.CancellationToken, this);
-            return RunRaw(raw, call, request);
-        }
+            return RunRaw(raw, Untyped.RawJson.CallFor(raw, request), request);
         var handler = _local.FindRequestHandler(header.ContractId)
             ?? throw new ContractMismatchException(Runtime.ContractRegistry.Find(header.ContractId)?.Alias ?? $"0x{header.ContractId:X8}", null,
-                $"This process ({Options.ProcessName}) has no handler for contract {Runtime.ContractRegistry.Find(header.ContractId)?.Alias ?? $"0x{header.ContractId:X8}"}.");
+                $"This process ({Options.ProcessName}) has no handler for contract {Runtime.ContractRegistry.Find(header.ContractId)?.Alias ?? $"0x{header.ContractId:X8}"}.")
+            { IsDispatchFailure = true };
         return handler.DispatchAsync(request);
     }
 
@@ -276,7 +275,7 @@ public sealed partial class IpcConnection
     {
         var json = await raw.InvokeAsync(call).ConfigureAwait(false);
         if (json is null) request.ReplyEmpty();
-        else request.ReplyRaw(Encoding.UTF8.GetBytes(json));
+        else request.ReplyRaw(Encoding.UTF8.GetBytes(json), raw);
     }
 
     private static async Task ObserveAsync(ValueTask pending, InboundRequest request)

@@ -101,7 +101,8 @@ internal static class IpcTelemetry
         }
         if (!logger.IsEnabled(LogLevel.Warning)) return;
         var (service, method) = ResolveNames(connection, header);
-        if (error is ContractMismatchException or IpcProtocolException { Error: ProtocolError.BadPayload })
+        // Same split as the Error code: only the request's own dispatch failing is a rejected call.
+        if (error is IpcException { IsDispatchFailure: true })
             Log.CallRejected(logger, service, method, header.CorrelationId, connection.PeerDescription, error.Message);
         else
             Log.HandlerFailed(logger, error, service, method, header.CorrelationId, connection.PeerDescription);

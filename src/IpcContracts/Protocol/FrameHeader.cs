@@ -63,15 +63,17 @@ public readonly record struct FrameHeader(
             throw new IpcProtocolException(ProtocolError.ReservedBitsSet, $"Undefined flag bits 0x{(ushort)(flags & ~FrameFlags.Defined):X4} are set.");
         if (BinaryPrimitives.ReadUInt16LittleEndian(source[6..]) != 0 || BinaryPrimitives.ReadUInt32LittleEndian(source[28..]) != 0)
             throw new IpcProtocolException(ProtocolError.ReservedBitsSet, "Reserved header bytes must be zero in protocol version 1.");
-        var length = BinaryPrimitives.ReadInt32LittleEndian(source[24..]);
-        if (length < 0 || length > maxPayloadLength)
+        // Unsigned on the wire (docs/protocol.md, section 2); limits are at most int.MaxValue, so every value
+        // from 2^31 up is simply above the limit.
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(source[24..]);
+        if (length > (uint)Math.Max(maxPayloadLength, 0))
             throw new IpcProtocolException(ProtocolError.FrameTooLarge,
-                $"Frame payload length {(uint)length} exceeds the limit of {maxPayloadLength} bytes.");
+                $"Frame payload length {length} exceeds the limit of {maxPayloadLength} bytes.");
         return new FrameHeader(kind, flags,
             BinaryPrimitives.ReadUInt32LittleEndian(source[8..]),
             BinaryPrimitives.ReadUInt32LittleEndian(source[12..]),
             BinaryPrimitives.ReadUInt64LittleEndian(source[16..]),
-            length);
+            (int)length);
     }
 }
 

@@ -1,10 +1,51 @@
+using System.Buffers;
 using System.Text.Json.Serialization;
+using IpcContracts.Connections;
 
 namespace IpcContracts.Protocol;
 
 /// <summary>Payload of a Hello frame: what the sender knows, handles and subscribes to (docs/protocol.md).</summary>
 public sealed class Manifest
 {
+    /// <summary>
+    /// Reads a Hello payload: one strict JSON object in which no property or array element is <c>null</c>.
+    /// The JSON parser lets <c>null</c> through to properties the runtime dereferences, so everything is
+    /// checked here, once, and a bad manifest becomes a <see cref="ProtocolError.BadPayload"/> protocol error
+    /// that names the offending property instead of a NullReferenceException deep in the connection.
+    /// </summary>
+    internal static Manifest Parse(in ReadOnlySequence<byte> payload)
+    {
+        var manifest = PayloadJson.Read(payload, ProtocolJson.Default.Manifest, "Hello manifest")
+            ?? throw Invalid("the payload is not a JSON object (it is null)");
+        if (manifest.Name is null) throw Null("name");
+        if (manifest.Contracts is null) throw Null("contracts");
+        for (var i = 0; i < manifest.Contracts.Count; i++)
+        {
+            var c = manifest.Contracts[i] ?? throw Null($"contracts[{i}]");
+            if (c.Alias is null) throw Null($"contracts[{i}].alias");
+            if (c.Methods is null) throw Null($"contracts[{i}].methods");
+            for (var j = 0; j < c.Methods.Count; j++) CheckMethod(c.Methods[j], $"contracts[{i}].methods[{j}]");
+        }
+        if (manifest.Subscribes is null) throw Null("subscribes");
+        if (manifest.BusHandles is null) throw Null("busHandles");
+        for (var i = 0; i < manifest.BusHandles.Count; i++) CheckMethod(manifest.BusHandles[i], $"busHandles[{i}]");
+        if (manifest.BusSubscribes is null) throw Null("busSubscribes");
+        return manifest;
+    }
+
+    private static void CheckMethod(ManifestMethod? method, string path)
+    {
+        if (method is null) throw Null(path);
+        if (method.Name is null) throw Null(path + ".name");
+        if (method.Signature is null) throw Null(path + ".sig");
+    }
+
+    private static IpcProtocolException Null(string path) =>
+        Invalid($"'{path}' is null (leave a property out to get its default; null is not allowed anywhere in a manifest)");
+
+    private static IpcProtocolException Invalid(string detail) =>
+        new(ProtocolError.BadPayload, "Payload is not a valid Hello manifest: " + detail + ".");
+
     /// <summary>Protocol version the sender speaks (same as the header's).</summary>
     [JsonPropertyName("protocol")] public int Protocol { get; set; }
 
@@ -55,6 +96,21 @@ public sealed class ManifestMethod
 /// <summary>Payload of an Error frame.</summary>
 public sealed class ErrorPayload
 {
+    /// <summary>
+    /// Reads an Error payload (one strict JSON object). Absent or <c>null</c> texts are read as their
+    /// defaults (<c>code</c> = <c>remote</c>, <c>type</c> and <c>message</c> = empty), so the exception a caller
+    /// gets always has them; anything that is not a JSON object throws <see cref="IpcProtocolException"/>.
+    /// </summary>
+    internal static ErrorPayload Parse(in ReadOnlySequence<byte> payload)
+    {
+        var error = PayloadJson.Read(payload, ProtocolJson.Default.ErrorPayload, "Error payload")
+            ?? throw new IpcProtocolException(ProtocolError.BadPayload, "Payload is not a valid Error payload: it is null, not a JSON object.");
+        error.Code ??= ErrorCodes.Remote;
+        error.Type ??= "";
+        error.Message ??= "";
+        return error;
+    }
+
     /// <summary>Machine-readable error code (see <see cref="ErrorCodes"/>).</summary>
     [JsonPropertyName("code")] public string Code { get; set; } = ErrorCodes.Remote;
     /// <summary>Full name of the exception type raised on the sender.</summary>
@@ -72,11 +128,14 @@ public sealed class ErrorPayload
 /// <summary>Values of <see cref="ErrorPayload.Code"/>.</summary>
 public static class ErrorCodes
 {
-    /// <summary>The handler threw; the caller gets <see cref="RemoteInvocationException"/>.</summary>
+    /// <summary>
+    /// The handler threw, including IpcContracts exceptions from its own outbound calls; the caller gets
+    /// <see cref="RemoteInvocationException"/>.
+    /// </summary>
     public const string Remote = "remote";
-    /// <summary>No handler or a different shape; the caller gets <see cref="ContractMismatchException"/>.</summary>
+    /// <summary>This request could not be dispatched (no handler, unknown method); the caller gets <see cref="ContractMismatchException"/>.</summary>
     public const string Mismatch = "mismatch";
-    /// <summary>The request payload did not parse; the caller gets <see cref="IpcProtocolException"/>.</summary>
+    /// <summary>This request's own payload did not parse; the caller gets <see cref="IpcProtocolException"/>.</summary>
     public const string BadPayload = "bad_payload";
     /// <summary>The peer has too many requests from this connection in flight; the caller gets <see cref="IpcOverloadedException"/>.</summary>
     public const string Overloaded = "overloaded";

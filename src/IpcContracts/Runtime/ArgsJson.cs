@@ -29,7 +29,10 @@ public static class ArgsJson
         return reader;
     }
 
-    /// <summary>Advances to the next member name; false at the closing brace.</summary>
+    /// <summary>
+    /// Advances to the next member name; false at the closing brace, once nothing but whitespace follows it
+    /// (strict JSON: a comment, a second value or other bytes after the object are a bad payload).
+    /// </summary>
     public static bool NextMember(ref Utf8JsonReader reader)
     {
         try
@@ -37,7 +40,13 @@ public static class ArgsJson
             if (!reader.Read())
                 throw BadPayload("the argument object is truncated");
             if (reader.TokenType == JsonTokenType.EndObject)
+            {
+                // Members are read whole (Read/Skip), so this is the argument object's own closing brace. The
+                // reader throws for anything after it but whitespace; true is impossible for a single-value reader.
+                if (reader.Read())
+                    throw BadPayload($"{reader.TokenType} after the argument object");
                 return false;
+            }
             if (reader.TokenType != JsonTokenType.PropertyName)
                 throw BadPayload($"expected a member name, found {reader.TokenType}");
             return true;
@@ -84,6 +93,7 @@ public static class ArgsJson
         JsonSerializer.Serialize(writer, value, typeInfo);
     }
 
+    // Marked as the dispatch's own failure: the caller's arguments are bad (bad_payload), not the handler's.
     private static IpcProtocolException BadPayload(string detail, Exception? inner = null) =>
-        new(ProtocolError.BadPayload, "Malformed call payload: " + detail, inner);
+        new(ProtocolError.BadPayload, "Malformed call payload: " + detail, inner) { IsDispatchFailure = true };
 }

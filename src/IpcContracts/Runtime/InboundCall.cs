@@ -26,7 +26,13 @@ public abstract class InboundCall
     /// <summary>Completes a request that has no result value.</summary>
     public abstract void ReplyEmpty();
 
-    /// <summary>Thrown by generated dispatchers for a method ID the contract does not have.</summary>
+    /// <summary>
+    /// Thrown by generated dispatchers for a method ID the contract does not have. The method is named by
+    /// its ID in hex (<c>0x</c> and 8 upper-case digits), the only name the caller's frame carries.
+    /// </summary>
     public ContractMismatchException UnknownMethod(ContractDescriptor contract) =>
-        new(contract.Alias, null, $"Contract '{contract.Alias}' has no method with ID 0x{MethodId:X8} in this process.");
+        new(contract.Alias, $"0x{MethodId:X8}", $"Contract '{contract.Alias}' has no method with ID 0x{MethodId:X8} in this process.")
+        {
+            IsDispatchFailure = true,
+        };
 }

@@ -25,7 +25,7 @@ public sealed class FrameHeaderTests
     [InlineData(6, 0x01, ProtocolError.ReservedBitsSet)]
     [InlineData(4, 0x04, ProtocolError.ReservedBitsSet)] // undefined flag bit (bit 1, 0x0002, is TraceContext)
     [InlineData(31, 0x01, ProtocolError.ReservedBitsSet)]
-    [InlineData(27, 0x80, ProtocolError.FrameTooLarge)] // negative length
+    [InlineData(27, 0x80, ProtocolError.FrameTooLarge)] // length 2^31 + 4: the field is unsigned, above any limit
     public void A_corrupted_header_is_rejected_with_the_matching_error(int offset, byte value, ProtocolError expected)
     {
         var bytes = new byte[FrameHeader.Size];
