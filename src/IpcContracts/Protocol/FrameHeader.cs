@@ -5,7 +5,7 @@ namespace IpcContracts.Protocol;
 /// <summary>
 /// The fixed 32-byte little-endian frame header (docs/protocol.md, "Frame header").
 /// </summary>
-public readonly record struct FrameHeader(
+internal readonly record struct FrameHeader(
     FrameKind Kind,
     FrameFlags Flags,
     uint ContractId,
@@ -79,7 +79,7 @@ public readonly record struct FrameHeader(
 
 /// <summary>Header flag bits. Undefined bits must be zero.</summary>
 [Flags]
-public enum FrameFlags : ushort
+internal enum FrameFlags : ushort
 {
     /// <summary>No flags.</summary>
     None = 0,

@@ -1,7 +1,7 @@
 namespace IpcContracts.Protocol;
 
 /// <summary>The kind byte of a frame header. Values are part of the wire format (docs/protocol.md).</summary>
-public enum FrameKind : byte
+internal enum FrameKind : byte
 {
     /// <summary>Handshake: the sender's protocol version and contract manifest. First frame each way.</summary>
     Hello = 1,

@@ -5,7 +5,7 @@ using IpcContracts.Connections;
 namespace IpcContracts.Protocol;
 
 /// <summary>Payload of a Hello frame: what the sender knows, handles and subscribes to (docs/protocol.md).</summary>
-public sealed class Manifest
+internal sealed class Manifest
 {
     /// <summary>
     /// Reads a Hello payload: one strict JSON object in which no property or array element is <c>null</c>.
@@ -66,7 +66,7 @@ public sealed class Manifest
 }
 
 /// <summary>One contract in a manifest.</summary>
-public sealed class ManifestContract
+internal sealed class ManifestContract
 {
     /// <summary>Contract wire ID.</summary>
     [JsonPropertyName("id")] public uint Id { get; set; }
@@ -81,7 +81,7 @@ public sealed class ManifestContract
 }
 
 /// <summary>One method (or aggregator request type) in a manifest.</summary>
-public sealed class ManifestMethod
+internal sealed class ManifestMethod
 {
     /// <summary>Method wire ID.</summary>
     [JsonPropertyName("id")] public uint Id { get; set; }
@@ -94,7 +94,7 @@ public sealed class ManifestMethod
 }
 
 /// <summary>Payload of an Error frame.</summary>
-public sealed class ErrorPayload
+internal sealed class ErrorPayload
 {
     /// <summary>
     /// Reads an Error payload (one strict JSON object). Absent or <c>null</c> texts are read as their
@@ -126,7 +126,7 @@ public sealed class ErrorPayload
 }
 
 /// <summary>Values of <see cref="ErrorPayload.Code"/>.</summary>
-public static class ErrorCodes
+internal static class ErrorCodes
 {
     /// <summary>
     /// The handler threw, including IpcContracts exceptions from its own outbound calls; the caller gets
