@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Threading.Tasks.Sources;
 
 namespace IpcContracts.Transports.SharedMemory;
 
@@ -11,7 +12,7 @@ namespace IpcContracts.Transports.SharedMemory;
 /// task that completes when the bytes are in. The core's send path waits for that asynchronously, so neither a
 /// reader thread nor a caller ever waits for the peer.
 /// </summary>
-internal sealed class ShmPipeWriter : PipeWriter
+internal sealed class ShmPipeWriter : PipeWriter, IValueTaskSource<FlushResult>
 {
     private readonly ShmConnection _connection;
     private readonly SpscRing _ring;
@@ -20,10 +21,15 @@ internal sealed class ShmPipeWriter : PipeWriter
     private int _written;
     private bool _completed;
 
-    // The write the writer thread is finishing (at most one: the core never flushes again before the last one completed).
+    // The write the writer thread is finishing (at most one: the core never flushes again before the last one completed),
+    // completed through one reusable value-task source, so handing a write over allocates nothing.
     private Thread? _thread;
-    private Job? _job;
+    private bool _pending;
     private bool _stop;
+    private byte[]? _rest;
+    private int _restLength;
+    private ReadOnlyMemory<byte> _source;
+    private ManualResetValueTaskSourceCore<FlushResult> _completion = new() { RunContinuationsAsynchronously = true };
 
     public ShmPipeWriter(ShmConnection connection, SpscRing ring)
     {
@@ -62,15 +68,24 @@ internal sealed class ShmPipeWriter : PipeWriter
 
     public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default) => Push(source);
 
-    /// <summary>Moves the buffered bytes, then <paramref name="source"/>, into the ring: synchronously what fits, the rest on the writer thread.</summary>
+    /// <summary>
+    /// Moves the buffered bytes, then <paramref name="source"/>, into the ring: what fits now on this thread (after a
+    /// short bounded spin when the ring is full and the consumer is draining it), the rest on the writer thread.
+    /// </summary>
     private ValueTask<FlushResult> Push(ReadOnlyMemory<byte> source)
     {
         if (_completed || !_connection.Enter()) return Failed();
-        int buffered, direct;
+        int buffered = 0, direct = 0;
         try
         {
-            buffered = WriteNow(_buffer.AsSpan(0, _written));
-            direct = buffered == _written ? WriteNow(source.Span) : 0;
+            // Bounded: at most BriefSpin polls (a few microseconds), never a wait for the peer.
+            for (var spin = 0; ; spin++)
+            {
+                buffered += WriteNow(_buffer.AsSpan(buffered, _written - buffered));
+                if (buffered == _written) direct += WriteNow(source.Span[direct..]);
+                if ((buffered == _written && direct == source.Length) || spin == BriefSpin || _connection.IsClosing) break;
+                SpscRing.Pause(spin);
+            }
         }
         finally
         {
@@ -81,25 +96,27 @@ internal sealed class ShmPipeWriter : PipeWriter
             _written = 0;
             return default;
         }
-        // The ring is full. The buffered rest moves into a buffer of its own so GetSpan may be used again once
+        // The ring stays full. The buffered rest moves into a buffer of its own so GetSpan may be used again once
         // this write completes; the caller keeps `source` alive until then (PipeWriter contract).
-        byte[]? rest = null;
         var restLength = _written - buffered;
         if (restLength > 0)
         {
-            rest = ArrayPool<byte>.Shared.Rent(restLength);
-            _buffer.AsSpan(buffered, restLength).CopyTo(rest);
+            _rest = ArrayPool<byte>.Shared.Rent(restLength);
+            _buffer.AsSpan(buffered, restLength).CopyTo(_rest);
         }
+        _restLength = restLength;
+        _source = source[direct..];
         _written = 0;
-        var job = new Job(rest, restLength, source[direct..]);
+        _completion.Reset();
+        var token = _completion.Version;
         lock (_gate)
         {
             if (_stop)
             {
-                job.Finish(false);
-                return new ValueTask<FlushResult>(job.Completion.Task);
+                Finish(false);
+                return new ValueTask<FlushResult>(this, token);
             }
-            _job = job;
+            _pending = true;
             if (_thread is null)
             {
                 _thread = new Thread(static s => ((ShmPipeWriter)s!).WriterLoop()) { IsBackground = true, Name = "IpcContracts shm writer" };
@@ -107,8 +124,11 @@ internal sealed class ShmPipeWriter : PipeWriter
             }
             else Monitor.Pulse(_gate);
         }
-        return new ValueTask<FlushResult>(job.Completion.Task);
+        return new ValueTask<FlushResult>(this, token);
     }
+
+    /// <summary>Polls of a full ring on the sending thread before the rest goes to the writer thread.</summary>
+    private const int BriefSpin = 256;
 
     private int WriteNow(ReadOnlySpan<byte> bytes) => bytes.IsEmpty ? 0 : _ring.TryWrite(bytes);
 
@@ -117,21 +137,19 @@ internal sealed class ShmPipeWriter : PipeWriter
     {
         while (true)
         {
-            Job? job;
             lock (_gate)
             {
-                while (_job is null && !_stop) Monitor.Wait(_gate);
-                job = _job;
-                _job = null;
-                if (job is null) return; // stopped
+                while (!_pending && !_stop) Monitor.Wait(_gate);
+                if (!_pending) return; // stopped
+                _pending = false;
             }
             var ok = _connection.Enter();
             if (ok)
             {
                 try
                 {
-                    ok = (job.Rest is null || _ring.Write(job.Rest.AsSpan(0, job.RestLength), () => _connection.IsClosing))
-                        && _ring.Write(job.Source.Span, () => _connection.IsClosing);
+                    ok = (_rest is null || _ring.Write(_rest.AsSpan(0, _restLength), () => _connection.IsClosing))
+                        && _ring.Write(_source.Span, () => _connection.IsClosing);
                 }
                 catch (Exception)
                 {
@@ -142,13 +160,30 @@ internal sealed class ShmPipeWriter : PipeWriter
                     _connection.Exit();
                 }
             }
-            job.Finish(ok);
             if (!ok)
             {
                 lock (_gate) _stop = true;
             }
+            Finish(ok);
         }
     }
+
+    /// <summary>Completes the pending write; continuations run on the thread pool, never on the writer thread.</summary>
+    private void Finish(bool ok)
+    {
+        if (_rest is not null) ArrayPool<byte>.Shared.Return(_rest);
+        _rest = null;
+        _source = default;
+        if (ok) _completion.SetResult(new FlushResult(isCanceled: false, isCompleted: false));
+        else _completion.SetException(new IOException($"The shared-memory connection to {_connection.PeerDescription} closed before a write could finish."));
+    }
+
+    FlushResult IValueTaskSource<FlushResult>.GetResult(short token) => _completion.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<FlushResult>.GetStatus(short token) => _completion.GetStatus(token);
+
+    void IValueTaskSource<FlushResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _completion.OnCompleted(continuation, state, token, flags);
 
     private ValueTask<FlushResult> Failed() =>
         ValueTask.FromException<FlushResult>(new IOException($"The shared-memory connection to {_connection.PeerDescription} is closed."));
@@ -171,22 +206,5 @@ internal sealed class ShmPipeWriter : PipeWriter
         }
         // Not returned to the pool: a send still finishing on another thread may hold a span of it.
         _buffer = [];
-    }
-
-    private sealed class Job(byte[]? rest, int restLength, ReadOnlyMemory<byte> source)
-    {
-        public byte[]? Rest { get; } = rest;
-        public int RestLength { get; } = restLength;
-        public ReadOnlyMemory<byte> Source { get; } = source;
-
-        // Continuations run on the thread pool: never on the writer thread, which must go back to waiting.
-        public TaskCompletionSource<FlushResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void Finish(bool ok)
-        {
-            if (Rest is not null) ArrayPool<byte>.Shared.Return(Rest);
-            if (ok) Completion.TrySetResult(new FlushResult(isCanceled: false, isCompleted: false));
-            else Completion.TrySetException(new IOException("The shared-memory connection closed before a write could finish."));
-        }
     }
 }

@@ -173,7 +173,7 @@ internal sealed unsafe class SpscRing
     /// One spin step. Every 64th step yields the CPU: on a machine with as few cores as busy threads, a
     /// spinner that never yields starves the very thread that would produce the bytes it waits for.
     /// </summary>
-    private static void Pause(int iteration)
+    internal static void Pause(int iteration)
     {
         if ((iteration & 63) == 63) Thread.Yield();
         else Thread.SpinWait(1);
