@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using IpcContracts.Diagnostics;
 
 namespace IpcContracts.Connections;
@@ -52,6 +53,7 @@ internal sealed class FrameSender
         _options = options;
         _fault = fault;
         _peer = peerDescription;
+        _onPendingDone = OnPendingDone;
     }
 
     /// <summary>Completes once <see cref="Complete"/> was called and everything queued has been written or dropped.</summary>
@@ -240,6 +242,8 @@ internal sealed class FrameSender
     private long _batchEventBytes;
     private bool _unflushed;
     private OutgoingFrame? _inFlight;
+    private ConfiguredValueTaskAwaitable<FlushResult>.ConfiguredValueTaskAwaiter _pendingAwaiter;
+    private readonly Action _onPendingDone;
 
     /// <summary>
     /// Runs with _writing == true, on one thread at a time: writes the batch, then under the lock accounts for it and
@@ -255,7 +259,7 @@ internal sealed class FrameSender
             {
                 if (!WriteBatch(out var pending))
                 {
-                    _ = ContinueAsync(pending);
+                    AwaitPending(pending);
                     return;
                 }
                 lock (_lock)
@@ -292,7 +296,7 @@ internal sealed class FrameSender
 
     /// <summary>
     /// Writes the rest of the batch and flushes it. False, with the transport's pending task, when a write or the
-    /// flush could not finish now: <see cref="ContinueAsync"/> waits for it and calls <see cref="Drain"/> again,
+    /// flush could not finish now: <see cref="AwaitPending"/> waits for it and calls <see cref="Drain"/> again,
     /// which goes on where this stopped.
     /// </summary>
     private bool WriteBatch(out ValueTask<FlushResult> pending)
@@ -346,22 +350,30 @@ internal sealed class FrameSender
         return true;
     }
 
-    /// <summary>The transport could not take the bytes now: wait for it off every caller's thread, then drain on.</summary>
-    private async Task ContinueAsync(ValueTask<FlushResult> pending)
+    /// <summary>
+    /// The transport could not take the bytes now: the rest of the drain continues when it has, off every caller's
+    /// thread. One cached callback and a stored awaiter instead of an async method: a hand-off allocates nothing here.
+    /// </summary>
+    private void AwaitPending(ValueTask<FlushResult> pending)
     {
         Volatile.Write(ref _pendingSinceTicks, Environment.TickCount64);
+        _pendingAwaiter = pending.ConfigureAwait(false).GetAwaiter();
+        _pendingAwaiter.UnsafeOnCompleted(_onPendingDone);
+    }
+
+    private void OnPendingDone()
+    {
+        Volatile.Write(ref _pendingSinceTicks, 0);
+        var awaiter = _pendingAwaiter;
+        _pendingAwaiter = default;
         try
         {
-            if ((await pending.ConfigureAwait(false)).IsCompleted) _broken = true;
+            if (awaiter.GetResult().IsCompleted) _broken = true;
         }
         catch (Exception e)
         {
             OnFailed(e);
             return;
-        }
-        finally
-        {
-            Volatile.Write(ref _pendingSinceTicks, 0);
         }
         var written = _inFlight;
         _inFlight = null;

@@ -70,7 +70,7 @@ internal sealed class ShmPipeWriter : PipeWriter, IValueTaskSource<FlushResult>
 
     /// <summary>
     /// Moves the buffered bytes, then <paramref name="source"/>, into the ring: what fits now on this thread (after a
-    /// short bounded spin when the ring is full and the consumer is draining it), the rest on the writer thread.
+    /// bounded spin when the ring is full and the consumer is draining it), the rest on the writer thread.
     /// </summary>
     private ValueTask<FlushResult> Push(ReadOnlyMemory<byte> source)
     {
@@ -78,12 +78,14 @@ internal sealed class ShmPipeWriter : PipeWriter, IValueTaskSource<FlushResult>
         int buffered = 0, direct = 0;
         try
         {
-            // Bounded: at most BriefSpin polls (a few microseconds), never a wait for the peer.
+            // Bounded: at most SharedMemoryOptions.SpinCount polls (what a reader spins before it sleeps), the same
+            // latency path as before, but never a sleep waiting for the peer: past the spin the writer thread takes over.
+            var spinLimit = _ring.SpinCount;
             for (var spin = 0; ; spin++)
             {
                 buffered += WriteNow(_buffer.AsSpan(buffered, _written - buffered));
                 if (buffered == _written) direct += WriteNow(source.Span[direct..]);
-                if ((buffered == _written && direct == source.Length) || spin == BriefSpin || _connection.IsClosing) break;
+                if ((buffered == _written && direct == source.Length) || spin >= spinLimit || _connection.IsClosing) break;
                 SpscRing.Pause(spin);
             }
         }
@@ -126,9 +128,6 @@ internal sealed class ShmPipeWriter : PipeWriter, IValueTaskSource<FlushResult>
         }
         return new ValueTask<FlushResult>(this, token);
     }
-
-    /// <summary>Polls of a full ring on the sending thread before the rest goes to the writer thread.</summary>
-    private const int BriefSpin = 256;
 
     private int WriteNow(ReadOnlySpan<byte> bytes) => bytes.IsEmpty ? 0 : _ring.TryWrite(bytes);
 

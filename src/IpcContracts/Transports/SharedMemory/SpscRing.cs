@@ -33,6 +33,9 @@ internal sealed unsafe class SpscRing
     private int* WriterSignal => (int*)(_control + SegmentLayout.WriterSignalOffset);
     private ref int Closed => ref Unsafe.AsRef<int>(_control + SegmentLayout.ClosedOffset);
 
+    /// <summary>How many polls a waiting side spins before it sleeps (<see cref="SharedMemoryOptions.SpinCount"/>).</summary>
+    public int SpinCount => _spinCount;
+
     /// <summary>The producer said it will write no more.</summary>
     public bool IsClosed => Volatile.Read(ref Closed) != 0;
 
