@@ -82,7 +82,7 @@ internal sealed class FrameSender
     /// <summary>The DropOldest key of an event: contract IDs and aggregator message type IDs never collide.</summary>
     public static ulong DropKey(bool bus, uint id) => bus ? (1UL << 32) | id : id;
 
-    private bool Enqueue(OutgoingFrame frame, bool isEvent, ulong contractId, in EventOverflow overflow)
+    private bool Enqueue(OutgoingFrame frame, bool isEvent, ulong dropKey, in EventOverflow overflow)
     {
         Exception? overflowFault = null;
         bool write;
@@ -95,7 +95,7 @@ internal sealed class FrameSender
             }
             if (isEvent && _queuedEventBytes > 0 && _queuedEventBytes + frame.Length > overflow.MaxQueuedBytes)
             {
-                overflowFault = MakeRoomForEvent(frame, contractId, overflow);
+                overflowFault = MakeRoomForEvent(frame, dropKey, overflow);
                 if (overflowFault is null && _completed) overflowFault = new ChannelFaultedException($"The connection to {_peer()} closed while an event waited for queue space.");
             }
             if (overflowFault is null && _queuedBytes > 0 && _queuedBytes + frame.Length > _options.MaxSendQueueBytes)
@@ -123,14 +123,14 @@ internal sealed class FrameSender
                 {
                     // Nobody writes and nothing waits: this thread takes the writer role and the frame becomes its
                     // batch directly (the latency path: one lock here, one when the writer gives the role up).
-                    _batch[0] = new Entry(frame, isEvent, contractId);
+                    _batch[0] = new Entry(frame, isEvent, dropKey);
                     _next = 0;
                     _count = 1;
                 }
                 else
                 {
                     if (_tail - _head == _entries.Length) Grow();
-                    _entries[_tail & (_entries.Length - 1)] = new Entry(frame, isEvent, contractId);
+                    _entries[_tail & (_entries.Length - 1)] = new Entry(frame, isEvent, dropKey);
                     _tail++;
                 }
                 _writing = true;
@@ -151,7 +151,7 @@ internal sealed class FrameSender
     /// Runs under the lock when an event does not fit. Returns null when the event may be queued, an
     /// <see cref="OperationCanceledException"/> when the policy drops it, or the reason to close the connection.
     /// </summary>
-    private Exception? MakeRoomForEvent(OutgoingFrame frame, ulong contractId, in EventOverflow overflow)
+    private Exception? MakeRoomForEvent(OutgoingFrame frame, ulong dropKey, in EventOverflow overflow)
     {
         switch (overflow.Policy)
         {
@@ -160,7 +160,7 @@ internal sealed class FrameSender
                 for (var seq = _head; seq < _tail && _queuedEventBytes > 0 && _queuedEventBytes + frame.Length > overflow.MaxQueuedBytes; seq++)
                 {
                     ref var entry = ref _entries[seq & (_entries.Length - 1)];
-                    if (entry.Frame is null || !entry.IsEvent || entry.ContractId != contractId) continue;
+                    if (entry.Frame is null || !entry.IsEvent || entry.DropKey != dropKey) continue;
                     _queuedBytes -= entry.Frame.Length;
                     _queuedEventBytes -= entry.Frame.Length;
                     entry.Frame.Release();
@@ -416,7 +416,7 @@ internal sealed class FrameSender
         ThreadPool.UnsafeQueueUserWorkItem(static s => s.Fault(s.Reason), (Fault: _fault, Reason: (Exception)reason), preferLocal: false);
     }
 
-    private readonly record struct Entry(OutgoingFrame? Frame, bool IsEvent, ulong ContractId);
+    private readonly record struct Entry(OutgoingFrame? Frame, bool IsEvent, ulong DropKey);
 }
 
 /// <summary>The bound and policy that apply to one event on its way to one subscriber.</summary>

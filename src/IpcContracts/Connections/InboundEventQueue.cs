@@ -71,7 +71,8 @@ internal sealed class InboundEventQueue
         }
         if (inlineAllowed && Volatile.Read(ref _busy) == 0)
             return DeliverInline(subscribers, key, header.MethodId, body, parent);
-        return Enqueue(new Item(key, header.MethodId, Copy(body, out var length), length, parent, subscribers, 0, null, default));
+        // Queued: the subscribers are read again when it is delivered (one may have subscribed or left meanwhile).
+        return Enqueue(new Item(key, header.MethodId, Copy(body, out var length), length, parent, null, 0, null, default));
     }
 
     private static byte[] Copy(in ReadOnlySequence<byte> body, out int length)
@@ -208,7 +209,8 @@ internal sealed class InboundEventQueue
         for (var seq = _head; seq < _tail && _bytes > 0 && _bytes + item.Length > _options.MaxQueuedBytes; seq++)
         {
             ref var queued = ref _items[seq & (_items.Length - 1)];
-            if (queued.Buffer is null || queued.Barrier is not null || queued.Dropped || queued.Key != item.Key || queued.Start != 0) continue;
+            // The rest of an inline delivery (a Barrier) is never dropped: a subscriber already saw that event.
+            if (queued.Barrier is not null || queued.Dropped || queued.Key != item.Key) continue;
             ArrayPool<byte>.Shared.Return(queued.Buffer);
             _bytes -= queued.Length;
             queued = queued with { Buffer = [], Length = 0, Dropped = true };

@@ -12,9 +12,12 @@ public sealed class SharedMemoryOptions
     /// </summary>
     public int SpinCount { get; set; } = 20_000;
 
+    /// <summary>The one ring-size rule: checked for these options and for the size a server announces at rendezvous.</summary>
+    internal static bool IsValidRingSize(int ringSize) => ringSize >= 4096 && ringSize <= 1 << 30 && (ringSize & (ringSize - 1)) == 0;
+
     internal void Validate()
     {
-        if (RingSize < 4096 || RingSize > (1 << 30) || (RingSize & (RingSize - 1)) != 0)
+        if (!IsValidRingSize(RingSize))
             throw new IpcConfigurationException($"IpcOptions.SharedMemory.RingSize must be a power of two from 4 KiB to 1 GiB (was {RingSize}).");
         if (SpinCount < 0) throw new IpcConfigurationException("IpcOptions.SharedMemory.SpinCount must not be negative.");
     }

@@ -114,9 +114,7 @@ public sealed class EventQueueTests
         await using var server = await IpcServer.StartAsync(Endpoints.Pipe(), options: options);
         var disconnected = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         server.ClientDisconnected += (_, reason) => disconnected.TrySetResult(reason);
-        await using var raw = await RawPeer.ConnectAsync(server.Endpoint.ToString());
-        await raw.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello(subscribes: $"[{ContractIds.Ticks}]")));
-        await raw.ExpectAsync(FrameKind.Hello);
+        await using var raw = await ConnectSubscriberThatNeverReadsAsync(server);
         await using var healthy = await IpcClient.ConnectAsync(server.Endpoint.ToString());
         var collector = new TickCollector(20_000);
         using var sub = healthy.Subscribe<ITicks>(collector);
@@ -143,9 +141,7 @@ public sealed class EventQueueTests
         var options = new IpcOptions { Events = { MaxQueuedBytes = 256 * 1024 } };
         options.Events.SetOverflow<ITicks>(EventOverflowPolicy.DropOldest);
         await using var server = await IpcServer.StartAsync(Endpoints.Pipe(), options: options);
-        await using var raw = await RawPeer.ConnectAsync(server.Endpoint.ToString());
-        await raw.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello(subscribes: $"[{ContractIds.Ticks}]")));
-        await raw.ExpectAsync(FrameKind.Hello);
+        await using var raw = await ConnectSubscriberThatNeverReadsAsync(server);
         await Eventually.TrueAsync(() => server.Connections.Count == 1);
         var connection = server.Connections.Single();
         var publisher = server.Publisher<ITicks>();
@@ -175,9 +171,7 @@ public sealed class EventQueueTests
         await using var server = await IpcServer.StartAsync(Endpoints.Pipe(), options: options);
         var disconnected = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         server.ClientDisconnected += (_, reason) => disconnected.TrySetResult(reason);
-        await using var raw = await RawPeer.ConnectAsync(server.Endpoint.ToString());
-        await raw.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello(subscribes: $"[{ContractIds.Ticks}]")));
-        await raw.ExpectAsync(FrameKind.Hello);
+        await using var raw = await ConnectSubscriberThatNeverReadsAsync(server);
         await Eventually.TrueAsync(() => server.Connections.Count == 1);
         var publisher = server.Publisher<ITicks>();
 
@@ -212,6 +206,15 @@ public sealed class EventQueueTests
 
         var expected = Enumerable.Range(1, 20).SelectMany(i => new[] { $"a{i} start", $"a{i} end", $"b{i} start" });
         lock (log) Assert.Equal(expected, log);
+    }
+
+    /// <summary>A raw peer that subscribes to ITicks in its Hello and then reads nothing more (until the test reads).</summary>
+    private static async Task<RawPeer> ConnectSubscriberThatNeverReadsAsync(IpcServer server)
+    {
+        var raw = await RawPeer.ConnectAsync(server.Endpoint.ToString());
+        await raw.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello(subscribes: $"[{ContractIds.Ticks}]")));
+        await raw.ExpectAsync(FrameKind.Hello);
+        return raw;
     }
 
     private sealed class BlockingTicks(ManualResetEventSlim release) : ITicks

@@ -90,7 +90,7 @@ public sealed class ShmTransport : IIpcTransport
 
     private static void ValidateRingSize(int ringSize)
     {
-        if (ringSize < 4096 || (ringSize & (ringSize - 1)) != 0 || ringSize > 1 << 30)
+        if (!SharedMemoryOptions.IsValidRingSize(ringSize))
             throw new IpcConfigurationException($"IpcOptions.SharedMemory.RingSize must be a power of two between 4 KiB and 1 GiB (got {ringSize}).");
     }
 
