@@ -165,21 +165,9 @@ public sealed partial class IpcConnection
         SendEvent(FrameBuilder.Raw(new FrameHeaderTemplate(FrameKind.Event, FrameFlags.None, ids.ContractId, ids.MethodId, 0), bytes, Options.MaxPayloadLength), key);
     }
 
+    // The same rule an untyped handler applies to what it receives (Untyped/RawJson.cs): one JSON object, nothing after it.
+    private static bool IsJsonObject(byte[] json) => Untyped.RawJson.ObjectError(new System.Buffers.ReadOnlySequence<byte>(json)) is null;
+
     internal bool PeerHandlesBus(uint requestTypeId, ulong fingerprint) =>
         _peer is { } p && p.AdvertisesBusHandler(requestTypeId, fingerprint);
-
-    private static bool IsJsonObject(ReadOnlySpan<byte> json)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(json);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
-            reader.Skip();
-            return !reader.Read();
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
 }

@@ -22,7 +22,7 @@ internal static class RawJson
     }
 
     /// <summary>Null when <paramref name="payload"/> is exactly one JSON object (whitespace around it allowed); otherwise what is wrong.</summary>
-    private static string? ObjectError(in ReadOnlySequence<byte> payload)
+    internal static string? ObjectError(in ReadOnlySequence<byte> payload)
     {
         try
         {
