@@ -86,6 +86,7 @@ internal sealed class FrameSender
     {
         Exception? overflowFault = null;
         bool write;
+        var length = frame.Length; // the frame may be copied into a block and released below
         lock (_lock)
         {
             if (_completed)
@@ -127,10 +128,11 @@ internal sealed class FrameSender
                     _next = 0;
                     _count = 1;
                 }
-                else
+                else if (!TryCoalesce(frame, isEvent, mergeable: !isEvent || overflow.Policy != EventOverflowPolicy.DropOldest))
                 {
                     if (_tail - _head == _entries.Length) Grow();
-                    _entries[_tail & (_entries.Length - 1)] = new Entry(frame, isEvent, dropKey);
+                    _entries[_tail & (_entries.Length - 1)] = new Entry(frame, isEvent, dropKey,
+                        Mergeable: frame.Length <= CoalesceMaxFrame && (!isEvent || overflow.Policy != EventOverflowPolicy.DropOldest));
                     _tail++;
                 }
                 _writing = true;
@@ -142,8 +144,43 @@ internal sealed class FrameSender
         return false;
 
     Queued:
-        IpcTelemetry.BytesSent(frame.Length);
+        IpcTelemetry.BytesSent(length);
         if (write) Drain();
+        return true;
+    }
+
+    /// <summary>Frames up to this size that queue behind others are copied into a shared block (<see cref="TryCoalesce"/>).</summary>
+    private const int CoalesceMaxFrame = 4 * 1024;
+
+    /// <summary>Size of a block of coalesced frames: below the large-object heap, one pooled array for hundreds of small frames.</summary>
+    private const int BlockSize = 64 * 1024;
+
+    /// <summary>
+    /// Under the lock, for a frame that has to queue: when the newest queued entry is small too, both go into one
+    /// pooled block (or the frame is appended to the block already there) and their own buffers go back to the pool at
+    /// once. A flood of small frames queued behind a slow peer then holds one 64 KiB block per few hundred frames
+    /// instead of a pooled buffer each, which the pool could not supply (it keeps only a few per size). Bytes and
+    /// order on the wire are the same. Events under DropOldest are never merged: they stay droppable one by one.
+    /// </summary>
+    private bool TryCoalesce(OutgoingFrame frame, bool isEvent, bool mergeable)
+    {
+        if (!mergeable || frame.Length > CoalesceMaxFrame || _tail == _head) return false;
+        ref var last = ref _entries[(_tail - 1) & (_entries.Length - 1)];
+        if (!last.Mergeable || last.IsEvent != isEvent || last.Frame is not { } tail) return false;
+        if (last.IsBlock)
+        {
+            if (!tail.TryAppend(frame.Memory.Span)) return false;
+        }
+        else
+        {
+            var block = OutgoingFrame.Block(BlockSize);
+            block.TryAppend(tail.Memory.Span);
+            block.TryAppend(frame.Memory.Span);
+            tail.Release();
+            // A block may hold events of several contracts (none under DropOldest): no drop key matches it.
+            last = new Entry(block, isEvent, ulong.MaxValue, Mergeable: true, IsBlock: true);
+        }
+        frame.Release();
         return true;
     }
 
@@ -416,7 +453,9 @@ internal sealed class FrameSender
         ThreadPool.UnsafeQueueUserWorkItem(static s => s.Fault(s.Reason), (Fault: _fault, Reason: (Exception)reason), preferLocal: false);
     }
 
-    private readonly record struct Entry(OutgoingFrame? Frame, bool IsEvent, ulong DropKey);
+    // Mergeable: may be coalesced with the next small frame (small, and not an event under DropOldest).
+    // IsBlock: a block of coalesced frames owned by this sender, still open for appends while it is queued.
+    private readonly record struct Entry(OutgoingFrame? Frame, bool IsEvent, ulong DropKey, bool Mergeable = false, bool IsBlock = false);
 }
 
 /// <summary>The bound and policy that apply to one event on its way to one subscriber.</summary>

@@ -62,6 +62,31 @@ public sealed class FrameSenderTests
     }
 
     /// <summary>
+    /// Small frames that queue behind a pending write are copied into shared blocks and give their own pooled buffers
+    /// back at once (a flood would otherwise hold one buffer per frame, more than the pool keeps); on the wire they
+    /// still leave whole and in queue order, and the bytes stay counted until the transport has them.
+    /// </summary>
+    [Fact]
+    public async Task Small_frames_queued_behind_a_pending_write_give_their_buffers_back_at_once_and_leave_in_order()
+    {
+        var h = new Harness();
+        h.Writer.PendWhen = _ => true;
+        var first = h.Frame(1, 100);
+        Assert.True(h.Sender.TrySend(first)); // its flush pends: everything after it queues
+        var queued = Enumerable.Range(2, 300).Select(id => h.Frame(id, 100 + id % 7)).ToArray();
+        foreach (var frame in queued) Assert.True(h.Sender.TrySend(frame));
+
+        Assert.All(queued, f => Assert.Equal(1, f.References)); // only the test's own reference is left
+        Assert.Equal(100 + queued.Sum(f => f.Length), h.Sender.QueuedBytes);
+
+        await h.CompleteWritesUntilIdleAsync();
+
+        Assert.Equal(Enumerable.Range(1, 301), h.Writer.FrameIds());
+        Assert.Equal(0, h.Sender.QueuedBytes);
+        h.AssertAllReleasedOnce();
+    }
+
+    /// <summary>
     /// Defect 2, the exact race of the old design: the writer has written its batch and is finishing (inside the
     /// transport's flush, about to give up the writer role) while another thread queues a frame. That thread must
     /// neither wait nor write (the role is taken), and the writer must not leave its frame behind.
@@ -640,8 +665,14 @@ public sealed class FrameSenderTests
         {
             var written = _unflushed.WrittenCount;
             _unflushed.Advance(bytes);
-            if (ThrowOnFrame >= 0 && bytes >= 4 && BinaryPrimitives.ReadInt32LittleEndian(_unflushed.WrittenSpan[written..]) == ThrowOnFrame)
-                throw new IOException("transport broke");
+            // One write may carry several of the test's frames (the sender coalesces small queued frames): walk them by
+            // their [id][length] prefix.
+            for (var at = written; ThrowOnFrame >= 0 && _unflushed.WrittenCount - at >= 8;)
+            {
+                var frame = _unflushed.WrittenSpan[at..];
+                if (BinaryPrimitives.ReadInt32LittleEndian(frame) == ThrowOnFrame) throw new IOException("transport broke");
+                at += Math.Max(8, BinaryPrimitives.ReadInt32LittleEndian(frame[4..]));
+            }
         }
 
         public override Memory<byte> GetMemory(int sizeHint = 0) => _unflushed.GetMemory(sizeHint);
