@@ -20,6 +20,23 @@ public sealed class UntypedTests
     }
 
     [Fact]
+    public async Task A_tool_publishes_a_typed_event_by_alias_and_name_with_JSON_and_a_bad_name_is_a_mismatch()
+    {
+        await using var pair = await Pair.StartAsync();
+        var ticks = new TickCollector(1);
+        using var sub = pair.Client.Subscribe<ITicks>(ticks);
+        await Eventually.TrueAsync(() => pair.Server.Connections.Any(c => c.PeerSubscribed(new Connections.SubscriptionKey(false, ContractIds.Ticks))));
+        var toClient = pair.Server.Connections.Single();
+
+        toClient.PublishRaw("test.ticks", "Tick", """{"tick":{"Sequence":7,"Source":"tool"}}""");
+
+        await ticks.Done.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([7], ticks.Sequences);
+        Assert.Throws<ContractMismatchException>(() => toClient.PublishRaw("test.ticks", "NoSuchEvent"));
+        Assert.Throws<ArgumentException>(() => toClient.PublishRaw("test.ticks", "Tick", "[1]"));
+    }
+
+    [Fact]
     public async Task Unknown_members_are_ignored_and_missing_ones_take_defaults()
     {
         await using var pair = await Pair.StartAsync();
