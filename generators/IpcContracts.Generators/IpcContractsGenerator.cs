@@ -1,6 +1,9 @@
+using System;
+using System.Threading;
 using IpcContracts.Generators.Emitting;
 using IpcContracts.Generators.Models;
 using IpcContracts.Generators.Parsing;
+using IpcContracts.Generators.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
@@ -11,7 +14,7 @@ namespace IpcContracts.Generators
     /// Turns [RequestContract]/[EventContract] interfaces into descriptors, proxies and dispatchers, and emits the
     /// assembly's JSON metadata table and registry. Parsing turns symbols into equatable models (no symbols cross a
     /// pipeline step), so edits that do not change a contract's shape re-emit nothing. Reports no diagnostics:
-    /// invalid contracts are skipped and the analyzers explain why.
+    /// invalid contracts are skipped, and the analyzers report why from the same rulebook (Rules/ContractRules.cs).
     /// </summary>
     [Generator(LanguageNames.CSharp)]
     public sealed class IpcContractsGenerator : IIncrementalGenerator
@@ -22,7 +25,7 @@ namespace IpcContracts.Generators
                 .ForAttributeWithMetadataName(
                     KnownNames.RequestContractAttribute,
                     static (node, _) => node is InterfaceDeclarationSyntax,
-                    static (ctx, ct) => ContractParser.Parse(ctx, isEvent: false, ct))
+                    static (ctx, ct) => Parse(ctx, ct))
                 .WithTrackingName(TrackingNames.RequestContracts)
                 .Where(static m => m is not null)
                 .Select(static (m, _) => m!);
@@ -31,7 +34,7 @@ namespace IpcContracts.Generators
                 .ForAttributeWithMetadataName(
                     KnownNames.EventContractAttribute,
                     static (node, _) => node is InterfaceDeclarationSyntax,
-                    static (ctx, ct) => ContractParser.Parse(ctx, isEvent: true, ct))
+                    static (ctx, ct) => Parse(ctx, ct))
                 .WithTrackingName(TrackingNames.EventContracts)
                 .Where(static m => m is not null)
                 .Select(static (m, _) => m!);
@@ -79,6 +82,25 @@ namespace IpcContracts.Generators
                 spc.AddSource(JsonTypesEmitter.HintName, SourceText.From(JsonTypesEmitter.Emit(model), System.Text.Encoding.UTF8));
                 spc.AddSource(ModuleInitializerEmitter.HintName, SourceText.From(ModuleInitializerEmitter.Emit(model), System.Text.Encoding.UTF8));
             });
+        }
+
+        /// <summary>
+        /// The contract's model when the rulebook accepts it, else null (skipped). Only the equatable model leaves this
+        /// step: the check's violations and symbol-holding facts are the analyzers' business.
+        /// </summary>
+        private static ContractModel? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return context.TargetSymbol is INamedTypeSymbol type
+                    ? ContractRules.Check(type, context.SemanticModel.Compilation, cancellationToken).Model
+                    : null;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Last line of defence for malformed code we did not foresee: skip rather than fail the build.
+                return null;
+            }
         }
     }
 }
