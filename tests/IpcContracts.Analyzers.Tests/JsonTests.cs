@@ -123,6 +123,32 @@ public sealed class JsonTests
     }
 
     [Fact]
+    public void IPC0018_stream_and_delegate_members_are_not_told_to_use_JsonPolymorphic()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IFiles
+            {
+                Task A({|IPC0018:Upload|} upload);
+                Task B({|IPC0018:Job|} job);
+                Task C({|IPC0018:Shape|} shape);
+            }
+            public sealed record Upload(string Name, System.IO.Stream Data);
+            public sealed record Job(string Name, Action OnDone);
+            public interface Shape { }
+            [JsonSerializable(typeof(Upload))] [JsonSerializable(typeof(Job))] [JsonSerializable(typeof(Shape))]
+            internal partial class FilesJson : JsonSerializerContext;
+            """);
+
+        var upload = diagnostics.Single(d => d.GetMessage().Contains("'Upload'")).GetMessage();
+        Assert.Contains("streams (System.IO.Stream) are not supported in contracts yet", upload);
+        Assert.True(!upload.Contains("JsonPolymorphic"), upload);
+        var job = diagnostics.Single(d => d.GetMessage().Contains("'Job'")).GetMessage();
+        Assert.True(!job.Contains("JsonPolymorphic"), job);
+        Assert.Contains("[JsonPolymorphic]", diagnostics.Single(d => d.GetMessage().Contains("'Shape'")).GetMessage());
+    }
+
+    [Fact]
     public void IPC0018_near_miss_collections_polymorphism_and_json_dom()
     {
         AnalyzerRunner.Verify(Prelude + """

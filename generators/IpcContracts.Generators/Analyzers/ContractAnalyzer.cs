@@ -166,7 +166,7 @@ namespace IpcContracts.Analyzers
                 {
                     string through = finding.MemberPath is null ? "" : ", whose member '" + finding.MemberPath + "' has type '" + finding.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + "'";
                     context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.JsonTypeNotAotSafe, payloadLocation,
-                        payload.Role, payload.Method.Display, payload.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), through, finding.Reason));
+                        payload.Role, payload.Method.Display, payload.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), through, finding.Reason, finding.Remedy));
                     if (finding.MemberPath is null)
                         continue; // registering object or an interface would not help
                 }

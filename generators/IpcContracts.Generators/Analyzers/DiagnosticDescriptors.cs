@@ -239,11 +239,11 @@ namespace IpcContracts.Analyzers
         public static readonly DiagnosticDescriptor JsonTypeNotAotSafe = new DiagnosticDescriptor(
             JsonTypeNotAotSafeId,
             "Payload type cannot be serialized AOT-safely",
-            "{0} of '{1}' has type '{2}'{3}: {4}; use a concrete type, or put [JsonPolymorphic]/[JsonDerivedType] on the base type",
+            "{0} of '{1}' has type '{2}'{3}: {4}; use {5}",
             JsonCategory,
             DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
-            description: "Source-generated System.Text.Json needs the exact type of every value: object, dynamic, delegates, and interfaces or abstract classes without polymorphism attributes either fail or lose data without reflection.",
+            description: "Source-generated System.Text.Json needs the exact type of every value: object, dynamic, delegates, streams, and interfaces or abstract classes without polymorphism attributes either fail or lose data without reflection.",
             helpLinkUri: HelpLinkBase + JsonTypeNotAotSafeId + ".md");
 
         public static readonly DiagnosticDescriptor InvalidJsonContext = new DiagnosticDescriptor(

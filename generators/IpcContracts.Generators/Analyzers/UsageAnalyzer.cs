@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Linq;
-using IpcContracts.Analyzers.Model;
 using IpcContracts.Generators.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;

@@ -9,11 +9,12 @@ namespace IpcContracts.Analyzers.Json
     {
         public sealed class Finding
         {
-            public Finding(ITypeSymbol type, string? memberPath, string reason)
+            public Finding(ITypeSymbol type, string? memberPath, string reason, string remedy)
             {
                 Type = type;
                 MemberPath = memberPath;
                 Reason = reason;
+                Remedy = remedy;
             }
 
             /// <summary>The offending type.</summary>
@@ -23,6 +24,9 @@ namespace IpcContracts.Analyzers.Json
             public string? MemberPath { get; }
 
             public string Reason { get; }
+
+            /// <summary>What to use instead (the end of "use ..."): only remedies that work at run time.</summary>
+            public string Remedy { get; }
         }
 
         /// <summary>The first problem in <paramref name="type"/>, its elements, type arguments and (for the user's types) serialized members.</summary>
@@ -33,8 +37,8 @@ namespace IpcContracts.Analyzers.Json
         {
             if (type.TypeKind == TypeKind.Error || !visited.Add(type))
                 return null;
-            if (Reason(type) is { } reason)
-                return new Finding(type, path, reason);
+            if (Reason(type, out string remedy) is { } reason)
+                return new Finding(type, path, reason, remedy);
 
             if (JsonShapes.ElementTypes(type) is { } elements)
             {
@@ -55,14 +59,23 @@ namespace IpcContracts.Analyzers.Json
             return null;
         }
 
-        private static string? Reason(ITypeSymbol type)
+        private const string ConcreteType = "a concrete type";
+        private const string ConcreteOrPolymorphic = "a concrete type, or put [JsonPolymorphic]/[JsonDerivedType] on the base type";
+        private const string IgnoreOrReplace = "[JsonIgnore] on that member, or a serializable type in its place";
+
+        private static string? Reason(ITypeSymbol type, out string remedy)
         {
+            remedy = ConcreteType;
             if (type.TypeKind == TypeKind.Dynamic)
                 return "'dynamic' cannot be read back into a typed value";
             if (type.SpecialType == SpecialType.System_Object)
                 return "'object' is written by its run-time type (whose metadata nobody registers) and read back as a JsonElement";
+            remedy = IgnoreOrReplace;
             if (type.TypeKind == TypeKind.Delegate || type.SpecialType is SpecialType.System_Delegate or SpecialType.System_MulticastDelegate)
                 return "delegates cannot be serialized";
+            // Before the interface/abstract rule: [JsonPolymorphic] is no answer for a Stream or an IAsyncEnumerable<T>.
+            if (PayloadRules.StreamingKind(type) is { } streaming)
+                return streaming + " are not supported in contracts yet";
             bool isInterface = type.TypeKind == TypeKind.Interface;
             bool isAbstract = type.TypeKind == TypeKind.Class && type.IsAbstract;
             if ((isInterface || isAbstract) &&
@@ -71,6 +84,7 @@ namespace IpcContracts.Analyzers.Json
                 !JsonShapes.HasAttribute(type, JsonShapes.JsonConverterAttribute) &&
                 !IsJsonDom(type))
             {
+                remedy = ConcreteOrPolymorphic;
                 return isInterface
                     ? "an interface without [JsonPolymorphic] or [JsonDerivedType] cannot be written or read from source-generated metadata"
                     : "an abstract class without [JsonPolymorphic] or [JsonDerivedType] cannot be written or read from source-generated metadata";
