@@ -54,6 +54,36 @@ internal static class CodeFixRunner
         return Read(solution.GetProject(project.Id)!);
     }
 
+    /// <summary>
+    /// Applies the first fix any of <paramref name="providers"/> offers for the project's IPC diagnostics (in source
+    /// order), as a user clicking the light bulb would; null when none is offered.
+    /// </summary>
+    public static async Task<(Files Files, string Id, string Title)?> ApplyFirstOfferedAsync(IReadOnlyList<CodeFixProvider> providers, Files files)
+    {
+        var project = CreateProject(files.Sources, files.Additional);
+        foreach (var diagnostic in await GetDiagnosticsAsync(project))
+        {
+            if (!diagnostic.Location.IsInSource)
+                continue;
+            var document = project.GetDocument(diagnostic.Location.SourceTree!)!;
+            foreach (var provider in providers.Where(p => p.FixableDiagnosticIds.Contains(diagnostic.Id)))
+            {
+                var actions = new List<CodeAction>();
+                await provider.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (a, _) => actions.Add(a), CancellationToken.None));
+                if (actions.Count == 0)
+                    continue;
+                var operations = await actions[0].GetOperationsAsync(CancellationToken.None);
+                var solution = operations.OfType<ApplyChangesOperation>().Single().ChangedSolution;
+                return (Read(solution.GetProject(project.Id)!), diagnostic.Id, actions[0].Title);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The IPC diagnostics of the project as the IDE shows them (analyzers only, before generators).</summary>
+    public static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(Files files) =>
+        await GetDiagnosticsAsync(CreateProject(files.Sources, files.Additional));
+
     private static Project CreateProject((string Path, string Text)[] sources, (string Path, string Text)[] additional)
     {
         var workspace = new AdhocWorkspace();
