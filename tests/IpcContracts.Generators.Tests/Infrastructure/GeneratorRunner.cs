@@ -18,7 +18,11 @@ internal static class GeneratorRunner
         public string Text(string hintName) => Sources.Single(s => s.HintName == hintName).SourceText.ToString();
 
         /// <summary>All generated files as one document, each under a header naming its hint name.</summary>
-        public string Combined() => string.Concat(Sources.Select(s => $"//----- {s.HintName} -----\n{s.SourceText}"));
+        public string Combined() => Concat(Sources);
+
+        /// <summary>The given generated files as one document, each under a header naming its hint name.</summary>
+        public static string Concat(IEnumerable<GeneratedSourceResult> sources) =>
+            string.Concat(sources.Select(s => $"//----- {s.HintName} -----\n{s.SourceText}"));
     }
 
     public static Result Run(string[] sources, bool withSystemTextJson = false) => Run(TestCompilation.Create(sources), withSystemTextJson);
