@@ -8,9 +8,10 @@ using Microsoft.CodeAnalysis.Text;
 namespace IpcContracts.Generators
 {
     /// <summary>
-    /// Turns [RequestContract]/[EventContract] interfaces into descriptors, proxies and dispatchers, and emits the
-    /// assembly's JSON metadata table and registry. Parsing turns symbols into equatable models (no symbols cross a
-    /// pipeline step), so edits that do not change a contract's shape re-emit nothing. Reports no diagnostics:
+    /// Turns [RequestContract]/[EventContract] interfaces into descriptors, proxies and dispatchers, event contracts
+    /// also into listener base classes, and emits the assembly's JSON metadata table and registry. Parsing turns
+    /// symbols into equatable models (no symbols cross a pipeline step), so edits that do not change a contract's
+    /// shape re-emit nothing. Reports no diagnostics:
     /// invalid contracts are skipped and the analyzers explain why.
     /// </summary>
     [Generator(LanguageNames.CSharp)]
@@ -38,6 +39,8 @@ namespace IpcContracts.Generators
 
             context.RegisterSourceOutput(requests, static (spc, contract) => ContractEmitter.AddSource(spc, contract));
             context.RegisterSourceOutput(events, static (spc, contract) => ContractEmitter.AddSource(spc, contract));
+            // The listener base class of each event contract (ListenerEmitter): its own file, from the same model.
+            context.RegisterSourceOutput(events, static (spc, contract) => ListenerEmitter.AddSource(spc, contract));
 
             var declaredContexts = context.SyntaxProvider
                 .ForAttributeWithMetadataName(

@@ -7,11 +7,14 @@ namespace IpcContracts.Generators.Tests;
 /// Pins the generated code (Snapshots/&lt;Test&gt;.verified.cs). Each shape's snapshot holds only that shape's
 /// contract files (<c>*.IpcContract.g.cs</c>): the per-assembly files (JSON table, module initializer) are the same
 /// code path for every shape, so they are pinned once in <see cref="AssemblyFiles"/>, and the JSON table again in
-/// <see cref="NamedJsonContexts"/>, the one shape that is about which contexts the table reads from.
+/// <see cref="NamedJsonContexts"/>, the one shape that is about which contexts the table reads from. An event
+/// contract's listener base class (<c>*.IpcListener.g.cs</c>) is pinned for the Events shape in
+/// <see cref="EventsListener"/>.
 /// </summary>
 public sealed class SnapshotTests
 {
     private const string ContractSuffix = ".IpcContract.g.cs";
+    private const string ListenerSuffix = ".IpcListener.g.cs";
     private const string JsonTypesHint = "IpcJsonTypes.g.cs";
     private static readonly string[] AssemblyHints = { "IpcContractsModule.g.cs", JsonTypesHint };
 
@@ -38,6 +41,14 @@ public sealed class SnapshotTests
         Verify(ContractShapes.NamedJsonContexts, h => h.EndsWith(ContractSuffix, StringComparison.Ordinal) || h == JsonTypesHint);
 
     /// <summary>
+    /// An event contract's listener base class, pinned for the Events shape: void, Task and ValueTask events, a
+    /// CancellationToken. ListenerTests covers the other shapes by compiling them.
+    /// </summary>
+    [Fact]
+    public void EventsListener() =>
+        Verify(ContractShapes.Events, h => h.EndsWith(ListenerSuffix, StringComparison.Ordinal), expectedFiles: 1);
+
+    /// <summary>
     /// The per-assembly files, pinned once. GenericDtos is the representative: its table has generic, array,
     /// nullable and dictionary types, whose member names carry the disambiguating hash; registering a contract is
     /// one line, the same for any shape.
@@ -46,8 +57,8 @@ public sealed class SnapshotTests
     public void AssemblyFiles() => Verify(ContractShapes.GenericDtos, h => AssemblyHints.Contains(h), expectedFiles: AssemblyHints.Length);
 
     /// <summary>
-    /// Every generated file is one the snapshots above pin (a contract file or a per-assembly file), so a new kind
-    /// of output cannot go unpinned without a decision here.
+    /// Every generated file is one the snapshots above pin (a contract file, a listener or a per-assembly file), so a
+    /// new kind of output cannot go unpinned without a decision here.
     /// </summary>
     [Theory]
     [MemberData(nameof(ContractShapes.Names), MemberType = typeof(ContractShapes))]
@@ -55,7 +66,9 @@ public sealed class SnapshotTests
     {
         var hints = GeneratorRunner.Run(new[] { ContractShapes.All[shape] }).HintNames.ToList();
         Assert.Equal(AssemblyHints.OrderBy(h => h, StringComparer.Ordinal), hints.Where(h => AssemblyHints.Contains(h)));
-        Assert.All(hints, h => Assert.True(AssemblyHints.Contains(h) || h.EndsWith(ContractSuffix, StringComparison.Ordinal), $"unpinned kind of generated file: {h}"));
+        Assert.All(hints, h => Assert.True(
+            AssemblyHints.Contains(h) || h.EndsWith(ContractSuffix, StringComparison.Ordinal) || h.EndsWith(ListenerSuffix, StringComparison.Ordinal),
+            $"unpinned kind of generated file: {h}"));
     }
 
     private static void VerifyContracts(string source, [CallerMemberName] string testName = "") =>

@@ -66,7 +66,7 @@ namespace IpcContracts.Generators.Parsing
             string fullName = TypeNames.FullName(contract);
             var (alias, id) = AttributeReader.ReadAliasAndId(attribute);
             alias ??= fullName;
-            return new ContractModel(
+            var model = new ContractModel(
                 interfaceCode,
                 fullName,
                 alias,
@@ -75,6 +75,7 @@ namespace IpcContracts.Generators.Parsing
                 Identifiers.FromQualifiedName(fullName, fullName) + "_IpcDescriptor",
                 fullName + ".IpcContract.g.cs",
                 AssignMemberSuffixes(methods).ToEquatableArray());
+            return isEvent ? model with { Listener = ListenerParser.Parse(contract, model) } : model; // the listener base class, see ListenerParser
         }
 
         /// <summary>Adds the interface's own methods; false if it has a member a contract cannot have.</summary>

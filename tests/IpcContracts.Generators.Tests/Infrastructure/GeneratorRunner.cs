@@ -27,12 +27,13 @@ internal static class GeneratorRunner
 
     public static Result Run(string[] sources, bool withSystemTextJson = false) => Run(TestCompilation.Create(sources), withSystemTextJson);
 
-    public static Result Run(Compilation compilation, bool withSystemTextJson = false)
+    /// <param name="parseOptions">How generated files are parsed; defaults to <see cref="TestCompilation.ParseOptions"/>.</param>
+    public static Result Run(Compilation compilation, bool withSystemTextJson = false, CSharpParseOptions? parseOptions = null)
     {
         var generators = new List<ISourceGenerator> { new IpcContractsGenerator().AsSourceGenerator() };
         if (withSystemTextJson)
             generators.Add(SystemTextJsonGenerator.Instance);
-        GeneratorDriver driver = CSharpGeneratorDriver.Create(generators, parseOptions: TestCompilation.ParseOptions);
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(generators, parseOptions: parseOptions ?? TestCompilation.ParseOptions);
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         return new Result(driver.GetRunResult(), output);
     }
