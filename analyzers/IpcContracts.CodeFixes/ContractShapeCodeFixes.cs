@@ -15,7 +15,10 @@ using Microsoft.CodeAnalysis.Simplification;
 
 namespace IpcContracts.CodeFixes
 {
-    /// <summary>IPC0005: wrap a request method's return type in Task (void becomes Task, T becomes Task&lt;T&gt;).</summary>
+    /// <summary>
+    /// IPC0005: wrap a request method's return type in Task (void becomes Task, T becomes Task&lt;T&gt;), when the
+    /// diagnostic says the result would be valid (<see cref="DiagnosticDescriptors.ReturnFixProperty"/>).
+    /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(WrapReturnTypeInTaskCodeFix)), Shared]
     public sealed class WrapReturnTypeInTaskCodeFix : CodeFixProvider
     {
@@ -30,9 +33,14 @@ namespace IpcContracts.CodeFixes
                 returnType.Parent is not MethodDeclarationSyntax method || method.ReturnType != returnType)
                 return;
             var diagnostic = context.Diagnostics[0];
+            // The rulebook sets the property only when the fixed method is valid: no Task<Action>, no Task<IAsyncEnumerable<T>>.
+            if (!diagnostic.Properties.TryGetValue(DiagnosticDescriptors.ReturnFixProperty, out string? fix) || fix is null)
+                return;
             var inner = returnType is RefTypeSyntax refType ? refType.Type : returnType;
-            bool isVoid = inner is PredefinedTypeSyntax p && p.Keyword.IsKind(SyntaxKind.VoidKeyword);
-            bool dropRefOnly = returnType is RefTypeSyntax && IsTaskLike(inner);
+            bool isVoid = fix == DiagnosticDescriptors.ReturnFixTask;
+            bool dropRefOnly = fix == DiagnosticDescriptors.ReturnFixDropRef;
+            if (dropRefOnly != (returnType is RefTypeSyntax && IsTaskLike(inner)))
+                return; // the syntax is not what the rule saw (an alias, a half-edited line): offer nothing rather than a guess
             string title = dropRefOnly ? "Return the task without 'ref'" : isVoid ? "Return Task" : "Wrap the return type in Task<T>";
             context.RegisterCodeFix(
                 CodeAction.Create(title, ct => WrapAsync(context.Document, root, returnType, inner, isVoid, dropRefOnly), nameof(WrapReturnTypeInTaskCodeFix)),

@@ -1,6 +1,9 @@
+using System;
+using System.Threading;
 using IpcContracts.Generators.Emitting;
 using IpcContracts.Generators.Models;
 using IpcContracts.Generators.Parsing;
+using IpcContracts.Generators.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
@@ -11,8 +14,8 @@ namespace IpcContracts.Generators
     /// Turns [RequestContract]/[EventContract] interfaces into descriptors, proxies and dispatchers, event contracts
     /// also into listener base classes, and emits the assembly's JSON metadata table and registry. Parsing turns
     /// symbols into equatable models (no symbols cross a pipeline step), so edits that do not change a contract's
-    /// shape re-emit nothing. Reports no diagnostics:
-    /// invalid contracts are skipped and the analyzers explain why.
+    /// shape re-emit nothing. Reports no diagnostics: invalid contracts are skipped, and the analyzers report why
+    /// from the same rulebook (Rules/ContractRules.cs).
     /// </summary>
     [Generator(LanguageNames.CSharp)]
     public sealed class IpcContractsGenerator : IIncrementalGenerator
@@ -23,7 +26,7 @@ namespace IpcContracts.Generators
                 .ForAttributeWithMetadataName(
                     KnownNames.RequestContractAttribute,
                     static (node, _) => node is InterfaceDeclarationSyntax,
-                    static (ctx, ct) => ContractParser.Parse(ctx, isEvent: false, ct))
+                    static (ctx, ct) => Parse(ctx, ct))
                 .WithTrackingName(TrackingNames.RequestContracts)
                 .Where(static m => m is not null)
                 .Select(static (m, _) => m!);
@@ -32,7 +35,7 @@ namespace IpcContracts.Generators
                 .ForAttributeWithMetadataName(
                     KnownNames.EventContractAttribute,
                     static (node, _) => node is InterfaceDeclarationSyntax,
-                    static (ctx, ct) => ContractParser.Parse(ctx, isEvent: true, ct))
+                    static (ctx, ct) => Parse(ctx, ct))
                 .WithTrackingName(TrackingNames.EventContracts)
                 .Where(static m => m is not null)
                 .Select(static (m, _) => m!);
@@ -82,6 +85,25 @@ namespace IpcContracts.Generators
                 spc.AddSource(JsonTypesEmitter.HintName, SourceText.From(JsonTypesEmitter.Emit(model), System.Text.Encoding.UTF8));
                 spc.AddSource(ModuleInitializerEmitter.HintName, SourceText.From(ModuleInitializerEmitter.Emit(model), System.Text.Encoding.UTF8));
             });
+        }
+
+        /// <summary>
+        /// The contract's model when the rulebook accepts it, else null (skipped). Only the equatable model leaves this
+        /// step: the check's violations and symbol-holding facts are the analyzers' business.
+        /// </summary>
+        private static ContractModel? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return context.TargetSymbol is INamedTypeSymbol type
+                    ? ContractRules.Check(type, context.SemanticModel.Compilation, cancellationToken).Model
+                    : null;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Last line of defence for malformed code we did not foresee: skip rather than fail the build.
+                return null;
+            }
         }
     }
 }

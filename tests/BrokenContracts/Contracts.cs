@@ -39,6 +39,7 @@ public interface IRequests
     Task<int> Find(int id); // expect: IPC0013
     [ContractMethod(Id = 5)] Task A();
     [ContractMethod(Id = 5)] Task B(); // expect: IPC0014
+    IAsyncEnumerable<int> Watch(); // expect: IPC0027
 }
 
 [EventContract("broken.events")]

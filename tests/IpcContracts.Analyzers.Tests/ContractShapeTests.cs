@@ -122,7 +122,7 @@ public sealed class ContractShapeTests
     // ---- IPC0005 ----
 
     [Fact]
-    public void IPC0005_request_returns_value_void_or_stream()
+    public void IPC0005_request_returns_value_void_or_by_ref()
     {
         AnalyzerRunner.Verify(Prelude + """
             [RequestContract]
@@ -130,8 +130,80 @@ public sealed class ContractShapeTests
             {
                 {|IPC0005:int|} Count();
                 {|IPC0005:void|} Fire();
-                {|IPC0005:IAsyncEnumerable<int>|} Stream();
                 {|IPC0005:ref Task|} ByRef();
+            }
+            """);
+    }
+
+    [Fact]
+    public void IPC0005_never_suggests_Task_of_a_type_that_cannot_be_a_payload()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IInventory
+            {
+                {|IPC0005:int|} Count();
+                {|IPC0005:Action|} Callback();
+                {|IPC0005:Type|} Kind();
+            }
+            """);
+
+        var count = diagnostics.Single(d => d.GetMessage().Contains("'Count'"));
+        Assert.Contains("return Task<int>", count.GetMessage());
+        Assert.Equal("Wrap", count.Properties["ReturnFix"]);
+        foreach (var d in diagnostics.Where(d => !d.GetMessage().Contains("'Count'")))
+        {
+            Assert.DoesNotContain("Task<Action>", d.GetMessage());
+            Assert.DoesNotContain("Task<Type>", d.GetMessage());
+            Assert.Contains("of a type that can cross the process boundary", d.GetMessage());
+            Assert.False(d.Properties.ContainsKey("ReturnFix"), d.GetMessage());
+        }
+    }
+
+    // ---- IPC0027 ----
+
+    [Fact]
+    public void IPC0027_streams_progress_and_pipes_are_not_supported_yet()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IJobs
+            {
+                {|IPC0027:IAsyncEnumerable<int>|} Watch();
+                Task<{|IPC0027:IAsyncEnumerable<int>|}> WatchLater();
+                Task Import({|IPC0027:System.IO.Stream|} data, {|IPC0027:IProgress<int>|} progress);
+                Task<{|IPC0027:System.IO.FileStream|}> Export();
+                Task Pipe({|IPC0027:System.IO.Pipelines.PipeReader|} reader);
+                Task<{|IPC0027:List<IAsyncEnumerable<int>>|}> Nested();
+            }
+            [EventContract]
+            public interface IJobEvents
+            {
+                void Done({|IPC0027:IProgress<string>|} progress);
+            }
+            """);
+
+        foreach (var d in diagnostics)
+        {
+            Assert.Contains("not supported in contracts yet", d.GetMessage());
+            // The whole point: no suggestion that compiles and then fails at run time.
+            Assert.DoesNotContain("Task<", d.GetMessage());
+            Assert.DoesNotContain("JsonSerializable", d.GetMessage());
+            Assert.DoesNotContain("JsonPolymorphic", d.GetMessage());
+        }
+    }
+
+    [Fact]
+    public void IPC0008_types_that_compile_but_cannot_be_carried()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IOdd
+            {
+                Task A({|IPC0008:Action<int>|} callback, {|IPC0008:Type|} type, {|IPC0008:IntPtr|} handle);
+                Task<{|IPC0008:Task<int>|}> B();
+                Task<{|IPC0008:CancellationToken|}> C();
+                Task D({|IPC0008:List<Func<int>>|} factories);
             }
             """);
     }

@@ -49,7 +49,7 @@ public sealed class DocumentationTests
         string readme = File.ReadAllText(Path.Combine(TestCompilation.RepoRoot, "README.md"));
         Assert.Contains($"| [{id}](docs/diagnostics/{id}.md) | {severity} | {descriptor.Title} | {(Fixable.Contains(id) ? "yes" : "")} |", readme);
 
-        string releases = File.ReadAllText(Path.Combine(TestCompilation.RepoRoot, "analyzers", "IpcContracts.Analyzers", "AnalyzerReleases.Unshipped.md"));
+        string releases = File.ReadAllText(Path.Combine(TestCompilation.RepoRoot, "generators", "IpcContracts.Generators", "AnalyzerReleases.Unshipped.md"));
         Assert.Matches(new Regex($@"^{id} \| {Regex.Escape(descriptor.Category)} \| {severity} \|", RegexOptions.Multiline), releases);
     }
 

@@ -111,7 +111,7 @@ public sealed class JsonTests
             [RequestContract]
             public interface IBad
             {
-                Task<{|IPC0018:object|}> A({|IPC0008:dynamic|} d, {|IPC0018:IShape|} shape, {|IPC0018:Animal|} animal, {|IPC0018:Action<int>|} callback);
+                Task<{|IPC0018:object|}> A({|IPC0008:dynamic|} d, {|IPC0018:IShape|} shape, {|IPC0018:Animal|} animal, {|IPC0008:Action<int>|} callback);
                 Task B({|IPC0017:{|IPC0018:Envelope|}|} envelope, {|IPC0018:List<object>|} items);
             }
             public interface IShape { }

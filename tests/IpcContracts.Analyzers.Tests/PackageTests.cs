@@ -55,7 +55,8 @@ public sealed class PackageTests : IDisposable
             var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
             Assert.Contains("lib/net10.0/IpcContracts.dll", entries);
             Assert.Contains("analyzers/dotnet/cs/IpcContracts.Generators.dll", entries);
-            Assert.Contains("analyzers/dotnet/cs/IpcContracts.Analyzers.dll", entries);
+            // The analyzers live in the generator assembly (one rulebook, compiled once); no separate analyzer assembly.
+            Assert.DoesNotContain(entries, e => e.EndsWith("IpcContracts.Analyzers.dll", StringComparison.Ordinal));
             Assert.Contains("analyzers/dotnet/cs/IpcContracts.CodeFixes.dll", entries);
             Assert.Contains("build/IpcContracts.targets", entries);
             using var nuspec = new StreamReader(zip.GetEntry("IpcContracts.nuspec")!.Open());

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using IpcContracts.Generators.Models;
+using IpcContracts.Generators.Rules;
 
 namespace IpcContracts.Generators.Parsing
 {
@@ -18,11 +19,7 @@ namespace IpcContracts.Generators.Parsing
             if (!runtimeReferenced)
                 return null;
 
-            // [assembly: IpcJsonContext] wins outright (declaration order = resolver precedence);
-            // otherwise every reachable context in the compilation, in a stable order.
-            var named = namedContexts.SelectMany(c => c).ToList();
-            var contexts = (named.Count > 0 ? named : declaredContexts.OrderBy(c => c.Code, System.StringComparer.Ordinal).ToList())
-                .GroupBy(c => c.Code).Select(g => g.First()).ToList();
+            var contexts = JsonContextRules.Select(namedContexts.SelectMany(c => c), declaredContexts, c => c.Code);
 
             var messageTypes = new Dictionary<string, MessageTypeModel>();
             foreach (var context in contexts)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using IpcContracts.Generators.Models;
+using IpcContracts.Generators.Rules;
 using Microsoft.CodeAnalysis;
 
 namespace IpcContracts.Generators.Parsing
@@ -48,8 +49,7 @@ namespace IpcContracts.Generators.Parsing
 
         private static JsonContextModel? ParseContextType(INamedTypeSymbol type, Compilation compilation)
         {
-            if (type.TypeKind != TypeKind.Class || type.IsAbstract || type.IsStatic || TypeChecks.IsGenericAnywhere(type) ||
-                !TypeChecks.DerivesFrom(type, KnownNames.JsonSerializerContext) || !TypeChecks.IsReachable(type, compilation))
+            if (JsonContextRules.WhyNotUsable(type, compilation) is not null)
                 return null;
 
             var types = new List<MessageTypeModel>();
@@ -59,7 +59,7 @@ namespace IpcContracts.Generators.Parsing
                 if (AttributeReader.IsAttribute(attribute, KnownNames.JsonSerializableAttribute) &&
                     attribute.ConstructorArguments.Length == 1 &&
                     attribute.ConstructorArguments[0].Value is ITypeSymbol serializable &&
-                    TypeChecks.IsPayloadType(serializable, compilation))
+                    PayloadRules.IsPayload(serializable, compilation))
                 {
                     types.Add(TypeNames.ToMessageType(TypeNames.ToTypeRef(serializable)));
                 }

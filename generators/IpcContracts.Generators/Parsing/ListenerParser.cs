@@ -8,10 +8,11 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace IpcContracts.Generators.Parsing
 {
     /// <summary>
-    /// Decides where an event contract's listener base class goes and whether it can be emitted at all (the design is
-    /// described on ListenerEmitter). Kept apart from ContractParser, which calls it once with the finished model,
-    /// so the contract rules can change without touching this. Every "no" returns null: the contract itself is still
-    /// generated, only its listener is left out, and an existing user type never breaks because of it.
+    /// Decides where an event contract's listener base class goes and whether it can be emitted at all (the design
+    /// is described on ListenerEmitter). Kept apart from the rulebook (Rules/ContractRules.cs), which calls it once
+    /// with the finished model, so the contract rules can change without touching this. Every "no" returns null: the
+    /// contract itself is still generated, only its listener is left out, and an existing user type never breaks
+    /// because of it.
     /// </summary>
     internal static class ListenerParser
     {

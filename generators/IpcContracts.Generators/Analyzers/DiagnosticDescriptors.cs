@@ -39,6 +39,7 @@ namespace IpcContracts.Analyzers
         public const string ShippedChangedId = "IPC0024";
         public const string RetiredIdReusedId = "IPC0025";
         public const string MalformedBaselineId = "IPC0026";
+        public const string NotSupportedYetId = "IPC0027";
 
         // Names of Diagnostic.Properties entries the code fixes read.
         public const string TypeNameProperty = "TypeName";
@@ -48,6 +49,12 @@ namespace IpcContracts.Analyzers
         public const string AliasProperty = "Alias";
         public const string BaselineLinesProperty = "BaselineLines";
         public const string BaselineDirectoryProperty = "BaselineDirectory";
+
+        /// <summary>IPC0005's fix, set only when the fixed method is a valid contract method: one of the values below.</summary>
+        public const string ReturnFixProperty = "ReturnFix";
+        public const string ReturnFixTask = "Task";
+        public const string ReturnFixWrap = "Wrap";
+        public const string ReturnFixDropRef = "DropRef";
 
         public static readonly DiagnosticDescriptor ContractOnNonInterface = new DiagnosticDescriptor(
             ContractOnNonInterfaceId,
@@ -128,6 +135,16 @@ namespace IpcContracts.Analyzers
             isEnabledByDefault: true,
             description: "Payload types become JSON values and are named by generated code: pointers, function pointers, ref structs (Span<T>), type parameters and types that are private or protected cannot be.",
             helpLinkUri: HelpLinkBase + UnsupportedTypeId + ".md");
+
+        public static readonly DiagnosticDescriptor NotSupportedYet = new DiagnosticDescriptor(
+            NotSupportedYetId,
+            "Streams are not supported in contracts yet",
+            "{0} of '{1}' has type '{2}', and {3} are not supported in contracts yet; remove it, and pass the data as payload values (a list, a byte[]) until streaming lands",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "Streaming values (IAsyncEnumerable<T>), progress reports (IProgress<T>) and streams of bytes (Stream, PipeReader, PipeWriter) cannot cross the process boundary yet: they are not JSON values, and wrapping them in Task<T> or registering them with a JsonSerializerContext only moves the failure to run time. The generator skips a contract that uses them.",
+            helpLinkUri: HelpLinkBase + NotSupportedYetId + ".md");
 
         public static readonly DiagnosticDescriptor GenericMethod = new DiagnosticDescriptor(
             GenericMethodId,

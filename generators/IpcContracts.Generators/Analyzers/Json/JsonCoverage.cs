@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using IpcContracts.Analyzers.Model;
+using IpcContracts.Generators.Rules;
 using IpcContracts.Generators.Parsing;
 using Microsoft.CodeAnalysis;
 
@@ -10,7 +11,7 @@ namespace IpcContracts.Analyzers.Json
     /// <summary>
     /// The JSON metadata generated code can reach: the types the generator's contexts declare with [JsonSerializable] (and
     /// what STJ's generator reaches from them: members, elements, derived types), plus the runtime's BuiltInJson context.
-    /// Context discovery mirrors the generator (AssemblyModelBuilder and JsonContextParser): the contexts named by
+    /// Which contexts count is the generator's own rule (<see cref="JsonContextRules"/>): the contexts named by
     /// [assembly: IpcJsonContext] if any is usable, otherwise every usable context in the compilation with a [JsonSerializable].
     /// </summary>
     internal sealed class JsonCoverage
@@ -38,25 +39,22 @@ namespace IpcContracts.Analyzers.Json
         {
             var coverage = new JsonCoverage();
 
+            var named = new List<INamedTypeSymbol>();
             foreach (var attribute in compilation.Assembly.GetAttributes())
             {
                 if (AttributeReader.IsAttribute(attribute, KnownNames.IpcJsonContextAttribute) &&
                     attribute.ConstructorArguments.Length == 1 &&
-                    attribute.ConstructorArguments[0].Value is INamedTypeSymbol named &&
-                    WhyNotUsableContext(named, compilation) is null &&
-                    !coverage.Contexts.Contains(named, SymbolEqualityComparer.Default))
+                    attribute.ConstructorArguments[0].Value is INamedTypeSymbol type &&
+                    WhyNotUsableContext(type, compilation) is null)
                 {
-                    coverage.Contexts.Add(named);
+                    named.Add(type);
                 }
             }
-            coverage.UsesNamedContexts = coverage.Contexts.Count > 0;
-
-            if (!coverage.UsesNamedContexts)
-            {
-                coverage.Contexts.AddRange(index.ContextClasses
-                    .Where(c => WhyNotUsableContext(c, compilation) is null && c.GetAttributes().Any(IsJsonSerializable))
-                    .OrderBy(c => TypeNames.Code(c), System.StringComparer.Ordinal));
-            }
+            coverage.UsesNamedContexts = named.Count > 0;
+            coverage.Contexts.AddRange(JsonContextRules.Select(
+                named,
+                index.ContextClasses.Where(c => WhyNotUsableContext(c, compilation) is null && c.GetAttributes().Any(IsJsonSerializable)),
+                c => TypeNames.Code(c)));
 
             coverage.FixTarget = coverage.Contexts.FirstOrDefault(c => c.DeclaringSyntaxReferences.Length > 0);
             if (coverage.FixTarget is null && !coverage.UsesNamedContexts)
@@ -82,21 +80,8 @@ namespace IpcContracts.Analyzers.Json
         public static bool IsJsonSerializable(AttributeData attribute) =>
             AttributeReader.IsAttribute(attribute, KnownNames.JsonSerializableAttribute);
 
-        /// <summary>JsonContextParser.ParseContextType's conditions; null when the generator would use the class.</summary>
-        public static string? WhyNotUsableContext(INamedTypeSymbol type, Compilation compilation)
-        {
-            if (type.TypeKind != TypeKind.Class)
-                return "it is not a class";
-            if (!TypeChecks.DerivesFrom(type, KnownNames.JsonSerializerContext))
-                return "it does not derive from JsonSerializerContext";
-            if (type.IsAbstract || type.IsStatic)
-                return "it is abstract";
-            if (TypeChecks.IsGenericAnywhere(type))
-                return "it is generic";
-            if (!TypeChecks.IsReachable(type, compilation))
-                return "it is private or protected";
-            return null;
-        }
+        /// <summary>The generator's rule for a usable context (<see cref="JsonContextRules.WhyNotUsable"/>).</summary>
+        public static string? WhyNotUsableContext(INamedTypeSymbol type, Compilation compilation) => JsonContextRules.WhyNotUsable(type, compilation);
 
         private sealed class Walker
         {

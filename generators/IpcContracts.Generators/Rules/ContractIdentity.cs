@@ -1,7 +1,7 @@
 using IpcContracts.Generators.Parsing;
 using Microsoft.CodeAnalysis;
 
-namespace IpcContracts.Analyzers.Model
+namespace IpcContracts.Generators.Rules
 {
     /// <summary>A contract's wire identity, computed exactly as the generator computes it.</summary>
     internal sealed class ContractIdentity
@@ -35,7 +35,7 @@ namespace IpcContracts.Analyzers.Model
         public string Kind => IsEvent ? "event" : "request";
 
         /// <summary>How an ID is written in messages and in the baseline.</summary>
-        public string IdText => Baseline.BaselineFormat.Hex(Id);
+        public string IdText => WireIds.Hex(Id);
 
         /// <summary>The attributes of <paramref name="type"/> that make it a contract, in declaration order.</summary>
         public static int CountContractAttributes(INamedTypeSymbol type, out AttributeData? first, out AttributeData? second)

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using IpcContracts.Generators.Rules;
 using Microsoft.CodeAnalysis;
 
 namespace IpcContracts.Analyzers.Json

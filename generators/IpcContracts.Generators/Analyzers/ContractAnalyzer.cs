@@ -7,6 +7,7 @@ using IpcContracts.Analyzers.Baseline;
 using IpcContracts.Analyzers.Json;
 using IpcContracts.Analyzers.Model;
 using IpcContracts.Generators.Parsing;
+using IpcContracts.Generators.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -15,7 +16,8 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace IpcContracts.Analyzers
 {
     /// <summary>
-    /// Contract declarations: shapes the generator accepts (IPC0001-IPC0014), wire ID uniqueness (IPC0015-IPC0016),
+    /// Contract declarations: shapes the generator accepts (IPC0001-IPC0014, IPC0027, decided by the shared rulebook in
+    /// Rules/ContractRules.cs), wire ID uniqueness across contracts (IPC0015-IPC0016),
     /// JSON coverage (IPC0017-IPC0019) and the contract baseline (IPC0022-IPC0026). Work is per contract symbol; the
     /// compilation-wide facts (other contracts, JSON contexts, referenced contracts) are computed lazily, once per
     /// compilation, and only when a contract is analyzed.
@@ -47,7 +49,8 @@ namespace IpcContracts.Analyzers
             DiagnosticDescriptors.ShippedRemoved,
             DiagnosticDescriptors.ShippedChanged,
             DiagnosticDescriptors.RetiredIdReused,
-            DiagnosticDescriptors.MalformedBaseline);
+            DiagnosticDescriptors.MalformedBaseline,
+            DiagnosticDescriptors.NotSupportedYet);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -96,47 +99,46 @@ namespace IpcContracts.Analyzers
             var type = (INamedTypeSymbol)context.Symbol;
             if (!HasAttributeLists(type, context.CancellationToken))
                 return; // most types: decided from syntax without binding any attribute
-            int count = ContractIdentity.CountContractAttributes(type, out var first, out var second);
-            if (count == 0)
+
+            // The rulebook the generator runs too: what it reports here is exactly why the generator skips a contract.
+            var check = ContractRules.Check(type, context.Compilation, context.CancellationToken);
+            foreach (var violation in check.Violations)
+                context.ReportDiagnostic(RuleDiagnostics.ToDiagnostic(violation, Descriptors, type, context.Compilation));
+            if (check.Identity is null)
                 return;
 
-            if (type.TypeKind != TypeKind.Interface)
-            {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ContractOnNonInterface, AttributeLocation(first!, type, context.CancellationToken),
-                    ShortName(first!), KindWord(type), type.Name));
-                return;
-            }
-
-            // Half-typed declarations: the generator skips them and the compiler already reports the syntax errors.
-            foreach (var reference in type.DeclaringSyntaxReferences)
-            {
-                if (reference.GetSyntax(context.CancellationToken).ContainsDiagnostics)
-                    return;
-            }
-
-            var location = type.Locations.FirstOrDefault() ?? Location.None;
-            if (count > 1)
-            {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.BothContractKinds, AttributeLocation(second!, type, context.CancellationToken), type.Name));
-                return;
-            }
-            if (TypeChecks.IsGenericAnywhere(type))
-            {
-                var genericOuter = type.ContainingType;
-                while (genericOuter is not null && genericOuter.TypeParameters.Length == 0)
-                    genericOuter = genericOuter.ContainingType;
-                string why = type.TypeParameters.Length > 0 ? "is generic" : "is nested in the generic type '" + genericOuter?.Name + "'";
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GenericContract, location, type.Name, why));
-                return;
-            }
-
-            var identity = ContractIdentity.FromAttribute(type, first!);
-            var info = ContractInspector.Inspect(identity, context.Compilation, context.ReportDiagnostic, context.CancellationToken);
-
-            CheckJson(context, info, state);
-            CheckContractIds(context, info, state);
+            var contract = new Checked(check, type, context.Compilation);
+            CheckJson(context, contract, state);
+            CheckContractIds(context, contract, state);
             if (state.Baseline is { } baseline)
-                CheckBaseline(context, info, baseline);
+                CheckBaseline(context, contract, baseline);
+        }
+
+        private static readonly Dictionary<string, DiagnosticDescriptor> Descriptors =
+            new ContractAnalyzer().SupportedDiagnostics.ToDictionary(d => d.Id);
+
+        /// <summary>A contract the rulebook accepted as one (it may still have errors), with its locations mapped back.</summary>
+        private sealed class Checked
+        {
+            private readonly INamedTypeSymbol _type;
+            private readonly Compilation _compilation;
+
+            public Checked(ContractCheck check, INamedTypeSymbol type, Compilation compilation)
+            {
+                Check = check;
+                _type = type;
+                _compilation = compilation;
+                Location = RuleDiagnostics.ToLocation(check.Location, type, compilation);
+            }
+
+            public ContractCheck Check { get; }
+
+            public ContractIdentity Identity => Check.Identity!;
+
+            /// <summary>The interface name in its (first) declaration.</summary>
+            public Location Location { get; }
+
+            public Location LocationOf(RuleLocation? location) => location is null ? Location : RuleDiagnostics.ToLocation(location, _type, _compilation);
         }
 
         private static bool HasAttributeLists(INamedTypeSymbol type, CancellationToken cancellationToken)
@@ -149,38 +151,21 @@ namespace IpcContracts.Analyzers
             return false;
         }
 
-        private static Location AttributeLocation(AttributeData attribute, ISymbol fallback, CancellationToken cancellationToken) =>
-            attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? fallback.Locations.FirstOrDefault() ?? Location.None;
-
-        private static string ShortName(AttributeData attribute)
-        {
-            string name = attribute.AttributeClass?.Name ?? "RequestContractAttribute";
-            return name.EndsWith("Attribute", StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
-        }
-
-        private static string KindWord(INamedTypeSymbol type) => type.TypeKind switch
-        {
-            TypeKind.Class => type.IsRecord ? "record" : "class",
-            TypeKind.Struct => type.IsRecord ? "record struct" : "struct",
-            TypeKind.Enum => "enum",
-            TypeKind.Delegate => "delegate",
-            _ => "type",
-        };
-
         // ---- JSON (IPC0017, IPC0018) ----
 
-        private static void CheckJson(SymbolAnalysisContext context, ContractInfo info, CompilationState state)
+        private static void CheckJson(SymbolAnalysisContext context, Checked info, CompilationState state)
         {
-            if (info.Payloads.Count == 0)
+            if (info.Check.Payloads.Count == 0)
                 return;
             var coverage = state.Json(context.CancellationToken);
-            foreach (var payload in info.Payloads)
+            foreach (var payload in info.Check.Payloads)
             {
+                var payloadLocation = info.LocationOf(payload.Location);
                 var finding = AotSafety.Find(payload.Type);
                 if (finding is not null)
                 {
                     string through = finding.MemberPath is null ? "" : ", whose member '" + finding.MemberPath + "' has type '" + finding.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + "'";
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.JsonTypeNotAotSafe, payload.Location,
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.JsonTypeNotAotSafe, payloadLocation,
                         payload.Role, payload.Method.Display, payload.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), through, finding.Reason));
                     if (finding.MemberPath is null)
                         continue; // registering object or an interface would not help
@@ -200,7 +185,7 @@ namespace IpcContracts.Analyzers
                 string where = coverage.FixTarget is { } t ? "'" + t.Name + "'"
                     : coverage.UsesNamedContexts ? "a JsonSerializerContext named by [assembly: IpcJsonContext] (or declare one in this project and name it too)"
                     : "a JsonSerializerContext in this project (there is none yet)";
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.JsonTypeNotRegistered, payload.Location, properties.ToImmutable(),
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.JsonTypeNotRegistered, payloadLocation, properties.ToImmutable(),
                     payload.Role, payload.Method.Display, payload.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), shortName, where));
             }
         }
@@ -237,7 +222,7 @@ namespace IpcContracts.Analyzers
 
         // ---- wire IDs across contracts (IPC0015, IPC0016) ----
 
-        private static void CheckContractIds(SymbolAnalysisContext context, ContractInfo info, CompilationState state)
+        private static void CheckContractIds(SymbolAnalysisContext context, Checked info, CompilationState state)
         {
             var self = info.Identity;
             foreach (var other in state.Index(context.CancellationToken).Contracts)
@@ -272,7 +257,7 @@ namespace IpcContracts.Analyzers
 
         // ---- baseline (IPC0022-IPC0025 at contracts) ----
 
-        private static void CheckBaseline(SymbolAnalysisContext context, ContractInfo info, BaselineState baseline)
+        private static void CheckBaseline(SymbolAnalysisContext context, Checked info, BaselineState baseline)
         {
             var identity = info.Identity;
             var contractKey = new BaselineKey(identity.Id, null);
@@ -299,38 +284,38 @@ namespace IpcContracts.Analyzers
             else
             {
                 contractRecorded = false;
-                if (!info.HasErrors)
+                if (!info.Check.HasErrors)
                 {
                     var lines = new List<string> { BaselineFormat.ContractLine(identity.Id, identity.IsEvent, identity.Alias) };
-                    lines.AddRange(info.Methods.Where(m => m.Signature is not null).Select(m => MethodLine(identity, m)));
+                    lines.AddRange(info.Check.Methods.Where(m => m.Signature is not null).Select(m => MethodLine(identity, m)));
                     ReportNotInBaseline(context, info.Location, baseline, contractText, "", lines.ToArray());
                 }
             }
 
             var present = new HashSet<uint>();
-            foreach (var method in info.Methods)
+            foreach (var method in info.Check.Methods)
             {
                 present.Add(method.Id);
                 var key = new BaselineKey(identity.Id, method.Id);
                 string methodText = "Method '" + method.Alias + "' (" + key + ")";
                 if (baseline.Retired.TryGetValue(key, out var retired))
                 {
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RetiredIdReused, method.Location, "Method '" + method.Alias + "'", key.ToString(), Was(retired)));
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RetiredIdReused, info.LocationOf(method.Location), "Method '" + method.Alias + "'", key.ToString(), Was(retired)));
                 }
                 else if (baseline.Shipped.TryGetValue(key, out var shipped))
                 {
                     if (method.Signature is not null && method.Signature != shipped.Entry.Signature)
-                        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ShippedChanged, method.Location,
+                        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ShippedChanged, info.LocationOf(method.Location),
                             "method '" + method.Alias + "' (" + key + ")", shipped.Entry.Signature ?? "", method.Signature));
                 }
                 else if (baseline.Unshipped.TryGetValue(key, out var unshipped))
                 {
                     if (method.Signature is not null && (method.Signature != unshipped.Signature || method.Alias != unshipped.Alias))
-                        ReportNotInBaseline(context, method.Location, baseline, methodText, " as it is now (the unshipped line is out of date)", MethodLine(identity, method));
+                        ReportNotInBaseline(context, info.LocationOf(method.Location), baseline, methodText, " as it is now (the unshipped line is out of date)", MethodLine(identity, method));
                 }
                 else if (contractRecorded && method.Signature is not null)
                 {
-                    ReportNotInBaseline(context, method.Location, baseline, methodText, "", MethodLine(identity, method));
+                    ReportNotInBaseline(context, info.LocationOf(method.Location), baseline, methodText, "", MethodLine(identity, method));
                 }
             }
 
@@ -345,7 +330,7 @@ namespace IpcContracts.Analyzers
         private static string Was(BaselineEntry retired) =>
             retired.Alias is { } alias ? "it was '" + alias + "'" + (retired.Shape is { } shape ? ", " + shape : "") : "its line records no alias";
 
-        private static string MethodLine(ContractIdentity contract, MethodEntry method) =>
+        private static string MethodLine(ContractIdentity contract, MethodFacts method) =>
             BaselineFormat.MethodLine(contract.Id, method.Id, method.Alias, method.Signature!);
 
         private static void ReportNotInBaseline(SymbolAnalysisContext context, Location location, BaselineState baseline, string what, string detail, params string[] lines)

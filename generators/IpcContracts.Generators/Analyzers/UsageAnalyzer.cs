@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Linq;
 using IpcContracts.Analyzers.Model;
+using IpcContracts.Generators.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using IpcContracts.Generators.Parsing;
+using IpcContracts.Generators.Rules;
 using Microsoft.CodeAnalysis;
 
 namespace IpcContracts.Analyzers.Json

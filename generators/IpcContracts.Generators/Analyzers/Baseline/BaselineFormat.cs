@@ -103,7 +103,7 @@ namespace IpcContracts.Analyzers.Baseline
             return string.Equals(path.Substring(slash + 1), name, StringComparison.OrdinalIgnoreCase);
         }
 
-        public static string Hex(uint value) => "0x" + value.ToString("X8", CultureInfo.InvariantCulture);
+        public static string Hex(uint value) => Generators.Rules.WireIds.Hex(value);
 
         public static string ContractLine(uint id, bool isEvent, string alias) =>
             Hex(id) + " " + (isEvent ? EventKind : RequestKind) + " " + Quote(alias);

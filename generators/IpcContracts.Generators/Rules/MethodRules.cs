@@ -1,0 +1,333 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using IpcContracts.Analyzers;
+using IpcContracts.Generators.Models;
+using IpcContracts.Generators.Parsing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace IpcContracts.Generators.Rules
+{
+    /// <summary>
+    /// The rules for one contract method: return shape, parameters (by value, one trailing CancellationToken, payload
+    /// types), and the method's wire identity and canonical signature. A method that breaks none gets its
+    /// <see cref="MethodModel"/>.
+    /// </summary>
+    internal static class MethodRules
+    {
+        private static readonly SymbolDisplayFormat ShortTypeFormat = new SymbolDisplayFormat(
+            typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameOnly,
+            genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
+            miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+        public static MethodFacts Check(IMethodSymbol method, bool own, ContractCheck check, Compilation compilation, CancellationToken cancellationToken)
+        {
+            var syntax = own ? method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as MethodDeclarationSyntax : null;
+            string alias = method.Name;
+            bool hasAlias = false;
+            uint explicitId = 0;
+            foreach (var attribute in method.GetAttributes())
+            {
+                if (AttributeReader.IsAttribute(attribute, KnownNames.ContractMethodAttribute))
+                {
+                    var (a, i) = AttributeReader.ReadAliasAndId(attribute);
+                    if (a is not null)
+                    {
+                        alias = a;
+                        hasAlias = true;
+                    }
+                    explicitId = i;
+                }
+            }
+
+            var facts = new MethodFacts(method, Display(method, own), alias, hasAlias, explicitId != 0 ? explicitId : Fnv1a.Hash32(alias), explicitId != 0,
+                own ? RuleLocation.From(method.Locations.FirstOrDefault(l => l.IsInSource)) : null);
+            new Rules(method, facts, check, syntax, own, compilation, cancellationToken).Run();
+            return facts;
+        }
+
+        /// <summary>How messages name a member: its name, or <c>IBase.Name</c> when inherited.</summary>
+        public static string Display(ISymbol member, bool own) =>
+            own ? member.Name : member.ContainingType.Name + "." + member.Name;
+
+        public static string ParameterList(IMethodSymbol method) =>
+            "(" + string.Join(", ", method.Parameters.Select(p => p.Type.ToDisplayString(ShortTypeFormat))) + ")";
+
+        /// <summary>
+        /// <c>R:</c>/<c>E:</c>, the result type (<c>void</c> when there is no value), then the payload parameters as
+        /// <c>Type name</c> joined by ',' in parentheses; types use <see cref="TypeNames.CanonicalFormat"/>.
+        /// Example: <c>R:Shop.StockLevel(string sku)</c>.
+        /// </summary>
+        public static string Signature(bool isEvent, ITypeSymbol? result, IMethodSymbol method)
+        {
+            var sb = new StringBuilder(isEvent ? "E:" : "R:");
+            sb.Append(result is null ? "void" : TypeNames.Canonical(result)).Append('(');
+            bool first = true;
+            foreach (var p in method.Parameters)
+            {
+                if (KnownNames.Is(p.Type, KnownNames.CancellationToken))
+                    continue;
+                if (!first)
+                    sb.Append(',');
+                sb.Append(TypeNames.Canonical(p.Type)).Append(' ').Append(p.Name);
+                first = false;
+            }
+            return sb.Append(')').ToString();
+        }
+
+        private sealed class Rules
+        {
+            private readonly IMethodSymbol _method;
+            private readonly MethodFacts _facts;
+            private readonly ContractCheck _check;
+            private readonly MethodDeclarationSyntax? _syntax;
+            private readonly bool _own;
+            private readonly bool _isEvent;
+            private readonly Compilation _compilation;
+            private readonly CancellationToken _cancellationToken;
+            private bool _valid = true;
+
+            public Rules(IMethodSymbol method, MethodFacts facts, ContractCheck check, MethodDeclarationSyntax? syntax, bool own, Compilation compilation, CancellationToken cancellationToken)
+            {
+                _method = method;
+                _facts = facts;
+                _check = check;
+                _syntax = syntax;
+                _own = own;
+                _isEvent = check.Identity!.IsEvent;
+                _compilation = compilation;
+                _cancellationToken = cancellationToken;
+            }
+
+            /// <summary>Where to report about the whole method: its name, or the contract when inherited.</summary>
+            private RuleLocation? MethodLocation => _facts.Location ?? _check.Location;
+
+            private void Report(RuleViolation violation)
+            {
+                _check.Add(violation);
+                _valid = false;
+            }
+
+            /// <summary>A compiler error (a type that does not resolve) makes the method invalid without a report of ours.</summary>
+            private void CompilerError()
+            {
+                _check.HasErrors = true;
+                _valid = false;
+            }
+
+            public void Run()
+            {
+                if (_method.IsGenericMethod)
+                {
+                    // Its parameter types involve its own type parameters; reporting those as well would only repeat this.
+                    Report(RuleViolation.Create(DiagnosticDescriptors.GenericMethodId, MethodLocation, _facts.Display));
+                    return;
+                }
+                if (_method.IsVararg)
+                {
+                    var arglist = _syntax?.ParameterList.Parameters.FirstOrDefault(p => p.Identifier.IsKind(SyntaxKind.ArgListKeyword));
+                    Report(RuleViolation.Create(DiagnosticDescriptors.ByRefParameterId, RuleLocation.From(arglist) ?? MethodLocation, "__arglist", _facts.Display, "a variable argument list"));
+                }
+
+                var (returns, result) = CheckReturn();
+                var parameters = CheckParameters(out string? token);
+                if (!_valid)
+                    return;
+
+                string signature = Signature(_isEvent, result, _method);
+                _facts.Model = new MethodModel(
+                    TypeNames.EscapeIdentifier(_method.Name),
+                    MemberSuffix: _method.Name,
+                    TypeNames.Code(_method.ContainingType),
+                    _facts.Alias,
+                    _facts.Id,
+                    returns,
+                    result is null ? null : TypeNames.ToTypeRef(result),
+                    parameters.ToEquatableArray(),
+                    token,
+                    signature,
+                    Fnv1a.Hash64(signature));
+            }
+
+            // ---- return shape ----
+
+            private (ReturnShape Shape, ITypeSymbol? Result) CheckReturn()
+            {
+                var location = RuleLocation.From(_syntax?.ReturnType) ?? MethodLocation;
+                var returnType = _method.ReturnType;
+                string returnText = (_method.ReturnsByRef ? "ref " : _method.ReturnsByRefReadonly ? "ref readonly " : "") + returnType.ToDisplayString(ShortTypeFormat);
+
+                if (_method.ReturnsByRef || _method.ReturnsByRefReadonly)
+                {
+                    ReportReturn(location, returnText);
+                    return default;
+                }
+                if (_method.ReturnsVoid)
+                {
+                    if (!_isEvent)
+                        ReportReturn(location, returnText);
+                    return (ReturnShape.Void, null);
+                }
+                if (KnownNames.Is(returnType, KnownNames.TasksNamespace + ".Task"))
+                    return (ReturnShape.Task, null);
+                if (KnownNames.Is(returnType, KnownNames.TasksNamespace + ".ValueTask"))
+                    return (ReturnShape.ValueTask, null);
+
+                bool isTask = KnownNames.Is(returnType, KnownNames.TasksNamespace + ".Task`1");
+                bool isValueTask = KnownNames.Is(returnType, KnownNames.TasksNamespace + ".ValueTask`1");
+                if (_isEvent || !(isTask || isValueTask))
+                {
+                    if (returnType.TypeKind == TypeKind.Error)
+                        CompilerError(); // the compiler reports the missing type
+                    else
+                        ReportReturn(location, returnText);
+                    return default;
+                }
+
+                var result = ((INamedTypeSymbol)returnType).TypeArguments[0];
+                if (!CheckPayload(result, "The result", TypeArgumentLocation(_syntax?.ReturnType) ?? location))
+                    return default;
+                return (isTask ? ReturnShape.TaskOfT : ReturnShape.ValueTaskOfT, result);
+            }
+
+            /// <summary>
+            /// IPC0005/IPC0006. The suggestion (and the code fix, through <see cref="DiagnosticDescriptors.ReturnFixProperty"/>)
+            /// is only ever a shape the rules accept: a type that cannot be a payload is not offered wrapped in Task&lt;T&gt;.
+            /// </summary>
+            private void ReportReturn(RuleLocation? location, string returnText)
+            {
+                var returnType = _method.ReturnType;
+                if (_isEvent)
+                {
+                    Report(RuleViolation.Create(DiagnosticDescriptors.EventReturnTypeId, location, _facts.Display, returnText));
+                    return;
+                }
+                if (!_method.ReturnsByRef && !_method.ReturnsByRefReadonly && PayloadRules.StreamingKind(returnType) is { } streaming)
+                {
+                    // Not "return Task<IAsyncEnumerable<T>>": that compiles and then fails at run time.
+                    Report(RuleViolation.Create(DiagnosticDescriptors.NotSupportedYetId, location, "The result", _facts.Display, returnType.ToDisplayString(ShortTypeFormat), streaming));
+                    return;
+                }
+
+                string suggestion;
+                string? fix = null;
+                if (returnType.SpecialType == SpecialType.System_Void)
+                {
+                    suggestion = "Task";
+                    fix = DiagnosticDescriptors.ReturnFixTask;
+                }
+                else if (PayloadRules.IsTaskLike(returnType))
+                {
+                    suggestion = returnType.ToDisplayString(ShortTypeFormat) + " (without ref)";
+                    fix = DiagnosticDescriptors.ReturnFixDropRef;
+                }
+                else if (PayloadRules.Judge(returnType, _compilation, out string? why) is var verdict && verdict == PayloadVerdict.Ok)
+                {
+                    suggestion = "Task<" + returnType.ToDisplayString(ShortTypeFormat) + ">";
+                    fix = DiagnosticDescriptors.ReturnFixWrap;
+                }
+                else
+                {
+                    suggestion = "Task, or Task<T> of a type that can cross the process boundary ('" + returnType.ToDisplayString(ShortTypeFormat) + "' " +
+                                 (verdict == PayloadVerdict.NotSupportedYet ? "is one of the " + why + ", which are not supported yet" : why) + ")";
+                }
+                var violation = RuleViolation.Create(DiagnosticDescriptors.RequestReturnTypeId, location, _facts.Display, returnText, suggestion);
+                Report(fix is null ? violation : violation.WithProperty(DiagnosticDescriptors.ReturnFixProperty, fix));
+            }
+
+            private static RuleLocation? TypeArgumentLocation(TypeSyntax? type)
+            {
+                var name = type switch
+                {
+                    QualifiedNameSyntax q => q.Right,
+                    AliasQualifiedNameSyntax a => a.Name,
+                    SimpleNameSyntax s => s,
+                    _ => null,
+                };
+                return name is GenericNameSyntax { TypeArgumentList.Arguments.Count: 1 } g ? RuleLocation.From(g.TypeArgumentList.Arguments[0]) : null;
+            }
+
+            // ---- parameters ----
+
+            private List<ParameterModel> CheckParameters(out string? tokenIdentifier)
+            {
+                tokenIdentifier = null;
+                var models = new List<ParameterModel>(_method.Parameters.Length);
+                int firstToken = -1;
+                for (int i = 0; i < _method.Parameters.Length; i++)
+                {
+                    var p = _method.Parameters[i];
+                    var parameterSyntax = _own ? p.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) as ParameterSyntax : null;
+                    var location = RuleLocation.From(parameterSyntax) ?? MethodLocation;
+
+                    if (p.RefKind != RefKind.None)
+                    {
+                        string how = p.RefKind switch
+                        {
+                            RefKind.Out => "an 'out' parameter",
+                            RefKind.In => "an 'in' parameter",
+                            RefKind.Ref => "a 'ref' parameter",
+                            _ => "a 'ref readonly' parameter",
+                        };
+                        Report(RuleViolation.Create(DiagnosticDescriptors.ByRefParameterId, location, p.Name, _facts.Display, how));
+                        continue;
+                    }
+                    if (KnownNames.Is(p.Type, KnownNames.CancellationToken))
+                    {
+                        // Only one, and only last: it is the call's token, not part of the payload.
+                        if (firstToken < 0)
+                        {
+                            firstToken = i;
+                            tokenIdentifier = TypeNames.EscapeIdentifier(p.Name);
+                        }
+                        else
+                        {
+                            Report(RuleViolation.Create(DiagnosticDescriptors.MultipleCancellationTokensId, location, _facts.Display, p.Name));
+                        }
+                        continue;
+                    }
+                    if (CheckPayload(p.Type, "Parameter '" + p.Name + "'", RuleLocation.From(parameterSyntax?.Type) ?? location))
+                        models.Add(new ParameterModel(TypeNames.EscapeIdentifier(p.Name), p.Name, TypeNames.ToTypeRef(p.Type)));
+                }
+
+                if (firstToken >= 0)
+                {
+                    for (int i = firstToken + 1; i < _method.Parameters.Length; i++)
+                    {
+                        if (!KnownNames.Is(_method.Parameters[i].Type, KnownNames.CancellationToken))
+                        {
+                            var token = _method.Parameters[firstToken];
+                            var tokenSyntax = _own ? token.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) : null;
+                            Report(RuleViolation.Create(DiagnosticDescriptors.CancellationTokenNotLastId, RuleLocation.From(tokenSyntax) ?? MethodLocation, token.Name, _facts.Display));
+                            break;
+                        }
+                    }
+                }
+                return models;
+            }
+
+            /// <summary>The payload rule for a parameter or the result; a payload that passes is recorded for the JSON checks.</summary>
+            private bool CheckPayload(ITypeSymbol type, string role, RuleLocation? location)
+            {
+                switch (PayloadRules.Judge(type, _compilation, out string? reason))
+                {
+                    case PayloadVerdict.Ok:
+                        _check.Payloads.Add(new PayloadUse(type, role, _facts, location));
+                        return true;
+                    case PayloadVerdict.CompilerError:
+                        CompilerError();
+                        return false;
+                    case PayloadVerdict.NotSupportedYet:
+                        Report(RuleViolation.Create(DiagnosticDescriptors.NotSupportedYetId, location, role, _facts.Display, type.ToDisplayString(ShortTypeFormat), reason!));
+                        return false;
+                    default:
+                        Report(RuleViolation.Create(DiagnosticDescriptors.UnsupportedTypeId, location, role, _facts.Display, type.ToDisplayString(ShortTypeFormat), reason!));
+                        return false;
+                }
+            }
+        }
+    }
+}
