@@ -11,10 +11,11 @@ using Microsoft.CodeAnalysis.Text;
 namespace IpcContracts.Generators
 {
     /// <summary>
-    /// Turns [RequestContract]/[EventContract] interfaces into descriptors, proxies and dispatchers, and emits the
-    /// assembly's JSON metadata table and registry. Parsing turns symbols into equatable models (no symbols cross a
-    /// pipeline step), so edits that do not change a contract's shape re-emit nothing. Reports no diagnostics:
-    /// invalid contracts are skipped, and the analyzers report why from the same rulebook (Rules/ContractRules.cs).
+    /// Turns [RequestContract]/[EventContract] interfaces into descriptors, proxies and dispatchers, event contracts
+    /// also into listener base classes, and emits the assembly's JSON metadata table and registry. Parsing turns
+    /// symbols into equatable models (no symbols cross a pipeline step), so edits that do not change a contract's
+    /// shape re-emit nothing. Reports no diagnostics: invalid contracts are skipped, and the analyzers report why
+    /// from the same rulebook (Rules/ContractRules.cs).
     /// </summary>
     [Generator(LanguageNames.CSharp)]
     public sealed class IpcContractsGenerator : IIncrementalGenerator
@@ -41,6 +42,8 @@ namespace IpcContracts.Generators
 
             context.RegisterSourceOutput(requests, static (spc, contract) => ContractEmitter.AddSource(spc, contract));
             context.RegisterSourceOutput(events, static (spc, contract) => ContractEmitter.AddSource(spc, contract));
+            // The listener base class of each event contract (ListenerEmitter): its own file, from the same model.
+            context.RegisterSourceOutput(events, static (spc, contract) => ListenerEmitter.AddSource(spc, contract));
 
             var declaredContexts = context.SyntaxProvider
                 .ForAttributeWithMetadataName(

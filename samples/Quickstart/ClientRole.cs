@@ -63,12 +63,14 @@ internal static class ClientRole
         }
     }
 
-    private sealed class StockListener : IInventoryEvents
+    // InventoryEventsListener is generated next to IInventoryEvents: every event is a virtual no-op, so a listener
+    // overrides only the events it cares about.
+    private sealed class StockListener : InventoryEventsListener
     {
         private TaskCompletionSource<StockChanged> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public Task<StockChanged> Next => _next.Task;
 
-        public void StockChanged(StockChanged e) => _next.TrySetResult(e);
+        public override void StockChanged(StockChanged e) => _next.TrySetResult(e);
     }
 }

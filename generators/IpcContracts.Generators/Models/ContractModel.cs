@@ -7,6 +7,7 @@ namespace IpcContracts.Generators.Models
     /// <param name="Id">Wire ID: the attribute's <c>Id</c>, else FNV-1a 32 of <see cref="Alias"/>.</param>
     /// <param name="DescriptorName">Generated descriptor class name, unique per full name.</param>
     /// <param name="HintName">Generated file name.</param>
+    /// <param name="Listener">For an event contract, its listener base class; null for requests and when it cannot be emitted (ListenerParser says why).</param>
     internal sealed record ContractModel(
         string InterfaceCode,
         string FullName,
@@ -15,5 +16,6 @@ namespace IpcContracts.Generators.Models
         bool IsEvent,
         string DescriptorName,
         string HintName,
-        EquatableArray<MethodModel> Methods);
+        EquatableArray<MethodModel> Methods,
+        ListenerModel? Listener = null);
 }

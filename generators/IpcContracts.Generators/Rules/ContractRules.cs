@@ -67,7 +67,7 @@ namespace IpcContracts.Generators.Rules
         private static ContractModel BuildModel(ContractIdentity identity, List<MethodFacts> methods)
         {
             var contract = identity.Symbol;
-            return new ContractModel(
+            var model = new ContractModel(
                 TypeNames.Code(contract),
                 identity.FullName,
                 identity.Alias,
@@ -76,6 +76,7 @@ namespace IpcContracts.Generators.Rules
                 Identifiers.FromQualifiedName(identity.FullName, identity.FullName) + "_IpcDescriptor",
                 identity.FullName + ".IpcContract.g.cs",
                 AssignMemberSuffixes(methods.Select(m => m.Model!).ToList()).ToEquatableArray());
+            return identity.IsEvent ? model with { Listener = ListenerParser.Parse(contract, model) } : model; // the listener base class, see ListenerParser
         }
 
         /// <summary>Generated member names use the method name; overloads get their position appended until unique.</summary>

@@ -60,8 +60,8 @@ internal sealed class Checkout(IWarehouse warehouse, IpcHostedClients clients, I
         }
     }
 
-    private sealed class StockListener(TaskCompletionSource<StockLevel> changed) : IWarehouseEvents
+    private sealed class StockListener(TaskCompletionSource<StockLevel> changed) : WarehouseEventsListener
     {
-        public void StockChanged(StockLevel level) => changed.TrySetResult(level);
+        public override void StockChanged(StockLevel level) => changed.TrySetResult(level);
     }
 }

@@ -18,17 +18,22 @@ internal static class GeneratorRunner
         public string Text(string hintName) => Sources.Single(s => s.HintName == hintName).SourceText.ToString();
 
         /// <summary>All generated files as one document, each under a header naming its hint name.</summary>
-        public string Combined() => string.Concat(Sources.Select(s => $"//----- {s.HintName} -----\n{s.SourceText}"));
+        public string Combined() => Concat(Sources);
+
+        /// <summary>The given generated files as one document, each under a header naming its hint name.</summary>
+        public static string Concat(IEnumerable<GeneratedSourceResult> sources) =>
+            string.Concat(sources.Select(s => $"//----- {s.HintName} -----\n{s.SourceText}"));
     }
 
     public static Result Run(string[] sources, bool withSystemTextJson = false) => Run(TestCompilation.Create(sources), withSystemTextJson);
 
-    public static Result Run(Compilation compilation, bool withSystemTextJson = false)
+    /// <param name="parseOptions">How generated files are parsed; defaults to <see cref="TestCompilation.ParseOptions"/>.</param>
+    public static Result Run(Compilation compilation, bool withSystemTextJson = false, CSharpParseOptions? parseOptions = null)
     {
         var generators = new List<ISourceGenerator> { new IpcContractsGenerator().AsSourceGenerator() };
         if (withSystemTextJson)
             generators.Add(SystemTextJsonGenerator.Instance);
-        GeneratorDriver driver = CSharpGeneratorDriver.Create(generators, parseOptions: TestCompilation.ParseOptions);
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(generators, parseOptions: parseOptions ?? TestCompilation.ParseOptions);
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         return new Result(driver.GetRunResult(), output);
     }

@@ -13,10 +13,12 @@ internal static class TestCompilation
     /// <summary>The running framework (trusted platform assemblies) plus the IpcContracts runtime.</summary>
     public static readonly ImmutableArray<MetadataReference> References = LoadReferences();
 
-    public static CSharpCompilation Create(params string[] sources) =>
+    public static CSharpCompilation Create(params string[] sources) => Create(ParseOptions, sources);
+
+    public static CSharpCompilation Create(CSharpParseOptions parseOptions, params string[] sources) =>
         CSharpCompilation.Create(
             "Contracts",
-            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")),
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, parseOptions, path: $"Source{i}.cs")),
             References,
             new CSharpCompilationOptions(
                 OutputKind.DynamicallyLinkedLibrary,

@@ -46,6 +46,55 @@ public sealed class SubscriberTests
         await strong.Done.Task.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task A_listener_deriving_from_the_generated_base_receives_only_the_events_it_overrides()
+    {
+        var endpoint = Endpoints.InProc();
+        var reported = new ConcurrentQueue<Exception>();
+        await using var server = await IpcServer.StartAsync(endpoint);
+        await using var client = await IpcClient.ConnectAsync(endpoint, options: new IpcOptions { EventHandlerException = reported.Enqueue });
+        var ticksOnly = new TickOnlyListener();
+        var resetsOnly = new ResetOnlyListener();
+        var everything = new TickCollector(4); // implements the whole interface: proves every event reached this client
+        using var s1 = client.Subscribe<ITicks>(ticksOnly);
+        using var s2 = client.Subscribe<ITicks>(resetsOnly);
+        using var s3 = client.Subscribe<ITicks>(everything);
+        await Eventually.TrueAsync(() => server.Connections.Any(c => c.PeerSubscribed(new(false, ContractIds.Ticks))));
+
+        var publisher = server.Publisher<ITicks>();
+        await publisher.Reset("a");
+        publisher.Tick(new Tick(1, "s"));
+        await publisher.Reset("b");
+        publisher.Tick(new Tick(2, "s"));
+
+        await everything.Done.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        // One event at a time, each to the subscribers in subscription order: the two listeners have seen all four by now.
+        Assert.Equal(["reset a", "tick 1", "reset b", "tick 2"], everything.Log);
+        Assert.Equal(["tick 1", "tick 2"], ticksOnly.Log);
+        Assert.Equal(["reset a", "reset b"], resetsOnly.Log);
+        Assert.Empty(reported); // the base's no-ops for the other events neither throw nor fault
+    }
+
+    /// <summary>Overrides the void event only: Reset stays the generated no-op.</summary>
+    private sealed class TickOnlyListener : TicksListener
+    {
+        public List<string> Log { get; } = [];
+
+        public override void Tick(Tick tick) => Log.Add($"tick {tick.Sequence}");
+    }
+
+    /// <summary>Overrides the Task event only: Tick stays the generated no-op.</summary>
+    private sealed class ResetOnlyListener : TicksListener
+    {
+        public List<string> Log { get; } = [];
+
+        public override async Task Reset(string reason)
+        {
+            await Task.Yield(); // a real asynchronous override: the next event waits for it like any subscriber
+            Log.Add($"reset {reason}");
+        }
+    }
+
     private static WeakReference SubscribeWeakly(IpcClient client)
     {
         var listener = new TickCollector(1);
