@@ -67,6 +67,22 @@ internal static class ClientScenarios
                     if (i == 0) Console.WriteLine("OK first big request done");
                 }
             }
+            case var ticks when ticks.StartsWith("ticks:", StringComparison.Ordinal):
+            {
+                // Subscribes and waits for the test to publish COUNT ticks (from any process), then checks their order.
+                var expected = int.Parse(ticks["ticks:".Length..], System.Globalization.CultureInfo.InvariantCulture);
+                var received = new List<Tick>();
+                var done = new TaskCompletionSource();
+                using var sub = client.Subscribe<ITicks>(new TickCollector(received, expected, done));
+                // A Ping is answered after the Subscribe before it has reached the peer (on NATS: the broker), so from here on
+                // every event published is delivered.
+                await client.Connection.PingAsync();
+                Console.WriteLine("OK subscribed");
+                await done.Task.WaitAsync(TimeSpan.FromSeconds(60));
+                var inOrder = received.Select(t => t.Sequence).SequenceEqual(Enumerable.Range(1, expected));
+                Console.WriteLine(inOrder ? $"OK events {received.Count}" : "FAIL events out of order");
+                return inOrder ? 0 : 1;
+            }
             case var hang when hang.StartsWith("hang:", StringComparison.Ordinal):
                 // Blocks in the server's handler (probe name after the colon) until the test kills this process.
                 Console.WriteLine("OK calling");

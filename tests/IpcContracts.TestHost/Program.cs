@@ -1,6 +1,8 @@
-// A second process for cross-process tests. "server ENDPOINT" serves ICalculator until stdin closes;
-// "client ENDPOINT SCENARIO" runs one scenario against a server and prints OK/FAIL lines.
+// A second process for cross-process tests. "server ENDPOINT" serves ICalculator until stdin closes (the line
+// "count" prints how many calls it served); "client ENDPOINT SCENARIO" runs one scenario against a server and prints
+// OK/FAIL lines. nats:// endpoints opt the NATS transport in, as an application would.
 using IpcContracts;
+using IpcContracts.Nats;
 using IpcContracts.TestContracts;
 
 if (args.Length < 2)
@@ -10,17 +12,22 @@ if (args.Length < 2)
 }
 
 var endpoint = args[1];
+if (endpoint.StartsWith("nats://", StringComparison.OrdinalIgnoreCase)) NatsTransport.Register();
 switch (args[0])
 {
     case "server":
     {
         IpcServer? server = null;
+        var calculator = new CountingCalculator(new Calculator(() => server!.Publisher<ITicks>()));
         server = await IpcServer.StartAsync(endpoint, b => b
-            .Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>()))
+            .Handle<ICalculator>(calculator)
             .HandleRaw("tools.echo", "Echo", call => ValueTask.FromResult<string?>(call.ArgumentsJson)));
         Console.WriteLine($"READY {server.Endpoint}");
         // Runs until the test closes our stdin (or kills us).
-        while (Console.ReadLine() is { } line && line != "quit") { }
+        while (Console.ReadLine() is { } line && line != "quit")
+        {
+            if (line == "count") Console.WriteLine($"COUNT {calculator.Calls}");
+        }
         await server.DisposeAsync();
         return 0;
     }

@@ -60,6 +60,18 @@ public sealed class IpcServer : IOutboundChannel, IAsyncDisposable
         var listener = await transport.ListenAsync(endpoint, handlers.Options, cancellationToken).ConfigureAwait(false);
         var server = new IpcServer(listener, handlers);
         server._acceptLoop = Task.Run(server.AcceptLoopAsync);
+        try
+        {
+            // A broker transport serves only once its first connection has subscribed (IIpcListener.WhenServingAsync).
+            await listener.WhenServingAsync(cancellationToken).AsTask().WaitAsync(handlers.Options.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            if (e is TimeoutException)
+                throw new IpcException($"The server on {endpoint} was not serving within {handlers.Options.HandshakeTimeout.TotalSeconds:0.#} s (IpcOptions.HandshakeTimeout).", e);
+            throw;
+        }
         return server;
     }
 

@@ -92,7 +92,11 @@ public sealed class IpcOptions
     /// </summary>
     public Action<string>? SecurityEvent { get; set; }
 
-    internal void ReportSecurityEvent(string message)
+    /// <summary>
+    /// Reports <paramref name="message"/> the way the runtime reports its own security events (<see cref="SecurityEvent"/>,
+    /// else the logger, else standard error). For transports in other packages, which must never fail silently.
+    /// </summary>
+    public void ReportSecurityEvent(string message)
     {
         if (SecurityEvent is { } handler) handler(message);
         else if (Logger is { } logger) Diagnostics.Log.SecurityEvent(logger, message);
@@ -108,7 +112,12 @@ public sealed class IpcOptions
     /// </summary>
     public Action<Exception>? EventHandlerException { get; set; }
 
-    internal void ReportEventHandlerException(Exception e)
+    /// <summary>
+    /// Reports <paramref name="e"/> the way the runtime reports a failed event delivery (<see cref="EventHandlerException"/>,
+    /// else the logger, else standard error). For transports in other packages: an event they drop (for example one whose
+    /// shape does not match) has no caller to tell, and must never vanish silently.
+    /// </summary>
+    public void ReportEventHandlerException(Exception e)
     {
         if (EventHandlerException is { } handler) handler(e);
         else if (Logger is { } logger) Diagnostics.Log.EventSubscriberFailed(logger, e);

@@ -106,6 +106,13 @@ internal sealed class HostProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Writes one line to the host's standard input (a server host answers "count" with "COUNT n").</summary>
+    public void SendLine(string line)
+    {
+        _process.StandardInput.WriteLine(line);
+        _process.StandardInput.Flush();
+    }
+
     public Task WaitForLineAsync(string prefix) => Eventually.TrueAsync(() => _lines.Any(l => l.StartsWith(prefix, StringComparison.Ordinal)), 30_000);
 
     /// <summary>

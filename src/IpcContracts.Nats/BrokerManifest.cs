@@ -1,0 +1,147 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace IpcContracts.Nats;
+
+/// <summary>
+/// This process's own manifest (the Hello payload its connection sends, docs/protocol.md section 4.1), kept by the
+/// transport: which request contracts to serve, which fingerprints to check, and what to answer manifest requests
+/// with. It also writes the Hello the broker "sends" back: the peer a NATS connection talks to is the broker.
+/// </summary>
+internal sealed class BrokerManifest
+{
+    public const int RequestKind = 1, EventKind = 2;
+
+    private readonly Dictionary<uint, Contract> _contracts = [];
+
+    private BrokerManifest(byte[] json) => Json = json;
+
+    /// <summary>The Hello payload as this process sent it (served on the manifest subjects).</summary>
+    public byte[] Json { get; }
+
+    public IEnumerable<Contract> Contracts => _contracts.Values;
+
+    public uint[] Subscribes { get; private set; } = [];
+
+    internal sealed record Method(uint Id, string Name, ulong Fingerprint, string Signature);
+
+    internal sealed class Contract(uint id, string alias, int kind, bool handled, JsonElement element)
+    {
+        public uint Id { get; } = id;
+        public string Alias { get; } = alias;
+        public int Kind { get; } = kind;
+        public bool Handled { get; } = handled;
+        public JsonElement Element { get; } = element;
+        public Dictionary<uint, Method> Methods { get; } = [];
+    }
+
+    /// <summary>Parses a manifest; throws <see cref="JsonException"/> or <see cref="InvalidOperationException"/> on a malformed one.</summary>
+    public static BrokerManifest Parse(in ReadOnlySequence<byte> payload)
+    {
+        var manifest = new BrokerManifest(payload.ToArray());
+        using var doc = JsonDocument.Parse(manifest.Json);
+        var root = doc.RootElement;
+        if (root.TryGetProperty("contracts", out var contracts))
+        {
+            foreach (var c in contracts.EnumerateArray())
+            {
+                var contract = new Contract(c.GetProperty("id").GetUInt32(), c.GetProperty("alias").GetString() ?? "",
+                    c.TryGetProperty("kind", out var kind) ? kind.GetInt32() : 0,
+                    c.TryGetProperty("handled", out var handled) && handled.GetBoolean(), c.Clone());
+                if (c.TryGetProperty("methods", out var methods))
+                {
+                    foreach (var m in methods.EnumerateArray())
+                    {
+                        var method = new Method(m.GetProperty("id").GetUInt32(), m.GetProperty("name").GetString() ?? "",
+                            m.TryGetProperty("fp", out var fp) ? fp.GetUInt64() : 0, m.TryGetProperty("sig", out var sig) ? sig.GetString() ?? "" : "");
+                        contract.Methods[method.Id] = method;
+                    }
+                }
+                manifest._contracts.TryAdd(contract.Id, contract);
+            }
+        }
+        if (root.TryGetProperty("subscribes", out var subscribes))
+            manifest.Subscribes = [.. subscribes.EnumerateArray().Select(e => e.GetUInt32())];
+        return manifest;
+    }
+
+    public Contract? Find(uint contractId) => _contracts.GetValueOrDefault(contractId);
+
+    public Method? Find(uint contractId, uint methodId) => Find(contractId)?.Methods.GetValueOrDefault(methodId);
+
+    public string AliasOf(uint contractId) => Find(contractId)?.Alias ?? $"0x{contractId:X8}";
+
+    /// <summary>
+    /// The Hello of the broker peer. It lists every contract this process knows:
+    /// <list type="bullet">
+    /// <item>a request contract some process served when asked (<paramref name="served"/>) with that process's entry
+    /// (its methods and fingerprints), so a call with another shape fails before it is sent;</item>
+    /// <item>any other request contract as handled, with fingerprint 0 ("not known yet") for each method: the call is
+    /// sent, and either nobody serves it (NATS no-responders, answered as <c>mismatch</c>) or the serving process
+    /// checks the caller's fingerprint (header <c>Ipc-Fp</c>) before its handler runs;</item>
+    /// <item>event contracts with fingerprint 0: each subscriber checks the publisher's fingerprint per event.</item>
+    /// </list>
+    /// The broker "subscribes" to every event contract this process knows, so each event is published once to NATS,
+    /// which fans it out to whoever subscribed (or drops it when nobody did).
+    /// </summary>
+    public byte[] BuildPeerHello(string name, IReadOnlyDictionary<uint, JsonElement> served)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("protocol", 1);
+            w.WriteString("name", name);
+            w.WriteStartArray("contracts");
+            foreach (var c in _contracts.Values)
+            {
+                if (served.TryGetValue(c.Id, out var entry))
+                {
+                    entry.WriteTo(w);
+                    continue;
+                }
+                w.WriteStartObject();
+                w.WriteNumber("id", c.Id);
+                w.WriteString("alias", c.Alias);
+                w.WriteNumber("kind", c.Kind);
+                w.WriteBoolean("handled", c.Kind == RequestKind);
+                w.WriteStartArray("methods");
+                foreach (var m in c.Methods.Values)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("id", m.Id);
+                    w.WriteString("name", m.Name);
+                    w.WriteNumber("fp", 0UL);
+                    w.WriteString("sig", m.Signature);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("subscribes");
+            foreach (var c in _contracts.Values)
+                if (c.Kind == EventKind) w.WriteNumberValue(c.Id);
+            w.WriteEndArray();
+            w.WriteStartArray("busHandles");
+            w.WriteEndArray();
+            w.WriteStartArray("busSubscribes");
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The entry for <paramref name="contractId"/> in another process's manifest, if it serves that contract.</summary>
+    public static JsonElement? ServedEntry(byte[] manifestJson, uint contractId)
+    {
+        using var doc = JsonDocument.Parse(manifestJson);
+        if (!doc.RootElement.TryGetProperty("contracts", out var contracts)) return null;
+        foreach (var c in contracts.EnumerateArray())
+        {
+            if (c.TryGetProperty("id", out var id) && id.GetUInt32() == contractId && c.TryGetProperty("handled", out var handled) && handled.GetBoolean())
+                return c.Clone();
+        }
+        return null;
+    }
+}

@@ -1,0 +1,58 @@
+using IpcContracts.Transports;
+
+namespace IpcContracts.Nats;
+
+/// <summary>
+/// <c>nats://HOST:PORT[/PREFIX]</c>: the broker's URL and the subject prefix under which one system's subjects live
+/// (several systems can share a broker under different prefixes). Subjects, with contract IDs as 8 upper-case hex digits:
+/// <c>P.req.C</c> requests (queue group <c>ipc</c>), <c>P.manifest.C</c> manifests (same queue group),
+/// <c>P.evt.C</c> events, <c>P.cancel</c> cancels, <c>P.reply.INSTANCE.CORRELATION</c> replies to one connection.
+/// </summary>
+internal sealed class NatsAddress
+{
+    public const string QueueGroup = "ipc";
+
+    private NatsAddress(string url, string prefix)
+    {
+        Url = url;
+        Prefix = prefix;
+        Cancel = prefix + ".cancel";
+    }
+
+    public string Url { get; }
+    public string Prefix { get; }
+    public string Cancel { get; }
+
+    public string Request(uint contractId) => $"{Prefix}.req.{contractId:X8}";
+    public string Manifest(uint contractId) => $"{Prefix}.manifest.{contractId:X8}";
+    public string Event(uint contractId) => $"{Prefix}.evt.{contractId:X8}";
+    public string Replies(string instance) => $"{Prefix}.reply.{instance}.*";
+    public string Reply(string instance, ulong correlationId) => $"{Prefix}.reply.{instance}.{correlationId}";
+
+    public override string ToString() => $"{Url} (subjects {Prefix}.*)";
+
+    /// <exception cref="IpcConfigurationException">The address is not HOST:PORT[/PREFIX] or the prefix is not a valid subject.</exception>
+    public static NatsAddress Parse(IpcEndpoint endpoint, string defaultPrefix)
+    {
+        var address = endpoint.Address;
+        var slash = address.IndexOf('/');
+        var hostPort = slash < 0 ? address : address[..slash];
+        var prefix = slash < 0 ? defaultPrefix : address[(slash + 1)..];
+        var colon = hostPort.LastIndexOf(':');
+        if (colon <= 0 || !ushort.TryParse(hostPort.AsSpan(colon + 1), out var port) || port == 0)
+            throw new IpcConfigurationException($"'{endpoint}' is not a NATS endpoint. Use nats://HOST:PORT or nats://HOST:PORT/PREFIX (e.g. nats://127.0.0.1:4222/shop).");
+        CheckPrefix(prefix, endpoint.ToString());
+        return new NatsAddress($"nats://{hostPort}", prefix);
+    }
+
+    /// <summary>Subject tokens of letters, digits, <c>-</c> and <c>_</c> joined by dots: no wildcards, no spaces.</summary>
+    internal static void CheckPrefix(string prefix, string where)
+    {
+        var ok = prefix.Length > 0;
+        foreach (var token in prefix.Split('.'))
+            ok &= token.Length > 0 && token.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_');
+        if (!ok)
+            throw new IpcConfigurationException(
+                $"'{prefix}' ({where}) is not a valid NATS subject prefix: use tokens of letters, digits, '-' and '_' joined by '.', e.g. 'shop' or 'plant-1.ipc'.");
+    }
+}

@@ -1,0 +1,475 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Text.Json;
+using IpcContracts.Transports;
+using NATS.Client.Core;
+
+namespace IpcContracts.Nats;
+
+/// <summary>
+/// One IpcContracts connection whose peer is the broker. The core writes and reads ordinary frames
+/// (docs/protocol.md) through the two pipes; this class routes each frame it reads from the core to a subject and
+/// writes each frame that arrives from NATS back into the core, so correlation, deadlines, cancellation, errors,
+/// fingerprints, event order and event bounds stay the core's code, shared with every other transport.
+/// </summary>
+/// <remarks>
+/// Design (docs/protocol.md section 9):
+/// <list type="bullet">
+/// <item>The NATS message payload is the frame itself, header included.</item>
+/// <item>Request: published to <c>P.req.C</c>, served by one member of queue group <c>ipc</c>, reply subject
+/// <c>P.reply.INSTANCE.N</c> (N = the caller's correlation ID). NATS answers a request nobody serves with status 503 on
+/// that subject, which becomes an Error <c>mismatch</c> for call N.</item>
+/// <item>On the serving side many callers use the same correlation IDs, so an inbound Request gets a local ID; its
+/// Response or Error gets the caller's ID back and goes to the reply subject. Cancel is published to <c>P.cancel</c>
+/// with the call's reply subject, which names the call on every server; the one running it cancels it.</item>
+/// <item>Event: published once to <c>P.evt.C</c>; NATS fans it out. Subscribe/Unsubscribe frames become NATS
+/// subscriptions.</item>
+/// <item>Hello: this process's manifest tells which contracts to serve; the Hello written back describes the broker
+/// (<see cref="BrokerManifest.BuildPeerHello"/>).</item>
+/// </list>
+/// </remarks>
+internal sealed class NatsBrokerConnection : ITransportConnection
+{
+    private readonly NatsConnection _nats;
+    private readonly NatsAddress _address;
+    private readonly NatsTransportOptions _transportOptions;
+    private readonly IpcOptions _options;
+    private readonly string _instance = Guid.NewGuid().ToString("N");
+    private readonly Pipe _in;
+    private readonly Pipe _out;
+    private readonly SemaphoreSlim _inLock = new(1, 1);
+    private readonly TaskCompletionSource _helloWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<ulong, (uint Contract, uint Method)> _outCalls = new();
+    private readonly ConcurrentDictionary<ulong, (string ReplyTo, ulong CallerId)> _inCalls = new();
+    private readonly ConcurrentDictionary<string, ulong> _inByReply = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<uint, FrameSubscription> _eventSubscriptions = new();
+    private readonly List<FrameSubscription> _subscriptions = [];
+    private BrokerManifest? _own;
+    private Task _pump = Task.CompletedTask;
+    private long _nextInboundId;
+    private int _inputEnded;
+    private int _disposed;
+    private int _busEventReported;
+
+    private NatsBrokerConnection(NatsConnection nats, NatsAddress address, NatsTransportOptions transportOptions, IpcOptions options)
+    {
+        _nats = nats;
+        _address = address;
+        _transportOptions = transportOptions;
+        _options = options;
+        // Inbound: a message is written whole, then flushed; past 1 MiB unread the flush waits (the core is behind).
+        _in = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, useSynchronizationContext: false));
+        // Outbound: room for the largest frame the core may write, so a frame is always complete before it is routed.
+        var outLimit = (long)options.MaxPayloadLength + (1 << 20);
+        _out = new Pipe(new PipeOptions(pauseWriterThreshold: outLimit, resumeWriterThreshold: outLimit / 2, useSynchronizationContext: false));
+        PeerDescription = address.ToString();
+    }
+
+    public PipeReader Input => _in.Reader;
+    public PipeWriter Output => _out.Writer;
+    public string PeerDescription { get; }
+
+    /// <summary>Completes once this process's subscriptions are in place and the broker's Hello was handed to the core.</summary>
+    public Task Serving => _helloWritten.Task;
+
+    /// <summary>Completes when the connection is disposed.</summary>
+    public Task Closed => _closed.Task;
+
+    private int MaxBrokerPayload => (int)Math.Min(_nats.ServerInfo?.MaxPayload ?? 1 << 20, int.MaxValue);
+
+    /// <summary>Connects to the broker; a broker that cannot be reached is a <see cref="ChannelFaultedException"/> naming it.</summary>
+    public static async Task<NatsBrokerConnection> OpenAsync(NatsAddress address, NatsTransportOptions transportOptions, IpcOptions options,
+        CancellationToken cancellationToken)
+    {
+        var opts = NatsOpts.Default with
+        {
+            Url = address.Url,
+            Name = $"ipccontracts {options.ProcessName}",
+            ConnectTimeout = options.ConnectTimeout,
+            MaxReconnectRetry = 0,
+        };
+        opts = transportOptions.ConfigureConnection?.Invoke(opts) ?? opts;
+        var nats = new NatsConnection(opts);
+        try
+        {
+            await nats.ConnectAsync().AsTask().WaitAsync(options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await nats.DisposeAsync().ConfigureAwait(false);
+            throw new ChannelFaultedException($"Could not connect to the NATS server at {address.Url}: {e.Message}", e);
+        }
+        catch
+        {
+            await nats.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        var connection = new NatsBrokerConnection(nats, address, transportOptions, options);
+        nats.ConnectionDisconnected += connection.OnBrokerDisconnected;
+        connection._pump = Task.Run(connection.PumpOutAsync);
+        return connection;
+    }
+
+    private ValueTask OnBrokerDisconnected(object? sender, NatsEventArgs args)
+    {
+        // The client does not reconnect (MaxReconnectRetry = 0): messages published meanwhile would be lost without a
+        // trace. The connection ends instead; IpcClient reconnects and resubscribes, as after any lost connection.
+        EndInput();
+        return default;
+    }
+
+    // ---------------------------------------------------------------- from the core to NATS
+
+    private async Task PumpOutAsync()
+    {
+        var reader = _out.Reader;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                while (TakeFrame(ref buffer, out var header, out var frame))
+                    await RouteAsync(header, frame).ConfigureAwait(false);
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted || result.IsCanceled) break;
+            }
+        }
+        catch (Exception e) when (Volatile.Read(ref _disposed) == 0)
+        {
+            _options.ReportSecurityEvent($"NATS transport {PeerDescription}: sending stopped: {e.GetType().Name}: {e.Message}");
+        }
+        catch (Exception)
+        {
+            // disposed while routing: nothing to report
+        }
+        finally
+        {
+            EndInput();
+        }
+    }
+
+    private static bool TakeFrame(ref ReadOnlySequence<byte> buffer, out WireFrame.Header header, out ReadOnlySequence<byte> frame)
+    {
+        frame = default;
+        header = default;
+        if (buffer.Length < WireFrame.HeaderSize) return false;
+        Span<byte> bytes = stackalloc byte[WireFrame.HeaderSize];
+        buffer.Slice(0, WireFrame.HeaderSize).CopyTo(bytes);
+        if (!WireFrame.TryRead(bytes, out header))
+            throw new InvalidOperationException("The connection wrote bytes that are not a frame header.");
+        if (buffer.Length < header.FrameLength) return false;
+        frame = buffer.Slice(0, header.FrameLength);
+        buffer = buffer.Slice(header.FrameLength);
+        return true;
+    }
+
+    private ValueTask RouteAsync(in WireFrame.Header header, in ReadOnlySequence<byte> frame)
+    {
+        switch (header.Kind)
+        {
+            case WireFrame.Hello:
+                return new ValueTask(OnOwnHelloAsync(frame.Slice(WireFrame.HeaderSize)));
+            case WireFrame.Request:
+                return PublishRequestAsync(header, frame);
+            case WireFrame.Response:
+            case WireFrame.Error when header.CorrelationId != 0:
+                return PublishReplyAsync(header, frame);
+            case WireFrame.Cancel:
+                return _outCalls.TryRemove(header.CorrelationId, out _)
+                    ? _nats.PublishAsync(_address.Cancel, frame, replyTo: _address.Reply(_instance, header.CorrelationId), serializer: Raw)
+                    : default;
+            case WireFrame.Event:
+                return PublishEventAsync(header, frame);
+            case WireFrame.Ping:
+                _ = PongAsync(header.CorrelationId);
+                return default;
+            case WireFrame.Subscribe when (header.Flags & WireFrame.BusFlag) == 0:
+                return SubscribeEventsAsync(header.ContractId);
+            case WireFrame.Unsubscribe when (header.Flags & WireFrame.BusFlag) == 0:
+                return _eventSubscriptions.TryRemove(header.ContractId, out var sub) ? sub.DisposeAsync() : default;
+            default:
+                // Goodbye (the broker needs no notice), a connection-level Error (the core is closing), Pong (the broker never
+                // pings) and aggregator subscriptions (not carried over NATS yet) end here.
+                return default;
+        }
+    }
+
+    private static NatsRawSerializer<ReadOnlySequence<byte>> Raw => NatsRawSerializer<ReadOnlySequence<byte>>.Default;
+
+    private async Task OnOwnHelloAsync(ReadOnlySequence<byte> payload)
+    {
+        var own = BrokerManifest.Parse(payload);
+        _own = own;
+        // Subscriptions first, the broker's Hello last: the core may send requests as soon as it has the Hello, and a
+        // reply must find its subscription. Messages that arrive before the Hello wait for it (WriteInputAsync).
+        await AddAsync(new FrameSubscription(_nats, _address.Replies(_instance), null, OnReplyAsync)).ConfigureAwait(false);
+        var serves = false;
+        foreach (var c in own.Contracts)
+        {
+            if (c.Kind != BrokerManifest.RequestKind || !c.Handled) continue;
+            serves = true;
+            await AddAsync(new FrameSubscription(_nats, _address.Request(c.Id), NatsAddress.QueueGroup, OnRequestAsync)).ConfigureAwait(false);
+            await AddAsync(new FrameSubscription(_nats, _address.Manifest(c.Id), NatsAddress.QueueGroup, OnManifestRequestAsync)).ConfigureAwait(false);
+        }
+        if (serves) await AddAsync(new FrameSubscription(_nats, _address.Cancel, null, OnCancelAsync)).ConfigureAwait(false);
+        foreach (var id in own.Subscribes) await SubscribeEventsAsync(id).ConfigureAwait(false);
+        var served = await QueryManifestsAsync(own).ConfigureAwait(false);
+        // PONG comes after the server has processed every SUB above: from here on, requests reach this process.
+        await _nats.PingAsync().ConfigureAwait(false);
+        var hello = own.BuildPeerHello($"NATS broker {PeerDescription}", served);
+        await WriteInputAsync(new ReadOnlySequence<byte>(WireFrame.Build(WireFrame.Hello, 0, 0, 0, 0, hello)), gated: false).ConfigureAwait(false);
+        _helloWritten.TrySetResult();
+    }
+
+    private async Task AddAsync(FrameSubscription subscription)
+    {
+        lock (_subscriptions) _subscriptions.Add(subscription);
+        await _nats.AddSubAsync(subscription).ConfigureAwait(false);
+    }
+
+    private async ValueTask SubscribeEventsAsync(uint contractId)
+    {
+        var sub = new FrameSubscription(_nats, _address.Event(contractId), null, OnEventAsync);
+        if (!_eventSubscriptions.TryAdd(contractId, sub)) return;
+        await _nats.AddSubAsync(sub).ConfigureAwait(false);
+    }
+
+    /// <summary>Asks, for each request contract this process knows, one process that serves it for its manifest entry.</summary>
+    private async Task<Dictionary<uint, JsonElement>> QueryManifestsAsync(BrokerManifest own)
+    {
+        var asks = own.Contracts.Where(c => c.Kind == BrokerManifest.RequestKind).Select(async c =>
+        {
+            try
+            {
+                var reply = await _nats.RequestAsync(_address.Manifest(c.Id), Array.Empty<byte>(),
+                    requestSerializer: NatsRawSerializer<byte[]>.Default, replySerializer: NatsRawSerializer<byte[]>.Default,
+                    replyOpts: new NatsSubOpts { Timeout = _transportOptions.ManifestTimeout, ThrowIfNoResponders = true }).ConfigureAwait(false);
+                return (c.Id, Entry: reply.Data is { } json ? BrokerManifest.ServedEntry(json, c.Id) : null);
+            }
+            catch (NatsNoRespondersException)
+            {
+                return (c.Id, Entry: (JsonElement?)null); // nobody serves it now: checked per call
+            }
+            catch (Exception e) when (e is NatsNoReplyException or TimeoutException or JsonException or InvalidOperationException)
+            {
+                _options.ReportSecurityEvent($"NATS transport {PeerDescription}: no usable manifest for contract {c.Alias}: {e.Message}");
+                return (c.Id, Entry: (JsonElement?)null);
+            }
+        });
+        var served = new Dictionary<uint, JsonElement>();
+        foreach (var (id, entry) in await Task.WhenAll(asks).ConfigureAwait(false))
+            if (entry is { } e) served[id] = e;
+        return served;
+    }
+
+    private async ValueTask PublishRequestAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
+    {
+        if ((header.Flags & WireFrame.BusFlag) != 0)
+        {
+            await WriteInputAsync(WireFrame.BuildError(header, "mismatch", "IpcContracts.ContractMismatchException",
+                $"Aggregator requests are not carried over NATS yet ({PeerDescription}).", "$bus")).ConfigureAwait(false);
+            return;
+        }
+        if (frame.Length > MaxBrokerPayload)
+        {
+            await WriteInputAsync(WireFrame.BuildError(header, "bad_payload", "IpcContracts.IpcProtocolException",
+                $"The request is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload).")).ConfigureAwait(false);
+            return;
+        }
+        _outCalls[header.CorrelationId] = (header.ContractId, header.MethodId);
+        await _nats.PublishAsync(_address.Request(header.ContractId), frame, Headers(header, frame),
+            _address.Reply(_instance, header.CorrelationId), Raw).ConfigureAwait(false);
+    }
+
+    private async ValueTask PublishReplyAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
+    {
+        if (!_inCalls.TryRemove(header.CorrelationId, out var call)) return;
+        _inByReply.TryRemove(call.ReplyTo, out _);
+        byte[] reply;
+        if (frame.Length > MaxBrokerPayload)
+        {
+            reply = WireFrame.BuildError(header with { CorrelationId = call.CallerId }, "remote", "IpcContracts.IpcException",
+                $"The reply is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload).");
+        }
+        else
+        {
+            reply = frame.ToArray();
+            WireFrame.PatchCorrelation(reply, call.CallerId);
+        }
+        await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(reply), serializer: Raw).ConfigureAwait(false);
+    }
+
+    private async ValueTask PublishEventAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
+    {
+        if ((header.Flags & WireFrame.BusFlag) != 0)
+        {
+            if (Interlocked.Exchange(ref _busEventReported, 1) == 0)
+                _options.ReportEventHandlerException(new IpcException($"Aggregator events are not carried over NATS yet ({PeerDescription}); they are not sent."));
+            return;
+        }
+        if (frame.Length > MaxBrokerPayload)
+        {
+            _options.ReportEventHandlerException(new IpcException(
+                $"An event of {_own?.AliasOf(header.ContractId)} is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload). It was not sent."));
+            return;
+        }
+        await _nats.PublishAsync(_address.Event(header.ContractId), frame, Headers(header, frame), serializer: Raw).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>Ipc-Fp</c>: the sender's shape fingerprint of the method, checked by the receiver. <c>traceparent</c> and
+    /// <c>tracestate</c>: copies of the frame's trace-context prefix for NATS-side tools (the frame stays authoritative).
+    /// </summary>
+    private NatsHeaders? Headers(in WireFrame.Header header, in ReadOnlySequence<byte> frame)
+    {
+        NatsHeaders? headers = null;
+        if (_own?.Find(header.ContractId, header.MethodId) is { Fingerprint: not 0 } method)
+            (headers ??= [])["Ipc-Fp"] = method.Fingerprint.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if ((header.Flags & WireFrame.TraceContextFlag) != 0 && TraceContext.TryRead(frame.Slice(WireFrame.HeaderSize), out var parent, out var state))
+        {
+            (headers ??= [])["traceparent"] = parent;
+            if (state.Length > 0) headers["tracestate"] = state;
+        }
+        return headers;
+    }
+
+    private async Task PongAsync(ulong correlationId)
+    {
+        try
+        {
+            await _nats.PingAsync().ConfigureAwait(false); // the round trip a Ping measures is the one to the broker
+            await WriteInputAsync(WireFrame.Build(WireFrame.Pong, 0, 0, 0, correlationId, [])).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // the connection is ending; the Ping fails with it
+        }
+    }
+
+    // ---------------------------------------------------------------- from NATS to the core
+
+    private ValueTask OnReplyAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload)
+    {
+        if (!ulong.TryParse(subject.AsSpan(subject.LastIndexOf('.') + 1), out var id)) return default;
+        if (RawHeaders.Status(headers) == 503)
+        {
+            if (!_outCalls.TryRemove(id, out var call)) return default;
+            var alias = _own?.AliasOf(call.Contract) ?? $"0x{call.Contract:X8}";
+            return WriteInputAsync(WireFrame.BuildError(new WireFrame.Header(WireFrame.Request, 0, call.Contract, call.Method, id, 0), "mismatch",
+                "IpcContracts.ContractMismatchException",
+                $"Nothing serves contract {alias} on {PeerDescription}: no process subscribes to {_address.Request(call.Contract)} (NATS no responders).", alias));
+        }
+        if (!WireFrame.TryReadMessage(payload, out var header) || header.CorrelationId != id || header.Kind is not (WireFrame.Response or WireFrame.Error))
+            return default;
+        _outCalls.TryRemove(id, out _);
+        return WriteInputAsync(payload);
+    }
+
+    private ValueTask OnRequestAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload)
+    {
+        if (replyTo is null || !WireFrame.TryReadMessage(payload, out var header) || header.Kind != WireFrame.Request || header.CorrelationId == 0)
+            return default; // not a request of this protocol, or nowhere to answer
+        if (FingerprintMismatch(header, headers) is { } mismatch)
+        {
+            var method = _own!.Find(header.ContractId, header.MethodId)!;
+            return _nats.PublishAsync(replyTo, new ReadOnlySequence<byte>(WireFrame.BuildError(header, "mismatch", "IpcContracts.ContractMismatchException",
+                mismatch, _own.AliasOf(header.ContractId), method.Name)), serializer: Raw);
+        }
+        var local = (ulong)Interlocked.Increment(ref _nextInboundId);
+        _inCalls[local] = (replyTo, header.CorrelationId);
+        _inByReply[replyTo] = local;
+        return WriteInputAsync(payload, local);
+    }
+
+    private ValueTask OnCancelAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload) =>
+        replyTo is not null && _inByReply.TryGetValue(replyTo, out var local)
+            ? WriteInputAsync(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, local, []))
+            : default;
+
+    private ValueTask OnEventAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload)
+    {
+        if (!WireFrame.TryReadMessage(payload, out var header) || header.Kind != WireFrame.Event) return default;
+        if (FingerprintMismatch(header, headers) is { } mismatch)
+        {
+            // Like an event that does not parse: reported here, never to the publisher, which has no one to tell.
+            _options.ReportEventHandlerException(new ContractMismatchException(_own!.AliasOf(header.ContractId),
+                _own.Find(header.ContractId, header.MethodId)?.Name, $"An event was dropped: {mismatch}"));
+            return default;
+        }
+        return WriteInputAsync(payload);
+    }
+
+    private ValueTask OnManifestRequestAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload) =>
+        replyTo is not null && _own is { } own
+            ? _nats.PublishAsync(replyTo, new ReadOnlySequence<byte>(own.Json), serializer: Raw)
+            : default;
+
+    /// <summary>The sender's fingerprint (header <c>Ipc-Fp</c>) against this process's, when both are known: a text for the mismatch, or null.</summary>
+    private string? FingerprintMismatch(in WireFrame.Header header, in ReadOnlySequence<byte>? headers)
+    {
+        if (_own?.Find(header.ContractId, header.MethodId) is not { Fingerprint: not 0 } mine) return null;
+        if (!ulong.TryParse(RawHeaders.Find(headers, "Ipc-Fp"), out var theirs) || theirs == 0 || theirs == mine.Fingerprint) return null;
+        return $"{_own.AliasOf(header.ContractId)}.{mine.Name} has another shape here: '{mine.Signature}' (fingerprint {mine.Fingerprint}), the sender's fingerprint is {theirs}.";
+    }
+
+    /// <summary>Hands one whole frame to the core, optionally with another correlation ID. Waits while the core is behind.</summary>
+    private ValueTask WriteInputAsync(byte[] frame) => WriteInputAsync(new ReadOnlySequence<byte>(frame));
+
+    private async ValueTask WriteInputAsync(ReadOnlySequence<byte> frame, ulong? correlationId = null, bool gated = true)
+    {
+        if (gated && !_helloWritten.Task.IsCompleted) await _helloWritten.Task.ConfigureAwait(false);
+        await _inLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (Volatile.Read(ref _inputEnded) != 0) return;
+            var writer = _in.Writer;
+            var span = writer.GetSpan((int)frame.Length);
+            frame.CopyTo(span);
+            if (correlationId is { } id) WireFrame.PatchCorrelation(span, id);
+            writer.Advance((int)frame.Length);
+            await writer.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception) when (Volatile.Read(ref _inputEnded) != 0)
+        {
+            // the connection ended while this frame was being handed over
+        }
+        finally
+        {
+            _inLock.Release();
+        }
+    }
+
+    /// <summary>Ends the stream the core reads: it sees the connection lost (or closed, after its own Goodbye).</summary>
+    private void EndInput()
+    {
+        if (Interlocked.Exchange(ref _inputEnded, 1) != 0) return;
+        _in.Writer.CancelPendingFlush(); // a write waiting for the core gives up, then the lock is free
+        _ = Task.Run(async () =>
+        {
+            await _inLock.WaitAsync().ConfigureAwait(false);
+            try { await _in.Writer.CompleteAsync().ConfigureAwait(false); }
+            finally { _inLock.Release(); }
+        });
+        _helloWritten.TrySetException(new ChannelFaultedException($"The connection to the NATS server {PeerDescription} ended."));
+        _ = _helloWritten.Task.Exception; // observed: nobody may be waiting
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await _closed.Task.ConfigureAwait(false);
+            return;
+        }
+        _nats.ConnectionDisconnected -= OnBrokerDisconnected;
+        EndInput();
+        _out.Reader.CancelPendingRead();
+        try { await _pump.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
+        await _out.Reader.CompleteAsync().ConfigureAwait(false);
+        try { await _nats.DisposeAsync().ConfigureAwait(false); } catch { }
+        _closed.TrySetResult();
+    }
+}

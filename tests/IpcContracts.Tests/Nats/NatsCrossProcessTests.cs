@@ -1,0 +1,109 @@
+using System.Globalization;
+using IpcContracts.TestContracts;
+using IpcContracts.Tests.Support;
+
+namespace IpcContracts.Tests.Nats;
+
+/// <summary>
+/// The same contracts over a NATS broker (nats://), across real processes: the test process and
+/// tests/IpcContracts.TestHost processes, each with its own connection to the broker.
+/// </summary>
+public sealed class NatsCrossProcessTests
+{
+    // No call deadline: a call that is never answered hangs until the bounded WaitAsync below fails the test, so passing
+    // shows the answer came from the broker path under test (reply, no-responders, cancel), not from a timeout.
+    private static IpcOptions NoDeadline() => new() { DefaultCallTimeout = Timeout.InfiniteTimeSpan };
+
+    [NatsFact]
+    public async Task A_request_and_a_remote_exception_cross_the_broker_and_a_contract_nobody_serves_fails_at_once_with_a_mismatch()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint);
+        await using var client = await IpcClient.ConnectAsync(endpoint, options: NoDeadline());
+        var calc = client.Proxy<ICalculator>();
+
+        Assert.Equal(42, await calc.GetAnswerAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(new Totals(10, "t"), await calc.SumAsync([1, 2, 3, 4], "t", false).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        var remote = await Assert.ThrowsAsync<RemoteInvocationException>(() => calc.ThrowAsync("from the other process").WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("from the other process", remote.RemoteMessage);
+        Assert.Equal(typeof(InvalidOperationException).FullName, remote.RemoteType);
+
+        var mismatch = await Assert.ThrowsAsync<ContractMismatchException>(() => client.Proxy<IUnhandled>().NobodyAnswersAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("test.unhandled", mismatch.Contract);
+        Assert.Contains("no responders", mismatch.Message, StringComparison.Ordinal);
+        Assert.True(client.Connection.IsConnected, "a mismatch fails that call only");
+        Assert.Equal(42, await calc.GetAnswerAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [NatsFact]
+    public async Task Cancelling_a_call_cancels_the_handler_in_the_serving_process()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint);
+        await using var client = await IpcClient.ConnectAsync(endpoint, options: NoDeadline());
+        using var cts = new CancellationTokenSource();
+        var call = client.Proxy<ICalculator>().WaitUntilCancelledAsync("nats-probe", cts.Token);
+
+        cts.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(10)));
+        await host.WaitForLineAsync("CANCELLED nats-probe"); // the handler's token fired in the other process
+    }
+
+    [NatsFact]
+    public async Task Two_server_processes_share_the_requests_of_one_contract()
+    {
+        const int Calls = 2000;
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var first = await HostProcess.StartServerAsync(endpoint);
+        await using var second = await HostProcess.StartServerAsync(endpoint);
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+        var calc = client.Proxy<ICalculator>();
+
+        for (var batch = 0; batch < Calls / 20; batch++)
+        {
+            var sums = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => calc.AddAsync(batch, i))).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(Enumerable.Range(0, 20).Select(i => batch + i), sums);
+        }
+
+        var a = await ServedAsync(first);
+        var b = await ServedAsync(second);
+        Assert.Equal(Calls, a + b);
+        // NATS picks a queue member at random per message: each gets about half, and a quarter is far outside chance.
+        Assert.True(a >= Calls / 4 && b >= Calls / 4, $"the load was not shared: {a} and {b} of {Calls}");
+    }
+
+    [NatsFact]
+    public async Task Three_subscriber_processes_each_receive_every_event_in_order()
+    {
+        const int Events = 1000;
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var server = await HostProcess.StartServerAsync(endpoint);
+        var subscribers = Enumerable.Range(0, 3).Select(_ => HostProcess.StartClient(endpoint, $"ticks:{Events}")).ToArray();
+        try
+        {
+            // "OK subscribed" is printed after a Ping, which the transport answers only once the broker has the subscription.
+            foreach (var s in subscribers) await s.WaitForLineAsync("OK subscribed");
+            await using var client = await IpcClient.ConnectAsync(endpoint);
+
+            await client.Proxy<ICalculator>().PublishTicksAsync("server", Events).WaitAsync(TimeSpan.FromSeconds(30));
+
+            foreach (var s in subscribers)
+            {
+                Assert.Equal(0, await s.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+                Assert.Contains($"OK events {Events}", s.Lines);
+            }
+        }
+        finally
+        {
+            foreach (var s in subscribers) await s.DisposeAsync();
+        }
+    }
+
+    private static async Task<int> ServedAsync(HostProcess host)
+    {
+        host.SendLine("count");
+        await host.WaitForLineAsync("COUNT ");
+        return int.Parse(host.Lines.First(l => l.StartsWith("COUNT ", StringComparison.Ordinal))["COUNT ".Length..], CultureInfo.InvariantCulture);
+    }
+}
