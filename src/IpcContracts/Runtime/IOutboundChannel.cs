@@ -20,4 +20,14 @@ public interface IOutboundChannel
 
     /// <summary>Queues a one-way event; frames leave in the order they are published.</summary>
     void Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs);
+
+    /// <summary>
+    /// A request whose result is a stream of items (a contract method returning <see cref="IAsyncEnumerable{T}"/>).
+    /// Cold: each enumeration sends its own Request. Items arrive in order under the stream's credit window
+    /// (docs/protocol.md); breaking out of <c>await foreach</c> or cancelling either token stops the producer.
+    /// Channels that cannot make calls (event publishers) keep the default, which throws.
+    /// </summary>
+    IAsyncEnumerable<TItem> Stream<TArgs, TItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TItem> itemType, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} does not make calls; streams need a connection or a client.");
 }

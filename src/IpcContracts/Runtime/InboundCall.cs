@@ -27,6 +27,14 @@ public abstract class InboundCall
     public abstract void ReplyEmpty();
 
     /// <summary>
+    /// Answers a request whose result is a stream: enumerates <paramref name="items"/> with the call's token, sends each
+    /// item as the caller's credit window allows, then ends the stream (or sends the producer's exception). Completes
+    /// when the stream has ended, failed or been cancelled by the caller.
+    /// </summary>
+    public virtual ValueTask ReplyStreamAsync<T>(IAsyncEnumerable<T> items, JsonTypeInfo<T> typeInfo) =>
+        throw new NotSupportedException("This call cannot answer with a stream.");
+
+    /// <summary>
     /// Thrown by generated dispatchers for a method ID the contract does not have. The method is named by
     /// its ID in hex (<c>0x</c> and 8 upper-case digits), the only name the caller's frame carries.
     /// </summary>
