@@ -10,6 +10,7 @@ namespace IpcContracts.Generators.Emitting
         public const string GeneratedNamespace = "IpcContracts.Generated";
         public const string Runtime = "global::IpcContracts.Runtime";
         public const string Tasks = "global::System.Threading.Tasks";
+        public const string AsyncEnumerable = "global::System.Collections.Generic.IAsyncEnumerable";
         public const string JsonTypes = "global::IpcContracts.Generated.IpcJsonTypes";
         public const string JsonTypeInfo = "global::System.Text.Json.Serialization.Metadata.JsonTypeInfo";
         public const string Payload = "global::System.Buffers.ReadOnlySequence<byte>";
