@@ -17,6 +17,14 @@ namespace IpcContracts.Generators.Emitting
         public const string GeneratedCodeAttribute = "[global::System.CodeDom.Compiler.GeneratedCode(\"IpcContracts.Generators\", \"1.0.0\")]";
 
         /// <summary>
+        /// On every generated plumbing class (not on the listener base classes users derive from). C# reports no use of an
+        /// [Obsolete] symbol inside a symbol that is itself obsolete, whatever its DiagnosticId; a #pragma could only name
+        /// CS0612/CS0618, not a contract's own ID, so a project with warnings as errors would fail on code it did not write.
+        /// The user's own uses of the obsolete contract are still reported. Nothing names these classes but generated code.
+        /// </summary>
+        public const string ObsoleteContext = "[global::System.Obsolete(\"IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).\")]";
+
+        /// <summary>
         /// Every generated file: nullable on whatever the project says, and obsolete warnings off, because contracts
         /// may mark members or DTOs [Obsolete] and the generated plumbing must still call and register them.
         /// </summary>
