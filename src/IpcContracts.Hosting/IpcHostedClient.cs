@@ -125,6 +125,32 @@ public sealed class IpcHostedClient : IAsyncDisposable
             }
         }
 
+        public Task<TResult> RequestAsync<TArgs, TResult, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+            JsonTypeInfo<TResult> resultType, IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken)
+        {
+            if (Volatile.Read(ref owner._client) is IOutboundChannel client) return client.RequestAsync(method, args, writeArgs, resultType, progress, progressType, cancellationToken);
+            return Slow();
+
+            async Task<TResult> Slow()
+            {
+                IOutboundChannel client = await owner.GetClientAsync(cancellationToken).ConfigureAwait(false);
+                return await client.RequestAsync(method, args, writeArgs, resultType, progress, progressType, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public Task RequestAsync<TArgs, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+            IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken)
+        {
+            if (Volatile.Read(ref owner._client) is IOutboundChannel client) return client.RequestAsync(method, args, writeArgs, progress, progressType, cancellationToken);
+            return Slow();
+
+            async Task Slow()
+            {
+                IOutboundChannel client = await owner.GetClientAsync(cancellationToken).ConfigureAwait(false);
+                await client.RequestAsync(method, args, writeArgs, progress, progressType, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         public IAsyncEnumerable<TItem> Stream<TArgs, TItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
             JsonTypeInfo<TItem> itemType, CancellationToken cancellationToken) =>
             Enumerate(method, args, writeArgs, itemType, cancellationToken, default);

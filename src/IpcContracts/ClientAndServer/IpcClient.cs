@@ -154,6 +154,14 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
     void IOutboundChannel.Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs) =>
         ((IOutboundChannel)Connection).Publish(method, args, writeArgs);
 
+    Task<TResult> IOutboundChannel.RequestAsync<TArgs, TResult, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TResult> resultType, IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken) =>
+        ((IOutboundChannel)Connection).RequestAsync(method, args, writeArgs, resultType, progress, progressType, cancellationToken);
+
+    Task IOutboundChannel.RequestAsync<TArgs, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken) =>
+        ((IOutboundChannel)Connection).RequestAsync(method, args, writeArgs, progress, progressType, cancellationToken);
+
     /// <summary>
     /// A stream result over whichever connection is current when enumeration starts: a stream does not survive a
     /// reconnect (its consumer gets ChannelFaultedException), but the next enumeration uses the new connection.

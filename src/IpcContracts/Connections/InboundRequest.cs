@@ -122,6 +122,21 @@ internal sealed class InboundRequest : InboundCall
 
     private bool TryClaim() => Interlocked.Exchange(ref _replied, 1) == 0;
 
+    // ---- progress: reports go out while the call runs, never after its reply ----
+
+    public override IProgress<T> Progress<T>(JsonTypeInfo<T> typeInfo) => new ProgressReporter<T>(this, typeInfo);
+
+    /// <summary>
+    /// Sends one report unless the call has replied. A value that cannot be serialized throws to the handler, like any
+    /// other bug in its own code.
+    /// </summary>
+    public void SendProgress<T>(T value, JsonTypeInfo<T> typeInfo)
+    {
+        if (HasReplied) return;
+        var frame = FrameBuilder.Value(Template(FrameKind.Progress), value, typeInfo, _connection.Options.MaxPayloadLength);
+        _connection.SendProgress(frame, _header.CorrelationId);
+    }
+
     // ---- stream results: items go out as the caller's credit allows (docs/protocol.md, "Streams") ----
 
     private long _credit; // bytes the caller granted minus bytes of items sent; grants may arrive before the handler starts

@@ -97,6 +97,40 @@ public sealed partial class IpcConnection
         return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
     }
 
+    /// <inheritdoc />
+    Task<TResult> IOutboundChannel.RequestAsync<TArgs, TResult, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TResult> resultType, IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<TResult>(fault);
+        if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException<TResult>(mismatch);
+        var call = new PendingCall<TResult>(this, NextId(), method.Description, resultType, ResultMode.Json)
+        {
+            Progress = progress is null ? null : new ProgressSink<TProgress>(this, progress, progressType, method.Description),
+        };
+        return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
+    }
+
+    /// <inheritdoc />
+    Task IOutboundChannel.RequestAsync<TArgs, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException(fault);
+        if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException(mismatch);
+        var call = new PendingCall<object?>(this, NextId(), method.Description, null, ResultMode.None)
+        {
+            Progress = progress is null ? null : new ProgressSink<TProgress>(this, progress, progressType, method.Description),
+        };
+        return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
+    }
+
+    /// <summary>
+    /// Queues a handler's progress report. Reports are droppable like DropOldest events: when the connection's event
+    /// bound is reached, the oldest unsent report of the same call makes room, so a chatty handler never grows the queue
+    /// and the newest report always goes out.
+    /// </summary>
+    internal void SendProgress(OutgoingFrame frame, ulong correlationId) =>
+        _sender.TrySendEvent(frame, (1UL << 63) | correlationId, new EventOverflow(EventOverflowPolicy.DropOldest, Options.Events.MaxQueuedBytes, TimeSpan.Zero));
+
     private static OutgoingFrame TypedRequest<TArgs>(in (MethodDescriptor Method, TArgs Args, ArgsWriter<TArgs> Write) s, ulong id, int maxPayload) =>
         FrameBuilder.Args(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, s.Method.Contract.Id, s.Method.Id, id), s.Args, s.Write, maxPayload);
 

@@ -152,6 +152,10 @@ public sealed partial class IpcConnection
             case FrameKind.StreamCredit:
                 OnStreamCredit(header, payload);
                 break;
+            case FrameKind.Progress:
+                // Reports for a call that already ended, or whose caller passed no IProgress, are dropped.
+                if (_pending.TryGetValue(header.CorrelationId, out var reported) && reported.Progress is { } sink) sink.OnProgress(payload);
+                break;
         }
     }
 

@@ -29,6 +29,9 @@ internal abstract class PendingCall
     /// <summary>Client span and metrics of the call; null when nobody listens.</summary>
     public Diagnostics.CallTelemetry? Telemetry { get; set; }
 
+    /// <summary>Where the handler's progress reports go; null when the caller passed no IProgress.</summary>
+    public IProgressSink? Progress { get; init; }
+
     public abstract void Complete(in ReadOnlySequence<byte> payload);
     public abstract void Fail(Exception error);
     protected abstract void Cancelled(CancellationToken token);

@@ -29,4 +29,6 @@ internal enum FrameKind : byte
     StreamItem = 12,
     /// <summary>The caller grants the producer of the stream with the same correlation ID more bytes (4-byte payload).</summary>
     StreamCredit = 13,
+    /// <summary>A progress report of the Request with the same correlation ID, sent by its handler before the reply.</summary>
+    Progress = 14,
 }
