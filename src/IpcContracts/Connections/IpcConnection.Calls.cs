@@ -125,8 +125,8 @@ public sealed partial class IpcConnection
 
     /// <summary>
     /// Queues a handler's progress report. Reports are droppable like DropOldest events: when the connection's event
-    /// bound is reached, the oldest unsent report of the same call makes room, so a chatty handler never grows the queue
-    /// and the newest report always goes out.
+    /// bound is reached, the oldest unsent reports of the same call make room (else the new one is dropped), so a chatty
+    /// handler never grows the queue nor closes the connection.
     /// </summary>
     internal void SendProgress(OutgoingFrame frame, ulong correlationId) =>
         _sender.TrySendEvent(frame, (1UL << 63) | correlationId, new EventOverflow(EventOverflowPolicy.DropOldest, Options.Events.MaxQueuedBytes, TimeSpan.Zero));
