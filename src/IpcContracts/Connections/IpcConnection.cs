@@ -47,6 +47,22 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
 
     internal IpcOptions Options => _local.Options;
 
+    /// <summary>The transport takes delivery tags in inbound events and wants them back (<see cref="TransportFeatures.EventAcknowledgements"/>).</summary>
+    internal bool AcknowledgesEvents => (_transport.Features & TransportFeatures.EventAcknowledgements) != 0;
+
+    /// <summary>Tells the transport an event with <paramref name="deliveryTag"/> is done; a transport that throws cannot stop delivery.</summary>
+    internal void EventHandled(ulong deliveryTag)
+    {
+        try
+        {
+            _transport.EventHandled(deliveryTag);
+        }
+        catch (Exception e)
+        {
+            Options.ReportEventHandlerException(new IpcException($"The transport to {PeerDescription} failed to take an event acknowledgement: {e.Message}", e));
+        }
+    }
+
     /// <summary>Whether a caller's continuation runs on the thread that read the reply (see <see cref="IpcOptions.ContinuationsOnReaderThread"/>).</summary>
     internal bool ContinuationsOnReaderThread { get; private set; }
 

@@ -19,4 +19,12 @@ public interface ITransportConnection : IDuplexPipe, IAsyncDisposable
 
     /// <summary>What this connection needs from the core. Default <see cref="TransportFeatures.None"/>.</summary>
     TransportFeatures Features => TransportFeatures.None;
+
+    /// <summary>
+    /// With <see cref="TransportFeatures.EventAcknowledgements"/>: this process is done with the inbound event whose
+    /// correlation ID was <paramref name="deliveryTag"/> (never 0). Called at most once per such event (events without a
+    /// subscriber are done with at once, the others once their subscribers finish), from the connection's read or event
+    /// loop: it must not block. Not called without the feature.
+    /// </summary>
+    void EventHandled(ulong deliveryTag) { }
 }
