@@ -28,6 +28,14 @@ internal sealed class NatsAddress
     public string Event(uint contractId) => $"{Prefix}.evt.{contractId:X8}";
     public string Replies(string instance) => $"{Prefix}.reply.{instance}.*";
     public string Reply(string instance, ulong correlationId) => $"{Prefix}.reply.{instance}.{correlationId}";
+    public string Acks(string instance) => $"{Prefix}.ack.{instance}.*";
+    public string Ack(string instance, ulong sequence) => $"{Prefix}.ack.{instance}.{sequence}";
+
+    /// <summary>
+    /// The JetStream stream that stores contract C's durable events (subject <c>P.evt.C</c>): <c>IPC_C_P</c> with the
+    /// prefix's dots as <c>~</c> (a stream name has no dots; <c>~</c> is not a prefix character, so names stay distinct).
+    /// </summary>
+    public string Stream(uint contractId) => $"IPC_{contractId:X8}_{Prefix.Replace('.', '~')}";
 
     public override string ToString() => $"{Url} (subjects {Prefix}.*)";
 

@@ -46,6 +46,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private readonly ConcurrentDictionary<string, ulong> _inByReply = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<uint, FrameSubscription> _eventSubscriptions = new();
     private readonly List<FrameSubscription> _subscriptions = [];
+    private readonly JetStreamEvents? _durable;
     private BrokerManifest? _own;
     private Task _pump = Task.CompletedTask;
     private long _nextInboundId;
@@ -65,11 +66,21 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         var outLimit = (long)options.MaxPayloadLength + (1 << 20);
         _out = new Pipe(new PipeOptions(pauseWriterThreshold: outLimit, resumeWriterThreshold: outLimit / 2, useSynchronizationContext: false));
         PeerDescription = address.ToString();
+        if (transportOptions.DurableEvents.Any)
+            _durable = new JetStreamEvents(nats, address, transportOptions.DurableEvents, options, _instance, PeerDescription, Fail);
     }
 
     public PipeReader Input => _in.Reader;
     public PipeWriter Output => _out.Writer;
     public string PeerDescription { get; }
+
+    /// <summary>Durable events are acknowledged to the broker only once the subscribers are done with them.</summary>
+    public TransportFeatures Features => TransportFeatures.EventAcknowledgements;
+
+    public void EventHandled(ulong deliveryTag) => _durable?.Handled(deliveryTag);
+
+    /// <summary>Durable events the broker delivered again to this connection (diagnostics and tests).</summary>
+    internal long DurableRedeliveries => _durable?.Redelivered ?? 0;
 
     /// <summary>Completes once this process's subscriptions are in place and the broker's Hello was handed to the core.</summary>
     public Task Serving => _helloWritten.Task;
@@ -110,6 +121,14 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         nats.ConnectionDisconnected += connection.OnBrokerDisconnected;
         connection._pump = Task.Run(connection.PumpOutAsync);
         return connection;
+    }
+
+    /// <summary>Something this connection cannot go on from: logged, and the connection ends (IpcClient reconnects).</summary>
+    private void Fail(string reason)
+    {
+        if (Volatile.Read(ref _inputEnded) == 0)
+            _options.ReportSecurityEvent($"NATS transport {PeerDescription}: {reason}; the connection ends.");
+        EndInput();
     }
 
     private ValueTask OnBrokerDisconnected(object? sender, NatsEventArgs args)
@@ -184,11 +203,13 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             case WireFrame.Event:
                 return PublishEventAsync(header, frame);
             case WireFrame.Ping:
-                _ = PongAsync(header.CorrelationId);
+                // Frames are routed in order: the durable events to wait for are the ones published before this Ping.
+                _ = PongAsync(header.CorrelationId, _durable?.PublishedSoFar ?? 0);
                 return default;
             case WireFrame.Subscribe when (header.Flags & WireFrame.BusFlag) == 0:
                 return SubscribeEventsAsync(header.ContractId);
             case WireFrame.Unsubscribe when (header.Flags & WireFrame.BusFlag) == 0:
+                if (_durable?.IsDurable(header.ContractId) == true) _durable.Unsubscribe(header.ContractId);
                 return _eventSubscriptions.TryRemove(header.ContractId, out var sub) ? sub.DisposeAsync() : default;
             default:
                 // Goodbye (the broker needs no notice), a connection-level Error (the core is closing), Pong (the broker never
@@ -215,6 +236,22 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             await AddAsync(new FrameSubscription(_nats, _address.Manifest(c.Id), NatsAddress.QueueGroup, OnManifestRequestAsync)).ConfigureAwait(false);
         }
         if (serves) await AddAsync(new FrameSubscription(_nats, _address.Cancel, null, OnCancelAsync)).ConfigureAwait(false);
+        if (_durable is not null)
+        {
+            await AddAsync(new FrameSubscription(_nats, _address.Acks(_instance), null, _durable.OnAckAsync)).ConfigureAwait(false);
+            try
+            {
+                // Streams before the Hello: the first durable event the core publishes must be stored.
+                foreach (var c in own.Contracts)
+                    if (c.Kind == BrokerManifest.EventKind && _durable.IsDurable(c.Id)) await _durable.EnsureStreamAsync(c.Id).ConfigureAwait(false);
+            }
+            catch (IpcConfigurationException e)
+            {
+                _options.ReportEventHandlerException(e);
+                Fail(e.Message);
+                return;
+            }
+        }
         foreach (var id in own.Subscribes) await SubscribeEventsAsync(id).ConfigureAwait(false);
         var served = await QueryManifestsAsync(own).ConfigureAwait(false);
         // PONG comes after the server has processed every SUB above: from here on, requests reach this process.
@@ -232,6 +269,12 @@ internal sealed class NatsBrokerConnection : ITransportConnection
 
     private async ValueTask SubscribeEventsAsync(uint contractId)
     {
+        if (_durable?.IsDurable(contractId) == true)
+        {
+            // Not the core subject as well: the stream captures it, and the consumer delivers each event once.
+            _durable.Subscribe(contractId, DeliverDurableAsync);
+            return;
+        }
         var sub = new FrameSubscription(_nats, _address.Event(contractId), null, OnEventAsync);
         if (!_eventSubscriptions.TryAdd(contractId, sub)) return;
         await _nats.AddSubAsync(sub).ConfigureAwait(false);
@@ -316,7 +359,10 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 $"An event of {_own?.AliasOf(header.ContractId)} is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload). It was not sent."));
             return;
         }
-        await _nats.PublishAsync(_address.Event(header.ContractId), frame, Headers(header, frame), serializer: Raw).ConfigureAwait(false);
+        if (_durable?.IsDurable(header.ContractId) == true)
+            await _durable.PublishAsync(header.ContractId, frame, Headers(header, frame)).ConfigureAwait(false);
+        else
+            await _nats.PublishAsync(_address.Event(header.ContractId), frame, Headers(header, frame), serializer: Raw).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -336,10 +382,17 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         return headers;
     }
 
-    private async Task PongAsync(ulong correlationId)
+    private async Task PongAsync(ulong correlationId, ulong durableThrough)
     {
         try
         {
+            // A Pong means the broker has stored every durable event published before the Ping.
+            // ... and every durable subscription made before it has its consumer on the broker.
+            if (_durable is not null)
+            {
+                if (durableThrough != 0) await _durable.WaitAcknowledgedAsync(durableThrough).ConfigureAwait(false);
+                await _durable.ConsumersReady.ConfigureAwait(false);
+            }
             await _nats.PingAsync().ConfigureAwait(false); // the round trip a Ping measures is the one to the broker
             await WriteInputAsync(WireFrame.Build(WireFrame.Pong, 0, 0, 0, correlationId, [])).ConfigureAwait(false);
         }
@@ -402,16 +455,38 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         return WriteInputAsync(payload);
     }
 
+    /// <summary>One message of a durable consumer: handed to the core under <paramref name="tag"/>; false when it is not taken (reported).</summary>
+    private async ValueTask<bool> DeliverDurableAsync(ReadOnlySequence<byte> payload, ulong tag, string? fingerprint)
+    {
+        if (!WireFrame.TryReadMessage(payload, out var header) || header.Kind != WireFrame.Event)
+        {
+            _options.ReportEventHandlerException(new IpcProtocolException(ProtocolError.BadPayload,
+                $"A durable event from {PeerDescription} was dropped: the message is not one IpcContracts Event frame."));
+            return false;
+        }
+        if (FingerprintMismatch(header, fingerprint) is { } mismatch)
+        {
+            _options.ReportEventHandlerException(new ContractMismatchException(_own!.AliasOf(header.ContractId),
+                _own.Find(header.ContractId, header.MethodId)?.Name, $"A durable event was dropped: {mismatch}"));
+            return false;
+        }
+        await WriteInputAsync(payload, tag).ConfigureAwait(false);
+        return true;
+    }
+
     private ValueTask OnManifestRequestAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload) =>
         replyTo is not null && _own is { } own
             ? _nats.PublishAsync(replyTo, new ReadOnlySequence<byte>(own.Json), serializer: Raw)
             : default;
 
     /// <summary>The sender's fingerprint (header <c>Ipc-Fp</c>) against this process's, when both are known: a text for the mismatch, or null.</summary>
-    private string? FingerprintMismatch(in WireFrame.Header header, in ReadOnlySequence<byte>? headers)
+    private string? FingerprintMismatch(in WireFrame.Header header, in ReadOnlySequence<byte>? headers) =>
+        FingerprintMismatch(header, RawHeaders.Find(headers, "Ipc-Fp"));
+
+    private string? FingerprintMismatch(in WireFrame.Header header, string? sender)
     {
         if (_own?.Find(header.ContractId, header.MethodId) is not { Fingerprint: not 0 } mine) return null;
-        if (!ulong.TryParse(RawHeaders.Find(headers, "Ipc-Fp"), out var theirs) || theirs == 0 || theirs == mine.Fingerprint) return null;
+        if (!ulong.TryParse(sender, out var theirs) || theirs == 0 || theirs == mine.Fingerprint) return null;
         return $"{_own.AliasOf(header.ContractId)}.{mine.Name} has another shape here: '{mine.Signature}' (fingerprint {mine.Fingerprint}), the sender's fingerprint is {theirs}.";
     }
 
@@ -466,6 +541,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         }
         _nats.ConnectionDisconnected -= OnBrokerDisconnected;
         EndInput();
+        if (_durable is not null) await _durable.StopAsync().ConfigureAwait(false);
         _out.Reader.CancelPendingRead();
         try { await _pump.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
         await _out.Reader.CompleteAsync().ConfigureAwait(false);
