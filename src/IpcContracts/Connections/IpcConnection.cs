@@ -15,6 +15,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
 {
     private readonly ITransportConnection _transport;
     private readonly bool _blockingReads;
+    private readonly bool _callOrigins;
     private readonly LocalHandlers _local;
     private readonly FrameSender _sender;
     private readonly InboundEventQueue _events;
@@ -39,6 +40,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _transport = transport;
         _local = local;
         _blockingReads = (transport.Features & TransportFeatures.BlockingReads) != 0;
+        _callOrigins = (transport.Features & TransportFeatures.CallOrigins) != 0;
         ContinuationsOnReaderThread = local.Options.ContinuationsOnReaderThread ?? _blockingReads;
         _subscriptionListener = OnLocalSubscriptionChanged;
         _sender = new FrameSender(transport.Output, local.Options, Fault, () => PeerDescription);

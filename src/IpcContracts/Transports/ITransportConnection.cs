@@ -27,4 +27,12 @@ public interface ITransportConnection : IDuplexPipe, IAsyncDisposable
     /// loop: it must not block. Not called without the feature.
     /// </summary>
     void EventHandled(ulong deliveryTag) { }
+
+    /// <summary>
+    /// With <see cref="TransportFeatures.CallOrigins"/>: the Request with <paramref name="correlationId"/>, about to be
+    /// written, was made by the handler of the inbound Request <paramref name="inboundCorrelationId"/> on this connection.
+    /// Called on the caller's thread before the frame is queued; must not block. Not called for calls made outside a
+    /// handler, nor without the feature.
+    /// </summary>
+    void RequestIssued(ulong correlationId, ulong inboundCorrelationId) { }
 }

@@ -24,4 +24,11 @@ public enum TransportFeatures
     /// it delivered again.
     /// </summary>
     EventAcknowledgements = 2,
+
+    /// <summary>
+    /// The transport wants to know which inbound Request a handler was running when it made an outbound call (a broker
+    /// routes such a callback to the process that made the inbound call, not to any process that serves the contract).
+    /// The core calls <see cref="ITransportConnection.RequestIssued"/> before it queues the Request frame.
+    /// </summary>
+    CallOrigins = 4,
 }
