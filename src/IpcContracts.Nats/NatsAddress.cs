@@ -28,6 +28,16 @@ internal sealed class NatsAddress
     public string Event(uint contractId) => $"{Prefix}.evt.{contractId:X8}";
     public string Replies(string instance) => $"{Prefix}.reply.{instance}.*";
     public string Reply(string instance, ulong correlationId) => $"{Prefix}.reply.{instance}.{correlationId}";
+    public string Callbacks(string instance) => $"{Prefix}.cb.{instance}";
+
+    /// <summary>The instance ID in a reply subject <c>P.reply.I.N</c>.</summary>
+    public string? InstanceOf(string replySubject)
+    {
+        var end = replySubject.LastIndexOf('.');
+        var start = end > 0 ? replySubject.LastIndexOf('.', end - 1) : -1;
+        return start >= 0 && replySubject.StartsWith(Prefix + ".reply.", StringComparison.Ordinal) ? replySubject[(start + 1)..end] : null;
+    }
+
     public string Acks(string instance) => $"{Prefix}.ack.{instance}.*";
     public string Ack(string instance, ulong sequence) => $"{Prefix}.ack.{instance}.{sequence}";
 

@@ -45,6 +45,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private readonly ConcurrentDictionary<ulong, (string ReplyTo, ulong CallerId)> _inCalls = new();
     private readonly ConcurrentDictionary<string, ulong> _inByReply = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<uint, FrameSubscription> _eventSubscriptions = new();
+    private readonly ConcurrentDictionary<ulong, ulong> _callOrigins = new(); // outbound call -> the inbound call whose handler made it
     private readonly List<FrameSubscription> _subscriptions = [];
     private readonly JetStreamEvents? _durable;
     private BrokerManifest? _own;
@@ -75,9 +76,15 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     public string PeerDescription { get; }
 
     /// <summary>Durable events are acknowledged to the broker only once the subscribers are done with them.</summary>
-    public TransportFeatures Features => TransportFeatures.EventAcknowledgements;
+    /// <summary>
+    /// Durable events are acknowledged to the broker only once the subscribers are done with them; a call a handler makes
+    /// goes back to the process that made the inbound call (duplex callbacks), not to any process that serves its contract.
+    /// </summary>
+    public TransportFeatures Features => TransportFeatures.EventAcknowledgements | TransportFeatures.CallOrigins;
 
     public void EventHandled(ulong deliveryTag) => _durable?.Handled(deliveryTag);
+
+    public void RequestIssued(ulong correlationId, ulong inboundCorrelationId) => _callOrigins[correlationId] = inboundCorrelationId;
 
     /// <summary>Durable events the broker delivered again to this connection (diagnostics and tests).</summary>
     internal long DurableRedeliveries => _durable?.Redelivered ?? 0;
@@ -227,15 +234,16 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         // Subscriptions first, the broker's Hello last: the core may send requests as soon as it has the Hello, and a
         // reply must find its subscription. Messages that arrive before the Hello wait for it (WriteInputAsync).
         await AddAsync(new FrameSubscription(_nats, _address.Replies(_instance), null, OnReplyAsync)).ConfigureAwait(false);
-        var serves = false;
+        // Callbacks: requests made by the handlers of this connection's calls, addressed to this connection alone. Always
+        // subscribed, so a callback to a process without a handler for it is answered by its core (Error mismatch).
+        await AddAsync(new FrameSubscription(_nats, _address.Callbacks(_instance), null, OnRequestAsync)).ConfigureAwait(false);
+        await AddAsync(new FrameSubscription(_nats, _address.Cancel, null, OnCancelAsync)).ConfigureAwait(false);
         foreach (var c in own.Contracts)
         {
             if (c.Kind != BrokerManifest.RequestKind || !c.Handled) continue;
-            serves = true;
             await AddAsync(new FrameSubscription(_nats, _address.Request(c.Id), NatsAddress.QueueGroup, OnRequestAsync)).ConfigureAwait(false);
             await AddAsync(new FrameSubscription(_nats, _address.Manifest(c.Id), NatsAddress.QueueGroup, OnManifestRequestAsync)).ConfigureAwait(false);
         }
-        if (serves) await AddAsync(new FrameSubscription(_nats, _address.Cancel, null, OnCancelAsync)).ConfigureAwait(false);
         if (_durable is not null)
         {
             await AddAsync(new FrameSubscription(_nats, _address.Acks(_instance), null, _durable.OnAckAsync)).ConfigureAwait(false);
@@ -310,6 +318,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
 
     private async ValueTask PublishRequestAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
     {
+        var fromHandler = _callOrigins.TryRemove(header.CorrelationId, out var origin);
         if ((header.Flags & WireFrame.BusFlag) != 0)
         {
             await WriteInputAsync(WireFrame.BuildError(header, "mismatch", "IpcContracts.ContractMismatchException",
@@ -323,8 +332,12 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             return;
         }
         _outCalls[header.CorrelationId] = (header.ContractId, header.MethodId);
-        await _nats.PublishAsync(_address.Request(header.ContractId), frame, Headers(header, frame),
-            _address.Reply(_instance, header.CorrelationId), Raw).ConfigureAwait(false);
+        // A handler's call goes to the caller of the inbound call it is handling (found by that call's reply subject).
+        var subject = fromHandler && _inCalls.TryGetValue(origin, out var inbound)
+            && _address.InstanceOf(inbound.ReplyTo) is { } caller
+            ? _address.Callbacks(caller)
+            : _address.Request(header.ContractId);
+        await _nats.PublishAsync(subject, frame, Headers(header, frame), _address.Reply(_instance, header.CorrelationId), Raw).ConfigureAwait(false);
     }
 
     private async ValueTask PublishReplyAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
