@@ -39,25 +39,23 @@ namespace IpcContracts.CodeFixes
             var inner = returnType is RefTypeSyntax refType ? refType.Type : returnType;
             bool isVoid = fix == DiagnosticDescriptors.ReturnFixTask;
             bool dropRefOnly = fix == DiagnosticDescriptors.ReturnFixDropRef;
-            if (dropRefOnly != (returnType is RefTypeSyntax && IsTaskLike(inner)))
+            string innerName = ReturnName(inner);
+            if (dropRefOnly != (returnType is RefTypeSyntax && innerName is "Task" or "ValueTask" or "IAsyncEnumerable"))
                 return; // the syntax is not what the rule saw (an alias, a half-edited line): offer nothing rather than a guess
-            string title = dropRefOnly ? "Return the task without 'ref'" : isVoid ? "Return Task" : "Wrap the return type in Task<T>";
+            string title = dropRefOnly ? (innerName == "IAsyncEnumerable" ? "Return the stream without 'ref'" : "Return the task without 'ref'")
+                : isVoid ? "Return Task" : "Wrap the return type in Task<T>";
             context.RegisterCodeFix(
                 CodeAction.Create(title, ct => WrapAsync(context.Document, root, returnType, inner, isVoid, dropRefOnly), nameof(WrapReturnTypeInTaskCodeFix)),
                 diagnostic);
         }
 
-        private static bool IsTaskLike(TypeSyntax type)
+        private static string ReturnName(TypeSyntax type) => type switch
         {
-            string name = type switch
-            {
-                QualifiedNameSyntax q => q.Right.Identifier.ValueText,
-                SimpleNameSyntax s => s.Identifier.ValueText,
-                AliasQualifiedNameSyntax a => a.Name.Identifier.ValueText,
-                _ => "",
-            };
-            return name is "Task" or "ValueTask";
-        }
+            QualifiedNameSyntax q => q.Right.Identifier.ValueText,
+            SimpleNameSyntax s => s.Identifier.ValueText,
+            AliasQualifiedNameSyntax a => a.Name.Identifier.ValueText,
+            _ => "",
+        };
 
         private static async Task<Document> WrapAsync(Document document, SyntaxNode root, TypeSyntax returnType, TypeSyntax inner, bool isVoid, bool dropRefOnly)
         {

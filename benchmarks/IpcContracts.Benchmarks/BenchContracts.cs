@@ -15,6 +15,9 @@ public interface IEcho
 
     /// <summary>Completes once the server has received <paramref name="total"/> events since it started.</summary>
     Task<long> WaitForEventsAsync(long total);
+
+    /// <summary>A stream result: <paramref name="count"/> payloads of <paramref name="size"/> chars, server to caller.</summary>
+    IAsyncEnumerable<Payload> StreamAsync(int count, int size);
 }
 
 /// <summary>One-way events, published by the measuring process and counted by the server.</summary>
@@ -43,6 +46,16 @@ internal sealed class BenchService : IEcho, IBenchEvents
     public Task<Payload> EchoAsync(Payload payload) => Task.FromResult(payload);
 
     public Task<int> SinkAsync(Payload payload) => Task.FromResult(payload.Data.Length);
+
+    public async IAsyncEnumerable<Payload> StreamAsync(int count, int size)
+    {
+        var payload = new Payload(new string('x', size));
+        for (var i = 0; i < count; i++)
+        {
+            if ((i & 4095) == 4095) await Task.Yield(); // a producer over an in-memory source: mostly synchronous
+            yield return payload;
+        }
+    }
 
     public Task<long> WaitForEventsAsync(long total)
     {

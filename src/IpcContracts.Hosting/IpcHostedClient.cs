@@ -125,6 +125,19 @@ public sealed class IpcHostedClient : IAsyncDisposable
             }
         }
 
+        public IAsyncEnumerable<TItem> Stream<TArgs, TItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+            JsonTypeInfo<TItem> itemType, CancellationToken cancellationToken) =>
+            Enumerate(method, args, writeArgs, itemType, cancellationToken, default);
+
+        // Connects first if needed (like a call), then passes every item through from the client's own stream.
+        private async IAsyncEnumerable<TItem> Enumerate<TArgs, TItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+            JsonTypeInfo<TItem> itemType, CancellationToken cancellationToken, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken enumeratorToken)
+        {
+            IOutboundChannel client = Volatile.Read(ref owner._client) ?? (IOutboundChannel)await owner.GetClientAsync(cancellationToken).ConfigureAwait(false);
+            await foreach (var item in client.Stream(method, args, writeArgs, itemType, cancellationToken).WithCancellation(enumeratorToken).ConfigureAwait(false))
+                yield return item;
+        }
+
         public void Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs)
         {
             // Events are not kept for a connection that is not there (docs/semantics.md); this drops rather than throws.

@@ -39,7 +39,8 @@ public interface IRequests
     Task<int> Find(int id); // expect: IPC0013
     [ContractMethod(Id = 5)] Task A();
     [ContractMethod(Id = 5)] Task B(); // expect: IPC0014
-    IAsyncEnumerable<int> Watch(); // expect: IPC0027
+    Task Upload(IAsyncEnumerable<int> items); // expect: IPC0027
+    Task<IAsyncEnumerable<int>> WatchLater(); // expect: IPC0028
 }
 
 [EventContract("broken.events")]

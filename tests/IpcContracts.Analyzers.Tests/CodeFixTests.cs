@@ -136,6 +136,111 @@ public sealed class CodeFixTests
     }
 
     [Fact]
+    public async Task IPC0005_ref_stream_loses_its_ref()
+    {
+        var (files, title) = await CodeFixRunner.ApplyAsync(new WrapReturnTypeInTaskCodeFix(), "IPC0005", One(Usings + """
+            using System.Collections.Generic;
+
+            [RequestContract]
+            public interface IFeed
+            {
+                ref IAsyncEnumerable<int> Ticks();
+            }
+            """));
+
+        Assert.Equal("Return the stream without 'ref'", title);
+        Assert.Contains("    IAsyncEnumerable<int> Ticks();", files.Source(Path));
+        CodeFixRunner.AssertFixed(files, "IPC0005");
+    }
+
+    [Fact]
+    public async Task IPC0028_returns_the_stream_itself()
+    {
+        var (files, title) = await CodeFixRunner.ApplyAsync(new UnwrapStreamFromTaskCodeFix(), "IPC0028", One(Usings + """
+            using System.Collections.Generic;
+
+            [RequestContract]
+            public interface IQuotes
+            {
+                /// <summary>Every quote of the symbol.</summary>
+                Task<IAsyncEnumerable<Quote>> Watch(string symbol, CancellationToken ct = default);
+            }
+            public sealed record Quote(string Symbol, decimal Price);
+            [JsonSerializable(typeof(Quote))] internal partial class QuotesJson : JsonSerializerContext;
+            """));
+
+        Assert.Equal("Return IAsyncEnumerable<T> itself", title);
+        Assert.Contains("""
+                /// <summary>Every quote of the symbol.</summary>
+                IAsyncEnumerable<Quote> Watch(string symbol, CancellationToken ct = default);
+            """, files.Source(Path));
+        Assert.Empty(CodeFixRunner.AssertFixed(files, "IPC0028"));
+    }
+
+    [Fact]
+    public async Task IPC0028_fix_all_unwraps_Task_ValueTask_and_qualified_names()
+    {
+        var files = await CodeFixRunner.FixAllAsync(new UnwrapStreamFromTaskCodeFix(), "IPC0028", One(Usings + """
+            using System.Collections.Generic;
+
+            [RequestContract]
+            public interface IQuotes
+            {
+                Task<IAsyncEnumerable<int>> Ticks();
+                ValueTask<IAsyncEnumerable<string?>> Symbols(string prefix);
+                System.Threading.Tasks.Task<System.Collections.Generic.IAsyncEnumerable<long>> Volumes();
+            }
+            """));
+
+        string source = files.Source(Path);
+        Assert.Contains("    IAsyncEnumerable<int> Ticks();", source);
+        Assert.Contains("    IAsyncEnumerable<string?> Symbols(string prefix);", source);
+        Assert.Contains("    System.Collections.Generic.IAsyncEnumerable<long> Volumes();", source);
+        Assert.Empty(CodeFixRunner.AssertFixed(files, "IPC0028"));
+    }
+
+    [Fact]
+    public async Task IPC0028_offers_no_fix_when_the_items_cannot_be_payloads()
+    {
+        // Unwrapping would only trade IPC0028 for the item's own error, which is reported (and fixed) separately.
+        var files = new CodeFixRunner.Files(One(Usings + """
+            using System;
+            using System.Collections.Generic;
+
+            [RequestContract]
+            public interface IQuotes
+            {
+                Task<IAsyncEnumerable<Action>> Callbacks();
+            }
+            """), []);
+
+        Assert.Contains(await CodeFixRunner.DiagnosticsAsync(files), d => d.Id == "IPC0028");
+        Assert.Null(await CodeFixRunner.ApplyFirstOfferedAsync([new UnwrapStreamFromTaskCodeFix()], files));
+    }
+
+    [Fact]
+    public async Task IPC0017_registers_the_item_of_a_stream_not_the_stream()
+    {
+        var (files, title) = await CodeFixRunner.ApplyAsync(new AddJsonSerializableCodeFix(), "IPC0017", One(Usings + """
+            using System.Collections.Generic;
+
+            [RequestContract]
+            public interface IQuotes
+            {
+                IAsyncEnumerable<Quote> Watch(string symbol);
+            }
+            public sealed record Quote(string Symbol, decimal Price);
+            public sealed record Other(int Id);
+            [JsonSerializable(typeof(Other))] internal partial class QuotesJson : JsonSerializerContext;
+            """));
+
+        Assert.Equal("Add [JsonSerializable(typeof(Shop.Quote))] to 'QuotesJson'", title);
+        Assert.Contains("[JsonSerializable(typeof(Quote))]", files.Source(Path));
+        Assert.DoesNotContain("typeof(IAsyncEnumerable", files.Source(Path));
+        Assert.Empty(CodeFixRunner.AssertFixed(files, "IPC0017"));
+    }
+
+    [Fact]
     public async Task IPC0017_adds_the_registration_to_the_existing_context()
     {
         var context = ("/src/ShopJson.cs", """

@@ -163,14 +163,15 @@ public sealed class ContractShapeTests
     // ---- IPC0027 ----
 
     [Fact]
-    public void IPC0027_streams_progress_and_pipes_are_not_supported_yet()
+    public void IPC0027_stream_parameters_progress_and_pipes_are_not_supported_yet()
     {
         var diagnostics = AnalyzerRunner.Verify(Prelude + """
             [RequestContract]
             public interface IJobs
             {
-                {|IPC0027:IAsyncEnumerable<int>|} Watch();
-                Task<{|IPC0027:IAsyncEnumerable<int>|}> WatchLater();
+                Task Upload({|IPC0027:IAsyncEnumerable<int>|} items);
+                IAsyncEnumerable<{|IPC0027:IAsyncEnumerable<int>|}> Nest();
+                {|IPC0027:IAsyncEnumerator<int>|} Cursor();
                 Task Import({|IPC0027:System.IO.Stream|} data, {|IPC0027:IProgress<int>|} progress);
                 Task<{|IPC0027:System.IO.FileStream|}> Export();
                 Task Pipe({|IPC0027:System.IO.Pipelines.PipeReader|} reader);
@@ -191,6 +192,114 @@ public sealed class ContractShapeTests
             Assert.DoesNotContain("JsonSerializable", d.GetMessage());
             Assert.DoesNotContain("JsonPolymorphic", d.GetMessage());
         }
+    }
+
+    [Fact]
+    public void IPC0027_message_says_which_IAsyncEnumerable_is_supported()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IJobs { Task Upload({|IPC0027:IAsyncEnumerable<int>|} items); }
+            """);
+
+        Assert.Equal("Parameter 'items' of 'Upload' has type 'IAsyncEnumerable<int>', and asynchronous streams (IAsyncEnumerable<T>) other than a request method's result " +
+                     "are not supported in contracts yet; remove it, and pass the data as payload values (a list, a byte[]) until they are", diagnostics.Single().GetMessage());
+    }
+
+    [Fact]
+    public void IPC0027_near_miss_request_methods_return_streams()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IQuotes
+            {
+                IAsyncEnumerable<int> Ticks();
+                IAsyncEnumerable<string?> Symbols(string prefix, CancellationToken ct = default);
+                IAsyncEnumerable<List<int>> Batches([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct);
+            }
+            """);
+    }
+
+    [Fact]
+    public void IPC0006_event_methods_do_not_return_streams()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [EventContract]
+            public interface IQuoteEvents
+            {
+                {|IPC0006:IAsyncEnumerable<int>|} Ticks();
+                {|IPC0006:Task<IAsyncEnumerable<int>>|} Later();
+            }
+            """);
+    }
+
+    [Fact]
+    public void IPC0008_stream_items_follow_the_payload_rule()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IQuotes
+            {
+                IAsyncEnumerable<{|IPC0008:Action|}> Callbacks();
+                IAsyncEnumerable<{|IPC0008:Task<int>|}> Tasks();
+                IAsyncEnumerable<{|IPC0008:List<Type>|}> Types();
+            }
+            """);
+
+        Assert.All(diagnostics, d => Assert.StartsWith("The stream item of '", d.GetMessage()));
+    }
+
+    // ---- IPC0028 ----
+
+    [Fact]
+    public void IPC0028_stream_inside_a_task()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IQuotes
+            {
+                {|IPC0028:Task<IAsyncEnumerable<int>>|} Ticks();
+                {|IPC0028:ValueTask<IAsyncEnumerable<Quote>>|} Watch(string symbol, CancellationToken ct);
+                {|IPC0028:System.Threading.Tasks.Task<System.Collections.Generic.IAsyncEnumerable<string?>>|} Symbols();
+            }
+            public sealed record Quote(string Symbol);
+            [JsonSerializable(typeof(Quote))] internal partial class QuotesJson : JsonSerializerContext;
+            """);
+
+        Assert.Equal("Request method 'Ticks' returns 'Task<IAsyncEnumerable<int>>'; return IAsyncEnumerable<int> itself: 'await foreach' already awaits the call, " +
+                     "and the handler's async iterator can do its setup before the first yield", diagnostics[0].GetMessage());
+        Assert.Contains("return IAsyncEnumerable<string?> itself", diagnostics[2].GetMessage());
+        Assert.All(diagnostics, d => Assert.Equal("true", d.Properties["UnwrapFix"]));
+    }
+
+    [Fact]
+    public void IPC0028_with_an_item_that_cannot_be_a_payload_reports_the_item_too_and_offers_no_fix()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IQuotes
+            {
+                {|IPC0028:Task<IAsyncEnumerable<{|IPC0008:Action|}>>|} Callbacks();
+                {|IPC0028:Task<IAsyncEnumerable<{|IPC0027:IProgress<int>|}>>|} Progress();
+            }
+            """);
+
+        Assert.All(diagnostics.Where(d => d.Id == "IPC0028"), d => Assert.False(d.Properties.ContainsKey("UnwrapFix"), d.GetMessage()));
+        Assert.StartsWith("The stream item of 'Callbacks' has type 'Action'", diagnostics.Single(d => d.Id == "IPC0008").GetMessage());
+    }
+
+    [Fact]
+    public void IPC0028_near_miss_a_task_of_a_list_and_an_unresolved_item()
+    {
+        // Task<List<T>> is a single value; an item type that does not resolve is the compiler's error alone.
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IQuotes
+            {
+                Task<List<int>> All();
+                Task<IAsyncEnumerable<Missing>> Broken();
+            }
+            """, ["CS0246"]);
     }
 
     [Fact]

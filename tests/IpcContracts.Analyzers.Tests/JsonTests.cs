@@ -33,6 +33,27 @@ public sealed class JsonTests
     }
 
     [Fact]
+    public void IPC0017_judges_the_items_of_a_stream()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IQuotes
+            {
+                IAsyncEnumerable<{|IPC0017:Quote|}> Watch(string symbol);
+                IAsyncEnumerable<{|IPC0018:object|}> Anything();
+                IAsyncEnumerable<Registered> Fine(CancellationToken ct);
+            }
+            public sealed record Quote(string Symbol);
+            public sealed record Registered(int Id);
+            [JsonSerializable(typeof(Registered))] internal partial class QuotesJson : JsonSerializerContext;
+            """);
+
+        var quote = diagnostics.Single(d => d.Id == "IPC0017");
+        Assert.StartsWith("The stream item of 'Watch' has type 'Quote'", quote.GetMessage());
+        Assert.Equal("global::Shop.Quote", quote.Properties["TypeName"]);
+    }
+
+    [Fact]
     public void IPC0017_near_miss_registered_reachable_and_built_in_types()
     {
         AnalyzerRunner.Verify(Prelude + """

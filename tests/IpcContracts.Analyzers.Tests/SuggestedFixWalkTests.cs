@@ -140,16 +140,44 @@ public sealed class SuggestedFixWalkTests
             Serve("IBlob", "Blob", "return (await proxy.Send(new byte[] { 1, 2, 3 })).ToString();"),
             "3", Suggested: ("Span<byte> data", "byte[] data", "use a serializable, accessible type")),
 
-        new Case("IPC0027 stream becomes payload values (then IPC0017's fix)", ["IPC0027"],
-            "[RequestContract] public interface IFeed { IAsyncEnumerable<int> Numbers(int count); }",
-            "public sealed class Feed : IFeed { public Task<List<int>> Numbers(int count) => Task.FromResult(Enumerable.Range(1, count).ToList()); }" +
-            Serve("IFeed", "Feed", "return string.Join(\",\", await proxy.Numbers(3));"),
-            "1,2,3", Suggested: ("IAsyncEnumerable<int> Numbers", "Task<List<int>> Numbers", "pass the data as payload values (a list")),
+        new Case("IPC0027 stream parameter becomes payload values (then IPC0017's fix)", ["IPC0027"],
+            "[RequestContract] public interface IAdder { Task<int> Sum(IAsyncEnumerable<int> numbers); }",
+            "public sealed class Adder : IAdder { public Task<int> Sum(List<int> numbers) => Task.FromResult(numbers.Sum()); }" +
+            Serve("IAdder", "Adder", "return (await proxy.Sum(new List<int> { 1, 2, 3 })).ToString();"),
+            "6", Suggested: ("IAsyncEnumerable<int> numbers", "List<int> numbers", "pass the data as payload values (a list")),
+    };
+
+    /// <summary>Walks whose end state is a stream method: they build today, and make their call once the runtime streams.</summary>
+    public static TheoryData<Case> StreamingCases => new()
+    {
+        new Case("IPC0028 stream unwrapped from its task", ["IPC0028"],
+            "[RequestContract] public interface ICounter { Task<IAsyncEnumerable<int>> Numbers(int count, CancellationToken ct = default); }",
+            """
+            public sealed class Counter : ICounter
+            {
+                public async IAsyncEnumerable<int> Numbers(int count, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+                {
+                    for (int i = 1; i <= count; i++)
+                    {
+                        await Task.Yield();
+                        yield return i;
+                    }
+                }
+            }
+            """ +
+            Serve("ICounter", "Counter", "var seen = new List<int>(); await foreach (var n in proxy.Numbers(3)) seen.Add(n); return string.Join(\",\", seen);"),
+            "1,2,3"),
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task Following_the_diagnostics_gives_a_contract_that_works_at_run_time(Case c)
+    public Task Following_the_diagnostics_gives_a_contract_that_works_at_run_time(Case c) => WalkAsync(c, run: true);
+
+    [Theory]
+    [MemberData(nameof(StreamingCases))]
+    public Task Following_the_diagnostics_to_a_stream_gives_a_contract_that_works_at_run_time(Case c) => WalkAsync(c, run: true);
+
+    private static async Task WalkAsync(Case c, bool run)
     {
         string ns = "Walk" + Math.Abs(c.Name.GetHashCode(StringComparison.Ordinal));
         var files = new CodeFixRunner.Files(
@@ -185,19 +213,21 @@ public sealed class SuggestedFixWalkTests
         Assert.True(left.All(d => d.Severity != DiagnosticSeverity.Error && d.Id is not ("IPC0017" or "IPC0018")),
             "after " + string.Join(", ", applied) + ":\n" + string.Join("\n", left));
 
-        string result = await BuildAndRunAsync(files, ns);
-        Assert.Equal(c.Result, result);
+        string? result = await BuildAndRunAsync(files, ns, run);
+        if (run)
+            Assert.Equal(c.Result, result);
     }
 
     [Fact]
     public void Every_diagnostic_with_a_code_fix_is_walked()
     {
-        var walked = ((IEnumerable<object[]>)Cases).SelectMany(row => ((Case)row[0]).Expected).ToHashSet();
+        var walked = ((IEnumerable<object[]>)Cases).Concat(StreamingCases).SelectMany(row => ((Case)row[0]).Expected).ToHashSet();
         var fixable = Providers.SelectMany(p => p.FixableDiagnosticIds).ToHashSet();
         Assert.Empty(fixable.Except(walked));
     }
 
-    private static async Task<string> BuildAndRunAsync(CodeFixRunner.Files files, string ns)
+    /// <returns>What the call saw; null when <paramref name="run"/> is false (built and emitted only).</returns>
+    private static async Task<string?> BuildAndRunAsync(CodeFixRunner.Files files, string ns, bool run)
     {
         var compilation = TestCompilation.Create(files.Sources, assemblyName: ns);
         var output = TestCompilation.RunGenerators(compilation, out _);
@@ -205,13 +235,15 @@ public sealed class SuggestedFixWalkTests
         var emit = output.Emit(pe);
         Assert.True(emit.Success, "the fixed contract does not build:\n" + string.Join("\n", emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)) +
                                   "\n" + string.Join("\n----\n", files.Sources.Select(s => s.Text)));
+        if (!run)
+            return null;
         pe.Position = 0;
         var context = new AssemblyLoadContext(ns, isCollectible: true);
         try
         {
             var assembly = context.LoadFromStream(pe);
-            var run = (Task<string>)assembly.GetType(ns + ".Runner")!.GetMethod("RunAsync", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!;
-            return await run.WaitAsync(TimeSpan.FromSeconds(30));
+            var call = (Task<string>)assembly.GetType(ns + ".Runner")!.GetMethod("RunAsync", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!;
+            return await call.WaitAsync(TimeSpan.FromSeconds(30));
         }
         finally
         {

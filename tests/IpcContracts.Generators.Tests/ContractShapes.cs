@@ -348,6 +348,32 @@ public static class ContractShapes
         #pragma warning restore CS0612
         """;
 
+    /// <summary>
+    /// Request methods that return a stream: no arguments, one argument, several with the call's token, only a token, a
+    /// nullable and a generic item type, and a single-value method of the same item type next to them (their signatures
+    /// must differ). The implementation's async iterator marks its token [EnumeratorCancellation]; on the interface the
+    /// compiler warns that the attribute does nothing (CS8424), so it is left off here.
+    /// </summary>
+    public const string Streams = Usings + """
+        namespace Shop;
+
+        [RequestContract]
+        public interface IQuotes
+        {
+            IAsyncEnumerable<int> Ticks();
+            IAsyncEnumerable<string?> Symbols(string prefix);
+            IAsyncEnumerable<Quote> Watch(string symbol, int depth, CancellationToken ct = default);
+            IAsyncEnumerable<List<Quote>> Batches(CancellationToken ct);
+            Task<Quote> LastAsync(string symbol);
+        }
+
+        public sealed record Quote(string Symbol, decimal Price);
+
+        [JsonSerializable(typeof(Quote))]
+        [JsonSerializable(typeof(List<Quote>))]
+        internal partial class QuotesJson : JsonSerializerContext;
+        """;
+
     /// <summary>Every shape by name, for the theories that run them all.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
@@ -368,6 +394,7 @@ public static class ContractShapes
         [nameof(InheritedMethods)] = InheritedMethods,
         [nameof(NamedJsonContexts)] = NamedJsonContexts,
         [nameof(ObsoleteAndGlobalNamespace)] = ObsoleteAndGlobalNamespace,
+        [nameof(Streams)] = Streams,
     };
 
     public static TheoryData<string> Names => new(All.Keys);

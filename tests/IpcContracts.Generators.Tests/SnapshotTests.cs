@@ -34,6 +34,7 @@ public sealed class SnapshotTests
     [Fact] public void KeywordAndParamsParameters() => VerifyContracts(ContractShapes.KeywordAndParamsParameters);
     [Fact] public void InheritedMethods() => VerifyContracts(ContractShapes.InheritedMethods);
     [Fact] public void ObsoleteAndGlobalNamespace() => VerifyContracts(ContractShapes.ObsoleteAndGlobalNamespace);
+    [Fact] public void Streams() => VerifyContracts(ContractShapes.Streams);
 
     /// <summary>The JSON table's Options read only the contexts named by [assembly: IpcJsonContext]: that table is the point of this shape.</summary>
     [Fact]

@@ -79,6 +79,29 @@ public sealed class WireIdTests
     }
 
     [Theory]
+    [InlineData("R:System.Collections.Generic.IAsyncEnumerable<Shop.Quote>(string symbol,int depth)", "Watch")]
+    [InlineData("R:System.Collections.Generic.IAsyncEnumerable<string>(string prefix)", "Symbols")]
+    [InlineData("R:System.Collections.Generic.IAsyncEnumerable<int>()", "Ticks")]
+    [InlineData("R:Shop.Quote(string symbol)", "LastAsync")]
+    public void Stream_signatures_name_IAsyncEnumerable_so_a_stream_never_matches_a_single_value(string signature, string method)
+    {
+        var text = GeneratorRunner.Run(new[] { ContractShapes.Streams }).Combined();
+
+        Assert.Contains($"Method_{method} = new({Fnv.Literal32(method)}, \"{method}\", {Fnv.Literal64(signature)}, \"{signature}\");", text);
+    }
+
+    [Fact]
+    public void A_stream_and_a_single_value_of_the_same_type_have_different_fingerprints()
+    {
+        // The same method once as a stream of Quote and once as a single Quote: peers built from each must not match.
+        string Fingerprint(string returns) => MethodDescriptor.Match(GeneratorRunner.Run(new[] { ContractShapes.Streams.Replace(
+            "IAsyncEnumerable<Quote> Watch(string symbol", returns + " Watch(string symbol") }).Text("Shop.IQuotes.IpcContract.g.cs")
+            .Split('\n').Single(l => l.Contains("Method_Watch = new("))).Groups[3].Value;
+
+        Assert.NotEqual(Fingerprint("IAsyncEnumerable<Quote>"), Fingerprint("Task<Quote>"));
+    }
+
+    [Theory]
     [InlineData("inventário")]
     [InlineData("在庫")]
     [InlineData("a \"quoted\" \\ alias")]

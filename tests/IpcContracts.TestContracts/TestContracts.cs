@@ -45,6 +45,35 @@ public interface IUnhandled
     Task<int> NobodyAnswersAsync();
 }
 
+/// <summary>Stream results: order, flow control, cancellation and faults (handled by <see cref="StreamService"/>).</summary>
+[RequestContract("test.streams")]
+public interface IStreams
+{
+    /// <summary>start, start + 1, ... (count items).</summary>
+    IAsyncEnumerable<int> RangeAsync(int start, int count, CancellationToken cancellationToken = default);
+
+    /// <summary>count chunks of size bytes each; the probe counts how many the producer has produced.</summary>
+    IAsyncEnumerable<Chunk> ChunksAsync(string probe, int count, int size, CancellationToken cancellationToken = default);
+
+    /// <summary>count items, then throws InvalidOperationException(message).</summary>
+    IAsyncEnumerable<int> FailAfterAsync(int count, string message);
+
+    /// <summary>0, 1, 2, ... until cancelled; the probe records what the producer saw.</summary>
+    IAsyncEnumerable<int> EndlessAsync(string probe, CancellationToken cancellationToken = default);
+
+    /// <summary>Never yields: waits for cancellation before its first item.</summary>
+    IAsyncEnumerable<int> StallAsync(string probe, CancellationToken cancellationToken = default);
+
+    /// <summary>An empty stream.</summary>
+    IAsyncEnumerable<string> NothingAsync();
+
+    /// <summary>What the producer of a probe has done so far.</summary>
+    Task<StreamProbe> ProbeAsync(string probe);
+}
+
+public sealed record Chunk(int Index, byte[] Data);
+public sealed record StreamProbe(long Produced, bool Cancelled, bool Disposed);
+
 public sealed record Totals(int Sum, string Label);
 public sealed record Tick(int Sequence, string Source);
 
@@ -53,6 +82,8 @@ public sealed record PriceChanged(string Sku, decimal Price);
 public sealed record GetPrice(string Sku);
 public sealed record Price(string Sku, decimal Value);
 
+[JsonSerializable(typeof(Chunk))]
+[JsonSerializable(typeof(StreamProbe))]
 [JsonSerializable(typeof(Totals))]
 [JsonSerializable(typeof(Tick))]
 [JsonSerializable(typeof(PriceChanged))]

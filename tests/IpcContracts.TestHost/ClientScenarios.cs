@@ -67,6 +67,37 @@ internal static class ClientScenarios
                     if (i == 0) Console.WriteLine("OK first big request done");
                 }
             }
+            case "stream":
+            {
+                // A stream result from the other process: in order, and breaking out cancels the producer there.
+                var items = new List<int>();
+                await foreach (var i in client.Proxy<IStreams>().RangeAsync(1, 5000)) items.Add(i);
+                Console.WriteLine(items.SequenceEqual(Enumerable.Range(1, 5000)) ? $"OK stream {items.Count}" : "FAIL stream out of order");
+                return 0;
+            }
+            case var gib when gib.StartsWith("gib:", StringComparison.Ordinal):
+            {
+                // Consumes COUNT chunks of 64 KiB (16384 = 1 GiB) slower than the producer makes them, sampling this
+                // process's working set: the credit window must bound what piles up on either side.
+                var count = int.Parse(gib["gib:".Length..], System.Globalization.CultureInfo.InvariantCulture);
+                var streams = client.Proxy<IStreams>();
+                await foreach (var _ in streams.ChunksAsync("warm-" + Environment.ProcessId, 64, 64 * 1024)) { } // JIT and pools first
+                GC.Collect();
+                using var workingSet = new WorkingSetSampler();
+                var next = 0;
+                await foreach (var chunk in streams.ChunksAsync("gib-" + Environment.ProcessId, count, 64 * 1024))
+                {
+                    if (chunk.Index != next || chunk.Data.Length != 64 * 1024 || chunk.Data[0] != (byte)next)
+                    {
+                        Console.WriteLine($"FAIL gib item {chunk.Index} where {next} was due");
+                        return 1;
+                    }
+                    next++;
+                    if (next % 16 == 0) await Task.Delay(1); // slower than the producer
+                }
+                Console.WriteLine($"OK gib items={next} baseline={workingSet.Baseline} max={workingSet.Max}");
+                return 0;
+            }
             case var ticks when ticks.StartsWith("ticks:", StringComparison.Ordinal):
             {
                 // Subscribes and waits for the test to publish COUNT ticks (from any process), then checks their order.

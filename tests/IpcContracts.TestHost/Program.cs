@@ -1,5 +1,5 @@
 // A second process for cross-process tests. "server ENDPOINT" serves ICalculator until stdin closes (the line
-// "count" prints how many calls it served); "client ENDPOINT SCENARIO" runs one scenario against a server and prints
+// "count" prints how many calls it served, "ws" its working set at start and at most since); "client ENDPOINT SCENARIO" runs one scenario against a server and prints
 // OK/FAIL lines. nats:// endpoints opt the NATS transport in, as an application would.
 using IpcContracts;
 using IpcContracts.Nats;
@@ -19,14 +19,18 @@ switch (args[0])
     {
         IpcServer? server = null;
         var calculator = new CountingCalculator(new Calculator(() => server!.Publisher<ITicks>()));
+        // The working set is sampled from the start, so "ws" reports the growth any test caused (streams' bounded memory).
+        using var workingSet = new WorkingSetSampler();
         server = await IpcServer.StartAsync(endpoint, b => b
             .Handle<ICalculator>(calculator)
+            .Handle<IStreams>(new StreamService())
             .HandleRaw("tools.echo", "Echo", call => ValueTask.FromResult<string?>(call.ArgumentsJson)));
         Console.WriteLine($"READY {server.Endpoint}");
         // Runs until the test closes our stdin (or kills us).
         while (Console.ReadLine() is { } line && line != "quit")
         {
             if (line == "count") Console.WriteLine($"COUNT {calculator.Calls}");
+            if (line == "ws") Console.WriteLine($"WS {workingSet.Baseline} {workingSet.Max}");
         }
         await server.DisposeAsync();
         return 0;

@@ -354,6 +354,17 @@ internal static class ComparativeHarness
             r.EventsPerSecond[series] = config.Events / Seconds(ticks);
             if (!bulk) return;
 
+            // 3b. a stream of 64 B items from the child, the same count: items/s next to events/s of the same transport.
+            long streamed = 0;
+            await foreach (var _ in echo.StreamAsync(config.EventWarmup, HarnessConfig.EventSize).ConfigureAwait(false)) streamed++;
+            child.Mark();
+            var streamBegin = Stopwatch.GetTimestamp();
+            streamed = 0;
+            await foreach (var _ in echo.StreamAsync(config.Events, HarnessConfig.EventSize).ConfigureAwait(false)) streamed++;
+            var streamTicks = Stopwatch.GetTimestamp() - streamBegin;
+            Check(streamed == config.Events, "stream item count");
+            r.StreamItemsPerSecond[series] = config.Events / Seconds(streamTicks);
+
             // 4. the 24 MiB payload, one way (the reply is its length).
             var bulkPayload = new Payload(BulkText());
             var times = new List<double>();

@@ -143,6 +143,10 @@ internal static class Report
             rows.Add(new("3", $"one-way events/s, 64 B, one producer → one consumer, {series}://", Rate(ours),
                 $"{name} (one write per message): {Rate(floor)}; serialize-only loop: {Rate(serialize)}",
                 $"{X(ours / floor)} raw, {X(ours / serialize)} serialize", "≥ 0.5x the lower", Met(ours >= 0.5 * lower, ours, lower)));
+            var streamed = r.StreamItemsPerSecond.GetValueOrDefault(series);
+            if (streamed > 0)
+                rows.Add(new("3b", $"stream items/s, 64 B, IAsyncEnumerable<T> result, {series}://", Rate(streamed),
+                    $"events/s on {series}:// in this run: {Rate(ours)}", $"{X(streamed / ours)} events", "≥ 0.8x events", Met(streamed >= 0.8 * ours, streamed, ours)));
         }
     }
 

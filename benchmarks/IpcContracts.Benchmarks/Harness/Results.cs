@@ -30,6 +30,9 @@ internal sealed class Results
     public Dictionary<string, double> EventsPerSecond { get; } = [];
     public Dictionary<string, Cost> EventCost { get; } = [];
 
+    // 3b. Stream items per second (64 B, server to caller), to compare with events/s of the same transport.
+    public Dictionary<string, double> StreamItemsPerSecond { get; } = [];
+
     // 4. 24 MiB one way: median seconds per transfer.
     public Dictionary<string, double> BulkSeconds { get; } = [];
 

@@ -40,6 +40,7 @@ namespace IpcContracts.Analyzers
         public const string RetiredIdReusedId = "IPC0025";
         public const string MalformedBaselineId = "IPC0026";
         public const string NotSupportedYetId = "IPC0027";
+        public const string StreamInTaskId = "IPC0028";
 
         // Names of Diagnostic.Properties entries the code fixes read.
         public const string TypeNameProperty = "TypeName";
@@ -55,6 +56,9 @@ namespace IpcContracts.Analyzers
         public const string ReturnFixTask = "Task";
         public const string ReturnFixWrap = "Wrap";
         public const string ReturnFixDropRef = "DropRef";
+
+        /// <summary>IPC0028's fix (return the IAsyncEnumerable&lt;T&gt; itself), set only when the unwrapped result is valid.</summary>
+        public const string UnwrapFixProperty = "UnwrapFix";
 
         public static readonly DiagnosticDescriptor ContractOnNonInterface = new DiagnosticDescriptor(
             ContractOnNonInterfaceId,
@@ -98,12 +102,12 @@ namespace IpcContracts.Analyzers
 
         public static readonly DiagnosticDescriptor RequestReturnType = new DiagnosticDescriptor(
             RequestReturnTypeId,
-            "Request methods return Task, Task<T>, ValueTask or ValueTask<T>",
+            "Request methods return Task, Task<T>, ValueTask, ValueTask<T> or IAsyncEnumerable<T>",
             "Request method '{0}' returns '{1}'; return {2} so the call can be awaited across the process boundary",
             ContractCategory,
             DiagnosticSeverity.Error,
             isEnabledByDefault: true,
-            description: "A request crosses a process boundary, so it is always asynchronous: it returns Task, Task<T>, ValueTask or ValueTask<T>. The generator skips a contract with any other return type.",
+            description: "A request crosses a process boundary, so it is always asynchronous: it returns Task, Task<T>, ValueTask or ValueTask<T>, or IAsyncEnumerable<T> for a stream of results. The generator skips a contract with any other return type.",
             helpLinkUri: HelpLinkBase + RequestReturnTypeId + ".md");
 
         public static readonly DiagnosticDescriptor EventReturnType = new DiagnosticDescriptor(
@@ -138,13 +142,23 @@ namespace IpcContracts.Analyzers
 
         public static readonly DiagnosticDescriptor NotSupportedYet = new DiagnosticDescriptor(
             NotSupportedYetId,
-            "Streams are not supported in contracts yet",
-            "{0} of '{1}' has type '{2}', and {3} are not supported in contracts yet; remove it, and pass the data as payload values (a list, a byte[]) until streaming lands",
+            "Stream parameters, progress and byte streams are not supported in contracts yet",
+            "{0} of '{1}' has type '{2}', and {3} are not supported in contracts yet; remove it, and pass the data as payload values (a list, a byte[]) until they are",
             ContractCategory,
             DiagnosticSeverity.Error,
             isEnabledByDefault: true,
-            description: "Streaming values (IAsyncEnumerable<T>), progress reports (IProgress<T>) and streams of bytes (Stream, PipeReader, PipeWriter) cannot cross the process boundary yet: they are not JSON values, and wrapping them in Task<T> or registering them with a JsonSerializerContext only moves the failure to run time. The generator skips a contract that uses them.",
+            description: "A request method may return IAsyncEnumerable<T>. Streams of values anywhere else (an IAsyncEnumerable<T> parameter, one inside another type, IAsyncEnumerator<T>), progress reports (IProgress<T>) and streams of bytes (Stream, PipeReader, PipeWriter) cannot cross the process boundary yet: they are not JSON values, and wrapping them in Task<T> or registering them with a JsonSerializerContext only moves the failure to run time. The generator skips a contract that uses them.",
             helpLinkUri: HelpLinkBase + NotSupportedYetId + ".md");
+
+        public static readonly DiagnosticDescriptor StreamInTask = new DiagnosticDescriptor(
+            StreamInTaskId,
+            "Stream results are returned directly, not inside a task",
+            "Request method '{0}' returns '{1}'; return {2} itself: 'await foreach' already awaits the call, and the handler's async iterator can do its setup before the first yield",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "A request method that streams its result returns IAsyncEnumerable<T>. Task<IAsyncEnumerable<T>> and ValueTask<IAsyncEnumerable<T>> (a shape other RPC libraries accept) would add an await that does nothing: the proxy's stream sends the call when it is enumerated, and the handler's async iterator can await whatever it needs before its first item. The generator skips a contract that uses them.",
+            helpLinkUri: HelpLinkBase + StreamInTaskId + ".md");
 
         public static readonly DiagnosticDescriptor GenericMethod = new DiagnosticDescriptor(
             GenericMethodId,

@@ -10,10 +10,19 @@ namespace IpcContracts.Generators.Emitting
         public const string GeneratedNamespace = "IpcContracts.Generated";
         public const string Runtime = "global::IpcContracts.Runtime";
         public const string Tasks = "global::System.Threading.Tasks";
+        public const string AsyncEnumerable = "global::System.Collections.Generic.IAsyncEnumerable";
         public const string JsonTypes = "global::IpcContracts.Generated.IpcJsonTypes";
         public const string JsonTypeInfo = "global::System.Text.Json.Serialization.Metadata.JsonTypeInfo";
         public const string Payload = "global::System.Buffers.ReadOnlySequence<byte>";
         public const string GeneratedCodeAttribute = "[global::System.CodeDom.Compiler.GeneratedCode(\"IpcContracts.Generators\", \"1.0.0\")]";
+
+        /// <summary>
+        /// On every generated plumbing class (not on the listener base classes users derive from). C# reports no use of an
+        /// [Obsolete] symbol inside a symbol that is itself obsolete, whatever its DiagnosticId; a #pragma could only name
+        /// CS0612/CS0618, not a contract's own ID, so a project with warnings as errors would fail on code it did not write.
+        /// The user's own uses of the obsolete contract are still reported. Nothing names these classes but generated code.
+        /// </summary>
+        public const string ObsoleteContext = "[global::System.Obsolete(\"IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).\")]";
 
         /// <summary>
         /// Every generated file: nullable on whatever the project says, and obsolete warnings off, because contracts

@@ -33,6 +33,7 @@ namespace IpcContracts.Generators.Emitting
             w.Line("/// <summary>Wire descriptor, dispatcher and " + (contract.IsEvent ? "publisher" : "proxy") +
                    " for <see cref=\"" + contract.InterfaceCode + "\"/> (alias " + Escape(Code.String(contract.Alias)) + ").</summary>");
             w.Line(Code.GeneratedCodeAttribute);
+            w.Line(Code.ObsoleteContext);
             w.Open("internal sealed class " + contract.DescriptorName + " : " + Code.Runtime + ".ContractDescriptor<" + contract.InterfaceCode + ">");
 
             foreach (var m in contract.Methods)

@@ -67,6 +67,11 @@ namespace IpcContracts.Generators.Emitting
                     w.Close();
                     w.Line("return ReplyWhenDone(task, call);");
                     break;
+                case ReturnShape.Stream:
+                    // The handler returns its stream; ReplyStreamAsync enumerates it with the call's token under the credit window.
+                    var item = m.Result!;
+                    w.Line("return call.ReplyStreamAsync<" + item.Code + ">(" + invocation + ", " + Code.TypeInfo(item) + ");");
+                    break;
                 default:
                     var result = m.Result!;
                     w.Line("var task = " + invocation + ";");

@@ -20,6 +20,7 @@ namespace IpcContracts.Generators.Emitting
             w.Open();
             w.Line("/// <summary>System.Text.Json metadata for every payload and message type of this assembly.</summary>");
             w.Line(Code.GeneratedCodeAttribute);
+            w.Line(Code.ObsoleteContext);
             w.Open("internal static class IpcJsonTypes");
             w.Line("/// <summary>Resolves from this assembly's JsonSerializerContexts first, then IpcContracts' built-in context for primitives.</summary>");
             w.Line("public static global::System.Text.Json.JsonSerializerOptions Options { get; } =");

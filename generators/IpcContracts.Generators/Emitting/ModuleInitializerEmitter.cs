@@ -18,6 +18,7 @@ namespace IpcContracts.Generators.Emitting
             w.Open();
             w.Line("/// <summary>Registers this assembly's IpcContracts descriptors and message types.</summary>");
             w.Line(Code.GeneratedCodeAttribute);
+            w.Line(Code.ObsoleteContext);
             w.Open("internal static class IpcContractsModule");
             w.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
             w.Open("internal static void Initialize()");

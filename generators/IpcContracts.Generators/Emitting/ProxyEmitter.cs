@@ -71,6 +71,12 @@ namespace IpcContracts.Generators.Emitting
                 else if (m.Returns == ReturnShape.ValueTask)
                     w.Line("return default;");
             }
+            else if (m.Returns == ReturnShape.Stream)
+            {
+                // Cold: the channel sends the request when the caller enumerates, so nothing happens here.
+                var item = m.Result!;
+                Call(w, "return ", "this._channel.Stream<" + ArgsShape.Type(m) + ", " + item.Code + ">", ");", method, args, writer, Code.TypeInfo(item), token);
+            }
             else
             {
                 bool wrap = m.Returns is ReturnShape.ValueTask or ReturnShape.ValueTaskOfT;
@@ -100,6 +106,7 @@ namespace IpcContracts.Generators.Emitting
             ReturnShape.Task => Code.Tasks + ".Task",
             ReturnShape.ValueTask => Code.Tasks + ".ValueTask",
             ReturnShape.TaskOfT => Code.Tasks + ".Task<" + m.Result!.Code + ">",
+            ReturnShape.Stream => Code.AsyncEnumerable + "<" + m.Result!.Code + ">",
             _ => Code.Tasks + ".ValueTask<" + m.Result!.Code + ">",
         };
     }

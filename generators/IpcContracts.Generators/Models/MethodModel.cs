@@ -6,7 +6,7 @@ namespace IpcContracts.Generators.Models
     /// <param name="DeclaringInterface">The interface that declares it (the contract or one of its bases), <c>global::</c>-qualified.</param>
     /// <param name="Alias">The method's wire name.</param>
     /// <param name="Id">Wire ID: the explicit override or FNV-1a 32 of <see cref="Alias"/>.</param>
-    /// <param name="Result">The <c>T</c> of <c>Task&lt;T&gt;</c>/<c>ValueTask&lt;T&gt;</c>, else null.</param>
+    /// <param name="Result">The <c>T</c> of <c>Task&lt;T&gt;</c>/<c>ValueTask&lt;T&gt;</c>, the item type <c>T</c> of <c>IAsyncEnumerable&lt;T&gt;</c>, else null.</param>
     /// <param name="CancellationTokenIdentifier">Name of the trailing CancellationToken parameter, or null.</param>
     /// <param name="Signature">Canonical signature text the fingerprint hashes.</param>
     /// <param name="Fingerprint">FNV-1a 64 of <see cref="Signature"/>.</param>

@@ -8,5 +8,8 @@ namespace IpcContracts.Generators.Models
         TaskOfT,
         ValueTask,
         ValueTaskOfT,
+
+        /// <summary><c>IAsyncEnumerable&lt;T&gt;</c> of a request: <see cref="MethodModel.Result"/> is the item type <c>T</c>.</summary>
+        Stream,
     }
 }

@@ -14,6 +14,7 @@ namespace IpcContracts.Generators.Parsing
         public const string JsonSerializerContext = "System.Text.Json.Serialization.JsonSerializerContext";
         public const string CancellationToken = "System.Threading.CancellationToken";
         public const string TasksNamespace = "System.Threading.Tasks";
+        public const string AsyncEnumerable = "System.Collections.Generic.IAsyncEnumerable`1";
 
         /// <summary>True when <paramref name="type"/> is the named type (namespace + metadata name, e.g. <c>Task`1</c>).</summary>
         public static bool Is(ITypeSymbol? type, string fullMetadataName)

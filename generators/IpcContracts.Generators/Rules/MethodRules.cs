@@ -137,7 +137,8 @@ namespace IpcContracts.Generators.Rules
                 if (!_valid)
                     return;
 
-                string signature = Signature(_isEvent, result, _method);
+                // A stream's signature names IAsyncEnumerable<T> itself, so a stream and a single T never share a fingerprint.
+                string signature = Signature(_isEvent, returns == ReturnShape.Stream ? _method.ReturnType : result, _method);
                 _facts.Model = new MethodModel(
                     TypeNames.EscapeIdentifier(_method.Name),
                     MemberSuffix: _method.Name,
@@ -171,6 +172,13 @@ namespace IpcContracts.Generators.Rules
                         ReportReturn(location, returnText);
                     return (ReturnShape.Void, null);
                 }
+                if (!_isEvent && KnownNames.Is(returnType, KnownNames.AsyncEnumerable))
+                {
+                    var item = ((INamedTypeSymbol)returnType).TypeArguments[0];
+                    if (!CheckPayload(item, StreamItemRole, TypeArgumentLocation(_syntax?.ReturnType) ?? location))
+                        return default;
+                    return (ReturnShape.Stream, item);
+                }
                 if (KnownNames.Is(returnType, KnownNames.TasksNamespace + ".Task"))
                     return (ReturnShape.Task, null);
                 if (KnownNames.Is(returnType, KnownNames.TasksNamespace + ".ValueTask"))
@@ -188,9 +196,37 @@ namespace IpcContracts.Generators.Rules
                 }
 
                 var result = ((INamedTypeSymbol)returnType).TypeArguments[0];
-                if (!CheckPayload(result, "The result", TypeArgumentLocation(_syntax?.ReturnType) ?? location))
+                var resultLocation = TypeArgumentLocation(_syntax?.ReturnType) ?? location;
+                if (KnownNames.Is(result, KnownNames.AsyncEnumerable))
+                {
+                    ReportStreamInTask(location, resultLocation, (INamedTypeSymbol)result);
+                    return default;
+                }
+                if (!CheckPayload(result, "The result", resultLocation))
                     return default;
                 return (isTask ? ReturnShape.TaskOfT : ReturnShape.ValueTaskOfT, result);
+            }
+
+            /// <summary>How messages name the <c>T</c> of a stream result.</summary>
+            private const string StreamItemRole = "The stream item";
+
+            /// <summary>
+            /// IPC0028: <c>Task&lt;IAsyncEnumerable&lt;T&gt;&gt;</c> (the StreamJsonRpc shape). The item gets the payload rule
+            /// as it would unwrapped, and the code fix (<see cref="DiagnosticDescriptors.UnwrapFixProperty"/>) is offered only
+            /// when the unwrapped method's result is valid; a type that does not resolve is the compiler's to report.
+            /// </summary>
+            private void ReportStreamInTask(RuleLocation? location, RuleLocation? streamLocation, INamedTypeSymbol stream)
+            {
+                var item = stream.TypeArguments[0];
+                if (PayloadRules.Judge(item, _compilation, out _) == PayloadVerdict.CompilerError)
+                {
+                    CompilerError();
+                    return;
+                }
+                bool itemValid = CheckPayload(item, StreamItemRole, TypeArgumentLocation(GenericArgument(_syntax?.ReturnType)) ?? streamLocation);
+                var violation = RuleViolation.Create(DiagnosticDescriptors.StreamInTaskId, location, _facts.Display,
+                    _method.ReturnType.ToDisplayString(ShortTypeFormat), stream.ToDisplayString(ShortTypeFormat));
+                Report(itemValid ? violation.WithProperty(DiagnosticDescriptors.UnwrapFixProperty, "true") : violation);
             }
 
             /// <summary>
@@ -207,7 +243,7 @@ namespace IpcContracts.Generators.Rules
                 }
                 if (!_method.ReturnsByRef && !_method.ReturnsByRefReadonly && PayloadRules.StreamingKind(returnType) is { } streaming)
                 {
-                    // Not "return Task<IAsyncEnumerable<T>>": that compiles and then fails at run time.
+                    // Not "wrap it in Task<T>": that compiles and then fails at run time.
                     Report(RuleViolation.Create(DiagnosticDescriptors.NotSupportedYetId, location, "The result", _facts.Display, returnType.ToDisplayString(ShortTypeFormat), streaming));
                     return;
                 }
@@ -219,7 +255,8 @@ namespace IpcContracts.Generators.Rules
                     suggestion = "Task";
                     fix = DiagnosticDescriptors.ReturnFixTask;
                 }
-                else if (PayloadRules.IsTaskLike(returnType))
+                else if (PayloadRules.IsTaskLike(returnType) ||
+                         (KnownNames.Is(returnType, KnownNames.AsyncEnumerable) && PayloadRules.IsPayload(((INamedTypeSymbol)returnType).TypeArguments[0], _compilation)))
                 {
                     suggestion = returnType.ToDisplayString(ShortTypeFormat) + " (without ref)";
                     fix = DiagnosticDescriptors.ReturnFixDropRef;
@@ -238,7 +275,10 @@ namespace IpcContracts.Generators.Rules
                 Report(fix is null ? violation : violation.WithProperty(DiagnosticDescriptors.ReturnFixProperty, fix));
             }
 
-            private static RuleLocation? TypeArgumentLocation(TypeSyntax? type)
+            private static RuleLocation? TypeArgumentLocation(TypeSyntax? type) => RuleLocation.From(GenericArgument(type));
+
+            /// <summary>The single type argument of <c>X&lt;T&gt;</c> as written (through qualifiers and aliases), or null.</summary>
+            private static TypeSyntax? GenericArgument(TypeSyntax? type)
             {
                 var name = type switch
                 {
@@ -247,7 +287,7 @@ namespace IpcContracts.Generators.Rules
                     SimpleNameSyntax s => s,
                     _ => null,
                 };
-                return name is GenericNameSyntax { TypeArgumentList.Arguments.Count: 1 } g ? RuleLocation.From(g.TypeArgumentList.Arguments[0]) : null;
+                return name is GenericNameSyntax { TypeArgumentList.Arguments.Count: 1 } g ? g.TypeArgumentList.Arguments[0] : null;
             }
 
             // ---- parameters ----

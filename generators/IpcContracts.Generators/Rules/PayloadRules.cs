@@ -15,7 +15,7 @@ namespace IpcContracts.Generators.Rules
         /// <summary>Cannot cross the process boundary at all (IPC0008).</summary>
         Unsupported,
 
-        /// <summary>A stream, progress or pipe type, which contracts do not carry yet (IPC0027).</summary>
+        /// <summary>A stream parameter, progress or pipe type, which contracts do not carry yet (IPC0027).</summary>
         NotSupportedYet,
     }
 
@@ -119,13 +119,15 @@ namespace IpcContracts.Generators.Rules
             KnownNames.Is(type, KnownNames.TasksNamespace + ".Task`1") || KnownNames.Is(type, KnownNames.TasksNamespace + ".ValueTask`1");
 
         /// <summary>
-        /// The streaming shapes (values, progress, bytes of any length) the runtime cannot carry until streaming lands;
-        /// null for anything else. Their own diagnostic says "not supported yet" and suggests no wrapper.
+        /// The streaming shapes (values, progress, bytes of any length) the runtime cannot carry yet; null for anything
+        /// else. Their own diagnostic says "not supported yet" and suggests no wrapper. A request method's
+        /// <c>IAsyncEnumerable&lt;T&gt;</c> result is supported: MethodRules takes it before the payload rule runs, so
+        /// any IAsyncEnumerable&lt;T&gt; that reaches this walk is a parameter or sits inside another type.
         /// </summary>
         public static string? StreamingKind(ITypeSymbol type)
         {
-            if (KnownNames.Is(type, "System.Collections.Generic.IAsyncEnumerable`1") || KnownNames.Is(type, "System.Collections.Generic.IAsyncEnumerator`1"))
-                return "asynchronous streams (IAsyncEnumerable<T>)";
+            if (KnownNames.Is(type, KnownNames.AsyncEnumerable) || KnownNames.Is(type, "System.Collections.Generic.IAsyncEnumerator`1"))
+                return "asynchronous streams (IAsyncEnumerable<T>) other than a request method's result";
             if (KnownNames.Is(type, "System.IProgress`1"))
                 return "progress reports (IProgress<T>)";
             for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)

@@ -154,6 +154,21 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
     void IOutboundChannel.Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs) =>
         ((IOutboundChannel)Connection).Publish(method, args, writeArgs);
 
+    /// <summary>
+    /// A stream result over whichever connection is current when enumeration starts: a stream does not survive a
+    /// reconnect (its consumer gets ChannelFaultedException), but the next enumeration uses the new connection.
+    /// </summary>
+    IAsyncEnumerable<TItem> IOutboundChannel.Stream<TArgs, TItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TItem> itemType, CancellationToken cancellationToken) =>
+        new ClientStream<TArgs, TItem>(this, method, args, writeArgs, itemType, cancellationToken);
+
+    private sealed class ClientStream<TArgs, TItem>(IpcClient client, MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TItem> itemType, CancellationToken methodToken) : IAsyncEnumerable<TItem>
+    {
+        public IAsyncEnumerator<TItem> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+            client.Connection.StartStream(method, args, writeArgs, itemType, methodToken, cancellationToken);
+    }
+
     /// <summary>Stops reconnecting and closes the connection (the server sees a Goodbye).</summary>
     public async ValueTask DisposeAsync()
     {

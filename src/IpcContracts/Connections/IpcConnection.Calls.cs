@@ -102,6 +102,49 @@ public sealed partial class IpcConnection
     private static OutgoingFrame TypedRequest<TArgs>(in (MethodDescriptor Method, TArgs Args, ArgsWriter<TArgs> Write) s, ulong id, int maxPayload) =>
         FrameBuilder.Args(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, s.Method.Contract.Id, s.Method.Id, id), s.Args, s.Write, maxPayload);
 
+    /// <inheritdoc />
+    IAsyncEnumerable<TItem> IOutboundChannel.Stream<TArgs, TItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TItem> itemType, CancellationToken cancellationToken) =>
+        new StreamRequest<TArgs, TItem>(this, method, args, writeArgs, itemType, cancellationToken);
+
+    /// <summary>
+    /// Starts one enumeration of a stream result: the Request, then the first credit grant right behind it. Like
+    /// <see cref="StartCall"/>, the token is armed before the first byte is queued; a stream has no overall deadline,
+    /// only one between items while its consumer waits (<see cref="StreamCall{T}"/>).
+    /// </summary>
+    internal IAsyncEnumerator<TItem> StartStream<TArgs, TItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TItem> itemType, CancellationToken methodToken, CancellationToken enumeratorToken)
+    {
+        var call = new StreamCall<TItem>(this, NextId(), method.Description, itemType, enumeratorToken);
+        var token = call.Token(methodToken);
+        if (Volatile.Read(ref _fault) is { } fault) { call.Fail(fault); return call; }
+        if (Peer.CheckRequest(method) is { } mismatch) { call.Fail(mismatch); return call; }
+        if (token.IsCancellationRequested) { call.Fail(new OperationCanceledException(token)); return call; }
+        using var telemetry = IpcTelemetry.StartClientCall(this, call, method.Contract.Alias, method.Name);
+        OutgoingFrame frame;
+        try
+        {
+            frame = TypedRequest((method, args, writeArgs), call.Id, Options.MaxPayloadLength);
+        }
+        catch (Exception e)
+        {
+            call.Fail(e);
+            return call;
+        }
+        _pending[call.Id] = call;
+        call.Arm(token, Timeout.InfiniteTimeSpan);
+        if (!TrySend(frame))
+        {
+            if (TryRemovePending(call)) call.Fail(FaultOrClosed());
+            return call;
+        }
+        call.MarkQueued();
+        TrySend(call.InitialCredit());
+        if (Volatile.Read(ref _fault) is { } late && TryRemovePending(call))
+            call.Fail(late); // lost the race with Fault(): it may have missed this call
+        return call;
+    }
+
     /// <summary>
     /// Untyped call for tools: names the contract alias and method, passes the argument object as
     /// JSON text and returns the result as JSON text (the text <c>null</c> for methods without a result).

@@ -146,7 +146,33 @@ public sealed partial class IpcConnection
             case FrameKind.Unsubscribe:
                 _peerSubscriptions.TryRemove(new SubscriptionKey((header.Flags & FrameFlags.Bus) != 0, header.ContractId), out _);
                 break;
+            case FrameKind.StreamItem:
+                OnStreamItem(header, payload);
+                break;
+            case FrameKind.StreamCredit:
+                OnStreamCredit(header, payload);
+                break;
         }
+    }
+
+    private void OnStreamItem(in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        if (!_pending.TryGetValue(header.CorrelationId, out var call)) return; // an item already in flight when the call was cancelled
+        if (call is not IStreamItemSink sink)
+            throw new IpcProtocolException(ProtocolError.UnexpectedFrame,
+                $"StreamItem frame for correlation ID {header.CorrelationId}, which is not a call with a stream result.");
+        sink.OnItem(payload);
+    }
+
+    private void OnStreamCredit(in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        if (payload.Length != 4)
+            throw new IpcProtocolException(ProtocolError.UnexpectedFrame, $"StreamCredit frame with a {payload.Length}-byte payload; it carries exactly 4 bytes.");
+        Span<byte> grant = stackalloc byte[4];
+        payload.CopyTo(grant);
+        uint bytes = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(grant);
+        // A grant for a stream that already ended (or never was one) is harmless: the producer may have finished first.
+        if (_inbound.TryGetValue(header.CorrelationId, out var request)) request.AddCredit(bytes);
     }
 
     /// <summary>The pending call a Response/Error/Pong answers; a reply of the wrong kind is a protocol error.</summary>

@@ -34,7 +34,20 @@ internal abstract class PendingCall
     protected abstract void Cancelled(CancellationToken token);
 
     /// <summary>Environment.TickCount64 at which the call times out; 0 for none. The connection's deadline timer checks it.</summary>
-    public long DeadlineTicks { get; private set; }
+    public long DeadlineTicks
+    {
+        get => Volatile.Read(ref _deadlineTicks);
+        private set => Volatile.Write(ref _deadlineTicks, value);
+    }
+
+    private long _deadlineTicks;
+
+    /// <summary>A stream waits for its next item at most this long; 0 disarms (the consumer is not waiting).</summary>
+    protected void SetDeadline(long ticks) => DeadlineTicks = ticks;
+
+    /// <summary>What a timeout says; a stream times out between items, not as a whole.</summary>
+    protected virtual string TimeoutMessage =>
+        $"The call {Description} did not complete within {Connection.Options.DefaultCallTimeout.TotalSeconds:0.###} s.";
 
     // 0: the Request is not queued yet; 1: queued; 2: the call ended (cancel or timeout) before it was queued.
     private int _sendState;
@@ -81,7 +94,15 @@ internal abstract class PendingCall
         if (!Connection.TryRemovePending(this)) return;
         CancelOnPeer();
         Disarm();
-        Fail(new TimeoutException($"The call {Description} did not complete within {Connection.Options.DefaultCallTimeout.TotalSeconds:0.###} s."));
+        Fail(new TimeoutException(TimeoutMessage));
+    }
+
+    /// <summary>The caller gave up (a stream's enumerator disposed early): forget the call and cancel it on the peer.</summary>
+    public void Abandon()
+    {
+        if (!Connection.TryRemovePending(this)) return;
+        CancelOnPeer();
+        Disarm();
     }
 
     /// <summary>Releases the token hooks; called once the outcome is known.</summary>

@@ -61,6 +61,9 @@ public sealed class IpcOptions
     /// <summary>Options of the <c>shm://</c> transport: ring size and spinning.</summary>
     public SharedMemoryOptions SharedMemory { get; set; } = new();
 
+    /// <summary>Flow control of stream results (methods returning <see cref="IAsyncEnumerable{T}"/>).</summary>
+    public StreamOptions Streams { get; set; } = new();
+
     /// <summary>Options of the <c>tcp://</c> transport: non-loopback listening and the shared secret.</summary>
     public TcpOptions Tcp { get; set; } = new();
 
@@ -131,6 +134,7 @@ public sealed class IpcOptions
         if (MaxInFlightRequests <= 0) throw new IpcConfigurationException("IpcOptions.MaxInFlightRequests must be positive.");
         (Reconnect ?? throw new IpcConfigurationException("IpcOptions.Reconnect must not be null.")).Validate();
         (SharedMemory ?? throw new IpcConfigurationException("IpcOptions.SharedMemory must not be null.")).Validate();
+        (Streams ?? throw new IpcConfigurationException("IpcOptions.Streams must not be null.")).Validate();
         if (Tcp is null) throw new IpcConfigurationException("IpcOptions.Tcp must not be null.");
         if (MaxConnections <= 0) throw new IpcConfigurationException("IpcOptions.MaxConnections must be positive.");
         if (HandshakeTimeout <= TimeSpan.Zero) throw new IpcConfigurationException("IpcOptions.HandshakeTimeout must be positive.");

@@ -56,7 +56,7 @@ internal readonly record struct FrameHeader(
             throw new IpcProtocolException(ProtocolError.UnsupportedVersion,
                 $"Peer speaks protocol version {version}; this side speaks version {CurrentVersion}.");
         var kind = (FrameKind)source[3];
-        if (kind is < FrameKind.Hello or > FrameKind.Unsubscribe)
+        if (kind is < FrameKind.Hello or > FrameKind.StreamCredit)
             throw new IpcProtocolException(ProtocolError.UnknownKind, $"Unknown frame kind {source[3]}.");
         var flags = (FrameFlags)BinaryPrimitives.ReadUInt16LittleEndian(source[4..]);
         if ((flags & ~FrameFlags.Defined) != 0)

@@ -25,4 +25,8 @@ internal enum FrameKind : byte
     Subscribe = 10,
     /// <summary>The sender no longer wants events of that contract.</summary>
     Unsubscribe = 11,
+    /// <summary>One item of a stream result, answering the Request with the same correlation ID (a Response ends the stream).</summary>
+    StreamItem = 12,
+    /// <summary>The caller grants the producer of the stream with the same correlation ID more bytes (4-byte payload).</summary>
+    StreamCredit = 13,
 }

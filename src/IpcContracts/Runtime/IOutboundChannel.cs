@@ -22,6 +22,21 @@ public interface IOutboundChannel
     void Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs);
 
     /// <summary>
+    /// A request with an <see cref="IProgress{T}"/> parameter: the handler's reports come back as Progress frames and
+    /// are passed to <paramref name="progress"/> (off the connection's reader thread, in order) while the call runs.
+    /// Reports the connection cannot send in time are coalesced (docs/protocol.md, "Progress"). Channels that cannot make
+    /// calls keep the default, which throws.
+    /// </summary>
+    Task<TResult> RequestAsync<TArgs, TResult, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TResult> resultType, IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} does not make calls with progress.");
+
+    /// <summary>As the overload with a result, for a request that has no result value.</summary>
+    Task RequestAsync<TArgs, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} does not make calls with progress.");
+
+    /// <summary>
     /// A request whose result is a stream of items (a contract method returning <see cref="IAsyncEnumerable{T}"/>).
     /// Cold: each enumeration sends its own Request. Items arrive in order under the stream's credit window
     /// (docs/protocol.md); breaking out of <c>await foreach</c> or cancelling either token stops the producer.

@@ -27,6 +27,13 @@ public abstract class InboundCall
     public abstract void ReplyEmpty();
 
     /// <summary>
+    /// The <see cref="IProgress{T}"/> a handler receives for the method's progress parameter: each report is sent to the
+    /// caller as a Progress frame while the call runs; reports after the reply are dropped.
+    /// </summary>
+    public virtual IProgress<T> Progress<T>(JsonTypeInfo<T> typeInfo) =>
+        throw new NotSupportedException("This call cannot report progress.");
+
+    /// <summary>
     /// Answers a request whose result is a stream: enumerates <paramref name="items"/> with the call's token, sends each
     /// item as the caller's credit window allows, then ends the stream (or sends the producer's exception). Completes
     /// when the stream has ended, failed or been cancelled by the caller.

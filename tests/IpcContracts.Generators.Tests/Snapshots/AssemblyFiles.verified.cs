@@ -9,6 +9,7 @@ namespace IpcContracts.Generated
 {
     /// <summary>Registers this assembly's IpcContracts descriptors and message types.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal static class IpcContractsModule
     {
         [global::System.Runtime.CompilerServices.ModuleInitializer]
@@ -34,6 +35,7 @@ namespace IpcContracts.Generated
 {
     /// <summary>System.Text.Json metadata for every payload and message type of this assembly.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal static class IpcJsonTypes
     {
         /// <summary>Resolves from this assembly's JsonSerializerContexts first, then IpcContracts' built-in context for primitives.</summary>

@@ -7,6 +7,7 @@ namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.IBilling"/> (alias "Shop.IBilling").</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal sealed class Shop_IBilling_IpcDescriptor : global::IpcContracts.Runtime.ContractDescriptor<global::Shop.IBilling>
     {
         /// <summary><c>R:decimal(string account)</c></summary>
@@ -93,6 +94,7 @@ namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and publisher for <see cref="global::Shop.IBillingEvents"/> (alias "billing.events").</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal sealed class Shop_IBillingEvents_IpcDescriptor : global::IpcContracts.Runtime.ContractDescriptor<global::Shop.IBillingEvents>
     {
         /// <summary><c>E:void(string account,decimal amount)</c></summary>

@@ -7,6 +7,7 @@ namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.IPricing"/> (alias "Shop.IPricing").</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal sealed class Shop_IPricing_IpcDescriptor : global::IpcContracts.Runtime.ContractDescriptor<global::Shop.IPricing>
     {
         /// <summary><c>R:Shop.Quote(string sku,int quantity,decimal discount,System.DateTime at,System.Guid customer,bool express,string note,long[] batches)</c></summary>

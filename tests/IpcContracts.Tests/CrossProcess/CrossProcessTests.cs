@@ -64,6 +64,46 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     }
 
     [Fact]
+    public async Task A_stream_crosses_the_process_boundary_in_order_and_breaking_out_cancels_the_producer_there()
+    {
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        var streams = client.Proxy<IStreams>();
+
+        var items = new List<int>();
+        await foreach (var i in streams.RangeAsync(1, 10_000)) items.Add(i);
+        Assert.Equal(Enumerable.Range(1, 10_000), items);
+
+        string probe = Guid.NewGuid().ToString("N");
+        int taken = 0;
+        await foreach (var i in streams.EndlessAsync(probe))
+        {
+            if (++taken == 10) break;
+        }
+        await Eventually.TrueAsync(() => streams.ProbeAsync(probe).Result is { Cancelled: true, Disposed: true });
+
+        var e = await Assert.ThrowsAsync<RemoteInvocationException>(async () => { await foreach (var i in streams.FailAfterAsync(2, "far away")) { } });
+        Assert.Equal("far away", e.RemoteMessage);
+    }
+
+    [Fact]
+    public async Task Killing_the_server_process_mid_stream_fails_MoveNextAsync_with_ChannelFaultedException()
+    {
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        int taken = 0;
+
+        // The 20 s bound only turns a hang into a failure.
+        await Assert.ThrowsAsync<ChannelFaultedException>(async () =>
+        {
+            await foreach (var i in client.Proxy<IStreams>().EndlessAsync(Guid.NewGuid().ToString("N")))
+            {
+                if (++taken == 5) host.Kill();
+            }
+        }).WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
     public async Task Killing_the_server_process_mid_call_fails_the_call_with_ChannelFaultedException()
     {
         await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());

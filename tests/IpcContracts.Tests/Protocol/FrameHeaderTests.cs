@@ -21,7 +21,7 @@ public sealed class FrameHeaderTests
     [InlineData(0, 0x00, ProtocolError.BadMagic)]
     [InlineData(2, 0x02, ProtocolError.UnsupportedVersion)]
     [InlineData(3, 0x00, ProtocolError.UnknownKind)]
-    [InlineData(3, 0x0C, ProtocolError.UnknownKind)]
+    [InlineData(3, 0x0E, ProtocolError.UnknownKind)] // 12 and 13 are StreamItem and StreamCredit
     [InlineData(6, 0x01, ProtocolError.ReservedBitsSet)]
     [InlineData(4, 0x04, ProtocolError.ReservedBitsSet)] // undefined flag bit (bit 1, 0x0002, is TraceContext)
     [InlineData(31, 0x01, ProtocolError.ReservedBitsSet)]

@@ -1,0 +1,199 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text.Json.Serialization.Metadata;
+using System.Threading.Channels;
+using IpcContracts.Protocol;
+
+namespace IpcContracts.Connections;
+
+/// <summary>
+/// The caller's side of a stream result: a pending call that receives StreamItem frames until a Response (the end)
+/// or an Error. Items are parsed on the reader thread and handed to the consumer through an unbounded channel that the
+/// credit window bounds: the reader never waits for the consumer, and the consumer holds at most
+/// <see cref="StreamOptions.CreditWindow"/> bytes of items (plus one item) because the producer may not send more
+/// before it is granted more (docs/protocol.md, "Streams").
+/// </summary>
+internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamItemSink
+{
+    private readonly Channel<(T Item, int Size)> _items = Channel.CreateUnbounded<(T, int)>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = false });
+    private readonly JsonTypeInfo<T> _itemType;
+    private readonly int _window;
+    private readonly CancellationToken _consumerToken;
+    private CancellationTokenSource? _linked;
+
+    // Bytes the producer may still send (reader thread only): granted minus received.
+    private long _credit;
+    // Bytes the consumer has read since the last grant (consumer only).
+    private long _consumedSinceGrant;
+    private int _ended; // 1 once the consumer saw the end, an error, or gave up
+
+    public StreamCall(IpcConnection connection, ulong id, string description, JsonTypeInfo<T> itemType, CancellationToken consumerToken)
+        : base(connection, id, description)
+    {
+        _itemType = itemType;
+        _window = connection.Options.Streams.CreditWindow;
+        _credit = _window;
+        _consumerToken = consumerToken;
+    }
+
+    public T Current { get; private set; } = default!;
+
+    /// <summary>The first grant: the whole window, sent right behind the Request (the send queue keeps the order).</summary>
+    public OutgoingFrame InitialCredit() => CreditFrame(_window);
+
+    private OutgoingFrame CreditFrame(long bytes)
+    {
+        Span<byte> grant = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(grant, (uint)bytes);
+        return FrameBuilder.Raw(new FrameHeaderTemplate(FrameKind.StreamCredit, FrameFlags.None, 0, 0, Id), grant, int.MaxValue);
+    }
+
+    /// <summary>A StreamItem frame (reader thread): parse it and queue it; never waits.</summary>
+    public void OnItem(in ReadOnlySequence<byte> payload)
+    {
+        // The producer may start an item while it has any credit left, so an item may overdraw by its own size;
+        // an item with no credit at all breaks the protocol (docs/protocol.md, "Streams").
+        if (Interlocked.Read(ref _credit) <= 0)
+        {
+            FailAndCancel(new IpcProtocolException(ProtocolError.UnexpectedFrame,
+                $"The peer sent an item of {Description} beyond the credit it was granted ({Connection.Options.Streams.CreditWindow} bytes)."));
+            return;
+        }
+        Interlocked.Add(ref _credit, -payload.Length);
+        T item;
+        try
+        {
+            item = PayloadJson.Read(payload, _itemType, "item of ", Description);
+        }
+        catch (Exception e)
+        {
+            FailAndCancel(e);
+            return;
+        }
+        SetDeadline(0); // the producer is alive; the consumer re-arms when it finds nothing to read
+        _items.Writer.TryWrite((item, (int)payload.Length));
+    }
+
+    /// <summary>A StreamCredit this side sent is on its way: the reader counts it as granted.</summary>
+    private void Granted(long bytes) => Interlocked.Add(ref _credit, bytes);
+
+    private void FailAndCancel(Exception error)
+    {
+        Abandon();
+        Telemetry?.Complete(error);
+        _items.Writer.TryComplete(error);
+    }
+
+    /// <summary>The Response: the stream ended after the items already queued.</summary>
+    public override void Complete(in ReadOnlySequence<byte> payload)
+    {
+        Disarm();
+        Telemetry?.Complete(null);
+        _items.Writer.TryComplete();
+    }
+
+    public override void Fail(Exception error)
+    {
+        Disarm();
+        Telemetry?.Complete(error);
+        _items.Writer.TryComplete(error);
+    }
+
+    protected override void Cancelled(CancellationToken token)
+    {
+        var error = new OperationCanceledException(token);
+        Telemetry?.Complete(error);
+        _items.Writer.TryComplete(error);
+    }
+
+    protected override string TimeoutMessage =>
+        $"The stream {Description} sent no item for {Connection.Options.DefaultCallTimeout.TotalSeconds:0.###} s while its consumer waited (IpcOptions.DefaultCallTimeout).";
+
+    /// <summary>The token that cancels the call: the method's token and the enumerator's, linked when both can cancel.</summary>
+    public CancellationToken Token(CancellationToken methodToken)
+    {
+        if (!_consumerToken.CanBeCanceled) return methodToken;
+        if (!methodToken.CanBeCanceled) return _consumerToken;
+        _linked = CancellationTokenSource.CreateLinkedTokenSource(methodToken, _consumerToken);
+        return _linked.Token;
+    }
+
+    public ValueTask<bool> MoveNextAsync()
+    {
+        if (_items.Reader.TryRead(out var next)) return new ValueTask<bool>(Take(next));
+        return WaitAsync();
+    }
+
+    private async ValueTask<bool> WaitAsync()
+    {
+        while (true)
+        {
+            // Waiting with nothing buffered: the producer owes an item, so the call's timeout runs until one comes.
+            var timeout = Connection.Options.DefaultCallTimeout;
+            if (timeout != Timeout.InfiniteTimeSpan) SetDeadline(Environment.TickCount64 + (long)timeout.TotalMilliseconds);
+            bool more;
+            try
+            {
+                more = await _items.Reader.WaitToReadAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                SetDeadline(0);
+                Volatile.Write(ref _ended, 1);
+                throw;
+            }
+            SetDeadline(0); // an item came (or the end): the consumer is not waiting on the producer any more
+            if (!more)
+            {
+                Volatile.Write(ref _ended, 1);
+                return false;
+            }
+            if (_items.Reader.TryRead(out var next)) return Take(next);
+        }
+    }
+
+    private bool Take((T Item, int Size) next)
+    {
+        Current = next.Item;
+        _consumedSinceGrant += next.Size;
+        // Grant what was read once it is half the window: the producer always has credit left while the consumer keeps up.
+        if (_consumedSinceGrant >= _window / 2)
+        {
+            long grant = _consumedSinceGrant;
+            _consumedSinceGrant = 0;
+            Granted(grant);
+            Connection.TrySend(CreditFrame(grant));
+        }
+        return true;
+    }
+
+    /// <summary>Early disposal (break out of <c>await foreach</c>) cancels the producer; after the end it only cleans up.</summary>
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _ended, 1) == 0)
+        {
+            Abandon();
+            _items.Writer.TryComplete(new ObjectDisposedException(nameof(StreamCall<T>)));
+        }
+        _linked?.Dispose();
+        return default;
+    }
+}
+
+/// <summary>A pending call that takes StreamItem frames (the reader does not know the item type).</summary>
+internal interface IStreamItemSink
+{
+    void OnItem(in ReadOnlySequence<byte> payload);
+}
+
+/// <summary>
+/// What a generated proxy returns for a stream method: cold, so every enumeration is its own call (like an
+/// <c>async IAsyncEnumerable</c> method), and calls nothing until enumerated.
+/// </summary>
+internal sealed class StreamRequest<TArgs, TItem>(IpcConnection connection, Runtime.MethodDescriptor method, TArgs args,
+    Runtime.ArgsWriter<TArgs> writeArgs, JsonTypeInfo<TItem> itemType, CancellationToken methodToken) : IAsyncEnumerable<TItem>
+{
+    public IAsyncEnumerator<TItem> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+        connection.StartStream(method, args, writeArgs, itemType, methodToken, cancellationToken);
+}

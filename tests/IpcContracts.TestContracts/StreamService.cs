@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+
+namespace IpcContracts.TestContracts;
+
+/// <summary>The IStreams implementation used in-process and by the test host process.</summary>
+public sealed class StreamService : IStreams
+{
+    private sealed class Probe
+    {
+        public long Produced;
+        public volatile bool Cancelled;
+        public volatile bool Disposed;
+    }
+
+    // Static so a probe outlives the handler instance; read back through ProbeAsync (also across processes).
+    private static readonly ConcurrentDictionary<string, Probe> Probes = new();
+
+    public async IAsyncEnumerable<int> RangeAsync(int start, int count, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            if (i % 1024 == 1023) await Task.Yield(); // mostly synchronous, like a producer over an in-memory source
+            yield return start + i;
+        }
+    }
+
+    public async IAsyncEnumerable<Chunk> ChunksAsync(string probe, int count, int size, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var state = Probes.GetOrAdd(probe, _ => new Probe());
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                var data = new byte[size];
+                data[0] = (byte)i;
+                data[^1] = (byte)(i >> 8);
+                Interlocked.Increment(ref state.Produced);
+                yield return new Chunk(i, data);
+                await Task.Yield();
+            }
+        }
+        finally
+        {
+            state.Cancelled = cancellationToken.IsCancellationRequested;
+            state.Disposed = true;
+        }
+    }
+
+    public async IAsyncEnumerable<int> FailAfterAsync(int count, string message)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            await Task.Yield();
+            yield return i;
+        }
+        throw new InvalidOperationException(message);
+    }
+
+    public async IAsyncEnumerable<int> EndlessAsync(string probe, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var state = Probes.GetOrAdd(probe, _ => new Probe());
+        try
+        {
+            for (int i = 0; ; i++)
+            {
+                Interlocked.Increment(ref state.Produced);
+                yield return i;
+                await Task.Delay(1, cancellationToken);
+            }
+        }
+        finally
+        {
+            state.Cancelled = cancellationToken.IsCancellationRequested;
+            state.Disposed = true;
+        }
+    }
+
+    public async IAsyncEnumerable<int> StallAsync(string probe, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var state = Probes.GetOrAdd(probe, _ => new Probe());
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            yield return 0;
+        }
+        finally
+        {
+            state.Cancelled = cancellationToken.IsCancellationRequested;
+            state.Disposed = true;
+        }
+    }
+
+    public async IAsyncEnumerable<string> NothingAsync()
+    {
+        await Task.Yield();
+        yield break;
+    }
+
+    public Task<StreamProbe> ProbeAsync(string probe) =>
+        Task.FromResult(Probes.TryGetValue(probe, out var p) ? new StreamProbe(Interlocked.Read(ref p.Produced), p.Cancelled, p.Disposed) : new StreamProbe(0, false, false));
+}
