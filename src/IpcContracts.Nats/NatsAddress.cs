@@ -17,11 +17,13 @@ internal sealed class NatsAddress
         Url = url;
         Prefix = prefix;
         Cancel = prefix + ".cancel";
+        Credit = prefix + ".credit";
     }
 
     public string Url { get; }
     public string Prefix { get; }
     public string Cancel { get; }
+    public string Credit { get; }
 
     public string Request(uint contractId) => $"{Prefix}.req.{contractId:X8}";
     public string Manifest(uint contractId) => $"{Prefix}.manifest.{contractId:X8}";

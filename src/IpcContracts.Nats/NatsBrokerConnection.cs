@@ -54,6 +54,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private int _inputEnded;
     private int _disposed;
     private int _busEventReported;
+    private int _unknownKindReported;
 
     private NatsBrokerConnection(NatsConnection nats, NatsAddress address, NatsTransportOptions transportOptions, IpcOptions options)
     {
@@ -203,6 +204,14 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             case WireFrame.Response:
             case WireFrame.Error when header.CorrelationId != 0:
                 return PublishReplyAsync(header, frame);
+            case WireFrame.StreamItem:
+                return PublishStreamItemAsync(header, frame);
+            case WireFrame.StreamCredit:
+                // Like Cancel: every process gets it, the one running the call (it knows the reply subject) takes it. It
+                // follows the Request from this connection, so NATS delivers it after the Request to that process.
+                return _outCalls.ContainsKey(header.CorrelationId)
+                    ? _nats.PublishAsync(_address.Credit, frame, replyTo: _address.Reply(_instance, header.CorrelationId), serializer: Raw)
+                    : default;
             case WireFrame.Cancel:
                 return _outCalls.TryRemove(header.CorrelationId, out _)
                     ? _nats.PublishAsync(_address.Cancel, frame, replyTo: _address.Reply(_instance, header.CorrelationId), serializer: Raw)
@@ -218,6 +227,11 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             case WireFrame.Unsubscribe when (header.Flags & WireFrame.BusFlag) == 0:
                 if (_durable?.IsDurable(header.ContractId) == true) _durable.Unsubscribe(header.ContractId);
                 return _eventSubscriptions.TryRemove(header.ContractId, out var sub) ? sub.DisposeAsync() : default;
+            case > WireFrame.StreamCredit:
+                // A kind newer than this transport: not sent, and said once rather than dropped silently.
+                if (Interlocked.Exchange(ref _unknownKindReported, 1) == 0)
+                    _options.ReportSecurityEvent($"NATS transport {PeerDescription}: frames of kind {header.Kind} are not carried over NATS by this version; they are not sent.");
+                return default;
             default:
                 // Goodbye (the broker needs no notice), a connection-level Error (the core is closing), Pong (the broker never
                 // pings) and aggregator subscriptions (not carried over NATS yet) end here.
@@ -238,6 +252,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         // subscribed, so a callback to a process without a handler for it is answered by its core (Error mismatch).
         await AddAsync(new FrameSubscription(_nats, _address.Callbacks(_instance), null, OnRequestAsync)).ConfigureAwait(false);
         await AddAsync(new FrameSubscription(_nats, _address.Cancel, null, OnCancelAsync)).ConfigureAwait(false);
+        await AddAsync(new FrameSubscription(_nats, _address.Credit, null, OnCreditAsync)).ConfigureAwait(false);
         foreach (var c in own.Contracts)
         {
             if (c.Kind != BrokerManifest.RequestKind || !c.Handled) continue;
@@ -358,6 +373,26 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(reply), serializer: Raw).ConfigureAwait(false);
     }
 
+    /// <summary>One item of a stream result: to the caller like a Response, but the call goes on (its Response or Error ends it).</summary>
+    private async ValueTask PublishStreamItemAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
+    {
+        if (!_inCalls.TryGetValue(header.CorrelationId, out var call)) return;
+        if (frame.Length > MaxBrokerPayload)
+        {
+            // The caller gets the reason and the call ends; the handler here is cancelled instead of waiting for credit forever.
+            _inCalls.TryRemove(header.CorrelationId, out _);
+            _inByReply.TryRemove(call.ReplyTo, out _);
+            var error = WireFrame.BuildError(header with { Kind = WireFrame.Request, CorrelationId = call.CallerId }, "remote", "IpcContracts.IpcException",
+                $"A stream item is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload).");
+            await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(error), serializer: Raw).ConfigureAwait(false);
+            await WriteInputAsync(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, header.CorrelationId, [])).ConfigureAwait(false);
+            return;
+        }
+        var item = frame.ToArray();
+        WireFrame.PatchCorrelation(item, call.CallerId);
+        await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(item), serializer: Raw).ConfigureAwait(false);
+    }
+
     private async ValueTask PublishEventAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
     {
         if ((header.Flags & WireFrame.BusFlag) != 0)
@@ -428,9 +463,10 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 "IpcContracts.ContractMismatchException",
                 $"Nothing serves contract {alias} on {PeerDescription}: no process subscribes to {_address.Request(call.Contract)} (NATS no responders).", alias));
         }
-        if (!WireFrame.TryReadMessage(payload, out var header) || header.CorrelationId != id || header.Kind is not (WireFrame.Response or WireFrame.Error))
+        if (!WireFrame.TryReadMessage(payload, out var header) || header.CorrelationId != id
+            || header.Kind is not (WireFrame.Response or WireFrame.Error or WireFrame.StreamItem))
             return default;
-        _outCalls.TryRemove(id, out _);
+        if (header.Kind != WireFrame.StreamItem) _outCalls.TryRemove(id, out _); // an item leaves the call open
         return WriteInputAsync(payload);
     }
 
@@ -453,6 +489,12 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private ValueTask OnCancelAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload) =>
         replyTo is not null && _inByReply.TryGetValue(replyTo, out var local)
             ? WriteInputAsync(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, local, []))
+            : default;
+
+    private ValueTask OnCreditAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload) =>
+        replyTo is not null && _inByReply.TryGetValue(replyTo, out var local) && WireFrame.TryReadMessage(payload, out var header)
+            && header.Kind == WireFrame.StreamCredit
+            ? WriteInputAsync(payload, local)
             : default;
 
     private ValueTask OnEventAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload)

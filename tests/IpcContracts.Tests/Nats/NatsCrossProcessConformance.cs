@@ -176,6 +176,32 @@ public abstract class NatsCrossProcessConformance(bool nativeAotHost)
         }
     }
 
+    [NatsFact]
+    public async Task A_stream_result_crosses_the_broker_in_order_under_credit_and_a_producer_failure_ends_it()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint, options: new IpcOptions { DefaultCallTimeout = TimeSpan.FromSeconds(60) });
+        var streams = client.Proxy<IStreams>();
+
+        var items = new List<int>();
+        await foreach (var i in streams.RangeAsync(1, 5000)) items.Add(i);
+        Assert.Equal(Enumerable.Range(1, 5000), items);
+
+        // 8 MiB in 64 KiB items: eight times the default credit window, so the producer waits for StreamCredit through the broker.
+        var chunks = 0;
+        await foreach (var chunk in streams.ChunksAsync($"nats-{Guid.NewGuid():N}", 128, 64 * 1024)) chunks++;
+        Assert.Equal(128, chunks);
+
+        var seen = new List<int>();
+        var e = await Assert.ThrowsAsync<RemoteInvocationException>(async () =>
+        {
+            await foreach (var i in streams.FailAfterAsync(3, "producer broke")) seen.Add(i);
+        });
+        Assert.Equal("producer broke", e.RemoteMessage);
+        Assert.Equal(3, seen.Count);
+    }
+
     private sealed class Reverser : IClientCallback
     {
         public Task<string> TransformAsync(string text) => Task.FromResult(new string(text.Reverse().ToArray()));
