@@ -7,6 +7,18 @@ internal static class Orchestrator
 {
     public static async Task<int> RunAsync(QuickstartOptions options)
     {
+        PrivateNatsServer? broker = null;
+        if (options.Transport == "nats" && options.Endpoint.Length == 0)
+        {
+            if (PrivateNatsServer.FindBinary() is not { } binary)
+            {
+                Console.Error.WriteLine("quickstart: --transport nats needs nats-server on PATH: `sudo apt-get install nats-server` (Debian/Ubuntu) or a release from https://github.com/nats-io/nats-server/releases");
+                return 1;
+            }
+            broker = await PrivateNatsServer.StartAsync(binary);
+            options = options with { Endpoint = broker.Endpoint };
+        }
+        using var _ = broker;
         Console.WriteLine($"IpcContracts quickstart: transport {options.Transport}, endpoint {options.Endpoint}");
         using var server = Start("server", options.Endpoint);
         var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);

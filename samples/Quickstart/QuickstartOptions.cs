@@ -1,6 +1,6 @@
 namespace Quickstart;
 
-/// <summary>Command line: [--transport pipe|tcp|shm] [--endpoint URI] [--role server|client].</summary>
+/// <summary>Command line: [--transport pipe|tcp|shm|nats] [--endpoint URI] [--role server|client].</summary>
 internal sealed record QuickstartOptions(string Transport, string Endpoint, string? Role)
 {
     public static QuickstartOptions Parse(string[] args)
@@ -15,7 +15,7 @@ internal sealed record QuickstartOptions(string Transport, string Endpoint, stri
                 case "--transport": transport = value; i++; break;
                 case "--endpoint": endpoint = value; i++; break;
                 case "--role": role = value; i++; break;
-                default: throw new ArgumentException($"Unknown option {args[i]}. Usage: [--transport pipe|tcp|shm] [--endpoint URI]");
+                default: throw new ArgumentException($"Unknown option {args[i]}. Usage: [--transport pipe|tcp|shm|nats] [--endpoint URI]");
             }
         }
         endpoint ??= transport switch
@@ -23,7 +23,8 @@ internal sealed record QuickstartOptions(string Transport, string Endpoint, stri
             "pipe" => $"pipe://quickstart-{Environment.ProcessId}",
             "shm" => $"shm://quickstart-{Environment.ProcessId}",
             "tcp" => "tcp://127.0.0.1:0",
-            _ => throw new ArgumentException($"Unknown transport '{transport}'. Use pipe, tcp or shm."),
+            "nats" => "", // the orchestrator starts a private nats-server and fills this in
+            _ => throw new ArgumentException($"Unknown transport '{transport}'. Use pipe, tcp, shm or nats."),
         };
         return new QuickstartOptions(transport, endpoint, role);
     }

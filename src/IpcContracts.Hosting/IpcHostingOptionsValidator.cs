@@ -29,7 +29,7 @@ internal sealed class IpcHostingOptionsValidator(IpcHostingRegistry registry) : 
     {
         if (string.IsNullOrWhiteSpace(endpoint))
         {
-            failures.Add($"{what}: Endpoint is not set (pipe://NAME, tcp://HOST:PORT or shm://NAME).");
+            failures.Add($"{what}: Endpoint is not set (pipe://NAME, tcp://HOST:PORT, shm://NAME, or nats://HOST:PORT after NatsTransport.Register()).");
             return;
         }
         try

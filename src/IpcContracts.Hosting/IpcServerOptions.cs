@@ -6,7 +6,7 @@ namespace IpcContracts.Hosting;
 /// <summary>A hosted server (named options; the name is the server's name given to <c>AddServer</c>).</summary>
 public sealed class IpcServerOptions
 {
-    /// <summary>Where to listen: <c>pipe://NAME</c>, <c>tcp://HOST:PORT</c>, <c>shm://NAME</c>.</summary>
+    /// <summary>Where to listen: <c>pipe://NAME</c>, <c>tcp://HOST:PORT</c>, <c>shm://NAME</c>, or <c>nats://HOST:PORT[/PREFIX]</c> once <c>NatsTransport.Register()</c> has run (package IpcContracts.Nats).</summary>
     public string? Endpoint { get; set; }
 
     /// <summary>Limits and timeouts of the server; <see cref="IpcOptions.LoggerFactory"/> defaults to the host's.</summary>

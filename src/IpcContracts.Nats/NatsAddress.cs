@@ -17,17 +17,37 @@ internal sealed class NatsAddress
         Url = url;
         Prefix = prefix;
         Cancel = prefix + ".cancel";
+        Credit = prefix + ".credit";
     }
 
     public string Url { get; }
     public string Prefix { get; }
     public string Cancel { get; }
+    public string Credit { get; }
 
     public string Request(uint contractId) => $"{Prefix}.req.{contractId:X8}";
     public string Manifest(uint contractId) => $"{Prefix}.manifest.{contractId:X8}";
     public string Event(uint contractId) => $"{Prefix}.evt.{contractId:X8}";
     public string Replies(string instance) => $"{Prefix}.reply.{instance}.*";
     public string Reply(string instance, ulong correlationId) => $"{Prefix}.reply.{instance}.{correlationId}";
+    public string Callbacks(string instance) => $"{Prefix}.cb.{instance}";
+
+    /// <summary>The instance ID in a reply subject <c>P.reply.I.N</c>.</summary>
+    public string? InstanceOf(string replySubject)
+    {
+        var end = replySubject.LastIndexOf('.');
+        var start = end > 0 ? replySubject.LastIndexOf('.', end - 1) : -1;
+        return start >= 0 && replySubject.StartsWith(Prefix + ".reply.", StringComparison.Ordinal) ? replySubject[(start + 1)..end] : null;
+    }
+
+    public string Acks(string instance) => $"{Prefix}.ack.{instance}.*";
+    public string Ack(string instance, ulong sequence) => $"{Prefix}.ack.{instance}.{sequence}";
+
+    /// <summary>
+    /// The JetStream stream that stores contract C's durable events (subject <c>P.evt.C</c>): <c>IPC_C_P</c> with the
+    /// prefix's dots as <c>~</c> (a stream name has no dots; <c>~</c> is not a prefix character, so names stay distinct).
+    /// </summary>
+    public string Stream(uint contractId) => $"IPC_{contractId:X8}_{Prefix.Replace('.', '~')}";
 
     public override string ToString() => $"{Url} (subjects {Prefix}.*)";
 

@@ -45,13 +45,16 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private readonly ConcurrentDictionary<ulong, (string ReplyTo, ulong CallerId)> _inCalls = new();
     private readonly ConcurrentDictionary<string, ulong> _inByReply = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<uint, FrameSubscription> _eventSubscriptions = new();
+    private readonly ConcurrentDictionary<ulong, ulong> _callOrigins = new(); // outbound call -> the inbound call whose handler made it
     private readonly List<FrameSubscription> _subscriptions = [];
+    private readonly JetStreamEvents? _durable;
     private BrokerManifest? _own;
     private Task _pump = Task.CompletedTask;
     private long _nextInboundId;
     private int _inputEnded;
     private int _disposed;
     private int _busEventReported;
+    private int _unknownKindReported;
 
     private NatsBrokerConnection(NatsConnection nats, NatsAddress address, NatsTransportOptions transportOptions, IpcOptions options)
     {
@@ -65,11 +68,27 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         var outLimit = (long)options.MaxPayloadLength + (1 << 20);
         _out = new Pipe(new PipeOptions(pauseWriterThreshold: outLimit, resumeWriterThreshold: outLimit / 2, useSynchronizationContext: false));
         PeerDescription = address.ToString();
+        if (transportOptions.DurableEvents.Any)
+            _durable = new JetStreamEvents(nats, address, transportOptions.DurableEvents, options, _instance, PeerDescription, Fail);
     }
 
     public PipeReader Input => _in.Reader;
     public PipeWriter Output => _out.Writer;
     public string PeerDescription { get; }
+
+    /// <summary>Durable events are acknowledged to the broker only once the subscribers are done with them.</summary>
+    /// <summary>
+    /// Durable events are acknowledged to the broker only once the subscribers are done with them; a call a handler makes
+    /// goes back to the process that made the inbound call (duplex callbacks), not to any process that serves its contract.
+    /// </summary>
+    public TransportFeatures Features => TransportFeatures.EventAcknowledgements | TransportFeatures.CallOrigins;
+
+    public void EventHandled(ulong deliveryTag) => _durable?.Handled(deliveryTag);
+
+    public void RequestIssued(ulong correlationId, ulong inboundCorrelationId) => _callOrigins[correlationId] = inboundCorrelationId;
+
+    /// <summary>Durable events the broker delivered again to this connection (diagnostics and tests).</summary>
+    internal long DurableRedeliveries => _durable?.Redelivered ?? 0;
 
     /// <summary>Completes once this process's subscriptions are in place and the broker's Hello was handed to the core.</summary>
     public Task Serving => _helloWritten.Task;
@@ -110,6 +129,14 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         nats.ConnectionDisconnected += connection.OnBrokerDisconnected;
         connection._pump = Task.Run(connection.PumpOutAsync);
         return connection;
+    }
+
+    /// <summary>Something this connection cannot go on from: logged, and the connection ends (IpcClient reconnects).</summary>
+    private void Fail(string reason)
+    {
+        if (Volatile.Read(ref _inputEnded) == 0)
+            _options.ReportSecurityEvent($"NATS transport {PeerDescription}: {reason}; the connection ends.");
+        EndInput();
     }
 
     private ValueTask OnBrokerDisconnected(object? sender, NatsEventArgs args)
@@ -177,6 +204,14 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             case WireFrame.Response:
             case WireFrame.Error when header.CorrelationId != 0:
                 return PublishReplyAsync(header, frame);
+            case WireFrame.StreamItem:
+                return PublishStreamItemAsync(header, frame);
+            case WireFrame.StreamCredit:
+                // Like Cancel: every process gets it, the one running the call (it knows the reply subject) takes it. It
+                // follows the Request from this connection, so NATS delivers it after the Request to that process.
+                return _outCalls.ContainsKey(header.CorrelationId)
+                    ? _nats.PublishAsync(_address.Credit, frame, replyTo: _address.Reply(_instance, header.CorrelationId), serializer: Raw)
+                    : default;
             case WireFrame.Cancel:
                 return _outCalls.TryRemove(header.CorrelationId, out _)
                     ? _nats.PublishAsync(_address.Cancel, frame, replyTo: _address.Reply(_instance, header.CorrelationId), serializer: Raw)
@@ -184,12 +219,19 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             case WireFrame.Event:
                 return PublishEventAsync(header, frame);
             case WireFrame.Ping:
-                _ = PongAsync(header.CorrelationId);
+                // Frames are routed in order: the durable events to wait for are the ones published before this Ping.
+                _ = PongAsync(header.CorrelationId, _durable?.PublishedSoFar ?? 0);
                 return default;
             case WireFrame.Subscribe when (header.Flags & WireFrame.BusFlag) == 0:
                 return SubscribeEventsAsync(header.ContractId);
             case WireFrame.Unsubscribe when (header.Flags & WireFrame.BusFlag) == 0:
+                if (_durable?.IsDurable(header.ContractId) == true) _durable.Unsubscribe(header.ContractId);
                 return _eventSubscriptions.TryRemove(header.ContractId, out var sub) ? sub.DisposeAsync() : default;
+            case > WireFrame.StreamCredit:
+                // A kind newer than this transport: not sent, and said once rather than dropped silently.
+                if (Interlocked.Exchange(ref _unknownKindReported, 1) == 0)
+                    _options.ReportSecurityEvent($"NATS transport {PeerDescription}: frames of kind {header.Kind} are not carried over NATS by this version; they are not sent.");
+                return default;
             default:
                 // Goodbye (the broker needs no notice), a connection-level Error (the core is closing), Pong (the broker never
                 // pings) and aggregator subscriptions (not carried over NATS yet) end here.
@@ -206,15 +248,33 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         // Subscriptions first, the broker's Hello last: the core may send requests as soon as it has the Hello, and a
         // reply must find its subscription. Messages that arrive before the Hello wait for it (WriteInputAsync).
         await AddAsync(new FrameSubscription(_nats, _address.Replies(_instance), null, OnReplyAsync)).ConfigureAwait(false);
-        var serves = false;
+        // Callbacks: requests made by the handlers of this connection's calls, addressed to this connection alone. Always
+        // subscribed, so a callback to a process without a handler for it is answered by its core (Error mismatch).
+        await AddAsync(new FrameSubscription(_nats, _address.Callbacks(_instance), null, OnRequestAsync)).ConfigureAwait(false);
+        await AddAsync(new FrameSubscription(_nats, _address.Cancel, null, OnCancelAsync)).ConfigureAwait(false);
+        await AddAsync(new FrameSubscription(_nats, _address.Credit, null, OnCreditAsync)).ConfigureAwait(false);
         foreach (var c in own.Contracts)
         {
             if (c.Kind != BrokerManifest.RequestKind || !c.Handled) continue;
-            serves = true;
             await AddAsync(new FrameSubscription(_nats, _address.Request(c.Id), NatsAddress.QueueGroup, OnRequestAsync)).ConfigureAwait(false);
             await AddAsync(new FrameSubscription(_nats, _address.Manifest(c.Id), NatsAddress.QueueGroup, OnManifestRequestAsync)).ConfigureAwait(false);
         }
-        if (serves) await AddAsync(new FrameSubscription(_nats, _address.Cancel, null, OnCancelAsync)).ConfigureAwait(false);
+        if (_durable is not null)
+        {
+            await AddAsync(new FrameSubscription(_nats, _address.Acks(_instance), null, _durable.OnAckAsync)).ConfigureAwait(false);
+            try
+            {
+                // Streams before the Hello: the first durable event the core publishes must be stored.
+                foreach (var c in own.Contracts)
+                    if (c.Kind == BrokerManifest.EventKind && _durable.IsDurable(c.Id)) await _durable.EnsureStreamAsync(c.Id).ConfigureAwait(false);
+            }
+            catch (IpcConfigurationException e)
+            {
+                _options.ReportEventHandlerException(e);
+                Fail(e.Message);
+                return;
+            }
+        }
         foreach (var id in own.Subscribes) await SubscribeEventsAsync(id).ConfigureAwait(false);
         var served = await QueryManifestsAsync(own).ConfigureAwait(false);
         // PONG comes after the server has processed every SUB above: from here on, requests reach this process.
@@ -232,6 +292,12 @@ internal sealed class NatsBrokerConnection : ITransportConnection
 
     private async ValueTask SubscribeEventsAsync(uint contractId)
     {
+        if (_durable?.IsDurable(contractId) == true)
+        {
+            // Not the core subject as well: the stream captures it, and the consumer delivers each event once.
+            _durable.Subscribe(contractId, DeliverDurableAsync);
+            return;
+        }
         var sub = new FrameSubscription(_nats, _address.Event(contractId), null, OnEventAsync);
         if (!_eventSubscriptions.TryAdd(contractId, sub)) return;
         await _nats.AddSubAsync(sub).ConfigureAwait(false);
@@ -267,6 +333,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
 
     private async ValueTask PublishRequestAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
     {
+        var fromHandler = _callOrigins.TryRemove(header.CorrelationId, out var origin);
         if ((header.Flags & WireFrame.BusFlag) != 0)
         {
             await WriteInputAsync(WireFrame.BuildError(header, "mismatch", "IpcContracts.ContractMismatchException",
@@ -280,8 +347,12 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             return;
         }
         _outCalls[header.CorrelationId] = (header.ContractId, header.MethodId);
-        await _nats.PublishAsync(_address.Request(header.ContractId), frame, Headers(header, frame),
-            _address.Reply(_instance, header.CorrelationId), Raw).ConfigureAwait(false);
+        // A handler's call goes to the caller of the inbound call it is handling (found by that call's reply subject).
+        var subject = fromHandler && _inCalls.TryGetValue(origin, out var inbound)
+            && _address.InstanceOf(inbound.ReplyTo) is { } caller
+            ? _address.Callbacks(caller)
+            : _address.Request(header.ContractId);
+        await _nats.PublishAsync(subject, frame, Headers(header, frame), _address.Reply(_instance, header.CorrelationId), Raw).ConfigureAwait(false);
     }
 
     private async ValueTask PublishReplyAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
@@ -302,6 +373,26 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(reply), serializer: Raw).ConfigureAwait(false);
     }
 
+    /// <summary>One item of a stream result: to the caller like a Response, but the call goes on (its Response or Error ends it).</summary>
+    private async ValueTask PublishStreamItemAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
+    {
+        if (!_inCalls.TryGetValue(header.CorrelationId, out var call)) return;
+        if (frame.Length > MaxBrokerPayload)
+        {
+            // The caller gets the reason and the call ends; the handler here is cancelled instead of waiting for credit forever.
+            _inCalls.TryRemove(header.CorrelationId, out _);
+            _inByReply.TryRemove(call.ReplyTo, out _);
+            var error = WireFrame.BuildError(header with { Kind = WireFrame.Request, CorrelationId = call.CallerId }, "remote", "IpcContracts.IpcException",
+                $"A stream item is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload).");
+            await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(error), serializer: Raw).ConfigureAwait(false);
+            await WriteInputAsync(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, header.CorrelationId, [])).ConfigureAwait(false);
+            return;
+        }
+        var item = frame.ToArray();
+        WireFrame.PatchCorrelation(item, call.CallerId);
+        await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(item), serializer: Raw).ConfigureAwait(false);
+    }
+
     private async ValueTask PublishEventAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
     {
         if ((header.Flags & WireFrame.BusFlag) != 0)
@@ -316,7 +407,10 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 $"An event of {_own?.AliasOf(header.ContractId)} is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload). It was not sent."));
             return;
         }
-        await _nats.PublishAsync(_address.Event(header.ContractId), frame, Headers(header, frame), serializer: Raw).ConfigureAwait(false);
+        if (_durable?.IsDurable(header.ContractId) == true)
+            await _durable.PublishAsync(header.ContractId, frame, Headers(header, frame)).ConfigureAwait(false);
+        else
+            await _nats.PublishAsync(_address.Event(header.ContractId), frame, Headers(header, frame), serializer: Raw).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -336,10 +430,17 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         return headers;
     }
 
-    private async Task PongAsync(ulong correlationId)
+    private async Task PongAsync(ulong correlationId, ulong durableThrough)
     {
         try
         {
+            // A Pong means the broker has stored every durable event published before the Ping.
+            // ... and every durable subscription made before it has its consumer on the broker.
+            if (_durable is not null)
+            {
+                if (durableThrough != 0) await _durable.WaitAcknowledgedAsync(durableThrough).ConfigureAwait(false);
+                await _durable.ConsumersReady.ConfigureAwait(false);
+            }
             await _nats.PingAsync().ConfigureAwait(false); // the round trip a Ping measures is the one to the broker
             await WriteInputAsync(WireFrame.Build(WireFrame.Pong, 0, 0, 0, correlationId, [])).ConfigureAwait(false);
         }
@@ -362,9 +463,10 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 "IpcContracts.ContractMismatchException",
                 $"Nothing serves contract {alias} on {PeerDescription}: no process subscribes to {_address.Request(call.Contract)} (NATS no responders).", alias));
         }
-        if (!WireFrame.TryReadMessage(payload, out var header) || header.CorrelationId != id || header.Kind is not (WireFrame.Response or WireFrame.Error))
+        if (!WireFrame.TryReadMessage(payload, out var header) || header.CorrelationId != id
+            || header.Kind is not (WireFrame.Response or WireFrame.Error or WireFrame.StreamItem))
             return default;
-        _outCalls.TryRemove(id, out _);
+        if (header.Kind != WireFrame.StreamItem) _outCalls.TryRemove(id, out _); // an item leaves the call open
         return WriteInputAsync(payload);
     }
 
@@ -389,6 +491,12 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             ? WriteInputAsync(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, local, []))
             : default;
 
+    private ValueTask OnCreditAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload) =>
+        replyTo is not null && _inByReply.TryGetValue(replyTo, out var local) && WireFrame.TryReadMessage(payload, out var header)
+            && header.Kind == WireFrame.StreamCredit
+            ? WriteInputAsync(payload, local)
+            : default;
+
     private ValueTask OnEventAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload)
     {
         if (!WireFrame.TryReadMessage(payload, out var header) || header.Kind != WireFrame.Event) return default;
@@ -402,16 +510,38 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         return WriteInputAsync(payload);
     }
 
+    /// <summary>One message of a durable consumer: handed to the core under <paramref name="tag"/>; false when it is not taken (reported).</summary>
+    private async ValueTask<bool> DeliverDurableAsync(ReadOnlySequence<byte> payload, ulong tag, string? fingerprint)
+    {
+        if (!WireFrame.TryReadMessage(payload, out var header) || header.Kind != WireFrame.Event)
+        {
+            _options.ReportEventHandlerException(new IpcProtocolException(ProtocolError.BadPayload,
+                $"A durable event from {PeerDescription} was dropped: the message is not one IpcContracts Event frame."));
+            return false;
+        }
+        if (FingerprintMismatch(header, fingerprint) is { } mismatch)
+        {
+            _options.ReportEventHandlerException(new ContractMismatchException(_own!.AliasOf(header.ContractId),
+                _own.Find(header.ContractId, header.MethodId)?.Name, $"A durable event was dropped: {mismatch}"));
+            return false;
+        }
+        await WriteInputAsync(payload, tag).ConfigureAwait(false);
+        return true;
+    }
+
     private ValueTask OnManifestRequestAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload) =>
         replyTo is not null && _own is { } own
             ? _nats.PublishAsync(replyTo, new ReadOnlySequence<byte>(own.Json), serializer: Raw)
             : default;
 
     /// <summary>The sender's fingerprint (header <c>Ipc-Fp</c>) against this process's, when both are known: a text for the mismatch, or null.</summary>
-    private string? FingerprintMismatch(in WireFrame.Header header, in ReadOnlySequence<byte>? headers)
+    private string? FingerprintMismatch(in WireFrame.Header header, in ReadOnlySequence<byte>? headers) =>
+        FingerprintMismatch(header, RawHeaders.Find(headers, "Ipc-Fp"));
+
+    private string? FingerprintMismatch(in WireFrame.Header header, string? sender)
     {
         if (_own?.Find(header.ContractId, header.MethodId) is not { Fingerprint: not 0 } mine) return null;
-        if (!ulong.TryParse(RawHeaders.Find(headers, "Ipc-Fp"), out var theirs) || theirs == 0 || theirs == mine.Fingerprint) return null;
+        if (!ulong.TryParse(sender, out var theirs) || theirs == 0 || theirs == mine.Fingerprint) return null;
         return $"{_own.AliasOf(header.ContractId)}.{mine.Name} has another shape here: '{mine.Signature}' (fingerprint {mine.Fingerprint}), the sender's fingerprint is {theirs}.";
     }
 
@@ -466,6 +596,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         }
         _nats.ConnectionDisconnected -= OnBrokerDisconnected;
         EndInput();
+        if (_durable is not null) await _durable.StopAsync().ConfigureAwait(false);
         _out.Reader.CancelPendingRead();
         try { await _pump.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
         await _out.Reader.CompleteAsync().ConfigureAwait(false);

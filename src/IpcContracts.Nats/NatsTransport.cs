@@ -22,6 +22,7 @@ public sealed class NatsTransport : IIpcTransport
         NatsAddress.CheckPrefix(_options.SubjectPrefix, nameof(NatsTransportOptions.SubjectPrefix));
         if (_options.ManifestTimeout <= TimeSpan.Zero)
             throw new IpcConfigurationException("NatsTransportOptions.ManifestTimeout must be positive.");
+        _options.DurableEvents.Validate();
     }
 
     /// <summary>Registers the NATS transport for the <c>nats</c> scheme (replacing an earlier registration).</summary>

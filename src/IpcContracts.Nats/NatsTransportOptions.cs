@@ -26,4 +26,10 @@ public sealed class NatsTransportOptions
     /// <see cref="IpcClient"/> reconnects as on every other transport) before calling this.
     /// </summary>
     public Func<NatsOpts, NatsOpts>? ConfigureConnection { get; init; }
+
+    /// <summary>
+    /// Which event contracts are durable (stored by JetStream, delivered at least once, kept for a subscriber that is
+    /// down). None by default: events are fanned out by core NATS to whoever is subscribed at that moment.
+    /// </summary>
+    public NatsDurableEventOptions DurableEvents { get; } = new();
 }

@@ -114,6 +114,25 @@ internal static class ClientScenarios
                 Console.WriteLine(inOrder ? $"OK events {received.Count}" : "FAIL events out of order");
                 return inOrder ? 0 : 1;
             }
+            case "durable-listen":
+            {
+                // Prints every tick as it is handled ("TICK n C": C counts the connections it arrived on, 0 the first), until
+                // the test closes stdin (a clean stop) or kills us.
+                var connections = new List<IpcConnection>();
+                using var sub = client.Subscribe<ITicks>(new CountingTicks(tick =>
+                {
+                    var connection = IpcCallContext.Connection!;
+                    if (!connections.Contains(connection)) connections.Add(connection);
+                    Console.WriteLine($"TICK {tick.Sequence} {connections.IndexOf(connection)}");
+                }));
+                await client.Connection.PingAsync(); // on NATS: the durable consumer exists from here on
+                Console.WriteLine("OK subscribed");
+                while (Console.ReadLine() is { } line && line != "quit") { }
+                Console.WriteLine("OK stopped");
+                return 0;
+            }
+            case var publish when publish.StartsWith("durable-publish:", StringComparison.Ordinal):
+                return await DurablePublishAsync(client, publish);
             case var hang when hang.StartsWith("hang:", StringComparison.Ordinal):
                 // Blocks in the server's handler (probe name after the colon) until the test kills this process.
                 Console.WriteLine("OK calling");
@@ -125,9 +144,52 @@ internal static class ClientScenarios
         }
     }
 
-    private sealed class CountingTicks(Action onTick) : ITicks
+    /// <summary>
+    /// "durable-publish:FROM:TO": publishes ticks FROM..TO in batches of 100, each confirmed by a Ping (on NATS with durable
+    /// ticks: stored by the broker), printing "CONFIRMED n". When the connection is lost it waits for the reconnection and
+    /// publishes again from the first unconfirmed tick ("REPUBLISH a-b": those may be stored twice).
+    /// </summary>
+    private static async Task<int> DurablePublishAsync(IpcClient client, string scenario)
     {
-        public void Tick(Tick tick) => onTick();
+        var range = scenario["durable-publish:".Length..].Split(':');
+        var from = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        var to = int.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture);
+        var ticks = client.Publisher<ITicks>();
+        var confirmed = from - 1;
+        var attempted = confirmed;
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (confirmed < to)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Console.WriteLine($"FAIL gave up at {confirmed}");
+                return 1;
+            }
+            var last = Math.Min(confirmed + 100, to);
+            try
+            {
+                if (attempted > confirmed) Console.WriteLine($"REPUBLISH {confirmed + 1}-{attempted}");
+                for (var i = confirmed + 1; i <= last; i++) ticks.Tick(new Tick(i, "durable"));
+                attempted = Math.Max(attempted, last);
+                await client.Connection.PingAsync();
+                confirmed = last;
+                Console.WriteLine($"CONFIRMED {confirmed}");
+            }
+            catch (Exception e) when (e is ChannelFaultedException or TimeoutException)
+            {
+                attempted = Math.Max(attempted, last);
+                await Task.Delay(50); // the client reconnects by itself; try again on the next connection
+            }
+        }
+        Console.WriteLine($"OK published {to}");
+        return 0;
+    }
+
+    private sealed class CountingTicks(Action<Tick> onTick) : ITicks
+    {
+        public CountingTicks(Action onTick) : this(_ => onTick()) { }
+
+        public void Tick(Tick tick) => onTick(tick);
 
         public Task Reset(string reason) => Task.CompletedTask;
     }

@@ -12,7 +12,7 @@ if (args.Length < 2)
 }
 
 var endpoint = args[1];
-if (endpoint.StartsWith("nats://", StringComparison.OrdinalIgnoreCase)) NatsTransport.Register();
+if (endpoint.StartsWith("nats://", StringComparison.OrdinalIgnoreCase)) NatsTransport.Register(NatsFromEnvironment());
 switch (args[0])
 {
     case "server":
@@ -40,4 +40,16 @@ switch (args[0])
     default:
         Console.Error.WriteLine($"unknown role {args[0]}");
         return 2;
+}
+
+// IPC_NATS_DURABLE=NAME makes ITicks durable and consumes it under NAME; IPC_NATS_ACK_WAIT_MS shortens the redelivery wait.
+static NatsTransportOptions NatsFromEnvironment()
+{
+    var options = new NatsTransportOptions();
+    if (Environment.GetEnvironmentVariable("IPC_NATS_DURABLE") is { Length: > 0 } name)
+    {
+        options.DurableEvents.Add<ITicks>().ConsumerName = name;
+        if (int.TryParse(Environment.GetEnvironmentVariable("IPC_NATS_ACK_WAIT_MS"), out var ms)) options.DurableEvents.AckWait = TimeSpan.FromMilliseconds(ms);
+    }
+    return options;
 }

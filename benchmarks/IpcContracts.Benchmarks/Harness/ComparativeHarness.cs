@@ -37,6 +37,7 @@ internal static class ComparativeHarness
         Step("3. serialize-only loop", () => SerializeOnly(config, r));
         Step("4. memcpy and JSON only", () => Memcpy(config, r));
         Step("5. payload object size", () => PayloadObjectSize(r));
+        Step("6. nats:// against raw NATS.Client.Core on the same broker", () => Nats(config, r));
         r.LoadAfter = Load.Average();
         Report.Print(config, r, clock.Elapsed);
         return 0;
@@ -287,12 +288,12 @@ internal static class ComparativeHarness
 
     // ---- IpcContracts ----
 
-    private static void Ours(string transport, HarnessConfig config, Results r, bool full, int? spin = null)
+    private static void Ours(string transport, HarnessConfig config, Results r, bool full, int? spin = null, string? endpointOverride = null, bool bulk = true)
     {
         var defaults = new IpcOptions();
         var spinCount = spin ?? defaults.SharedMemory.SpinCount;
         var series = spin is null ? transport : $"{transport}-spin{spinCount}";
-        var endpoint = transport switch
+        var endpoint = endpointOverride ?? transport switch
         {
             "pipe" => $"pipe://ipcbench-{Environment.ProcessId}",
             "tcp" => "tcp://127.0.0.1:0",
@@ -351,6 +352,7 @@ internal static class ComparativeHarness
             r.EventCost[series] = Finish(eventMeter, child, config.Events);
             Check(received >= sent, "event count");
             r.EventsPerSecond[series] = config.Events / Seconds(ticks);
+            if (!bulk) return;
 
             // 3b. a stream of 64 B items from the child, the same count: items/s next to events/s of the same transport.
             long streamed = 0;
@@ -364,19 +366,94 @@ internal static class ComparativeHarness
             r.StreamItemsPerSecond[series] = config.Events / Seconds(streamTicks);
 
             // 4. the 24 MiB payload, one way (the reply is its length).
-            var bulk = new Payload(BulkText());
+            var bulkPayload = new Payload(BulkText());
             var times = new List<double>();
             for (var i = 0; i <= config.BulkRuns; i++)
             {
                 child.Mark(); // collects garbage in the child
                 Settle();
                 var start = Stopwatch.GetTimestamp();
-                var length = await echo.SinkAsync(bulk).ConfigureAwait(false);
+                var length = await echo.SinkAsync(bulkPayload).ConfigureAwait(false);
                 var t = Stopwatch.GetTimestamp() - start;
                 Check(length == HarnessConfig.BulkSize, "bulk length");
                 if (i > 0) times.Add(Seconds(t));
             }
             r.BulkSeconds[series] = Median(times);
+        });
+    }
+
+    // ---- 6. nats:// against raw NATS.Client.Core, one broker for both ----
+
+    private static void Nats(HarnessConfig config, Results r)
+    {
+        using var broker = BenchBroker.Start();
+        if (broker is null)
+        {
+            Console.Error.Write("(skipped: no IPC_NATS_URL and no nats-server on PATH) ");
+            return;
+        }
+        IpcContracts.Nats.NatsTransport.Register();
+        RawNatsSeries(broker.Url, config, r);
+        // The 24 MiB transfer does not fit a broker message (max_payload, 1 MiB by default): round trips and events only.
+        Ours("nats", config, r, full: true, endpointOverride: $"{broker.Url}/ipcbench{Environment.ProcessId}", bulk: false);
+    }
+
+    private static void RawNatsSeries(string url, HarnessConfig config, Results r)
+    {
+        var prefix = $"rawbench{Environment.ProcessId}";
+        using var child = Child.Start("child", "raw-nats", url, prefix);
+        var serializer = NATS.Client.Core.NatsRawSerializer<byte[]>.Default;
+        Await(async () =>
+        {
+            await using var nats = new NATS.Client.Core.NatsConnection(NATS.Client.Core.NatsOpts.Default with { Url = url });
+            await nats.ConnectAsync().ConfigureAwait(false);
+            var echo = RawNats.Subject(prefix, "echo");
+            foreach (var size in HarnessConfig.Sizes)
+            {
+                var payload = new byte[size];
+                async Task Loop(int n, LongHistogram? h)
+                {
+                    for (var i = 0; i < n; i++)
+                    {
+                        var start = Stopwatch.GetTimestamp();
+                        var reply = await nats.RequestAsync(echo, payload, requestSerializer: serializer, replySerializer: serializer).ConfigureAwait(false);
+                        h?.RecordValue(Stopwatch.GetTimestamp() - start);
+                        if (i == 0) Check(reply.Data?.Length == size, "raw NATS echo");
+                    }
+                }
+                var warm = new WarmUp(child);
+                do await Loop(config.RoundTripWarmup, null).ConfigureAwait(false);
+                while (!warm.Done());
+                var h = NewHistogram();
+                child.Mark();
+                var meter = LocalMeter.Start();
+                await Loop(config.RoundTrips, h).ConfigureAwait(false);
+                r.RoundTripCost[("raw-nats", size)] = Finish(meter, child, config.RoundTrips);
+                r.RoundTrip[("raw-nats", size)] = Latency.From(h);
+            }
+
+            // Events: publish, then a request on P.wait that the child answers once it has counted them all.
+            var message = new byte[HarnessConfig.EventSize];
+            var events = RawNats.Subject(prefix, "events");
+            long sent = 0;
+            async Task Burst(int n)
+            {
+                for (var i = 0; i < n; i++) await nats.PublishAsync(events, message, serializer: serializer).ConfigureAwait(false);
+                sent += n;
+                var reply = await nats.RequestAsync(RawNats.Subject(prefix, "wait"), BitConverter.GetBytes(sent), requestSerializer: serializer,
+                    replySerializer: serializer, replyOpts: new NATS.Client.Core.NatsSubOpts { Timeout = TimeSpan.FromMinutes(5) }).ConfigureAwait(false);
+                Check(BitConverter.ToInt64(reply.Data) >= sent, "raw NATS event count");
+            }
+            var warmEvents = new WarmUp(child);
+            do await Burst(config.EventWarmup).ConfigureAwait(false);
+            while (!warmEvents.Done());
+            child.Mark();
+            var eventMeter = LocalMeter.Start();
+            var begin = Stopwatch.GetTimestamp();
+            await Burst(config.Events).ConfigureAwait(false);
+            var ticks = Stopwatch.GetTimestamp() - begin;
+            r.EventCost["raw-nats"] = Finish(eventMeter, child, config.Events);
+            r.EventsPerSecond["raw-nats"] = config.Events / Seconds(ticks);
         });
     }
 

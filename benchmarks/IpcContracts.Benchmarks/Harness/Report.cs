@@ -15,6 +15,7 @@ internal static class Report
         foreach (var size in HarnessConfig.Sizes) RoundTrips(r, size, rows);
         Events(r, rows);
         Bulk(r, rows);
+        Nats(r, rows);
         Costs(r, rows);
 
         Console.WriteLine();
@@ -108,6 +109,24 @@ internal static class Report
         var noSpin = r.Rt("shm-spin0", size);
         Add(!double.IsNaN(noSpin.P50), new("2", $"round trip {s}, shm:// with SharedMemory.SpinCount = 0 (futex sleep on every wait)", Lat(noSpin),
                 $"shm:// default spin: {Lat(shm)}", Ratios(noSpin, shm)));
+    }
+
+    /// <summary>Section 6: nats:// against raw NATS.Client.Core request/reply and pub/sub on the same broker.</summary>
+    private static void Nats(Results r, List<Row> rows)
+    {
+        foreach (var size in HarnessConfig.Sizes)
+        {
+            var ours = r.Rt("nats", size);
+            var raw = r.Rt("raw-nats", size);
+            if (double.IsNaN(ours.P50) || double.IsNaN(raw.P50)) continue;
+            rows.Add(new("6", $"request round trip {SizeText(size)}, nats:// (same broker)", Lat(ours), $"raw NATS.Client.Core request/reply: {Lat(raw)}",
+                Ratios(ours, raw), "p50 ≤ 1.2x", Met(ours.P50 <= 1.2 * raw.P50, ours.P50, raw.P50)));
+        }
+        var oursRate = r.EventsPerSecond.GetValueOrDefault("nats");
+        var rawRate = r.EventsPerSecond.GetValueOrDefault("raw-nats");
+        if (oursRate > 0 && rawRate > 0)
+            rows.Add(new("6", "one-way events/s, 64 B, one publisher → one subscriber, nats:// (same broker)", Rate(oursRate),
+                $"raw NATS.Client.Core pub/sub (waiting channel): {Rate(rawRate)}", X(oursRate / rawRate), "≥ 0.8x", Met(oursRate >= 0.8 * rawRate, oursRate, rawRate)));
     }
 
     // ---- 3 ----

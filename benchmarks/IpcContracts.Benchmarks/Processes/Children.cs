@@ -14,6 +14,7 @@ internal static class Children
     {
         ["ours", var endpoint, var spin] => RunOurs(endpoint, int.Parse(spin)),
         ["raw", var kind] => RawChild.Run(kind),
+        ["raw-nats", var url, var prefix] => RawNats.RunChild(url, prefix),
         ["sjrpc"] => RunStreamJsonRpc(),
         ["first-call", var path, var json] => FirstCall(path, json == "json-warm"),
         _ => throw new ArgumentException($"Unknown child role '{string.Join(' ', args)}'."),
@@ -24,6 +25,7 @@ internal static class Children
     {
         var service = new BenchService();
         var options = new IpcOptions { SharedMemory = { SpinCount = spinCount } };
+        if (endpoint.StartsWith("nats://", StringComparison.Ordinal)) IpcContracts.Nats.NatsTransport.Register();
         var server = IpcServer.StartAsync(endpoint, s => s.Handle<IEcho>(service), options).GetAwaiter().GetResult();
         using var subscription = server.Subscribe<IBenchEvents>(service);
         try

@@ -8,6 +8,7 @@ public static class IpcCallContext
 {
     private static readonly AsyncLocal<IpcConnection?> s_current = new();
     private static readonly AsyncLocal<IpcConnection?> s_eventLoop = new();
+    private static readonly AsyncLocal<ulong> s_inboundCall = new();
 
     /// <summary>The connection the current request or event arrived on; null outside a handler.</summary>
     public static IpcConnection? Connection => s_current.Value ?? s_eventLoop.Value;
@@ -20,6 +21,19 @@ public static class IpcCallContext
     }
 
     internal static void Exit(IpcConnection? previous) => s_current.Value = previous;
+
+    /// <summary>Marks the inbound Request being handled (its correlation ID), for calls its handler makes (<see cref="InboundCallOn"/>).</summary>
+    internal static ulong EnterCall(ulong correlationId)
+    {
+        var previous = s_inboundCall.Value;
+        s_inboundCall.Value = correlationId;
+        return previous;
+    }
+
+    internal static void ExitCall(ulong previous) => s_inboundCall.Value = previous;
+
+    /// <summary>The correlation ID of the inbound Request of <paramref name="connection"/> being handled here, or 0.</summary>
+    internal static ulong InboundCallOn(IpcConnection connection) => s_current.Value == connection ? s_inboundCall.Value : 0;
 
     internal static void EnterEventLoop(IpcConnection connection) => s_eventLoop.Value = connection;
 

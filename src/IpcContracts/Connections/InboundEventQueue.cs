@@ -24,6 +24,7 @@ internal sealed class InboundEventQueue
     private readonly IpcConnection _connection;
     private readonly LocalHandlers _local;
     private readonly EventDeliveryOptions _options;
+    private readonly bool _acknowledges; // the transport wants each tagged event back once done (TransportFeatures.EventAcknowledgements)
     private readonly object _lock = new();
     private Item[] _items = new Item[64];
     private long _head;
@@ -40,6 +41,7 @@ internal sealed class InboundEventQueue
         _connection = connection;
         _local = local;
         _options = local.Options.Events;
+        _acknowledges = connection.AcknowledgesEvents;
     }
 
     /// <summary>Events dropped by the drop-oldest policy on this connection.</summary>
@@ -59,20 +61,32 @@ internal sealed class InboundEventQueue
     {
         var bus = (header.Flags & FrameFlags.Bus) != 0;
         var key = new SubscriptionKey(bus, bus ? header.MethodId : header.ContractId);
+        var tag = _acknowledges ? header.CorrelationId : 0;
         var subscribers = _local.GetSubscribers(key);
-        if (subscribers.Length == 0) return false;
+        if (subscribers.Length == 0)
+        {
+            Handled(tag);
+            return false;
+        }
         var body = payload;
         var parent = default(ActivityContext);
         if ((header.Flags & FrameFlags.TraceContext) != 0 && !IpcTelemetry.TryStripTraceContext(_connection, header, ref body, out parent, out var prefixError))
         {
             Report(new IpcProtocolException(ProtocolError.BadPayload,
                 $"An event from {_connection.PeerDescription} was dropped: {prefixError}."));
+            Handled(tag);
             return false;
         }
         if (inlineAllowed && Volatile.Read(ref _busy) == 0)
-            return DeliverInline(subscribers, key, header.MethodId, body, parent);
+            return DeliverInline(subscribers, key, header.MethodId, body, parent, tag);
         // Queued: the subscribers are read again when it is delivered (one may have subscribed or left meanwhile).
-        return Enqueue(new Item(key, header.MethodId, Copy(body, out var length), length, parent, null, 0, null, default));
+        return Enqueue(new Item(key, header.MethodId, Copy(body, out var length), length, parent, null, 0, null, default, Tag: tag));
+    }
+
+    /// <summary>Gives a transport's delivery tag back once the event is done with (0: the transport did not tag it).</summary>
+    private void Handled(ulong tag)
+    {
+        if (tag != 0) _connection.EventHandled(tag);
     }
 
     private static byte[] Copy(in ReadOnlySequence<byte> body, out int length)
@@ -84,7 +98,7 @@ internal sealed class InboundEventQueue
     }
 
     /// <summary>Runs subscribers on the reader thread until one goes asynchronous; the rest of the event is queued behind it.</summary>
-    private bool DeliverInline(EventSubscriber[] subscribers, SubscriptionKey key, uint methodId, in ReadOnlySequence<byte> body, ActivityContext parent)
+    private bool DeliverInline(EventSubscriber[] subscribers, SubscriptionKey key, uint methodId, in ReadOnlySequence<byte> body, ActivityContext parent, ulong tag)
     {
         var activityBefore = Activity.Current;
         var telemetry = IpcTelemetry.StartEventReceive(_connection, key, methodId, parent);
@@ -108,7 +122,7 @@ internal sealed class InboundEventQueue
                 // This subscriber is still running: the next one (and every later event) waits for it.
                 var barrier = Observe(delivery, telemetry);
                 Activity.Current = activityBefore; // the span ends when the queued rest does
-                return Enqueue(new Item(key, methodId, Copy(body, out var length), length, parent, subscribers, i + 1, barrier, telemetry));
+                return Enqueue(new Item(key, methodId, Copy(body, out var length), length, parent, subscribers, i + 1, barrier, telemetry, Tag: tag));
             }
         }
         finally
@@ -116,6 +130,7 @@ internal sealed class InboundEventQueue
             IpcCallContext.Exit(previous);
         }
         telemetry.Dispose();
+        Handled(tag);
         return false;
     }
 
@@ -197,7 +212,8 @@ internal sealed class InboundEventQueue
         }
         ArrayPool<byte>.Shared.Return(item.Buffer);
         item.Telemetry.Dispose();
-        if (fault is not null && fault != Skipped) _connection.Fault(fault);
+        if (fault == Skipped) Handled(item.Tag); // dropped by the policy: done with, unlike an event refused by a closing queue
+        else if (fault is not null) _connection.Fault(fault);
         return false;
     }
 
@@ -309,6 +325,7 @@ internal sealed class InboundEventQueue
                         room.TrySetResult();
                     }
                 }
+                Handled(item.Tag); // delivered, or dropped by the policy
             }
         }
     }
@@ -346,5 +363,5 @@ internal sealed class InboundEventQueue
     /// (the subscriber still running) has finished.
     /// </summary>
     private readonly record struct Item(SubscriptionKey Key, uint MethodId, byte[] Buffer, int Length, ActivityContext Parent,
-        EventSubscriber[]? Subscribers, int Start, Task? Barrier, EventScope Telemetry, bool Dropped = false);
+        EventSubscriber[]? Subscribers, int Start, Task? Barrier, EventScope Telemetry, bool Dropped = false, ulong Tag = 0);
 }

@@ -48,6 +48,8 @@ public sealed partial class IpcConnection
         }
         _pending[call.Id] = call;
         call.Arm(cancellationToken, timeout);
+        if (_callOrigins && !call.IsPing && IpcCallContext.InboundCallOn(this) is var origin and not 0)
+            _transport.RequestIssued(call.Id, origin); // a broker routes a handler's call back to its caller (TransportFeatures.CallOrigins)
         if (!TrySend(frame))
         {
             if (TryRemovePending(call)) call.Fail(FaultOrClosed());

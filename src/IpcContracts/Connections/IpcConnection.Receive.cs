@@ -258,6 +258,7 @@ public sealed partial class IpcConnection
         if (!_inbound.TryAdd(header.CorrelationId, request))
             throw new IpcProtocolException(ProtocolError.UnexpectedFrame, $"Correlation ID {header.CorrelationId} is already in use by a call in flight.");
         var previous = IpcCallContext.Enter(this);
+        var previousCall = IpcCallContext.EnterCall(header.CorrelationId);
         using var telemetry = IpcTelemetry.StartServerCall(this, request, header, parent);
         try
         {
@@ -275,6 +276,7 @@ public sealed partial class IpcConnection
         }
         finally
         {
+            IpcCallContext.ExitCall(previousCall);
             IpcCallContext.Exit(previous);
             request.ReleasePayload();
         }

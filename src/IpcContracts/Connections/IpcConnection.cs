@@ -15,6 +15,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
 {
     private readonly ITransportConnection _transport;
     private readonly bool _blockingReads;
+    private readonly bool _callOrigins;
     private readonly LocalHandlers _local;
     private readonly FrameSender _sender;
     private readonly InboundEventQueue _events;
@@ -39,6 +40,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _transport = transport;
         _local = local;
         _blockingReads = (transport.Features & TransportFeatures.BlockingReads) != 0;
+        _callOrigins = (transport.Features & TransportFeatures.CallOrigins) != 0;
         ContinuationsOnReaderThread = local.Options.ContinuationsOnReaderThread ?? _blockingReads;
         _subscriptionListener = OnLocalSubscriptionChanged;
         _sender = new FrameSender(transport.Output, local.Options, Fault, () => PeerDescription);
@@ -46,6 +48,22 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     }
 
     internal IpcOptions Options => _local.Options;
+
+    /// <summary>The transport takes delivery tags in inbound events and wants them back (<see cref="TransportFeatures.EventAcknowledgements"/>).</summary>
+    internal bool AcknowledgesEvents => (_transport.Features & TransportFeatures.EventAcknowledgements) != 0;
+
+    /// <summary>Tells the transport an event with <paramref name="deliveryTag"/> is done; a transport that throws cannot stop delivery.</summary>
+    internal void EventHandled(ulong deliveryTag)
+    {
+        try
+        {
+            _transport.EventHandled(deliveryTag);
+        }
+        catch (Exception e)
+        {
+            Options.ReportEventHandlerException(new IpcException($"The transport to {PeerDescription} failed to take an event acknowledgement: {e.Message}", e));
+        }
+    }
 
     /// <summary>Whether a caller's continuation runs on the thread that read the reply (see <see cref="IpcOptions.ContinuationsOnReaderThread"/>).</summary>
     internal bool ContinuationsOnReaderThread { get; private set; }

@@ -19,4 +19,20 @@ public interface ITransportConnection : IDuplexPipe, IAsyncDisposable
 
     /// <summary>What this connection needs from the core. Default <see cref="TransportFeatures.None"/>.</summary>
     TransportFeatures Features => TransportFeatures.None;
+
+    /// <summary>
+    /// With <see cref="TransportFeatures.EventAcknowledgements"/>: this process is done with the inbound event whose
+    /// correlation ID was <paramref name="deliveryTag"/> (never 0). Called at most once per such event (events without a
+    /// subscriber are done with at once, the others once their subscribers finish), from the connection's read or event
+    /// loop: it must not block. Not called without the feature.
+    /// </summary>
+    void EventHandled(ulong deliveryTag) { }
+
+    /// <summary>
+    /// With <see cref="TransportFeatures.CallOrigins"/>: the Request with <paramref name="correlationId"/>, about to be
+    /// written, was made by the handler of the inbound Request <paramref name="inboundCorrelationId"/> on this connection.
+    /// Called on the caller's thread before the frame is queued; must not block. Not called for calls made outside a
+    /// handler, nor without the feature.
+    /// </summary>
+    void RequestIssued(ulong correlationId, ulong inboundCorrelationId) { }
 }

@@ -13,4 +13,22 @@ public enum TransportFeatures
     /// (<see cref="IpcOptions.ContinuationsOnReaderThread"/>), since that thread is awake anyway.
     /// </summary>
     BlockingReads = 1,
+
+    /// <summary>
+    /// The transport wants to know when this process is done with an event it handed over (a broker that redelivers
+    /// what was not acknowledged). It may put a delivery tag of its own choosing in an inbound Event frame's correlation
+    /// ID (0 on the wire, docs/protocol.md section 3.1); once the subscribers have finished with an event carrying a
+    /// non-zero tag (returned or thrown, or it had no subscriber, or the overflow policy dropped it), the core calls
+    /// <see cref="ITransportConnection.EventHandled"/> with that tag. An event the core did not take (refused by a
+    /// closing connection, or the one that made the Disconnect policy close it) is not reported, so the transport can have
+    /// it delivered again.
+    /// </summary>
+    EventAcknowledgements = 2,
+
+    /// <summary>
+    /// The transport wants to know which inbound Request a handler was running when it made an outbound call (a broker
+    /// routes such a callback to the process that made the inbound call, not to any process that serves the contract).
+    /// The core calls <see cref="ITransportConnection.RequestIssued"/> before it queues the Request frame.
+    /// </summary>
+    CallOrigins = 4,
 }

@@ -1,0 +1,213 @@
+using IpcContracts.TestContracts;
+using IpcContracts.Tests.Support;
+
+namespace IpcContracts.Tests.Nats;
+
+/// <summary>
+/// The cross-process conformance cases (CrossProcess/CrossProcessTests) that apply over a broker, on nats:// with the
+/// test host on the JIT and as Native AOT. Where the broker changes what a case can show, the case says what it shows
+/// instead; the cases that do not apply are listed with the reason in docs/semantics.md ("Over a broker").
+/// </summary>
+public abstract class NatsCrossProcessConformance(bool nativeAotHost)
+{
+    private async Task<string?> HostBinaryAsync()
+    {
+        if (!nativeAotHost) return null;
+        var published = await AotHost.GetAsync();
+        Assert.True(published.ExitCode == 0, "Native AOT publish of the test host failed:\n" + published.Log);
+        return published.BinaryPath;
+    }
+
+    [NatsFact]
+    public async Task Requests_a_callback_and_a_remote_exception_cross_the_process_boundary()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint, b => b.Handle<IClientCallback>(new Pair.UpperCaser()));
+        var calc = client.Proxy<ICalculator>();
+
+        Assert.Equal(42, await calc.GetAnswerAsync());
+        Assert.Equal(new Totals(10, "t"), await calc.SumAsync([1, 2, 3, 4], "t", false));
+        Assert.Equal("server saw 'CROSS'", await calc.CallBackAsync("cross"));
+        var e = await Assert.ThrowsAsync<RemoteInvocationException>(() => calc.ThrowAsync("from the other process"));
+        Assert.Equal("from the other process", e.RemoteMessage);
+        Assert.StartsWith("NATS broker", client.Connection.PeerName, StringComparison.Ordinal); // the peer is the broker
+    }
+
+    [NatsFact]
+    public async Task A_handlers_callback_reaches_its_own_caller_when_several_processes_handle_the_callback_contract()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var upper = await IpcClient.ConnectAsync(endpoint, b => b.Handle<IClientCallback>(new Pair.UpperCaser()));
+        await using var reverse = await IpcClient.ConnectAsync(endpoint, b => b.Handle<IClientCallback>(new Reverser()));
+
+        // Both serve test.callback: a callback sent to "whoever serves it" would reach the wrong one about half the time.
+        var calls = Enumerable.Range(0, 100).Select(i => i % 2 == 0
+            ? upper.Proxy<ICalculator>().CallBackAsync($"up{i}").ContinueWith(t => (Expected: $"server saw 'UP{i}'", Actual: t.Result))
+            : reverse.Proxy<ICalculator>().CallBackAsync($"ab{i}").ContinueWith(t => (Expected: $"server saw '{new string($"ab{i}".Reverse().ToArray())}'", Actual: t.Result)));
+        foreach (var (expected, actual) in await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(60)))
+            Assert.Equal(expected, actual);
+    }
+
+    [NatsFact]
+    public async Task Events_from_a_server_process_arrive_in_order()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+        var collector = new TickCollector(1000);
+        using var sub = client.Subscribe<ITicks>(collector);
+
+        await client.Proxy<ICalculator>().PublishTicksAsync("host", 1000); // routed after the Subscribe: the broker has it
+
+        await collector.Done.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(Enumerable.Range(1, 1000), collector.Sequences);
+    }
+
+    [NatsFact]
+    public async Task Payloads_up_to_the_brokers_max_payload_cross_byte_for_byte_and_larger_ones_fail_that_call_only()
+    {
+        // The broker's max_payload (1 MiB by default) replaces the 24 MB case of the socket transports.
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+        var calc = client.Proxy<ICalculator>();
+        var request = Patterns.Bytes(600_000, 11); // base64 in JSON: about 800 KB on the wire
+
+        Assert.Equal(request.Length, await calc.SizeOfAsync(request));
+        var response = await calc.MakeBytesAsync(600_000, 12);
+        Assert.True(Patterns.Bytes(600_000, 12).AsSpan().SequenceEqual(response));
+        var tooBig = await Assert.ThrowsAnyAsync<IpcException>(() => calc.SizeOfAsync(Patterns.Bytes(24 * 1024 * 1024, 1)));
+        Assert.Contains("max_payload", tooBig.Message, StringComparison.Ordinal);
+        var replyTooBig = await Assert.ThrowsAnyAsync<IpcException>(() => calc.MakeBytesAsync(24 * 1024 * 1024, 2));
+        Assert.Contains("max_payload", replyTooBig.Message, StringComparison.Ordinal);
+        Assert.Equal(42, await calc.GetAnswerAsync());
+    }
+
+    [NatsFact]
+    public async Task Killing_the_server_process_mid_call_fails_the_call_at_its_deadline_and_another_server_process_takes_over()
+    {
+        // Over a broker the caller's connection (to the broker) does not break when the serving process dies: the call
+        // ends with a TimeoutException at its deadline, never a hang, and the next process that serves the contract serves it.
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint, options: new IpcOptions { DefaultCallTimeout = TimeSpan.FromSeconds(3) });
+        var call = client.Proxy<ICalculator>().DelayAsync(60_000, CancellationToken.None);
+        Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync()); // the slow call is in the handler by now
+
+        host.Kill();
+
+        await Assert.ThrowsAsync<TimeoutException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(client.Connection.IsConnected);
+        await using var next = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync());
+        Assert.Equal(0, client.Reconnects);
+    }
+
+    [NatsFact]
+    public async Task Killing_the_server_process_mid_event_stream_leaves_an_unbroken_prefix_and_a_new_server_process_serves_the_same_client()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint, options: new IpcOptions { DefaultCallTimeout = TimeSpan.FromSeconds(3) });
+        var collector = new TickCollector(int.MaxValue);
+        using var sub = client.Subscribe<ITicks>(collector);
+        var stream = client.Proxy<ICalculator>().PublishTicksAsync("endless", 5_000_000);
+        await Eventually.TrueAsync(() => collector.Count > 1000, 30_000);
+
+        host.Kill();
+
+        await Assert.ThrowsAsync<TimeoutException>(() => stream.WaitAsync(TimeSpan.FromSeconds(30)));
+        var received = collector.Sequences.ToArray();
+        Assert.Equal(Enumerable.Range(1, received.Length), received); // what arrived is an unbroken prefix, in order
+        await using var restarted = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync());
+    }
+
+    [NatsFact]
+    public async Task Killing_a_client_process_mid_event_stream_drops_only_that_subscriber()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var server = await IpcServer.StartAsync(endpoint);
+        await using var host = HostProcess.StartClient(endpoint, "listen", await HostBinaryAsync());
+        await using var local = await IpcClient.ConnectAsync(endpoint);
+        var collector = new TickCollector(int.MaxValue);
+        using var sub = local.Subscribe<ITicks>(collector);
+        await local.Connection.PingAsync(); // the broker has the local subscription
+        await host.WaitForLineAsync("OK subscribed");
+        var publisher = server.Publisher<ITicks>();
+        var sequence = 0;
+        while (!host.Lines.Contains("OK receiving events"))
+        {
+            publisher.Tick(new Tick(++sequence, "stream"));
+            if (sequence % 50 == 0) await Eventually.TrueAsync(() => collector.Count >= sequence, 30_000);
+        }
+
+        host.Kill();
+        for (var i = 0; i < 2000; i++)
+        {
+            publisher.Tick(new Tick(++sequence, "stream")); // never throws, never blocks on the dead subscriber
+            if (sequence % 50 == 0) await Eventually.TrueAsync(() => collector.Count >= sequence, 30_000);
+        }
+
+        await Eventually.TrueAsync(() => collector.Count == sequence, 30_000);
+        Assert.Equal(Enumerable.Range(1, sequence), collector.Sequences);
+    }
+
+    [NatsFact]
+    public async Task A_client_process_talks_to_a_server_in_this_process_and_is_called_back()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        IpcServer? server = null;
+        server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())));
+        await using var _ = server;
+
+        foreach (var scenario in new[] { "basic", "events" })
+        {
+            await using var host = HostProcess.StartClient(endpoint, scenario, await HostBinaryAsync());
+            var exit = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(exit == 0, $"{scenario}: {string.Join("\n", host.Lines)}");
+            if (scenario == "basic")
+            {
+                Assert.Contains("OK callback server saw 'HELLO'", host.Lines);
+                Assert.Contains("OK remote System.InvalidOperationException boom", host.Lines);
+            }
+        }
+    }
+
+    [NatsFact]
+    public async Task A_stream_result_crosses_the_broker_in_order_under_credit_and_a_producer_failure_ends_it()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint, options: new IpcOptions { DefaultCallTimeout = TimeSpan.FromSeconds(60) });
+        var streams = client.Proxy<IStreams>();
+
+        var items = new List<int>();
+        await foreach (var i in streams.RangeAsync(1, 5000)) items.Add(i);
+        Assert.Equal(Enumerable.Range(1, 5000), items);
+
+        // 8 MiB in 64 KiB items: eight times the default credit window, so the producer waits for StreamCredit through the broker.
+        var chunks = 0;
+        await foreach (var chunk in streams.ChunksAsync($"nats-{Guid.NewGuid():N}", 128, 64 * 1024)) chunks++;
+        Assert.Equal(128, chunks);
+
+        var seen = new List<int>();
+        var e = await Assert.ThrowsAsync<RemoteInvocationException>(async () =>
+        {
+            await foreach (var i in streams.FailAfterAsync(3, "producer broke")) seen.Add(i);
+        });
+        Assert.Equal("producer broke", e.RemoteMessage);
+        Assert.Equal(3, seen.Count);
+    }
+
+    private sealed class Reverser : IClientCallback
+    {
+        public Task<string> TransformAsync(string text) => Task.FromResult(new string(text.Reverse().ToArray()));
+    }
+}
+
+public sealed class NatsCrossProcess() : NatsCrossProcessConformance(nativeAotHost: false);
+
+public sealed class AotNatsCrossProcess() : NatsCrossProcessConformance(nativeAotHost: true);
