@@ -41,6 +41,7 @@ public interface IRequests
     [ContractMethod(Id = 5)] Task B(); // expect: IPC0014
     Task Upload(IAsyncEnumerable<int> items); // expect: IPC0027
     Task<IAsyncEnumerable<int>> WatchLater(); // expect: IPC0028
+    Task Export(IProgress<int> rows, IProgress<string> stage); // expect: IPC0029
 }
 
 [EventContract("broken.events")]

@@ -241,6 +241,28 @@ public sealed class CodeFixTests
     }
 
     [Fact]
+    public async Task IPC0017_registers_the_value_of_a_progress_parameter_not_the_IProgress()
+    {
+        var (files, title) = await CodeFixRunner.ApplyAsync(new AddJsonSerializableCodeFix(), "IPC0017", One(Usings + """
+            using System;
+
+            [RequestContract]
+            public interface IJobs
+            {
+                Task Import(string path, IProgress<Status>? progress, CancellationToken ct = default);
+            }
+            public sealed record Status(string Stage, int Percent);
+            public sealed record Other(int Id);
+            [JsonSerializable(typeof(Other))] internal partial class JobsJson : JsonSerializerContext;
+            """));
+
+        Assert.Equal("Add [JsonSerializable(typeof(Shop.Status))] to 'JobsJson'", title);
+        Assert.Contains("[JsonSerializable(typeof(Status))]", files.Source(Path));
+        Assert.DoesNotContain("typeof(IProgress", files.Source(Path));
+        Assert.Empty(CodeFixRunner.AssertFixed(files, "IPC0017"));
+    }
+
+    [Fact]
     public async Task IPC0017_adds_the_registration_to_the_existing_context()
     {
         var context = ("/src/ShopJson.cs", """

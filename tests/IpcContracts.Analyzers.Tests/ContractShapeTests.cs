@@ -163,7 +163,7 @@ public sealed class ContractShapeTests
     // ---- IPC0027 ----
 
     [Fact]
-    public void IPC0027_stream_parameters_progress_and_pipes_are_not_supported_yet()
+    public void IPC0027_stream_parameters_nested_progress_and_pipes_are_not_supported_yet()
     {
         var diagnostics = AnalyzerRunner.Verify(Prelude + """
             [RequestContract]
@@ -172,15 +172,19 @@ public sealed class ContractShapeTests
                 Task Upload({|IPC0027:IAsyncEnumerable<int>|} items);
                 IAsyncEnumerable<{|IPC0027:IAsyncEnumerable<int>|}> Nest();
                 {|IPC0027:IAsyncEnumerator<int>|} Cursor();
-                Task Import({|IPC0027:System.IO.Stream|} data, {|IPC0027:IProgress<int>|} progress);
+                Task Import({|IPC0027:System.IO.Stream|} data, IProgress<int> progress);
                 Task<{|IPC0027:System.IO.FileStream|}> Export();
                 Task Pipe({|IPC0027:System.IO.Pipelines.PipeReader|} reader);
                 Task<{|IPC0027:List<IAsyncEnumerable<int>>|}> Nested();
+                Task Notify({|IPC0027:List<IProgress<int>>|} listeners);
+                Task<{|IPC0027:IProgress<int>|}> Reporter();
+                {|IPC0027:IProgress<int>|} BareReporter();
+                Task Relay(IProgress<{|IPC0027:IProgress<int>|}> progress);
             }
             [EventContract]
             public interface IJobEvents
             {
-                void Done({|IPC0027:IProgress<string>|} progress);
+                void Done({|IPC0027:List<IProgress<string>>|} progress);
             }
             """);
 
@@ -204,6 +208,110 @@ public sealed class ContractShapeTests
 
         Assert.Equal("Parameter 'items' of 'Upload' has type 'IAsyncEnumerable<int>', and asynchronous streams (IAsyncEnumerable<T>) other than a request method's result " +
                      "are not supported in contracts yet; remove it, and pass the data as payload values (a list, a byte[]) until they are", diagnostics.Single().GetMessage());
+    }
+
+    [Fact]
+    public void IPC0027_message_says_which_IProgress_is_supported()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IJobs { Task Notify({|IPC0027:List<IProgress<int>>|} listeners); }
+            """);
+
+        Assert.Equal("Parameter 'listeners' of 'Notify' has type 'List<IProgress<int>>', and progress reports (IProgress<T>) other than a request method's own parameter " +
+                     "are not supported in contracts yet; remove it, and pass the data as payload values (a list, a byte[]) until they are", diagnostics.Single().GetMessage());
+    }
+
+    [Fact]
+    public void IPC0027_near_miss_request_methods_take_one_progress_parameter()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IJobs : IBaseJobs
+            {
+                Task Run(IProgress<int> progress);
+                Task<Report> Import(string path, IProgress<Status>? progress, int retries, CancellationToken ct = default);
+                ValueTask Warm(IProgress<string?> progress, CancellationToken ct);
+                ValueTask<int> Count(string prefix, IProgress<double> @fixed);
+                Task<List<int>> Batches(IProgress<List<Status>> progress);
+            }
+            public interface IBaseJobs { Task Inherited(IProgress<int> progress); }
+            public sealed record Status(string Stage, int Percent);
+            public sealed record Report(int Rows);
+            [JsonSerializable(typeof(Status))]
+            [JsonSerializable(typeof(List<Status>))]
+            [JsonSerializable(typeof(Report))]
+            internal partial class JobsJson : JsonSerializerContext;
+            """);
+    }
+
+    [Fact]
+    public void IPC0008_progress_values_follow_the_payload_rule()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IJobs
+            {
+                Task Callbacks(IProgress<{|IPC0008:Action|}> progress);
+                Task Tasks(string name, IProgress<{|IPC0008:Task<int>|}>? progress);
+                Task<int> Spans(System.IProgress<{|IPC0008:List<Type>|}> progress, CancellationToken ct);
+            }
+            """);
+
+        Assert.Equal("The progress value of parameter 'progress' of 'Callbacks' has type 'Action', which is a delegate and cannot be serialized; " +
+                     "use a serializable, accessible type", diagnostics[0].GetMessage());
+        Assert.All(diagnostics, d => Assert.StartsWith("The progress value of parameter 'progress' of '", d.GetMessage()));
+    }
+
+    [Fact]
+    public void IPC0008_near_miss_a_progress_value_that_does_not_resolve_is_the_compilers_alone()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IJobs { Task Run(IProgress<Missing> progress); }
+            """, ["CS0246"]);
+    }
+
+    // ---- IPC0029 ----
+
+    [Fact]
+    public void IPC0029_progress_where_no_caller_receives_it()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IJobs
+            {
+                Task Export(IProgress<int> rows, {|IPC0029:IProgress<string> stage|});
+                IAsyncEnumerable<int> Tail(string id, {|IPC0029:IProgress<int> progress|}, CancellationToken ct = default);
+                {|IPC0028:Task<IAsyncEnumerable<int>>|} TailLater({|IPC0029:IProgress<int> progress|});
+                Task Three(IProgress<int> a, {|IPC0029:IProgress<int> b|}, {|IPC0029:IProgress<int> c|});
+            }
+            [EventContract]
+            public interface IJobEvents
+            {
+                void Started(string id, {|IPC0029:IProgress<int> progress|});
+                Task Stopped({|IPC0029:IProgress<Action>? progress|}); // removing the parameter is the fix, so its T is not judged
+            }
+            """);
+
+        var progress = diagnostics.Where(d => d.Id == "IPC0029").Select(d => d.GetMessage()).ToList();
+        Assert.Equal("Parameter 'stage' of 'Export' has type 'IProgress<string>', but 'rows' already reports progress, and a call has one progress channel; " +
+                     "remove it, and report one type that carries every value", progress[0]);
+        Assert.Equal("Parameter 'progress' of 'Tail' has type 'IProgress<int>', but the method returns IAsyncEnumerable<T>, whose items already reach the caller " +
+                     "while the call runs; remove it, and yield progress as items of the stream, or return a task to keep the IProgress<T>", progress[1]);
+        Assert.Contains("'a' already reports progress", progress[4]);
+        Assert.Equal("Parameter 'progress' of 'Started' has type 'IProgress<int>', but an event method has no caller waiting for it to finish, so no one would " +
+                     "receive its reports; remove it, and publish progress as an event of its own", progress[5]);
+    }
+
+    [Fact]
+    public void IPC0029_in_an_inherited_method_is_reported_at_the_contract()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            public interface IBase { void Started(IProgress<int> progress); }
+            [EventContract]
+            public interface {|IPC0029:IJobEvents|} : IBase { void Stopped(); }
+            """);
     }
 
     [Fact]

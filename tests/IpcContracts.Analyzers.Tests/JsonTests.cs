@@ -54,6 +54,27 @@ public sealed class JsonTests
     }
 
     [Fact]
+    public void IPC0017_judges_the_value_of_a_progress_parameter_not_the_IProgress()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IJobs
+            {
+                Task Import(string path, IProgress<{|IPC0017:Status|}> progress);
+                Task<int> Anything(IProgress<{|IPC0018:object|}>? progress);
+                Task Fine(IProgress<Registered> progress, CancellationToken ct);
+            }
+            public sealed record Status(string Stage);
+            public sealed record Registered(int Id);
+            [JsonSerializable(typeof(Registered))] internal partial class JobsJson : JsonSerializerContext;
+            """);
+
+        var status = diagnostics.Single(d => d.Id == "IPC0017");
+        Assert.StartsWith("The progress value of parameter 'progress' of 'Import' has type 'Status'", status.GetMessage());
+        Assert.Equal("global::Shop.Status", status.Properties["TypeName"]);
+    }
+
+    [Fact]
     public void IPC0017_near_miss_registered_reachable_and_built_in_types()
     {
         AnalyzerRunner.Verify(Prelude + """

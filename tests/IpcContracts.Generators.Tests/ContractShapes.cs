@@ -374,6 +374,34 @@ public static class ContractShapes
         internal partial class QuotesJson : JsonSerializerContext;
         """;
 
+    /// <summary>
+    /// Request methods with an IProgress&lt;T&gt; parameter: as the only parameter, with a result, between other parameters
+    /// with the call's token, first with only a token after it, last after a single payload parameter (the single-value
+    /// TArgs shape) under a keyword name, nullable parameter and value types, a DTO as the value; and the same import
+    /// without progress next to it (their signatures must differ).
+    /// </summary>
+    public const string Progress = Usings + """
+        namespace Shop;
+
+        [RequestContract]
+        public interface IJobs
+        {
+            Task Run(IProgress<int> progress);
+            Task<Report> Import(string path, IProgress<ImportStatus>? progress, int retries, CancellationToken ct = default);
+            ValueTask Warm(IProgress<string?> progress, CancellationToken ct);
+            ValueTask<int> Count(string prefix, IProgress<double> @fixed);
+            Task<Report> ImportQuietly(string path, int retries, CancellationToken ct = default);
+        }
+
+        public sealed record ImportStatus(string Stage, int Percent);
+
+        public sealed record Report(int Rows);
+
+        [JsonSerializable(typeof(ImportStatus))]
+        [JsonSerializable(typeof(Report))]
+        internal partial class JobsJson : JsonSerializerContext;
+        """;
+
     /// <summary>Every shape by name, for the theories that run them all.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
@@ -395,6 +423,7 @@ public static class ContractShapes
         [nameof(NamedJsonContexts)] = NamedJsonContexts,
         [nameof(ObsoleteAndGlobalNamespace)] = ObsoleteAndGlobalNamespace,
         [nameof(Streams)] = Streams,
+        [nameof(Progress)] = Progress,
     };
 
     public static TheoryData<string> Names => new(All.Keys);

@@ -12,6 +12,7 @@ namespace IpcContracts.Generators.Tests;
 public sealed class RoundTripTests
 {
     private const string Contracts = """
+        using System;
         using System.Collections.Generic;
         using System.Text.Json.Serialization;
         using System.Threading;
@@ -38,6 +39,13 @@ public sealed class RoundTripTests
         {
             IAsyncEnumerable<StockLevel> Watch(string sku, int count, CancellationToken ct = default);
             IAsyncEnumerable<int> Ticks();
+        }
+
+        [RequestContract("roundtrip.jobs")]
+        public interface IJobs
+        {
+            Task<int> ImportAsync(string path, IProgress<StockLevel>? progress, int rows, CancellationToken ct = default);
+            ValueTask WarmAsync(IProgress<int> progress);
         }
 
         [EventContract("roundtrip.events")]
@@ -111,6 +119,14 @@ public sealed class RoundTripTests
                     ticks.Add(tick);
                 log.Add("ticks " + string.Join(",", ticks));
 
+                // Progress: the proxy hands the caller's IProgress<T> (or null) to the channel's progress overload; the
+                // dispatcher gives the handler call.Progress<T>, whose reports the loopback carries back as JSON.
+                var jobsDescriptor = ContractRegistry.Get<IJobs>(ContractKind.Request);
+                var jobs = jobsDescriptor.CreateProxy(new Loopback<IJobs>(jobsDescriptor, new Jobs(log)));
+                log.Add($"imported {await jobs.ImportAsync("R-1", new Recorder<StockLevel>(log, s => s.Sku + "#" + s.OnHand), 2, cts.Token)}");
+                log.Add($"imported quietly {await jobs.ImportAsync("R-2", null, 3)}");
+                await jobs.WarmAsync(new Recorder<int>(log, i => i.ToString()));
+
                 // Unknown members are skipped and missing ones stay default: {"extra":1} for GetStockAsync(sku).
                 var call = new Call(inventory.Methods[0].Id, "{\"extra\":[1,{\"a\":2}],\"sku\":\"B-2\"}");
                 await inventory.DispatchAsync(new Inventory(log), call);
@@ -167,6 +183,30 @@ public sealed class RoundTripTests
             }
         }
 
+        sealed class Jobs(List<string> log) : IJobs
+        {
+            public Task<int> ImportAsync(string path, IProgress<StockLevel>? progress, int rows, CancellationToken ct)
+            {
+                log.Add($"importing {path} {rows} token {ct.CanBeCanceled}");
+                for (int i = 1; i <= rows; i++)
+                    progress!.Report(new StockLevel(path, i));
+                return Task.FromResult(rows * 10);
+            }
+
+            public async ValueTask WarmAsync(IProgress<int> progress)
+            {
+                await Task.Yield();
+                progress.Report(50);
+                progress.Report(100);
+            }
+        }
+
+        /// <summary>Reports synchronously (Progress&lt;T&gt; would post to the thread pool and make the log's order racy).</summary>
+        sealed class Recorder<T>(List<string> log, Func<T, string> show) : IProgress<T>
+        {
+            public void Report(T value) => log.Add("progress " + show(value));
+        }
+
         sealed class Listener(List<string> log) : IEvents
         {
             public void StockChanged(StockChanged e) => log.Add($"event {e.Sku} {e.OnHand}");
@@ -188,6 +228,20 @@ public sealed class RoundTripTests
                 if (call.ReplyText != "<empty>") throw new InvalidOperationException("expected an empty reply, got " + call.ReplyText);
             }
 
+            public async Task<TResult> RequestAsync<TArgs, TResult, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, JsonTypeInfo<TResult> resultType,
+                IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken ct)
+            {
+                var call = await SendAsync(method, args, writeArgs, ct, json => progress?.Report(JsonSerializer.Deserialize(json, progressType)!));
+                return JsonSerializer.Deserialize(call.ReplyText!, resultType)!;
+            }
+
+            public async Task RequestAsync<TArgs, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+                IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken ct)
+            {
+                var call = await SendAsync(method, args, writeArgs, ct, json => progress?.Report(JsonSerializer.Deserialize(json, progressType)!));
+                if (call.ReplyText != "<empty>") throw new InvalidOperationException("expected an empty reply, got " + call.ReplyText);
+            }
+
             public void Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs) => SendAsync(method, args, writeArgs).GetAwaiter().GetResult();
 
             public async IAsyncEnumerable<TItem> Stream<TArgs, TItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, JsonTypeInfo<TItem> itemType,
@@ -198,7 +252,7 @@ public sealed class RoundTripTests
                     yield return JsonSerializer.Deserialize(json, itemType)!;
             }
 
-            private async Task<Call> SendAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken? token = null)
+            private async Task<Call> SendAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken? token = null, Action<string>? progress = null)
             {
                 var buffer = new ArrayBufferWriter<byte>();
                 using (var writer = new Utf8JsonWriter(buffer))
@@ -208,7 +262,7 @@ public sealed class RoundTripTests
                     writer.WriteEndObject();
                 }
                 var bytes = buffer.WrittenSpan.ToArray();
-                var call = new Call(method.Id, bytes, token);
+                var call = new Call(method.Id, bytes, token, progress);
                 var pending = descriptor.DispatchAsync(target, call);
                 Array.Fill(bytes, (byte)'#'); // the payload is released once DispatchAsync returns
                 await pending;
@@ -216,7 +270,7 @@ public sealed class RoundTripTests
             }
         }
 
-        sealed class Call(uint methodId, byte[] payload, CancellationToken? token = null) : InboundCall
+        sealed class Call(uint methodId, byte[] payload, CancellationToken? token = null, Action<string>? progress = null) : InboundCall
         {
             public Call(uint methodId, string json) : this(methodId, System.Text.Encoding.UTF8.GetBytes(json)) { }
             public string? ReplyText { get; private set; }
@@ -227,6 +281,8 @@ public sealed class RoundTripTests
             public override IpcConnection Connection => throw new NotSupportedException();
             public override void Reply<TValue>(TValue value, JsonTypeInfo<TValue> typeInfo) => ReplyText = JsonSerializer.Serialize(value, typeInfo);
             public override void ReplyEmpty() => ReplyText = "<empty>";
+            public override IProgress<T> Progress<T>(JsonTypeInfo<T> typeInfo) =>
+                new Sink<T>(typeInfo, progress ?? throw new InvalidOperationException("the proxy did not use a progress overload"));
             public override async ValueTask ReplyStreamAsync<TItem>(IAsyncEnumerable<TItem> items, JsonTypeInfo<TItem> typeInfo)
             {
                 var sent = new List<string>();
@@ -234,6 +290,11 @@ public sealed class RoundTripTests
                     sent.Add(JsonSerializer.Serialize(item, typeInfo));
                 StreamItems = sent;
             }
+        }
+
+        sealed class Sink<T>(JsonTypeInfo<T> typeInfo, Action<string> send) : IProgress<T>
+        {
+            public void Report(T value) => send(JsonSerializer.Serialize(value, typeInfo));
         }
         """;
 
@@ -267,6 +328,14 @@ public sealed class RoundTripTests
             watching W-1 token True
             watch W-1#1,W-1#2,W-1#3
             ticks 7,8
+            importing R-1 2 token True
+            progress R-1#1
+            progress R-1#2
+            imported 20
+            importing R-2 3 token False
+            imported quietly 30
+            progress 50
+            progress 100
             tolerant {"Sku":"B-2","OnHand":41}
             missing {"Sku":"no-sku","OnHand":41}
             unknown method: ContractMismatchException

@@ -102,6 +102,32 @@ public sealed class WireIdTests
     }
 
     [Theory]
+    [InlineData("R:void(System.IProgress<int> progress)", "Run")]
+    [InlineData("R:Shop.Report(string path,System.IProgress<Shop.ImportStatus> progress,int retries)", "Import")]
+    [InlineData("R:void(System.IProgress<string> progress)", "Warm")]
+    [InlineData("R:int(string prefix,System.IProgress<double> fixed)", "Count")]
+    public void Progress_signatures_name_the_IProgress_parameter_in_its_place(string signature, string method)
+    {
+        var text = GeneratorRunner.Run(new[] { ContractShapes.Progress }).Combined();
+
+        Assert.Contains($"Method_{method} = new({Fnv.Literal32(method)}, \"{method}\", {Fnv.Literal64(signature)}, \"{signature}\");", text);
+    }
+
+    [Fact]
+    public void A_method_with_progress_and_the_same_method_without_it_have_different_fingerprints()
+    {
+        // The argument object is the same JSON either way; only the fingerprint tells a peer that reports progress from one that does not.
+        string Fingerprint(string parameters) => MethodDescriptor.Match(GeneratorRunner.Run(new[] { ContractShapes.Progress.Replace(
+            "Import(string path, IProgress<ImportStatus>? progress, int retries,", "Import(" + parameters + ",") }).Text("Shop.IJobs.IpcContract.g.cs")
+            .Split('\n').Single(l => l.Contains("Method_Import = new("))).Groups[3].Value;
+
+        string with = Fingerprint("string path, IProgress<ImportStatus>? progress, int retries");
+        Assert.NotEqual(with, Fingerprint("string path, int retries"));
+        Assert.NotEqual(with, Fingerprint("string path, IProgress<int>? progress, int retries"));
+        Assert.NotEqual(with, Fingerprint("string path, int retries, IProgress<ImportStatus>? progress"));
+    }
+
+    [Theory]
     [InlineData("inventário")]
     [InlineData("在庫")]
     [InlineData("a \"quoted\" \\ alias")]

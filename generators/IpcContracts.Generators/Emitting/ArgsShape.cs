@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Linq;
 using IpcContracts.Generators.Models;
 
@@ -5,7 +7,8 @@ namespace IpcContracts.Generators.Emitting
 {
     /// <summary>
     /// How a method's payload parameters travel as the proxy's <c>TArgs</c>: <c>NoArgs</c> for none, the
-    /// parameter's own type for one, a value tuple for several. The dispatcher's parser returns the same shape.
+    /// parameter's own type for one, a value tuple for several. The dispatcher's parser returns the same shape. The
+    /// progress parameter is never one of them (a method whose only other parameter is its IProgress&lt;T&gt; sends NoArgs).
     /// </summary>
     internal static class ArgsShape
     {
@@ -31,6 +34,18 @@ namespace IpcContracts.Generators.Emitting
             1 => new[] { "args" },
             _ => method.Parameters.Select((_, i) => "args.Item" + (i + 1)).ToArray(),
         };
+
+        /// <summary>
+        /// The method's parameters without the token, as declared: the payload parameters with the progress parameter put
+        /// back at its position. <paramref name="payload"/> renders the payload parameter at an index, <paramref name="progress"/> the progress one.
+        /// </summary>
+        public static List<string> WithProgress(MethodModel method, Func<int, string> payload, Func<ProgressModel, string> progress)
+        {
+            var list = Enumerable.Range(0, method.Parameters.Count).Select(payload).ToList();
+            if (method.Progress is { } p)
+                list.Insert(Math.Min(p.Position, list.Count), progress(p));
+            return list;
+        }
 
         public static string MethodField(MethodModel method) => "Method_" + method.MemberSuffix;
 

@@ -40,7 +40,9 @@ namespace IpcContracts.Generators.Emitting
             if (m.Parameters.Count > 0)
                 w.Line("var args = " + ArgsShape.Parser(m) + "(call.Payload);");
 
-            var arguments = new List<string>(ArgsShape.Unpack(m));
+            // The handler's IProgress<T> is the call's: each report goes back to the caller while the call runs.
+            var unpacked = ArgsShape.Unpack(m);
+            var arguments = ArgsShape.WithProgress(m, i => unpacked[i], p => "call.Progress<" + p.Value.Code + ">(" + Code.TypeInfo(p.Value) + ")");
             if (m.CancellationTokenIdentifier is not null)
                 arguments.Add("call.CancellationToken");
             string receiver = m.DeclaringInterface == contract.InterfaceCode ? "target" : "((" + m.DeclaringInterface + ")target)";

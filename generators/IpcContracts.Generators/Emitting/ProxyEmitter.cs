@@ -52,7 +52,7 @@ namespace IpcContracts.Generators.Emitting
 
         private static void EmitMethod(SourceWriter w, ContractModel contract, MethodModel m)
         {
-            var parameters = m.Parameters.Select(p => p.Type.Code + " " + p.Identifier).ToList();
+            var parameters = ArgsShape.WithProgress(m, i => m.Parameters[i].Type.Code + " " + m.Parameters[i].Identifier, p => p.ParameterCode + " " + p.Identifier);
             if (m.CancellationTokenIdentifier is not null)
                 parameters.Add("global::System.Threading.CancellationToken " + m.CancellationTokenIdentifier);
             w.Open(ReturnType(m) + " " + m.DeclaringInterface + "." + m.Name + "(" + string.Join(", ", parameters) + ")");
@@ -82,7 +82,18 @@ namespace IpcContracts.Generators.Emitting
                 bool wrap = m.Returns is ReturnShape.ValueTask or ReturnShape.ValueTaskOfT;
                 string prefix = wrap ? "return new " + ReturnType(m) + "(" : "return ";
                 string suffix = wrap ? "));" : ");";
-                if (m.Result is { } result)
+                if (m.Progress is { } progress)
+                {
+                    // The caller's IProgress<T> (null is fine) stays here; the channel raises it for each report the handler sends.
+                    var value = progress.Value;
+                    if (m.Result is { } result)
+                        Call(w, prefix, "this._channel.RequestAsync<" + ArgsShape.Type(m) + ", " + result.Code + ", " + value.Code + ">", suffix,
+                            method, args, writer, Code.TypeInfo(result), progress.Identifier, Code.TypeInfo(value), token);
+                    else
+                        Call(w, prefix, "this._channel.RequestAsync<" + ArgsShape.Type(m) + ", " + value.Code + ">", suffix,
+                            method, args, writer, progress.Identifier, Code.TypeInfo(value), token);
+                }
+                else if (m.Result is { } result)
                     Call(w, prefix, "this._channel.RequestAsync<" + ArgsShape.Type(m) + ", " + result.Code + ">", suffix, method, args, writer, Code.TypeInfo(result), token);
                 else
                     Call(w, prefix, "this._channel.RequestAsync<" + ArgsShape.Type(m) + ">", suffix, method, args, writer, token);

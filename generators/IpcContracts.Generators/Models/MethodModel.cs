@@ -10,6 +10,7 @@ namespace IpcContracts.Generators.Models
     /// <param name="CancellationTokenIdentifier">Name of the trailing CancellationToken parameter, or null.</param>
     /// <param name="Signature">Canonical signature text the fingerprint hashes.</param>
     /// <param name="Fingerprint">FNV-1a 64 of <see cref="Signature"/>.</param>
+    /// <param name="Progress">The request method's <c>IProgress&lt;T&gt;</c> parameter (not one of <see cref="Parameters"/>), or null.</param>
     internal sealed record MethodModel(
         string Name,
         string MemberSuffix,
@@ -21,5 +22,6 @@ namespace IpcContracts.Generators.Models
         EquatableArray<ParameterModel> Parameters,
         string? CancellationTokenIdentifier,
         string Signature,
-        ulong Fingerprint);
+        ulong Fingerprint,
+        ProgressModel? Progress = null);
 }

@@ -35,6 +35,8 @@ namespace IpcContracts.Generators.Parsing
                         Add(messageTypes, p.Type);
                     if (method.Result is { } result)
                         Add(messageTypes, result);
+                    if (method.Progress is { } progress)
+                        Add(messageTypes, progress.Value);
                 }
             }
 

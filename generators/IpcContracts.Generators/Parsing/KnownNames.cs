@@ -15,6 +15,7 @@ namespace IpcContracts.Generators.Parsing
         public const string CancellationToken = "System.Threading.CancellationToken";
         public const string TasksNamespace = "System.Threading.Tasks";
         public const string AsyncEnumerable = "System.Collections.Generic.IAsyncEnumerable`1";
+        public const string Progress = "System.IProgress`1";
 
         /// <summary>True when <paramref name="type"/> is the named type (namespace + metadata name, e.g. <c>Task`1</c>).</summary>
         public static bool Is(ITypeSymbol? type, string fullMetadataName)

@@ -133,7 +133,7 @@ namespace IpcContracts.Generators.Rules
                 }
 
                 var (returns, result) = CheckReturn();
-                var parameters = CheckParameters(out string? token);
+                var parameters = CheckParameters(out string? token, out var progress);
                 if (!_valid)
                     return;
 
@@ -150,7 +150,8 @@ namespace IpcContracts.Generators.Rules
                     parameters.ToEquatableArray(),
                     token,
                     signature,
-                    Fnv1a.Hash64(signature));
+                    Fnv1a.Hash64(signature),
+                    progress);
             }
 
             // ---- return shape ----
@@ -277,9 +278,11 @@ namespace IpcContracts.Generators.Rules
 
             private static RuleLocation? TypeArgumentLocation(TypeSyntax? type) => RuleLocation.From(GenericArgument(type));
 
-            /// <summary>The single type argument of <c>X&lt;T&gt;</c> as written (through qualifiers and aliases), or null.</summary>
+            /// <summary>The single type argument of <c>X&lt;T&gt;</c> or <c>X&lt;T&gt;?</c> as written (through qualifiers and aliases), or null.</summary>
             private static TypeSyntax? GenericArgument(TypeSyntax? type)
             {
+                if (type is NullableTypeSyntax nullable)
+                    return GenericArgument(nullable.ElementType);
                 var name = type switch
                 {
                     QualifiedNameSyntax q => q.Right,
@@ -292,11 +295,13 @@ namespace IpcContracts.Generators.Rules
 
             // ---- parameters ----
 
-            private List<ParameterModel> CheckParameters(out string? tokenIdentifier)
+            private List<ParameterModel> CheckParameters(out string? tokenIdentifier, out ProgressModel? progress)
             {
                 tokenIdentifier = null;
+                progress = null;
                 var models = new List<ParameterModel>(_method.Parameters.Length);
                 int firstToken = -1;
+                IParameterSymbol? firstProgress = null;
                 for (int i = 0; i < _method.Parameters.Length; i++)
                 {
                     var p = _method.Parameters[i];
@@ -329,6 +334,14 @@ namespace IpcContracts.Generators.Rules
                         }
                         continue;
                     }
+                    if (KnownNames.Is(p.Type, KnownNames.Progress))
+                    {
+                        // Not a member of the argument object: it stays on the caller's side and the handler gets the call's own.
+                        if (CheckProgress(p, firstProgress, parameterSyntax, location) is { } value)
+                            progress = new ProgressModel(TypeNames.EscapeIdentifier(p.Name), i, TypeNames.Code(p.Type), TypeNames.ToTypeRef(value));
+                        firstProgress ??= p;
+                        continue;
+                    }
                     if (CheckPayload(p.Type, "Parameter '" + p.Name + "'", RuleLocation.From(parameterSyntax?.Type) ?? location))
                         models.Add(new ParameterModel(TypeNames.EscapeIdentifier(p.Name), p.Name, TypeNames.ToTypeRef(p.Type)));
                 }
@@ -347,6 +360,54 @@ namespace IpcContracts.Generators.Rules
                     }
                 }
                 return models;
+            }
+
+            /// <summary>
+            /// IPC0029 for an IProgress&lt;T&gt; parameter where no caller receives its reports (an event), where the result
+            /// already reports (a stream, or the IPC0028 shape that will become one) or after a first one; otherwise the
+            /// payload rule for <c>T</c>, which the reports carry. Returns <c>T</c> when the parameter is valid. The index
+            /// the model records is the parameter's own: a token before it is IPC0011, so it is never counted.
+            /// </summary>
+            private ITypeSymbol? CheckProgress(IParameterSymbol p, IParameterSymbol? firstProgress, ParameterSyntax? syntax, RuleLocation? location)
+            {
+                string? why = null, instead = null;
+                if (_isEvent)
+                {
+                    why = "an event method has no caller waiting for it to finish, so no one would receive its reports";
+                    instead = "publish progress as an event of its own";
+                }
+                else if (ReturnsStream())
+                {
+                    why = "the method returns IAsyncEnumerable<T>, whose items already reach the caller while the call runs";
+                    instead = "yield progress as items of the stream, or return a task to keep the IProgress<T>";
+                }
+                else if (firstProgress is not null)
+                {
+                    why = "'" + firstProgress.Name + "' already reports progress, and a call has one progress channel";
+                    instead = "report one type that carries every value";
+                }
+                if (why is not null)
+                {
+                    Report(RuleViolation.Create(DiagnosticDescriptors.ProgressNotAllowedId, location, p.Name, _facts.Display,
+                        p.Type.ToDisplayString(ShortTypeFormat), why, instead!));
+                    return null;
+                }
+
+                var value = ((INamedTypeSymbol)p.Type).TypeArguments[0];
+                var valueLocation = TypeArgumentLocation(syntax?.Type) ?? RuleLocation.From(syntax?.Type) ?? location;
+                return CheckPayload(value, "The progress value of parameter '" + p.Name + "'", valueLocation) ? value : null;
+            }
+
+            /// <summary>IAsyncEnumerable&lt;T&gt;, or Task/ValueTask of one (IPC0028 on its own, and a stream once fixed).</summary>
+            private bool ReturnsStream()
+            {
+                var type = _method.ReturnType;
+                if (_method.ReturnsByRef || _method.ReturnsByRefReadonly)
+                    return false;
+                if (KnownNames.Is(type, KnownNames.AsyncEnumerable))
+                    return true;
+                return PayloadRules.IsTaskLike(type) && type is INamedTypeSymbol { TypeArguments.Length: 1 } task &&
+                       KnownNames.Is(task.TypeArguments[0], KnownNames.AsyncEnumerable);
             }
 
             /// <summary>The payload rule for a parameter or the result; a payload that passes is recorded for the JSON checks.</summary>

@@ -15,7 +15,7 @@ namespace IpcContracts.Generators.Rules
         /// <summary>Cannot cross the process boundary at all (IPC0008).</summary>
         Unsupported,
 
-        /// <summary>A stream parameter, progress or pipe type, which contracts do not carry yet (IPC0027).</summary>
+        /// <summary>A stream parameter, nested progress or pipe type, which contracts do not carry yet (IPC0027).</summary>
         NotSupportedYet,
     }
 
@@ -122,14 +122,15 @@ namespace IpcContracts.Generators.Rules
         /// The streaming shapes (values, progress, bytes of any length) the runtime cannot carry yet; null for anything
         /// else. Their own diagnostic says "not supported yet" and suggests no wrapper. A request method's
         /// <c>IAsyncEnumerable&lt;T&gt;</c> result is supported: MethodRules takes it before the payload rule runs, so
-        /// any IAsyncEnumerable&lt;T&gt; that reaches this walk is a parameter or sits inside another type.
+        /// any IAsyncEnumerable&lt;T&gt; that reaches this walk is a parameter or sits inside another type. Likewise a request
+        /// method's own IProgress&lt;T&gt; parameter is taken before this walk, so one that reaches it is a result or nested.
         /// </summary>
         public static string? StreamingKind(ITypeSymbol type)
         {
             if (KnownNames.Is(type, KnownNames.AsyncEnumerable) || KnownNames.Is(type, "System.Collections.Generic.IAsyncEnumerator`1"))
                 return "asynchronous streams (IAsyncEnumerable<T>) other than a request method's result";
-            if (KnownNames.Is(type, "System.IProgress`1"))
-                return "progress reports (IProgress<T>)";
+            if (KnownNames.Is(type, KnownNames.Progress))
+                return "progress reports (IProgress<T>) other than a request method's own parameter";
             for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
             {
                 if (KnownNames.Is(t, "System.IO.Stream"))
