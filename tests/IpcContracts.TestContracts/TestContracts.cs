@@ -71,6 +71,17 @@ public interface IStreams
     Task<StreamProbe> ProbeAsync(string probe);
 }
 
+/// <summary>IProgress&lt;T&gt; parameters (handled by <see cref="JobService"/>).</summary>
+[RequestContract("test.jobs")]
+public interface IJobs
+{
+    /// <summary>Reports 1..count, then returns count.</summary>
+    Task<int> CountToAsync(int count, IProgress<int>? progress, CancellationToken cancellationToken = default);
+
+    /// <summary>Reports "started", then throws InvalidOperationException(message).</summary>
+    Task FailAfterReportAsync(string message, IProgress<string> progress);
+}
+
 public sealed record Chunk(int Index, byte[] Data);
 public sealed record StreamProbe(long Produced, bool Cancelled, bool Disposed);
 

@@ -24,6 +24,7 @@ switch (args[0])
         server = await IpcServer.StartAsync(endpoint, b => b
             .Handle<ICalculator>(calculator)
             .Handle<IStreams>(new StreamService())
+            .Handle<IJobs>(new JobService())
             .HandleRaw("tools.echo", "Echo", call => ValueTask.FromResult<string?>(call.ArgumentsJson)));
         Console.WriteLine($"READY {server.Endpoint}");
         // Runs until the test closes our stdin (or kills us).

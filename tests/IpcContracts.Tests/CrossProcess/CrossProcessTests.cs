@@ -87,6 +87,24 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     }
 
     [Fact]
+    public async Task Progress_reports_from_a_handler_in_another_process_arrive_in_order()
+    {
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        var reports = new System.Collections.Concurrent.ConcurrentQueue<int>();
+
+        Assert.Equal(500, await client.Proxy<IJobs>().CountToAsync(500, new CollectingProgress(reports)));
+
+        await Eventually.TrueAsync(() => reports.Count == 500);
+        Assert.Equal(Enumerable.Range(1, 500), reports);
+    }
+
+    private sealed class CollectingProgress(System.Collections.Concurrent.ConcurrentQueue<int> reports) : IProgress<int>
+    {
+        public void Report(int value) => reports.Enqueue(value);
+    }
+
+    [Fact]
     public async Task Killing_the_server_process_mid_stream_fails_MoveNextAsync_with_ChannelFaultedException()
     {
         await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
