@@ -15,7 +15,8 @@ var root = new RootCommand("ipc: see and drive a running IpcContracts system, an
 };
 root.Options.Add(CommonOptions.ConnectTimeout);
 
-var parsed = root.Parse(args);
+// No response files: `@FILE` is how `ipc call` reads its arguments from a file, so the parser must leave it alone.
+var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 if (parsed.Errors.Count > 0)
 {
     // One line, not the usage screen: the errors say what is wrong, --help says the rest.
