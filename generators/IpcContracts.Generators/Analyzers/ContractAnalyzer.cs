@@ -264,18 +264,20 @@ namespace IpcContracts.Analyzers
             var identity = info.Identity;
             var contractKey = new BaselineKey(identity.Id, null);
             string contractText = "Contract '" + identity.Alias + "' (" + identity.IdText + ")";
-            bool contractRecorded = true;
 
-            if (baseline.Retired.TryGetValue(contractKey, out var retiredContract))
-            {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RetiredIdReused, info.Location, "Contract '" + identity.Alias + "'", identity.IdText, Was(retiredContract)));
+            // Wire-breaking changes (IPC0023-IPC0025): the shared, Roslyn-free rulebook that `ipc diff` runs too.
+            var contractEntry = new BaselineEntry(contractKey, false, identity.Kind, identity.Alias, null, -1);
+            var methodEntries = info.Check.Methods.Select(m => new BaselineEntry(new BaselineKey(identity.Id, m.Id), false, null, m.Alias, m.Signature, -1)).ToList();
+            foreach (var found in BaselineRules.CheckContract(baseline.ShippedEntries, baseline.Retired, contractEntry, methodEntries))
+                context.ReportDiagnostic(ToDiagnostic(found, info));
+            if (baseline.Retired.ContainsKey(contractKey))
                 return;
-            }
-            if (baseline.Shipped.TryGetValue(contractKey, out var shippedContract))
+
+            // Unrecorded or out-of-date entries (IPC0022): review prompts with a code fix, not wire breaks.
+            bool contractRecorded = true;
+            if (baseline.Shipped.ContainsKey(contractKey))
             {
-                if (shippedContract.Entry.Kind != identity.Kind)
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ShippedChanged, info.Location,
-                        "contract '" + identity.Alias + "' (" + identity.IdText + ")", shippedContract.Entry.Kind ?? "", identity.Kind));
+                // A shipped contract line was judged above (its kind); its alias may change without breaking the typed wire.
             }
             else if (baseline.Unshipped.TryGetValue(contractKey, out var unshippedContract))
             {
@@ -294,23 +296,13 @@ namespace IpcContracts.Analyzers
                 }
             }
 
-            var present = new HashSet<uint>();
             foreach (var method in info.Check.Methods)
             {
-                present.Add(method.Id);
                 var key = new BaselineKey(identity.Id, method.Id);
+                if (baseline.Retired.ContainsKey(key) || baseline.Shipped.ContainsKey(key))
+                    continue; // judged above
                 string methodText = "Method '" + method.Alias + "' (" + key + ")";
-                if (baseline.Retired.TryGetValue(key, out var retired))
-                {
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RetiredIdReused, info.LocationOf(method.Location), "Method '" + method.Alias + "'", key.ToString(), Was(retired)));
-                }
-                else if (baseline.Shipped.TryGetValue(key, out var shipped))
-                {
-                    if (method.Signature is not null && method.Signature != shipped.Entry.Signature)
-                        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ShippedChanged, info.LocationOf(method.Location),
-                            "method '" + method.Alias + "' (" + key + ")", shipped.Entry.Signature ?? "", method.Signature));
-                }
-                else if (baseline.Unshipped.TryGetValue(key, out var unshipped))
+                if (baseline.Unshipped.TryGetValue(key, out var unshipped))
                 {
                     if (method.Signature is not null && (method.Signature != unshipped.Signature || method.Alias != unshipped.Alias))
                         ReportNotInBaseline(context, info.LocationOf(method.Location), baseline, methodText, " as it is now (the unshipped line is out of date)", MethodLine(identity, method));
@@ -320,13 +312,26 @@ namespace IpcContracts.Analyzers
                     ReportNotInBaseline(context, info.LocationOf(method.Location), baseline, methodText, "", MethodLine(identity, method));
                 }
             }
+        }
 
-            foreach (var shipped in baseline.Shipped)
+        /// <summary>A finding of the shared rulebook as a diagnostic at the contract, or at the method it concerns.</summary>
+        private static Diagnostic ToDiagnostic(BaselineBreak found, Checked info)
+        {
+            var identity = info.Identity;
+            var key = (found.Current ?? found.Recorded).Key;
+            var location = key.MethodId is { } methodId && found.Current is not null
+                ? info.LocationOf(info.Check.Methods.First(m => m.Id == methodId).Location)
+                : info.Location;
+            string alias = found.Current?.Alias ?? "";
+            return found.Rule switch
             {
-                var key = shipped.Key;
-                if (key.ContractId == identity.Id && key.MethodId is { } methodId && !present.Contains(methodId) && !baseline.Retired.ContainsKey(key))
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ShippedRemoved, info.Location, shipped.Value.Entry.Describe()));
-            }
+                BaselineRule.RetiredIdReused => Diagnostic.Create(DiagnosticDescriptors.RetiredIdReused, location,
+                    (key.IsMethod ? "Method '" : "Contract '") + alias + "'", key.IsMethod ? key.ToString() : identity.IdText, Was(found.Recorded)),
+                BaselineRule.Changed => Diagnostic.Create(DiagnosticDescriptors.ShippedChanged, location,
+                    (key.IsMethod ? "method '" : "contract '") + alias + "' (" + (key.IsMethod ? key.ToString() : identity.IdText) + ")",
+                    found.Recorded.Shape ?? "", found.Current!.Shape),
+                _ => Diagnostic.Create(DiagnosticDescriptors.ShippedRemoved, location, found.Recorded.Describe()),
+            };
         }
 
         private static string Was(BaselineEntry retired) =>
@@ -358,18 +363,11 @@ namespace IpcContracts.Analyzers
             if (!file.Shipped)
                 return;
             var contractIds = new HashSet<uint>(state.Index(context.CancellationToken).Contracts.Select(c => c.Id));
-            var shippedContracts = new HashSet<uint>(baseline.Shipped.Keys.Where(k => !k.IsMethod).Select(k => k.ContractId));
-            foreach (var entry in file.Entries)
+            foreach (var found in BaselineRules.RemovedContracts(baseline.ShippedEntries, baseline.Retired, contractIds))
             {
-                if (entry.Retired || contractIds.Contains(entry.Key.ContractId) || baseline.Retired.ContainsKey(entry.Key) ||
-                    baseline.Retired.ContainsKey(new BaselineKey(entry.Key.ContractId, null)))
-                    continue;
-                // Methods of a removed contract are covered by the contract's own line.
-                if (entry.Key.IsMethod && shippedContracts.Contains(entry.Key.ContractId))
-                    continue;
-                if (!baseline.Shipped.TryGetValue(entry.Key, out var current) || current.Entry != entry)
-                    continue; // a later line for the same key wins
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ShippedRemoved, file.LineLocation(entry.Line), entry.Describe()));
+                // Reported in the file whose line wins for the key (a later line for the same key replaces an earlier one).
+                if (baseline.Shipped[found.Recorded.Key].File == file)
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ShippedRemoved, file.LineLocation(found.Recorded.Line), found.Recorded.Describe()));
             }
         }
     }

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using IpcContracts.Analyzers.Baseline;
 using IpcContracts.Generators.Models;
 using IpcContracts.Generators.Parsing;
 using Microsoft.CodeAnalysis;
@@ -28,6 +29,7 @@ namespace IpcContracts.Generators.Emitting
         {
             var w = new SourceWriter();
             w.Line(Code.FileHeader);
+            EmitBaselineMetadata(w, contract);
             w.Line("namespace " + Code.GeneratedNamespace);
             w.Open();
             w.Line("/// <summary>Wire descriptor, dispatcher and " + (contract.IsEvent ? "publisher" : "proxy") +
@@ -63,6 +65,22 @@ namespace IpcContracts.Generators.Emitting
             w.Close();
             w.Close();
             return w.ToString();
+        }
+
+        /// <summary>
+        /// The contract's baseline lines (docs/diagnostics/IPC0022.md) as assembly metadata, so a tool can read the wire
+        /// contracts of a built assembly with System.Reflection.Metadata, without loading it (<c>ipc diff OLD.dll NEW.dll</c>),
+        /// and judge them by the same baseline rules the analyzers apply to contracts.shipped.txt.
+        /// </summary>
+        private static void EmitBaselineMetadata(SourceWriter w, ContractModel contract)
+        {
+            Metadata(w, BaselineFormat.ContractLine(contract.Id, contract.IsEvent, contract.Alias));
+            foreach (var m in contract.Methods)
+                Metadata(w, BaselineFormat.MethodLine(contract.Id, m.Id, m.Alias, m.Signature));
+            w.Line();
+
+            static void Metadata(SourceWriter w, string line) =>
+                w.Line("[assembly: global::System.Reflection.AssemblyMetadata(" + Code.String(BaselineFormat.AssemblyMetadataKey) + ", " + Code.String(line) + ")]");
         }
 
         private static string MethodArray(ContractModel contract) => contract.Methods.Count == 0

@@ -144,6 +144,30 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
         return SubscriptionApi.Subscribe(_handlers, listener, weak);
     }
 
+    /// <summary>
+    /// Untyped subscription for tools: receives every event of the server's event contract <paramref name="contractAlias"/>
+    /// as JSON text, without an interface, until the token is disposed (also across reconnects). The alias is resolved
+    /// through this process's contracts, then the server's handshake; the handler runs on the event loop, in order.
+    /// </summary>
+    /// <exception cref="ContractMismatchException">The server does not know <paramref name="contractAlias"/>, or it is not an event contract.</exception>
+    public IDisposable SubscribeRaw(string contractAlias, Action<RawEvent> handler)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(contractAlias);
+        ArgumentNullException.ThrowIfNull(handler);
+        var id = ResolveEventContract(contractAlias);
+        return _handlers.AddSubscriber(new SubscriptionKey(false, id), new Untyped.RawEventSubscriber(contractAlias, id, handler));
+    }
+
+    private uint ResolveEventContract(string alias)
+    {
+        var peer = Connection.PeerContracts.FirstOrDefault(c => c.Alias == alias);
+        var local = ContractRegistry.All.FirstOrDefault(c => c.Alias == alias);
+        var (id, kind) = peer is not null ? (peer.Id, peer.Kind) : local is not null ? (local.Id, local.Kind)
+            : throw new ContractMismatchException(alias, null, $"The server '{Connection.PeerName}' does not know contract '{alias}', so it can never publish it.");
+        return kind == ContractKind.Event ? id
+            : throw new ContractMismatchException(alias, null, $"Contract '{alias}' is a request contract, not an event contract: call its methods instead.");
+    }
+
     Task<TResult> IOutboundChannel.RequestAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
         JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken) =>
         ((IOutboundChannel)Connection).RequestAsync(method, args, writeArgs, resultType, cancellationToken);

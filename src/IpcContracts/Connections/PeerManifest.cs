@@ -13,6 +13,7 @@ internal sealed class PeerManifest
     public PeerManifest(Manifest manifest)
     {
         Name = manifest.Name;
+        Contracts = Untyped.PeerContracts.From(manifest); // the public view (IpcConnection.PeerContracts), built once
         foreach (var c in manifest.Contracts)
         {
             _contracts[c.Id] = (c, c.Methods.GroupBy(m => m.Id).ToDictionary(g => g.Key, g => g.First()));
@@ -22,6 +23,9 @@ internal sealed class PeerManifest
     }
 
     public string Name { get; }
+
+    /// <summary>Every contract the peer listed, for tools (IpcConnection.PeerContracts).</summary>
+    public IReadOnlyList<PeerContract> Contracts { get; }
 
     /// <summary>Null when the peer can take the call; otherwise the exception that names what is wrong.</summary>
     public ContractMismatchException? CheckRequest(MethodDescriptor method)

@@ -3,6 +3,11 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618 // [Obsolete] contract members and DTOs are still wired up
 
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x77516450 request \"Shop.IInventory\"")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x77516450.0x1A693A8D \"GetStockAsync\" R:Shop.StockLevel(string sku)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x77516450.0xE28D78BD \"ReserveAsync\" R:void(Shop.Reservation reservation)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x77516450.0xCEB3E228 \"CountAsync\" R:int()")]
+
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.IInventory"/> (alias "Shop.IInventory").</summary>

@@ -3,6 +3,12 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618 // [Obsolete] contract members and DTOs are still wired up
 
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x9C7014B1 event \"Shop.IInventoryEvents\"")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x9C7014B1.0x70E9150B \"StockChanged\" E:void(Shop.StockChanged e)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x9C7014B1.0xCA701EAE \"PriceChanged\" E:void(string sku,decimal price)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x9C7014B1.0x2C045413 \"Cleared\" E:void()")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x9C7014B1.0x0AC8A560 \"Reset\" E:void()")]
+
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and publisher for <see cref="global::Shop.IInventoryEvents"/> (alias "Shop.IInventoryEvents").</summary>

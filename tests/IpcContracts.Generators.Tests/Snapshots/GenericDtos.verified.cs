@@ -3,6 +3,12 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618 // [Obsolete] contract members and DTOs are still wired up
 
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x46614B9B request \"Shop.ICatalog\"")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x46614B9B.0x282F8B9B \"ListAsync\" R:Shop.Page<Shop.StockLevel>(int skip,int take)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x46614B9B.0xF3D0A2D8 \"AllAsync\" R:System.Collections.Generic.List<Shop.StockLevel>()")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x46614B9B.0x1A6903CF \"CountsAsync\" R:System.Collections.Generic.Dictionary<string, int>(string[] skus)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x46614B9B.0x7EA3B13E \"FindAsync\" R:int?(Shop.Page<string> names)")]
+
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.ICatalog"/> (alias "Shop.ICatalog").</summary>

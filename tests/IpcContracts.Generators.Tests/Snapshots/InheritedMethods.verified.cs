@@ -3,6 +3,10 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618 // [Obsolete] contract members and DTOs are still wired up
 
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x22CE5287 request \"Shop.IWarehouse\"")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x22CE5287.0xCEB3E228 \"CountAsync\" R:int(string sku)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x22CE5287.0x4B3E3513 \"PingAsync\" R:void()")]
+
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.IWarehouse"/> (alias "Shop.IWarehouse").</summary>

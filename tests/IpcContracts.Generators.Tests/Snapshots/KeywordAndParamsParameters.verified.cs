@@ -3,6 +3,10 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618 // [Obsolete] contract members and DTOs are still wired up
 
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xE66C1A85 request \"Shop.IEcho\"")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xE66C1A85.0x4D504A18 \"EchoAsync\" R:string(string class,int event,string[] params)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xE66C1A85.0xBF105368 \"LimitAsync\" R:int(int limit,string filter)")]
+
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.IEcho"/> (alias "Shop.IEcho").</summary>

@@ -3,6 +3,10 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618 // [Obsolete] contract members and DTOs are still wired up
 
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x7380D5C2 request \"Shop.IPricing\"")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x7380D5C2.0xCB74DFD9 \"QuoteAsync\" R:Shop.Quote(string sku,int quantity,decimal discount,System.DateTime at,System.Guid customer,bool express,string note,long[] batches)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x7380D5C2.0xE34ED797 \"TotalAsync\" R:decimal(string sku,int quantity)")]
+
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.IPricing"/> (alias "Shop.IPricing").</summary>

@@ -3,6 +3,12 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618 // [Obsolete] contract members and DTOs are still wired up
 
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xF758858B request \"lookup\"")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xF758858B.0x38809853 \"stock.get\" R:int(string sku)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xF758858B.0x0000002A \"PingAsync\" R:void()")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xF758858B.0xFFE56A8E \"find.bySku\" R:string(string sku)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xF758858B.0x0000ABCD \"find.byId\" R:string(int id)")]
+
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.ILookup"/> (alias "lookup").</summary>

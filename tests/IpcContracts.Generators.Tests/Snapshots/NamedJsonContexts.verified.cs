@@ -38,6 +38,9 @@ namespace IpcContracts.Generated
 #nullable enable
 #pragma warning disable CS0612, CS0618 // [Obsolete] contract members and DTOs are still wired up
 
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x0BC6F2A9 request \"Shop.ITickets\"")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x0BC6F2A9.0x5E680B53 \"OpenAsync\" R:Shop.Ticket(string title)")]
+
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.ITickets"/> (alias "Shop.ITickets").</summary>

@@ -3,6 +3,9 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618 // [Obsolete] contract members and DTOs are still wired up
 
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x8DCB0AC0 request \"Shop.Inventory.Warehouses.IBins\"")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x8DCB0AC0.0x7EA3B13E \"FindAsync\" R:Shop.Inventory.Warehouses.Bin(Shop.Inventory.Location location)")]
+
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.Inventory.Warehouses.IBins"/> (alias "Shop.Inventory.Warehouses.IBins").</summary>

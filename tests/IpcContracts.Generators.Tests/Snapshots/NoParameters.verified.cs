@@ -3,6 +3,10 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618 // [Obsolete] contract members and DTOs are still wired up
 
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xE22270B2 request \"Shop.IHealth\"")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xE22270B2.0xCEB3E228 \"CountAsync\" R:int()")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xE22270B2.0x4B3E3513 \"PingAsync\" R:void()")]
+
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.IHealth"/> (alias "Shop.IHealth").</summary>

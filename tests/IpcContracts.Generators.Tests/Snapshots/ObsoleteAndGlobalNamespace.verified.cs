@@ -3,6 +3,10 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618 // [Obsolete] contract members and DTOs are still wired up
 
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x704A63EB request \"IGlobal\"")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x704A63EB.0x95A97959 \"GetAsync\" R:OldDto(OldDto dto)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x704A63EB.0xCEB3E228 \"CountAsync\" R:int()")]
+
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::IGlobal"/> (alias "IGlobal").</summary>

@@ -3,6 +3,10 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618 // [Obsolete] contract members and DTOs are still wired up
 
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x2142027D request \"Shop.IOrders\"")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x2142027D.0x43862FC0 \"PlaceAsync\" R:Shop.OrderConfirmation(Shop.Order order)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x2142027D.0x4C47C0AD \"FirstLineAsync\" R:Shop.OrderLine(Shop.OrderId id)")]
+
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.IOrders"/> (alias "Shop.IOrders").</summary>

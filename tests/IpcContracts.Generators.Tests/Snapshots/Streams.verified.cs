@@ -3,6 +3,13 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618 // [Obsolete] contract members and DTOs are still wired up
 
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xE618F929 request \"Shop.IQuotes\"")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xE618F929.0x2C1D9F15 \"Ticks\" R:System.Collections.Generic.IAsyncEnumerable<int>()")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xE618F929.0xE9C4C6A6 \"Symbols\" R:System.Collections.Generic.IAsyncEnumerable<string>(string prefix)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xE618F929.0xEC266EC8 \"Watch\" R:System.Collections.Generic.IAsyncEnumerable<Shop.Quote>(string symbol,int depth)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xE618F929.0x4F7F590B \"Batches\" R:System.Collections.Generic.IAsyncEnumerable<System.Collections.Generic.List<Shop.Quote>>()")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xE618F929.0x6F25FA43 \"LastAsync\" R:Shop.Quote(string symbol)")]
+
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.IQuotes"/> (alias "Shop.IQuotes").</summary>

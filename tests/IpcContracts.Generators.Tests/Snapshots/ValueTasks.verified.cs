@@ -3,6 +3,11 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618 // [Obsolete] contract members and DTOs are still wired up
 
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x0D4F3396 request \"Shop.IFastInventory\"")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x0D4F3396.0x4B3E3513 \"PingAsync\" R:void()")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x0D4F3396.0x95A97959 \"GetAsync\" R:Shop.StockLevel(string sku)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x0D4F3396.0x12CDFDDB \"FindNameAsync\" R:string(int id)")]
+
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.IFastInventory"/> (alias "Shop.IFastInventory").</summary>

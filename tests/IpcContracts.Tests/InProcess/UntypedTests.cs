@@ -75,4 +75,50 @@ public sealed class UntypedTests
         Assert.Equal(ProtocolError.BadPayload, bad.Error);
         Assert.Equal(42, await pair.Calculator.GetAnswerAsync()); // only that call failed
     }
+
+    [Fact]
+    public async Task A_tool_sees_the_peers_contracts_methods_IDs_and_signatures_from_the_handshake()
+    {
+        await using var pair = await Pair.StartAsync();
+
+        var contracts = pair.Client.Connection.PeerContracts;
+
+        var calculator = Assert.Single(contracts, c => c.Alias == "test.calculator");
+        var descriptor = IpcContracts.Runtime.ContractRegistry.Get<ICalculator>();
+        Assert.Equal(descriptor.Id, calculator.Id);
+        Assert.Equal(ContractKind.Request, calculator.Kind);
+        Assert.True(calculator.Handled);
+        var add = Assert.Single(calculator.Methods, m => m.Name == "AddAsync");
+        Assert.Equal(descriptor.Methods.Single(m => m.Name == "AddAsync").Id, add.Id);
+        Assert.Equal("R:int(int a,int b)", add.Signature);
+        Assert.NotEqual(0UL, add.Fingerprint);
+        var ticks = Assert.Single(contracts, c => c.Alias == "test.ticks");
+        Assert.Equal(ContractKind.Event, ticks.Kind);
+        Assert.False(Assert.Single(contracts, c => c.Alias == "test.callback").Handled);
+    }
+
+    [Fact]
+    public async Task A_tool_receives_events_by_contract_alias_as_JSON_with_the_method_name()
+    {
+        await using var pair = await Pair.StartAsync();
+        var received = new System.Collections.Concurrent.ConcurrentQueue<RawEvent>();
+        using var sub = pair.Client.SubscribeRaw("test.ticks", received.Enqueue);
+        await Eventually.TrueAsync(() => pair.Server.Connections.Any(c => c.PeerSubscribed(new Connections.SubscriptionKey(false, ContractIds.Ticks))));
+
+        await pair.Calculator.PublishTicksAsync("raw", 2);
+
+        await Eventually.TrueAsync(() => received.Count == 2);
+        Assert.All(received, e => Assert.Equal(("test.ticks", "Tick"), (e.Contract, e.Method)));
+        Assert.Equal(["""{"tick":{"Sequence":1,"Source":"raw"}}""", """{"tick":{"Sequence":2,"Source":"raw"}}"""],
+            received.Select(e => e.ArgumentsJson.Replace(" ", "")));
+    }
+
+    [Fact]
+    public async Task A_raw_subscription_to_an_unknown_or_request_contract_is_a_mismatch()
+    {
+        await using var pair = await Pair.StartAsync();
+
+        Assert.Throws<ContractMismatchException>(() => pair.Client.SubscribeRaw("no.such", _ => { }));
+        Assert.Throws<ContractMismatchException>(() => pair.Client.SubscribeRaw("test.calculator", _ => { }));
+    }
 }

@@ -90,6 +90,9 @@ namespace IpcContracts.Analyzers.Baseline
         public const string RequestKind = "request";
         public const string EventKind = "event";
 
+        /// <summary>The key of the [assembly: AssemblyMetadata] attributes the generator emits, one per baseline line of each contract.</summary>
+        public const string AssemblyMetadataKey = "IpcContracts.Contract";
+
         public const string UnshippedHeader =
             "# Contracts and methods not shipped yet. Move these lines to contracts.shipped.txt when you release.";
 

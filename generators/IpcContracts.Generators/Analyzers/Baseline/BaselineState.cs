@@ -57,6 +57,9 @@ namespace IpcContracts.Analyzers.Baseline
         /// <summary>Non-retired shipped entries (a later line wins).</summary>
         public Dictionary<BaselineKey, (BaselineEntry Entry, BaselineFile File)> Shipped { get; } = new Dictionary<BaselineKey, (BaselineEntry, BaselineFile)>();
 
+        /// <summary>The entries of <see cref="Shipped"/>, as the Roslyn-free <see cref="BaselineRules"/> take them.</summary>
+        public Dictionary<BaselineKey, BaselineEntry> ShippedEntries { get; } = new Dictionary<BaselineKey, BaselineEntry>();
+
         /// <summary>Non-retired unshipped entries.</summary>
         public Dictionary<BaselineKey, BaselineEntry> Unshipped { get; } = new Dictionary<BaselineKey, BaselineEntry>();
 
@@ -94,7 +97,10 @@ namespace IpcContracts.Analyzers.Baseline
                     if (entry.Retired)
                         state.Retired[entry.Key] = entry;
                     else if (file.Shipped)
+                    {
                         state.Shipped[entry.Key] = (entry, file);
+                        state.ShippedEntries[entry.Key] = entry;
+                    }
                     else
                         state.Unshipped[entry.Key] = entry;
                 }
