@@ -71,6 +71,7 @@ internal static class TestCompilation
             .Where(p => !Path.GetFileName(p).StartsWith("IpcContracts.", StringComparison.Ordinal)) // analyzers, generator, tests
             .ToHashSet(StringComparer.Ordinal);
         paths.Add(typeof(RequestContractAttribute).Assembly.Location);
+        paths.Add(typeof(IpcContracts.Nats.NatsTransport).Assembly.Location); // the quickstart opts the NATS transport in
         return paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
     }
 

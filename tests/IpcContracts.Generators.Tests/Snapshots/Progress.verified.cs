@@ -3,6 +3,13 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618 // [Obsolete] contract members and DTOs are still wired up
 
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x8C269B7C request \"Shop.IJobs\"")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x8C269B7C.0x8D57E66A \"Run\" R:void(System.IProgress<int> progress)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x8C269B7C.0x573E0AF4 \"Import\" R:Shop.Report(string path,System.IProgress<Shop.ImportStatus> progress,int retries)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x8C269B7C.0x04A11B58 \"Warm\" R:void(System.IProgress<string> progress)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x8C269B7C.0xE1E7B894 \"Count\" R:int(string prefix,System.IProgress<double> fixed)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0x8C269B7C.0x68BE0D5B \"ImportQuietly\" R:Shop.Report(string path,int retries)")]
+
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.IJobs"/> (alias "Shop.IJobs").</summary>
