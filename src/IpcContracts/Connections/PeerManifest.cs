@@ -85,6 +85,16 @@ internal sealed class PeerManifest
         return (c.Id, m.Id);
     }
 
+    /// <summary>
+    /// The signature the peer advertises for a method (docs/protocol.md 6.2), "" when it has none or does not know it.
+    /// A stream result's signature starts with <see cref="StreamResultPrefix"/>.
+    /// </summary>
+    public string SignatureOf(string alias, string method) =>
+        _byAlias.TryGetValue(alias, out var c) ? c.Methods.FirstOrDefault(x => x.Name == method)?.Signature ?? "" : "";
+
+    /// <summary>How the signature of a method returning <c>IAsyncEnumerable&lt;T&gt;</c> begins.</summary>
+    public const string StreamResultPrefix = "R:System.Collections.Generic.IAsyncEnumerable<";
+
     private ContractMismatchException? CheckMethod(Dictionary<uint, ManifestMethod> methods, string alias, MethodDescriptor method)
     {
         if (!methods.TryGetValue(method.Id, out var pm))

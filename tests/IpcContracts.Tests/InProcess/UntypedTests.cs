@@ -20,6 +20,20 @@ public sealed class UntypedTests
     }
 
     [Fact]
+    public async Task An_untyped_call_to_a_stream_method_is_refused_at_once_not_left_waiting_for_credit()
+    {
+        // Regression: the untyped path reads one reply, so the handler waited for stream credit that never came and the
+        // tool's call ended only at its timeout (found with `ipc call ... test.streams.RangeAsync`).
+        await using var server = await IpcServer.StartAsync(Endpoints.InProc(), b => b.Handle<IStreams>(new StreamService()));
+        await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: new IpcOptions { DefaultCallTimeout = TimeSpan.FromSeconds(60) });
+
+        var call = client.Connection.InvokeRawAsync("test.streams", "RangeAsync", """{"start":1,"count":3}""");
+
+        var error = await Assert.ThrowsAsync<ContractMismatchException>(() => call.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("stream", error.Message);
+    }
+
+    [Fact]
     public async Task A_tool_publishes_a_typed_event_by_alias_and_name_with_JSON_and_a_bad_name_is_a_mismatch()
     {
         await using var pair = await Pair.StartAsync();
