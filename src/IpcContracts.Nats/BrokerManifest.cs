@@ -23,6 +23,14 @@ internal sealed class BrokerManifest
 
     public uint[] Subscribes { get; private set; } = [];
 
+    /// <summary>Aggregator request types this process answers (<c>busHandles</c>), by request message type ID.</summary>
+    public IReadOnlyDictionary<uint, Method> BusHandles => _busHandles;
+
+    /// <summary>Aggregator message types this process had subscribers for at handshake time (<c>busSubscribes</c>).</summary>
+    public uint[] BusSubscribes { get; private set; } = [];
+
+    private readonly Dictionary<uint, Method> _busHandles = [];
+
     internal sealed record Method(uint Id, string Name, ulong Fingerprint, string Signature);
 
     internal sealed class Contract(uint id, string alias, int kind, bool handled, JsonElement element)
@@ -52,8 +60,7 @@ internal sealed class BrokerManifest
                 {
                     foreach (var m in methods.EnumerateArray())
                     {
-                        var method = new Method(m.GetProperty("id").GetUInt32(), m.GetProperty("name").GetString() ?? "",
-                            m.TryGetProperty("fp", out var fp) ? fp.GetUInt64() : 0, m.TryGetProperty("sig", out var sig) ? sig.GetString() ?? "" : "");
+                        var method = ReadMethod(m);
                         contract.Methods[method.Id] = method;
                     }
                 }
@@ -62,8 +69,22 @@ internal sealed class BrokerManifest
         }
         if (root.TryGetProperty("subscribes", out var subscribes))
             manifest.Subscribes = [.. subscribes.EnumerateArray().Select(e => e.GetUInt32())];
+        if (root.TryGetProperty("busHandles", out var busHandles))
+        {
+            foreach (var m in busHandles.EnumerateArray())
+            {
+                var method = ReadMethod(m);
+                manifest._busHandles[method.Id] = method;
+            }
+        }
+        if (root.TryGetProperty("busSubscribes", out var busSubscribes))
+            manifest.BusSubscribes = [.. busSubscribes.EnumerateArray().Select(e => e.GetUInt32())];
         return manifest;
     }
+
+    private static Method ReadMethod(JsonElement m) =>
+        new(m.GetProperty("id").GetUInt32(), m.GetProperty("name").GetString() ?? "",
+            m.TryGetProperty("fp", out var fp) ? fp.GetUInt64() : 0, m.TryGetProperty("sig", out var sig) ? sig.GetString() ?? "" : "");
 
     public Contract? Find(uint contractId) => _contracts.GetValueOrDefault(contractId);
 
@@ -80,11 +101,15 @@ internal sealed class BrokerManifest
     /// sent, and either nobody serves it (NATS no-responders, answered as <c>mismatch</c>) or the serving process
     /// checks the caller's fingerprint (header <c>Ipc-Fp</c>) before its handler runs;</item>
     /// <item>event contracts with fingerprint 0: each subscriber checks the publisher's fingerprint per event.</item>
+    /// <item>in <c>busHandles</c>, the entry of a process that answered <c>P.bus.manifest.T</c> for an aggregator request
+    /// type (<paramref name="busServed"/>), so the core checks the response type (bus fingerprint) before sending.</item>
     /// </list>
-    /// The broker "subscribes" to every event contract this process knows, so each event is published once to NATS,
-    /// which fans it out to whoever subscribed (or drops it when nobody did).
+    /// The broker "subscribes" to every event contract this process knows and to every aggregator message type registered
+    /// in it (<paramref name="busTypes"/>), so each event is published once to NATS, which fans it out to whoever
+    /// subscribed (or drops it when nobody did).
     /// </summary>
-    public byte[] BuildPeerHello(string name, IReadOnlyDictionary<uint, JsonElement> served)
+    public byte[] BuildPeerHello(string name, IReadOnlyDictionary<uint, JsonElement> served, IReadOnlyDictionary<uint, JsonElement> busServed,
+        IEnumerable<uint> busTypes)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var w = new Utf8JsonWriter(buffer))
@@ -124,8 +149,10 @@ internal sealed class BrokerManifest
                 if (c.Kind == EventKind) w.WriteNumberValue(c.Id);
             w.WriteEndArray();
             w.WriteStartArray("busHandles");
+            foreach (var entry in busServed.Values) entry.WriteTo(w);
             w.WriteEndArray();
             w.WriteStartArray("busSubscribes");
+            foreach (var id in busTypes) w.WriteNumberValue(id);
             w.WriteEndArray();
             w.WriteEndObject();
         }
@@ -141,6 +168,18 @@ internal sealed class BrokerManifest
         {
             if (c.TryGetProperty("id", out var id) && id.GetUInt32() == contractId && c.TryGetProperty("handled", out var handled) && handled.GetBoolean())
                 return c.Clone();
+        }
+        return null;
+    }
+
+    /// <summary>The <c>busHandles</c> entry for <paramref name="typeId"/> in another process's manifest, if it answers that request type.</summary>
+    public static JsonElement? ServedBusEntry(byte[] manifestJson, uint typeId)
+    {
+        using var doc = JsonDocument.Parse(manifestJson);
+        if (!doc.RootElement.TryGetProperty("busHandles", out var handles)) return null;
+        foreach (var h in handles.EnumerateArray())
+        {
+            if (h.TryGetProperty("id", out var id) && id.GetUInt32() == typeId) return h.Clone();
         }
         return null;
     }

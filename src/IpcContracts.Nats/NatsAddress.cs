@@ -6,7 +6,8 @@ namespace IpcContracts.Nats;
 /// <c>nats://HOST:PORT[/PREFIX]</c>: the broker's URL and the subject prefix under which one system's subjects live
 /// (several systems can share a broker under different prefixes). Subjects, with contract IDs as 8 upper-case hex digits:
 /// <c>P.req.C</c> requests (queue group <c>ipc</c>), <c>P.manifest.C</c> manifests (same queue group),
-/// <c>P.evt.C</c> events, <c>P.cancel</c> cancels, <c>P.reply.INSTANCE.CORRELATION</c> replies to one connection.
+/// <c>P.evt.C</c> events, <c>P.cancel</c> cancels, <c>P.reply.INSTANCE.CORRELATION</c> replies to one connection;
+/// aggregator messages by message type ID T: <c>P.bus.req.T</c>, <c>P.bus.manifest.T</c>, <c>P.bus.evt.T</c>.
 /// </summary>
 internal sealed class NatsAddress
 {
@@ -28,6 +29,11 @@ internal sealed class NatsAddress
     public string Request(uint contractId) => $"{Prefix}.req.{contractId:X8}";
     public string Manifest(uint contractId) => $"{Prefix}.manifest.{contractId:X8}";
     public string Event(uint contractId) => $"{Prefix}.evt.{contractId:X8}";
+    // Aggregator messages (docs/protocol.md section 3.3) are keyed by message type ID T, not contract ID: under the token
+    // "bus", which is never a contract subject's second token, so a type ID equal to some contract ID cannot collide.
+    public string BusRequest(uint typeId) => $"{Prefix}.bus.req.{typeId:X8}";
+    public string BusManifest(uint typeId) => $"{Prefix}.bus.manifest.{typeId:X8}";
+    public string BusEvent(uint typeId) => $"{Prefix}.bus.evt.{typeId:X8}";
     public string Replies(string instance) => $"{Prefix}.reply.{instance}.*";
     public string Reply(string instance, ulong correlationId) => $"{Prefix}.reply.{instance}.{correlationId}";
     public string Callbacks(string instance) => $"{Prefix}.cb.{instance}";

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Text.Json;
+using IpcContracts.Runtime;
 using IpcContracts.Transports;
 using NATS.Client.Core;
 
@@ -27,6 +28,9 @@ namespace IpcContracts.Nats;
 /// subscriptions.</item>
 /// <item>Hello: this process's manifest tells which contracts to serve; the Hello written back describes the broker
 /// (<see cref="BrokerManifest.BuildPeerHello"/>).</item>
+/// <item>Aggregator (<c>Bus</c>) requests and events go the same ways, keyed by message type ID T instead of contract ID:
+/// <c>P.bus.req.T</c> (queue group <c>ipc</c>), <c>P.bus.manifest.T</c>, <c>P.bus.evt.T</c>.</item>
+/// <item>Progress reports go to the caller's reply subject like stream items; the call stays open.</item>
 /// </list>
 /// </remarks>
 internal sealed class NatsBrokerConnection : ITransportConnection
@@ -41,10 +45,11 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private readonly SemaphoreSlim _inLock = new(1, 1);
     private readonly TaskCompletionSource _helloWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ConcurrentDictionary<ulong, (uint Contract, uint Method)> _outCalls = new();
+    private readonly ConcurrentDictionary<ulong, (uint Contract, uint Method, bool Bus)> _outCalls = new();
     private readonly ConcurrentDictionary<ulong, (string ReplyTo, ulong CallerId)> _inCalls = new();
     private readonly ConcurrentDictionary<string, ulong> _inByReply = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<uint, FrameSubscription> _eventSubscriptions = new();
+    private readonly ConcurrentDictionary<uint, FrameSubscription> _busEventSubscriptions = new();
     private readonly ConcurrentDictionary<ulong, ulong> _callOrigins = new(); // outbound call -> the inbound call whose handler made it
     private readonly List<FrameSubscription> _subscriptions = [];
     private readonly JetStreamEvents? _durable;
@@ -53,7 +58,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private long _nextInboundId;
     private int _inputEnded;
     private int _disposed;
-    private int _busEventReported;
+    private int _progressDropReported;
     private int _unknownKindReported;
 
     private NatsBrokerConnection(NatsConnection nats, NatsAddress address, NatsTransportOptions transportOptions, IpcOptions options)
@@ -206,6 +211,8 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 return PublishReplyAsync(header, frame);
             case WireFrame.StreamItem:
                 return PublishStreamItemAsync(header, frame);
+            case WireFrame.Progress:
+                return PublishProgressAsync(header, frame);
             case WireFrame.StreamCredit:
                 // Like Cancel: every process gets it, the one running the call (it knows the reply subject) takes it. It
                 // follows the Request from this connection, so NATS delivers it after the Request to that process.
@@ -227,17 +234,23 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             case WireFrame.Unsubscribe when (header.Flags & WireFrame.BusFlag) == 0:
                 if (_durable?.IsDurable(header.ContractId) == true) _durable.Unsubscribe(header.ContractId);
                 return _eventSubscriptions.TryRemove(header.ContractId, out var sub) ? sub.DisposeAsync() : default;
-            case > WireFrame.StreamCredit:
+            case WireFrame.Subscribe:
+                return SubscribeBusEventsAsync(header.ContractId); // with Bus, the message type ID is in the contract ID field
+            case WireFrame.Unsubscribe:
+                return _busEventSubscriptions.TryRemove(header.ContractId, out var busSub) ? busSub.DisposeAsync() : default;
+            case > WireFrame.Progress:
                 // A kind newer than this transport: not sent, and said once rather than dropped silently.
                 if (Interlocked.Exchange(ref _unknownKindReported, 1) == 0)
                     _options.ReportSecurityEvent($"NATS transport {PeerDescription}: frames of kind {header.Kind} are not carried over NATS by this version; they are not sent.");
                 return default;
             default:
-                // Goodbye (the broker needs no notice), a connection-level Error (the core is closing), Pong (the broker never
-                // pings) and aggregator subscriptions (not carried over NATS yet) end here.
+                // Goodbye (the broker needs no notice), a connection-level Error (the core is closing) and Pong (the broker never
+                // pings) end here.
                 return default;
         }
     }
+
+    private const string FromHeader = "Ipc-From";
 
     private static NatsRawSerializer<ReadOnlySequence<byte>> Raw => NatsRawSerializer<ReadOnlySequence<byte>>.Default;
 
@@ -259,6 +272,12 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             await AddAsync(new FrameSubscription(_nats, _address.Request(c.Id), NatsAddress.QueueGroup, OnRequestAsync)).ConfigureAwait(false);
             await AddAsync(new FrameSubscription(_nats, _address.Manifest(c.Id), NatsAddress.QueueGroup, OnManifestRequestAsync)).ConfigureAwait(false);
         }
+        // Aggregator request handlers known at the handshake (the manifest is a snapshot: one added later is not served here).
+        foreach (var typeId in own.BusHandles.Keys)
+        {
+            await AddAsync(new FrameSubscription(_nats, _address.BusRequest(typeId), NatsAddress.QueueGroup, OnRequestAsync)).ConfigureAwait(false);
+            await AddAsync(new FrameSubscription(_nats, _address.BusManifest(typeId), NatsAddress.QueueGroup, OnManifestRequestAsync)).ConfigureAwait(false);
+        }
         if (_durable is not null)
         {
             await AddAsync(new FrameSubscription(_nats, _address.Acks(_instance), null, _durable.OnAckAsync)).ConfigureAwait(false);
@@ -276,10 +295,19 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             }
         }
         foreach (var id in own.Subscribes) await SubscribeEventsAsync(id).ConfigureAwait(false);
-        var served = await QueryManifestsAsync(own).ConfigureAwait(false);
+        foreach (var id in own.BusSubscribes) await SubscribeBusEventsAsync(id).ConfigureAwait(false);
+        // Which aggregator types other processes publish, subscribe to or serve is not known here: every registered type is
+        // one the broker takes, and each one some process serves brings that process's busHandles entry.
+        var busTypes = MessageTypeRegistry.RegisteredIds.Union(own.BusSubscribes).ToArray();
+        var servedTask = QueryManifestsAsync(own.Contracts.Where(c => c.Kind == BrokerManifest.RequestKind).Select(c => c.Id),
+            _address.Manifest, BrokerManifest.ServedEntry, own.AliasOf);
+        var busServedTask = QueryManifestsAsync(busTypes.Where(id => !own.BusHandles.ContainsKey(id)),
+            _address.BusManifest, BrokerManifest.ServedBusEntry, id => MessageTypeRegistry.FindName(id) ?? $"0x{id:X8}");
+        var served = await servedTask.ConfigureAwait(false);
+        var busServed = await busServedTask.ConfigureAwait(false);
         // PONG comes after the server has processed every SUB above: from here on, requests reach this process.
         await _nats.PingAsync().ConfigureAwait(false);
-        var hello = own.BuildPeerHello($"NATS broker {PeerDescription}", served);
+        var hello = own.BuildPeerHello($"NATS broker {PeerDescription}", served, busServed, busTypes);
         await WriteInputAsync(new ReadOnlySequence<byte>(WireFrame.Build(WireFrame.Hello, 0, 0, 0, 0, hello)), gated: false).ConfigureAwait(false);
         _helloWritten.TrySetResult();
     }
@@ -303,26 +331,37 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         await _nats.AddSubAsync(sub).ConfigureAwait(false);
     }
 
-    /// <summary>Asks, for each request contract this process knows, one process that serves it for its manifest entry.</summary>
-    private async Task<Dictionary<uint, JsonElement>> QueryManifestsAsync(BrokerManifest own)
+    private async ValueTask SubscribeBusEventsAsync(uint typeId)
     {
-        var asks = own.Contracts.Where(c => c.Kind == BrokerManifest.RequestKind).Select(async c =>
+        var sub = new FrameSubscription(_nats, _address.BusEvent(typeId), null, OnEventAsync);
+        if (!_busEventSubscriptions.TryAdd(typeId, sub)) return;
+        await _nats.AddSubAsync(sub).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Asks, for each ID (a request contract, or an aggregator request type), one process that serves it for its manifest
+    /// entry, all at once; an ID nobody serves is answered at once by the NATS server (no responders).
+    /// </summary>
+    private async Task<Dictionary<uint, JsonElement>> QueryManifestsAsync(IEnumerable<uint> ids, Func<uint, string> subject,
+        Func<byte[], uint, JsonElement?> entryOf, Func<uint, string> nameOf)
+    {
+        var asks = ids.Select(async id =>
         {
             try
             {
-                var reply = await _nats.RequestAsync(_address.Manifest(c.Id), Array.Empty<byte>(),
+                var reply = await _nats.RequestAsync(subject(id), Array.Empty<byte>(),
                     requestSerializer: NatsRawSerializer<byte[]>.Default, replySerializer: NatsRawSerializer<byte[]>.Default,
                     replyOpts: new NatsSubOpts { Timeout = _transportOptions.ManifestTimeout, ThrowIfNoResponders = true }).ConfigureAwait(false);
-                return (c.Id, Entry: reply.Data is { } json ? BrokerManifest.ServedEntry(json, c.Id) : null);
+                return (id, Entry: reply.Data is { } json ? entryOf(json, id) : null);
             }
             catch (NatsNoRespondersException)
             {
-                return (c.Id, Entry: (JsonElement?)null); // nobody serves it now: checked per call
+                return (id, Entry: (JsonElement?)null); // nobody serves it now: checked per call
             }
             catch (Exception e) when (e is NatsNoReplyException or TimeoutException or JsonException or InvalidOperationException)
             {
-                _options.ReportSecurityEvent($"NATS transport {PeerDescription}: no usable manifest for contract {c.Alias}: {e.Message}");
-                return (c.Id, Entry: (JsonElement?)null);
+                _options.ReportSecurityEvent($"NATS transport {PeerDescription}: no usable manifest for {nameOf(id)}: {e.Message}");
+                return (id, Entry: (JsonElement?)null);
             }
         });
         var served = new Dictionary<uint, JsonElement>();
@@ -334,24 +373,19 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private async ValueTask PublishRequestAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
     {
         var fromHandler = _callOrigins.TryRemove(header.CorrelationId, out var origin);
-        if ((header.Flags & WireFrame.BusFlag) != 0)
-        {
-            await WriteInputAsync(WireFrame.BuildError(header, "mismatch", "IpcContracts.ContractMismatchException",
-                $"Aggregator requests are not carried over NATS yet ({PeerDescription}).", "$bus")).ConfigureAwait(false);
-            return;
-        }
+        var bus = (header.Flags & WireFrame.BusFlag) != 0;
         if (frame.Length > MaxBrokerPayload)
         {
             await WriteInputAsync(WireFrame.BuildError(header, "bad_payload", "IpcContracts.IpcProtocolException",
                 $"The request is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload).")).ConfigureAwait(false);
             return;
         }
-        _outCalls[header.CorrelationId] = (header.ContractId, header.MethodId);
+        _outCalls[header.CorrelationId] = (header.ContractId, header.MethodId, bus);
         // A handler's call goes to the caller of the inbound call it is handling (found by that call's reply subject).
         var subject = fromHandler && _inCalls.TryGetValue(origin, out var inbound)
             && _address.InstanceOf(inbound.ReplyTo) is { } caller
             ? _address.Callbacks(caller)
-            : _address.Request(header.ContractId);
+            : bus ? _address.BusRequest(header.MethodId) : _address.Request(header.ContractId);
         await _nats.PublishAsync(subject, frame, Headers(header, frame), _address.Reply(_instance, header.CorrelationId), Raw).ConfigureAwait(false);
     }
 
@@ -393,18 +427,42 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(item), serializer: Raw).ConfigureAwait(false);
     }
 
-    private async ValueTask PublishEventAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
+    /// <summary>
+    /// One progress report: to the caller like a stream item (the call goes on). Reports are droppable ("latest wins",
+    /// docs/protocol.md section 7.8), so one over <c>max_payload</c> is dropped, said once, and the call is not failed.
+    /// </summary>
+    private async ValueTask PublishProgressAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
     {
-        if ((header.Flags & WireFrame.BusFlag) != 0)
-        {
-            if (Interlocked.Exchange(ref _busEventReported, 1) == 0)
-                _options.ReportEventHandlerException(new IpcException($"Aggregator events are not carried over NATS yet ({PeerDescription}); they are not sent."));
-            return;
-        }
+        if (!_inCalls.TryGetValue(header.CorrelationId, out var call)) return;
         if (frame.Length > MaxBrokerPayload)
         {
+            if (Interlocked.Exchange(ref _progressDropReported, 1) == 0)
+                _options.ReportSecurityEvent($"NATS transport {PeerDescription}: a progress report of {frame.Length} bytes is over the NATS server's max_payload ({MaxBrokerPayload} bytes); such reports are dropped.");
+            return;
+        }
+        var report = frame.ToArray();
+        WireFrame.PatchCorrelation(report, call.CallerId);
+        await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(report), serializer: Raw).ConfigureAwait(false);
+    }
+
+    private async ValueTask PublishEventAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
+    {
+        var bus = (header.Flags & WireFrame.BusFlag) != 0;
+        if (frame.Length > MaxBrokerPayload)
+        {
+            var what = bus ? MessageTypeRegistry.FindName(header.MethodId) ?? $"aggregator message type 0x{header.MethodId:X8}" : _own?.AliasOf(header.ContractId);
             _options.ReportEventHandlerException(new IpcException(
-                $"An event of {_own?.AliasOf(header.ContractId)} is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload). It was not sent."));
+                $"An event of {what} is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload). It was not sent."));
+            return;
+        }
+        if (bus)
+        {
+            // Aggregator messages have no fingerprint (the type name is the contract) and are never durable. Ipc-From names this
+            // connection: the aggregator has already delivered the message to its own process's subscribers, and NATS would
+            // echo it back to this connection's subscription (OnEventAsync drops it).
+            var headers = Headers(header, frame) ?? [];
+            headers[FromHeader] = _instance;
+            await _nats.PublishAsync(_address.BusEvent(header.MethodId), frame, headers, serializer: Raw).ConfigureAwait(false);
             return;
         }
         if (_durable?.IsDurable(header.ContractId) == true)
@@ -458,15 +516,22 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         if (RawHeaders.Status(headers) == 503)
         {
             if (!_outCalls.TryRemove(id, out var call)) return default;
+            if (call.Bus)
+            {
+                var type = MessageTypeRegistry.FindName(call.Method) ?? $"0x{call.Method:X8}";
+                return WriteInputAsync(WireFrame.BuildError(new WireFrame.Header(WireFrame.Request, WireFrame.BusFlag, 0, call.Method, id, 0), "mismatch",
+                    "IpcContracts.ContractMismatchException",
+                    $"Nothing answers '{type}' on {PeerDescription}: no process subscribes to {_address.BusRequest(call.Method)} (NATS no responders).", "$bus", type));
+            }
             var alias = _own?.AliasOf(call.Contract) ?? $"0x{call.Contract:X8}";
             return WriteInputAsync(WireFrame.BuildError(new WireFrame.Header(WireFrame.Request, 0, call.Contract, call.Method, id, 0), "mismatch",
                 "IpcContracts.ContractMismatchException",
                 $"Nothing serves contract {alias} on {PeerDescription}: no process subscribes to {_address.Request(call.Contract)} (NATS no responders).", alias));
         }
         if (!WireFrame.TryReadMessage(payload, out var header) || header.CorrelationId != id
-            || header.Kind is not (WireFrame.Response or WireFrame.Error or WireFrame.StreamItem))
+            || header.Kind is not (WireFrame.Response or WireFrame.Error or WireFrame.StreamItem or WireFrame.Progress))
             return default;
-        if (header.Kind != WireFrame.StreamItem) _outCalls.TryRemove(id, out _); // an item leaves the call open
+        if (header.Kind is WireFrame.Response or WireFrame.Error) _outCalls.TryRemove(id, out _); // an item or a report leaves the call open
         return WriteInputAsync(payload);
     }
 
@@ -500,6 +565,8 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private ValueTask OnEventAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload)
     {
         if (!WireFrame.TryReadMessage(payload, out var header) || header.Kind != WireFrame.Event) return default;
+        if ((header.Flags & WireFrame.BusFlag) != 0 && RawHeaders.Find(headers, FromHeader) == _instance)
+            return default; // this connection's own aggregator message, already delivered in this process
         if (FingerprintMismatch(header, headers) is { } mismatch)
         {
             // Like an event that does not parse: reported here, never to the publisher, which has no one to tell.

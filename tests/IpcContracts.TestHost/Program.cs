@@ -1,6 +1,7 @@
 // A second process for cross-process tests. "server ENDPOINT" serves ICalculator until stdin closes (the line
 // "count" prints how many calls it served, "ws" its working set at start and at most since); "client ENDPOINT SCENARIO" runs one scenario against a server and prints
-// OK/FAIL lines. nats:// endpoints opt the NATS transport in, as an application would.
+// OK/FAIL lines; "aggregator ENDPOINT" runs EventAggregators (below). nats:// endpoints opt the NATS transport in, as an
+// application would.
 using IpcContracts;
 using IpcContracts.Nats;
 using IpcContracts.TestContracts;
@@ -38,6 +39,28 @@ switch (args[0])
     }
     case "client":
         return await ClientScenarios.RunAsync(endpoint, args.Length > 2 ? args[2] : "basic");
+    case "aggregator":
+    {
+        // Two aggregators: one listens and answers GetPrice (printing "GETPRICE sku"), one connects and prints "PRICE sku" for
+        // each PriceChanged. Each has one registration, made before it starts, so it is in that aggregator's Hello: the
+        // handler is served and the subscription is in place when READY is printed. "publish SKU" publishes a PriceChanged.
+        await using var server = new EventAggregator(new IpcContractsOptions().Listen(endpoint));
+        using var handler = server.SubscribeRequest<GetPrice, Price>((request, _) =>
+        {
+            Console.WriteLine($"GETPRICE {request.Sku}");
+            return Task.FromResult(new Price(request.Sku, 7m));
+        });
+        await server.StartAsync();
+        await using var listener = new EventAggregator(new IpcContractsOptions().Connect(endpoint));
+        using var subscription = listener.Subscribe<PriceChanged>(m => Console.WriteLine($"PRICE {m.Sku}"));
+        await listener.StartAsync();
+        Console.WriteLine($"READY {endpoint}");
+        while (Console.ReadLine() is { } line && line != "quit")
+        {
+            if (line.StartsWith("publish ", StringComparison.Ordinal)) await server.PublishAsync(new PriceChanged(line["publish ".Length..], 1m));
+        }
+        return 0;
+    }
     default:
         Console.Error.WriteLine($"unknown role {args[0]}");
         return 2;

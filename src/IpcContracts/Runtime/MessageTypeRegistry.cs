@@ -28,6 +28,13 @@ public static class MessageTypeRegistry
         $"{typeof(T).FullName} is not a registered message type. Add [JsonSerializable(typeof({typeof(T).Name}))] to a " +
         "JsonSerializerContext in a project that references the IpcContracts generator.");
 
+    /// <summary>
+    /// The IDs of every message type registered so far. A broker transport lists them as the aggregator messages its peer
+    /// (the broker) takes, since it cannot know which types other processes subscribe to or serve.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static IReadOnlyCollection<uint> RegisteredIds => [.. s_names.Keys];
+
     /// <summary>Name of a registered message type ID, for error messages.</summary>
     public static string? FindName(uint id) => s_names.GetValueOrDefault(id);
 

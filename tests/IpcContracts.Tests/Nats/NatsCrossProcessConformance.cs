@@ -202,6 +202,34 @@ public abstract class NatsCrossProcessConformance(bool nativeAotHost)
         Assert.Equal(3, seen.Count);
     }
 
+    [NatsFact]
+    public async Task Progress_reports_cross_the_broker_in_order_before_the_reply_and_a_report_before_a_failure_arrives()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint, options: new IpcOptions { DefaultCallTimeout = Timeout.InfiniteTimeSpan });
+        var jobs = client.Proxy<IJobs>();
+
+        // Progress frames (kind 14) go to the caller's reply subject like stream items, leaving the call open for its reply.
+        var counted = new Reports<int>();
+        Assert.Equal(500, await jobs.CountToAsync(500, counted).WaitAsync(TimeSpan.FromSeconds(30)));
+        await Eventually.TrueAsync(() => counted.Values.Count == 500); // reports run off the reader thread
+        Assert.Equal(Enumerable.Range(1, 500), counted.Values);
+
+        var started = new Reports<string>();
+        var e = await Assert.ThrowsAsync<RemoteInvocationException>(() => jobs.FailAfterReportAsync("gave up", started).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("gave up", e.RemoteMessage);
+        await Eventually.TrueAsync(() => started.Values.Count == 1);
+        Assert.Equal("started", started.Values.Single());
+    }
+
+    private sealed class Reports<T> : IProgress<T>
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<T> Values { get; } = new();
+
+        public void Report(T value) => Values.Enqueue(value);
+    }
+
     private sealed class Reverser : IClientCallback
     {
         public Task<string> TransformAsync(string text) => Task.FromResult(new string(text.Reverse().ToArray()));

@@ -24,6 +24,10 @@ public sealed class NatsMappingTests
         Assert.Equal($"{prefix}.req.FCFDC43F", address.Request(0xFCFDC43F));
         Assert.Equal($"{prefix}.evt.0000ABCD", address.Event(0xABCD));
         Assert.Equal($"{prefix}.reply.i1.7", address.Reply("i1", 7));
+        // Aggregator messages by message type ID, under a token of their own: never one of the contract subjects above.
+        Assert.Equal($"{prefix}.bus.req.FCFDC43F", address.BusRequest(0xFCFDC43F));
+        Assert.Equal($"{prefix}.bus.manifest.FCFDC43F", address.BusManifest(0xFCFDC43F));
+        Assert.Equal($"{prefix}.bus.evt.0000ABCD", address.BusEvent(0xABCD));
     }
 
     [Theory]
@@ -81,12 +85,14 @@ public sealed class NatsMappingTests
               {"id":1,"alias":"calc","kind":1,"handled":false,"methods":[{"id":10,"name":"Add","fp":111,"sig":"R:int(int a)"}]},
               {"id":2,"alias":"other","kind":1,"handled":false,"methods":[{"id":20,"name":"Go","fp":222,"sig":"R:void()"}]},
               {"id":3,"alias":"ticks","kind":2,"handled":false,"methods":[{"id":30,"name":"Tick","fp":333,"sig":"E:void(int t)"}]}],
-             "subscribes":[3]}
+             "subscribes":[3],"busHandles":[{"id":77,"name":"Shop.Mine","fp":7,"sig":""}],"busSubscribes":[88]}
             """u8.ToArray()));
         var servedJson = """{"protocol":1,"name":"srv","contracts":[{"id":1,"alias":"calc","kind":1,"handled":true,"methods":[{"id":10,"name":"Add","fp":999,"sig":"R:int(long a)"}]}]}"""u8.ToArray();
         var served = new Dictionary<uint, JsonElement> { [1] = BrokerManifest.ServedEntry(servedJson, 1)!.Value };
+        var busJson = """{"protocol":1,"name":"srv","busHandles":[{"id":55,"name":"Shop.GetStock","fp":5555,"sig":""}]}"""u8.ToArray();
+        var busServed = new Dictionary<uint, JsonElement> { [55] = BrokerManifest.ServedBusEntry(busJson, 55)!.Value };
 
-        using var hello = JsonDocument.Parse(own.BuildPeerHello("broker", served));
+        using var hello = JsonDocument.Parse(own.BuildPeerHello("broker", served, busServed, [55, 88, 99]));
 
         var contracts = hello.RootElement.GetProperty("contracts").EnumerateArray().ToDictionary(c => c.GetProperty("id").GetUInt32());
         Assert.Equal(999UL, contracts[1].GetProperty("methods")[0].GetProperty("fp").GetUInt64()); // the server's shape: checked before sending
@@ -95,6 +101,15 @@ public sealed class NatsMappingTests
         Assert.False(contracts[3].GetProperty("handled").GetBoolean());
         Assert.Equal([3u], hello.RootElement.GetProperty("subscribes").EnumerateArray().Select(e => e.GetUInt32()));
         Assert.Null(BrokerManifest.ServedEntry(servedJson, 2));
+        // Own aggregator handlers and subscriptions are read (they decide what this process subscribes to) ...
+        Assert.Equal(7UL, own.BusHandles[77].Fingerprint);
+        Assert.Equal([88u], own.BusSubscribes);
+        // ... and the broker's Hello carries the serving process's busHandles entry (checked before sending) and takes every
+        // aggregator type given to it, so the core publishes each one once.
+        var busHandle = Assert.Single(hello.RootElement.GetProperty("busHandles").EnumerateArray());
+        Assert.Equal((55u, 5555UL), (busHandle.GetProperty("id").GetUInt32(), busHandle.GetProperty("fp").GetUInt64()));
+        Assert.Equal([55u, 88u, 99u], hello.RootElement.GetProperty("busSubscribes").EnumerateArray().Select(e => e.GetUInt32()));
+        Assert.Null(BrokerManifest.ServedBusEntry(busJson, 56));
     }
 
     [Fact]

@@ -37,6 +37,14 @@ internal sealed class HostProcess : IAsyncDisposable
         return host;
     }
 
+    /// <summary>Starts "aggregator ENDPOINT" (EventAggregators serving GetPrice and printing PriceChanged) and waits until it serves.</summary>
+    public static async Task<HostProcess> StartAggregatorAsync(string endpoint)
+    {
+        var host = Start(null, [], "aggregator", endpoint);
+        host.Endpoint = (await host._ready.Task.WaitAsync(TimeSpan.FromSeconds(30)))["READY ".Length..];
+        return host;
+    }
+
     /// <summary>Starts "client ENDPOINT SCENARIO".</summary>
     public static HostProcess StartClient(string endpoint, string scenario, string? nativeBinary = null, params (string Name, string Value)[] environment) =>
         Start(nativeBinary, environment, "client", endpoint, scenario);
