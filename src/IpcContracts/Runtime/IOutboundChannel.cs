@@ -37,6 +37,26 @@ public interface IOutboundChannel
         throw new NotSupportedException($"{GetType().Name} does not make calls with progress.");
 
     /// <summary>
+    /// A request with an <see cref="IAsyncEnumerable{T}"/> parameter: <paramref name="argumentItems"/> is enumerated after
+    /// the Request is queued and its items are sent to the handler as its credit allows (docs/protocol.md, "Argument
+    /// streams"); the enumeration stops when the handler stops reading or the call ends. Channels that cannot make calls
+    /// keep the default, which throws.
+    /// </summary>
+    Task<TResult> RequestStreamingAsync<TArgs, TResult, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TResult> resultType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} does not make calls with argument streams.");
+
+    /// <summary>As the overload with a result, for a request that has no result value.</summary>
+    Task RequestStreamingAsync<TArgs, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} does not make calls with argument streams.");
+
+    /// <summary>Both ways: an argument stream to the handler and a stream result back (each with its own credit window).</summary>
+    IAsyncEnumerable<TItem> Stream<TArgs, TItem, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TItem> itemType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} does not make calls with argument streams.");
+
+    /// <summary>
     /// A request whose result is a stream of items (a contract method returning <see cref="IAsyncEnumerable{T}"/>).
     /// Cold: each enumeration sends its own Request. Items arrive in order under the stream's credit window
     /// (docs/protocol.md); breaking out of <c>await foreach</c> or cancelling either token stops the producer.

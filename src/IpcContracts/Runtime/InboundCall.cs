@@ -34,6 +34,14 @@ public abstract class InboundCall
         throw new NotSupportedException("This call cannot report progress.");
 
     /// <summary>
+    /// The <see cref="IAsyncEnumerable{T}"/> a handler receives for the method's stream parameter: the caller's items, in
+    /// order, as the handler reads them (credit is granted as it reads). It can be enumerated once; breaking out early
+    /// tells the caller to stop sending.
+    /// </summary>
+    public virtual IAsyncEnumerable<T> ArgumentStream<T>(JsonTypeInfo<T> typeInfo) =>
+        throw new NotSupportedException("This call has no argument stream.");
+
+    /// <summary>
     /// Answers a request whose result is a stream: enumerates <paramref name="items"/> with the call's token, sends each
     /// item as the caller's credit window allows, then ends the stream (or sends the producer's exception). Completes
     /// when the stream has ended, failed or been cancelled by the caller.
