@@ -151,6 +151,33 @@ public sealed class IpcHostedClient : IAsyncDisposable
             }
         }
 
+        public async Task<TResult> RequestStreamingAsync<TArgs, TResult, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+            JsonTypeInfo<TResult> resultType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken)
+        {
+            IOutboundChannel client = Volatile.Read(ref owner._client) ?? (IOutboundChannel)await owner.GetClientAsync(cancellationToken).ConfigureAwait(false);
+            return await client.RequestStreamingAsync(method, args, writeArgs, resultType, argumentItems, argumentItemType, cancellationToken).ConfigureAwait(false);
+        }
+
+        public async Task RequestStreamingAsync<TArgs, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+            IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken)
+        {
+            IOutboundChannel client = Volatile.Read(ref owner._client) ?? (IOutboundChannel)await owner.GetClientAsync(cancellationToken).ConfigureAwait(false);
+            await client.RequestStreamingAsync(method, args, writeArgs, argumentItems, argumentItemType, cancellationToken).ConfigureAwait(false);
+        }
+
+        public IAsyncEnumerable<TItem> Stream<TArgs, TItem, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+            JsonTypeInfo<TItem> itemType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken) =>
+            EnumerateBothWays(method, args, writeArgs, itemType, argumentItems, argumentItemType, cancellationToken, default);
+
+        private async IAsyncEnumerable<TItem> EnumerateBothWays<TArgs, TItem, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+            JsonTypeInfo<TItem> itemType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken enumeratorToken)
+        {
+            IOutboundChannel client = Volatile.Read(ref owner._client) ?? (IOutboundChannel)await owner.GetClientAsync(cancellationToken).ConfigureAwait(false);
+            await foreach (var item in client.Stream(method, args, writeArgs, itemType, argumentItems, argumentItemType, cancellationToken).WithCancellation(enumeratorToken).ConfigureAwait(false))
+                yield return item;
+        }
+
         public IAsyncEnumerable<TItem> Stream<TArgs, TItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
             JsonTypeInfo<TItem> itemType, CancellationToken cancellationToken) =>
             Enumerate(method, args, writeArgs, itemType, cancellationToken, default);

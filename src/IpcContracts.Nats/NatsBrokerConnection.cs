@@ -200,6 +200,14 @@ internal sealed class NatsBrokerConnection : ITransportConnection
 
     private ValueTask RouteAsync(in WireFrame.Header header, in ReadOnlySequence<byte> frame)
     {
+        if ((header.Flags & WireFrame.UpstreamFlag) != 0)
+        {
+            // Argument streams (caller to handler) are not routed over a broker yet: said once, not sent. The call then
+            // ends at its deadline (docs/protocol.md section 9).
+            if (Interlocked.Exchange(ref _unknownKindReported, 1) == 0)
+                _options.ReportSecurityEvent($"NATS transport {PeerDescription}: argument streams (IAsyncEnumerable<T> parameters) are not carried over NATS by this version; their frames are not sent.");
+            return default;
+        }
         switch (header.Kind)
         {
             case WireFrame.Hello:

@@ -194,6 +194,27 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
         JsonTypeInfo<TItem> itemType, CancellationToken cancellationToken) =>
         new ClientStream<TArgs, TItem>(this, method, args, writeArgs, itemType, cancellationToken);
 
+    Task<TResult> IOutboundChannel.RequestStreamingAsync<TArgs, TResult, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TResult> resultType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken) =>
+        ((IOutboundChannel)Connection).RequestStreamingAsync(method, args, writeArgs, resultType, argumentItems, argumentItemType, cancellationToken);
+
+    Task IOutboundChannel.RequestStreamingAsync<TArgs, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken) =>
+        ((IOutboundChannel)Connection).RequestStreamingAsync(method, args, writeArgs, argumentItems, argumentItemType, cancellationToken);
+
+    IAsyncEnumerable<TItem> IOutboundChannel.Stream<TArgs, TItem, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TItem> itemType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken) =>
+        new ClientBothWays<TArgs, TItem, TArgItem>(this, method, args, writeArgs, itemType, argumentItems, argumentItemType, cancellationToken);
+
+    // Like ClientStream: the connection that is current when enumeration starts.
+    private sealed class ClientBothWays<TArgs, TItem, TArgItem>(IpcClient client, MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TItem> itemType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken methodToken)
+        : IAsyncEnumerable<TItem>
+    {
+        public IAsyncEnumerator<TItem> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+            ((IOutboundChannel)client.Connection).Stream(method, args, writeArgs, itemType, argumentItems, argumentItemType, methodToken).GetAsyncEnumerator(cancellationToken);
+    }
+
     private sealed class ClientStream<TArgs, TItem>(IpcClient client, MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
         JsonTypeInfo<TItem> itemType, CancellationToken methodToken) : IAsyncEnumerable<TItem>
     {

@@ -122,6 +122,23 @@ internal sealed class InboundRequest : InboundCall
 
     private bool TryClaim() => Interlocked.Exchange(ref _replied, 1) == 0;
 
+    // ---- argument stream: the caller's items for the method's IAsyncEnumerable<T> parameter ----
+
+    private IArgumentStreamSink? _argumentStream;
+
+    public override IAsyncEnumerable<T> ArgumentStream<T>(JsonTypeInfo<T> typeInfo)
+    {
+        var reader = new ArgumentStreamReader<T>(this, _connection, typeInfo);
+        if (Interlocked.CompareExchange(ref _argumentStream, reader, null) is not null)
+            throw new InvalidOperationException("A call has at most one argument stream.");
+        return reader;
+    }
+
+    /// <summary>StreamItem / StreamEnd with Upstream for this request (reader thread); dropped if the handler has none.</summary>
+    public void OnArgumentItem(in ReadOnlySequence<byte> payload) => Volatile.Read(ref _argumentStream)?.OnItem(payload);
+
+    public void OnArgumentEnd(in ReadOnlySequence<byte> payload) => Volatile.Read(ref _argumentStream)?.OnEnd(payload);
+
     // ---- progress: reports go out while the call runs, never after its reply ----
 
     public override IProgress<T> Progress<T>(JsonTypeInfo<T> typeInfo) => new ProgressReporter<T>(this, typeInfo);
@@ -195,6 +212,8 @@ internal sealed class InboundRequest : InboundCall
     private void Send(OutgoingFrame frame)
     {
         Telemetry?.Complete(null);
+        // The reply ends the call: a caller still sending its argument stream is told to stop.
+        Volatile.Read(ref _argumentStream)?.StopFromHandler();
         _connection.CompleteInbound(this);
         Volatile.Read(ref _cancellation)?.Dispose();
         _connection.TrySend(frame);

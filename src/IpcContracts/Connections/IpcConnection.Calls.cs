@@ -125,6 +125,71 @@ public sealed partial class IpcConnection
         return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
     }
 
+    /// <inheritdoc />
+    Task<TResult> IOutboundChannel.RequestStreamingAsync<TArgs, TResult, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TResult> resultType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<TResult>(fault);
+        if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException<TResult>(mismatch);
+        var call = new PendingCall<TResult>(this, NextId(), method.Description, resultType, ResultMode.Json);
+        return WithUpstream(call.Id, method, argumentItems, argumentItemType,
+            StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout));
+    }
+
+    /// <inheritdoc />
+    Task IOutboundChannel.RequestStreamingAsync<TArgs, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException(fault);
+        if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException(mismatch);
+        var call = new PendingCall<object?>(this, NextId(), method.Description, null, ResultMode.None);
+        return WithUpstream(call.Id, method, argumentItems, argumentItemType,
+            StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout));
+    }
+
+    /// <inheritdoc />
+    IAsyncEnumerable<TItem> IOutboundChannel.Stream<TArgs, TItem, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TItem> itemType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken) =>
+        new BothWays<TArgs, TItem, TArgItem>(this, method, args, writeArgs, itemType, argumentItems, argumentItemType, cancellationToken);
+
+    private sealed class BothWays<TArgs, TItem, TArgItem>(IpcConnection connection, MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TItem> itemType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken methodToken)
+        : IAsyncEnumerable<TItem>
+    {
+        public IAsyncEnumerator<TItem> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+        {
+            var results = connection.StartStream(method, args, writeArgs, itemType, methodToken, cancellationToken);
+            if (results is PendingCall call && connection._pending.ContainsKey(call.Id))
+                connection.StartUpstream(call.Id, method, argumentItems, argumentItemType, ((StreamCall<TItem>)results).Ended);
+            return results;
+        }
+    }
+
+    /// <summary>Starts the argument-stream pump once the call's Request is queued; it stops when the call ends.</summary>
+    private Task<T> WithUpstream<T, TArgItem>(ulong callId, MethodDescriptor method, IAsyncEnumerable<TArgItem> items, JsonTypeInfo<TArgItem> itemType, Task<T> call)
+    {
+        if (!call.IsCompleted) StartUpstream(callId, method, items, itemType, call);
+        return call;
+    }
+
+    private Task WithUpstream<TArgItem>(ulong callId, MethodDescriptor method, IAsyncEnumerable<TArgItem> items, JsonTypeInfo<TArgItem> itemType, Task call)
+    {
+        if (!call.IsCompleted) StartUpstream(callId, method, items, itemType, call);
+        return call;
+    }
+
+    private void StartUpstream<TArgItem>(ulong callId, MethodDescriptor method, IAsyncEnumerable<TArgItem> items, JsonTypeInfo<TArgItem> itemType, Task callEnded)
+    {
+        var pump = new UpstreamPump<TArgItem>(this, callId,
+            new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, method.Contract.Id, method.Id, callId), items, itemType);
+        _upstreams[callId] = pump;
+        _ = callEnded.ContinueWith(static (_, p) => ((IUpstream)p!).Stop(), pump, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        // On the pool: the user's enumerable runs its own code, never on the caller's thread or the reader's.
+        _ = Task.Run(pump.RunAsync);
+    }
+
+    internal void RemoveUpstream(ulong callId, IUpstream pump) => _upstreams.TryRemove(new KeyValuePair<ulong, IUpstream>(callId, pump));
+
     /// <summary>
     /// Queues a handler's progress report. Reports are droppable like DropOldest events: when the connection's event
     /// bound is reached, the oldest unsent reports of the same call make room (else the new one is dropped), so a chatty

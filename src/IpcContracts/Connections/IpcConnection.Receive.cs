@@ -122,6 +122,10 @@ public sealed partial class IpcConnection
             case FrameKind.Error:
                 OnError(header, payload);
                 break;
+            case FrameKind.Cancel when (header.Flags & FrameFlags.Upstream) != 0:
+                // The handler stopped reading this side's argument stream for its call with that ID.
+                if (_upstreams.TryGetValue(header.CorrelationId, out var stopped)) stopped.Stop();
+                break;
             case FrameKind.Cancel:
                 if (_inbound.TryGetValue(header.CorrelationId, out var cancelled)) cancelled.Cancel();
                 break;
@@ -146,11 +150,19 @@ public sealed partial class IpcConnection
             case FrameKind.Unsubscribe:
                 _peerSubscriptions.TryRemove(new SubscriptionKey((header.Flags & FrameFlags.Bus) != 0, header.ContractId), out _);
                 break;
+            case FrameKind.StreamItem when (header.Flags & FrameFlags.Upstream) != 0:
+                if (_inbound.TryGetValue(header.CorrelationId, out var receiving)) receiving.OnArgumentItem(payload);
+                break;
             case FrameKind.StreamItem:
                 OnStreamItem(header, payload);
                 break;
             case FrameKind.StreamCredit:
                 OnStreamCredit(header, payload);
+                break;
+            case FrameKind.StreamEnd:
+                if ((header.Flags & FrameFlags.Upstream) == 0)
+                    throw new IpcProtocolException(ProtocolError.UnexpectedFrame, "StreamEnd frame without the Upstream flag.");
+                if (_inbound.TryGetValue(header.CorrelationId, out var ending)) ending.OnArgumentEnd(payload);
                 break;
             case FrameKind.Progress:
                 // Reports for a call that already ended, or whose caller passed no IProgress, are dropped.
@@ -176,7 +188,12 @@ public sealed partial class IpcConnection
         payload.CopyTo(grant);
         uint bytes = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(grant);
         // A grant for a stream that already ended (or never was one) is harmless: the producer may have finished first.
-        if (_inbound.TryGetValue(header.CorrelationId, out var request)) request.AddCredit(bytes);
+        // With Upstream it is for this side's argument stream of its own call; without, for a stream result it produces.
+        if ((header.Flags & FrameFlags.Upstream) != 0)
+        {
+            if (_upstreams.TryGetValue(header.CorrelationId, out var upstream)) upstream.AddCredit(bytes);
+        }
+        else if (_inbound.TryGetValue(header.CorrelationId, out var request)) request.AddCredit(bytes);
     }
 
     /// <summary>The pending call a Response/Error/Pong answers; a reply of the wrong kind is a protocol error.</summary>

@@ -22,6 +22,8 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     private Timer? _timer;
     private readonly ConcurrentDictionary<ulong, PendingCall> _pending = new();
     private readonly ConcurrentDictionary<ulong, InboundRequest> _inbound = new();
+    // Argument streams this side is sending for its own pending calls, by call ID (docs/protocol.md 7.9).
+    private readonly ConcurrentDictionary<ulong, IUpstream> _upstreams = new();
     private readonly ConcurrentDictionary<SubscriptionKey, byte> _peerSubscriptions = new();
     private readonly TaskCompletionSource<PeerManifest> _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<Exception> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);

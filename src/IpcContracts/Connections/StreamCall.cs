@@ -39,6 +39,11 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
 
     public T Current { get; private set; } = default!;
 
+    private readonly TaskCompletionSource _endedSource = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the call is over on this side (end, error, cancel or early dispose): stops an argument stream.</summary>
+    public Task Ended => _endedSource.Task;
+
     /// <summary>The first grant: the whole window, sent right behind the Request (the send queue keeps the order).</summary>
     public OutgoingFrame InitialCredit() => CreditFrame(_window);
 
@@ -81,6 +86,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     private void FailAndCancel(Exception error)
     {
         Abandon();
+        _endedSource.TrySetResult();
         Telemetry?.Complete(error);
         _items.Writer.TryComplete(error);
     }
@@ -89,6 +95,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     public override void Complete(in ReadOnlySequence<byte> payload)
     {
         Disarm();
+        _endedSource.TrySetResult();
         Telemetry?.Complete(null);
         _items.Writer.TryComplete();
     }
@@ -96,12 +103,14 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     public override void Fail(Exception error)
     {
         Disarm();
+        _endedSource.TrySetResult();
         Telemetry?.Complete(error);
         _items.Writer.TryComplete(error);
     }
 
     protected override void Cancelled(CancellationToken token)
     {
+        _endedSource.TrySetResult();
         var error = new OperationCanceledException(token);
         Telemetry?.Complete(error);
         _items.Writer.TryComplete(error);
@@ -171,6 +180,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     /// <summary>Early disposal (break out of <c>await foreach</c>) cancels the producer; after the end it only cleans up.</summary>
     public ValueTask DisposeAsync()
     {
+        _endedSource.TrySetResult();
         if (Interlocked.Exchange(ref _ended, 1) == 0)
         {
             Abandon();

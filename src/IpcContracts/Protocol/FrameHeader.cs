@@ -56,7 +56,7 @@ internal readonly record struct FrameHeader(
             throw new IpcProtocolException(ProtocolError.UnsupportedVersion,
                 $"Peer speaks protocol version {version}; this side speaks version {CurrentVersion}.");
         var kind = (FrameKind)source[3];
-        if (kind is < FrameKind.Hello or > FrameKind.Progress)
+        if (kind is < FrameKind.Hello or > FrameKind.StreamEnd)
             throw new IpcProtocolException(ProtocolError.UnknownKind, $"Unknown frame kind {source[3]}.");
         var flags = (FrameFlags)BinaryPrimitives.ReadUInt16LittleEndian(source[4..]);
         if ((flags & ~FrameFlags.Defined) != 0)
@@ -90,6 +90,12 @@ internal enum FrameFlags : ushort
     /// (docs/protocol.md, "Trace context"). Sent only when the sender has a current Activity.
     /// </summary>
     TraceContext = 2,
+    /// <summary>
+    /// StreamItem/StreamCredit/Cancel/StreamEnd that belong to the argument stream of a Request the caller sent
+    /// (docs/protocol.md, "Argument streams"): the correlation ID is the caller's, so these frames say which side's
+    /// numbering they use.
+    /// </summary>
+    Upstream = 4,
     /// <summary>Every defined bit; the others must be zero.</summary>
-    Defined = Bus | TraceContext,
+    Defined = Bus | TraceContext | Upstream,
 }

@@ -31,4 +31,6 @@ internal enum FrameKind : byte
     StreamCredit = 13,
     /// <summary>A progress report of the Request with the same correlation ID, sent by its handler before the reply.</summary>
     Progress = 14,
+    /// <summary>The caller's argument stream for its Request with the same correlation ID ended (empty) or failed (Error JSON); flag Upstream.</summary>
+    StreamEnd = 15,
 }
