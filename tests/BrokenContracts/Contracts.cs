@@ -39,9 +39,10 @@ public interface IRequests
     Task<int> Find(int id); // expect: IPC0013
     [ContractMethod(Id = 5)] Task A();
     [ContractMethod(Id = 5)] Task B(); // expect: IPC0014
-    Task Upload(IAsyncEnumerable<int> items); // expect: IPC0027
+    Task Upload(System.IO.Stream data); // expect: IPC0027
     Task<IAsyncEnumerable<int>> WatchLater(); // expect: IPC0028
     Task Export(IProgress<int> rows, IProgress<string> stage); // expect: IPC0029
+    Task Merge(IAsyncEnumerable<int> left, IAsyncEnumerable<int> right); // expect: IPC0030
 }
 
 [EventContract("broken.events")]

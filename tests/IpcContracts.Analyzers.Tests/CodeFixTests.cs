@@ -263,6 +263,28 @@ public sealed class CodeFixTests
     }
 
     [Fact]
+    public async Task IPC0017_registers_the_items_of_a_stream_parameter_not_the_IAsyncEnumerable()
+    {
+        var (files, title) = await CodeFixRunner.ApplyAsync(new AddJsonSerializableCodeFix(), "IPC0017", One(Usings + """
+            using System.Collections.Generic;
+
+            [RequestContract]
+            public interface IUploads
+            {
+                Task Upload(string name, IAsyncEnumerable<Chunk> chunks, CancellationToken ct = default);
+            }
+            public sealed record Chunk(int Index);
+            public sealed record Other(int Id);
+            [JsonSerializable(typeof(Other))] internal partial class UploadsJson : JsonSerializerContext;
+            """));
+
+        Assert.Equal("Add [JsonSerializable(typeof(Shop.Chunk))] to 'UploadsJson'", title);
+        Assert.Contains("[JsonSerializable(typeof(Chunk))]", files.Source(Path));
+        Assert.DoesNotContain("typeof(IAsyncEnumerable", files.Source(Path));
+        Assert.Empty(CodeFixRunner.AssertFixed(files, "IPC0017"));
+    }
+
+    [Fact]
     public async Task IPC0017_adds_the_registration_to_the_existing_context()
     {
         var context = ("/src/ShopJson.cs", """

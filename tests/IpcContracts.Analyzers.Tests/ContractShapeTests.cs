@@ -163,13 +163,15 @@ public sealed class ContractShapeTests
     // ---- IPC0027 ----
 
     [Fact]
-    public void IPC0027_stream_parameters_nested_progress_and_pipes_are_not_supported_yet()
+    public void IPC0027_nested_streams_nested_progress_and_pipes_are_not_supported_yet()
     {
         var diagnostics = AnalyzerRunner.Verify(Prelude + """
             [RequestContract]
             public interface IJobs
             {
-                Task Upload({|IPC0027:IAsyncEnumerable<int>|} items);
+                Task Upload({|IPC0027:List<IAsyncEnumerable<int>>|} batches);
+                Task Feed(IAsyncEnumerable<{|IPC0027:IAsyncEnumerable<int>|}> items);
+                Task Walk({|IPC0027:IAsyncEnumerator<int>|} items);
                 IAsyncEnumerable<{|IPC0027:IAsyncEnumerable<int>|}> Nest();
                 {|IPC0027:IAsyncEnumerator<int>|} Cursor();
                 Task Import({|IPC0027:System.IO.Stream|} data, IProgress<int> progress);
@@ -203,10 +205,10 @@ public sealed class ContractShapeTests
     {
         var diagnostics = AnalyzerRunner.Verify(Prelude + """
             [RequestContract]
-            public interface IJobs { Task Upload({|IPC0027:IAsyncEnumerable<int>|} items); }
+            public interface IJobs { Task Upload({|IPC0027:List<IAsyncEnumerable<int>>|} items); }
             """);
 
-        Assert.Equal("Parameter 'items' of 'Upload' has type 'IAsyncEnumerable<int>', and asynchronous streams (IAsyncEnumerable<T>) other than a request method's result " +
+        Assert.Equal("Parameter 'items' of 'Upload' has type 'List<IAsyncEnumerable<int>>', and asynchronous streams (IAsyncEnumerable<T>) other than a request method's own result or parameter " +
                      "are not supported in contracts yet; remove it, and pass the data as payload values (a list, a byte[]) until they are", diagnostics.Single().GetMessage());
     }
 
@@ -270,6 +272,104 @@ public sealed class ContractShapeTests
             [RequestContract]
             public interface IJobs { Task Run(IProgress<Missing> progress); }
             """, ["CS0246"]);
+    }
+
+    [Fact]
+    public void IPC0027_near_miss_request_methods_take_one_stream_parameter()
+    {
+        // Alone, with a result, arguments and a token, both ways, first with a token after it, nullable, inherited.
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IUploads : IBaseUploads
+            {
+                Task Push(IAsyncEnumerable<int> items);
+                Task<Receipt> Upload(string name, IAsyncEnumerable<Chunk> chunks, int retries, CancellationToken ct = default);
+                IAsyncEnumerable<Chunk> Echo(IAsyncEnumerable<Chunk> @in, CancellationToken ct);
+                ValueTask<int> Count(IAsyncEnumerable<string?>? lines, string prefix, CancellationToken ct);
+                ValueTask Drain(IAsyncEnumerable<List<Receipt>> batches);
+            }
+            public interface IBaseUploads { Task Inherited(IAsyncEnumerable<int> items); }
+            public sealed record Chunk(int Index, byte[] Data);
+            public sealed record Receipt(string Name, long Bytes);
+            [JsonSerializable(typeof(Chunk))]
+            [JsonSerializable(typeof(Receipt))]
+            [JsonSerializable(typeof(List<Receipt>))]
+            internal partial class UploadsJson : JsonSerializerContext;
+            """);
+    }
+
+    [Fact]
+    public void IPC0008_stream_parameter_items_follow_the_payload_rule()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IUploads
+            {
+                Task Callbacks(IAsyncEnumerable<{|IPC0008:Action|}> items);
+                IAsyncEnumerable<int> Tasks(string name, IAsyncEnumerable<{|IPC0008:Task<int>|}>? items);
+                Task<int> Types(System.Collections.Generic.IAsyncEnumerable<{|IPC0008:List<Type>|}> items, CancellationToken ct);
+            }
+            """);
+
+        Assert.Equal("The stream item of parameter 'items' of 'Callbacks' has type 'Action', which is a delegate and cannot be serialized; " +
+                     "use a serializable, accessible type", diagnostics[0].GetMessage());
+        Assert.All(diagnostics, d => Assert.StartsWith("The stream item of parameter 'items' of '", d.GetMessage()));
+    }
+
+    [Fact]
+    public void IPC0008_near_miss_a_stream_parameter_item_that_does_not_resolve_is_the_compilers_alone()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IUploads { Task Push(IAsyncEnumerable<Missing> items); }
+            """, ["CS0246"]);
+    }
+
+    // ---- IPC0030 ----
+
+    [Fact]
+    public void IPC0030_stream_parameters_a_call_cannot_carry()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IUploads
+            {
+                Task Merge(IAsyncEnumerable<int> left, {|IPC0030:IAsyncEnumerable<string> right|});
+                IAsyncEnumerable<int> Zip(IAsyncEnumerable<int> a, {|IPC0030:IAsyncEnumerable<int> b|}, CancellationToken ct = default);
+                Task Import({|IPC0030:IAsyncEnumerable<int> rows|}, IProgress<int> progress);
+                Task<int> Count(IProgress<int> done, {|IPC0030:IAsyncEnumerable<int> rows|});
+                IAsyncEnumerable<int> Both({|IPC0030:IAsyncEnumerable<int> rows|}, {|IPC0029:IProgress<int> progress|});
+                Task Three(IAsyncEnumerable<int> a, {|IPC0030:IAsyncEnumerable<int> b|}, {|IPC0030:IAsyncEnumerable<int> c|});
+            }
+            [EventContract]
+            public interface IUploadEvents
+            {
+                void Received(string id, {|IPC0030:IAsyncEnumerable<int> items|});
+                Task Sent({|IPC0030:IAsyncEnumerable<Action>? items|}); // removing the parameter is the fix, so its T is not judged
+            }
+            """);
+
+        var messages = diagnostics.Where(d => d.Id == "IPC0030").Select(d => d.GetMessage()).ToList();
+        Assert.Equal("Parameter 'right' of 'Merge' has type 'IAsyncEnumerable<string>', but 'left' is already the method's stream parameter, and a call carries " +
+                     "one argument stream; remove it, and send one stream of a type that carries both kinds of item, or make two calls", messages[0]);
+        Assert.Equal("Parameter 'rows' of 'Import' has type 'IAsyncEnumerable<int>', but the method also takes 'progress' (IProgress<T>), and a stream parameter " +
+                     "together with progress is not supported yet; remove it, and drop the IProgress<T>, or return IAsyncEnumerable<T> and yield progress as " +
+                     "items of the result", messages[2]);
+        Assert.Contains("also takes 'done' (IProgress<T>)", messages[3]);
+        Assert.Contains("'a' is already the method's stream parameter", messages[6]);
+        Assert.Equal("Parameter 'items' of 'Received' has type 'IAsyncEnumerable<int>', but an event is published to every subscriber without a call for the " +
+                     "items to travel in; remove it, and publish each item as an event of its own, or make the method a request", messages[7]);
+        Assert.Equal(9, messages.Count);
+    }
+
+    [Fact]
+    public void IPC0030_in_an_inherited_method_is_reported_at_the_contract()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            public interface IBase { void Received(IAsyncEnumerable<int> items); }
+            [EventContract]
+            public interface {|IPC0030:IUploadEvents|} : IBase { void Stopped(); }
+            """);
     }
 
     // ---- IPC0029 ----

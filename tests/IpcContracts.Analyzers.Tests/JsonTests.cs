@@ -75,6 +75,27 @@ public sealed class JsonTests
     }
 
     [Fact]
+    public void IPC0017_judges_the_items_of_a_stream_parameter_not_the_IAsyncEnumerable()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IUploads
+            {
+                Task Upload(string name, IAsyncEnumerable<{|IPC0017:Chunk|}> chunks);
+                IAsyncEnumerable<int> Anything(IAsyncEnumerable<{|IPC0018:object|}>? items);
+                Task Fine(IAsyncEnumerable<Registered> items, CancellationToken ct);
+            }
+            public sealed record Chunk(int Index);
+            public sealed record Registered(int Id);
+            [JsonSerializable(typeof(Registered))] internal partial class UploadsJson : JsonSerializerContext;
+            """);
+
+        var chunk = diagnostics.Single(d => d.Id == "IPC0017");
+        Assert.StartsWith("The stream item of parameter 'chunks' of 'Upload' has type 'Chunk'", chunk.GetMessage());
+        Assert.Equal("global::Shop.Chunk", chunk.Properties["TypeName"]);
+    }
+
+    [Fact]
     public void IPC0017_near_miss_registered_reachable_and_built_in_types()
     {
         AnalyzerRunner.Verify(Prelude + """

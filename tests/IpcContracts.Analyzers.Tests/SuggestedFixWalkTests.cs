@@ -140,11 +140,12 @@ public sealed class SuggestedFixWalkTests
             Serve("IBlob", "Blob", "return (await proxy.Send(new byte[] { 1, 2, 3 })).ToString();"),
             "3", Suggested: ("Span<byte> data", "byte[] data", "use a serializable, accessible type")),
 
-        new Case("IPC0027 stream parameter becomes payload values (then IPC0017's fix)", ["IPC0027"],
-            "[RequestContract] public interface IAdder { Task<int> Sum(IAsyncEnumerable<int> numbers); }",
-            "public sealed class Adder : IAdder { public Task<int> Sum(List<int> numbers) => Task.FromResult(numbers.Sum()); }" +
-            Serve("IAdder", "Adder", "return (await proxy.Sum(new List<int> { 1, 2, 3 })).ToString();"),
-            "6", Suggested: ("IAsyncEnumerable<int> numbers", "List<int> numbers", "pass the data as payload values (a list")),
+        // An IAsyncEnumerable<T> parameter is a valid shape now; a byte stream is still IPC0027, and its message names byte[].
+        new Case("IPC0027 Stream parameter becomes a byte[]", ["IPC0027"],
+            "[RequestContract] public interface IUpload { Task<int> Size(System.IO.Stream data); }",
+            "public sealed class Upload : IUpload { public Task<int> Size(byte[] data) => Task.FromResult(data.Length); }" +
+            Serve("IUpload", "Upload", "return (await proxy.Size(new byte[] { 1, 2, 3, 4 })).ToString();"),
+            "4", Suggested: ("System.IO.Stream data", "byte[] data", "pass the data as payload values (a list, a byte[])")),
     };
 
     /// <summary>Walks whose end state is a stream method: they build today, and make their call once the runtime streams.</summary>

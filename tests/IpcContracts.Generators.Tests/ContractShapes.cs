@@ -402,6 +402,35 @@ public static class ContractShapes
         internal partial class JobsJson : JsonSerializerContext;
         """;
 
+    /// <summary>
+    /// Request methods with an IAsyncEnumerable&lt;T&gt; parameter (caller to handler): as the only parameter with no
+    /// result, with a result between other parameters and the call's token, both ways (a stream result too) under a
+    /// keyword name, a ValueTask&lt;T&gt; with the stream first and a token after it (the single-value TArgs shape), a
+    /// nullable stream of nullable items; and the same upload without the stream next to it (their signatures must differ).
+    /// </summary>
+    public const string ArgumentStreams = Usings + """
+        namespace Shop;
+
+        [RequestContract]
+        public interface IUploads
+        {
+            Task Push(IAsyncEnumerable<int> items);
+            Task<Receipt> Upload(string name, IAsyncEnumerable<Chunk> chunks, int retries, CancellationToken ct = default);
+            IAsyncEnumerable<Chunk> Echo(IAsyncEnumerable<Chunk> @in, CancellationToken ct);
+            ValueTask<int> Count(IAsyncEnumerable<string?>? lines, string prefix, CancellationToken ct);
+            ValueTask Drain(IAsyncEnumerable<Receipt> receipts);
+            Task<Receipt> UploadWhole(string name, int retries, CancellationToken ct = default);
+        }
+
+        public sealed record Chunk(int Index, byte[] Data);
+
+        public sealed record Receipt(string Name, long Bytes);
+
+        [JsonSerializable(typeof(Chunk))]
+        [JsonSerializable(typeof(Receipt))]
+        internal partial class UploadsJson : JsonSerializerContext;
+        """;
+
     /// <summary>Every shape by name, for the theories that run them all.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
@@ -424,6 +453,7 @@ public static class ContractShapes
         [nameof(ObsoleteAndGlobalNamespace)] = ObsoleteAndGlobalNamespace,
         [nameof(Streams)] = Streams,
         [nameof(Progress)] = Progress,
+        [nameof(ArgumentStreams)] = ArgumentStreams,
     };
 
     public static TheoryData<string> Names => new(All.Keys);

@@ -48,6 +48,14 @@ public sealed class RoundTripTests
             ValueTask WarmAsync(IProgress<int> progress);
         }
 
+        [RequestContract("roundtrip.uploads")]
+        public interface IUploads
+        {
+            Task<int> UploadAsync(string name, IAsyncEnumerable<StockLevel> levels, int factor, CancellationToken ct = default);
+            ValueTask PushAsync(IAsyncEnumerable<int> items);
+            IAsyncEnumerable<string> EchoAsync(IAsyncEnumerable<StockLevel> levels, string prefix);
+        }
+
         [EventContract("roundtrip.events")]
         public interface IEvents
         {
@@ -84,6 +92,15 @@ public sealed class RoundTripTests
 
         public static class Runner
         {
+            private static async IAsyncEnumerable<T> Produce<T>(params T[] items)
+            {
+                foreach (var item in items)
+                {
+                    await Task.Yield();
+                    yield return item;
+                }
+            }
+
             public static async Task<string> RunAsync()
             {
                 var log = new List<string>();
@@ -126,6 +143,20 @@ public sealed class RoundTripTests
                 log.Add($"imported {await jobs.ImportAsync("R-1", new Recorder<StockLevel>(log, s => s.Sku + "#" + s.OnHand), 2, cts.Token)}");
                 log.Add($"imported quietly {await jobs.ImportAsync("R-2", null, 3)}");
                 await jobs.WarmAsync(new Recorder<int>(log, i => i.ToString()));
+
+                // Argument streams: the proxy hands the caller's sequence to the channel's RequestStreamingAsync/Stream overloads (the
+                // loopback carries each item as JSON); the dispatcher gives the handler call.ArgumentStream<T> in the parameter's place.
+                var uploadsDescriptor = ContractRegistry.Get<IUploads>(ContractKind.Request);
+                var uploads = uploadsDescriptor.CreateProxy(new Loopback<IUploads>(uploadsDescriptor, new Uploads(log)));
+                log.Add($"uploaded {await uploads.UploadAsync("U-1", Produce(new StockLevel("a", 1), new StockLevel("b", 2)), 10, cts.Token)}");
+                await uploads.PushAsync(Produce(5, 6, 7));
+                await uploads.PushAsync(Produce<int>());
+                var echoed = new List<string>();
+                await foreach (var line in uploads.EchoAsync(Produce(new StockLevel("c", 3), new StockLevel("d", 4)), ">"))
+                    echoed.Add(line);
+                log.Add("echoed " + string.Join(",", echoed));
+                try { await uploads.PushAsync(null!); }
+                catch (ArgumentNullException e) { log.Add("null stream: " + e.ParamName); }
 
                 // Unknown members are skipped and missing ones stay default: {"extra":1} for GetStockAsync(sku).
                 var call = new Call(inventory.Methods[0].Id, "{\"extra\":[1,{\"a\":2}],\"sku\":\"B-2\"}");
@@ -180,6 +211,34 @@ public sealed class RoundTripTests
                 await Task.Yield();
                 yield return 7;
                 yield return 8;
+            }
+        }
+
+        sealed class Uploads(List<string> log) : IUploads
+        {
+            public async Task<int> UploadAsync(string name, IAsyncEnumerable<StockLevel> levels, int factor, CancellationToken ct)
+            {
+                int total = 0;
+                await foreach (var level in levels.WithCancellation(ct))
+                {
+                    log.Add($"received {name} {level.Sku}#{level.OnHand}");
+                    total += level.OnHand;
+                }
+                return total * factor;
+            }
+
+            public async ValueTask PushAsync(IAsyncEnumerable<int> items)
+            {
+                var all = new List<int>();
+                await foreach (var item in items)
+                    all.Add(item);
+                log.Add("pushed [" + string.Join(",", all) + "]");
+            }
+
+            public async IAsyncEnumerable<string> EchoAsync(IAsyncEnumerable<StockLevel> levels, string prefix)
+            {
+                await foreach (var level in levels)
+                    yield return prefix + level.Sku + level.OnHand;
             }
         }
 
@@ -242,6 +301,37 @@ public sealed class RoundTripTests
                 if (call.ReplyText != "<empty>") throw new InvalidOperationException("expected an empty reply, got " + call.ReplyText);
             }
 
+            public async Task<TResult> RequestStreamingAsync<TArgs, TResult, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, JsonTypeInfo<TResult> resultType,
+                IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken ct)
+            {
+                var call = await SendAsync(method, args, writeArgs, ct, argumentItems: await SerializeAll(argumentItems, argumentItemType));
+                return JsonSerializer.Deserialize(call.ReplyText!, resultType)!;
+            }
+
+            public async Task RequestStreamingAsync<TArgs, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+                IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken ct)
+            {
+                var call = await SendAsync(method, args, writeArgs, ct, argumentItems: await SerializeAll(argumentItems, argumentItemType));
+                if (call.ReplyText != "<empty>") throw new InvalidOperationException("expected an empty reply, got " + call.ReplyText);
+            }
+
+            public async IAsyncEnumerable<TItem> Stream<TArgs, TItem, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, JsonTypeInfo<TItem> itemType,
+                IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, [EnumeratorCancellation] CancellationToken ct)
+            {
+                var call = await SendAsync(method, args, writeArgs, ct, argumentItems: await SerializeAll(argumentItems, argumentItemType));
+                foreach (var json in call.StreamItems ?? throw new InvalidOperationException("expected a stream reply, got " + call.ReplyText))
+                    yield return JsonSerializer.Deserialize(json, itemType)!;
+            }
+
+            /// <summary>The loopback sends the caller's items ahead of the call (the real channel sends them alongside it under credit).</summary>
+            private static async Task<List<string>> SerializeAll<TItem>(IAsyncEnumerable<TItem> items, JsonTypeInfo<TItem> typeInfo)
+            {
+                var all = new List<string>();
+                await foreach (var item in items)
+                    all.Add(JsonSerializer.Serialize(item, typeInfo));
+                return all;
+            }
+
             public void Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs) => SendAsync(method, args, writeArgs).GetAwaiter().GetResult();
 
             public async IAsyncEnumerable<TItem> Stream<TArgs, TItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, JsonTypeInfo<TItem> itemType,
@@ -252,7 +342,8 @@ public sealed class RoundTripTests
                     yield return JsonSerializer.Deserialize(json, itemType)!;
             }
 
-            private async Task<Call> SendAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken? token = null, Action<string>? progress = null)
+            private async Task<Call> SendAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken? token = null, Action<string>? progress = null,
+                List<string>? argumentItems = null)
             {
                 var buffer = new ArrayBufferWriter<byte>();
                 using (var writer = new Utf8JsonWriter(buffer))
@@ -262,7 +353,7 @@ public sealed class RoundTripTests
                     writer.WriteEndObject();
                 }
                 var bytes = buffer.WrittenSpan.ToArray();
-                var call = new Call(method.Id, bytes, token, progress);
+                var call = new Call(method.Id, bytes, token, progress, argumentItems);
                 var pending = descriptor.DispatchAsync(target, call);
                 Array.Fill(bytes, (byte)'#'); // the payload is released once DispatchAsync returns
                 await pending;
@@ -270,7 +361,7 @@ public sealed class RoundTripTests
             }
         }
 
-        sealed class Call(uint methodId, byte[] payload, CancellationToken? token = null, Action<string>? progress = null) : InboundCall
+        sealed class Call(uint methodId, byte[] payload, CancellationToken? token = null, Action<string>? progress = null, List<string>? argumentItems = null) : InboundCall
         {
             public Call(uint methodId, string json) : this(methodId, System.Text.Encoding.UTF8.GetBytes(json)) { }
             public string? ReplyText { get; private set; }
@@ -283,6 +374,14 @@ public sealed class RoundTripTests
             public override void ReplyEmpty() => ReplyText = "<empty>";
             public override IProgress<T> Progress<T>(JsonTypeInfo<T> typeInfo) =>
                 new Sink<T>(typeInfo, progress ?? throw new InvalidOperationException("the proxy did not use a progress overload"));
+            public override async IAsyncEnumerable<T> ArgumentStream<T>(JsonTypeInfo<T> typeInfo)
+            {
+                foreach (var json in argumentItems ?? throw new InvalidOperationException("the proxy did not use an argument-stream overload"))
+                {
+                    await Task.Yield();
+                    yield return JsonSerializer.Deserialize(json, typeInfo)!;
+                }
+            }
             public override async ValueTask ReplyStreamAsync<TItem>(IAsyncEnumerable<TItem> items, JsonTypeInfo<TItem> typeInfo)
             {
                 var sent = new List<string>();
@@ -336,6 +435,13 @@ public sealed class RoundTripTests
             imported quietly 30
             progress 50
             progress 100
+            received U-1 a#1
+            received U-1 b#2
+            uploaded 30
+            pushed [5,6,7]
+            pushed []
+            echoed >c3,>d4
+            null stream: items
             tolerant {"Sku":"B-2","OnHand":41}
             missing {"Sku":"no-sku","OnHand":41}
             unknown method: ContractMismatchException

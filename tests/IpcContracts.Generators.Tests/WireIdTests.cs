@@ -128,6 +128,33 @@ public sealed class WireIdTests
     }
 
     [Theory]
+    [InlineData("R:void(System.Collections.Generic.IAsyncEnumerable<int> items)", "Push")]
+    [InlineData("R:Shop.Receipt(string name,System.Collections.Generic.IAsyncEnumerable<Shop.Chunk> chunks,int retries)", "Upload")]
+    [InlineData("R:System.Collections.Generic.IAsyncEnumerable<Shop.Chunk>(System.Collections.Generic.IAsyncEnumerable<Shop.Chunk> in)", "Echo")]
+    [InlineData("R:int(System.Collections.Generic.IAsyncEnumerable<string> lines,string prefix)", "Count")]
+    public void Argument_stream_signatures_name_the_IAsyncEnumerable_parameter_in_its_place(string signature, string method)
+    {
+        var text = GeneratorRunner.Run(new[] { ContractShapes.ArgumentStreams }).Combined();
+
+        Assert.Contains($"Method_{method} = new({Fnv.Literal32(method)}, \"{method}\", {Fnv.Literal64(signature)}, \"{signature}\");", text);
+    }
+
+    [Fact]
+    public void A_method_with_a_stream_parameter_and_the_same_method_without_it_have_different_fingerprints()
+    {
+        // The argument object is the same JSON either way; only the fingerprint tells a peer that reads a stream from one that does not.
+        string Fingerprint(string parameters) => MethodDescriptor.Match(GeneratorRunner.Run(new[] { ContractShapes.ArgumentStreams.Replace(
+            "Upload(string name, IAsyncEnumerable<Chunk> chunks, int retries,", "Upload(" + parameters + ",") }).Text("Shop.IUploads.IpcContract.g.cs")
+            .Split('\n').Single(l => l.Contains("Method_Upload = new("))).Groups[3].Value;
+
+        string with = Fingerprint("string name, IAsyncEnumerable<Chunk> chunks, int retries");
+        Assert.NotEqual(with, Fingerprint("string name, int retries"));
+        Assert.NotEqual(with, Fingerprint("string name, IAsyncEnumerable<int> chunks, int retries"));
+        Assert.NotEqual(with, Fingerprint("string name, int retries, IAsyncEnumerable<Chunk> chunks"));
+        Assert.NotEqual(with, Fingerprint("string name, List<Chunk> chunks, int retries"));
+    }
+
+    [Theory]
     [InlineData("inventário")]
     [InlineData("在庫")]
     [InlineData("a \"quoted\" \\ alias")]

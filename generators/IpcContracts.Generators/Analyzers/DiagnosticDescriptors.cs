@@ -42,6 +42,7 @@ namespace IpcContracts.Analyzers
         public const string NotSupportedYetId = "IPC0027";
         public const string StreamInTaskId = "IPC0028";
         public const string ProgressNotAllowedId = "IPC0029";
+        public const string StreamParameterNotAllowedId = "IPC0030";
 
         // Names of Diagnostic.Properties entries the code fixes read.
         public const string TypeNameProperty = "TypeName";
@@ -143,12 +144,12 @@ namespace IpcContracts.Analyzers
 
         public static readonly DiagnosticDescriptor NotSupportedYet = new DiagnosticDescriptor(
             NotSupportedYetId,
-            "Stream parameters and byte streams are not supported in contracts yet",
+            "Nested streams, nested progress and byte streams are not supported in contracts yet",
             "{0} of '{1}' has type '{2}', and {3} are not supported in contracts yet; remove it, and pass the data as payload values (a list, a byte[]) until they are",
             ContractCategory,
             DiagnosticSeverity.Error,
             isEnabledByDefault: true,
-            description: "A request method may return IAsyncEnumerable<T> and take one IProgress<T> parameter. Streams of values anywhere else (an IAsyncEnumerable<T> parameter, one inside another type, IAsyncEnumerator<T>), IProgress<T> anywhere but as a parameter of its own (inside another type, as a result) and streams of bytes (Stream, PipeReader, PipeWriter) cannot cross the process boundary yet: they are not JSON values, and wrapping them in Task<T> or registering them with a JsonSerializerContext only moves the failure to run time. The generator skips a contract that uses them.",
+            description: "A request method may return IAsyncEnumerable<T>, take one IAsyncEnumerable<T> parameter and take one IProgress<T> parameter. Streams of values anywhere else (inside another type, the items of another stream, IAsyncEnumerator<T>), IProgress<T> anywhere but as a parameter of its own (inside another type, as a result) and streams of bytes (Stream, PipeReader, PipeWriter) cannot cross the process boundary yet: they are not JSON values, and wrapping them in Task<T> or registering them with a JsonSerializerContext only moves the failure to run time. The generator skips a contract that uses them.",
             helpLinkUri: HelpLinkBase + NotSupportedYetId + ".md");
 
         public static readonly DiagnosticDescriptor StreamInTask = new DiagnosticDescriptor(
@@ -170,6 +171,16 @@ namespace IpcContracts.Analyzers
             isEnabledByDefault: true,
             description: "An IProgress<T> parameter reports back to the caller while a request runs, so it belongs on a [RequestContract] method that returns Task, Task<T>, ValueTask or ValueTask<T>, once: an event has no caller waiting to receive reports, a method that returns IAsyncEnumerable<T> already reports with every item, and the caller's reports travel through a single IProgress<T>. The generator skips a contract that breaks this.",
             helpLinkUri: HelpLinkBase + ProgressNotAllowedId + ".md");
+
+        public static readonly DiagnosticDescriptor StreamParameterNotAllowed = new DiagnosticDescriptor(
+            StreamParameterNotAllowedId,
+            "Only one IAsyncEnumerable<T> parameter, only on a request method, and not with IProgress<T> yet",
+            "Parameter '{0}' of '{1}' has type '{2}', but {3}; remove it, and {4}",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "An IAsyncEnumerable<T> parameter streams items from the caller to the handler while a request runs, so it belongs on a [RequestContract] method (one that returns a task or IAsyncEnumerable<T>), once: an event has no call for the items to travel in, and a call carries a single argument stream. A stream parameter together with an IProgress<T> parameter is not supported yet. The generator skips a contract that breaks this.",
+            helpLinkUri: HelpLinkBase + StreamParameterNotAllowedId + ".md");
 
         public static readonly DiagnosticDescriptor GenericMethod = new DiagnosticDescriptor(
             GenericMethodId,

@@ -8,7 +8,8 @@ namespace IpcContracts.Generators.Emitting
     /// <summary>
     /// How a method's payload parameters travel as the proxy's <c>TArgs</c>: <c>NoArgs</c> for none, the
     /// parameter's own type for one, a value tuple for several. The dispatcher's parser returns the same shape. The
-    /// progress parameter is never one of them (a method whose only other parameter is its IProgress&lt;T&gt; sends NoArgs).
+    /// progress and stream parameters are never among them (a method whose only other parameter is its IProgress&lt;T&gt; or
+    /// its IAsyncEnumerable&lt;T&gt; sends NoArgs).
     /// </summary>
     internal static class ArgsShape
     {
@@ -36,14 +37,22 @@ namespace IpcContracts.Generators.Emitting
         };
 
         /// <summary>
-        /// The method's parameters without the token, as declared: the payload parameters with the progress parameter put
-        /// back at its position. <paramref name="payload"/> renders the payload parameter at an index, <paramref name="progress"/> the progress one.
+        /// The method's parameters without the token, as declared: the payload parameters with the progress and stream
+        /// parameters put back at their positions. <paramref name="payload"/> renders the payload parameter at an index,
+        /// <paramref name="progress"/> the progress one, <paramref name="argumentStream"/> the stream one.
         /// </summary>
-        public static List<string> WithProgress(MethodModel method, Func<int, string> payload, Func<ProgressModel, string> progress)
+        public static List<string> AsDeclared(MethodModel method, Func<int, string> payload, Func<ProgressModel, string> progress,
+            Func<ArgumentStreamModel, string> argumentStream)
         {
             var list = Enumerable.Range(0, method.Parameters.Count).Select(payload).ToList();
+            // Inserted lowest position first, so each lands where the contract declares it.
+            var extras = new List<(int Position, string Code)>();
             if (method.Progress is { } p)
-                list.Insert(Math.Min(p.Position, list.Count), progress(p));
+                extras.Add((p.Position, progress(p)));
+            if (method.ArgumentStream is { } s)
+                extras.Add((s.Position, argumentStream(s)));
+            foreach (var (position, code) in extras.OrderBy(e => e.Position))
+                list.Insert(Math.Min(position, list.Count), code);
             return list;
         }
 

@@ -40,9 +40,11 @@ namespace IpcContracts.Generators.Emitting
             if (m.Parameters.Count > 0)
                 w.Line("var args = " + ArgsShape.Parser(m) + "(call.Payload);");
 
-            // The handler's IProgress<T> is the call's: each report goes back to the caller while the call runs.
+            // The handler's IProgress<T> is the call's: each report goes back to the caller while the call runs. Its
+            // IAsyncEnumerable<T> parameter is the call's too: the caller's items as they arrive, under the credit window.
             var unpacked = ArgsShape.Unpack(m);
-            var arguments = ArgsShape.WithProgress(m, i => unpacked[i], p => "call.Progress<" + p.Value.Code + ">(" + Code.TypeInfo(p.Value) + ")");
+            var arguments = ArgsShape.AsDeclared(m, i => unpacked[i], p => "call.Progress<" + p.Value.Code + ">(" + Code.TypeInfo(p.Value) + ")",
+                s => "call.ArgumentStream<" + s.Item.Code + ">(" + Code.TypeInfo(s.Item) + ")");
             if (m.CancellationTokenIdentifier is not null)
                 arguments.Add("call.CancellationToken");
             string receiver = m.DeclaringInterface == contract.InterfaceCode ? "target" : "((" + m.DeclaringInterface + ")target)";

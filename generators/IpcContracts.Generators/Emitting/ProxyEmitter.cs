@@ -52,7 +52,8 @@ namespace IpcContracts.Generators.Emitting
 
         private static void EmitMethod(SourceWriter w, ContractModel contract, MethodModel m)
         {
-            var parameters = ArgsShape.WithProgress(m, i => m.Parameters[i].Type.Code + " " + m.Parameters[i].Identifier, p => p.ParameterCode + " " + p.Identifier);
+            var parameters = ArgsShape.AsDeclared(m, i => m.Parameters[i].Type.Code + " " + m.Parameters[i].Identifier, p => p.ParameterCode + " " + p.Identifier,
+                s => s.ParameterCode + " " + s.Identifier);
             if (m.CancellationTokenIdentifier is not null)
                 parameters.Add("global::System.Threading.CancellationToken " + m.CancellationTokenIdentifier);
             w.Open(ReturnType(m) + " " + m.DeclaringInterface + "." + m.Name + "(" + string.Join(", ", parameters) + ")");
@@ -75,14 +76,29 @@ namespace IpcContracts.Generators.Emitting
             {
                 // Cold: the channel sends the request when the caller enumerates, so nothing happens here.
                 var item = m.Result!;
-                Call(w, "return ", "this._channel.Stream<" + ArgsShape.Type(m) + ", " + item.Code + ">", ");", method, args, writer, Code.TypeInfo(item), token);
+                if (m.ArgumentStream is { } stream)
+                    Call(w, "return ", "this._channel.Stream<" + ArgsShape.Type(m) + ", " + item.Code + ", " + stream.Item.Code + ">", ");",
+                        method, args, writer, Code.TypeInfo(item), ArgumentItems(stream), Code.TypeInfo(stream.Item), token);
+                else
+                    Call(w, "return ", "this._channel.Stream<" + ArgsShape.Type(m) + ", " + item.Code + ">", ");", method, args, writer, Code.TypeInfo(item), token);
             }
             else
             {
                 bool wrap = m.Returns is ReturnShape.ValueTask or ReturnShape.ValueTaskOfT;
                 string prefix = wrap ? "return new " + ReturnType(m) + "(" : "return ";
                 string suffix = wrap ? "));" : ");";
-                if (m.Progress is { } progress)
+                if (m.ArgumentStream is { } stream)
+                {
+                    // The caller's sequence stays here; the channel enumerates it after the Request and sends its items as credit allows.
+                    var argItem = stream.Item;
+                    if (m.Result is { } result)
+                        Call(w, prefix, "this._channel.RequestStreamingAsync<" + ArgsShape.Type(m) + ", " + result.Code + ", " + argItem.Code + ">", suffix,
+                            method, args, writer, Code.TypeInfo(result), ArgumentItems(stream), Code.TypeInfo(argItem), token);
+                    else
+                        Call(w, prefix, "this._channel.RequestStreamingAsync<" + ArgsShape.Type(m) + ", " + argItem.Code + ">", suffix,
+                            method, args, writer, ArgumentItems(stream), Code.TypeInfo(argItem), token);
+                }
+                else if (m.Progress is { } progress)
                 {
                     // The caller's IProgress<T> (null is fine) stays here; the channel raises it for each report the handler sends.
                     var value = progress.Value;
@@ -100,6 +116,13 @@ namespace IpcContracts.Generators.Emitting
             }
             w.Close();
         }
+
+        /// <summary>
+        /// The caller's sequence, refused at once when null (a nullable-oblivious caller can pass one, and the contract may
+        /// declare it nullable) with the parameter's name, rather than failing later inside the channel's send loop.
+        /// </summary>
+        private static string ArgumentItems(ArgumentStreamModel stream) =>
+            stream.Identifier + " ?? throw new global::System.ArgumentNullException(nameof(" + stream.Identifier + "))";
 
         /// <summary>A call with one argument per line (the fully qualified arguments are long); <paramref name="suffix"/> closes it.</summary>
         private static void Call(SourceWriter w, string prefix, string callee, string suffix, params string[] arguments)

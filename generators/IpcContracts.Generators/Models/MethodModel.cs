@@ -11,6 +11,7 @@ namespace IpcContracts.Generators.Models
     /// <param name="Signature">Canonical signature text the fingerprint hashes.</param>
     /// <param name="Fingerprint">FNV-1a 64 of <see cref="Signature"/>.</param>
     /// <param name="Progress">The request method's <c>IProgress&lt;T&gt;</c> parameter (not one of <see cref="Parameters"/>), or null.</param>
+    /// <param name="ArgumentStream">The request method's <c>IAsyncEnumerable&lt;T&gt;</c> parameter (not one of <see cref="Parameters"/>), or null.</param>
     internal sealed record MethodModel(
         string Name,
         string MemberSuffix,
@@ -23,5 +24,6 @@ namespace IpcContracts.Generators.Models
         string? CancellationTokenIdentifier,
         string Signature,
         ulong Fingerprint,
-        ProgressModel? Progress = null);
+        ProgressModel? Progress = null,
+        ArgumentStreamModel? ArgumentStream = null);
 }

@@ -37,6 +37,8 @@ namespace IpcContracts.Generators.Parsing
                         Add(messageTypes, result);
                     if (method.Progress is { } progress)
                         Add(messageTypes, progress.Value);
+                    if (method.ArgumentStream is { } stream)
+                        Add(messageTypes, stream.Item);
                 }
             }
 

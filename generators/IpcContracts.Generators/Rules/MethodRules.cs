@@ -133,7 +133,7 @@ namespace IpcContracts.Generators.Rules
                 }
 
                 var (returns, result) = CheckReturn();
-                var parameters = CheckParameters(out string? token, out var progress);
+                var parameters = CheckParameters(out string? token, out var progress, out var argumentStream);
                 if (!_valid)
                     return;
 
@@ -151,7 +151,8 @@ namespace IpcContracts.Generators.Rules
                     token,
                     signature,
                     Fnv1a.Hash64(signature),
-                    progress);
+                    progress,
+                    argumentStream);
             }
 
             // ---- return shape ----
@@ -295,13 +296,15 @@ namespace IpcContracts.Generators.Rules
 
             // ---- parameters ----
 
-            private List<ParameterModel> CheckParameters(out string? tokenIdentifier, out ProgressModel? progress)
+            private List<ParameterModel> CheckParameters(out string? tokenIdentifier, out ProgressModel? progress, out ArgumentStreamModel? argumentStream)
             {
                 tokenIdentifier = null;
                 progress = null;
+                argumentStream = null;
                 var models = new List<ParameterModel>(_method.Parameters.Length);
                 int firstToken = -1;
                 IParameterSymbol? firstProgress = null;
+                IParameterSymbol? firstStream = null;
                 for (int i = 0; i < _method.Parameters.Length; i++)
                 {
                     var p = _method.Parameters[i];
@@ -332,6 +335,14 @@ namespace IpcContracts.Generators.Rules
                         {
                             Report(RuleViolation.Create(DiagnosticDescriptors.MultipleCancellationTokensId, location, _facts.Display, p.Name));
                         }
+                        continue;
+                    }
+                    if (KnownNames.Is(p.Type, KnownNames.AsyncEnumerable))
+                    {
+                        // Not a member of the argument object: the caller's items follow the Request, and the handler reads the call's own.
+                        if (CheckArgumentStream(p, firstStream, parameterSyntax, location) is { } item)
+                            argumentStream = new ArgumentStreamModel(TypeNames.EscapeIdentifier(p.Name), i, TypeNames.Code(p.Type), TypeNames.ToTypeRef(item));
+                        firstStream ??= p;
                         continue;
                     }
                     if (KnownNames.Is(p.Type, KnownNames.Progress))
@@ -396,6 +407,43 @@ namespace IpcContracts.Generators.Rules
                 var value = ((INamedTypeSymbol)p.Type).TypeArguments[0];
                 var valueLocation = TypeArgumentLocation(syntax?.Type) ?? RuleLocation.From(syntax?.Type) ?? location;
                 return CheckPayload(value, "The progress value of parameter '" + p.Name + "'", valueLocation) ? value : null;
+            }
+
+            /// <summary>
+            /// IPC0030 for an IAsyncEnumerable&lt;T&gt; parameter on an event (no call for its items to travel in), after a
+            /// first one (a call carries one argument stream) or next to an IProgress&lt;T&gt; parameter (not supported yet);
+            /// otherwise the payload rule for <c>T</c>, which the items carry. Returns <c>T</c> when the parameter is valid.
+            /// The return shape is judged on its own: a stream parameter goes with a task or a stream result alike.
+            /// </summary>
+            private ITypeSymbol? CheckArgumentStream(IParameterSymbol p, IParameterSymbol? firstStream, ParameterSyntax? syntax, RuleLocation? location)
+            {
+                string? why = null, instead = null;
+                var progress = _method.Parameters.FirstOrDefault(q => q.RefKind == RefKind.None && KnownNames.Is(q.Type, KnownNames.Progress));
+                if (_isEvent)
+                {
+                    why = "an event is published to every subscriber without a call for the items to travel in";
+                    instead = "publish each item as an event of its own, or make the method a request";
+                }
+                else if (firstStream is not null)
+                {
+                    why = "'" + firstStream.Name + "' is already the method's stream parameter, and a call carries one argument stream";
+                    instead = "send one stream of a type that carries both kinds of item, or make two calls";
+                }
+                else if (progress is not null)
+                {
+                    why = "the method also takes '" + progress.Name + "' (IProgress<T>), and a stream parameter together with progress is not supported yet";
+                    instead = "drop the IProgress<T>, or return IAsyncEnumerable<T> and yield progress as items of the result";
+                }
+                if (why is not null)
+                {
+                    Report(RuleViolation.Create(DiagnosticDescriptors.StreamParameterNotAllowedId, location, p.Name, _facts.Display,
+                        p.Type.ToDisplayString(ShortTypeFormat), why, instead!));
+                    return null;
+                }
+
+                var item = ((INamedTypeSymbol)p.Type).TypeArguments[0];
+                var itemLocation = TypeArgumentLocation(syntax?.Type) ?? RuleLocation.From(syntax?.Type) ?? location;
+                return CheckPayload(item, "The stream item of parameter '" + p.Name + "'", itemLocation) ? item : null;
             }
 
             /// <summary>IAsyncEnumerable&lt;T&gt;, or Task/ValueTask of one (IPC0028 on its own, and a stream once fixed).</summary>

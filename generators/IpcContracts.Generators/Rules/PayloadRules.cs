@@ -15,7 +15,7 @@ namespace IpcContracts.Generators.Rules
         /// <summary>Cannot cross the process boundary at all (IPC0008).</summary>
         Unsupported,
 
-        /// <summary>A stream parameter, nested progress or pipe type, which contracts do not carry yet (IPC0027).</summary>
+        /// <summary>A nested stream or progress, or a byte stream or pipe type, which contracts do not carry yet (IPC0027).</summary>
         NotSupportedYet,
     }
 
@@ -121,14 +121,14 @@ namespace IpcContracts.Generators.Rules
         /// <summary>
         /// The streaming shapes (values, progress, bytes of any length) the runtime cannot carry yet; null for anything
         /// else. Their own diagnostic says "not supported yet" and suggests no wrapper. A request method's
-        /// <c>IAsyncEnumerable&lt;T&gt;</c> result is supported: MethodRules takes it before the payload rule runs, so
-        /// any IAsyncEnumerable&lt;T&gt; that reaches this walk is a parameter or sits inside another type. Likewise a request
+        /// <c>IAsyncEnumerable&lt;T&gt;</c> result and its own IAsyncEnumerable&lt;T&gt; parameter are supported: MethodRules takes
+        /// them before the payload rule runs, so any IAsyncEnumerable&lt;T&gt; that reaches this walk sits inside another type. Likewise a request
         /// method's own IProgress&lt;T&gt; parameter is taken before this walk, so one that reaches it is a result or nested.
         /// </summary>
         public static string? StreamingKind(ITypeSymbol type)
         {
             if (KnownNames.Is(type, KnownNames.AsyncEnumerable) || KnownNames.Is(type, "System.Collections.Generic.IAsyncEnumerator`1"))
-                return "asynchronous streams (IAsyncEnumerable<T>) other than a request method's result";
+                return "asynchronous streams (IAsyncEnumerable<T>) other than a request method's own result or parameter";
             if (KnownNames.Is(type, KnownNames.Progress))
                 return "progress reports (IProgress<T>) other than a request method's own parameter";
             for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
