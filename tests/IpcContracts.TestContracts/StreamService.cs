@@ -97,6 +97,42 @@ public sealed class StreamService : IStreams
         yield break;
     }
 
+    public async Task<long> SumAsync(IAsyncEnumerable<int> numbers, CancellationToken cancellationToken = default)
+    {
+        long sum = 0;
+        await foreach (var n in numbers.WithCancellation(cancellationToken)) sum += n;
+        return sum;
+    }
+
+    public async Task<int> TakeAsync(int take, IAsyncEnumerable<int> numbers)
+    {
+        int taken = 0;
+        await foreach (var n in numbers)
+        {
+            if (++taken == take) break;
+        }
+        return taken;
+    }
+
+    public async IAsyncEnumerable<int> DoubleAsync(IAsyncEnumerable<int> numbers, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var n in numbers.WithCancellation(cancellationToken)) yield return 2 * n;
+    }
+
+    public async Task<int> UploadAsync(string probe, int pauseMs, IAsyncEnumerable<Chunk> chunks, CancellationToken cancellationToken = default)
+    {
+        var state = Probes.GetOrAdd(probe, _ => new Probe());
+        int count = 0;
+        await foreach (var chunk in chunks.WithCancellation(cancellationToken))
+        {
+            if (chunk.Index != count) throw new InvalidOperationException($"chunk {chunk.Index} arrived where {count} was due");
+            count++;
+            Interlocked.Increment(ref state.Produced); // here: chunks the handler has read
+            if (count == 1) await Task.Delay(pauseMs, cancellationToken);
+        }
+        return count;
+    }
+
     public Task<StreamProbe> ProbeAsync(string probe) =>
         Task.FromResult(Probes.TryGetValue(probe, out var p) ? new StreamProbe(Interlocked.Read(ref p.Produced), p.Cancelled, p.Disposed) : new StreamProbe(0, false, false));
 }

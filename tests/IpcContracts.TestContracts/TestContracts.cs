@@ -67,6 +67,18 @@ public interface IStreams
     /// <summary>An empty stream.</summary>
     IAsyncEnumerable<string> NothingAsync();
 
+    /// <summary>Reads every item of an argument stream and sums them.</summary>
+    Task<long> SumAsync(IAsyncEnumerable<int> numbers, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads take items of the argument stream, then returns without reading more.</summary>
+    Task<int> TakeAsync(int take, IAsyncEnumerable<int> numbers);
+
+    /// <summary>Both ways: each item of the argument stream comes back doubled.</summary>
+    IAsyncEnumerable<int> DoubleAsync(IAsyncEnumerable<int> numbers, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads one chunk, records it in the probe, waits pauseMs, then reads the rest; returns how many.</summary>
+    Task<int> UploadAsync(string probe, int pauseMs, IAsyncEnumerable<Chunk> chunks, CancellationToken cancellationToken = default);
+
     /// <summary>What the producer of a probe has done so far.</summary>
     Task<StreamProbe> ProbeAsync(string probe);
 }

@@ -11,6 +11,7 @@ internal interface IUpstream
 {
     void AddCredit(uint bytes);
     void Stop();
+    Task RunAsync();
 }
 
 /// <summary>

@@ -132,8 +132,10 @@ public sealed partial class IpcConnection
         if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<TResult>(fault);
         if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException<TResult>(mismatch);
         var call = new PendingCall<TResult>(this, NextId(), method.Description, resultType, ResultMode.Json);
-        return WithUpstream(call.Id, method, argumentItems, argumentItemType,
-            StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout));
+        var pump = RegisterUpstream(call.Id, method, argumentItems, argumentItemType);
+        var task = StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
+        RunUpstream(call.Id, pump, task);
+        return task;
     }
 
     /// <inheritdoc />
@@ -143,8 +145,10 @@ public sealed partial class IpcConnection
         if (Volatile.Read(ref _fault) is { } fault) return Task.FromException(fault);
         if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException(mismatch);
         var call = new PendingCall<object?>(this, NextId(), method.Description, null, ResultMode.None);
-        return WithUpstream(call.Id, method, argumentItems, argumentItemType,
-            StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout));
+        var pump = RegisterUpstream(call.Id, method, argumentItems, argumentItemType);
+        var task = StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
+        RunUpstream(call.Id, pump, task);
+        return task;
     }
 
     /// <inheritdoc />
@@ -158,33 +162,35 @@ public sealed partial class IpcConnection
     {
         public IAsyncEnumerator<TItem> GetAsyncEnumerator(CancellationToken cancellationToken = default)
         {
-            var results = connection.StartStream(method, args, writeArgs, itemType, methodToken, cancellationToken);
-            if (results is PendingCall call && connection._pending.ContainsKey(call.Id))
-                connection.StartUpstream(call.Id, method, argumentItems, argumentItemType, ((StreamCall<TItem>)results).Ended);
+            IUpstream? pump = null;
+            var results = connection.StartStream(method, args, writeArgs, itemType, methodToken, cancellationToken,
+                beforeSend: id => pump = connection.RegisterUpstream(id, method, argumentItems, argumentItemType));
+            if (pump is not null && results is StreamCall<TItem> call) connection.RunUpstream(call.Id, pump, call.Ended);
             return results;
         }
     }
 
-    /// <summary>Starts the argument-stream pump once the call's Request is queued; it stops when the call ends.</summary>
-    private Task<T> WithUpstream<T, TArgItem>(ulong callId, MethodDescriptor method, IAsyncEnumerable<TArgItem> items, JsonTypeInfo<TArgItem> itemType, Task<T> call)
-    {
-        if (!call.IsCompleted) StartUpstream(callId, method, items, itemType, call);
-        return call;
-    }
-
-    private Task WithUpstream<TArgItem>(ulong callId, MethodDescriptor method, IAsyncEnumerable<TArgItem> items, JsonTypeInfo<TArgItem> itemType, Task call)
-    {
-        if (!call.IsCompleted) StartUpstream(callId, method, items, itemType, call);
-        return call;
-    }
-
-    private void StartUpstream<TArgItem>(ulong callId, MethodDescriptor method, IAsyncEnumerable<TArgItem> items, JsonTypeInfo<TArgItem> itemType, Task callEnded)
+    /// <summary>
+    /// Registers an argument-stream pump under its call's ID *before* the Request is queued: the handler may grant credit
+    /// as soon as the Request arrives, and a grant for an unknown ID is dropped (the stream would then never start).
+    /// </summary>
+    private IUpstream RegisterUpstream<TArgItem>(ulong callId, MethodDescriptor method, IAsyncEnumerable<TArgItem> items, JsonTypeInfo<TArgItem> itemType)
     {
         var pump = new UpstreamPump<TArgItem>(this, callId,
             new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, method.Contract.Id, method.Id, callId), items, itemType);
         _upstreams[callId] = pump;
+        return pump;
+    }
+
+    /// <summary>Starts a registered pump on the pool (the user's enumerable never runs on the caller's or the reader's thread); it stops when the call ends.</summary>
+    private void RunUpstream(ulong callId, IUpstream pump, Task callEnded)
+    {
+        if (callEnded.IsCompleted)
+        {
+            RemoveUpstream(callId, pump); // the call never started (or is already over): nothing to send
+            return;
+        }
         _ = callEnded.ContinueWith(static (_, p) => ((IUpstream)p!).Stop(), pump, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        // On the pool: the user's enumerable runs its own code, never on the caller's thread or the reader's.
         _ = Task.Run(pump.RunAsync);
     }
 
@@ -212,7 +218,7 @@ public sealed partial class IpcConnection
     /// only one between items while its consumer waits (<see cref="StreamCall{T}"/>).
     /// </summary>
     internal IAsyncEnumerator<TItem> StartStream<TArgs, TItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
-        JsonTypeInfo<TItem> itemType, CancellationToken methodToken, CancellationToken enumeratorToken)
+        JsonTypeInfo<TItem> itemType, CancellationToken methodToken, CancellationToken enumeratorToken, Action<ulong>? beforeSend = null)
     {
         var call = new StreamCall<TItem>(this, NextId(), method.Description, itemType, enumeratorToken);
         var token = call.Token(methodToken);
@@ -232,6 +238,7 @@ public sealed partial class IpcConnection
         }
         _pending[call.Id] = call;
         call.Arm(token, Timeout.InfiniteTimeSpan);
+        beforeSend?.Invoke(call.Id);
         if (!TrySend(frame))
         {
             if (TryRemovePending(call)) call.Fail(FaultOrClosed());

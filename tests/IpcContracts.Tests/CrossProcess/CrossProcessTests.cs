@@ -105,6 +105,28 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     }
 
     [Fact]
+    public async Task An_argument_stream_reaches_a_handler_in_another_process_and_both_ways_come_back_in_order()
+    {
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        var streams = client.Proxy<IStreams>();
+
+        Assert.Equal(50_005_000L, await streams.SumAsync(Count(10_000)));
+        var doubled = new List<int>();
+        await foreach (var n in streams.DoubleAsync(Count(1_000))) doubled.Add(n);
+        Assert.Equal(Enumerable.Range(1, 1_000).Select(n => 2 * n), doubled);
+
+        static async IAsyncEnumerable<int> Count(int count)
+        {
+            for (int i = 1; i <= count; i++)
+            {
+                if (i % 256 == 0) await Task.Yield();
+                yield return i;
+            }
+        }
+    }
+
+    [Fact]
     public async Task Killing_the_server_process_mid_stream_fails_MoveNextAsync_with_ChannelFaultedException()
     {
         await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());

@@ -1,0 +1,142 @@
+using System.Runtime.CompilerServices;
+using IpcContracts.TestContracts;
+using IpcContracts.Tests.Support;
+
+namespace IpcContracts.Tests.Streaming;
+
+/// <summary>
+/// IAsyncEnumerable&lt;T&gt; parameters (caller to handler) and both ways on every transport: order, the handler stopping
+/// early, the caller's failure, and flow control (docs/protocol.md 7.9).
+/// </summary>
+public abstract class ArgumentStreamConformanceTests(string transport)
+{
+    private async Task<(IpcServer Server, IpcClient Client, IStreams Streams)> StartAsync(IpcOptions? serverOptions = null)
+    {
+        var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<IStreams>(new StreamService()), serverOptions);
+        var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        return (server, client, client.Proxy<IStreams>());
+    }
+
+    private static async Task StopAsync(IpcServer server, IpcClient client)
+    {
+        await client.DisposeAsync();
+        await server.DisposeAsync();
+    }
+
+    private sealed class Source
+    {
+        public long Produced;
+        public volatile bool Disposed;
+
+        public async IAsyncEnumerable<int> Numbers(int count, int throwAfter = -1, [EnumeratorCancellation] CancellationToken ct = default)
+        {
+            try
+            {
+                for (int i = 1; i <= count; i++)
+                {
+                    if (i - 1 == throwAfter) throw new InvalidOperationException("the caller's source broke");
+                    Interlocked.Increment(ref Produced);
+                    if (i % 512 == 0) await Task.Yield();
+                    yield return i;
+                }
+            }
+            finally { Disposed = true; }
+        }
+
+        public async IAsyncEnumerable<Chunk> Chunks(int count, int size)
+        {
+            try
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    Interlocked.Increment(ref Produced);
+                    await Task.Yield();
+                    yield return new Chunk(i, new byte[size]);
+                }
+            }
+            finally { Disposed = true; }
+        }
+    }
+
+    [Fact]
+    public async Task The_handler_reads_every_item_in_order()
+    {
+        var (server, client, streams) = await StartAsync();
+        try
+        {
+            var source = new Source();
+            Assert.Equal(50_005_000L, await streams.SumAsync(source.Numbers(10_000)));
+            Assert.Equal(0L, await streams.SumAsync(new Source().Numbers(0)));
+            await Eventually.TrueAsync(() => source.Disposed);
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
+    public async Task Both_ways_each_item_comes_back_in_order()
+    {
+        var (server, client, streams) = await StartAsync();
+        try
+        {
+            var doubled = new List<int>();
+            await foreach (var n in streams.DoubleAsync(new Source().Numbers(2_000))) doubled.Add(n);
+            Assert.Equal(Enumerable.Range(1, 2_000).Select(n => 2 * n), doubled);
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
+    public async Task A_handler_that_stops_reading_stops_the_callers_enumeration()
+    {
+        var (server, client, streams) = await StartAsync();
+        try
+        {
+            var source = new Source();
+            Assert.Equal(5, await streams.TakeAsync(5, source.Numbers(int.MaxValue)));
+
+            // The caller's enumerator is disposed: it does not go on producing into the void.
+            await Eventually.TrueAsync(() => source.Disposed);
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
+    public async Task The_callers_enumeration_failing_fails_the_handlers_enumeration_and_the_call()
+    {
+        var (server, client, streams) = await StartAsync();
+        try
+        {
+            var error = await Assert.ThrowsAsync<RemoteInvocationException>(() => streams.SumAsync(new Source().Numbers(100, throwAfter: 3)));
+            Assert.Contains("the caller's source broke", error.RemoteMessage);
+            Assert.Equal(3L, await streams.SumAsync(new Source().Numbers(2))); // the connection goes on
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
+    public async Task A_slow_handler_holds_the_caller_to_its_credit_window()
+    {
+        const int window = 256 * 1024;
+        const int size = 64 * 1024; // about 87 KiB of payload as base64 JSON
+        var (server, client, streams) = await StartAsync(new IpcOptions { Streams = { CreditWindow = window } });
+        try
+        {
+            string probe = Guid.NewGuid().ToString("N");
+            var source = new Source();
+            var upload = streams.UploadAsync(probe, 1_500, source.Chunks(100, size));
+
+            // The handler has read one chunk and pauses; the caller may send only what the window allows meanwhile.
+            await Eventually.TrueAsync(() => streams.ProbeAsync(probe).Result.Produced >= 1);
+            await Task.Delay(500);
+            Assert.InRange(Interlocked.Read(ref source.Produced), 1, window / (size * 4 / 3) + 3);
+
+            Assert.Equal(100, await upload.WaitAsync(TimeSpan.FromSeconds(60)));
+        }
+        finally { await StopAsync(server, client); }
+    }
+}
+
+public sealed class InProcArgumentStreams() : ArgumentStreamConformanceTests("inproc");
+public sealed class PipeArgumentStreams() : ArgumentStreamConformanceTests("pipe");
+public sealed class TcpArgumentStreams() : ArgumentStreamConformanceTests("tcp");
+public sealed class ShmArgumentStreams() : ArgumentStreamConformanceTests("shm");
