@@ -31,7 +31,7 @@ public sealed class InMemoryTransport : IIpcTransport
     public ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
     {
         if (!_listeners.TryGetValue(endpoint.Address, out var listener))
-            throw new ChannelFaultedException($"No server is listening on {endpoint}.");
+            throw new NoServerListeningException(endpoint.ToString());
         var toServer = new System.IO.Pipelines.Pipe();
         var toClient = new System.IO.Pipelines.Pipe();
         var clientSide = new Connection(toClient.Reader, toServer.Writer, $"{endpoint} (server)");

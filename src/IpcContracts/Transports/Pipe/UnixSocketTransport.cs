@@ -99,13 +99,19 @@ public sealed class UnixSocketTransport : IIpcTransport
         return socket;
     }
 
-    /// <summary>A socket connected to the endpoint, retrying while the server starts (up to the connect timeout).</summary>
-    internal async ValueTask<Socket> ConnectSocketAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// A socket connected to the endpoint, or <see cref="NoServerListeningException"/> at once. Errors name
+    /// <paramref name="reportAs"/> when given: the endpoint the user asked for, of which this socket is a part.
+    /// </summary>
+    internal async ValueTask<Socket> ConnectSocketAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken,
+        IpcEndpoint? reportAs = null)
     {
         var path = GetSocketPath(endpoint);
-        // A client does not trust a socket name in a directory another user could have filled either.
-        if (InSocketDirectory(endpoint)) SocketDirectoryCheck.EnsureSafe(SocketDirectory);
-        return await SocketConnector.ConnectAsync(endpoint, options,
+        // A client does not trust a socket name in a directory another user could have filled either. A directory that
+        // does not exist yet means no server of this user has ever listened here.
+        if (InSocketDirectory(endpoint) && !SocketDirectoryCheck.EnsureSafe(SocketDirectory))
+            throw new NoServerListeningException((reportAs ?? endpoint).ToString());
+        return await SocketConnector.ConnectAsync(reportAs ?? endpoint, options,
             () => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified), new UnixDomainSocketEndPoint(path),
             (socket, _) =>
             {

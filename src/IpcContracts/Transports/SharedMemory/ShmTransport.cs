@@ -46,7 +46,7 @@ public sealed class ShmTransport : IIpcTransport
     /// <inheritdoc />
     public async ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
     {
-        var control = await new UnixSocketTransport().ConnectSocketAsync(ControlEndpoint(endpoint), options, cancellationToken).ConfigureAwait(false);
+        var control = await new UnixSocketTransport().ConnectSocketAsync(ControlEndpoint(endpoint), options, cancellationToken, reportAs: endpoint).ConfigureAwait(false);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
