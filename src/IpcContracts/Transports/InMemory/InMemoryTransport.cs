@@ -23,7 +23,7 @@ public sealed class InMemoryTransport : IIpcTransport
     {
         var listener = new Listener(this, endpoint);
         if (!_listeners.TryAdd(endpoint.Address, listener))
-            throw new IpcException($"Another server is already listening on {endpoint}.");
+            throw new EndpointInUseException(endpoint.ToString());
         return ValueTask.FromResult<IIpcListener>(listener);
     }
 

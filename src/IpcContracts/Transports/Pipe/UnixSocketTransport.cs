@@ -66,9 +66,13 @@ public sealed class UnixSocketTransport : IIpcTransport
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    /// <summary>A listening Unix socket at the endpoint's path (owner-only), replacing a stale file left by a dead server.</summary>
-    internal async ValueTask<Socket> ListenSocketAsync(IpcEndpoint endpoint, CancellationToken cancellationToken)
+    /// <summary>
+    /// A listening Unix socket at the endpoint's path (owner-only), replacing a stale file left by a dead server. Errors name
+    /// <paramref name="reportAs"/> when given: the endpoint the user asked for, of which this socket is a part.
+    /// </summary>
+    internal async ValueTask<Socket> ListenSocketAsync(IpcEndpoint endpoint, CancellationToken cancellationToken, IpcEndpoint? reportAs = null)
     {
+        var shown = reportAs ?? endpoint;
         var path = GetSocketPath(endpoint);
         var dir = Path.GetDirectoryName(path);
         // The per-user directory is checked before and after creating it: another user may have made it first,
@@ -81,7 +85,7 @@ public sealed class UnixSocketTransport : IIpcTransport
             if (perUser) SocketDirectoryCheck.EnsureSafe(dir);
         }
         if (File.Exists(path))
-            await RemoveStaleSocketAsync(endpoint, path, cancellationToken).ConfigureAwait(false);
+            await RemoveStaleSocketAsync(shown, path, cancellationToken).ConfigureAwait(false);
 
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -91,10 +95,16 @@ public sealed class UnixSocketTransport : IIpcTransport
                 File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             socket.Listen(512);
         }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            // Another server bound the path between our stale-file check and our bind.
+            socket.Dispose();
+            throw new EndpointInUseException(shown.ToString(), path, e);
+        }
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new IpcException($"Cannot listen on {endpoint} ({path}): {e.Message}", e);
+            throw new IpcException($"Cannot listen on {shown} ({path}): {e.Message}", e);
         }
         return socket;
     }
@@ -134,6 +144,6 @@ public sealed class UnixSocketTransport : IIpcTransport
             File.Delete(path);
             return;
         }
-        throw new IpcException($"Another server is already listening on {endpoint} ({path}).");
+        throw new EndpointInUseException(endpoint.ToString(), path);
     }
 }

@@ -32,7 +32,7 @@ public sealed class ShmTransport : IIpcTransport
     {
         ValidateRingSize(options.SharedMemory.RingSize);
         RemoveOrphanedSegments();
-        var control = await new UnixSocketTransport().ListenSocketAsync(ControlEndpoint(endpoint), cancellationToken).ConfigureAwait(false);
+        var control = await new UnixSocketTransport().ListenSocketAsync(ControlEndpoint(endpoint), cancellationToken, reportAs: endpoint).ConfigureAwait(false);
         var controlPath = UnixSocketTransport.GetSocketPath(ControlEndpoint(endpoint));
         return new EstablishingListener(control, endpoint, options,
             (socket, ct) =>
