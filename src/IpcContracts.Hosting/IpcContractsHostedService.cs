@@ -34,9 +34,11 @@ internal sealed class IpcContractsHostedService(
             servers.Add(name, server);
             if (_logger is not null) HostingLog.ServerStarted(_logger, name, server.Endpoint.ToString());
         }
-        if (services.GetService<IpcContractsOptions>() is { ListenOn: not null })
+        if (services.GetService<IpcContractsOptions>() is { } aggregator
+            && (aggregator.ListenOn is not null || (aggregator.ConnectTo is not null && registry.StartAggregator)))
         {
-            // A listening aggregator must be there when the first client connects; a connecting one stays lazy.
+            // A listening aggregator must be there when the first client connects, and a taken port must fail the start,
+            // not the first publish; a connecting one starts here only when asked (StartWithHost), else on first use.
             await services.GetRequiredService<EventAggregator>().StartAsync(cancellationToken).ConfigureAwait(false);
             if (_logger is not null) HostingLog.AggregatorStarted(_logger);
         }

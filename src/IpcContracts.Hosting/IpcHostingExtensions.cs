@@ -55,6 +55,20 @@ public static class IpcHostingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Starts the aggregator (<see cref="IEventAggregator.StartAsync"/>) while the host starts, so a taken endpoint
+    /// (<see cref="EndpointInUseException"/>) or, for one that connects, a server that is not there
+    /// (<see cref="NoServerListeningException"/>; set <see cref="IpcOptions.WaitForServer"/> to wait for it) fails the
+    /// host's start instead of the first publish. Without it a listening aggregator still starts with the host once the
+    /// builder has servers or clients, and a connecting one connects on first use.
+    /// </summary>
+    public static IpcContractsBuilder StartWithHost(this IpcContractsBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        EnsureHosting(builder.Services).StartAggregator = true;
+        return builder;
+    }
+
     private static IpcHostingRegistry EnsureHosting(IServiceCollection services)
     {
         if (services.LastOrDefault(d => d.ServiceType == typeof(IpcHostingRegistry))?.ImplementationInstance is IpcHostingRegistry existing)

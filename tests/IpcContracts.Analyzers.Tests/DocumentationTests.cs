@@ -17,6 +17,12 @@ public sealed class DocumentationTests
             .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
             .OrderBy(d => d.Id, StringComparer.Ordinal);
 
+    /// <summary>Every diagnostic ID, in order.</summary>
+    public static IEnumerable<string> AllIds => Descriptors().Select(d => d.Id);
+
+    /// <summary>The help link of diagnostic <paramref name="id"/>.</summary>
+    public static string HelpLinkOf(string id) => Descriptors().Single(d => d.Id == id).HelpLinkUri;
+
     private static readonly HashSet<string> Fixable = typeof(AddToBaselineCodeFix).Assembly.GetTypes()
         .Where(t => typeof(CodeFixProvider).IsAssignableFrom(t) && !t.IsAbstract)
         .SelectMany(t => ((CodeFixProvider)Activator.CreateInstance(t)!).FixableDiagnosticIds)

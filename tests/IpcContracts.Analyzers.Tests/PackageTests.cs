@@ -49,10 +49,16 @@ public sealed class PackageTests : IDisposable
             "-c", TestCompilation.Configuration, "--no-build", "--no-restore", "-o", feed, "-p:PackageVersion=" + _version);
         Assert.True(pack.ExitCode == 0, pack.Output);
 
+        Assert.DoesNotContain("warning NU5", pack.Output);
+
         string nupkg = Path.Combine(feed, $"IpcContracts.{_version}.nupkg");
         using (var zip = ZipFile.OpenRead(nupkg))
         {
             var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
+            AssertMetadata(zip, "IpcContracts", _version);
+            // Every diagnostic's help page ships at the path its help link names in the repository.
+            foreach (var id in DocumentationTests.AllIds)
+                Assert.Contains($"docs/diagnostics/{id}.md", entries);
             Assert.Contains("lib/net10.0/IpcContracts.dll", entries);
             Assert.Contains("analyzers/dotnet/cs/IpcContracts.Generators.dll", entries);
             // The analyzers live in the generator assembly (one rulebook, compiled once); no separate analyzer assembly.
@@ -139,6 +145,68 @@ public sealed class PackageTests : IDisposable
         Assert.NotEqual(0, broken.ExitCode);
         Assert.Matches(@"Broken\.cs\(6,5\): error IPC0005:", broken.Output);
         Assert.Matches(@"Broken\.cs\(7,10\): warning IPC0017:", broken.Output);
+    }
+
+    [Theory]
+    [InlineData("src/IpcContracts.Hosting/IpcContracts.Hosting.csproj", "IpcContracts.Hosting")]
+    [InlineData("src/IpcContracts.Nats/IpcContracts.Nats.csproj", "IpcContracts.Nats")]
+    [InlineData("tools/IpcContracts.Cli/IpcContracts.Cli.csproj", "ipc")]
+    public async Task The_other_packages_carry_the_same_metadata_and_their_own_readme(string project, string id)
+    {
+        string feed = Path.Combine(_root, "feed");
+        var pack = await DotnetAsync(TestCompilation.RepoRoot, "pack", Path.Combine(TestCompilation.RepoRoot, project),
+            "-c", TestCompilation.Configuration, "--no-build", "--no-restore", "-o", feed, "-p:PackageVersion=" + _version);
+        Assert.True(pack.ExitCode == 0, pack.Output);
+        Assert.DoesNotContain("warning NU5", pack.Output);
+
+        using var zip = ZipFile.OpenRead(Path.Combine(feed, $"{id}.{_version}.nupkg"));
+        AssertMetadata(zip, id, _version);
+    }
+
+    [Fact]
+    public void Every_help_link_is_the_repository_address_plus_the_path_of_an_existing_page()
+    {
+        string repository = RepositoryUrl();
+        foreach (var id in DocumentationTests.AllIds)
+        {
+            string link = DocumentationTests.HelpLinkOf(id);
+            string prefix = repository + "/blob/main/";
+            Assert.StartsWith(prefix, link);
+            string page = Path.Combine(TestCompilation.RepoRoot, link[prefix.Length..].Replace('/', Path.DirectorySeparatorChar));
+            Assert.True(File.Exists(page), $"{id}: its help link {link} names {page}, which does not exist");
+            Assert.StartsWith($"# {id}:", File.ReadAllText(page));
+        }
+    }
+
+    /// <summary>The one repository address (Directory.Build.props): package project and repository URL, and help link base.</summary>
+    private static string RepositoryUrl()
+    {
+        string props = File.ReadAllText(Path.Combine(TestCompilation.RepoRoot, "Directory.Build.props"));
+        return Regex.Match(props, "<IpcRepositoryUrl>([^<]+)</IpcRepositoryUrl>").Groups[1].Value;
+    }
+
+    /// <summary>The nuspec names id, version, licence, readme and repository, and the readme and licence are in the package.</summary>
+    private static void AssertMetadata(ZipArchive zip, string id, string version)
+    {
+        var nuspecEntry = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal) && !e.FullName.Contains('/'));
+        using var reader = new StreamReader(nuspecEntry.Open());
+        var metadata = System.Xml.Linq.XDocument.Parse(reader.ReadToEnd()).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+        string? Value(string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value;
+        System.Xml.Linq.XElement Element(string name) => metadata.Elements().Single(e => e.Name.LocalName == name);
+
+        Assert.Equal(id, Value("id"));
+        Assert.Equal(version, Value("version"));
+        Assert.Equal("MIT", Value("license"));
+        Assert.Equal("expression", Element("license").Attribute("type")?.Value);
+        Assert.Equal("README.md", Value("readme"));
+        Assert.Equal(RepositoryUrl(), Value("projectUrl"));
+        Assert.Equal(RepositoryUrl(), Element("repository").Attribute("url")?.Value);
+        Assert.False(string.IsNullOrWhiteSpace(Value("description")));
+        var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
+        Assert.Contains("README.md", entries);
+        Assert.Contains("LICENSE", entries);
+        using var readme = new StreamReader(zip.GetEntry("README.md")!.Open());
+        Assert.StartsWith($"# {id}", readme.ReadToEnd()); // its own README, not another package's
     }
 
     private static async Task<(int ExitCode, string Output)> DotnetAsync(string workingDirectory, params string[] arguments)

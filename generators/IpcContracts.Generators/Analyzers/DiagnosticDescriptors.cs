@@ -5,6 +5,8 @@ namespace IpcContracts.Analyzers
     /// <summary>Every IpcContracts diagnostic, in one place. IDs are listed in AnalyzerReleases.*.md and documented in docs/diagnostics.</summary>
     internal static class DiagnosticDescriptors
     {
+        // The repository address (IpcRepositoryUrl in Directory.Build.props, also the packages' repository URL) plus the
+        // pages' path in the repository; the same pages ship in the package under docs/diagnostics (README "Diagnostics").
         public const string HelpLinkBase = "https://github.com/ipccontracts/ipccontracts/blob/main/docs/diagnostics/";
 
         private const string ContractCategory = "IpcContracts.Contract";

@@ -21,7 +21,7 @@ public sealed class EventAggregator : IEventAggregator
         _handlers = new LocalHandlers(options.Ipc.Validate());
     }
 
-    /// <summary>Connects or starts listening now, instead of on first use.</summary>
+    /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);

@@ -8,6 +8,22 @@ namespace IpcContracts;
 /// </summary>
 public interface IEventAggregator : IAsyncDisposable
 {
+    /// <summary>
+    /// Listens or connects now, and fails now if it cannot. Without it the aggregator starts on first use (its first
+    /// publish or request, or in the background after its first subscription), where a taken port or a missing server
+    /// surfaces late. With the Generic Host, <c>services.AddIpcContracts(...).StartWithHost()</c> (IpcContracts.Hosting)
+    /// calls it while the host starts, so such a failure fails the start. Calling it again once
+    /// started does nothing; after a failure it tries again. Register subscriptions and request handlers first: they go
+    /// into the handshake, so the peer knows them from the start.
+    /// </summary>
+    /// <exception cref="EndpointInUseException">The aggregator listens and another server holds the endpoint (a taken TCP port).</exception>
+    /// <exception cref="NoServerListeningException">
+    /// The aggregator connects and no server listens there (at once, or after <see cref="IpcOptions.ConnectTimeout"/>
+    /// with <see cref="IpcOptions.WaitForServer"/>).
+    /// </exception>
+    /// <exception cref="IpcException">Any other failure to listen or connect (a refused handshake, for instance).</exception>
+    Task StartAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Delivers <paramref name="message"/> to local subscribers, then to every connected peer subscribed to <typeparamref name="T"/>.</summary>
     /// <exception cref="ChannelFaultedException">
     /// The aggregator is a client and its connection is down (it reconnects by itself). The message was delivered to

@@ -45,6 +45,10 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
     public event Action<IpcClient>? Reconnected;
 
     /// <summary>Connects to <paramref name="endpoint"/> (e.g. <c>pipe://inventory</c>) and completes the handshake.</summary>
+    /// <exception cref="NoServerListeningException">
+    /// Nothing listens at <paramref name="endpoint"/>: at once, or after <see cref="IpcOptions.ConnectTimeout"/> with
+    /// <see cref="IpcOptions.WaitForServer"/>.
+    /// </exception>
     public static Task<IpcClient> ConnectAsync(string endpoint, Action<IpcEndpointBuilder>? configure = null, IpcOptions? options = null,
         CancellationToken cancellationToken = default)
     {
@@ -65,12 +69,12 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
     }
 
     internal static async Task<IpcClient> ConnectAsync(IpcEndpoint endpoint, LocalHandlers handlers, CancellationToken cancellationToken) =>
-        new(endpoint, handlers, await OpenAsync(endpoint, handlers, cancellationToken).ConfigureAwait(false));
+        new(endpoint, handlers, await OpenAsync(endpoint, handlers, handlers.Options.WaitForServer, cancellationToken).ConfigureAwait(false));
 
-    private static async Task<IpcConnection> OpenAsync(IpcEndpoint endpoint, LocalHandlers handlers, CancellationToken cancellationToken)
+    private static async Task<IpcConnection> OpenAsync(IpcEndpoint endpoint, LocalHandlers handlers, bool waitForServer, CancellationToken cancellationToken)
     {
         var transport = TransportRegistry.Resolve(endpoint);
-        var connection = await transport.ConnectAsync(endpoint, handlers.Options, cancellationToken).ConfigureAwait(false);
+        var connection = await ConnectTransportAsync(transport, endpoint, handlers.Options, waitForServer, cancellationToken).ConfigureAwait(false);
         try
         {
             return await IpcConnection.StartAsync(connection, handlers, cancellationToken).ConfigureAwait(false);
@@ -78,6 +82,34 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
         catch (IpcProtocolException e)
         {
             throw new ChannelFaultedException($"Could not connect to {endpoint}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// One transport connect; with <paramref name="waitForServer"/>, tries again while nothing listens, until
+    /// <see cref="IpcOptions.ConnectTimeout"/>. Transports report "nothing listens" at once, so the wait is the same for all.
+    /// </summary>
+    private static async Task<ITransportConnection> ConnectTransportAsync(IIpcTransport transport, IpcEndpoint endpoint, IpcOptions options,
+        bool waitForServer, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var delay = TimeSpan.FromMilliseconds(10);
+        while (true)
+        {
+            try
+            {
+                return await transport.ConnectAsync(endpoint, options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NoServerListeningException e) when (waitForServer)
+            {
+                var left = options.ConnectTimeout == Timeout.InfiniteTimeSpan
+                    ? Timeout.InfiniteTimeSpan
+                    : options.ConnectTimeout - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                if (left != Timeout.InfiniteTimeSpan && left <= TimeSpan.Zero)
+                    throw new NoServerListeningException(endpoint.ToString(), options.ConnectTimeout, e.InnerException);
+                await Task.Delay(left == Timeout.InfiniteTimeSpan || delay < left ? delay : left, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(200).Ticks));
+            }
         }
     }
 
@@ -101,7 +133,8 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
                 {
                     // Jitter keeps many clients of a restarted server from reconnecting in lockstep.
                     await Task.Delay(delay * (0.8 + Random.Shared.NextDouble() * 0.4), _disposing.Token).ConfigureAwait(false);
-                    var fresh = await OpenAsync(Endpoint, _handlers, _disposing.Token).ConfigureAwait(false);
+                    // No wait for the server within an attempt: this loop's own backoff is the wait.
+                    var fresh = await OpenAsync(Endpoint, _handlers, waitForServer: false, _disposing.Token).ConfigureAwait(false);
                     Volatile.Write(ref _connection, fresh);
                     Reconnects++;
                     if (options.Reconnect.OnReconnected is { } hook)

@@ -16,8 +16,21 @@ public sealed class IpcOptions
     /// <summary>How long a new connection may take to exchange Hello frames. Default 10 s.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long to connect (including retries while the server is starting). Default 10 s.</summary>
+    /// <summary>
+    /// How long one connect may take: the transport's own connect (a TCP handshake with a host that does not answer),
+    /// and, with <see cref="WaitForServer"/>, the wait for a server to start listening. Default 10 s.
+    /// </summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// What <see cref="IpcClient.ConnectAsync(string, Action{IpcEndpointBuilder}?, IpcOptions?, CancellationToken)"/> does
+    /// when nothing listens at the endpoint. <c>false</c> (default): it fails at once with
+    /// <see cref="NoServerListeningException"/>, so a typo or a server that is not running shows up at once.
+    /// <c>true</c>: it tries again (backoff up to 200 ms) until a server listens or <see cref="ConnectTimeout"/> passes,
+    /// for a client started alongside its server. Automatic reconnects (<see cref="Reconnect"/>) retry by themselves
+    /// either way.
+    /// </summary>
+    public bool WaitForServer { get; set; }
 
     /// <summary>
     /// Where the code after <c>await proxy.CallAsync()</c> runs. <c>true</c>: on the connection's reader

@@ -12,6 +12,10 @@ public interface IIpcTransport
     /// <summary>Starts listening on <paramref name="endpoint"/>.</summary>
     ValueTask<IIpcListener> ListenAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken);
 
-    /// <summary>Opens one duplex connection to a listener.</summary>
+    /// <summary>
+    /// Opens one duplex connection to a listener. When nothing listens at <paramref name="endpoint"/>, throws
+    /// <see cref="NoServerListeningException"/> naming <paramref name="endpoint"/> at once, without retrying: waiting for a
+    /// server is <see cref="IpcClient"/>'s (<see cref="IpcOptions.WaitForServer"/>).
+    /// </summary>
     ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken);
 }

@@ -53,11 +53,11 @@ public sealed class TransportOptionTests
     }
 
     [Fact]
-    public async Task Connecting_where_nobody_listens_fails_with_ChannelFaultedException_after_the_connect_timeout()
+    public async Task Waiting_for_a_server_that_never_comes_fails_with_NoServerListeningException_after_the_connect_timeout()
     {
-        var options = new IpcOptions { ConnectTimeout = TimeSpan.FromMilliseconds(300) };
+        var options = new IpcOptions { WaitForServer = true, ConnectTimeout = TimeSpan.FromMilliseconds(300) };
 
-        await Assert.ThrowsAsync<ChannelFaultedException>(() => IpcClient.ConnectAsync(Endpoints.Pipe(), options: options));
-        await Assert.ThrowsAsync<ChannelFaultedException>(() => IpcClient.ConnectAsync(Endpoints.For("shm"), options: options));
+        await Assert.ThrowsAsync<NoServerListeningException>(() => IpcClient.ConnectAsync(Endpoints.Pipe(), options: options));
+        await Assert.ThrowsAsync<NoServerListeningException>(() => IpcClient.ConnectAsync(Endpoints.For("shm"), options: options));
     }
 }

@@ -26,6 +26,11 @@ internal static class Peer
         {
             throw new CliException(ExitCodes.Usage, $"bad endpoint '{endpoint}': {e.Message}");
         }
+        catch (NoServerListeningException)
+        {
+            // The library's message suggests IpcOptions.WaitForServer, which means nothing to someone at a prompt.
+            throw new CliException(ExitCodes.Unavailable, $"cannot connect to {endpoint}: no server is listening there (is it running?).");
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;

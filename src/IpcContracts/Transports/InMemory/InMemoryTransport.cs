@@ -23,7 +23,7 @@ public sealed class InMemoryTransport : IIpcTransport
     {
         var listener = new Listener(this, endpoint);
         if (!_listeners.TryAdd(endpoint.Address, listener))
-            throw new IpcException($"Another server is already listening on {endpoint}.");
+            throw new EndpointInUseException(endpoint.ToString());
         return ValueTask.FromResult<IIpcListener>(listener);
     }
 
@@ -31,7 +31,7 @@ public sealed class InMemoryTransport : IIpcTransport
     public ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
     {
         if (!_listeners.TryGetValue(endpoint.Address, out var listener))
-            throw new ChannelFaultedException($"No server is listening on {endpoint}.");
+            throw new NoServerListeningException(endpoint.ToString());
         var toServer = new System.IO.Pipelines.Pipe();
         var toClient = new System.IO.Pipelines.Pipe();
         var clientSide = new Connection(toClient.Reader, toServer.Writer, $"{endpoint} (server)");

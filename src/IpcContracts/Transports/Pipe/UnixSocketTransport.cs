@@ -66,9 +66,13 @@ public sealed class UnixSocketTransport : IIpcTransport
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    /// <summary>A listening Unix socket at the endpoint's path (owner-only), replacing a stale file left by a dead server.</summary>
-    internal async ValueTask<Socket> ListenSocketAsync(IpcEndpoint endpoint, CancellationToken cancellationToken)
+    /// <summary>
+    /// A listening Unix socket at the endpoint's path (owner-only), replacing a stale file left by a dead server. Errors name
+    /// <paramref name="reportAs"/> when given: the endpoint the user asked for, of which this socket is a part.
+    /// </summary>
+    internal async ValueTask<Socket> ListenSocketAsync(IpcEndpoint endpoint, CancellationToken cancellationToken, IpcEndpoint? reportAs = null)
     {
+        var shown = reportAs ?? endpoint;
         var path = GetSocketPath(endpoint);
         var dir = Path.GetDirectoryName(path);
         // The per-user directory is checked before and after creating it: another user may have made it first,
@@ -81,7 +85,7 @@ public sealed class UnixSocketTransport : IIpcTransport
             if (perUser) SocketDirectoryCheck.EnsureSafe(dir);
         }
         if (File.Exists(path))
-            await RemoveStaleSocketAsync(endpoint, path, cancellationToken).ConfigureAwait(false);
+            await RemoveStaleSocketAsync(shown, path, cancellationToken).ConfigureAwait(false);
 
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -91,21 +95,33 @@ public sealed class UnixSocketTransport : IIpcTransport
                 File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             socket.Listen(512);
         }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            // Another server bound the path between our stale-file check and our bind.
+            socket.Dispose();
+            throw new EndpointInUseException(shown.ToString(), path, e);
+        }
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new IpcException($"Cannot listen on {endpoint} ({path}): {e.Message}", e);
+            throw new IpcException($"Cannot listen on {shown} ({path}): {e.Message}", e);
         }
         return socket;
     }
 
-    /// <summary>A socket connected to the endpoint, retrying while the server starts (up to the connect timeout).</summary>
-    internal async ValueTask<Socket> ConnectSocketAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// A socket connected to the endpoint, or <see cref="NoServerListeningException"/> at once. Errors name
+    /// <paramref name="reportAs"/> when given: the endpoint the user asked for, of which this socket is a part.
+    /// </summary>
+    internal async ValueTask<Socket> ConnectSocketAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken,
+        IpcEndpoint? reportAs = null)
     {
         var path = GetSocketPath(endpoint);
-        // A client does not trust a socket name in a directory another user could have filled either.
-        if (InSocketDirectory(endpoint)) SocketDirectoryCheck.EnsureSafe(SocketDirectory);
-        return await SocketConnector.ConnectAsync(endpoint, options,
+        // A client does not trust a socket name in a directory another user could have filled either. A directory that
+        // does not exist yet means no server of this user has ever listened here.
+        if (InSocketDirectory(endpoint) && !SocketDirectoryCheck.EnsureSafe(SocketDirectory))
+            throw new NoServerListeningException((reportAs ?? endpoint).ToString());
+        return await SocketConnector.ConnectAsync(reportAs ?? endpoint, options,
             () => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified), new UnixDomainSocketEndPoint(path),
             (socket, _) =>
             {
@@ -128,6 +144,6 @@ public sealed class UnixSocketTransport : IIpcTransport
             File.Delete(path);
             return;
         }
-        throw new IpcException($"Another server is already listening on {endpoint} ({path}).");
+        throw new EndpointInUseException(endpoint.ToString(), path);
     }
 }

@@ -32,7 +32,7 @@ public sealed class ShmTransport : IIpcTransport
     {
         ValidateRingSize(options.SharedMemory.RingSize);
         RemoveOrphanedSegments();
-        var control = await new UnixSocketTransport().ListenSocketAsync(ControlEndpoint(endpoint), cancellationToken).ConfigureAwait(false);
+        var control = await new UnixSocketTransport().ListenSocketAsync(ControlEndpoint(endpoint), cancellationToken, reportAs: endpoint).ConfigureAwait(false);
         var controlPath = UnixSocketTransport.GetSocketPath(ControlEndpoint(endpoint));
         return new EstablishingListener(control, endpoint, options,
             (socket, ct) =>
@@ -46,7 +46,7 @@ public sealed class ShmTransport : IIpcTransport
     /// <inheritdoc />
     public async ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
     {
-        var control = await new UnixSocketTransport().ConnectSocketAsync(ControlEndpoint(endpoint), options, cancellationToken).ConfigureAwait(false);
+        var control = await new UnixSocketTransport().ConnectSocketAsync(ControlEndpoint(endpoint), options, cancellationToken, reportAs: endpoint).ConfigureAwait(false);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -36,6 +36,11 @@ public sealed class TcpTransport : IIpcTransport
             socket.Bind(new IPEndPoint(address, port));
             socket.Listen(512);
         }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            socket.Dispose();
+            throw new EndpointInUseException(endpoint.ToString(), $"port {port} is taken", e);
+        }
         catch (SocketException e)
         {
             socket.Dispose();
