@@ -182,7 +182,8 @@ public abstract class StreamConformanceTests(string transport)
     [Fact]
     public async Task A_producer_that_sends_nothing_times_out_while_the_consumer_waits_but_a_slow_consumer_does_not()
     {
-        var (server, client, streams) = await StartAsync(new IpcOptions { DefaultCallTimeout = TimeSpan.FromMilliseconds(400) });
+        // 1.5 s: long enough that a loaded machine delivers a live stream's items in time, short enough for a test.
+        var (server, client, streams) = await StartAsync(new IpcOptions { DefaultCallTimeout = TimeSpan.FromMilliseconds(1500) });
         try
         {
             string probe = Guid.NewGuid().ToString("N");
@@ -190,14 +191,20 @@ public abstract class StreamConformanceTests(string transport)
             {
                 await foreach (var i in streams.StallAsync(probe)) { }
             });
-            await Eventually.TrueAsync(() => streams.ProbeAsync(probe).Result is { Cancelled: true, Disposed: true });
+            // Probed through a client with the default timeout: this one's 1.5 s is for the stream, and a loaded machine
+            // may take longer than that to answer a plain call.
+            await using (var prober = await IpcClient.ConnectAsync(server.Endpoint.ToString()))
+            {
+                var probes = prober.Proxy<IStreams>();
+                await Eventually.TrueAsync(() => probes.ProbeAsync(probe).Result is { Cancelled: true, Disposed: true });
+            }
 
             // The bound is on waiting for an item, not on the stream's length: a consumer slower than the timeout is fine.
             var seen = new List<int>();
             await foreach (var i in streams.RangeAsync(0, 3))
             {
                 seen.Add(i);
-                await Task.Delay(600);
+                await Task.Delay(2_000); // longer than the timeout: a slow consumer is not a silent producer
             }
             Assert.Equal([0, 1, 2], seen);
         }
