@@ -511,6 +511,24 @@ public sealed class ContractShapeTests
     }
 
     [Fact]
+    public void IPC0008_a_concrete_Progress_class_is_not_a_progress_parameter()
+    {
+        // Regression: Progress<T> passed the payload rule and travelled as "{}", so the caller's callback never ran.
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IJobs
+            {
+                Task Run({|IPC0008:Progress<int>|} progress);
+                Task Run2({|IPC0008:MyProgress|} progress);
+                Task Run3(IProgress<int> progress);
+            }
+            public sealed class MyProgress : IProgress<int> { public void Report(int value) { } }
+            """);
+
+        Assert.All(diagnostics, d => Assert.Contains("declare the parameter as IProgress<T>", d.GetMessage()));
+    }
+
+    [Fact]
     public void IPC0008_types_that_compile_but_cannot_be_carried()
     {
         AnalyzerRunner.Verify(Prelude + """

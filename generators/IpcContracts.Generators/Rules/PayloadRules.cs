@@ -111,7 +111,22 @@ namespace IpcContracts.Generators.Rules
                 return "is a CancellationToken, which is the call's last parameter and never a value";
             if (IsTaskLike(type))
                 return "is a task, not a value";
+            // Progress<T> (or any class implementing IProgress<T>) passes every other check and would travel as "{}",
+            // silently losing the caller's callback: only the interface is the progress parameter.
+            if (KnownNames.Is(type, "System.Progress`1") || ImplementsProgress(type))
+                return "is a progress callback object, not a value (declare the parameter as IProgress<T> to receive reports)";
             return null;
+        }
+
+        private static bool ImplementsProgress(INamedTypeSymbol type)
+        {
+            if (type.TypeKind == TypeKind.Interface) return false; // IProgress<T> itself is judged where it is declared
+            foreach (var i in type.AllInterfaces)
+            {
+                if (KnownNames.Is(i, "System.IProgress`1"))
+                    return true;
+            }
+            return false;
         }
 
         public static bool IsTaskLike(ITypeSymbol type) =>
