@@ -27,11 +27,11 @@ public abstract class ProgressConformanceTests(string transport)
     private sealed class Collector<T>(ManualResetEventSlim? gate = null) : IProgress<T>
     {
         public readonly ConcurrentQueue<T> Reports = new();
-        public readonly ManualResetEventSlim Entered = new();
+        public readonly TaskCompletionSource Entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public void Report(T value)
         {
-            Entered.Set();
+            Entered.TrySetResult();
             gate?.Wait(TimeSpan.FromSeconds(30));
             Reports.Enqueue(value);
         }
@@ -78,7 +78,7 @@ public abstract class ProgressConformanceTests(string transport)
         {
             var progress = new Collector<int>(gate);
             var call = jobs.CountToAsync(50, progress);
-            progress.Entered.Wait(TimeSpan.FromSeconds(10));
+            await progress.Entered.Task.WaitAsync(TimeSpan.FromSeconds(10)); // awaited: the test blocks no pool thread of its own
 
             // The first Report is blocked in user code, yet the reply and other calls still get through.
             Assert.Equal(50, await call.WaitAsync(TimeSpan.FromSeconds(20)));
