@@ -104,10 +104,9 @@ internal static class ClientScenarios
                 var expected = int.Parse(ticks["ticks:".Length..], System.Globalization.CultureInfo.InvariantCulture);
                 var received = new List<Tick>();
                 var done = new TaskCompletionSource();
-                using var sub = client.Subscribe<ITicks>(new TickCollector(received, expected, done));
-                // A Ping is answered after the Subscribe before it has reached the peer (on NATS: the broker), so from here on
-                // every event published is delivered.
-                await client.Connection.PingAsync();
+                // SubscribeAsync completes once the peer (on NATS: the broker) has the subscription, so from here on every
+                // event published is delivered.
+                using var sub = await client.SubscribeAsync<ITicks>(new TickCollector(received, expected, done));
                 Console.WriteLine("OK subscribed");
                 await done.Task.WaitAsync(TimeSpan.FromSeconds(60));
                 var inOrder = received.Select(t => t.Sequence).SequenceEqual(Enumerable.Range(1, expected));

@@ -178,6 +178,45 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
     }
 
     /// <summary>
+    /// Like <see cref="Subscribe{TContract}(TContract, bool)"/>, but completes only when the server has the subscription, so
+    /// every event the server publishes after that is delivered to <paramref name="listener"/>. It sends the subscription, then
+    /// one Ping on the same connection: the server handles frames in order, so its Pong proves it recorded the subscription
+    /// (over <c>nats://</c> the broker answers the Ping only once it has subscribed, so the same holds there).
+    /// </summary>
+    /// <remarks>
+    /// While the client is disconnected it fails at once with <see cref="ChannelFaultedException"/> and keeps nothing
+    /// registered: completing would promise a delivery the client cannot give until it has reconnected. Use
+    /// <see cref="Subscribe{TContract}(TContract, bool)"/> for a subscription that waits for the reconnect (it is restored
+    /// by the new handshake). On any failure (connection lost, <see cref="IpcOptions.DefaultCallTimeout"/>, cancellation)
+    /// the subscription is removed before the task fails.
+    /// </remarks>
+    /// <returns>The token that ends the subscription when disposed.</returns>
+    /// <exception cref="ContractMismatchException">The server does not know the contract, or has it with another shape.</exception>
+    /// <exception cref="ChannelFaultedException">The client is disconnected, or the connection ended before the server answered.</exception>
+    /// <exception cref="TimeoutException">The server did not answer within <see cref="IpcOptions.DefaultCallTimeout"/>.</exception>
+    public Task<IDisposable> SubscribeAsync<TContract>(TContract listener, bool weak = false, CancellationToken cancellationToken = default)
+        where TContract : class
+    {
+        var token = Subscribe(listener, weak);
+        return Confirm(token, cancellationToken);
+    }
+
+    /// <summary>
+    /// Like <see cref="SubscribeRaw"/>, but completes only when the server has the subscription (as
+    /// <see cref="SubscribeAsync{TContract}(TContract, bool, CancellationToken)"/>, with the same failures).
+    /// </summary>
+    /// <exception cref="ContractMismatchException">The server does not know <paramref name="contractAlias"/>, or it is not an event contract.</exception>
+    /// <exception cref="ChannelFaultedException">The client is disconnected, or the connection ended before the server answered.</exception>
+    /// <exception cref="TimeoutException">The server did not answer within <see cref="IpcOptions.DefaultCallTimeout"/>.</exception>
+    public Task<IDisposable> SubscribeRawAsync(string contractAlias, Action<RawEvent> handler, CancellationToken cancellationToken = default) =>
+        Confirm(SubscribeRaw(contractAlias, handler), cancellationToken);
+
+    // The connection is read after the subscription is registered: a connection made current later (a reconnect) was
+    // started before it became current, so it sent the key in its Hello or a Subscribe frame, ahead of this Ping.
+    private Task<IDisposable> Confirm(IDisposable token, CancellationToken cancellationToken) =>
+        SubscriptionApi.ConfirmAsync(token, [Connection], ignoreEnded: false, cancellationToken);
+
+    /// <summary>
     /// Untyped subscription for tools: receives every event of the server's event contract <paramref name="contractAlias"/>
     /// as JSON text, without an interface, until the token is disposed (also across reconnects). The alias is resolved
     /// through this process's contracts, then the server's handshake; the handler runs on the event loop, in order.

@@ -83,6 +83,27 @@ public sealed class IpcServer : IOutboundChannel, IAsyncDisposable
     public IDisposable Subscribe<TContract>(TContract listener, bool weak = false) where TContract : class =>
         SubscriptionApi.Subscribe(_handlers, listener, weak);
 
+    /// <summary>
+    /// Like <see cref="Subscribe{TContract}(TContract, bool)"/>, but completes only when every client connected now has the
+    /// subscription, so every event such a client publishes after that is delivered to <paramref name="listener"/>. It sends the
+    /// subscription, then one Ping to each client the server has sent its Hello to (so every client whose
+    /// <see cref="IpcClient.ConnectAsync(string, Action{IpcEndpointBuilder}?, IpcOptions?, CancellationToken)"/> has
+    /// completed): a client handles frames in order, so its Pong proves it recorded the subscription. A client that connects
+    /// later gets it in the server's Hello; one whose connection ends meanwhile is skipped (it is no longer a peer).
+    /// </summary>
+    /// <remarks>On a timeout (<see cref="IpcOptions.DefaultCallTimeout"/>) or cancellation the subscription is removed before the task fails.</remarks>
+    /// <returns>The token that ends the subscription when disposed.</returns>
+    /// <exception cref="TimeoutException">A connected client did not answer within <see cref="IpcOptions.DefaultCallTimeout"/>.</exception>
+    public Task<IDisposable> SubscribeAsync<TContract>(TContract listener, bool weak = false, CancellationToken cancellationToken = default)
+        where TContract : class =>
+        ConfirmAsync(Subscribe(listener, weak), cancellationToken);
+
+    // Connections are read after registering. One whose Hello is queued (possibly still handshaking: its client may already
+    // be connected) gets a Ping, after the key; one whose Hello is not queued yet will carry the key in it. A Ping must not
+    // precede the Hello, hence no Ping to those.
+    private Task<IDisposable> ConfirmAsync(IDisposable token, CancellationToken cancellationToken) =>
+        SubscriptionApi.ConfirmAsync(token, [.. _connections.Keys.Where(c => c.HelloQueued && c.IsConnected)], ignoreEnded: true, cancellationToken);
+
     /// <summary>Requests from clients that are running on this server now (their handlers have not replied yet).</summary>
     public int InFlightRequests
     {

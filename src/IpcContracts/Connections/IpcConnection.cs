@@ -79,6 +79,14 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     /// <summary>Requests from the peer currently running here.</summary>
     internal int InFlightRequests => _inbound.Count;
 
+    /// <summary>
+    /// True once this side's Hello is queued, so a Ping may follow it. Set under the subscription lock: a subscription
+    /// added after that lock was taken is in the Hello or, if this reads true afterwards, in a Subscribe frame already queued.
+    /// </summary>
+    internal bool HelloQueued => Volatile.Read(ref _helloQueued);
+
+    private bool _helloQueued;
+
     /// <summary>True once the peer's Hello has arrived.</summary>
     internal bool IsEstablished => _peer is not null;
 
@@ -137,8 +145,11 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     private void Start()
     {
         _local.ListenToSubscriptions(_subscriptionListener, subscriptions =>
+        {
             TrySend(FrameBuilder.Value(new FrameHeaderTemplate(FrameKind.Hello, FrameFlags.None, 0, 0, 0), _local.BuildManifest(subscriptions),
-                ProtocolJson.Default.Manifest, MaxHelloLength)));
+                ProtocolJson.Default.Manifest, MaxHelloLength));
+            Volatile.Write(ref _helloQueued, true); // under the subscription lock: see HelloQueued
+        });
         // The loops must not inherit the opener's async-locals (its Activity, or the call context of a handler
         // that opened this connection): they serve every call on the connection.
         using (ExecutionContext.SuppressFlow())

@@ -85,7 +85,7 @@ public sealed class NatsCrossProcessTests
         var subscribers = Enumerable.Range(0, 3).Select(_ => HostProcess.StartClient(endpoint, $"ticks:{Events}")).ToArray();
         try
         {
-            // "OK subscribed" is printed after a Ping, which the transport answers only once the broker has the subscription.
+            // "OK subscribed" is printed once SubscribeAsync completed: its Ping is answered only once the broker has the subscription.
             foreach (var s in subscribers) await s.WaitForLineAsync("OK subscribed");
             await using var client = await IpcClient.ConnectAsync(endpoint);
 
