@@ -28,9 +28,7 @@ namespace IpcContracts.CodeFixes
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root?.FindNode(context.Span, getInnermostNodeForTie: true) is not TypeSyntax returnType ||
-                returnType.Parent is not MethodDeclarationSyntax method || method.ReturnType != returnType)
+            if (await ReturnTypeSyntax.FindAsync(context).ConfigureAwait(false) is not ({ } root, { } returnType))
                 return;
             var diagnostic = context.Diagnostics[0];
             // The rulebook sets the property only when the fixed method is valid: no Task<Action>, no Task<IAsyncEnumerable<T>>.
@@ -39,7 +37,7 @@ namespace IpcContracts.CodeFixes
             var inner = returnType is RefTypeSyntax refType ? refType.Type : returnType;
             bool isVoid = fix == DiagnosticDescriptors.ReturnFixTask;
             bool dropRefOnly = fix == DiagnosticDescriptors.ReturnFixDropRef;
-            string innerName = ReturnName(inner);
+            string innerName = ReturnTypeSyntax.Name(inner)?.Identifier.ValueText ?? "";
             if (dropRefOnly != (returnType is RefTypeSyntax && innerName is "Task" or "ValueTask" or "IAsyncEnumerable"))
                 return; // the syntax is not what the rule saw (an alias, a half-edited line): offer nothing rather than a guess
             string title = dropRefOnly ? (innerName == "IAsyncEnumerable" ? "Return the stream without 'ref'" : "Return the task without 'ref'")
@@ -48,14 +46,6 @@ namespace IpcContracts.CodeFixes
                 CodeAction.Create(title, ct => WrapAsync(context.Document, root, returnType, inner, isVoid, dropRefOnly), nameof(WrapReturnTypeInTaskCodeFix)),
                 diagnostic);
         }
-
-        private static string ReturnName(TypeSyntax type) => type switch
-        {
-            QualifiedNameSyntax q => q.Right.Identifier.ValueText,
-            SimpleNameSyntax s => s.Identifier.ValueText,
-            AliasQualifiedNameSyntax a => a.Name.Identifier.ValueText,
-            _ => "",
-        };
 
         private static async Task<Document> WrapAsync(Document document, SyntaxNode root, TypeSyntax returnType, TypeSyntax inner, bool isVoid, bool dropRefOnly)
         {
@@ -90,9 +80,7 @@ namespace IpcContracts.CodeFixes
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root?.FindNode(context.Span, getInnermostNodeForTie: true) is not TypeSyntax returnType ||
-                returnType.Parent is not MethodDeclarationSyntax method || method.ReturnType != returnType)
+            if (await ReturnTypeSyntax.FindAsync(context).ConfigureAwait(false) is not ({ } root, { } returnType))
                 return;
             context.RegisterCodeFix(
                 CodeAction.Create("Return void (events are one-way)",

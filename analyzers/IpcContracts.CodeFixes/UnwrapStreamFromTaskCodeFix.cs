@@ -22,9 +22,7 @@ namespace IpcContracts.CodeFixes
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root?.FindNode(context.Span, getInnermostNodeForTie: true) is not TypeSyntax returnType ||
-                returnType.Parent is not MethodDeclarationSyntax method || method.ReturnType != returnType)
+            if (await ReturnTypeSyntax.FindAsync(context).ConfigureAwait(false) is not ({ } root, { } returnType))
                 return;
             var diagnostic = context.Diagnostics[0];
             // The rulebook sets the property only when the unwrapped method is valid: no IAsyncEnumerable<Action>.
@@ -44,14 +42,7 @@ namespace IpcContracts.CodeFixes
         /// <summary>The type argument of <c>Name&lt;T&gt;</c> (qualified or not) when Name is one of <paramref name="names"/>.</summary>
         private static TypeSyntax? SingleTypeArgument(TypeSyntax type, params string[] names)
         {
-            var name = type switch
-            {
-                QualifiedNameSyntax q => q.Right,
-                AliasQualifiedNameSyntax a => a.Name,
-                SimpleNameSyntax s => s,
-                _ => null,
-            };
-            if (name is not GenericNameSyntax { TypeArgumentList.Arguments.Count: 1 } generic)
+            if (ReturnTypeSyntax.Name(type) is not GenericNameSyntax { TypeArgumentList.Arguments.Count: 1 } generic)
                 return null;
             return System.Array.IndexOf(names, generic.Identifier.ValueText) >= 0 ? generic.TypeArgumentList.Arguments[0] : null;
         }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
 using IpcContracts.Protocol;
@@ -25,14 +24,9 @@ internal sealed class UpstreamPump<T>(IpcConnection connection, ulong callId, Fr
     : IUpstream
 {
     private readonly CancellationTokenSource _stop = new();
-    private long _credit;
-    private TaskCompletionSource<bool>? _creditWaiter;
+    private readonly ProducerCredit _credit = new();
 
-    public void AddCredit(uint bytes)
-    {
-        Interlocked.Add(ref _credit, bytes);
-        Interlocked.Exchange(ref _creditWaiter, null)?.TrySetResult(true);
-    }
+    public void AddCredit(uint bytes) => _credit.Grant(bytes);
 
     public void Stop()
     {
@@ -49,15 +43,9 @@ internal sealed class UpstreamPump<T>(IpcConnection connection, ulong callId, Fr
         {
             await foreach (var item in items.WithCancellation(token).ConfigureAwait(false))
             {
-                while (Interlocked.Read(ref _credit) <= 0)
-                {
-                    var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-                    Volatile.Write(ref _creditWaiter, waiter);
-                    if (Interlocked.Read(ref _credit) > 0) break; // a grant came between the check and publishing the waiter
-                    await waiter.Task.WaitAsync(token).ConfigureAwait(false);
-                }
+                await _credit.WaitAsync(token).ConfigureAwait(false);
                 var frame = FrameBuilder.Value(Template(FrameKind.StreamItem), item, typeInfo, connection.Options.MaxPayloadLength);
-                Interlocked.Add(ref _credit, -(frame.Length - FrameHeader.Size)); // payload bytes, as the handler counts them
+                _credit.Spend(frame);
                 if (!connection.TrySend(frame)) return;
             }
             connection.TrySend(FrameBuilder.Empty(Template(FrameKind.StreamEnd)));
@@ -90,9 +78,7 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
 {
     private readonly Channel<(T Item, int Size)> _items = Channel.CreateUnbounded<(T, int)>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = false });
-    private readonly int _window = connection.Options.Streams.CreditWindow;
-    private long _credit; // what the caller may still send, as this side sees it (reader thread decrements)
-    private long _consumedSinceGrant;
+    private readonly ConsumerCredit _credit = new(connection.Options.Streams.CreditWindow);
     private int _enumerated;
     private int _ended; // the caller's stream ended, failed, or this side stopped it
     private CancellationToken _token;
@@ -104,28 +90,21 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
         if (Interlocked.Exchange(ref _enumerated, 1) != 0)
             throw new InvalidOperationException("An argument stream can be enumerated only once: its items are sent once.");
         _token = cancellationToken.CanBeCanceled ? cancellationToken : request.CancellationToken;
-        Grant(_window); // the caller sends nothing before the handler starts reading
+        // The caller sends nothing before the handler starts reading.
+        _credit.Granted(_credit.Window);
+        connection.TrySend(ConsumerCredit.Frame(FrameFlags.Upstream, request.CorrelationId, _credit.Window));
         return this;
-    }
-
-    private void Grant(long bytes)
-    {
-        Interlocked.Add(ref _credit, bytes);
-        Span<byte> grant = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(grant, (uint)bytes);
-        connection.TrySend(FrameBuilder.Raw(new FrameHeaderTemplate(FrameKind.StreamCredit, FrameFlags.Upstream, 0, 0, request.CorrelationId), grant, int.MaxValue));
     }
 
     /// <summary>A StreamItem with Upstream (reader thread): parse and queue; never waits.</summary>
     public void OnItem(in ReadOnlySequence<byte> payload)
     {
         if (Volatile.Read(ref _ended) != 0) return; // in flight when this side stopped it
-        if (Interlocked.Read(ref _credit) <= 0)
+        if (!_credit.TryReceive(payload.Length))
         {
             Fail(new IpcProtocolException(ProtocolError.UnexpectedFrame, "The caller sent an argument-stream item beyond the credit it was granted."));
             return;
         }
-        Interlocked.Add(ref _credit, -payload.Length);
         try
         {
             _items.Writer.TryWrite((PayloadJson.Read(payload, typeInfo, "argument-stream item of ", "the call"), (int)payload.Length));
@@ -182,13 +161,9 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
     private bool Take((T Item, int Size) next)
     {
         Current = next.Item;
-        _consumedSinceGrant += next.Size;
-        if (_consumedSinceGrant >= _window / 2 && Volatile.Read(ref _ended) == 0)
-        {
-            var grant = _consumedSinceGrant;
-            _consumedSinceGrant = 0;
-            Grant(grant);
-        }
+        // Once the stream ended (or this side stopped it) the caller sends nothing more: no grant to send.
+        if (_credit.Consumed(next.Size) is > 0 and var grant && Volatile.Read(ref _ended) == 0)
+            connection.TrySend(ConsumerCredit.Frame(FrameFlags.Upstream, request.CorrelationId, grant));
         return true;
     }
 

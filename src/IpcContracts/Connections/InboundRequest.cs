@@ -156,19 +156,20 @@ internal sealed class InboundRequest : InboundCall
 
     // ---- stream results: items go out as the caller's credit allows (docs/protocol.md, "Streams") ----
 
-    private long _credit; // bytes the caller granted minus bytes of items sent; grants may arrive before the handler starts
-    private TaskCompletionSource<bool>? _creditWaiter;
+    // Created by the first grant or by ReplyStreamAsync, whichever comes first (grants may arrive before the handler
+    // starts): a request without a stream result allocates none.
+    private ProducerCredit? _credit;
+
+    private ProducerCredit Credit =>
+        Volatile.Read(ref _credit) ?? Interlocked.CompareExchange(ref _credit, new ProducerCredit(), null) ?? _credit!;
 
     /// <summary>A StreamCredit frame (reader thread): more room; wakes a producer waiting for it.</summary>
-    public void AddCredit(uint bytes)
-    {
-        Interlocked.Add(ref _credit, bytes);
-        Interlocked.Exchange(ref _creditWaiter, null)?.TrySetResult(true);
-    }
+    public void AddCredit(uint bytes) => Credit.Grant(bytes);
 
     public override async ValueTask ReplyStreamAsync<T>(IAsyncEnumerable<T> items, JsonTypeInfo<T> typeInfo)
     {
         var token = CancellationToken;
+        var credit = Credit; // no timer: a wait for credit ends with a grant, the caller's Cancel or the connection's end
         try
         {
             // WithCancellation hands the call's token to the handler's iterator ([EnumeratorCancellation]); await
@@ -176,9 +177,9 @@ internal sealed class InboundRequest : InboundCall
             await foreach (var item in items.WithCancellation(token).ConfigureAwait(false))
             {
                 token.ThrowIfCancellationRequested(); // an iterator that ignores its token still stops here
-                if (Interlocked.Read(ref _credit) <= 0) await WaitForCreditAsync(token).ConfigureAwait(false);
+                await credit.WaitAsync(token).ConfigureAwait(false);
                 var frame = FrameBuilder.Value(Template(FrameKind.StreamItem), item, typeInfo, _connection.Options.MaxPayloadLength);
-                Interlocked.Add(ref _credit, -(frame.Length - FrameHeader.Size)); // payload bytes, as the caller counts them
+                credit.Spend(frame);
                 if (!_connection.TrySend(frame)) return; // the connection is closing: the caller gets its fault, not an end
             }
         }
@@ -190,20 +191,6 @@ internal sealed class InboundRequest : InboundCall
         ReplyEmpty(); // the end of the stream
     }
 
-    /// <summary>
-    /// Waits until the caller grants credit. No timer: the wait ends with a grant, the caller's Cancel, or the
-    /// connection's end (all cancel <paramref name="token"/>), and holds no memory beyond the handler's own.
-    /// </summary>
-    private async ValueTask WaitForCreditAsync(CancellationToken token)
-    {
-        while (Interlocked.Read(ref _credit) <= 0)
-        {
-            var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _creditWaiter, waiter);
-            if (Interlocked.Read(ref _credit) > 0) break; // a grant came between the check and publishing the waiter
-            await waiter.Task.WaitAsync(token).ConfigureAwait(false);
-        }
-    }
 
     // Replies echo the Request's flags except TraceContext: their payload has no prefix.
     private FrameHeaderTemplate Template(FrameKind kind) =>

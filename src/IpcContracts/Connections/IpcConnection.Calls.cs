@@ -61,6 +61,9 @@ public sealed partial class IpcConnection
         return call.Task;
     }
 
+    /// <summary>Why a typed call cannot start: the connection's fault, or the peer's manifest refusing the method; null if it can.</summary>
+    private Exception? CannotCall(MethodDescriptor method) => Volatile.Read(ref _fault) ?? (Exception?)Peer.CheckRequest(method);
+
     private Exception FaultOrClosed() =>
         Volatile.Read(ref _fault) ?? new ChannelFaultedException($"The connection to {PeerDescription} is closed.");
 
@@ -84,8 +87,7 @@ public sealed partial class IpcConnection
     Task<TResult> IOutboundChannel.RequestAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
         JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<TResult>(fault);
-        if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException<TResult>(mismatch);
+        if (CannotCall(method) is { } error) return Task.FromException<TResult>(error);
         var call = new PendingCall<TResult>(this, NextId(), method.Description, resultType, ResultMode.Json);
         return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
     }
@@ -93,8 +95,7 @@ public sealed partial class IpcConnection
     /// <inheritdoc />
     Task IOutboundChannel.RequestAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException(fault);
-        if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException(mismatch);
+        if (CannotCall(method) is { } error) return Task.FromException(error);
         var call = new PendingCall<object?>(this, NextId(), method.Description, null, ResultMode.None);
         return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
     }
@@ -103,8 +104,7 @@ public sealed partial class IpcConnection
     Task<TResult> IOutboundChannel.RequestAsync<TArgs, TResult, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
         JsonTypeInfo<TResult> resultType, IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<TResult>(fault);
-        if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException<TResult>(mismatch);
+        if (CannotCall(method) is { } error) return Task.FromException<TResult>(error);
         var call = new PendingCall<TResult>(this, NextId(), method.Description, resultType, ResultMode.Json)
         {
             Progress = progress is null ? null : new ProgressSink<TProgress>(this, progress, progressType, method.Description),
@@ -116,8 +116,7 @@ public sealed partial class IpcConnection
     Task IOutboundChannel.RequestAsync<TArgs, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
         IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException(fault);
-        if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException(mismatch);
+        if (CannotCall(method) is { } error) return Task.FromException(error);
         var call = new PendingCall<object?>(this, NextId(), method.Description, null, ResultMode.None)
         {
             Progress = progress is null ? null : new ProgressSink<TProgress>(this, progress, progressType, method.Description),
@@ -129,8 +128,7 @@ public sealed partial class IpcConnection
     Task<TResult> IOutboundChannel.RequestStreamingAsync<TArgs, TResult, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
         JsonTypeInfo<TResult> resultType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<TResult>(fault);
-        if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException<TResult>(mismatch);
+        if (CannotCall(method) is { } error) return Task.FromException<TResult>(error);
         var call = new PendingCall<TResult>(this, NextId(), method.Description, resultType, ResultMode.Json);
         var pump = RegisterUpstream(call.Id, method, argumentItems, argumentItemType);
         var task = StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
@@ -142,8 +140,7 @@ public sealed partial class IpcConnection
     Task IOutboundChannel.RequestStreamingAsync<TArgs, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
         IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException(fault);
-        if (Peer.CheckRequest(method) is { } mismatch) return Task.FromException(mismatch);
+        if (CannotCall(method) is { } error) return Task.FromException(error);
         var call = new PendingCall<object?>(this, NextId(), method.Description, null, ResultMode.None);
         var pump = RegisterUpstream(call.Id, method, argumentItems, argumentItemType);
         var task = StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
@@ -222,8 +219,7 @@ public sealed partial class IpcConnection
     {
         var call = new StreamCall<TItem>(this, NextId(), method.Description, itemType, enumeratorToken);
         var token = call.Token(methodToken);
-        if (Volatile.Read(ref _fault) is { } fault) { call.Fail(fault); return call; }
-        if (Peer.CheckRequest(method) is { } mismatch) { call.Fail(mismatch); return call; }
+        if (CannotCall(method) is { } error) { call.Fail(error); return call; }
         if (token.IsCancellationRequested) { call.Fail(new OperationCanceledException(token)); return call; }
         using var telemetry = IpcTelemetry.StartClientCall(this, call, method.Contract.Alias, method.Name);
         OutgoingFrame frame;

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
 using IpcContracts.Protocol;
@@ -18,22 +17,17 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     private readonly Channel<(T Item, int Size)> _items = Channel.CreateUnbounded<(T, int)>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = false });
     private readonly JsonTypeInfo<T> _itemType;
-    private readonly int _window;
+    private readonly ConsumerCredit _credit;
     private readonly CancellationToken _consumerToken;
     private CancellationTokenSource? _linked;
-
-    // Bytes the producer may still send (reader thread only): granted minus received.
-    private long _credit;
-    // Bytes the consumer has read since the last grant (consumer only).
-    private long _consumedSinceGrant;
     private int _ended; // 1 once the consumer saw the end, an error, or gave up
 
     public StreamCall(IpcConnection connection, ulong id, string description, JsonTypeInfo<T> itemType, CancellationToken consumerToken)
         : base(connection, id, description)
     {
         _itemType = itemType;
-        _window = connection.Options.Streams.CreditWindow;
-        _credit = _window;
+        _credit = new ConsumerCredit(connection.Options.Streams.CreditWindow);
+        _credit.Granted(_credit.Window); // by InitialCredit, sent right behind the Request
         _consumerToken = consumerToken;
     }
 
@@ -45,27 +39,19 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     public Task Ended => _endedSource.Task;
 
     /// <summary>The first grant: the whole window, sent right behind the Request (the send queue keeps the order).</summary>
-    public OutgoingFrame InitialCredit() => CreditFrame(_window);
-
-    private OutgoingFrame CreditFrame(long bytes)
-    {
-        Span<byte> grant = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(grant, (uint)bytes);
-        return FrameBuilder.Raw(new FrameHeaderTemplate(FrameKind.StreamCredit, FrameFlags.None, 0, 0, Id), grant, int.MaxValue);
-    }
+    public OutgoingFrame InitialCredit() => ConsumerCredit.Frame(FrameFlags.None, Id, _credit.Window);
 
     /// <summary>A StreamItem frame (reader thread): parse it and queue it; never waits.</summary>
     public void OnItem(in ReadOnlySequence<byte> payload)
     {
         // The producer may start an item while it has any credit left, so an item may overdraw by its own size;
         // an item with no credit at all breaks the protocol (docs/protocol.md, "Streams").
-        if (Interlocked.Read(ref _credit) <= 0)
+        if (!_credit.TryReceive(payload.Length))
         {
             FailAndCancel(new IpcProtocolException(ProtocolError.UnexpectedFrame,
-                $"The peer sent an item of {Description} beyond the credit it was granted ({Connection.Options.Streams.CreditWindow} bytes)."));
+                $"The peer sent an item of {Description} beyond the credit it was granted ({_credit.Window} bytes)."));
             return;
         }
-        Interlocked.Add(ref _credit, -payload.Length);
         T item;
         try
         {
@@ -79,9 +65,6 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
         SetDeadline(0); // the producer is alive; the consumer re-arms when it finds nothing to read
         _items.Writer.TryWrite((item, (int)payload.Length));
     }
-
-    /// <summary>A StreamCredit this side sent is on its way: the reader counts it as granted.</summary>
-    private void Granted(long bytes) => Interlocked.Add(ref _credit, bytes);
 
     private void FailAndCancel(Exception error)
     {
@@ -165,15 +148,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     private bool Take((T Item, int Size) next)
     {
         Current = next.Item;
-        _consumedSinceGrant += next.Size;
-        // Grant what was read once it is half the window: the producer always has credit left while the consumer keeps up.
-        if (_consumedSinceGrant >= _window / 2)
-        {
-            long grant = _consumedSinceGrant;
-            _consumedSinceGrant = 0;
-            Granted(grant);
-            Connection.TrySend(CreditFrame(grant));
-        }
+        if (_credit.Consumed(next.Size) is > 0 and var grant) Connection.TrySend(ConsumerCredit.Frame(FrameFlags.None, Id, grant));
         return true;
     }
 
