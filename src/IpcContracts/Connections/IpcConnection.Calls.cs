@@ -256,7 +256,7 @@ public sealed partial class IpcConnection
         if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<string>(fault);
         if (Peer.Resolve(contractAlias, method, out var mismatch) is not { } ids) return Task.FromException<string>(mismatch!);
         // The untyped path reads exactly one reply; a stream's producer would wait for credit that never comes.
-        if (Peer.SignatureOf(contractAlias, method).StartsWith(PeerManifest.StreamResultPrefix, StringComparison.Ordinal))
+        if (ids.Signature.StartsWith(PeerManifest.StreamResultPrefix, StringComparison.Ordinal))
             return Task.FromException<string>(new ContractMismatchException(contractAlias, method,
                 $"'{contractAlias}.{method}' returns a stream (IAsyncEnumerable<T>); untyped calls read one reply and cannot read a stream yet, so call it through a typed proxy."));
         var bytes = Encoding.UTF8.GetBytes(argumentsJson);

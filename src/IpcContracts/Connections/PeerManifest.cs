@@ -68,7 +68,7 @@ internal sealed class PeerManifest
     }
 
     /// <summary>Resolves an untyped call's names to wire IDs.</summary>
-    public (uint ContractId, uint MethodId)? Resolve(string alias, string method, out ContractMismatchException? error)
+    public (uint ContractId, uint MethodId, string Signature)? Resolve(string alias, string method, out ContractMismatchException? error)
     {
         error = null;
         if (!_byAlias.TryGetValue(alias, out var c))
@@ -82,15 +82,8 @@ internal sealed class PeerManifest
             error = new(alias, method, $"The peer's contract '{alias}' has no method '{method}'.");
             return null;
         }
-        return (c.Id, m.Id);
+        return (c.Id, m.Id, m.Signature);
     }
-
-    /// <summary>
-    /// The signature the peer advertises for a method (docs/protocol.md 6.2), "" when it has none or does not know it.
-    /// A stream result's signature starts with <see cref="StreamResultPrefix"/>.
-    /// </summary>
-    public string SignatureOf(string alias, string method) =>
-        _byAlias.TryGetValue(alias, out var c) ? c.Methods.FirstOrDefault(x => x.Name == method)?.Signature ?? "" : "";
 
     /// <summary>How the signature of a method returning <c>IAsyncEnumerable&lt;T&gt;</c> begins.</summary>
     public const string StreamResultPrefix = "R:System.Collections.Generic.IAsyncEnumerable<";
