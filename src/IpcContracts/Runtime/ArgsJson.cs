@@ -93,6 +93,34 @@ public static class ArgsJson
         JsonSerializer.Serialize(writer, value, typeInfo);
     }
 
+    /// <summary>
+    /// Writes a method's binary argument (docs/protocol.md, "Binary payloads"): its bytes go raw into the frame after the
+    /// argument object, not into the object. A null <c>byte[]</c> is written as a JSON null member instead, so it stays null.
+    /// </summary>
+    public static void WriteBinary(Utf8JsonWriter writer, string parameterName, byte[]? value)
+    {
+        if (value is null)
+        {
+            writer.WritePropertyName(parameterName);
+            writer.WriteNullValue();
+            return;
+        }
+        WriteBinary(writer, parameterName, new ReadOnlySequence<byte>(value));
+    }
+
+    /// <inheritdoc cref="WriteBinary(Utf8JsonWriter, string, byte[])"/>
+    public static void WriteBinary(Utf8JsonWriter writer, string parameterName, ReadOnlyMemory<byte> value) =>
+        WriteBinary(writer, parameterName, new ReadOnlySequence<byte>(value));
+
+    /// <inheritdoc cref="WriteBinary(Utf8JsonWriter, string, byte[])"/>
+    public static void WriteBinary(Utf8JsonWriter writer, string parameterName, in ReadOnlySequence<byte> value)
+    {
+        // Seam: until the frame builder carries a binary section, the bytes travel as a base64 member (the JSON
+        // form every reader accepts).
+        writer.WritePropertyName(parameterName);
+        JsonSerializer.Serialize(writer, value, Serialization.BinaryJson.ReadOnlySequence);
+    }
+
     // Marked as the dispatch's own failure: the caller's arguments are bad (bad_payload), not the handler's.
     private static IpcProtocolException BadPayload(string detail, Exception? inner = null) =>
         new(ProtocolError.BadPayload, "Malformed call payload: " + detail, inner) { IsDispatchFailure = true };

@@ -50,6 +50,27 @@ public abstract class InboundCall
         throw new NotSupportedException("This call cannot answer with a stream.");
 
     /// <summary>
+    /// A method's binary argument: the frame's binary section when it has one (docs/protocol.md, "Binary payloads"), else
+    /// <paramref name="fromJson"/>, the value the argument object carried (null, or base64 from an untyped caller). The
+    /// bytes are the handler's own copy: they stay valid after the payload goes back to the connection.
+    /// </summary>
+    public byte[]? BinaryArgument(byte[]? fromJson) => TryGetBinary(out var bytes) ? bytes.ToArray() : fromJson;
+
+    /// <inheritdoc cref="BinaryArgument(byte[])"/>
+    public ReadOnlyMemory<byte> BinaryArgument(ReadOnlyMemory<byte> fromJson) => TryGetBinary(out var bytes) ? bytes.ToArray() : fromJson;
+
+    /// <inheritdoc cref="BinaryArgument(byte[])"/>
+    public ReadOnlySequence<byte> BinaryArgument(ReadOnlySequence<byte> fromJson) =>
+        TryGetBinary(out var bytes) ? new ReadOnlySequence<byte>(bytes.ToArray()) : fromJson;
+
+    /// <summary>The frame's binary section, when it has one. Valid, like <see cref="Payload"/>, until the first await.</summary>
+    internal virtual bool TryGetBinary(out ReadOnlySequence<byte> bytes)
+    {
+        bytes = default;
+        return false;
+    }
+
+    /// <summary>
     /// Thrown by generated dispatchers for a method ID the contract does not have. The method is named by
     /// its ID in hex (<c>0x</c> and 8 upper-case digits), the only name the caller's frame carries.
     /// </summary>

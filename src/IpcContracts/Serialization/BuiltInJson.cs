@@ -30,6 +30,7 @@ namespace IpcContracts.Serialization;
 [JsonSerializable(typeof(TimeOnly))]
 [JsonSerializable(typeof(Uri))]
 [JsonSerializable(typeof(byte[]))]
+[JsonSerializable(typeof(ReadOnlyMemory<byte>))]
 [JsonSerializable(typeof(bool?))]
 [JsonSerializable(typeof(int?))]
 [JsonSerializable(typeof(long?))]

@@ -1,0 +1,142 @@
+using System.Buffers;
+using System.ComponentModel;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+
+namespace IpcContracts.Runtime;
+
+/// <summary>
+/// Maps <see cref="Stream"/> and <see cref="PipeReader"/> parameters and results onto a stream of byte chunks, so bytes of
+/// any length reuse the stream machinery (credit window, cancellation, faults) and travel raw (docs/protocol.md, "Binary
+/// payloads"). Emitted by the generator. A chunk handed out is valid until the next one is asked for: the senders copy
+/// each chunk into its frame before they ask, which lets the readers here reuse one buffer.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class ByteStreams
+{
+    /// <summary>The size of the chunks read from a <see cref="Stream"/> (one StreamItem frame each).</summary>
+    public const int ChunkSize = 64 * 1024;
+
+    // ---- the side that has the bytes: a Stream or PipeReader becomes chunks ----
+
+    /// <summary>A caller's <see cref="Stream"/> argument as chunks. The caller owns the stream: it is read, not disposed.</summary>
+    public static IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(Stream stream, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return ReadChunks(stream, dispose: false, cancellationToken);
+    }
+
+    /// <summary>A caller's <see cref="PipeReader"/> argument as chunks. It is read to its end, not completed.</summary>
+    public static IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(PipeReader reader, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return ReadChunks(reader, complete: false, cancellationToken);
+    }
+
+    /// <summary>A handler's <see cref="Stream"/> result as chunks; the stream is disposed once sent, failed or cancelled.</summary>
+    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(Task<Stream> result, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var stream = await result.ConfigureAwait(false)
+            ?? throw new InvalidOperationException("The handler returned a null Stream; return Stream.Null for no bytes.");
+        await foreach (var chunk in ReadChunks(stream, dispose: true, cancellationToken).ConfigureAwait(false))
+            yield return chunk;
+    }
+
+    /// <inheritdoc cref="Chunks(Task{Stream}, CancellationToken)"/>
+    public static IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(ValueTask<Stream> result, CancellationToken cancellationToken = default) =>
+        Chunks(result.AsTask(), cancellationToken);
+
+    /// <summary>A handler's <see cref="PipeReader"/> result as chunks; the reader is completed once sent, failed or cancelled.</summary>
+    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(Task<PipeReader> result, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var reader = await result.ConfigureAwait(false)
+            ?? throw new InvalidOperationException("The handler returned a null PipeReader.");
+        await foreach (var chunk in ReadChunks(reader, complete: true, cancellationToken).ConfigureAwait(false))
+            yield return chunk;
+    }
+
+    /// <inheritdoc cref="Chunks(Task{PipeReader}, CancellationToken)"/>
+    public static IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(ValueTask<PipeReader> result, CancellationToken cancellationToken = default) =>
+        Chunks(result.AsTask(), cancellationToken);
+
+    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunks(Stream stream, bool dispose, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            while (true)
+            {
+                var read = await stream.ReadAsync(buffer.AsMemory(0, ChunkSize), cancellationToken).ConfigureAwait(false);
+                if (read == 0) yield break;
+                yield return buffer.AsMemory(0, read); // copied into a frame before the next ReadAsync overwrites it
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (dispose) await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunks(PipeReader reader, bool complete, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                // Each segment is yielded in place, at most ChunkSize at a time; AdvanceTo after the consumer has copied it.
+                foreach (var segment in buffer)
+                {
+                    for (var offset = 0; offset < segment.Length; offset += ChunkSize)
+                        yield return segment.Slice(offset, Math.Min(ChunkSize, segment.Length - offset));
+                }
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted || result.IsCanceled) yield break;
+            }
+        }
+        finally
+        {
+            if (complete) await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    // ---- the side that receives the bytes: chunks become a Stream or PipeReader ----
+
+    /// <summary>
+    /// A caller's <see cref="Stream"/> result: completes once the first chunk (or the end, or the call's error) has arrived,
+    /// so a failed call throws here, then reads the rest as it arrives. Disposing the stream early cancels the producer.
+    /// </summary>
+    public static async Task<Stream> ReadStreamAsync(IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chunks);
+        var enumerator = chunks.GetAsyncEnumerator(cancellationToken);
+        bool first;
+        try
+        {
+            first = await enumerator.MoveNextAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await enumerator.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return new ChunkReadStream(enumerator, first);
+    }
+
+    /// <summary>A caller's <see cref="PipeReader"/> result; see <see cref="ReadStreamAsync"/>.</summary>
+    public static async Task<PipeReader> ReadPipeAsync(IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken = default) =>
+        PipeReader.Create(await ReadStreamAsync(chunks, cancellationToken).ConfigureAwait(false), new StreamPipeReaderOptions(leaveOpen: false));
+
+    /// <summary>A handler's <see cref="Stream"/> argument: reads the caller's bytes as the handler asks for them.</summary>
+    public static Stream AsStream(IAsyncEnumerable<ReadOnlyMemory<byte>> chunks)
+    {
+        ArgumentNullException.ThrowIfNull(chunks);
+        return new ChunkReadStream(chunks.GetAsyncEnumerator(), hasCurrent: null);
+    }
+
+    /// <summary>A handler's <see cref="PipeReader"/> argument.</summary>
+    public static PipeReader AsPipeReader(IAsyncEnumerable<ReadOnlyMemory<byte>> chunks) =>
+        PipeReader.Create(AsStream(chunks), new StreamPipeReaderOptions(leaveOpen: false));
+}
