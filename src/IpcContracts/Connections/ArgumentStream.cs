@@ -44,7 +44,7 @@ internal sealed class UpstreamPump<T>(IpcConnection connection, ulong callId, Fr
             await foreach (var item in items.WithCancellation(token).ConfigureAwait(false))
             {
                 await _credit.WaitAsync(token).ConfigureAwait(false);
-                var frame = FrameBuilder.Value(Template(FrameKind.StreamItem), item, typeInfo, connection.Options.MaxPayloadLength);
+                var frame = FrameBuilder.Item(Template(FrameKind.StreamItem), item, typeInfo, connection.Options.MaxPayloadLength);
                 _credit.Spend(frame);
                 if (!connection.TrySend(frame)) return;
             }
@@ -97,7 +97,7 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
     }
 
     /// <summary>A StreamItem with Upstream (reader thread): parse and queue; never waits.</summary>
-    public void OnItem(in ReadOnlySequence<byte> payload)
+    public void OnItem(in ReadOnlySequence<byte> payload, bool binary)
     {
         if (Volatile.Read(ref _ended) != 0) return; // in flight when this side stopped it
         if (!_credit.TryReceive(payload.Length))
@@ -107,7 +107,7 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
         }
         try
         {
-            _items.Writer.TryWrite((PayloadJson.Read(payload, typeInfo, "argument-stream item of ", "the call"), (int)payload.Length));
+            _items.Writer.TryWrite((PayloadJson.ReadItem(payload, binary, typeInfo, "argument-stream item of ", "the call"), (int)payload.Length));
         }
         catch (Exception e)
         {
@@ -177,7 +177,7 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
 /// <summary>An inbound request's argument stream, as the reader thread sees it (the item type is unknown there).</summary>
 internal interface IArgumentStreamSink
 {
-    void OnItem(in ReadOnlySequence<byte> payload);
+    void OnItem(in ReadOnlySequence<byte> payload, bool binary);
     void OnEnd(in ReadOnlySequence<byte> payload);
     void StopFromHandler();
 }

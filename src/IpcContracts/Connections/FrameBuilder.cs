@@ -4,6 +4,7 @@ using System.Text.Json.Serialization.Metadata;
 using IpcContracts.Diagnostics;
 using IpcContracts.Protocol;
 using IpcContracts.Runtime;
+using IpcContracts.Serialization;
 
 namespace IpcContracts.Connections;
 
@@ -15,9 +16,13 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
 {
     [ThreadStatic] private static FrameBuilder? t_cached;
     [ThreadStatic] private static Utf8JsonWriter? t_writer;
+    // The builder whose argument object is being written on this thread: ArgsJson.WriteBinary hands it the binary argument.
+    [ThreadStatic] private static FrameBuilder? t_writingArgs;
 
     private byte[] _buffer = [];
     private int _position;
+    private ReadOnlySequence<byte> _binary;
+    private bool _hasBinary;
 
     private static FrameBuilder Rent(int sizeHint)
     {
@@ -67,18 +72,76 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
         {
             var w = WriterFor(b);
             w.WriteStartObject();
-            writeArgs(w, args);
+            t_writingArgs = b;
+            try
+            {
+                writeArgs(w, args);
+            }
+            finally
+            {
+                t_writingArgs = null;
+            }
             w.WriteEndObject();
             w.Flush();
+            if (b._hasBinary)
+            {
+                // [argument object][binary argument][its length, u32 LE]: the reader finds the split from the end.
+                var bytes = b._binary;
+                b._binary = default;
+                b._hasBinary = false;
+                if (bytes.Length > maxPayload)
+                    throw new IpcException($"The binary argument is {bytes.Length} bytes; the limit (IpcOptions.MaxPayloadLength) is {maxPayload} bytes.");
+                b.Append(bytes);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(b.GetSpan(BinarySection.TrailerSize), (uint)bytes.Length);
+                b._position += BinarySection.TrailerSize;
+                header = header with { Flags = header.Flags | FrameFlags.Binary };
+            }
         }
         catch
         {
+            b._binary = default;
+            b._hasBinary = false;
             trace.End();
             b.Abandon();
             throw;
         }
         trace.End();
         return b.Complete(header, maxPayload);
+    }
+
+    /// <summary>
+    /// Takes the binary argument of the argument object being written with <paramref name="writer"/>; false when there is
+    /// none being built on this thread (the caller then writes the bytes as a base64 member, which every reader accepts).
+    /// </summary>
+    public static bool TryAttachBinary(Utf8JsonWriter writer, in ReadOnlySequence<byte> bytes)
+    {
+        var b = t_writingArgs;
+        if (b is null || !ReferenceEquals(writer, t_writer) || b._hasBinary) return false;
+        b._binary = bytes; // copied once the object is complete, still inside the synchronous Args call
+        b._hasBinary = true;
+        return true;
+    }
+
+    /// <summary>
+    /// A Response or StreamItem value: raw bytes with the Binary flag when T is a binary payload type (and not a null
+    /// byte[]), else JSON.
+    /// </summary>
+    public static OutgoingFrame Item<T>(in FrameHeaderTemplate h, T value, JsonTypeInfo<T> typeInfo, int maxPayload)
+    {
+        if (!BinaryPayload<T>.IsBinary || !BinaryPayload<T>.TryGetBytes(value, out var bytes))
+            return Value(h, value, typeInfo, maxPayload);
+        if (bytes.Length > maxPayload)
+            throw new IpcException($"The payload is {bytes.Length} bytes; the limit (IpcOptions.MaxPayloadLength) is {maxPayload} bytes.");
+        var b = Rent((int)bytes.Length);
+        b.Append(bytes);
+        return b.Complete(h with { Flags = h.Flags | FrameFlags.Binary }, maxPayload);
+    }
+
+    private void Append(in ReadOnlySequence<byte> bytes)
+    {
+        var length = (int)bytes.Length;
+        bytes.CopyTo(GetSpan(length));
+        _position += length;
     }
 
     public static OutgoingFrame Value<T>(in FrameHeaderTemplate h, T value, JsonTypeInfo<T> typeInfo, int maxPayload)

@@ -125,6 +125,18 @@ internal static class PayloadJson
     public static T Read<T>(in ReadOnlySequence<byte> payload, JsonTypeInfo<T> typeInfo, string whatPrefix, string what) =>
         Read(payload, typeInfo, whatPrefix, what, dispatch: false);
 
+    /// <summary>
+    /// A result or stream item: raw bytes when the frame has the Binary flag (T must then be a binary payload type), else
+    /// JSON as <see cref="Read{T}(in ReadOnlySequence{byte}, JsonTypeInfo{T}, string, string)"/>.
+    /// </summary>
+    public static T ReadItem<T>(in ReadOnlySequence<byte> payload, bool binary, JsonTypeInfo<T> typeInfo, string whatPrefix, string what)
+    {
+        if (!binary) return Read(payload, typeInfo, whatPrefix, what, dispatch: false);
+        if (!Serialization.BinaryPayload<T>.IsBinary)
+            throw new IpcProtocolException(ProtocolError.BadPayload, $"The {whatPrefix}{what} arrived as raw bytes, but this side expects a {typeof(T).Name} in JSON.");
+        return Serialization.BinaryPayload<T>.FromBytes(payload);
+    }
+
     public static T Read<T>(in ReadOnlySequence<byte> payload, JsonTypeInfo<T> typeInfo, string what) =>
         Read(payload, typeInfo, "", what, dispatch: false);
 

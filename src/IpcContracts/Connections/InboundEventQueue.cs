@@ -77,10 +77,18 @@ internal sealed class InboundEventQueue
             Handled(tag);
             return false;
         }
+        var binary = (header.Flags & FrameFlags.Binary) != 0;
+        if (binary && !BinarySection.TrySplit(header.Flags, body, out _, out _, out var binaryError))
+        {
+            Report(new IpcProtocolException(ProtocolError.BadPayload,
+                $"An event from {_connection.PeerDescription} was dropped: bad binary section: {binaryError}."));
+            Handled(tag);
+            return false;
+        }
         if (inlineAllowed && Volatile.Read(ref _busy) == 0)
-            return DeliverInline(subscribers, key, header.MethodId, body, parent, tag);
+            return DeliverInline(subscribers, key, header.MethodId, body, binary, parent, tag);
         // Queued: the subscribers are read again when it is delivered (one may have subscribed or left meanwhile).
-        return Enqueue(new Item(key, header.MethodId, Copy(body, out var length), length, parent, null, 0, null, default, Tag: tag));
+        return Enqueue(new Item(key, header.MethodId, Copy(body, out var length), length, parent, null, 0, null, default, Tag: tag, Binary: binary));
     }
 
     /// <summary>Gives a transport's delivery tag back once the event is done with (0: the transport did not tag it).</summary>
@@ -98,7 +106,15 @@ internal sealed class InboundEventQueue
     }
 
     /// <summary>Runs subscribers on the reader thread until one goes asynchronous; the rest of the event is queued behind it.</summary>
-    private bool DeliverInline(EventSubscriber[] subscribers, SubscriptionKey key, uint methodId, in ReadOnlySequence<byte> body, ActivityContext parent, ulong tag)
+    /// <summary>The event a subscriber gets: its argument object and, with the Binary flag, its binary argument (validated on arrival).</summary>
+    private InboundEvent NewEvent(uint methodId, in ReadOnlySequence<byte> body, bool binary)
+    {
+        if (!binary) return new InboundEvent(_connection, methodId, body, _connection.Lifetime);
+        BinarySection.TrySplit(FrameFlags.Binary, body, out var json, out var bytes, out _);
+        return new InboundEvent(_connection, methodId, json, _connection.Lifetime, hasBinary: true, bytes);
+    }
+
+    private bool DeliverInline(EventSubscriber[] subscribers, SubscriptionKey key, uint methodId, in ReadOnlySequence<byte> body, bool binary, ActivityContext parent, ulong tag)
     {
         var activityBefore = Activity.Current;
         var telemetry = IpcTelemetry.StartEventReceive(_connection, key, methodId, parent);
@@ -110,7 +126,7 @@ internal sealed class InboundEventQueue
                 ValueTask delivery;
                 try
                 {
-                    delivery = subscribers[i].DeliverAsync(new InboundEvent(_connection, methodId, body, _connection.Lifetime));
+                    delivery = subscribers[i].DeliverAsync(NewEvent(methodId, body, binary));
                 }
                 catch (Exception e)
                 {
@@ -122,7 +138,7 @@ internal sealed class InboundEventQueue
                 // This subscriber is still running: the next one (and every later event) waits for it.
                 var barrier = Observe(delivery, telemetry);
                 Activity.Current = activityBefore; // the span ends when the queued rest does
-                return Enqueue(new Item(key, methodId, Copy(body, out var length), length, parent, subscribers, i + 1, barrier, telemetry, Tag: tag));
+                return Enqueue(new Item(key, methodId, Copy(body, out var length), length, parent, subscribers, i + 1, barrier, telemetry, Tag: tag, Binary: binary));
             }
         }
         finally
@@ -343,7 +359,7 @@ internal sealed class InboundEventQueue
             {
                 try
                 {
-                    await subscribers[i].DeliverAsync(new InboundEvent(_connection, item.MethodId, payload, _connection.Lifetime)).ConfigureAwait(false);
+                    await subscribers[i].DeliverAsync(NewEvent(item.MethodId, payload, item.Binary)).ConfigureAwait(false);
                 }
                 catch (Exception e)
                 {
@@ -363,5 +379,5 @@ internal sealed class InboundEventQueue
     /// (the subscriber still running) has finished.
     /// </summary>
     private readonly record struct Item(SubscriptionKey Key, uint MethodId, byte[] Buffer, int Length, ActivityContext Parent,
-        EventSubscriber[]? Subscribers, int Start, Task? Barrier, EventScope Telemetry, bool Dropped = false, ulong Tag = 0);
+        EventSubscriber[]? Subscribers, int Start, Task? Barrier, EventScope Telemetry, bool Dropped = false, ulong Tag = 0, bool Binary = false);
 }

@@ -14,13 +14,20 @@ internal sealed class InboundRequest : InboundCall
     private CancellationTokenSource? _cancellation; // created only for handlers that take a token
     private int _cancelRequested;
     private ReadOnlySequence<byte> _payload;
+    private ReadOnlySequence<byte> _binary;
+    private bool _hasBinary;
     private int _replied;
 
-    public InboundRequest(IpcConnection connection, in FrameHeader header, in ReadOnlySequence<byte> payload, CancellationToken connectionLifetime)
+    // payload: the argument object (trace-context prefix and binary section already split off); binary: the binary
+    // argument, when the frame has the Binary flag.
+    public InboundRequest(IpcConnection connection, in FrameHeader header, in ReadOnlySequence<byte> payload, in ReadOnlySequence<byte> binary,
+        CancellationToken connectionLifetime)
     {
         _connection = connection;
         _header = header;
         _payload = payload;
+        _binary = binary;
+        _hasBinary = (header.Flags & FrameFlags.Binary) != 0;
         _connectionLifetime = connectionLifetime;
     }
 
@@ -53,7 +60,18 @@ internal sealed class InboundRequest : InboundCall
     public Diagnostics.CallTelemetry? Telemetry { get; set; }
 
     /// <summary>The payload memory goes back to the pipe after the dispatcher's synchronous part.</summary>
-    public void ReleasePayload() => _payload = default;
+    public void ReleasePayload()
+    {
+        _payload = default;
+        _binary = default;
+        _hasBinary = false;
+    }
+
+    internal override bool TryGetBinary(out ReadOnlySequence<byte> bytes)
+    {
+        bytes = _binary;
+        return _hasBinary;
+    }
 
     public void Cancel()
     {
@@ -69,7 +87,7 @@ internal sealed class InboundRequest : InboundCall
         OutgoingFrame frame;
         try
         {
-            frame = FrameBuilder.Value(Template(FrameKind.Response), value, typeInfo, _connection.Options.MaxPayloadLength);
+            frame = FrameBuilder.Item(Template(FrameKind.Response), value, typeInfo, _connection.Options.MaxPayloadLength);
         }
         catch (Exception e)
         {
@@ -135,7 +153,7 @@ internal sealed class InboundRequest : InboundCall
     }
 
     /// <summary>StreamItem / StreamEnd with Upstream for this request (reader thread); dropped if the handler has none.</summary>
-    public void OnArgumentItem(in ReadOnlySequence<byte> payload) => Volatile.Read(ref _argumentStream)?.OnItem(payload);
+    public void OnArgumentItem(in ReadOnlySequence<byte> payload, bool binary) => Volatile.Read(ref _argumentStream)?.OnItem(payload, binary);
 
     public void OnArgumentEnd(in ReadOnlySequence<byte> payload) => Volatile.Read(ref _argumentStream)?.OnEnd(payload);
 
@@ -178,7 +196,7 @@ internal sealed class InboundRequest : InboundCall
             {
                 token.ThrowIfCancellationRequested(); // an iterator that ignores its token still stops here
                 await credit.WaitAsync(token).ConfigureAwait(false);
-                var frame = FrameBuilder.Value(Template(FrameKind.StreamItem), item, typeInfo, _connection.Options.MaxPayloadLength);
+                var frame = FrameBuilder.Item(Template(FrameKind.StreamItem), item, typeInfo, _connection.Options.MaxPayloadLength);
                 credit.Spend(frame);
                 if (!_connection.TrySend(frame)) return; // the connection is closing: the caller gets its fault, not an end
             }
@@ -192,9 +210,10 @@ internal sealed class InboundRequest : InboundCall
     }
 
 
-    // Replies echo the Request's flags except TraceContext: their payload has no prefix.
+    // Replies echo the Request's flags except TraceContext and Binary: their payload has no prefix, and whether it is
+    // binary is the reply's own business (FrameBuilder.Item sets it).
     private FrameHeaderTemplate Template(FrameKind kind) =>
-        new(kind, _header.Flags & ~FrameFlags.TraceContext, _header.ContractId, _header.MethodId, _header.CorrelationId);
+        new(kind, _header.Flags & ~(FrameFlags.TraceContext | FrameFlags.Binary), _header.ContractId, _header.MethodId, _header.CorrelationId);
 
     private void Send(OutgoingFrame frame)
     {
@@ -208,10 +227,18 @@ internal sealed class InboundRequest : InboundCall
 }
 
 /// <summary>An event handed to subscribers; events have no reply.</summary>
-internal sealed class InboundEvent(IpcConnection connection, uint methodId, ReadOnlySequence<byte> payload, CancellationToken lifetime) : InboundCall
+internal sealed class InboundEvent(IpcConnection connection, uint methodId, ReadOnlySequence<byte> payload, CancellationToken lifetime,
+    bool hasBinary = false, ReadOnlySequence<byte> binary = default) : InboundCall
 {
     public override uint MethodId => methodId;
     public override ReadOnlySequence<byte> Payload => payload;
+
+    internal override bool TryGetBinary(out ReadOnlySequence<byte> bytes)
+    {
+        bytes = binary;
+        return hasBinary;
+    }
+
     public override CancellationToken CancellationToken => lifetime;
     public override IpcConnection Connection => connection;
     public override void Reply<T>(T value, JsonTypeInfo<T> typeInfo) { }

@@ -256,9 +256,9 @@ public sealed partial class IpcConnection
         if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<string>(fault);
         if (Peer.Resolve(contractAlias, method, out var mismatch) is not { } ids) return Task.FromException<string>(mismatch!);
         // The untyped path reads exactly one reply; a stream's producer would wait for credit that never comes.
-        if (ids.Signature.StartsWith(PeerManifest.StreamResultPrefix, StringComparison.Ordinal))
+        if (PeerManifest.ReturnsStream(ids.Signature))
             return Task.FromException<string>(new ContractMismatchException(contractAlias, method,
-                $"'{contractAlias}.{method}' returns a stream (IAsyncEnumerable<T>); untyped calls read one reply and cannot read a stream yet, so call it through a typed proxy."));
+                $"'{contractAlias}.{method}' returns a stream (IAsyncEnumerable<T>, Stream or PipeReader); untyped calls read one reply and cannot read a stream yet, so call it through a typed proxy."));
         var bytes = Encoding.UTF8.GetBytes(argumentsJson);
         if (!IsJsonObject(bytes))
             return Task.FromException<string>(new ArgumentException("argumentsJson must be a JSON object such as {\"sku\":\"A-1\"}.", nameof(argumentsJson)));

@@ -117,7 +117,7 @@ public sealed partial class IpcConnection
                 OnRequest(header, payload);
                 break;
             case FrameKind.Response:
-                if (TakePending(header, expectPing: false) is { } done) done.Complete(payload);
+                if (TakePending(header, expectPing: false) is { } done) done.Complete(payload, (header.Flags & FrameFlags.Binary) != 0);
                 break;
             case FrameKind.Error:
                 OnError(header, payload);
@@ -136,7 +136,7 @@ public sealed partial class IpcConnection
                 TrySend(FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Pong, FrameFlags.None, 0, 0, header.CorrelationId)));
                 break;
             case FrameKind.Pong:
-                if (TakePending(header, expectPing: true) is { } ping) ping.Complete(default);
+                if (TakePending(header, expectPing: true) is { } ping) ping.Complete(default, binary: false);
                 break;
             case FrameKind.Goodbye:
                 _goodbyeReceived = true;
@@ -151,7 +151,7 @@ public sealed partial class IpcConnection
                 _peerSubscriptions.TryRemove(new SubscriptionKey((header.Flags & FrameFlags.Bus) != 0, header.ContractId), out _);
                 break;
             case FrameKind.StreamItem when (header.Flags & FrameFlags.Upstream) != 0:
-                if (_inbound.TryGetValue(header.CorrelationId, out var receiving)) receiving.OnArgumentItem(payload);
+                if (_inbound.TryGetValue(header.CorrelationId, out var receiving)) receiving.OnArgumentItem(payload, (header.Flags & FrameFlags.Binary) != 0);
                 break;
             case FrameKind.StreamItem:
                 OnStreamItem(header, payload);
@@ -177,7 +177,7 @@ public sealed partial class IpcConnection
         if (call is not IStreamItemSink sink)
             throw new IpcProtocolException(ProtocolError.UnexpectedFrame,
                 $"StreamItem frame for correlation ID {header.CorrelationId}, which is not a call with a stream result.");
-        sink.OnItem(payload);
+        sink.OnItem(payload, (header.Flags & FrameFlags.Binary) != 0);
     }
 
     private void OnStreamCredit(in FrameHeader header, in ReadOnlySequence<byte> payload)
@@ -271,7 +271,15 @@ public sealed partial class IpcConnection
                 new ErrorPayload { Code = ErrorCodes.BadPayload, Type = typeof(IpcProtocolException).FullName!, Message = $"Bad trace-context prefix: {prefixError}." }));
             return;
         }
-        var request = new InboundRequest(this, header, body, _lifetime.Token);
+        var binary = default(ReadOnlySequence<byte>);
+        if ((header.Flags & FrameFlags.Binary) != 0 && !BinarySection.TrySplit(header.Flags, body, out body, out binary, out var binaryError))
+        {
+            // A malformed binary section fails this call only (bad_payload), like arguments that do not parse.
+            TrySend(ErrorFrames.Build(new FrameHeaderTemplate(FrameKind.Error, header.Flags & ~(FrameFlags.TraceContext | FrameFlags.Binary), header.ContractId, header.MethodId, header.CorrelationId),
+                new ErrorPayload { Code = ErrorCodes.BadPayload, Type = typeof(IpcProtocolException).FullName!, Message = $"Bad binary section: {binaryError}." }));
+            return;
+        }
+        var request = new InboundRequest(this, header, body, binary, _lifetime.Token);
         if (!_inbound.TryAdd(header.CorrelationId, request))
             throw new IpcProtocolException(ProtocolError.UnexpectedFrame, $"Correlation ID {header.CorrelationId} is already in use by a call in flight.");
         var previous = IpcCallContext.Enter(this);

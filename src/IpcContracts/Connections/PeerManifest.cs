@@ -88,6 +88,15 @@ internal sealed class PeerManifest
     /// <summary>How the signature of a method returning <c>IAsyncEnumerable&lt;T&gt;</c> begins.</summary>
     public const string StreamResultPrefix = "R:System.Collections.Generic.IAsyncEnumerable<";
 
+    /// <summary>
+    /// True for a method whose result is a stream of items: <c>IAsyncEnumerable&lt;T&gt;</c>, or bytes as a <c>Stream</c> or
+    /// <c>PipeReader</c> (docs/protocol.md 7.10), which travel as a stream of chunks.
+    /// </summary>
+    public static bool ReturnsStream(string signature) =>
+        signature.StartsWith(StreamResultPrefix, StringComparison.Ordinal)
+        || signature.StartsWith("R:System.IO.Stream(", StringComparison.Ordinal)
+        || signature.StartsWith("R:System.IO.Pipelines.PipeReader(", StringComparison.Ordinal);
+
     private ContractMismatchException? CheckMethod(Dictionary<uint, ManifestMethod> methods, string alias, MethodDescriptor method)
     {
         if (!methods.TryGetValue(method.Id, out var pm))

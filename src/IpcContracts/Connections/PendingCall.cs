@@ -32,7 +32,8 @@ internal abstract class PendingCall
     /// <summary>Where the handler's progress reports go; null when the caller passed no IProgress.</summary>
     public IProgressSink? Progress { get; init; }
 
-    public abstract void Complete(in ReadOnlySequence<byte> payload);
+    /// <summary>The Response (or Pong); <paramref name="binary"/>: the frame has the Binary flag (raw bytes, not JSON).</summary>
+    public abstract void Complete(in ReadOnlySequence<byte> payload, bool binary);
     public abstract void Fail(Exception error);
     protected abstract void Cancelled(CancellationToken token);
 
@@ -135,14 +136,16 @@ internal sealed class PendingCall<T> : PendingCall
 
     public Task<T> Task => _completion.Task;
 
-    public override void Complete(in ReadOnlySequence<byte> payload)
+    public override void Complete(in ReadOnlySequence<byte> payload, bool binary)
     {
         Disarm();
         try
         {
             T value = _mode switch
             {
-                ResultMode.Json => PayloadJson.Read(payload, _typeInfo!, "result of ", Description),
+                ResultMode.Json => PayloadJson.ReadItem(payload, binary, _typeInfo!, "result of ", Description),
+                // An untyped caller reads JSON text; a binary result becomes what byte[] is in JSON, a base64 string.
+                ResultMode.RawText when binary => (T)(object)System.Text.Json.JsonSerializer.Serialize(payload.ToArray(), Serialization.BuiltInJson.Default.ByteArray),
                 ResultMode.RawText => (T)(object)(payload.IsEmpty ? "null" : Encoding.UTF8.GetString(payload)),
                 _ => default!,
             };

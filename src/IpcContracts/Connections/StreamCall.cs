@@ -42,7 +42,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     public OutgoingFrame InitialCredit() => ConsumerCredit.Frame(FrameFlags.None, Id, _credit.Window);
 
     /// <summary>A StreamItem frame (reader thread): parse it and queue it; never waits.</summary>
-    public void OnItem(in ReadOnlySequence<byte> payload)
+    public void OnItem(in ReadOnlySequence<byte> payload, bool binary)
     {
         // The producer may start an item while it has any credit left, so an item may overdraw by its own size;
         // an item with no credit at all breaks the protocol (docs/protocol.md, "Streams").
@@ -55,7 +55,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
         T item;
         try
         {
-            item = PayloadJson.Read(payload, _itemType, "item of ", Description);
+            item = PayloadJson.ReadItem(payload, binary, _itemType, "item of ", Description);
         }
         catch (Exception e)
         {
@@ -75,7 +75,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     }
 
     /// <summary>The Response: the stream ended after the items already queued.</summary>
-    public override void Complete(in ReadOnlySequence<byte> payload)
+    public override void Complete(in ReadOnlySequence<byte> payload, bool binary)
     {
         Disarm();
         _endedSource.TrySetResult();
@@ -169,7 +169,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
 /// <summary>A pending call that takes StreamItem frames (the reader does not know the item type).</summary>
 internal interface IStreamItemSink
 {
-    void OnItem(in ReadOnlySequence<byte> payload);
+    void OnItem(in ReadOnlySequence<byte> payload, bool binary);
 }
 
 /// <summary>

@@ -96,6 +96,11 @@ internal enum FrameFlags : ushort
     /// numbering they use.
     /// </summary>
     Upstream = 4,
+    /// <summary>
+    /// The payload holds raw bytes (docs/protocol.md, "Binary payloads"): a Response or StreamItem is the bytes themselves;
+    /// a Request or Event is its JSON argument object, the binary argument's bytes, then their length (u32 LE).
+    /// </summary>
+    Binary = 8,
     /// <summary>Every defined bit; the others must be zero.</summary>
-    Defined = Bus | TraceContext | Upstream,
+    Defined = Bus | TraceContext | Upstream | Binary,
 }

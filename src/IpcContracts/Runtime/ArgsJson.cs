@@ -115,8 +115,9 @@ public static class ArgsJson
     /// <inheritdoc cref="WriteBinary(Utf8JsonWriter, string, byte[])"/>
     public static void WriteBinary(Utf8JsonWriter writer, string parameterName, in ReadOnlySequence<byte> value)
     {
-        // Seam: until the frame builder carries a binary section, the bytes travel as a base64 member (the JSON
-        // form every reader accepts).
+        if (Connections.FrameBuilder.TryAttachBinary(writer, value)) return;
+        // No frame is being built around this writer (or it has its binary argument already): the JSON form, base64,
+        // which every reader accepts.
         writer.WritePropertyName(parameterName);
         JsonSerializer.Serialize(writer, value, Serialization.BinaryJson.ReadOnlySequence);
     }

@@ -23,7 +23,7 @@ public sealed class FrameHeaderTests
     [InlineData(3, 0x00, ProtocolError.UnknownKind)]
     [InlineData(3, 0x10, ProtocolError.UnknownKind)] // 12 to 15 are StreamItem, StreamCredit, Progress and StreamEnd
     [InlineData(6, 0x01, ProtocolError.ReservedBitsSet)]
-    [InlineData(4, 0x08, ProtocolError.ReservedBitsSet)] // undefined flag bit (0x0002 is TraceContext, 0x0004 Upstream)
+    [InlineData(4, 0x10, ProtocolError.ReservedBitsSet)] // undefined flag bit (0x0002 TraceContext, 0x0004 Upstream, 0x0008 Binary)
     [InlineData(31, 0x01, ProtocolError.ReservedBitsSet)]
     [InlineData(27, 0x80, ProtocolError.FrameTooLarge)] // length 2^31 + 4: the field is unsigned, above any limit
     public void A_corrupted_header_is_rejected_with_the_matching_error(int offset, byte value, ProtocolError expected)

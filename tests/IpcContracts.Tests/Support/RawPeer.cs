@@ -29,6 +29,18 @@ internal sealed class RawPeer : IAsyncDisposable
         return frame;
     }
 
+    /// <summary>A frame with a payload of raw bytes (binary payloads, docs/protocol.md 7.10).</summary>
+    public static byte[] Frame(FrameKind kind, uint contract, uint method, ulong correlation, byte[] payload, FrameFlags flags)
+    {
+        var frame = new byte[FrameHeader.Size + payload.Length];
+        new FrameHeader(kind, flags, contract, method, correlation, payload.Length).Write(frame);
+        payload.CopyTo(frame, FrameHeader.Size);
+        return frame;
+    }
+
+    /// <summary>The payload of the frame ReceiveAsync returned last, as bytes (its Json is the same decoded as UTF-8).</summary>
+    public byte[] LastPayload { get; private set; } = [];
+
     public static string Hello(string contractsJson = "[]", string subscribes = "[]") =>
         $$"""{"protocol":1,"name":"raw-peer","contracts":{{contractsJson}},"subscribes":{{subscribes}},"busHandles":[],"busSubscribes":[]}""";
 
@@ -60,7 +72,8 @@ internal sealed class RawPeer : IAsyncDisposable
                 var header = FrameHeader.Read(headerBytes, int.MaxValue);
                 if (buffer.Length >= FrameHeader.Size + header.PayloadLength)
                 {
-                    var json = Encoding.UTF8.GetString(buffer.Slice(FrameHeader.Size, header.PayloadLength).ToArray());
+                    LastPayload = buffer.Slice(FrameHeader.Size, header.PayloadLength).ToArray();
+                    var json = Encoding.UTF8.GetString(LastPayload);
                     input.AdvanceTo(buffer.GetPosition(FrameHeader.Size + header.PayloadLength));
                     return (header, json);
                 }
