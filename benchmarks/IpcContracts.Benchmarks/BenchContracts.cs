@@ -13,6 +13,9 @@ public interface IEcho
     /// <summary>One way (bulk): the payload goes there, only its length comes back.</summary>
     Task<int> SinkAsync(Payload payload);
 
+    /// <summary>One way (bulk) as bytes: the payload travels raw in the frame (docs/protocol.md 7.10); its length comes back.</summary>
+    Task<int> SinkBytesAsync(ReadOnlyMemory<byte> data);
+
     /// <summary>Completes once the server has received <paramref name="total"/> events since it started.</summary>
     Task<long> WaitForEventsAsync(long total);
 
@@ -46,6 +49,8 @@ internal sealed class BenchService : IEcho, IBenchEvents
     public Task<Payload> EchoAsync(Payload payload) => Task.FromResult(payload);
 
     public Task<int> SinkAsync(Payload payload) => Task.FromResult(payload.Data.Length);
+
+    public Task<int> SinkBytesAsync(ReadOnlyMemory<byte> data) => Task.FromResult(data.Length);
 
     public async IAsyncEnumerable<Payload> StreamAsync(int count, int size)
     {

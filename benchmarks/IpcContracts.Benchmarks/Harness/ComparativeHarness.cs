@@ -379,6 +379,21 @@ internal static class ComparativeHarness
                 if (i > 0) times.Add(Seconds(t));
             }
             r.BulkSeconds[series] = Median(times);
+
+            // 4b. the same 24 MiB as ReadOnlyMemory<byte>: raw bytes in the frame, no JSON (docs/protocol.md 7.10).
+            var bulkBytes = Encoding.ASCII.GetBytes(BulkText());
+            times.Clear();
+            for (var i = 0; i <= config.BulkRuns; i++)
+            {
+                child.Mark();
+                Settle();
+                var start = Stopwatch.GetTimestamp();
+                var length = await echo.SinkBytesAsync(bulkBytes).ConfigureAwait(false);
+                var t = Stopwatch.GetTimestamp() - start;
+                Check(length == HarnessConfig.BulkSize, "bulk bytes length");
+                if (i > 0) times.Add(Seconds(t));
+            }
+            r.BulkSeconds[series + "-bytes"] = Median(times);
         });
     }
 

@@ -165,6 +165,22 @@ internal static class Report
                 $"{name}: {Transfer(floor)}; memcpy: {Transfer(memcpy)}; JSON only (serialize + parse, no transport): {Transfer(json)}",
                 $"{X(ours / floor)} raw, {X(ours / memcpy)} memcpy, {X(ours / json)} JSON only"));
         }
+        // The streaming issue's targets: bytes as bytes within 2x memcpy over shm, within 1.25x the raw stream over pipe/tcp.
+        foreach (var (series, raw, name) in new[] { ("pipe", "raw-unix", "raw Unix socket stream"), ("tcp", "raw-tcp", "raw TCP stream"), ("shm", "raw-shm", "raw shared-memory ring stream") })
+        {
+            var floor = r.BulkSeconds.GetValueOrDefault(raw);
+            foreach (var (suffix, shape) in new[] { ("-bytes", "ReadOnlyMemory<byte> argument"), ("-stream", "Stream argument (64 KiB chunks)") })
+            {
+                var ours = r.BulkSeconds.GetValueOrDefault(series + suffix);
+                if (ours == 0) continue;
+                var (baseline, target, met) = series == "shm"
+                    ? (memcpy, "≤ 2x memcpy", Met(ours <= 2 * memcpy, ours, memcpy))
+                    : (floor, "≤ 1.25x raw", Met(ours <= 1.25 * floor, ours, floor));
+                rows.Add(new("4b", $"24 MiB one way as a {shape}, {series}:// (reply = its length)", Transfer(ours),
+                    $"{name}: {Transfer(floor)}; memcpy: {Transfer(memcpy)}",
+                    $"{X(ours / floor)} raw, {X(ours / memcpy)} memcpy", target, met));
+            }
+        }
     }
 
     // ---- 5 ----
