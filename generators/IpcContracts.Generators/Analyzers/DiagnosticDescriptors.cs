@@ -172,7 +172,7 @@ namespace IpcContracts.Analyzers
             ContractCategory,
             DiagnosticSeverity.Error,
             isEnabledByDefault: true,
-            description: "An IProgress<T> parameter reports back to the caller while a request runs, so it belongs on a [RequestContract] method that returns Task, Task<T>, ValueTask or ValueTask<T>, once: an event has no caller waiting to receive reports, a method that returns IAsyncEnumerable<T> already reports with every item, and the caller's reports travel through a single IProgress<T>. The generator skips a contract that breaks this.",
+            description: "An IProgress<T> parameter reports back to the caller while a request runs, so it belongs on a [RequestContract] method that returns Task, Task<T>, ValueTask or ValueTask<T>, once: an event has no caller waiting to receive reports, a method that returns IAsyncEnumerable<T> already reports with every item (and one that returns a Stream or PipeReader with every chunk of bytes), and the caller's reports travel through a single IProgress<T>. The generator skips a contract that breaks this.",
             helpLinkUri: HelpLinkBase + ProgressNotAllowedId + ".md");
 
         public static readonly DiagnosticDescriptor StreamParameterNotAllowed = new DiagnosticDescriptor(
