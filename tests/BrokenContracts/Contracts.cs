@@ -39,10 +39,11 @@ public interface IRequests
     Task<int> Find(int id); // expect: IPC0013
     [ContractMethod(Id = 5)] Task A();
     [ContractMethod(Id = 5)] Task B(); // expect: IPC0014
-    Task Upload(System.IO.Stream data); // expect: IPC0027
+    Task Upload(System.IO.FileStream data); // expect: IPC0027
     Task<IAsyncEnumerable<int>> WatchLater(); // expect: IPC0028
     Task Export(IProgress<int> rows, IProgress<string> stage); // expect: IPC0029
     Task Merge(IAsyncEnumerable<int> left, IAsyncEnumerable<int> right); // expect: IPC0030
+    Task Compare(byte[] left, byte[] right); // expect: IPC0031
 }
 
 [EventContract("broken.events")]

@@ -136,6 +136,28 @@ public sealed class ContractShapeTests
     }
 
     [Fact]
+    public void IPC0005_a_bare_Stream_or_PipeReader_result_is_offered_a_task_of_it()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IFiles
+            {
+                {|IPC0005:System.IO.Stream|} Open(string name);
+                {|IPC0005:System.IO.Pipelines.PipeReader|} OpenPipe(string name);
+            }
+            [EventContract]
+            public interface IFileEvents
+            {
+                {|IPC0006:Task<System.IO.Stream>|} Opened(string name);
+            }
+            """);
+
+        Assert.Equal("Request method 'Open' returns 'Stream'; return Task<Stream> so the call can be awaited across the process boundary", diagnostics[0].GetMessage());
+        Assert.Contains("return Task<PipeReader>", diagnostics[1].GetMessage());
+        Assert.All(diagnostics.Where(d => d.Id == "IPC0005"), d => Assert.Equal("Wrap", d.Properties["ReturnFix"]));
+    }
+
+    [Fact]
     public void IPC0005_never_suggests_Task_of_a_type_that_cannot_be_a_payload()
     {
         var diagnostics = AnalyzerRunner.Verify(Prelude + """
@@ -163,7 +185,7 @@ public sealed class ContractShapeTests
     // ---- IPC0027 ----
 
     [Fact]
-    public void IPC0027_nested_streams_nested_progress_and_pipes_are_not_supported_yet()
+    public void IPC0027_streams_progress_and_byte_streams_outside_their_own_places()
     {
         var diagnostics = AnalyzerRunner.Verify(Prelude + """
             [RequestContract]
@@ -174,29 +196,43 @@ public sealed class ContractShapeTests
                 Task Walk({|IPC0027:IAsyncEnumerator<int>|} items);
                 IAsyncEnumerable<{|IPC0027:IAsyncEnumerable<int>|}> Nest();
                 {|IPC0027:IAsyncEnumerator<int>|} Cursor();
-                Task Import({|IPC0027:System.IO.Stream|} data, IProgress<int> progress);
-                Task<{|IPC0027:System.IO.FileStream|}> Export();
-                Task Pipe({|IPC0027:System.IO.Pipelines.PipeReader|} reader);
                 Task<{|IPC0027:List<IAsyncEnumerable<int>>|}> Nested();
                 Task Notify({|IPC0027:List<IProgress<int>>|} listeners);
                 Task<{|IPC0027:IProgress<int>|}> Reporter();
                 {|IPC0027:IProgress<int>|} BareReporter();
                 Task Relay(IProgress<{|IPC0027:IProgress<int>|}> progress);
+                Task<{|IPC0027:System.IO.FileStream|}> Export();
+                Task Save({|IPC0027:System.IO.MemoryStream|} data);
+                {|IPC0027:System.IO.FileStream|} BareExport();
+                Task Files({|IPC0027:List<System.IO.Stream>|} files);
+                Task<{|IPC0027:System.IO.Stream[]|}> OpenAll();
+                IAsyncEnumerable<{|IPC0027:System.IO.Stream|}> Each();
+                Task Readers(IAsyncEnumerable<{|IPC0027:System.IO.Pipelines.PipeReader|}> readers);
+                Task Report(IProgress<{|IPC0027:System.IO.Stream|}> progress);
+                Task Sink({|IPC0027:System.IO.Pipelines.PipeWriter|} writer);
+                Task<{|IPC0027:System.IO.Pipelines.PipeWriter|}> Writer();
+                {|IPC0027:System.IO.Pipelines.PipeWriter|} BareWriter();
             }
             [EventContract]
             public interface IJobEvents
             {
                 void Done({|IPC0027:List<IProgress<string>>|} progress);
+                void Saved({|IPC0027:List<System.IO.Stream>|} files);
+                void Sink({|IPC0027:System.IO.Pipelines.PipeWriter|} writer);
             }
             """);
 
         foreach (var d in diagnostics)
         {
-            Assert.Contains("not supported in contracts yet", d.GetMessage());
-            // The whole point: no suggestion that compiles and then fails at run time.
-            Assert.DoesNotContain("Task<", d.GetMessage());
-            Assert.DoesNotContain("JsonSerializable", d.GetMessage());
-            Assert.DoesNotContain("JsonPolymorphic", d.GetMessage());
+            var message = d.GetMessage();
+            Assert.Contains(" are not supported in contracts; remove it, and ", message);
+            // The whole point: no suggestion that compiles and then fails at run time, such as the same type in a task (a
+            // Stream or PipeReader in a task is the valid result the message may name).
+            string type = System.Text.RegularExpressions.Regex.Match(message, "has type '([^']*)'").Groups[1].Value;
+            if (type is not ("Stream" or "PipeReader"))
+                Assert.DoesNotContain("Task<" + type + ">", message);
+            Assert.DoesNotContain("JsonSerializable", message);
+            Assert.DoesNotContain("JsonPolymorphic", message);
         }
     }
 
@@ -209,7 +245,8 @@ public sealed class ContractShapeTests
             """);
 
         Assert.Equal("Parameter 'items' of 'Upload' has type 'List<IAsyncEnumerable<int>>', and asynchronous streams (IAsyncEnumerable<T>) other than a request method's own result or parameter " +
-                     "are not supported in contracts yet; remove it, and pass the data as payload values (a list, a byte[]) until they are", diagnostics.Single().GetMessage());
+                     "are not supported in contracts; remove it, and stream the values through the method's own IAsyncEnumerable<T> result or parameter, or pass them as a list",
+                     diagnostics.Single().GetMessage());
     }
 
     [Fact]
@@ -221,7 +258,65 @@ public sealed class ContractShapeTests
             """);
 
         Assert.Equal("Parameter 'listeners' of 'Notify' has type 'List<IProgress<int>>', and progress reports (IProgress<T>) other than a request method's own parameter " +
-                     "are not supported in contracts yet; remove it, and pass the data as payload values (a list, a byte[]) until they are", diagnostics.Single().GetMessage());
+                     "are not supported in contracts; remove it, and report through one IProgress<T> parameter of the request method itself, or pass the values as a list",
+                     diagnostics.Single().GetMessage());
+    }
+
+    [Fact]
+    public void IPC0027_message_says_which_byte_streams_are_supported()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IFiles
+            {
+                Task<{|IPC0027:System.IO.FileStream|}> Export();
+                Task Import({|IPC0027:List<System.IO.Pipelines.PipeReader>|} readers);
+                Task Sink({|IPC0027:System.IO.Pipelines.PipeWriter|} writer);
+            }
+            """);
+
+        Assert.Equal("The result of 'Export' has type 'FileStream', and byte streams (System.IO.Stream) other than a request method's own Stream parameter or Task<Stream> result " +
+                     "are not supported in contracts; remove it, and declare Stream itself as the request method's own parameter or Task<Stream> result, or pass the bytes as a byte[]",
+                     diagnostics[0].GetMessage());
+        Assert.Equal("Parameter 'readers' of 'Import' has type 'List<PipeReader>', and pipe readers (PipeReader) other than a request method's own PipeReader parameter or " +
+                     "Task<PipeReader> result are not supported in contracts; remove it, and declare PipeReader itself as the request method's own parameter or Task<PipeReader> " +
+                     "result, or pass the bytes as a byte[]", diagnostics[1].GetMessage());
+        Assert.Equal("Parameter 'writer' of 'Sink' has type 'PipeWriter', and pipe writers (PipeWriter), a sink rather than a source of bytes, are not supported in contracts; " +
+                     "remove it, and return the bytes as Task<PipeReader> or Task<Stream> (handler to caller), or take a PipeReader or Stream parameter (caller to handler)",
+                     diagnostics[2].GetMessage());
+    }
+
+    [Fact]
+    public void IPC0027_near_miss_request_methods_take_and_return_byte_streams_and_bytes()
+    {
+        // No JsonSerializerContext mentions a byte type, and none is needed (no IPC0017): generated code uses BinaryJson.
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IFiles : IBaseFiles
+            {
+                Task<System.IO.Stream> Open(string name, CancellationToken ct = default);
+                ValueTask<System.IO.Stream?> TryOpen(string name);
+                Task<System.IO.Pipelines.PipeReader> OpenPipe(string name);
+                ValueTask<System.IO.Pipelines.PipeReader> OpenPipeLater(string name);
+                Task<long> Upload(string name, System.IO.Stream content, CancellationToken ct = default);
+                Task Drain(System.IO.Pipelines.PipeReader? reader);
+                Task<System.IO.Stream> Transform(System.IO.Stream input, byte[] key, CancellationToken ct);
+                IAsyncEnumerable<int> Split(System.IO.Pipelines.PipeReader input, int size);
+                Task<System.IO.Stream> Join(IAsyncEnumerable<byte[]> parts);
+                Task<byte[]?> Get(string name, byte[]? etag);
+                Task<ReadOnlyMemory<byte>> Hash(ReadOnlyMemory<byte> data, int rounds);
+                Task<System.Buffers.ReadOnlySequence<byte>> Repeat(System.Buffers.ReadOnlySequence<byte> data);
+                IAsyncEnumerable<ReadOnlyMemory<byte>> Blocks(string name);
+                Task Preview(string name, IProgress<byte[]> thumbnails);
+            }
+            public interface IBaseFiles { Task<System.IO.Stream> Inherited(System.IO.Stream content); }
+            [EventContract]
+            public interface IFileEvents
+            {
+                void Changed(string name, byte[] content);
+                Task Truncated(System.Buffers.ReadOnlySequence<byte> tail, long length);
+            }
+            """);
     }
 
     [Fact]
@@ -340,12 +435,17 @@ public sealed class ContractShapeTests
                 Task<int> Count(IProgress<int> done, {|IPC0030:IAsyncEnumerable<int> rows|});
                 IAsyncEnumerable<int> Both({|IPC0030:IAsyncEnumerable<int> rows|}, {|IPC0029:IProgress<int> progress|});
                 Task Three(IAsyncEnumerable<int> a, {|IPC0030:IAsyncEnumerable<int> b|}, {|IPC0030:IAsyncEnumerable<int> c|});
+                Task Files(System.IO.Stream first, {|IPC0030:System.IO.Pipelines.PipeReader second|});
+                Task<System.IO.Stream> Mixed(IAsyncEnumerable<int> items, {|IPC0030:System.IO.Stream data|});
+                Task ImportBytes({|IPC0030:System.IO.Stream data|}, IProgress<int> progress);
             }
             [EventContract]
             public interface IUploadEvents
             {
                 void Received(string id, {|IPC0030:IAsyncEnumerable<int> items|});
                 Task Sent({|IPC0030:IAsyncEnumerable<Action>? items|}); // removing the parameter is the fix, so its T is not judged
+                void Saved(string name, {|IPC0030:System.IO.Stream data|});
+                void Piped({|IPC0030:System.IO.Pipelines.PipeReader reader|});
             }
             """);
 
@@ -357,9 +457,17 @@ public sealed class ContractShapeTests
                      "items of the result", messages[2]);
         Assert.Contains("also takes 'done' (IProgress<T>)", messages[3]);
         Assert.Contains("'a' is already the method's stream parameter", messages[6]);
+        Assert.Equal("Parameter 'second' of 'Files' has type 'PipeReader', but 'first' is already the method's stream parameter, and a call carries one argument " +
+                     "stream; remove it, and pass these bytes as a byte[] parameter, or make two calls", messages[7]);
+        Assert.Contains("'items' is already the method's stream parameter", messages[8]);
+        Assert.Equal("Parameter 'data' of 'ImportBytes' has type 'Stream', but the method also takes 'progress' (IProgress<T>), and a stream parameter together with " +
+                     "progress is not supported yet; remove it, and drop the IProgress<T> (the caller can count the bytes as its stream is read), or pass the bytes as a " +
+                     "byte[] parameter", messages[9]);
         Assert.Equal("Parameter 'items' of 'Received' has type 'IAsyncEnumerable<int>', but an event is published to every subscriber without a call for the " +
-                     "items to travel in; remove it, and publish each item as an event of its own, or make the method a request", messages[7]);
-        Assert.Equal(9, messages.Count);
+                     "items to travel in; remove it, and publish each item as an event of its own, or make the method a request", messages[10]);
+        Assert.Equal("Parameter 'data' of 'Saved' has type 'Stream', but an event is published to every subscriber without a call for the bytes to travel in; " +
+                     "remove it, and pass the bytes as one byte[] parameter, or make the method a request", messages[12]);
+        Assert.Equal(14, messages.Count);
     }
 
     [Fact]
@@ -369,6 +477,69 @@ public sealed class ContractShapeTests
             public interface IBase { void Received(IAsyncEnumerable<int> items); }
             [EventContract]
             public interface {|IPC0030:IUploadEvents|} : IBase { void Stopped(); }
+            """);
+    }
+
+    // ---- IPC0031 ----
+
+    [Fact]
+    public void IPC0031_at_most_one_binary_parameter_per_method()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IBlobs
+            {
+                Task Two(byte[] a, {|IPC0031:byte[] b|});
+                Task<int> Mixed(string name, ReadOnlyMemory<byte> head, int count, {|IPC0031:System.Buffers.ReadOnlySequence<byte> tail|}, CancellationToken ct = default);
+                Task Three(byte[]? a, {|IPC0031:ReadOnlyMemory<byte> b|}, {|IPC0031:byte[] c|});
+            }
+            [EventContract]
+            public interface IBlobEvents
+            {
+                void Stored(byte[] content, {|IPC0031:byte[] thumbnail|});
+            }
+            """);
+
+        var messages = diagnostics.Select(d => d.GetMessage()).ToList();
+        Assert.Equal("Parameter 'b' of 'Two' has type 'byte[]', but 'a' is already the method's binary parameter, and a call carries one parameter's bytes raw; " +
+                     "remove it, and pass these bytes as a member of a DTO (base64 in the JSON arguments), or combine both into one binary parameter", messages[0]);
+        Assert.Contains("has type 'ReadOnlySequence<byte>', but 'head' is already the method's binary parameter", messages[1]);
+        Assert.Contains("'a' is already", messages[2]);
+        Assert.Contains("'a' is already", messages[3]);
+        Assert.Contains("Parameter 'thumbnail' of 'Stored'", messages[4]);
+    }
+
+    [Fact]
+    public void IPC0031_near_miss_one_binary_parameter_with_streams_binary_results_and_bytes_inside_other_types()
+    {
+        // Only the three types themselves, as parameters, take the binary section: arrays of arrays, nullable memory,
+        // lists and DTO members of bytes are JSON (base64), and results, stream items and progress values are not limited.
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IBlobs
+            {
+                Task<byte[]> Swap(byte[] data);
+                Task<ReadOnlyMemory<byte>> WithStream(ReadOnlyMemory<byte> header, System.IO.Stream body);
+                Task<int> WithItems(byte[] header, IAsyncEnumerable<byte[]> blocks);
+                Task WithProgress(byte[] data, IProgress<byte[]> previews);
+                Task Json(byte[] data, byte[][] jagged, List<byte[]> list, ReadOnlyMemory<byte>? maybe, Blob blob);
+            }
+            public sealed record Blob(byte[] Head, byte[] Tail);
+            [JsonSerializable(typeof(byte[][]))]
+            [JsonSerializable(typeof(List<byte[]>))]
+            [JsonSerializable(typeof(ReadOnlyMemory<byte>?))]
+            [JsonSerializable(typeof(Blob))]
+            internal partial class BlobsJson : JsonSerializerContext;
+            """);
+    }
+
+    [Fact]
+    public void IPC0031_in_an_inherited_method_is_reported_at_the_contract()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            public interface IBase { Task Put(byte[] a, byte[] b); }
+            [RequestContract]
+            public interface {|IPC0031:IBlobs|} : IBase { Task Ping(); }
             """);
     }
 
@@ -385,6 +556,8 @@ public sealed class ContractShapeTests
                 IAsyncEnumerable<int> Tail(string id, {|IPC0029:IProgress<int> progress|}, CancellationToken ct = default);
                 {|IPC0028:Task<IAsyncEnumerable<int>>|} TailLater({|IPC0029:IProgress<int> progress|});
                 Task Three(IProgress<int> a, {|IPC0029:IProgress<int> b|}, {|IPC0029:IProgress<int> c|});
+                Task<System.IO.Stream> Download(string name, {|IPC0029:IProgress<int> progress|});
+                ValueTask<System.IO.Pipelines.PipeReader> DownloadPipe({|IPC0029:IProgress<long> progress|});
             }
             [EventContract]
             public interface IJobEvents
@@ -400,8 +573,11 @@ public sealed class ContractShapeTests
         Assert.Equal("Parameter 'progress' of 'Tail' has type 'IProgress<int>', but the method returns IAsyncEnumerable<T>, whose items already reach the caller " +
                      "while the call runs; remove it, and yield progress as items of the stream, or return a task to keep the IProgress<T>", progress[1]);
         Assert.Contains("'a' already reports progress", progress[4]);
+        Assert.Equal("Parameter 'progress' of 'Download' has type 'IProgress<int>', but the method returns a Stream, whose bytes already reach the caller while the " +
+                     "call runs; remove it, and count the bytes as the caller reads them, or return a task of a value to keep the IProgress<T>", progress[5]);
+        Assert.Contains("the method returns a PipeReader, whose bytes", progress[6]);
         Assert.Equal("Parameter 'progress' of 'Started' has type 'IProgress<int>', but an event method has no caller waiting for it to finish, so no one would " +
-                     "receive its reports; remove it, and publish progress as an event of its own", progress[5]);
+                     "receive its reports; remove it, and publish progress as an event of its own", progress[7]);
     }
 
     [Fact]

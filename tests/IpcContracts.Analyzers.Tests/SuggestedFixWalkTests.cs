@@ -140,12 +140,36 @@ public sealed class SuggestedFixWalkTests
             Serve("IBlob", "Blob", "return (await proxy.Send(new byte[] { 1, 2, 3 })).ToString();"),
             "3", Suggested: ("Span<byte> data", "byte[] data", "use a serializable, accessible type")),
 
-        // An IAsyncEnumerable<T> parameter is a valid shape now; a byte stream is still IPC0027, and its message names byte[].
-        new Case("IPC0027 Stream parameter becomes a byte[]", ["IPC0027"],
-            "[RequestContract] public interface IUpload { Task<int> Size(System.IO.Stream data); }",
-            "public sealed class Upload : IUpload { public Task<int> Size(byte[] data) => Task.FromResult(data.Length); }" +
-            Serve("IUpload", "Upload", "return (await proxy.Size(new byte[] { 1, 2, 3, 4 })).ToString();"),
-            "4", Suggested: ("System.IO.Stream data", "byte[] data", "pass the data as payload values (a list, a byte[])")),
+        // A derived stream is IPC0027, whose message names Stream itself: the walk ends at a byte stream parameter.
+        new Case("IPC0027 MemoryStream parameter becomes a Stream", ["IPC0027"],
+            "[RequestContract] public interface IUpload { Task<long> Size(System.IO.MemoryStream data); }",
+            """
+            public sealed class Upload : IUpload
+            {
+                public async Task<long> Size(System.IO.Stream data)
+                {
+                    var copy = new System.IO.MemoryStream();
+                    await data.CopyToAsync(copy);
+                    return copy.Length;
+                }
+            }
+            """ +
+            Serve("IUpload", "Upload", "return (await proxy.Size(new System.IO.MemoryStream(new byte[100_000]))).ToString();"),
+            "100000", Suggested: ("System.IO.MemoryStream data", "System.IO.Stream data", "declare Stream itself as the request method's own parameter")),
+
+        // A second binary parameter moves into a DTO, as the message says; the IPC0017 fix then registers the DTO.
+        new Case("IPC0031 second byte[] moves into a DTO", ["IPC0031"],
+            "[RequestContract] public interface ICompare { Task<int> Diff(byte[] left, byte[] right); }",
+            "public sealed class Compare : ICompare { public Task<int> Diff(byte[] left, Side right) => Task.FromResult(left.Length - right.Bytes.Length); }" +
+            Serve("ICompare", "Compare", "return (await proxy.Diff(new byte[] { 1, 2, 3, 4, 5 }, new Side(new byte[] { 9, 9 }))).ToString();"),
+            "3", Suggested: ("byte[] right); }", "Side right); } public sealed record Side(byte[] Bytes);", "pass these bytes as a member of a DTO")),
+
+        // A bare Stream result: the IPC0005 fix wraps it in Task<Stream>, which the caller reads as the bytes arrive.
+        new Case("IPC0005 Stream result wrapped in Task<Stream>", ["IPC0005"],
+            "[RequestContract] public interface IDownload { System.IO.Stream Open(int length); }",
+            "public sealed class Download : IDownload { public Task<System.IO.Stream> Open(int length) => Task.FromResult<System.IO.Stream>(new System.IO.MemoryStream(new byte[length])); }" +
+            Serve("IDownload", "Download", "await using var stream = await proxy.Open(200_000); var copy = new System.IO.MemoryStream(); await stream.CopyToAsync(copy); return copy.Length.ToString();"),
+            "200000"),
     };
 
     /// <summary>Walks whose end state is a stream method: they build today, and make their call once the runtime streams.</summary>

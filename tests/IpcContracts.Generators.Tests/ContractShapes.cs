@@ -431,6 +431,52 @@ public static class ContractShapes
         internal partial class UploadsJson : JsonSerializerContext;
         """;
 
+    /// <summary>
+    /// Bytes: one binary parameter (byte[], byte[]?, ReadOnlyMemory&lt;byte&gt;, ReadOnlySequence&lt;byte&gt;) next to others,
+    /// binary results, progress values and stream items, Stream and PipeReader parameters and results (with Task and
+    /// ValueTask, nullable, both ways, next to an IAsyncEnumerable&lt;T&gt;), and events with a binary parameter. No
+    /// JsonSerializerContext mentions a byte type: generated code takes their metadata from BinaryJson.
+    /// </summary>
+    public const string Bytes = Usings + """
+        using System.Buffers;
+        using System.IO;
+        using System.IO.Pipelines;
+
+        namespace Files;
+
+        [RequestContract]
+        public interface IFiles
+        {
+            Task<int> Put(string name, byte[] data, CancellationToken ct = default);
+            Task<byte[]?> Get(string name, byte[]? etag);
+            ValueTask<ReadOnlyMemory<byte>> Hash(ReadOnlyMemory<byte> data);
+            Task<ReadOnlySequence<byte>> Repeat(ReadOnlySequence<byte> data, int times);
+            Task<int> Tag(Label label, byte[] data);
+            Task Preview(string name, IProgress<byte[]> thumbnails);
+            IAsyncEnumerable<ReadOnlyMemory<byte>> Blocks(string name, CancellationToken ct = default);
+            Task<Stream> Open(string name, CancellationToken ct = default);
+            Task<Stream?> TryOpen(string name);
+            ValueTask<PipeReader> OpenPipe(string name);
+            Task<long> Upload(string name, Stream content, CancellationToken ct = default);
+            ValueTask Drain(PipeReader? reader);
+            ValueTask<Stream> Transform(Stream input, int shift, CancellationToken ct);
+            IAsyncEnumerable<Label> Split(PipeReader input, int size);
+            Task<Stream> Join(IAsyncEnumerable<byte[]> parts);
+        }
+
+        [EventContract]
+        public interface IFileEvents
+        {
+            void Changed(string name, byte[] content);
+            Task Truncated(ReadOnlySequence<byte> tail, long length);
+        }
+
+        public sealed record Label(string Name, byte[] Thumbnail);
+
+        [JsonSerializable(typeof(Label))]
+        internal partial class FilesJson : JsonSerializerContext;
+        """;
+
     /// <summary>Every shape by name, for the theories that run them all.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
@@ -454,6 +500,7 @@ public static class ContractShapes
         [nameof(Streams)] = Streams,
         [nameof(Progress)] = Progress,
         [nameof(ArgumentStreams)] = ArgumentStreams,
+        [nameof(Bytes)] = Bytes,
     };
 
     public static TheoryData<string> Names => new(All.Keys);

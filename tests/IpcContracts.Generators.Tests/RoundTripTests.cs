@@ -451,4 +451,359 @@ public sealed class RoundTripTests
             """.Replace("\r\n", "\n"),
             log);
     }
+
+    // ---- bytes, over a real inproc:// connection ----
+
+    private const string BinaryContracts = """
+        using System;
+        using System.Buffers;
+        using System.Collections.Generic;
+        using System.IO;
+        using System.IO.Pipelines;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using IpcContracts;
+
+        namespace Bytes;
+
+        [RequestContract("roundtrip.blobs")]
+        public interface IBlobs
+        {
+            Task<byte[]?> EchoArray(byte[]? data);
+            ValueTask<ReadOnlyMemory<byte>> EchoMemory(ReadOnlyMemory<byte> data);
+            Task<ReadOnlySequence<byte>> EchoSequence(ReadOnlySequence<byte> data);
+            Task<string> Describe(string name, byte[] data, int times);
+            Task<Stream> Download(int length, CancellationToken ct = default);
+            Task<string> Upload(string name, Stream content, CancellationToken ct = default);
+            Task<PipeReader> DownloadPipe(int length);
+            ValueTask<string> UploadPipe(PipeReader content, string name);
+            ValueTask<Stream> Reverse(Stream content, CancellationToken ct = default);
+            Task<Stream> Endless(CancellationToken ct = default);
+            Task<Stream> FailAsync(string message);
+            Task<Stream> FailAtOnce(string message);
+        }
+
+        [EventContract("roundtrip.blob-events")]
+        public interface IBlobEvents
+        {
+            void Stored(string name, byte[] content);
+        }
+        """;
+
+    private const string BinaryHarness = """
+        using System;
+        using System.Buffers;
+        using System.IO;
+        using System.IO.Pipelines;
+        using System.Linq;
+        using System.Security.Cryptography;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using IpcContracts;
+
+        namespace Bytes;
+
+        public static class Runner
+        {
+            /// <summary>Bytes that are not all alike, so a reordered, dropped or repeated chunk changes them.</summary>
+            public static byte[] Pattern(int length, int seed = 7)
+            {
+                var bytes = new byte[length];
+                for (int i = 0; i < length; i++)
+                    bytes[i] = (byte)(i * 31 + seed + (i >> 16));
+                return bytes;
+            }
+
+            public static string Hash(ReadOnlySpan<byte> bytes) => bytes.Length + ":" + Convert.ToHexString(SHA256.HashData(bytes))[..16];
+
+            private static async Task<string> WithServer(Func<IBlobs, Blobs, Task<string>> run)
+            {
+                string endpoint = "inproc://bytes-" + Guid.NewGuid().ToString("N");
+                var blobs = new Blobs();
+                await using var server = await IpcServer.StartAsync(endpoint, s => s.Handle<IBlobs>(blobs));
+                await using var client = await IpcClient.ConnectAsync(endpoint);
+                return await run(client.Proxy<IBlobs>(), blobs);
+            }
+
+            public static Task<string> Values() => WithServer(async (proxy, _) =>
+            {
+                var log = new System.Collections.Generic.List<string>();
+                var data = Pattern(100_000);
+                log.Add("array " + ((await proxy.EchoArray(data))?.SequenceEqual(data) ?? false));
+                log.Add("null " + ((await proxy.EchoArray(null)) is null));
+                log.Add("empty " + ((await proxy.EchoArray(Array.Empty<byte>()))?.Length.ToString() ?? "null"));
+                var memory = new ReadOnlyMemory<byte>(Pattern(5000, seed: 3), 100, 4000); // a slice, not the whole array
+                log.Add("memory " + (await proxy.EchoMemory(memory)).Span.SequenceEqual(memory.Span));
+                log.Add("empty memory " + (await proxy.EchoMemory(ReadOnlyMemory<byte>.Empty)).Length);
+                var first = new Segment(Pattern(3000, seed: 1));
+                var sequence = new ReadOnlySequence<byte>(first, 0, first.Append(Pattern(2000, seed: 2)), 2000);
+                var echoed = await proxy.EchoSequence(sequence);
+                log.Add("sequence " + echoed.ToArray().SequenceEqual(sequence.ToArray()) + " " + echoed.Length);
+                log.Add("empty sequence " + (await proxy.EchoSequence(ReadOnlySequence<byte>.Empty)).Length);
+                log.Add("describe " + await proxy.Describe("n", Pattern(10), 3) + " expected " + Hash(Pattern(10)));
+                return string.Join("\n", log);
+            });
+
+            public static Task<string> StreamResult() => WithServer(async (proxy, _) =>
+            {
+                await using var stream = await proxy.Download(1 << 20);
+                var received = new MemoryStream();
+                await stream.CopyToAsync(received);
+                await using var empty = await proxy.Download(0);
+                return "download " + received.ToArray().SequenceEqual(Pattern(1 << 20)) + " " + received.Length + ", empty " + await empty.ReadAsync(new byte[16]);
+            });
+
+            public static Task<string> StreamParameter() => WithServer(async (proxy, _) =>
+            {
+                var data = Pattern((1 << 20) + 17, seed: 5);
+                var content = new MemoryStream(data);
+                string seen = await proxy.Upload("u", content);
+                return "upload " + (seen == "u " + Hash(data)) + ", caller's stream still open " + content.CanRead;
+            });
+
+            public static Task<string> Pipes() => WithServer(async (proxy, _) =>
+            {
+                var reader = await proxy.DownloadPipe(300_000);
+                var received = new MemoryStream();
+                while (true)
+                {
+                    var read = await reader.ReadAsync();
+                    foreach (var segment in read.Buffer)
+                        received.Write(segment.Span);
+                    reader.AdvanceTo(read.Buffer.End);
+                    if (read.IsCompleted) break;
+                }
+                await reader.CompleteAsync();
+                var data = Pattern(200_003, seed: 9);
+                string seen = await proxy.UploadPipe(PipeReader.Create(new MemoryStream(data)), "p");
+                return "pipe result " + received.ToArray().SequenceEqual(Pattern(300_000)) + ", pipe parameter " + (seen == "p " + Hash(data));
+            });
+
+            public static Task<string> BothWays() => WithServer(async (proxy, _) =>
+            {
+                var data = Pattern(150_000, seed: 11);
+                await using var reversed = await proxy.Reverse(new MemoryStream(data));
+                var received = new MemoryStream();
+                await reversed.CopyToAsync(received);
+                return "reversed " + received.ToArray().SequenceEqual(data.Reverse());
+            });
+
+            public static Task<string> DisposeEarly() => WithServer(async (proxy, blobs) =>
+            {
+                var stream = await proxy.Endless();
+                var buffer = new byte[10_000];
+                int total = 0;
+                while (total < 200_000)
+                    total += await stream.ReadAsync(buffer);
+                await stream.DisposeAsync();
+                // Bounded waits: a handler that is never stopped fails the test instead of hanging it.
+                var disposed = await Task.WhenAny(blobs.EndlessDisposed.Task, Task.Delay(TimeSpan.FromSeconds(20))) == blobs.EndlessDisposed.Task;
+                var cancelled = await Task.WhenAny(blobs.EndlessCancelled.Task, Task.Delay(TimeSpan.FromSeconds(20))) == blobs.EndlessCancelled.Task;
+                return "handler's stream disposed " + disposed + ", handler's token cancelled " + cancelled;
+            });
+
+            public static Task<string> Failures() => WithServer(async (proxy, _) =>
+            {
+                var log = new System.Collections.Generic.List<string>();
+                try { await proxy.FailAsync("no such file"); log.Add("async: no exception"); }
+                catch (RemoteInvocationException e) { log.Add("async: " + e.RemoteType + " " + e.RemoteMessage); }
+                try { await proxy.FailAtOnce("locked"); log.Add("at once: no exception"); }
+                catch (RemoteInvocationException e) { log.Add("at once: " + e.RemoteType + " " + e.RemoteMessage); }
+                return string.Join("\n", log);
+            });
+
+            public static async Task<string> Events()
+            {
+                string endpoint = "inproc://bytes-" + Guid.NewGuid().ToString("N");
+                await using var server = await IpcServer.StartAsync(endpoint);
+                await using var client = await IpcClient.ConnectAsync(endpoint);
+                var listener = new Listener();
+                using var subscription = await client.SubscribeAsync<IBlobEvents>(listener);
+                var data = Pattern(70_000, seed: 13);
+                server.Publisher<IBlobEvents>().Stored("e", data);
+                var seen = await listener.Seen.Task.WaitAsync(TimeSpan.FromSeconds(20));
+                return "event " + seen.Name + " " + seen.Content.SequenceEqual(data);
+            }
+        }
+
+        sealed class Listener : IBlobEvents
+        {
+            public readonly TaskCompletionSource<(string Name, byte[] Content)> Seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            public void Stored(string name, byte[] content) => Seen.TrySetResult((name, content));
+        }
+
+        sealed class Segment : ReadOnlySequenceSegment<byte>
+        {
+            public Segment(byte[] bytes) => Memory = bytes;
+
+            public Segment Append(byte[] bytes)
+            {
+                var next = new Segment(bytes) { RunningIndex = RunningIndex + Memory.Length };
+                Next = next;
+                return next;
+            }
+        }
+
+        sealed class Blobs : IBlobs
+        {
+            public readonly TaskCompletionSource EndlessDisposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            public readonly TaskCompletionSource EndlessCancelled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            public Task<byte[]?> EchoArray(byte[]? data) => Task.FromResult(data);
+            public ValueTask<ReadOnlyMemory<byte>> EchoMemory(ReadOnlyMemory<byte> data) => new(data);
+            public async Task<ReadOnlySequence<byte>> EchoSequence(ReadOnlySequence<byte> data)
+            {
+                await Task.Yield();
+                return data;
+            }
+            public Task<string> Describe(string name, byte[] data, int times) => Task.FromResult(name + " " + Runner.Hash(data) + " x" + times);
+
+            public Task<Stream> Download(int length, CancellationToken ct) => Task.FromResult<Stream>(new MemoryStream(Runner.Pattern(length)));
+
+            public async Task<string> Upload(string name, Stream content, CancellationToken ct)
+            {
+                var received = new MemoryStream();
+                await content.CopyToAsync(received, ct);
+                return name + " " + Runner.Hash(received.ToArray());
+            }
+
+            public Task<PipeReader> DownloadPipe(int length)
+            {
+                // The writer fills the pipe while the caller reads it: more than the pipe's pause threshold (64 KiB).
+                var pipe = new Pipe();
+                _ = Task.Run(async () =>
+                {
+                    Exception? failure = null;
+                    try
+                    {
+                        var bytes = Runner.Pattern(length);
+                        for (int offset = 0; offset < length; offset += 50_000)
+                            await pipe.Writer.WriteAsync(bytes.AsMemory(offset, Math.Min(50_000, length - offset)));
+                    }
+                    catch (Exception e) { failure = e; }
+                    await pipe.Writer.CompleteAsync(failure);
+                });
+                return Task.FromResult(pipe.Reader);
+            }
+
+            public async ValueTask<string> UploadPipe(PipeReader content, string name)
+            {
+                var received = new MemoryStream();
+                await content.CopyToAsync(received);
+                return name + " " + Runner.Hash(received.ToArray());
+            }
+
+            public async ValueTask<Stream> Reverse(Stream content, CancellationToken ct)
+            {
+                var received = new MemoryStream();
+                await content.CopyToAsync(received, ct);
+                var bytes = received.ToArray();
+                Array.Reverse(bytes);
+                return new MemoryStream(bytes);
+            }
+
+            public Task<Stream> Endless(CancellationToken ct)
+            {
+                ct.Register(() => EndlessCancelled.TrySetResult());
+                return Task.FromResult<Stream>(new EndlessStream(EndlessDisposed));
+            }
+
+            public async Task<Stream> FailAsync(string message)
+            {
+                await Task.Yield();
+                throw new FileNotFoundException(message);
+            }
+
+            public Task<Stream> FailAtOnce(string message) => throw new UnauthorizedAccessException(message);
+        }
+
+        /// <summary>Bytes without end; records its disposal, which only the caller stopping the stream can cause.</summary>
+        sealed class EndlessStream(TaskCompletionSource disposed) : Stream
+        {
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+            public override int Read(byte[] buffer, int offset, int count)
+            {
+                Array.Fill(buffer, (byte)'x', offset, count);
+                return count;
+            }
+            protected override void Dispose(bool disposing)
+            {
+                disposed.TrySetResult();
+                base.Dispose(disposing);
+            }
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        }
+        """;
+
+    /// <summary>The binary contracts built once with both generators and loaded; each test runs one of its Runner methods.</summary>
+    private static readonly Lazy<Assembly> BinaryAssembly = new(() =>
+    {
+        var result = GeneratorRunner.Run(new[] { BinaryContracts, BinaryHarness }, withSystemTextJson: true);
+        var problems = result.Output.Problems().ToList();
+        Assert.True(problems.Count == 0, TestCompilation.Describe(problems));
+        using var pe = new MemoryStream();
+        var emit = result.Output.Emit(pe);
+        Assert.True(emit.Success, TestCompilation.Describe(emit.Diagnostics));
+        pe.Position = 0;
+        return new AssemblyLoadContext("RoundTripBytes", isCollectible: true).LoadFromStream(pe);
+    });
+
+    private static Task<string> RunBinary(string scenario) =>
+        ((Task<string>)BinaryAssembly.Value.GetType("Bytes.Runner")!.GetMethod(scenario)!.Invoke(null, null)!).WaitAsync(TimeSpan.FromSeconds(60));
+
+    [Fact]
+    public async Task Binary_arguments_and_results_round_trip_with_null_empty_slices_and_segments()
+    {
+        var log = (await RunBinary("Values")).Split('\n');
+
+        Assert.Equal("array True", log[0]);
+        Assert.Equal("null True", log[1]);
+        Assert.Equal("empty 0", log[2]);
+        Assert.Equal("memory True", log[3]);
+        Assert.Equal("empty memory 0", log[4]);
+        Assert.Equal("sequence True 5000", log[5]);
+        Assert.Equal("empty sequence 0", log[6]);
+        // A byte[] next to other parameters: each reaches the handler in its place.
+        var describe = log[7].Split(" expected ");
+        Assert.Equal("describe n " + describe[1] + " x3", describe[0]);
+        Assert.Equal(8, log.Length);
+    }
+
+    [Fact]
+    public async Task A_Stream_result_read_to_its_end_holds_the_handlers_bytes() =>
+        Assert.Equal("download True 1048576, empty 0", await RunBinary("StreamResult"));
+
+    [Fact]
+    public async Task A_Stream_parameter_reaches_the_handler_whole_and_stays_the_callers() =>
+        Assert.Equal("upload True, caller's stream still open True", await RunBinary("StreamParameter"));
+
+    [Fact]
+    public async Task PipeReader_results_and_parameters_carry_the_bytes() =>
+        Assert.Equal("pipe result True, pipe parameter True", await RunBinary("Pipes"));
+
+    [Fact]
+    public async Task A_Stream_parameter_and_a_Stream_result_on_one_call() =>
+        Assert.Equal("reversed True", await RunBinary("BothWays"));
+
+    [Fact]
+    public async Task Disposing_a_Stream_result_early_stops_the_handler() =>
+        Assert.Equal("handler's stream disposed True, handler's token cancelled True", await RunBinary("DisposeEarly"));
+
+    [Fact]
+    public async Task A_handler_failing_before_its_Stream_exists_fails_the_await() =>
+        Assert.Equal(
+            "async: System.IO.FileNotFoundException no such file\n" +
+            "at once: System.UnauthorizedAccessException locked",
+            await RunBinary("Failures"));
+
+    [Fact]
+    public async Task An_event_with_a_byte_array_reaches_the_subscriber() =>
+        Assert.Equal("event e True", await RunBinary("Events"));
 }

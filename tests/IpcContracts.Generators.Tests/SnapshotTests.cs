@@ -37,6 +37,7 @@ public sealed class SnapshotTests
     [Fact] public void Streams() => VerifyContracts(ContractShapes.Streams);
     [Fact] public void Progress() => VerifyContracts(ContractShapes.Progress);
     [Fact] public void ArgumentStreams() => VerifyContracts(ContractShapes.ArgumentStreams);
+    [Fact] public void Bytes() => VerifyContracts(ContractShapes.Bytes);
 
     /// <summary>The JSON table's Options read only the contexts named by [assembly: IpcJsonContext]: that table is the point of this shape.</summary>
     [Fact]

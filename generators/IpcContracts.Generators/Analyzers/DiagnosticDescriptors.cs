@@ -45,6 +45,7 @@ namespace IpcContracts.Analyzers
         public const string StreamInTaskId = "IPC0028";
         public const string ProgressNotAllowedId = "IPC0029";
         public const string StreamParameterNotAllowedId = "IPC0030";
+        public const string MultipleBinaryParametersId = "IPC0031";
 
         // Names of Diagnostic.Properties entries the code fixes read.
         public const string TypeNameProperty = "TypeName";
@@ -146,12 +147,12 @@ namespace IpcContracts.Analyzers
 
         public static readonly DiagnosticDescriptor NotSupportedYet = new DiagnosticDescriptor(
             NotSupportedYetId,
-            "Nested streams, nested progress and byte streams are not supported in contracts yet",
-            "{0} of '{1}' has type '{2}', and {3} are not supported in contracts yet; remove it, and pass the data as payload values (a list, a byte[]) until they are",
+            "Streams, progress and byte streams are supported only as a request method's own parameters or result",
+            "{0} of '{1}' has type '{2}', and {3} are not supported in contracts; remove it, and {4}",
             ContractCategory,
             DiagnosticSeverity.Error,
             isEnabledByDefault: true,
-            description: "A request method may return IAsyncEnumerable<T>, take one IAsyncEnumerable<T> parameter and take one IProgress<T> parameter. Streams of values anywhere else (inside another type, the items of another stream, IAsyncEnumerator<T>), IProgress<T> anywhere but as a parameter of its own (inside another type, as a result) and streams of bytes (Stream, PipeReader, PipeWriter) cannot cross the process boundary yet: they are not JSON values, and wrapping them in Task<T> or registering them with a JsonSerializerContext only moves the failure to run time. The generator skips a contract that uses them.",
+            description: "A request method may return IAsyncEnumerable<T>, Task<Stream> or Task<PipeReader> (or ValueTask of either), and take one stream parameter (IAsyncEnumerable<T>, Stream or PipeReader) and one IProgress<T> parameter. Anywhere else these types are not JSON values and cannot cross the process boundary: streams of values inside another type, as the items of another stream, or IAsyncEnumerator<T>; IProgress<T> inside another type or as a result; Stream or PipeReader inside another type or as stream items, and types derived from them (generated code on the receiving side creates a plain Stream or PipeReader); and PipeWriter anywhere (bytes travel as a source the receiver reads, so take a Stream or PipeReader, or return one). Wrapping them in Task<T> or registering them with a JsonSerializerContext only moves the failure to run time. The generator skips a contract that uses them.",
             helpLinkUri: HelpLinkBase + NotSupportedYetId + ".md");
 
         public static readonly DiagnosticDescriptor StreamInTask = new DiagnosticDescriptor(
@@ -171,18 +172,28 @@ namespace IpcContracts.Analyzers
             ContractCategory,
             DiagnosticSeverity.Error,
             isEnabledByDefault: true,
-            description: "An IProgress<T> parameter reports back to the caller while a request runs, so it belongs on a [RequestContract] method that returns Task, Task<T>, ValueTask or ValueTask<T>, once: an event has no caller waiting to receive reports, a method that returns IAsyncEnumerable<T> already reports with every item, and the caller's reports travel through a single IProgress<T>. The generator skips a contract that breaks this.",
+            description: "An IProgress<T> parameter reports back to the caller while a request runs, so it belongs on a [RequestContract] method that returns Task, Task<T>, ValueTask or ValueTask<T>, once: an event has no caller waiting to receive reports, a method that returns IAsyncEnumerable<T> already reports with every item (and one that returns a Stream or PipeReader with every chunk of bytes), and the caller's reports travel through a single IProgress<T>. The generator skips a contract that breaks this.",
             helpLinkUri: HelpLinkBase + ProgressNotAllowedId + ".md");
 
         public static readonly DiagnosticDescriptor StreamParameterNotAllowed = new DiagnosticDescriptor(
             StreamParameterNotAllowedId,
-            "Only one IAsyncEnumerable<T> parameter, only on a request method, and not with IProgress<T> yet",
+            "Only one stream parameter (IAsyncEnumerable<T>, Stream or PipeReader), only on a request method, and not with IProgress<T> yet",
             "Parameter '{0}' of '{1}' has type '{2}', but {3}; remove it, and {4}",
             ContractCategory,
             DiagnosticSeverity.Error,
             isEnabledByDefault: true,
-            description: "An IAsyncEnumerable<T> parameter streams items from the caller to the handler while a request runs, so it belongs on a [RequestContract] method (one that returns a task or IAsyncEnumerable<T>), once: an event has no call for the items to travel in, and a call carries a single argument stream. A stream parameter together with an IProgress<T> parameter is not supported yet. The generator skips a contract that breaks this.",
+            description: "An IAsyncEnumerable<T>, Stream or PipeReader parameter streams items or bytes from the caller to the handler while a request runs, so it belongs on a [RequestContract] method (one that returns a task or IAsyncEnumerable<T>), once: an event has no call for the items to travel in, and a call carries a single argument stream. A stream parameter together with an IProgress<T> parameter is not supported yet. The generator skips a contract that breaks this.",
             helpLinkUri: HelpLinkBase + StreamParameterNotAllowedId + ".md");
+
+        public static readonly DiagnosticDescriptor MultipleBinaryParameters = new DiagnosticDescriptor(
+            MultipleBinaryParametersId,
+            "At most one binary parameter per method",
+            "Parameter '{0}' of '{1}' has type '{2}', but '{3}' is already the method's binary parameter, and a call carries one parameter's bytes raw; remove it, and pass these bytes as a member of a DTO (base64 in the JSON arguments), or combine both into one binary parameter",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "A byte[], ReadOnlyMemory<byte> or ReadOnlySequence<byte> parameter travels as raw bytes after the JSON arguments in the call's frame (no base64, no JSON escaping), and a frame has one such binary section, so a method takes at most one binary parameter, on request and event contracts alike. Results and stream items of these types are not limited, and byte arrays inside other types travel as base64 JSON. The generator skips a contract that breaks this.",
+            helpLinkUri: HelpLinkBase + MultipleBinaryParametersId + ".md");
 
         public static readonly DiagnosticDescriptor GenericMethod = new DiagnosticDescriptor(
             GenericMethodId,

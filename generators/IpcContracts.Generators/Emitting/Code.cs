@@ -13,6 +13,14 @@ namespace IpcContracts.Generators.Emitting
         public const string AsyncEnumerable = "global::System.Collections.Generic.IAsyncEnumerable";
         public const string JsonTypes = "global::IpcContracts.Generated.IpcJsonTypes";
         public const string JsonTypeInfo = "global::System.Text.Json.Serialization.Metadata.JsonTypeInfo";
+        public const string BinaryJson = "global::IpcContracts.Serialization.BinaryJson";
+        public const string ByteStreams = Runtime + ".ByteStreams";
+
+        /// <summary>The item type of the chunk streams a Stream or PipeReader travels as.</summary>
+        public const string Chunk = "global::System.ReadOnlyMemory<byte>";
+
+        /// <summary>The metadata of <see cref="Chunk"/>.</summary>
+        public const string ChunkTypeInfo = BinaryJson + ".ReadOnlyMemory";
         public const string Payload = "global::System.Buffers.ReadOnlySequence<byte>";
         public const string GeneratedCodeAttribute = "[global::System.CodeDom.Compiler.GeneratedCode(\"IpcContracts.Generators\", \"1.0.0\")]";
 
@@ -37,10 +45,21 @@ namespace IpcContracts.Generators.Emitting
         public static string String(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 
         /// <summary>
-        /// The shared <c>JsonTypeInfo</c> for a type. Annotated types (<c>string?</c>) get <c>!</c>: the metadata is the
-        /// same object and handles null, only the static nullability of the type argument differs.
+        /// The shared <c>JsonTypeInfo</c> for a type: the runtime's <c>BinaryJson</c> for the binary types (whatever the
+        /// user's contexts say, and ReadOnlySequence&lt;byte&gt; has no System.Text.Json converter of its own), else its
+        /// IpcJsonTypes property. Annotated types (<c>string?</c>) get <c>!</c>: the metadata is the same object and handles
+        /// null, only the static nullability of the type argument differs.
         /// </summary>
-        public static string TypeInfo(TypeRef type) =>
-            JsonTypes + "." + type.PropertyName + (type.NeedsNullableSuppression ? "!" : "");
+        public static string TypeInfo(TypeRef type)
+        {
+            string info = type.Binary switch
+            {
+                BinaryKind.ByteArray => BinaryJson + ".ByteArray",
+                BinaryKind.ReadOnlyMemory => BinaryJson + ".ReadOnlyMemory",
+                BinaryKind.ReadOnlySequence => BinaryJson + ".ReadOnlySequence",
+                _ => JsonTypes + "." + type.PropertyName,
+            };
+            return info + (type.NeedsNullableSuppression ? "!" : "");
+        }
     }
 }

@@ -42,13 +42,28 @@ namespace IpcContracts.Generators.Emitting
 
             // The handler's IProgress<T> is the call's: each report goes back to the caller while the call runs. Its
             // IAsyncEnumerable<T> parameter is the call's too: the caller's items as they arrive, under the credit window.
+            // A Stream or PipeReader parameter reads the chunks of the call's argument stream.
             var unpacked = ArgsShape.Unpack(m);
-            var arguments = ArgsShape.AsDeclared(m, i => unpacked[i], p => "call.Progress<" + p.Value.Code + ">(" + Code.TypeInfo(p.Value) + ")",
-                s => "call.ArgumentStream<" + s.Item.Code + ">(" + Code.TypeInfo(s.Item) + ")");
+            var arguments = ArgsShape.AsDeclared(m, i => Argument(m.Parameters[i], unpacked[i]), p => "call.Progress<" + p.Value.Code + ">(" + Code.TypeInfo(p.Value) + ")",
+                s => s.Bytes switch
+                {
+                    ByteStreamKind.Stream => Code.ByteStreams + ".AsStream(call.ArgumentStream<" + Code.Chunk + ">(" + Code.ChunkTypeInfo + "))",
+                    ByteStreamKind.PipeReader => Code.ByteStreams + ".AsPipeReader(call.ArgumentStream<" + Code.Chunk + ">(" + Code.ChunkTypeInfo + "))",
+                    _ => "call.ArgumentStream<" + s.Item.Code + ">(" + Code.TypeInfo(s.Item) + ")",
+                });
             if (m.CancellationTokenIdentifier is not null)
                 arguments.Add("call.CancellationToken");
             string receiver = m.DeclaringInterface == contract.InterfaceCode ? "target" : "((" + m.DeclaringInterface + ")target)";
             string invocation = receiver + "." + m.Name + "(" + string.Join(", ", arguments) + ")";
+
+            if (m.ResultBytes != ByteStreamKind.None)
+            {
+                // The handler's Stream or PipeReader goes back as a stream of chunks under the credit window; Chunks awaits the
+                // handler's task (its exception ends the stream with the error) and disposes or completes what it returned.
+                string handlerResult = invocation + (m.Result!.NeedsNullableSuppression ? "!" : "");
+                w.Line("return call.ReplyStreamAsync<" + Code.Chunk + ">(" + Code.ByteStreams + ".Chunks(" + handlerResult + ", call.CancellationToken), " + Code.ChunkTypeInfo + ");");
+                return;
+            }
 
             switch (m.Returns)
             {
@@ -89,6 +104,19 @@ namespace IpcContracts.Generators.Emitting
         }
 
         /// <summary>
+        /// The handler's argument from the parsed value: the binary parameter takes the frame's binary section when it has
+        /// one (else what the argument object carried), copied so it outlives the payload.
+        /// </summary>
+        private static string Argument(ParameterModel p, string parsed)
+        {
+            if (p.Type.Binary == BinaryKind.None)
+                return parsed;
+            // BinaryArgument(byte[]?) is annotated for the null a caller may send; a byte[] parameter gets what it declares.
+            bool notNull = p.Type.Binary == BinaryKind.ByteArray && !p.Type.NeedsNullableSuppression;
+            return "call.BinaryArgument(" + parsed + ")" + (notNull ? "!" : "");
+        }
+
+        /// <summary>
         /// Reads the argument object member by member: unknown members are skipped and missing ones keep their
         /// default, so a peer with one parameter more or less still interoperates.
         /// </summary>
@@ -119,7 +147,7 @@ namespace IpcContracts.Generators.Emitting
         {
             if (contract.IsEvent)
                 return;
-            var shapes = new HashSet<ReturnShape>(contract.Methods.Select(m => m.Returns));
+            var shapes = new HashSet<ReturnShape>(contract.Methods.Where(m => m.ResultBytes == ByteStreamKind.None).Select(m => m.Returns));
             foreach (var shape in new[] { ReturnShape.Task, ReturnShape.ValueTask, ReturnShape.TaskOfT, ReturnShape.ValueTaskOfT })
             {
                 if (!shapes.Contains(shape))

@@ -47,8 +47,13 @@ namespace IpcContracts.Generators.Emitting
             w.Line();
         }
 
-        private static string WriteCall(ParameterModel p, string value) =>
-            Code.Runtime + ".ArgsJson.Write<" + p.Type.Code + ">(writer, " + Code.String(p.JsonName) + ", " + value + ", " + Code.TypeInfo(p.Type) + ")";
+        /// <summary>
+        /// The method's one binary parameter goes through WriteBinary, which leaves its bytes for the frame's binary section
+        /// (docs/protocol.md, "Binary payloads") rather than writing them as base64 into the object.
+        /// </summary>
+        private static string WriteCall(ParameterModel p, string value) => p.Type.Binary != BinaryKind.None
+            ? Code.Runtime + ".ArgsJson.WriteBinary(writer, " + Code.String(p.JsonName) + ", " + value + ")"
+            : Code.Runtime + ".ArgsJson.Write<" + p.Type.Code + ">(writer, " + Code.String(p.JsonName) + ", " + value + ", " + Code.TypeInfo(p.Type) + ")";
 
         private static void EmitMethod(SourceWriter w, ContractModel contract, MethodModel m)
         {
@@ -72,13 +77,27 @@ namespace IpcContracts.Generators.Emitting
                 else if (m.Returns == ReturnShape.ValueTask)
                     w.Line("return default;");
             }
+            else if (m.ResultBytes != ByteStreamKind.None)
+            {
+                // A Stream or PipeReader result is a stream of chunks: the task completes once the first chunk, the end or the
+                // handler's error has arrived (so a failed call throws at the await), and the caller reads the rest as it comes.
+                string read = Code.ByteStreams + (m.ResultBytes == ByteStreamKind.Stream ? ".ReadStreamAsync(" : ".ReadPipeAsync(");
+                bool wrap = m.Returns == ReturnShape.ValueTaskOfT;
+                string prefix = "return " + (wrap ? "new " + ReturnType(m) + "(" : "") + read;
+                string suffix = "), " + token + ")" + (m.Result!.NeedsNullableSuppression ? "!" : "") + (wrap ? ");" : ";");
+                if (m.ArgumentStream is { } stream)
+                    Call(w, prefix, "this._channel.Stream<" + ArgsShape.Type(m) + ", " + Code.Chunk + ", " + stream.Item.Code + ">", suffix,
+                        method, args, writer, Code.ChunkTypeInfo, ArgumentItems(stream, token), Code.TypeInfo(stream.Item), token);
+                else
+                    Call(w, prefix, "this._channel.Stream<" + ArgsShape.Type(m) + ", " + Code.Chunk + ">", suffix, method, args, writer, Code.ChunkTypeInfo, token);
+            }
             else if (m.Returns == ReturnShape.Stream)
             {
                 // Cold: the channel sends the request when the caller enumerates, so nothing happens here.
                 var item = m.Result!;
                 if (m.ArgumentStream is { } stream)
                     Call(w, "return ", "this._channel.Stream<" + ArgsShape.Type(m) + ", " + item.Code + ", " + stream.Item.Code + ">", ");",
-                        method, args, writer, Code.TypeInfo(item), ArgumentItems(stream), Code.TypeInfo(stream.Item), token);
+                        method, args, writer, Code.TypeInfo(item), ArgumentItems(stream, token), Code.TypeInfo(stream.Item), token);
                 else
                     Call(w, "return ", "this._channel.Stream<" + ArgsShape.Type(m) + ", " + item.Code + ">", ");", method, args, writer, Code.TypeInfo(item), token);
             }
@@ -93,10 +112,10 @@ namespace IpcContracts.Generators.Emitting
                     var argItem = stream.Item;
                     if (m.Result is { } result)
                         Call(w, prefix, "this._channel.RequestStreamingAsync<" + ArgsShape.Type(m) + ", " + result.Code + ", " + argItem.Code + ">", suffix,
-                            method, args, writer, Code.TypeInfo(result), ArgumentItems(stream), Code.TypeInfo(argItem), token);
+                            method, args, writer, Code.TypeInfo(result), ArgumentItems(stream, token), Code.TypeInfo(argItem), token);
                     else
                         Call(w, prefix, "this._channel.RequestStreamingAsync<" + ArgsShape.Type(m) + ", " + argItem.Code + ">", suffix,
-                            method, args, writer, ArgumentItems(stream), Code.TypeInfo(argItem), token);
+                            method, args, writer, ArgumentItems(stream, token), Code.TypeInfo(argItem), token);
                 }
                 else if (m.Progress is { } progress)
                 {
@@ -119,10 +138,14 @@ namespace IpcContracts.Generators.Emitting
 
         /// <summary>
         /// The caller's sequence, refused at once when null (a nullable-oblivious caller can pass one, and the contract may
-        /// declare it nullable) with the parameter's name, rather than failing later inside the channel's send loop.
+        /// declare it nullable) with the parameter's name, rather than failing later inside the channel's send loop. A Stream or
+        /// PipeReader is read as chunks; the caller owns it, so it is read to its end and neither disposed nor completed.
         /// </summary>
-        private static string ArgumentItems(ArgumentStreamModel stream) =>
-            stream.Identifier + " ?? throw new global::System.ArgumentNullException(nameof(" + stream.Identifier + "))";
+        private static string ArgumentItems(ArgumentStreamModel stream, string token)
+        {
+            string value = stream.Identifier + " ?? throw new global::System.ArgumentNullException(nameof(" + stream.Identifier + "))";
+            return stream.Bytes == ByteStreamKind.None ? value : Code.ByteStreams + ".Chunks(" + value + ", " + token + ")";
+        }
 
         /// <summary>A call with one argument per line (the fully qualified arguments are long); <paramref name="suffix"/> closes it.</summary>
         private static void Call(SourceWriter w, string prefix, string callee, string suffix, params string[] arguments)

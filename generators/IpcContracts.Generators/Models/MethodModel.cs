@@ -11,7 +11,9 @@ namespace IpcContracts.Generators.Models
     /// <param name="Signature">Canonical signature text the fingerprint hashes.</param>
     /// <param name="Fingerprint">FNV-1a 64 of <see cref="Signature"/>.</param>
     /// <param name="Progress">The request method's <c>IProgress&lt;T&gt;</c> parameter (not one of <see cref="Parameters"/>), or null.</param>
-    /// <param name="ArgumentStream">The request method's <c>IAsyncEnumerable&lt;T&gt;</c> parameter (not one of <see cref="Parameters"/>), or null.</param>
+    /// <param name="ArgumentStream">The request method's <c>IAsyncEnumerable&lt;T&gt;</c>, <c>Stream</c> or <c>PipeReader</c> parameter (not one of <see cref="Parameters"/>), or null.</param>
+    /// <param name="ResultBytes">For a <c>Task</c>/<c>ValueTask</c> of <c>Stream</c> or <c>PipeReader</c> (<see cref="Result"/> is that type), which
+    /// one: the handler's bytes travel back as a stream of chunks.</param>
     internal sealed record MethodModel(
         string Name,
         string MemberSuffix,
@@ -25,5 +27,6 @@ namespace IpcContracts.Generators.Models
         string Signature,
         ulong Fingerprint,
         ProgressModel? Progress = null,
-        ArgumentStreamModel? ArgumentStream = null);
+        ArgumentStreamModel? ArgumentStream = null,
+        ByteStreamKind ResultBytes = ByteStreamKind.None);
 }

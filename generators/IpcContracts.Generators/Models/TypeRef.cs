@@ -10,7 +10,9 @@ namespace IpcContracts.Generators.Models
     /// </param>
     /// <param name="CanonicalName">Wire name: fully qualified, no <c>global::</c>, no nullable annotations.</param>
     /// <param name="PropertyName">Name of its <c>IpcJsonTypes</c> property (a pure function of the type).</param>
-    internal sealed record TypeRef(string Code, string MetadataCode, string CanonicalName, string PropertyName)
+    /// <param name="Binary">Which binary payload type it is, if any: its metadata is the runtime's <c>BinaryJson</c>, not an
+    /// <c>IpcJsonTypes</c> property.</param>
+    internal sealed record TypeRef(string Code, string MetadataCode, string CanonicalName, string PropertyName, BinaryKind Binary = BinaryKind.None)
     {
         /// <summary>
         /// True when <see cref="Code"/> carries annotations that <see cref="MetadataCode"/> lacks, so the

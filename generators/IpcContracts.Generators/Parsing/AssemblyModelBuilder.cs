@@ -33,7 +33,8 @@ namespace IpcContracts.Generators.Parsing
                 {
                     foreach (var p in method.Parameters)
                         Add(messageTypes, p.Type);
-                    if (method.Result is { } result)
+                    // A Stream or PipeReader result travels as chunks (ReadOnlyMemory<byte>, BinaryJson), never as JSON.
+                    if (method.Result is { } result && method.ResultBytes == ByteStreamKind.None)
                         Add(messageTypes, result);
                     if (method.Progress is { } progress)
                         Add(messageTypes, progress.Value);
@@ -60,9 +61,10 @@ namespace IpcContracts.Generators.Parsing
                     .ToEquatableArray());
         }
 
+        /// <summary>The binary types take their metadata from the runtime's BinaryJson, so they get no IpcJsonTypes property.</summary>
         private static void Add(Dictionary<string, MessageTypeModel> types, TypeRef type)
         {
-            if (!types.ContainsKey(type.MetadataCode))
+            if (type.Binary == BinaryKind.None && !types.ContainsKey(type.MetadataCode))
                 types[type.MetadataCode] = TypeNames.ToMessageType(type);
         }
     }

@@ -16,6 +16,11 @@ namespace IpcContracts.Generators.Parsing
         public const string TasksNamespace = "System.Threading.Tasks";
         public const string AsyncEnumerable = "System.Collections.Generic.IAsyncEnumerable`1";
         public const string Progress = "System.IProgress`1";
+        public const string Stream = "System.IO.Stream";
+        public const string PipeReader = "System.IO.Pipelines.PipeReader";
+        public const string PipeWriter = "System.IO.Pipelines.PipeWriter";
+        public const string ReadOnlyMemory = "System.ReadOnlyMemory`1";
+        public const string ReadOnlySequence = "System.Buffers.ReadOnlySequence`1";
 
         /// <summary>True when <paramref name="type"/> is the named type (namespace + metadata name, e.g. <c>Task`1</c>).</summary>
         public static bool Is(ITypeSymbol? type, string fullMetadataName)

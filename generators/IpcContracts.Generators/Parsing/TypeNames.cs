@@ -38,7 +38,8 @@ namespace IpcContracts.Generators.Parsing
                 Code(type),
                 type.ToDisplayString(MetadataCodeFormat),
                 canonical,
-                Identifiers.FromQualifiedName(type.ToDisplayString(NamingFormat), canonical, reserved: ReservedTypeInfoNames));
+                Identifiers.FromQualifiedName(type.ToDisplayString(NamingFormat), canonical, reserved: ReservedTypeInfoNames),
+                Rules.BinaryTypes.Of(type));
         }
 
         public static MessageTypeModel ToMessageType(TypeRef type) =>

@@ -90,6 +90,9 @@ namespace IpcContracts.Generators.Rules
             private readonly CancellationToken _cancellationToken;
             private bool _valid = true;
 
+            /// <summary>Set by <see cref="CheckReturn"/> for a Task/ValueTask of Stream or PipeReader.</summary>
+            private ByteStreamKind _resultBytes;
+
             public Rules(IMethodSymbol method, MethodFacts facts, ContractCheck check, MethodDeclarationSyntax? syntax, bool own, Compilation compilation, CancellationToken cancellationToken)
             {
                 _method = method;
@@ -152,7 +155,8 @@ namespace IpcContracts.Generators.Rules
                     signature,
                     Fnv1a.Hash64(signature),
                     progress,
-                    argumentStream);
+                    argumentStream,
+                    _resultBytes);
             }
 
             // ---- return shape ----
@@ -204,6 +208,11 @@ namespace IpcContracts.Generators.Rules
                     ReportStreamInTask(location, resultLocation, (INamedTypeSymbol)result);
                     return default;
                 }
+                // Bytes of any length: awaiting the call gives the Stream or PipeReader once the first chunk (or the handler's
+                // error) has arrived, and the caller reads the rest as it comes. Not a JSON value, so not a payload.
+                _resultBytes = BinaryTypes.StreamOf(result);
+                if (_resultBytes != ByteStreamKind.None)
+                    return (isTask ? ReturnShape.TaskOfT : ReturnShape.ValueTaskOfT, result);
                 if (!CheckPayload(result, "The result", resultLocation))
                     return default;
                 return (isTask ? ReturnShape.TaskOfT : ReturnShape.ValueTaskOfT, result);
@@ -243,15 +252,18 @@ namespace IpcContracts.Generators.Rules
                     Report(RuleViolation.Create(DiagnosticDescriptors.EventReturnTypeId, location, _facts.Display, returnText));
                     return;
                 }
-                if (!_method.ReturnsByRef && !_method.ReturnsByRefReadonly && PayloadRules.StreamingKind(returnType) is { } streaming)
+                if (!_method.ReturnsByRef && !_method.ReturnsByRefReadonly && !BinaryTypes.IsByteStream(returnType) && PayloadRules.Streaming(returnType) is { } streaming)
                 {
                     // Not "wrap it in Task<T>": that compiles and then fails at run time.
-                    Report(RuleViolation.Create(DiagnosticDescriptors.NotSupportedYetId, location, "The result", _facts.Display, returnType.ToDisplayString(ShortTypeFormat), streaming));
+                    Report(RuleViolation.Create(DiagnosticDescriptors.NotSupportedYetId, location, "The result", _facts.Display, returnType.ToDisplayString(ShortTypeFormat),
+                        streaming.What, streaming.Instead));
                     return;
                 }
 
                 string suggestion;
                 string? fix = null;
+                string? why = null;
+                var verdict = PayloadVerdict.Ok;
                 if (returnType.SpecialType == SpecialType.System_Void)
                 {
                     suggestion = "Task";
@@ -263,15 +275,16 @@ namespace IpcContracts.Generators.Rules
                     suggestion = returnType.ToDisplayString(ShortTypeFormat) + " (without ref)";
                     fix = DiagnosticDescriptors.ReturnFixDropRef;
                 }
-                else if (PayloadRules.Judge(returnType, _compilation, out string? why) is var verdict && verdict == PayloadVerdict.Ok)
+                else if (BinaryTypes.IsByteStream(returnType) || (verdict = PayloadRules.Judge(returnType, _compilation, out why)) == PayloadVerdict.Ok)
                 {
+                    // A bare Stream or PipeReader is no payload, but Task<Stream> and Task<PipeReader> are valid results.
                     suggestion = "Task<" + returnType.ToDisplayString(ShortTypeFormat) + ">";
                     fix = DiagnosticDescriptors.ReturnFixWrap;
                 }
                 else
                 {
                     suggestion = "Task, or Task<T> of a type that can cross the process boundary ('" + returnType.ToDisplayString(ShortTypeFormat) + "' " +
-                                 (verdict == PayloadVerdict.NotSupportedYet ? "is one of the " + why + ", which are not supported yet" : why) + ")";
+                                 (verdict == PayloadVerdict.NotSupportedYet ? "is one of the " + why + ", which are not supported in contracts" : why) + ")";
                 }
                 var violation = RuleViolation.Create(DiagnosticDescriptors.RequestReturnTypeId, location, _facts.Display, returnText, suggestion);
                 Report(fix is null ? violation : violation.WithProperty(DiagnosticDescriptors.ReturnFixProperty, fix));
@@ -305,6 +318,7 @@ namespace IpcContracts.Generators.Rules
                 int firstToken = -1;
                 IParameterSymbol? firstProgress = null;
                 IParameterSymbol? firstStream = null;
+                IParameterSymbol? firstBinary = null;
                 for (int i = 0; i < _method.Parameters.Length; i++)
                 {
                     var p = _method.Parameters[i];
@@ -337,11 +351,13 @@ namespace IpcContracts.Generators.Rules
                         }
                         continue;
                     }
-                    if (KnownNames.Is(p.Type, KnownNames.AsyncEnumerable))
+                    if (KnownNames.Is(p.Type, KnownNames.AsyncEnumerable) || BinaryTypes.IsByteStream(p.Type))
                     {
-                        // Not a member of the argument object: the caller's items follow the Request, and the handler reads the call's own.
+                        // Not a member of the argument object: the caller's items (or its bytes, as chunks) follow the Request,
+                        // and the handler reads the call's own.
                         if (CheckArgumentStream(p, firstStream, parameterSyntax, location) is { } item)
-                            argumentStream = new ArgumentStreamModel(TypeNames.EscapeIdentifier(p.Name), i, TypeNames.Code(p.Type), TypeNames.ToTypeRef(item));
+                            argumentStream = new ArgumentStreamModel(TypeNames.EscapeIdentifier(p.Name), i, TypeNames.Code(p.Type), TypeNames.ToTypeRef(item),
+                                BinaryTypes.StreamOf(p.Type));
                         firstStream ??= p;
                         continue;
                     }
@@ -353,8 +369,20 @@ namespace IpcContracts.Generators.Rules
                         firstProgress ??= p;
                         continue;
                     }
-                    if (CheckPayload(p.Type, "Parameter '" + p.Name + "'", RuleLocation.From(parameterSyntax?.Type) ?? location))
-                        models.Add(new ParameterModel(TypeNames.EscapeIdentifier(p.Name), p.Name, TypeNames.ToTypeRef(p.Type)));
+                    if (!CheckPayload(p.Type, "Parameter '" + p.Name + "'", RuleLocation.From(parameterSyntax?.Type) ?? location))
+                        continue;
+                    if (BinaryTypes.IsBinary(p.Type))
+                    {
+                        // Its bytes travel raw after the argument object, in the frame's one binary section.
+                        if (firstBinary is not null)
+                        {
+                            Report(RuleViolation.Create(DiagnosticDescriptors.MultipleBinaryParametersId, location, p.Name, _facts.Display,
+                                p.Type.ToDisplayString(ShortTypeFormat), firstBinary.Name));
+                            continue;
+                        }
+                        firstBinary = p;
+                    }
+                    models.Add(new ParameterModel(TypeNames.EscapeIdentifier(p.Name), p.Name, TypeNames.ToTypeRef(p.Type)));
                 }
 
                 if (firstToken >= 0)
@@ -392,6 +420,12 @@ namespace IpcContracts.Generators.Rules
                     why = "the method returns IAsyncEnumerable<T>, whose items already reach the caller while the call runs";
                     instead = "yield progress as items of the stream, or return a task to keep the IProgress<T>";
                 }
+                else if (ReturnedByteStream() is { } bytes)
+                {
+                    // A Stream result is a stream call on the wire, which carries no progress reports.
+                    why = "the method returns a " + bytes + ", whose bytes already reach the caller while the call runs";
+                    instead = "count the bytes as the caller reads them, or return a task of a value to keep the IProgress<T>";
+                }
                 else if (firstProgress is not null)
                 {
                     why = "'" + firstProgress.Name + "' already reports progress, and a call has one progress channel";
@@ -410,29 +444,34 @@ namespace IpcContracts.Generators.Rules
             }
 
             /// <summary>
-            /// IPC0030 for an IAsyncEnumerable&lt;T&gt; parameter on an event (no call for its items to travel in), after a
-            /// first one (a call carries one argument stream) or next to an IProgress&lt;T&gt; parameter (not supported yet);
-            /// otherwise the payload rule for <c>T</c>, which the items carry. Returns <c>T</c> when the parameter is valid.
-            /// The return shape is judged on its own: a stream parameter goes with a task or a stream result alike.
+            /// IPC0030 for a stream parameter (IAsyncEnumerable&lt;T&gt;, Stream or PipeReader) on an event (no call for its items
+            /// to travel in), after a first one (a call carries one argument stream) or next to an IProgress&lt;T&gt; parameter (not
+            /// supported yet); otherwise the payload rule for <c>T</c>, which the items carry. Returns the item type when the
+            /// parameter is valid: <c>T</c>, or <c>ReadOnlyMemory&lt;byte&gt;</c> for the chunks of a byte stream. The return
+            /// shape is judged on its own: a stream parameter goes with a task or a stream result alike.
             /// </summary>
             private ITypeSymbol? CheckArgumentStream(IParameterSymbol p, IParameterSymbol? firstStream, ParameterSyntax? syntax, RuleLocation? location)
             {
                 string? why = null, instead = null;
+                bool bytes = BinaryTypes.IsByteStream(p.Type);
                 var progress = _method.Parameters.FirstOrDefault(q => q.RefKind == RefKind.None && KnownNames.Is(q.Type, KnownNames.Progress));
                 if (_isEvent)
                 {
-                    why = "an event is published to every subscriber without a call for the items to travel in";
-                    instead = "publish each item as an event of its own, or make the method a request";
+                    why = "an event is published to every subscriber without a call for the " + (bytes ? "bytes" : "items") + " to travel in";
+                    instead = bytes ? "pass the bytes as one byte[] parameter, or make the method a request"
+                        : "publish each item as an event of its own, or make the method a request";
                 }
                 else if (firstStream is not null)
                 {
                     why = "'" + firstStream.Name + "' is already the method's stream parameter, and a call carries one argument stream";
-                    instead = "send one stream of a type that carries both kinds of item, or make two calls";
+                    instead = bytes ? "pass these bytes as a byte[] parameter, or make two calls"
+                        : "send one stream of a type that carries both kinds of item, or make two calls";
                 }
                 else if (progress is not null)
                 {
                     why = "the method also takes '" + progress.Name + "' (IProgress<T>), and a stream parameter together with progress is not supported yet";
-                    instead = "drop the IProgress<T>, or return IAsyncEnumerable<T> and yield progress as items of the result";
+                    instead = bytes ? "drop the IProgress<T> (the caller can count the bytes as its stream is read), or pass the bytes as a byte[] parameter"
+                        : "drop the IProgress<T>, or return IAsyncEnumerable<T> and yield progress as items of the result";
                 }
                 if (why is not null)
                 {
@@ -441,6 +480,17 @@ namespace IpcContracts.Generators.Rules
                     return null;
                 }
 
+                if (bytes)
+                {
+                    // The chunks ByteStreams cuts the bytes into: binary stream items, with no JSON metadata to check.
+                    var memory = _compilation.GetTypeByMetadataName(KnownNames.ReadOnlyMemory);
+                    if (memory is null)
+                    {
+                        CompilerError(); // no System.ReadOnlyMemory<T>: not a framework generated code can target
+                        return null;
+                    }
+                    return memory.Construct(_compilation.GetSpecialType(SpecialType.System_Byte));
+                }
                 var item = ((INamedTypeSymbol)p.Type).TypeArguments[0];
                 var itemLocation = TypeArgumentLocation(syntax?.Type) ?? RuleLocation.From(syntax?.Type) ?? location;
                 return CheckPayload(item, "The stream item of parameter '" + p.Name + "'", itemLocation) ? item : null;
@@ -458,19 +508,37 @@ namespace IpcContracts.Generators.Rules
                        KnownNames.Is(task.TypeArguments[0], KnownNames.AsyncEnumerable);
             }
 
+            /// <summary>"Stream" or "PipeReader" for a Task/ValueTask of one (a valid byte stream result), else null.</summary>
+            private string? ReturnedByteStream()
+            {
+                if (_method.ReturnsByRef || _method.ReturnsByRefReadonly || !PayloadRules.IsTaskLike(_method.ReturnType) ||
+                    _method.ReturnType is not INamedTypeSymbol { TypeArguments.Length: 1 } task)
+                    return null;
+                return BinaryTypes.StreamOf(task.TypeArguments[0]) switch
+                {
+                    ByteStreamKind.Stream => "Stream",
+                    ByteStreamKind.PipeReader => "PipeReader",
+                    _ => null,
+                };
+            }
+
             /// <summary>The payload rule for a parameter or the result; a payload that passes is recorded for the JSON checks.</summary>
             private bool CheckPayload(ITypeSymbol type, string role, RuleLocation? location)
             {
-                switch (PayloadRules.Judge(type, _compilation, out string? reason))
+                switch (PayloadRules.Judge(type, _compilation, out string? reason, out var streaming))
                 {
                     case PayloadVerdict.Ok:
-                        _check.Payloads.Add(new PayloadUse(type, role, _facts, location));
+                        // The JSON checks (IPC0017, IPC0018) are for the user's contexts; generated code takes the metadata of
+                        // the binary types from the runtime's BinaryJson.
+                        if (!BinaryTypes.IsBinary(type))
+                            _check.Payloads.Add(new PayloadUse(type, role, _facts, location));
                         return true;
                     case PayloadVerdict.CompilerError:
                         CompilerError();
                         return false;
                     case PayloadVerdict.NotSupportedYet:
-                        Report(RuleViolation.Create(DiagnosticDescriptors.NotSupportedYetId, location, role, _facts.Display, type.ToDisplayString(ShortTypeFormat), reason!));
+                        Report(RuleViolation.Create(DiagnosticDescriptors.NotSupportedYetId, location, role, _facts.Display, type.ToDisplayString(ShortTypeFormat),
+                            streaming!.What, streaming.Instead));
                         return false;
                     default:
                         Report(RuleViolation.Create(DiagnosticDescriptors.UnsupportedTypeId, location, role, _facts.Display, type.ToDisplayString(ShortTypeFormat), reason!));

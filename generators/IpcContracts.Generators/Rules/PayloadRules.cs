@@ -15,7 +15,10 @@ namespace IpcContracts.Generators.Rules
         /// <summary>Cannot cross the process boundary at all (IPC0008).</summary>
         Unsupported,
 
-        /// <summary>A nested stream or progress, or a byte stream or pipe type, which contracts do not carry yet (IPC0027).</summary>
+        /// <summary>
+        /// A stream, progress or byte stream where contracts do not carry it (IPC0027): nested in another type, the items of
+        /// a stream, a type derived from Stream or PipeReader, or a PipeWriter.
+        /// </summary>
         NotSupportedYet,
     }
 
@@ -29,27 +32,33 @@ namespace IpcContracts.Generators.Rules
 
         /// <param name="reason">
         /// For <see cref="PayloadVerdict.Unsupported"/>, the end of "type 'X', which ...";
-        /// for <see cref="PayloadVerdict.NotSupportedYet"/>, what kind of stream it is.
+        /// for <see cref="PayloadVerdict.NotSupportedYet"/>, what kind of stream it is (<see cref="StreamingMisuse.What"/>).
         /// </param>
-        public static PayloadVerdict Judge(ITypeSymbol type, Compilation compilation, out string? reason)
+        public static PayloadVerdict Judge(ITypeSymbol type, Compilation compilation, out string? reason) =>
+            Judge(type, compilation, out reason, out _);
+
+        /// <param name="streaming">For <see cref="PayloadVerdict.NotSupportedYet"/>, the streaming type found and what to do instead.</param>
+        public static PayloadVerdict Judge(ITypeSymbol type, Compilation compilation, out string? reason, out StreamingMisuse? streaming)
         {
             reason = null;
+            streaming = null;
             if (ContainsErrorType(type))
                 return PayloadVerdict.CompilerError;
-            return Walk(type, compilation, out reason);
+            return Walk(type, compilation, out reason, out streaming);
         }
 
-        private static PayloadVerdict Walk(ITypeSymbol type, Compilation compilation, out string? reason)
+        private static PayloadVerdict Walk(ITypeSymbol type, Compilation compilation, out string? reason, out StreamingMisuse? streaming)
         {
-            reason = StreamingKind(type);
-            if (reason is not null)
+            streaming = Streaming(type);
+            reason = streaming?.What;
+            if (streaming is not null)
                 return PayloadVerdict.NotSupportedYet;
             if (type.IsRefLikeType)
                 return Unsupported("is a ref struct and cannot leave the stack", out reason);
             switch (type)
             {
                 case IArrayTypeSymbol array:
-                    return Walk(array.ElementType, compilation, out reason);
+                    return Walk(array.ElementType, compilation, out reason, out streaming);
                 case IDynamicTypeSymbol:
                     // The generated JsonTypeInfo<dynamic> would not even compile (CS8716).
                     return Unsupported("has no System.Text.Json metadata", out reason);
@@ -69,7 +78,7 @@ namespace IpcContracts.Generators.Rules
                     {
                         foreach (var argument in t.TypeArguments)
                         {
-                            var verdict = Walk(argument, compilation, out reason);
+                            var verdict = Walk(argument, compilation, out reason, out streaming);
                             if (verdict == PayloadVerdict.Unsupported)
                                 reason = "has a type argument that " + reason;
                             if (verdict != PayloadVerdict.Ok)
@@ -134,24 +143,34 @@ namespace IpcContracts.Generators.Rules
             KnownNames.Is(type, KnownNames.TasksNamespace + ".Task`1") || KnownNames.Is(type, KnownNames.TasksNamespace + ".ValueTask`1");
 
         /// <summary>
-        /// The streaming shapes (values, progress, bytes of any length) the runtime cannot carry yet; null for anything
-        /// else. Their own diagnostic says "not supported yet" and suggests no wrapper. A request method's
-        /// <c>IAsyncEnumerable&lt;T&gt;</c> result and its own IAsyncEnumerable&lt;T&gt; parameter are supported: MethodRules takes
-        /// them before the payload rule runs, so any IAsyncEnumerable&lt;T&gt; that reaches this walk sits inside another type. Likewise a request
-        /// method's own IProgress&lt;T&gt; parameter is taken before this walk, so one that reaches it is a result or nested.
+        /// The streaming types (values, progress, bytes of any length) where the payload walk meets them, which is never a
+        /// place contracts carry them; null for anything else. Their own diagnostic (IPC0027) suggests no wrapper. A request
+        /// method's own <c>IAsyncEnumerable&lt;T&gt;</c> result and parameter, its own IProgress&lt;T&gt; parameter, and its own
+        /// <c>Stream</c>/<c>PipeReader</c> parameter and <c>Task</c>/<c>ValueTask</c> of one as its result are supported:
+        /// MethodRules takes them before the payload rule runs, so any of these that reaches this walk is nested in another type,
+        /// the items of a stream, a result in the wrong place, on an event, or a type derived from Stream or PipeReader, which
+        /// generated code could not create on the receiving side. <c>PipeWriter</c> is a sink, not a source of bytes: bytes
+        /// travel as a source the receiver reads.
         /// </summary>
-        public static string? StreamingKind(ITypeSymbol type)
+        public static StreamingMisuse? Streaming(ITypeSymbol type)
         {
             if (KnownNames.Is(type, KnownNames.AsyncEnumerable) || KnownNames.Is(type, "System.Collections.Generic.IAsyncEnumerator`1"))
-                return "asynchronous streams (IAsyncEnumerable<T>) other than a request method's own result or parameter";
+                return new StreamingMisuse("asynchronous streams (IAsyncEnumerable<T>) other than a request method's own result or parameter",
+                    "stream the values through the method's own IAsyncEnumerable<T> result or parameter, or pass them as a list");
             if (KnownNames.Is(type, KnownNames.Progress))
-                return "progress reports (IProgress<T>) other than a request method's own parameter";
+                return new StreamingMisuse("progress reports (IProgress<T>) other than a request method's own parameter",
+                    "report through one IProgress<T> parameter of the request method itself, or pass the values as a list");
             for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
             {
-                if (KnownNames.Is(t, "System.IO.Stream"))
-                    return "streams (System.IO.Stream)";
-                if (KnownNames.Is(t, "System.IO.Pipelines.PipeReader") || KnownNames.Is(t, "System.IO.Pipelines.PipeWriter"))
-                    return "pipes (PipeReader and PipeWriter)";
+                if (KnownNames.Is(t, KnownNames.Stream))
+                    return new StreamingMisuse("byte streams (System.IO.Stream) other than a request method's own Stream parameter or Task<Stream> result",
+                        "declare Stream itself as the request method's own parameter or Task<Stream> result, or pass the bytes as a byte[]");
+                if (KnownNames.Is(t, KnownNames.PipeReader))
+                    return new StreamingMisuse("pipe readers (PipeReader) other than a request method's own PipeReader parameter or Task<PipeReader> result",
+                        "declare PipeReader itself as the request method's own parameter or Task<PipeReader> result, or pass the bytes as a byte[]");
+                if (KnownNames.Is(t, KnownNames.PipeWriter))
+                    return new StreamingMisuse("pipe writers (PipeWriter), a sink rather than a source of bytes,",
+                        "return the bytes as Task<PipeReader> or Task<Stream> (handler to caller), or take a PipeReader or Stream parameter (caller to handler)");
             }
             return null;
         }

@@ -74,8 +74,8 @@ namespace IpcContracts.Analyzers.Json
             if (type.TypeKind == TypeKind.Delegate || type.SpecialType is SpecialType.System_Delegate or SpecialType.System_MulticastDelegate)
                 return "delegates cannot be serialized";
             // Before the interface/abstract rule: [JsonPolymorphic] is no answer for a Stream or an IAsyncEnumerable<T>.
-            if (PayloadRules.StreamingKind(type) is { } streaming)
-                return streaming + " are not supported in contracts yet";
+            if (PayloadRules.Streaming(type) is { } streaming)
+                return streaming.What + " are not supported in contracts";
             bool isInterface = type.TypeKind == TypeKind.Interface;
             bool isAbstract = type.TypeKind == TypeKind.Class && type.IsAbstract;
             if ((isInterface || isAbstract) &&
