@@ -83,6 +83,44 @@ public interface IStreams
     Task<StreamProbe> ProbeAsync(string probe);
 }
 
+/// <summary>Bytes as bytes (docs/protocol.md 7.10), handled by <see cref="BlobService"/>.</summary>
+[RequestContract("test.blobs")]
+public interface IBlobs
+{
+    /// <summary>A binary argument next to another: Patterns.Checksum of the bytes, or -1 for null.</summary>
+    Task<long> ChecksumAsync(string label, byte[]? data);
+
+    Task<ReadOnlyMemory<byte>> EchoMemoryAsync(ReadOnlyMemory<byte> data);
+
+    Task<System.Buffers.ReadOnlySequence<byte>> EchoSequenceAsync(System.Buffers.ReadOnlySequence<byte> data);
+
+    /// <summary>count pieces of Patterns.Bytes(size, i): a stream of binary items.</summary>
+    IAsyncEnumerable<ReadOnlyMemory<byte>> PiecesAsync(int count, int size);
+
+    /// <summary>length pattern bytes (Patterns.At), produced as they are read; the probe records progress and disposal.</summary>
+    Task<Stream> DownloadAsync(string probe, long length, CancellationToken cancellationToken = default);
+
+    Task<System.IO.Pipelines.PipeReader> DownloadPipeAsync(long length);
+
+    /// <summary>Reads the whole stream (pausing pauseMs per 1 MiB) and returns Patterns.Checksum of what it read.</summary>
+    Task<long> UploadAsync(string label, int pauseMs, Stream data, CancellationToken cancellationToken = default);
+
+    Task<long> UploadPipeAsync(System.IO.Pipelines.PipeReader data);
+
+    /// <summary>Throws InvalidOperationException(message) before any stream exists.</summary>
+    Task<Stream> FailBeforeStreamAsync(string message);
+
+    /// <summary>What the Stream of a probe has done so far.</summary>
+    Task<StreamProbe> ProbeAsync(string probe);
+}
+
+/// <summary>An event with a binary argument.</summary>
+[EventContract("test.blob-events")]
+public interface IBlobEvents
+{
+    void Stored(string name, byte[] data);
+}
+
 /// <summary>IProgress&lt;T&gt; parameters (handled by <see cref="JobService"/>).</summary>
 [RequestContract("test.jobs")]
 public interface IJobs

@@ -73,6 +73,34 @@ public sealed class Calculator : ICalculator
 /// <summary>Deterministic byte patterns so both processes can check large payloads byte for byte.</summary>
 public static class Patterns
 {
+    /// <summary>Byte number <paramref name="position"/> of an endless pattern: a stream of any length without holding it.</summary>
+    public static byte At(long position) => (byte)((position * 131) ^ (position >> 9));
+
+    /// <summary>FNV-1a 64 over the bytes, continued from <paramref name="hash"/> (start with <see cref="ChecksumSeed"/>).</summary>
+    public static long Checksum(ReadOnlySpan<byte> data, long hash = ChecksumSeed)
+    {
+        var h = (ulong)hash;
+        foreach (var b in data) h = (h ^ b) * 1099511628211UL;
+        return (long)h;
+    }
+
+    public const long ChecksumSeed = unchecked((long)14695981039346656037UL);
+
+    /// <summary>Patterns.Checksum of the first <paramref name="length"/> bytes of <see cref="At"/>.</summary>
+    public static long PatternChecksum(long length)
+    {
+        var h = ChecksumSeed;
+        Span<byte> buffer = stackalloc byte[4096];
+        for (long done = 0; done < length;)
+        {
+            var n = (int)Math.Min(buffer.Length, length - done);
+            for (var i = 0; i < n; i++) buffer[i] = At(done + i);
+            h = Checksum(buffer[..n], h);
+            done += n;
+        }
+        return h;
+    }
+
     public static byte[] Bytes(int length, int seed)
     {
         var data = new byte[length];

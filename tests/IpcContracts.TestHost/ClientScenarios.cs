@@ -98,6 +98,35 @@ internal static class ClientScenarios
                 Console.WriteLine($"OK gib items={next} baseline={workingSet.Baseline} max={workingSet.Max}");
                 return 0;
             }
+            case var gib when gib.StartsWith("gibbytes:", StringComparison.Ordinal):
+            {
+                // Reads MIB mebibytes (1024 = 1 GiB) from a Stream result slower than the producer makes them, sampling this
+                // process's working set: the credit window must bound what piles up on either side.
+                var length = long.Parse(gib["gibbytes:".Length..], System.Globalization.CultureInfo.InvariantCulture) * 1024 * 1024;
+                var blobs = client.Proxy<IBlobs>();
+                await using (var warm = await blobs.DownloadAsync("warm-" + Environment.ProcessId, 4 * 1024 * 1024)) // JIT and pools first
+                    await warm.CopyToAsync(Stream.Null);
+                GC.Collect();
+                using var workingSet = new WorkingSetSampler();
+                var buffer = new byte[64 * 1024];
+                var hash = Patterns.ChecksumSeed;
+                long total = 0, reads = 0;
+                await using (var stream = await blobs.DownloadAsync("gib-" + Environment.ProcessId, length))
+                {
+                    int read;
+                    while ((read = await stream.ReadAsync(buffer)) > 0)
+                    {
+                        hash = Patterns.Checksum(buffer.AsSpan(0, read), hash);
+                        total += read;
+                        if (++reads % 16 == 0) await Task.Delay(1); // slower than the producer
+                    }
+                }
+                var intact = total == length && hash == Patterns.PatternChecksum(length);
+                Console.WriteLine(intact
+                    ? $"OK gibbytes bytes={total} baseline={workingSet.Baseline} max={workingSet.Max}"
+                    : $"FAIL gibbytes read {total} of {length} bytes, checksum {(hash == Patterns.PatternChecksum(total) ? "matches" : "differs")}");
+                return intact ? 0 : 1;
+            }
             case var ticks when ticks.StartsWith("ticks:", StringComparison.Ordinal):
             {
                 // Subscribes and waits for the test to publish COUNT ticks (from any process), then checks their order.

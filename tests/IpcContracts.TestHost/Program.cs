@@ -25,6 +25,7 @@ switch (args[0])
         server = await IpcServer.StartAsync(endpoint, b => b
             .Handle<ICalculator>(calculator)
             .Handle<IStreams>(new StreamService())
+            .Handle<IBlobs>(new BlobService())
             .Handle<IJobs>(new JobService())
             .HandleRaw("tools.echo", "Echo", call => ValueTask.FromResult<string?>(call.ArgumentsJson)));
         Console.WriteLine($"READY {server.Endpoint}");

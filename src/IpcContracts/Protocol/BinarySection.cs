@@ -16,7 +16,8 @@ internal static class BinarySection
     /// Splits the payload of a frame with the Binary flag; false (with the reason) when the trailer is missing or claims
     /// more than the payload holds, or the frame is a Bus frame (whose bare values are never binary).
     /// </summary>
-    public static bool TrySplit(FrameFlags flags, in ReadOnlySequence<byte> payload, out ReadOnlySequence<byte> json, out ReadOnlySequence<byte> bytes, out string? error)
+    // payload by value, not `in`: callers split a body into itself (out body), and an `in` alias would see the outs cleared.
+    public static bool TrySplit(FrameFlags flags, ReadOnlySequence<byte> payload, out ReadOnlySequence<byte> json, out ReadOnlySequence<byte> bytes, out string? error)
     {
         json = bytes = default;
         if ((flags & FrameFlags.Bus) != 0)

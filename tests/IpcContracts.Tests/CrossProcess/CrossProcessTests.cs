@@ -87,6 +87,28 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     }
 
     [Fact]
+    public async Task Bytes_cross_the_process_boundary_as_arguments_results_and_Streams_both_ways()
+    {
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        var blobs = client.Proxy<IBlobs>();
+
+        var data = Patterns.Bytes(1_000_003, 5);
+        Assert.Equal(Patterns.Checksum(data), await blobs.ChecksumAsync("x", data));
+        Assert.Equal(data, (await blobs.EchoMemoryAsync(data)).ToArray());
+
+        const long Length = 3 * 1024 * 1024 + 17;
+        await using (var download = await blobs.DownloadAsync(Guid.NewGuid().ToString("N"), Length))
+        {
+            var copy = new MemoryStream();
+            await download.CopyToAsync(copy);
+            Assert.Equal(Patterns.PatternChecksum(Length), Patterns.Checksum(copy.ToArray()));
+        }
+        using var upload = new MemoryStream(data);
+        Assert.Equal(Patterns.Checksum(data), await blobs.UploadAsync("up", 0, upload));
+    }
+
+    [Fact]
     public async Task Progress_reports_from_a_handler_in_another_process_arrive_in_order()
     {
         await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());

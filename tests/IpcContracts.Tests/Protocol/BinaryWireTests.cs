@@ -67,6 +67,21 @@ public sealed class BinaryWireTests
     }
 
     [Fact]
+    public async Task A_binary_argument_is_read_from_the_bytes_after_the_argument_object()
+    {
+        var (server, peer) = await StartAsync();
+        await using var _ = server;
+        await using var __ = peer;
+
+        var data = Patterns.Bytes(1000, 3);
+        await peer.SendAsync(RawPeer.Frame(FrameKind.Request, Calc.Id, Method("EchoBytesAsync"), 4, BinaryArguments("{}", data), FrameFlags.Binary));
+        var response = await peer.ExpectAsync(FrameKind.Response);
+
+        Assert.Equal(FrameFlags.Binary, response.Header.Flags);
+        Assert.Equal(data, peer.LastPayload);
+    }
+
+    [Fact]
     public async Task A_binary_argument_sent_as_a_base64_member_without_the_flag_reads_as_the_same_bytes()
     {
         var (server, peer) = await StartAsync();

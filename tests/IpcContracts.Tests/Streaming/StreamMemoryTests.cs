@@ -5,8 +5,8 @@ using IpcContracts.Tests.Support;
 namespace IpcContracts.Tests.Streaming;
 
 /// <summary>
-/// Bounded memory: 1 GiB as a stream of 64 KiB items from one process to another, consumed slower than it is
-/// produced. Both processes are test hosts that sample their own working set; the credit window (1 MiB by default)
+/// Bounded memory: 1 GiB as a stream of 64 KiB items, and 1 GiB of bytes as a Stream result, from one process to
+/// another, consumed slower than it is produced. Both processes are test hosts that sample their own working set; the credit window (1 MiB by default)
 /// must keep the growth of each below 64 MiB. No timing is asserted.
 /// </summary>
 public abstract class StreamMemoryTests(string transport)
@@ -23,6 +23,27 @@ public abstract class StreamMemoryTests(string transport)
         var ok = Regex.Match(string.Join("\n", consumer.Lines), @"OK gib items=(\d+) baseline=(\d+) max=(\d+)");
         Assert.True(ok.Success, string.Join("\n", consumer.Lines));
         Assert.Equal("16384", ok.Groups[1].Value);
+        long consumerGrowth = long.Parse(ok.Groups[3].Value, CultureInfo.InvariantCulture) - long.Parse(ok.Groups[2].Value, CultureInfo.InvariantCulture);
+
+        server.SendLine("ws");
+        await server.WaitForLineAsync("WS ");
+        var ws = server.Lines.Last(l => l.StartsWith("WS ", StringComparison.Ordinal)).Split(' ');
+        long producerGrowth = long.Parse(ws[2], CultureInfo.InvariantCulture) - long.Parse(ws[1], CultureInfo.InvariantCulture);
+
+        Assert.True(consumerGrowth < Limit, $"the consumer's working set grew by {consumerGrowth / (1024 * 1024)} MiB");
+        Assert.True(producerGrowth < Limit, $"the producer's working set grew by {producerGrowth / (1024 * 1024)} MiB");
+    }
+
+    [Fact]
+    public async Task A_1_GiB_Stream_result_read_slower_than_it_is_produced_grows_neither_process_by_64_MiB()
+    {
+        await using var server = await HostProcess.StartServerAsync(Endpoints.For(transport));
+        await using var consumer = HostProcess.StartClient(server.Endpoint, "gibbytes:1024");
+
+        Assert.Equal(0, await consumer.WaitForExitAsync(TimeSpan.FromMinutes(5)));
+        var ok = Regex.Match(string.Join("\n", consumer.Lines), @"OK gibbytes bytes=(\d+) baseline=(\d+) max=(\d+)");
+        Assert.True(ok.Success, string.Join("\n", consumer.Lines));
+        Assert.Equal((1024L * 1024 * 1024).ToString(CultureInfo.InvariantCulture), ok.Groups[1].Value);
         long consumerGrowth = long.Parse(ok.Groups[3].Value, CultureInfo.InvariantCulture) - long.Parse(ok.Groups[2].Value, CultureInfo.InvariantCulture);
 
         server.SendLine("ws");

@@ -12,4 +12,15 @@ internal static class Eventually
             await Task.Delay(10);
         }
     }
+
+    /// <summary>As <see cref="TrueAsync(Func{bool}, int)"/>, for a condition that is itself a call.</summary>
+    public static async Task TrueAsync(Func<Task<bool>> condition, int timeoutMs = 10_000)
+    {
+        var deadline = Environment.TickCount64 + timeoutMs;
+        while (!await condition())
+        {
+            if (Environment.TickCount64 > deadline) Assert.Fail("The condition did not become true.");
+            await Task.Delay(10);
+        }
+    }
 }

@@ -1,0 +1,122 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+
+namespace IpcContracts.TestContracts;
+
+/// <summary>The IBlobs implementation used in-process and by the test host process.</summary>
+public sealed class BlobService : IBlobs
+{
+    private sealed class Probe
+    {
+        public long Produced;
+        public volatile bool Cancelled;
+        public volatile bool Disposed;
+    }
+
+    // Static so a probe outlives the handler instance; read back through ProbeAsync (also across processes).
+    private static readonly ConcurrentDictionary<string, Probe> Probes = new();
+
+    public Task<long> ChecksumAsync(string label, byte[]? data) => Task.FromResult(data is null ? -1 : Patterns.Checksum(data));
+
+    public Task<ReadOnlyMemory<byte>> EchoMemoryAsync(ReadOnlyMemory<byte> data) => Task.FromResult(data);
+
+    public Task<ReadOnlySequence<byte>> EchoSequenceAsync(ReadOnlySequence<byte> data) => Task.FromResult(data);
+
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> PiecesAsync(int count, int size)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            yield return Patterns.Bytes(size, i);
+            if (i % 64 == 63) await Task.Yield();
+        }
+    }
+
+    public Task<Stream> DownloadAsync(string probe, long length, CancellationToken cancellationToken = default)
+    {
+        var state = Probes.GetOrAdd(probe, _ => new Probe());
+        cancellationToken.Register(() => state.Cancelled = true);
+        return Task.FromResult<Stream>(new PatternStream(length, state));
+    }
+
+    public Task<PipeReader> DownloadPipeAsync(long length) =>
+        Task.FromResult(PipeReader.Create(new PatternStream(length, new Probe())));
+
+    public async Task<long> UploadAsync(string label, int pauseMs, Stream data, CancellationToken cancellationToken = default)
+    {
+        var buffer = new byte[64 * 1024];
+        var hash = Patterns.ChecksumSeed;
+        long total = 0, nextPause = 1 << 20;
+        int read;
+        while ((read = await data.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            hash = Patterns.Checksum(buffer.AsSpan(0, read), hash);
+            total += read;
+            if (pauseMs > 0 && total >= nextPause)
+            {
+                nextPause += 1 << 20;
+                await Task.Delay(pauseMs, cancellationToken);
+            }
+        }
+        return hash;
+    }
+
+    public async Task<long> UploadPipeAsync(PipeReader data)
+    {
+        var hash = Patterns.ChecksumSeed;
+        while (true)
+        {
+            var result = await data.ReadAsync();
+            foreach (var segment in result.Buffer) hash = Patterns.Checksum(segment.Span, hash);
+            data.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted) break;
+        }
+        await data.CompleteAsync();
+        return hash;
+    }
+
+    public Task<Stream> FailBeforeStreamAsync(string message) => throw new InvalidOperationException(message);
+
+    public Task<StreamProbe> ProbeAsync(string probe)
+    {
+        var state = Probes.GetOrAdd(probe, _ => new Probe());
+        return Task.FromResult(new StreamProbe(Interlocked.Read(ref state.Produced), state.Cancelled, state.Disposed));
+    }
+
+    /// <summary>Produces Patterns.At bytes as they are read, so a stream of any length costs no memory here.</summary>
+    private sealed class PatternStream(long length, Probe probe) : Stream
+    {
+        private long _position;
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = (int)Math.Min(buffer.Length, length - _position);
+            for (var i = 0; i < n; i++) buffer[i] = Patterns.At(_position + i);
+            _position += n;
+            Interlocked.Add(ref probe.Produced, n);
+            return n;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            new(Read(buffer.Span));
+
+        protected override void Dispose(bool disposing)
+        {
+            probe.Disposed = true;
+            base.Dispose(disposing);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => length;
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,235 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using IpcContracts.TestContracts;
+using IpcContracts.Tests.Support;
+
+namespace IpcContracts.Tests.Streaming;
+
+/// <summary>
+/// Bytes as bytes on every transport (docs/protocol.md 7.10, docs/semantics.md "Bytes"): binary arguments, results and
+/// stream items, Stream and PipeReader parameters and results, with the faults and cancellation of streams.
+/// Cross-process cases live in <see cref="CrossProcess.CrossProcessTests"/>; the wire form in Protocol/BinaryWireTests.
+/// </summary>
+public abstract class BinaryConformanceTests(string transport)
+{
+    private async Task<(IpcServer Server, IpcClient Client, IBlobs Blobs)> StartAsync()
+    {
+        var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<IBlobs>(new BlobService()));
+        var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        return (server, client, client.Proxy<IBlobs>());
+    }
+
+    private static async Task StopAsync(IpcServer server, IpcClient client)
+    {
+        await client.DisposeAsync();
+        await server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Binary_arguments_and_results_round_trip_exactly_including_null_and_empty()
+    {
+        var (server, client, blobs) = await StartAsync();
+        try
+        {
+            var data = Patterns.Bytes(300_000, 1);
+            Assert.Equal(Patterns.Checksum(data), await blobs.ChecksumAsync("a", data));
+            Assert.Equal(-1, await blobs.ChecksumAsync("null", null));
+            Assert.Equal(Patterns.Checksum([]), await blobs.ChecksumAsync("empty", []));
+
+            Assert.Equal(data, (await blobs.EchoMemoryAsync(data)).ToArray());
+            Assert.Equal(0, (await blobs.EchoMemoryAsync(ReadOnlyMemory<byte>.Empty)).Length);
+            // A sequence of several segments arrives as the same bytes.
+            var sequence = Segments.Of(data.AsMemory(0, 1000), data.AsMemory(1000, 5), data.AsMemory(1005));
+            Assert.Equal(data, (await blobs.EchoSequenceAsync(sequence)).ToArray());
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
+    public async Task Binary_stream_items_arrive_in_order()
+    {
+        var (server, client, blobs) = await StartAsync();
+        try
+        {
+            var i = 0;
+            await foreach (var piece in blobs.PiecesAsync(200, 10_000))
+                Assert.Equal(Patterns.Bytes(10_000, i++), piece.ToArray());
+            Assert.Equal(200, i);
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
+    public async Task A_Stream_result_reads_every_byte_the_handler_stream_held_and_is_disposed_there()
+    {
+        var (server, client, blobs) = await StartAsync();
+        try
+        {
+            var probe = Guid.NewGuid().ToString("N");
+            const long Length = 5 * 1024 * 1024 + 123; // not a multiple of the chunk size
+            await using (var stream = await blobs.DownloadAsync(probe, Length))
+                Assert.Equal(Patterns.PatternChecksum(Length), await ChecksumAsync(stream));
+            await Eventually.TrueAsync(async () => (await blobs.ProbeAsync(probe)).Disposed);
+
+            await using var empty = await blobs.DownloadAsync(Guid.NewGuid().ToString("N"), 0);
+            Assert.Equal(0, await empty.ReadAsync(new byte[10]));
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
+    public async Task Disposing_a_Stream_result_early_stops_the_handler_stream()
+    {
+        var (server, client, blobs) = await StartAsync();
+        try
+        {
+            var probe = Guid.NewGuid().ToString("N");
+            var stream = await blobs.DownloadAsync(probe, long.MaxValue); // endless unless stopped
+            Assert.Equal(1000, await stream.ReadAtLeastAsync(new byte[1000], 1000));
+            await stream.DisposeAsync();
+
+            await Eventually.TrueAsync(async () => await blobs.ProbeAsync(probe) is { Cancelled: true, Disposed: true });
+            // The credit window bounds what was produced: far less than "endless".
+            Assert.True((await blobs.ProbeAsync(probe)).Produced < 64L * 1024 * 1024);
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
+    public async Task A_handler_that_fails_before_its_Stream_exists_throws_at_the_await()
+    {
+        var (server, client, blobs) = await StartAsync();
+        try
+        {
+            var e = await Assert.ThrowsAsync<RemoteInvocationException>(() => blobs.FailBeforeStreamAsync("no package"));
+            Assert.Equal("no package", e.RemoteMessage);
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
+    public async Task A_Stream_argument_reaches_the_handler_whole_even_when_it_reads_slowly()
+    {
+        var (server, client, blobs) = await StartAsync();
+        try
+        {
+            var data = Patterns.Bytes(4 * 1024 * 1024 + 7, 3);
+            using var source = new MemoryStream(data);
+            Assert.Equal(Patterns.Checksum(data), await blobs.UploadAsync("slow", pauseMs: 20, source));
+            Assert.True(source.CanRead, "the caller's stream is the caller's: read, not disposed");
+
+            Assert.Equal(Patterns.Checksum([]), await blobs.UploadAsync("empty", 0, new MemoryStream()));
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
+    public async Task PipeReader_results_and_arguments_carry_the_same_bytes()
+    {
+        var (server, client, blobs) = await StartAsync();
+        try
+        {
+            const long Length = 3 * 1024 * 1024 + 5;
+            var reader = await blobs.DownloadPipeAsync(Length);
+            var hash = Patterns.ChecksumSeed;
+            while (true)
+            {
+                var result = await reader.ReadAsync();
+                foreach (var segment in result.Buffer) hash = Patterns.Checksum(segment.Span, hash);
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted) break;
+            }
+            await reader.CompleteAsync();
+            Assert.Equal(Patterns.PatternChecksum(Length), hash);
+
+            var data = Patterns.Bytes(2 * 1024 * 1024 + 1, 4);
+            Assert.Equal(Patterns.Checksum(data), await blobs.UploadPipeAsync(PipeReader.Create(new MemoryStream(data))));
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
+    public async Task A_connection_that_ends_mid_Stream_faults_the_reader_instead_of_hanging()
+    {
+        var (server, client, blobs) = await StartAsync();
+        try
+        {
+            var stream = await blobs.DownloadAsync(Guid.NewGuid().ToString("N"), long.MaxValue);
+            Assert.Equal(1000, await stream.ReadAtLeastAsync(new byte[1000], 1000));
+            await server.DisposeAsync();
+
+            await Assert.ThrowsAnyAsync<ChannelFaultedException>(async () =>
+            {
+                var buffer = new byte[64 * 1024];
+                while (await stream.ReadAsync(buffer) > 0) { }
+            });
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
+    public async Task An_event_with_a_binary_argument_reaches_the_subscriber_with_its_bytes()
+    {
+        var server = await IpcServer.StartAsync(Endpoints.For(transport), _ => { });
+        var received = new TaskCompletionSource<(string, byte[])>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        try
+        {
+            await client.SubscribeAsync<IBlobEvents>(new BlobListener(received));
+            var data = Patterns.Bytes(100_000, 9);
+            server.Publisher<IBlobEvents>().Stored("x", data);
+
+            var (name, bytes) = await received.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal("x", name);
+            Assert.Equal(data, bytes);
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    private sealed class BlobListener(TaskCompletionSource<(string, byte[])> received) : IBlobEvents
+    {
+        public void Stored(string name, byte[] data) => received.TrySetResult((name, data));
+    }
+
+    private static async Task<long> ChecksumAsync(Stream stream)
+    {
+        var buffer = new byte[50_000]; // not the chunk size: reads straddle chunks
+        var hash = Patterns.ChecksumSeed;
+        int read;
+        while ((read = await stream.ReadAsync(buffer)) > 0) hash = Patterns.Checksum(buffer.AsSpan(0, read), hash);
+        return hash;
+    }
+}
+
+/// <summary>Builds a multi-segment <see cref="ReadOnlySequence{T}"/>.</summary>
+internal static class Segments
+{
+    public static ReadOnlySequence<byte> Of(params ReadOnlyMemory<byte>[] parts)
+    {
+        var first = new Segment(parts[0], 0);
+        var last = first;
+        foreach (var part in parts.Skip(1)) last = last.Append(part);
+        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+}
+
+public sealed class InProcBinary() : BinaryConformanceTests("inproc");
+public sealed class PipeBinary() : BinaryConformanceTests("pipe");
+public sealed class TcpBinary() : BinaryConformanceTests("tcp");
+public sealed class ShmBinary() : BinaryConformanceTests("shm");
