@@ -76,12 +76,52 @@ public sealed class BlobService : IBlobs
         return hash;
     }
 
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> Releases = new();
+
+    private static TaskCompletionSource Release(string probe) =>
+        Releases.GetOrAdd(probe, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    public Task<Stream> StallingDownloadAsync(string probe, int part) =>
+        Task.FromResult<Stream>(new StallingStream(part, Release(probe).Task));
+
+    public Task ReleaseAsync(string probe)
+    {
+        Release(probe).TrySetResult();
+        return Task.CompletedTask;
+    }
+
     public Task<Stream> FailBeforeStreamAsync(string message) => throw new InvalidOperationException(message);
 
     public Task<StreamProbe> ProbeAsync(string probe)
     {
         var state = Probes.GetOrAdd(probe, _ => new Probe());
         return Task.FromResult(new StreamProbe(Interlocked.Read(ref state.Produced), state.Cancelled, state.Disposed));
+    }
+
+    /// <summary>Patterns.At bytes: the first part, then a wait for the release, then the second part.</summary>
+    private sealed class StallingStream(int part, Task released) : Stream
+    {
+        private long _position;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_position == part) await released.WaitAsync(cancellationToken);
+            var n = (int)Math.Min(buffer.Length, (_position < part ? part : 2 * part) - _position);
+            for (var i = 0; i < n; i++) buffer.Span[i] = Patterns.At(_position + i);
+            _position += n;
+            return n;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => 2 * part;
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Produces Patterns.At bytes as they are read, so a stream of any length costs no memory here.</summary>

@@ -107,6 +107,11 @@ public interface IBlobs
 
     Task<long> UploadPipeAsync(System.IO.Pipelines.PipeReader data);
 
+    /// <summary>part pattern bytes, then nothing until ReleaseAsync(probe), then the next part bytes, then the end.</summary>
+    Task<Stream> StallingDownloadAsync(string probe, int part);
+
+    Task ReleaseAsync(string probe);
+
     /// <summary>Throws InvalidOperationException(message) before any stream exists.</summary>
     Task<Stream> FailBeforeStreamAsync(string message);
 

@@ -9,6 +9,7 @@ internal sealed class ChunkReadStream : Stream
 {
     private readonly IAsyncEnumerator<ReadOnlyMemory<byte>> _chunks;
     private ReadOnlyMemory<byte> _current;
+    private Task<bool>? _pendingMove; // a MoveNextAsync whose read was cancelled, still owed to the next read
     private bool _ended;
     private bool _disposed;
     private long _position;
@@ -45,8 +46,18 @@ internal sealed class ChunkReadStream : Stream
         {
             if (_ended) return 0;
             cancellationToken.ThrowIfCancellationRequested();
-            // The enumerator's own token (the call's) bounds the wait; a dead peer faults it.
-            if (!await _chunks.MoveNextAsync().ConfigureAwait(false))
+            // The enumerator's own token (the call's) bounds the wait and a dead peer faults it; this read's token only
+            // abandons the wait: the move stays pending and the next read picks it up, so no chunk is lost or skipped.
+            bool moved;
+            if (_pendingMove is null && !cancellationToken.CanBeCanceled)
+                moved = await _chunks.MoveNextAsync().ConfigureAwait(false);
+            else
+            {
+                var move = _pendingMove ??= _chunks.MoveNextAsync().AsTask();
+                moved = await move.WaitAsync(cancellationToken).ConfigureAwait(false);
+                _pendingMove = null;
+            }
+            if (!moved)
             {
                 _ended = true;
                 return 0;

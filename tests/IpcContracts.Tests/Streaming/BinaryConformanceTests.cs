@@ -96,6 +96,30 @@ public abstract class BinaryConformanceTests(string transport)
     }
 
     [Fact]
+    public async Task Cancelling_a_read_of_a_Stream_result_abandons_the_wait_and_loses_no_bytes()
+    {
+        var (server, client, blobs) = await StartAsync();
+        try
+        {
+            var probe = Guid.NewGuid().ToString("N");
+            await using var stream = await blobs.StallingDownloadAsync(probe, 1000);
+            var buffer = new byte[4096];
+            Assert.Equal(1000, await stream.ReadAtLeastAsync(buffer, 1000)); // the first part; the handler now waits
+            using (var cts = new CancellationTokenSource())
+            {
+                var read = stream.ReadAsync(buffer, cts.Token).AsTask();
+                cts.Cancel();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.WaitAsync(TimeSpan.FromSeconds(30))); // bounded: a wait that ignores the token fails, not hangs
+            }
+            await blobs.ReleaseAsync(probe); // the handler sends the rest
+            Assert.Equal(1000, await stream.ReadAtLeastAsync(buffer, 1000));
+            for (var i = 0; i < 1000; i++) Assert.Equal(Patterns.At(1000 + i), buffer[i]);
+            Assert.Equal(0, await stream.ReadAsync(buffer));
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
     public async Task A_handler_that_fails_before_its_Stream_exists_throws_at_the_await()
     {
         var (server, client, blobs) = await StartAsync();
