@@ -16,6 +16,9 @@ public interface IEcho
     /// <summary>One way (bulk) as bytes: the payload travels raw in the frame (docs/protocol.md 7.10); its length comes back.</summary>
     Task<int> SinkBytesAsync(ReadOnlyMemory<byte> data);
 
+    /// <summary>One way (bulk) as a Stream: raw 64 KiB chunks under the stream's credit window; the length read comes back.</summary>
+    Task<long> SinkStreamAsync(Stream data);
+
     /// <summary>Completes once the server has received <paramref name="total"/> events since it started.</summary>
     Task<long> WaitForEventsAsync(long total);
 
@@ -51,6 +54,15 @@ internal sealed class BenchService : IEcho, IBenchEvents
     public Task<int> SinkAsync(Payload payload) => Task.FromResult(payload.Data.Length);
 
     public Task<int> SinkBytesAsync(ReadOnlyMemory<byte> data) => Task.FromResult(data.Length);
+
+    public async Task<long> SinkStreamAsync(Stream data)
+    {
+        var buffer = new byte[64 * 1024];
+        long total = 0;
+        int read;
+        while ((read = await data.ReadAsync(buffer).ConfigureAwait(false)) > 0) total += read;
+        return total;
+    }
 
     public async IAsyncEnumerable<Payload> StreamAsync(int count, int size)
     {

@@ -394,6 +394,21 @@ internal static class ComparativeHarness
                 if (i > 0) times.Add(Seconds(t));
             }
             r.BulkSeconds[series + "-bytes"] = Median(times);
+
+            // 4c. the same 24 MiB as a Stream argument: 64 KiB chunks under the credit window (docs/protocol.md 7.9-7.10).
+            times.Clear();
+            for (var i = 0; i <= config.BulkRuns; i++)
+            {
+                child.Mark();
+                Settle();
+                using var source = new MemoryStream(bulkBytes, writable: false);
+                var start = Stopwatch.GetTimestamp();
+                var length = await echo.SinkStreamAsync(source).ConfigureAwait(false);
+                var t = Stopwatch.GetTimestamp() - start;
+                Check(length == HarnessConfig.BulkSize, "bulk stream length");
+                if (i > 0) times.Add(Seconds(t));
+            }
+            r.BulkSeconds[series + "-stream"] = Median(times);
         });
     }
 
