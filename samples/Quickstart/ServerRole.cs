@@ -8,10 +8,14 @@ internal static class ServerRole
 {
     public static async Task<int> RunAsync(string endpoint)
     {
-        IpcServer? server = null;
-        var service = new InventoryService(() => server!.Publisher<IInventoryEvents>());
-        server = await IpcServer.StartAsync(endpoint, s => s.Handle<IInventory>(service));
-        await using var _ = server;
+        var stock = new Stock();
+        await using var server = await IpcServer.StartAsync(endpoint, s =>
+        {
+            // The builder's publisher publishes through this server: a handler can hold it before the server exists.
+            var events = s.Publisher<IInventoryEvents>();
+            // A handler per call, given the connection the call came on (to call that very client back).
+            s.Handle<IInventory>(caller => new InventoryService(stock, events, caller));
+        });
         // The orchestrator waits for this line before it starts the client.
         Console.WriteLine($"READY {server.Endpoint}");
         Console.WriteLine($"listening on {server.Endpoint} (pid {Environment.ProcessId})");
@@ -19,30 +23,39 @@ internal static class ServerRole
         return 0;
     }
 
-    private sealed class InventoryService(Func<IInventoryEvents> events) : IInventory
+    /// <summary>The inventory itself, shared by every call.</summary>
+    private sealed class Stock
     {
-        private readonly Dictionary<string, int> _stock = new() { ["A-1"] = 42, ["B-7"] = 3 };
+        private readonly Dictionary<string, int> _onHand = new() { ["A-1"] = 42, ["B-7"] = 3 };
         private readonly Lock _lock = new();
 
-        public Task<StockLevel> GetStockAsync(string sku, CancellationToken ct = default)
+        public int Get(string sku)
         {
-            lock (_lock) return Task.FromResult(new StockLevel(sku, _stock.GetValueOrDefault(sku)));
+            lock (_lock) return _onHand.GetValueOrDefault(sku);
         }
+
+        public int Take(string sku, int quantity)
+        {
+            lock (_lock) return _onHand[sku] -= quantity;
+        }
+    }
+
+    private sealed class InventoryService(Stock stock, IInventoryEvents events, IpcConnection caller) : IInventory
+    {
+        public Task<StockLevel> GetStockAsync(string sku, CancellationToken ct = default) =>
+            Task.FromResult(new StockLevel(sku, stock.Get(sku)));
 
         public async Task ReserveAsync(Reservation reservation, CancellationToken ct = default)
         {
-            int onHand;
-            lock (_lock) onHand = _stock.GetValueOrDefault(reservation.Sku);
+            var onHand = stock.Get(reservation.Sku);
             if (reservation.Quantity > onHand)
                 throw new InvalidOperationException($"Only {onHand} of {reservation.Sku} on hand; cannot reserve {reservation.Quantity}.");
 
             // Duplex: ask the very client that called us to approve, over the same connection.
-            var approver = IpcCallContext.Connection!.Proxy<IReservationApprover>();
-            if (!await approver.ApproveAsync(reservation))
+            if (!await caller.Proxy<IReservationApprover>().ApproveAsync(reservation))
                 throw new OperationCanceledException("The client declined the reservation.");
 
-            lock (_lock) onHand = _stock[reservation.Sku] -= reservation.Quantity;
-            events().StockChanged(new StockChanged(reservation.Sku, onHand));
+            events.StockChanged(new StockChanged(reservation.Sku, stock.Take(reservation.Sku, reservation.Quantity)));
         }
     }
 }

@@ -39,6 +39,16 @@ public sealed class IpcClientBuilder
     public IpcClientBuilder Handle<TContract>(Func<IServiceProvider, TContract> factory) where TContract : class
     {
         ArgumentNullException.ThrowIfNull(factory);
+        return Handle<TContract>((services, _) => factory(services));
+    }
+
+    /// <summary>
+    /// Handles server callbacks on <typeparamref name="TContract"/> with what <paramref name="factory"/> returns from each
+    /// call's scope, given the connection the call came on.
+    /// </summary>
+    public IpcClientBuilder Handle<TContract>(Func<IServiceProvider, IpcConnection, TContract> factory) where TContract : class
+    {
+        ArgumentNullException.ThrowIfNull(factory);
         ContractRegistry.Get<TContract>(ContractKind.Request); // fails here, at registration, for a non-contract
         return Configure(o => o.Handlers.Add((endpoint, services) => ScopedHandlers.Register(endpoint, services, factory)));
     }

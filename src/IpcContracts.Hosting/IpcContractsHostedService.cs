@@ -10,6 +10,14 @@ namespace IpcContracts.Hosting;
 /// stops them with it: new calls are refused, calls in flight may finish (bounded by
 /// <see cref="IpcServerOptions.DrainTimeout"/> and the host's shutdown timeout), then connections are closed.
 /// </summary>
+/// <remarks>
+/// The servers start in <see cref="StartingAsync"/> and close in <see cref="StoppedAsync"/>, around every hosted service's
+/// StartAsync and StopAsync, so a publisher injected into a <c>BackgroundService</c> reaches subscribers from that
+/// service's start until it has stopped, whichever order the services were registered in (hosted services start in
+/// registration order and stop in reverse, so with plain StartAsync/StopAsync a service registered before
+/// <c>AddIpcContracts</c> would publish into a server not started yet, and again into one already stopped). The drain
+/// runs in <see cref="StoppingAsync"/>: requests are refused from the start of the shutdown on, while events still flow.
+/// </remarks>
 internal sealed class IpcContractsHostedService(
     IpcHostingRegistry registry,
     IpcHostedServers servers,
@@ -17,11 +25,11 @@ internal sealed class IpcContractsHostedService(
     IOptionsMonitor<IpcServerOptions> serverOptions,
     IOptionsMonitor<IpcClientOptions> clientOptions,
     IServiceProvider services,
-    ILoggerFactory? loggerFactory = null) : IHostedService
+    ILoggerFactory? loggerFactory = null) : IHostedLifecycleService
 {
     private readonly ILogger? _logger = loggerFactory?.CreateLogger(HostingLog.Category);
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartingAsync(CancellationToken cancellationToken)
     {
         foreach (var name in registry.Servers)
         {
@@ -34,6 +42,10 @@ internal sealed class IpcContractsHostedService(
             servers.Add(name, server);
             if (_logger is not null) HostingLog.ServerStarted(_logger, name, server.Endpoint.ToString());
         }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
         if (services.GetService<IpcContractsOptions>() is { } aggregator
             && (aggregator.ListenOn is not null || (aggregator.ConnectTo is not null && registry.StartAggregator)))
         {
@@ -48,18 +60,31 @@ internal sealed class IpcContractsHostedService(
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        var draining = new List<Task>();
+        foreach (var name in registry.Servers)
+        {
+            if (servers.TryGet(name) is { } server) draining.Add(DrainAsync(name, server, serverOptions.Get(name).DrainTimeout, cancellationToken));
+        }
+        await Task.WhenAll(draining).ConfigureAwait(false);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StoppedAsync(CancellationToken cancellationToken)
     {
         var stopping = new List<Task>();
         foreach (var name in registry.Servers)
         {
-            if (servers.Remove(name, out var server) && server is not null)
-                stopping.Add(DrainAndStopAsync(name, server, serverOptions.Get(name).DrainTimeout, cancellationToken));
+            if (servers.Remove(name, out var server) && server is not null) stopping.Add(StopServerAsync(name, server));
         }
         await Task.WhenAll(stopping).ConfigureAwait(false);
     }
 
-    private async Task DrainAndStopAsync(string name, IpcServer server, TimeSpan drainTimeout, CancellationToken hostTimeout)
+    private async Task DrainAsync(string name, IpcServer server, TimeSpan drainTimeout, CancellationToken hostTimeout)
     {
         var drain = server.DrainAsync(drainTimeout, hostTimeout); // new requests are refused from here on
         if (server.InFlightRequests is var inFlight and > 0 && _logger is not null)
@@ -74,6 +99,11 @@ internal sealed class IpcContractsHostedService(
             left = server.InFlightRequests; // the host's own shutdown timeout ended the drain first
         }
         if (left > 0 && _logger is not null) HostingLog.DrainIncomplete(_logger, name, left);
+    }
+
+    // Disposing cancels whatever still runs (a drain that ended incomplete) and closes the connections.
+    private async Task StopServerAsync(string name, IpcServer server)
+    {
         await server.DisposeAsync().ConfigureAwait(false);
         if (_logger is not null) HostingLog.ServerStopped(_logger, name);
     }

@@ -13,7 +13,9 @@ public sealed class IpcHostedServers
     /// <exception cref="InvalidOperationException">No such server, or the host has not started it (yet).</exception>
     public IpcServer Get(string name = "") => _servers.TryGetValue(name, out var server)
         ? server
-        : throw new InvalidOperationException($"The IPC server '{name}' is not running: register it with AddServer and start the host first.");
+        : throw new InvalidOperationException($"{Describe(name)} is not running: register it with AddServer and start the host first.");
+
+    internal static string Describe(string name) => name.Length == 0 ? "The default IPC server ('')" : $"The IPC server '{name}'";
 
     /// <summary>The running server named <paramref name="name"/>, or null.</summary>
     public IpcServer? TryGet(string name = "") => _servers.GetValueOrDefault(name);
@@ -24,9 +26,8 @@ public sealed class IpcHostedServers
 }
 
 /// <summary>
-/// Where a DI-registered server publisher sends: the named server, once the host has started it (before that, and
-/// after it stopped, events are dropped). The server publishes as its own <see cref="IpcServer.Publisher{TContract}"/>
-/// does: serialized once, to every subscribed client.
+/// Where a DI-registered server publisher sends: the named server, while the host runs it. The server publishes as its
+/// own <see cref="IpcServer.Publisher{TContract}"/> does: serialized once, to every subscribed client.
 /// </summary>
 internal sealed class HostedServerPublisher(IpcHostedServers servers, string name) : IOutboundChannel
 {
@@ -37,8 +38,14 @@ internal sealed class HostedServerPublisher(IpcHostedServers servers, string nam
     public Task RequestAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken) =>
         throw new NotSupportedException("A server publisher only sends events.");
 
+    // Throwing, not dropping: with no server there is no subscriber to reach, and a publisher that goes quiet is the
+    // failure users cannot see (the server runs from before any hosted service starts to after all have stopped, so only
+    // code outside the host's lifetime gets here).
     public void Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs)
     {
-        if (servers.TryGet(name) is IOutboundChannel server) server.Publish(method, args, writeArgs);
+        IOutboundChannel server = servers.TryGet(name) ?? throw new InvalidOperationException(
+            $"{IpcHostedServers.Describe(name)} is not running, so this {method.Contract.Alias} event would reach nobody: a publisher " +
+            "registered with AddPublisher works from the host's start until the host has stopped.");
+        server.Publish(method, args, writeArgs);
     }
 }

@@ -43,14 +43,32 @@ public sealed class IpcServerBuilder
     public IpcServerBuilder Handle<TContract>(Func<IServiceProvider, TContract> factory) where TContract : class
     {
         ArgumentNullException.ThrowIfNull(factory);
+        return Handle<TContract>((services, _) => factory(services));
+    }
+
+    /// <summary>
+    /// Handles <typeparamref name="TContract"/> with what <paramref name="factory"/> returns from each call's own DI scope,
+    /// given the connection the call came on: a handler that calls back into its client takes it as a constructor
+    /// argument (<c>Handle&lt;IInventory&gt;((services, caller) =&gt; new InventoryService(services.GetRequiredService&lt;Stock&gt;(), caller))</c>).
+    /// </summary>
+    public IpcServerBuilder Handle<TContract>(Func<IServiceProvider, IpcConnection, TContract> factory) where TContract : class
+    {
+        ArgumentNullException.ThrowIfNull(factory);
         ContractRegistry.Get<TContract>(ContractKind.Request); // fails here, at registration, for a non-contract
         return Configure(o => o.Handlers.Add((endpoint, services) => ScopedHandlers.Register(endpoint, services, factory)));
     }
 
     /// <summary>
     /// Registers <typeparamref name="TEvents"/> ([EventContract]) as a singleton whose calls publish to every client of
-    /// this server subscribed to it (serialized once per event). Events published before the server starts are dropped.
+    /// this server subscribed to it (serialized once per event). Inject it anywhere, also into a
+    /// <c>BackgroundService</c> or work a handler leaves running after its call: it works for the whole host lifetime,
+    /// because the server starts before any hosted service starts and stops after every hosted service has stopped.
     /// </summary>
+    /// <remarks>
+    /// Used before the host has started the server, or after the host has stopped it, a publish throws
+    /// <see cref="InvalidOperationException"/> rather than dropping the event. Keep the injected publisher, not the call's
+    /// <see cref="IServiceProvider"/>: the provider of a call's scope is disposed when the call completes.
+    /// </remarks>
     public IpcServerBuilder AddPublisher<TEvents>() where TEvents : class
     {
         var contract = ContractRegistry.Get<TEvents>(ContractKind.Event);

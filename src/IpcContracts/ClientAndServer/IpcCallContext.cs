@@ -1,9 +1,14 @@
 namespace IpcContracts;
 
 /// <summary>
-/// Ambient information about the inbound call being handled, for handlers that need the calling
-/// connection (for example to call back into the client: <c>IpcCallContext.Connection!.Proxy&lt;ICallback&gt;()</c>).
+/// Ambient information about the inbound call being handled: the connection it arrived on.
 /// </summary>
+/// <remarks>
+/// A handler that calls back into its client should be given the connection instead, which cannot be null:
+/// <c>Handle&lt;TContract&gt;(connection =&gt; new Handler(connection))</c> (<see cref="IpcEndpointBuilder.Handle{TContract}(Func{IpcConnection, TContract})"/>;
+/// hosted: <c>Handle&lt;TContract&gt;((services, connection) =&gt; ...)</c>). This ambient remains for code deeper down
+/// that the connection cannot be passed to.
+/// </remarks>
 public static class IpcCallContext
 {
     private static readonly AsyncLocal<IpcConnection?> s_current = new();

@@ -53,8 +53,9 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var handlers = new LocalHandlers((options ?? new IpcOptions()).Validate());
-        configure?.Invoke(new IpcEndpointBuilder(handlers));
-        return ConnectAsync(IpcEndpoint.Parse(endpoint), handlers, cancellationToken);
+        var builder = new IpcEndpointBuilder(handlers);
+        configure?.Invoke(builder);
+        return ConnectAsync(IpcEndpoint.Parse(endpoint), builder, cancellationToken);
     }
 
     /// <summary>
@@ -65,7 +66,15 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(handlers);
-        return ConnectAsync(endpoint, handlers.Handlers, cancellationToken);
+        return ConnectAndOwnAsync(endpoint, handlers, cancellationToken);
+    }
+
+    // The builder's publishers (IpcEndpointBuilder.Publisher) publish through the newest client made with it.
+    private static async Task<IpcClient> ConnectAndOwnAsync(IpcEndpoint endpoint, IpcEndpointBuilder builder, CancellationToken cancellationToken)
+    {
+        var client = await ConnectAsync(endpoint, builder.Handlers, cancellationToken).ConfigureAwait(false);
+        builder.Owner = client;
+        return client;
     }
 
     internal static async Task<IpcClient> ConnectAsync(IpcEndpoint endpoint, LocalHandlers handlers, CancellationToken cancellationToken) =>

@@ -23,6 +23,15 @@ public sealed class IpcEndpointBuilder
 
     internal LocalHandlers Handlers { get; }
 
+    /// <summary>The server or client this builder was last used for (set before it serves anything); null before that.</summary>
+    internal IOutboundChannel? Owner
+    {
+        get => Volatile.Read(ref _owner);
+        set => Volatile.Write(ref _owner, value);
+    }
+
+    private IOutboundChannel? _owner;
+
     /// <summary>The options in effect (limits, timeouts).</summary>
     public IpcOptions Options => Handlers.Options;
 
@@ -35,7 +44,9 @@ public sealed class IpcEndpointBuilder
 
     /// <summary>
     /// Handles [RequestContract] <typeparamref name="TContract"/>; <paramref name="factory"/> runs per call and
-    /// receives the calling connection (use it to call back into that peer).
+    /// receives the calling connection (use it to call back into that peer: <c>connection.Proxy&lt;TCallback&gt;()</c>).
+    /// The handler it returns serves that one call, so state that outlives a call belongs in an object the factory
+    /// passes to it.
     /// </summary>
     public IpcEndpointBuilder Handle<TContract>(Func<IpcConnection, TContract> factory) where TContract : class
     {
@@ -57,6 +68,30 @@ public sealed class IpcEndpointBuilder
         ArgumentNullException.ThrowIfNull(resolve);
         Handlers.AddRequestHandler(new ScopedRequestHandlerEntry<TContract, TScope>(ContractRegistry.Get<TContract>(ContractKind.Request), beginScope, resolve));
         return this;
+    }
+
+    /// <summary>
+    /// A publisher for [EventContract] <typeparamref name="TContract"/> events of the endpoint this builder configures: on a
+    /// server, to every subscribed client (as <see cref="IpcServer.Publisher{TContract}"/>); on a client, to its server (as
+    /// <see cref="IpcClient.Publisher{TContract}"/>). Take it while configuring and hand it to a handler, so the handler
+    /// needs no reference to a server that does not exist yet:
+    /// <code>
+    /// await using var server = await IpcServer.StartAsync("pipe://inventory", s =>
+    ///     s.Handle&lt;IInventory&gt;(new InventoryService(s.Publisher&lt;IInventoryEvents&gt;())));
+    /// </code>
+    /// </summary>
+    /// <remarks>
+    /// A server's publisher works from the moment the server exists, before any client can connect, so every handler
+    /// may use it; a client's once <see cref="IpcClient.ConnectAsync(string, Action{IpcEndpointBuilder}?, IpcOptions?, CancellationToken)"/>
+    /// has returned (a builder reused for a new client follows the newest one). Publishing earlier (from the configure
+    /// callback itself, or after the start failed) throws <see cref="InvalidOperationException"/>; after the server or
+    /// client is disposed it throws as their own publishers do.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">(when publishing) The server or client does not exist yet.</exception>
+    public TContract Publisher<TContract>() where TContract : class
+    {
+        var contract = ContractRegistry.Get<TContract>(ContractKind.Event);
+        return contract.CreateProxy(new EndpointPublisher(this, contract.Alias));
     }
 
     /// <summary>

@@ -50,15 +50,20 @@ public sealed class IpcServer : IOutboundChannel, IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var handlers = new LocalHandlers((options ?? new IpcOptions()).Validate());
-        configure?.Invoke(new IpcEndpointBuilder(handlers));
-        return StartAsync(IpcEndpoint.Parse(endpoint), handlers, cancellationToken);
+        var builder = new IpcEndpointBuilder(handlers);
+        configure?.Invoke(builder);
+        return StartAsync(IpcEndpoint.Parse(endpoint), handlers, cancellationToken, builder);
     }
 
-    internal static async Task<IpcServer> StartAsync(IpcEndpoint endpoint, LocalHandlers handlers, CancellationToken cancellationToken)
+    /// <summary>Starts a server; publishers of <paramref name="builder"/> (<see cref="IpcEndpointBuilder.Publisher{TContract}"/>), when given, publish through it.</summary>
+    internal static async Task<IpcServer> StartAsync(IpcEndpoint endpoint, LocalHandlers handlers, CancellationToken cancellationToken,
+        IpcEndpointBuilder? builder = null)
     {
         var transport = TransportRegistry.Resolve(endpoint);
         var listener = await transport.ListenAsync(endpoint, handlers.Options, cancellationToken).ConfigureAwait(false);
         var server = new IpcServer(listener, handlers);
+        // Before the first accept, so a handler of the very first call can publish through the builder's publishers.
+        if (builder is not null) builder.Owner = server;
         server._acceptLoop = Task.Run(server.AcceptLoopAsync);
         try
         {
@@ -75,7 +80,12 @@ public sealed class IpcServer : IOutboundChannel, IAsyncDisposable
         return server;
     }
 
-    /// <summary>A publisher: each event is serialized once and sent to every client subscribed to <typeparamref name="TContract"/>.</summary>
+    /// <summary>
+    /// A publisher: each event is serialized once and sent to every client subscribed to <typeparamref name="TContract"/>
+    /// (none subscribed: nothing is sent). A handler that publishes gets the same from
+    /// <see cref="IpcEndpointBuilder.Publisher{TContract}"/> while the server is configured.
+    /// </summary>
+    /// <remarks>Publishing after the server is disposed throws <see cref="ObjectDisposedException"/>.</remarks>
     public TContract Publisher<TContract>() where TContract : class =>
         ContractRegistry.Get<TContract>(ContractKind.Event).CreateProxy(this);
 
@@ -274,8 +284,12 @@ public sealed class IpcServer : IOutboundChannel, IAsyncDisposable
         throw new NotSupportedException("A server publisher only sends events; call a client through its IpcConnection.Proxy<T>().");
 
     // ConcurrentDictionary.Keys copies under all locks; publishing reads the snapshot kept up to date instead.
-    void IOutboundChannel.Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs) =>
+    // A disposed server has no clients left; saying so beats dropping the event as if nobody had subscribed.
+    void IOutboundChannel.Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         EventFanOut.Publish(Volatile.Read(ref _connectionSnapshot), method, args, writeArgs, _handlers.Options.MaxPayloadLength);
+    }
 
     /// <summary>Publishes an aggregator message to every client subscribed to it (the listening aggregator's fan-out).</summary>
     internal void PublishMessage<T>(MessageType<T> type, T message) =>
