@@ -44,9 +44,9 @@ internal static class ClientRole
         {
             await inventory.ReserveAsync(new Reservation("B-7", 100));
         }
-        catch (RemoteInvocationException e)
+        catch (RemoteInvocationException e) when (e.ErrorCode == "inventory.insufficient_stock")
         {
-            Console.WriteLine($"error     ReserveAsync(B-7 x 100) -> RemoteInvocationException: {e.RemoteType}: {e.RemoteMessage}");
+            Console.WriteLine($"error     ReserveAsync(B-7 x 100) -> RemoteInvocationException, error code {e.ErrorCode}: {e.RemoteMessage}");
         }
         Console.WriteLine($"done in {Ms(Stopwatch.GetElapsedTime(start))}");
         return 0;

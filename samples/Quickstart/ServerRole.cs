@@ -49,7 +49,8 @@ internal static class ServerRole
         {
             var onHand = stock.Get(reservation.Sku);
             if (reservation.Quantity > onHand)
-                throw new InvalidOperationException($"Only {onHand} of {reservation.Sku} on hand; cannot reserve {reservation.Quantity}.");
+                // A domain error: the client switches on the code; logged here as a Warning without a stack trace.
+                throw new IpcErrorException("inventory.insufficient_stock", $"Only {onHand} of {reservation.Sku} on hand; cannot reserve {reservation.Quantity}.");
 
             // Duplex: ask the very client that called us to approve, over the same connection.
             if (!await caller.Proxy<IReservationApprover>().ApproveAsync(reservation))

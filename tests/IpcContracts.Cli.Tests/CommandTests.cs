@@ -87,7 +87,17 @@ public abstract class CommandTests(ServerHost server)
         var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("System.InvalidOperationException", line);
         Assert.Contains("boom", line);
-        Assert.Contains("code remote", line);
+        Assert.Contains("code remote, error code unhandled", line);
+    }
+
+    [Fact]
+    public async Task Call_reports_a_handlers_error_code()
+    {
+        var result = await Ipc("call", server.Endpoint, "test.errors.FailCodedAsync", """{"code":"inventory.out_of_stock","message":"Only 3 left."}""");
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("IpcContracts.IpcErrorException: Only 3 left. (code remote, error code inventory.out_of_stock)", line);
     }
 
     [Fact]

@@ -161,6 +161,16 @@ internal static class ClientScenarios
             }
             case var publish when publish.StartsWith("durable-publish:", StringComparison.Ordinal):
                 return await DurablePublishAsync(client, publish);
+            case "goodbye":
+                // One call, then the client is disposed on the way out (await using): the server sees a Goodbye.
+                Console.WriteLine($"OK answer {await calc.GetAnswerAsync()}");
+                return 0;
+            case "exit-without-dispose":
+                // One call, then the process ends without disposing its client: no Goodbye, like a crash.
+                Console.WriteLine($"OK answer {await calc.GetAnswerAsync()}");
+                Console.Out.Flush();
+                Environment.Exit(0);
+                return 0;
             case var hang when hang.StartsWith("hang:", StringComparison.Ordinal):
                 // Blocks in the server's handler (probe name after the colon) until the test kills this process.
                 Console.WriteLine("OK calling");

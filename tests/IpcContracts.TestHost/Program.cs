@@ -27,6 +27,7 @@ switch (args[0])
             .Handle<IStreams>(new StreamService())
             .Handle<IBlobs>(new BlobService())
             .Handle<IJobs>(new JobService())
+            .Handle<IErrors>(new ErrorService())
             .HandleRaw("tools.echo", "Echo", call => ValueTask.FromResult<string?>(call.ArgumentsJson)));
         Console.WriteLine($"READY {server.Endpoint}");
         // Runs until the test closes our stdin (or kills us).

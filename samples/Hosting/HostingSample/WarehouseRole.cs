@@ -42,7 +42,7 @@ internal sealed class Stock
         lock (_onHand)
         {
             var left = _onHand.GetValueOrDefault(sku);
-            if (left < quantity) throw new InvalidOperationException($"Only {left} of {sku} left.");
+            if (left < quantity) throw new IpcErrorException("warehouse.insufficient_stock", $"Only {left} of {sku} left."); // a domain error: the caller gets the code
             return _onHand[sku] = left - quantity;
         }
     }

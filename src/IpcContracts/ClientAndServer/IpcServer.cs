@@ -42,8 +42,14 @@ public sealed class IpcServer : IOutboundChannel, IAsyncDisposable
     /// <summary>Raised after a client completes the handshake.</summary>
     public event Action<IpcConnection>? ClientConnected;
 
-    /// <summary>Raised when a client's connection ends, with the reason.</summary>
-    public event Action<IpcConnection, Exception>? ClientDisconnected;
+    /// <summary>
+    /// Raised once when the connection of a client that raised <see cref="ClientConnected"/> ends, with the exception its
+    /// pending calls failed with. Its <see cref="ChannelFaultedException.Reason"/> tells a client that said goodbye
+    /// (<see cref="DisconnectReason.ClosedByPeer"/>: it disposed its client) from one that vanished
+    /// (<see cref="DisconnectReason.PeerLost"/>: killed, crashed, exited without disposing), a protocol violation, a
+    /// stalled peer, and this server closing it (<see cref="DisconnectReason.ClosedLocally"/>).
+    /// </summary>
+    public event Action<IpcConnection, ChannelFaultedException>? ClientDisconnected;
 
     /// <summary>Starts listening on <paramref name="endpoint"/> (e.g. <c>pipe://inventory</c>) with the handlers <paramref name="configure"/> registers.</summary>
     public static Task<IpcServer> StartAsync(string endpoint, Action<IpcEndpointBuilder>? configure = null, IpcOptions? options = null,
@@ -208,7 +214,7 @@ public sealed class IpcServer : IOutboundChannel, IAsyncDisposable
             await transport.DisposeAsync().ConfigureAwait(false);
             return; // a client that fails the handshake affects nobody else
         }
-        Exception reason;
+        ChannelFaultedException reason;
         try
         {
             if (_stopping.IsCancellationRequested) return;

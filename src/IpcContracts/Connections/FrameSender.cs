@@ -97,12 +97,12 @@ internal sealed class FrameSender
             if (isEvent && _queuedEventBytes > 0 && _queuedEventBytes + frame.Length > overflow.MaxQueuedBytes)
             {
                 overflowFault = MakeRoomForEvent(frame, dropKey, overflow);
-                if (overflowFault is null && _completed) overflowFault = new ChannelFaultedException($"The connection to {_peer()} closed while an event waited for queue space.");
+                if (overflowFault is null && _completed) overflowFault = new ChannelFaultedException($"The connection to {_peer()} closed while an event waited for queue space.", DisconnectReason.ClosedLocally);
             }
             if (overflowFault is null && _queuedBytes > 0 && _queuedBytes + frame.Length > _options.MaxSendQueueBytes)
             {
                 overflowFault = new ChannelFaultedException(
-                    $"The peer {_peer()} is not reading: more than {_options.MaxSendQueueBytes} bytes waited to be sent (IpcOptions.MaxSendQueueBytes), so the connection was closed.");
+                    $"The peer {_peer()} is not reading: more than {_options.MaxSendQueueBytes} bytes waited to be sent (IpcOptions.MaxSendQueueBytes), so the connection was closed.", DisconnectReason.Stalled);
             }
             if (overflowFault is not null)
             {
@@ -220,7 +220,7 @@ internal sealed class FrameSender
                         var left = deadline - Environment.TickCount64;
                         if (left <= 0)
                             return new ChannelFaultedException(
-                                $"The subscriber {_peer()} did not take its events within {overflow.WaitTimeout.TotalSeconds:0.###} s while {_queuedEventBytes} bytes of events were queued (EventOverflowPolicy.Wait), so the connection was closed.");
+                                $"The subscriber {_peer()} did not take its events within {overflow.WaitTimeout.TotalSeconds:0.###} s while {_queuedEventBytes} bytes of events were queued (EventOverflowPolicy.Wait), so the connection was closed.", DisconnectReason.Stalled);
                         Monitor.Wait(_lock, (int)Math.Min(left, int.MaxValue));
                     }
                 }
@@ -231,7 +231,7 @@ internal sealed class FrameSender
                 return null;
             default:
                 return new ChannelFaultedException(
-                    $"The subscriber {_peer()} is not keeping up: more than {overflow.MaxQueuedBytes} bytes of events waited to be sent (EventDeliveryOptions.MaxQueuedBytes, policy Disconnect), so the connection was closed.");
+                    $"The subscriber {_peer()} is not keeping up: more than {overflow.MaxQueuedBytes} bytes of events waited to be sent (EventDeliveryOptions.MaxQueuedBytes, policy Disconnect), so the connection was closed.", DisconnectReason.Stalled);
         }
     }
 
@@ -267,7 +267,7 @@ internal sealed class FrameSender
         if (since == 0 || _options.SendStallTimeout == Timeout.InfiniteTimeSpan) return;
         if (nowTicks - since < (long)_options.SendStallTimeout.TotalMilliseconds) return;
         _fault(new ChannelFaultedException(
-            $"The peer {_peer()} stopped reading: a write waited more than {_options.SendStallTimeout.TotalSeconds:0.###} s (IpcOptions.SendStallTimeout) with {QueuedBytes} bytes queued, so the connection was closed."));
+            $"The peer {_peer()} stopped reading: a write waited more than {_options.SendStallTimeout.TotalSeconds:0.###} s (IpcOptions.SendStallTimeout) with {QueuedBytes} bytes queued, so the connection was closed.", DisconnectReason.Stalled));
     }
 
     // The writer's state: only the thread holding the writer role touches it. _batch[_next.._count) are frames taken
@@ -449,7 +449,7 @@ internal sealed class FrameSender
             if (_waiters > 0) Monitor.PulseAll(_lock);
         }
         _drained.TrySetResult();
-        var reason = new ChannelFaultedException($"Sending to {_peer()} failed: {e.Message}", e);
+        var reason = new ChannelFaultedException($"Sending to {_peer()} failed: {e.Message}", DisconnectReason.PeerLost, e);
         ThreadPool.UnsafeQueueUserWorkItem(static s => s.Fault(s.Reason), (Fault: _fault, Reason: (Exception)reason), preferLocal: false);
     }
 

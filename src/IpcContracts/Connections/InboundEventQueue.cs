@@ -207,7 +207,7 @@ internal sealed class InboundEventQueue
                         break;
                     default:
                         fault = new ChannelFaultedException(
-                            $"This process's subscribers do not keep up with events from {_connection.PeerDescription}: more than {_options.MaxQueuedBytes} bytes of received events waited (EventDeliveryOptions.MaxQueuedBytes, policy Disconnect), so the connection was closed.");
+                            $"This process's subscribers do not keep up with events from {_connection.PeerDescription}: more than {_options.MaxQueuedBytes} bytes of received events waited (EventDeliveryOptions.MaxQueuedBytes, policy Disconnect), so the connection was closed.", DisconnectReason.Stalled);
                         break;
                 }
             }
@@ -274,7 +274,7 @@ internal sealed class InboundEventQueue
         catch (TimeoutException)
         {
             _connection.Fault(new ChannelFaultedException(
-                $"This process's subscribers did not take events from {_connection.PeerDescription} within {_options.WaitTimeout.TotalSeconds:0.###} s (EventOverflowPolicy.Wait), so the connection was closed."));
+                $"This process's subscribers did not take events from {_connection.PeerDescription} within {_options.WaitTimeout.TotalSeconds:0.###} s (EventOverflowPolicy.Wait), so the connection was closed.", DisconnectReason.Stalled));
         }
     }
 

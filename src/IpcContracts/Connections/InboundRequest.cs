@@ -261,8 +261,17 @@ internal static class ErrorFrames
             new ErrorPayload { Code = ErrorCodes.Mismatch, Type = e.GetType().FullName ?? "", Message = e.Message, Contract = m.Contract, Method = m.Method },
         IpcProtocolException { IsDispatchFailure: true, Error: ProtocolError.BadPayload } =>
             new ErrorPayload { Code = ErrorCodes.BadPayload, Type = e.GetType().FullName ?? "", Message = e.Message },
+        // A coded (domain) error is an outcome the contract expects: its code travels, its stack trace does not.
+        _ when CodeOf(e) is { } code => new ErrorPayload { Code = ErrorCodes.Remote, Type = e.GetType().FullName ?? "", Message = e.Message, ErrorCode = code },
         _ => new ErrorPayload { Code = ErrorCodes.Remote, Type = e.GetType().FullName ?? "", Message = e.Message, Stack = e.StackTrace },
     };
+
+    /// <summary>Longest application error code (<see cref="IpcErrorException"/>, <see cref="IIpcError"/>); a longer one counts as none.</summary>
+    public const int MaxErrorCodeLength = 256;
+
+    /// <summary>The application error code <paramref name="e"/> carries, or null: none, or one that is blank or too long.</summary>
+    public static string? CodeOf(Exception e) =>
+        e is IIpcError { ErrorCode: { Length: > 0 and <= MaxErrorCodeLength } code } && !string.IsNullOrWhiteSpace(code) ? code : null;
 
     /// <summary>Longest message or stack text sent, so an Error always fits the peer's frame limit.</summary>
     private const int MaxTextLength = 16 * 1024;
@@ -284,6 +293,6 @@ internal static class ErrorFrames
         ErrorCodes.BadPayload => new IpcProtocolException(ProtocolError.BadPayload, $"The peer rejected the arguments of {callDescription}: {error.Message}"),
         ErrorCodes.Cancelled => new OperationCanceledException($"The peer cancelled {callDescription}: {error.Message}"),
         ErrorCodes.Overloaded => new IpcOverloadedException($"{callDescription} was refused: {error.Message}"),
-        _ => new RemoteInvocationException(error.Type, error.Message, error.Stack),
+        _ => new RemoteInvocationException(error.Type, error.Message, error.Stack, error.ErrorCode),
     };
 }

@@ -46,9 +46,9 @@ public sealed partial class IpcConnection
                 {
                     if (!buffer.IsEmpty)
                         throw new IpcProtocolException(ProtocolError.Truncated, $"The stream from {PeerDescription} ended inside a frame.");
-                    reason = new ChannelFaultedException(_goodbyeReceived
-                        ? $"The peer {PeerDescription} closed the connection."
-                        : $"The connection to {PeerDescription} was lost (the peer process ended or closed its end).");
+                    reason = _goodbyeReceived
+                        ? new ChannelFaultedException($"The peer {PeerDescription} closed the connection.", DisconnectReason.ClosedByPeer)
+                        : new ChannelFaultedException($"The connection to {PeerDescription} was lost (the peer process ended or closed its end).", DisconnectReason.PeerLost);
                     break;
                 }
             }
@@ -58,15 +58,19 @@ public sealed partial class IpcConnection
             // Tell the peer why before hanging up; connection-level errors use correlation ID 0.
             TrySend(ErrorFrames.Build(new FrameHeaderTemplate(FrameKind.Error, FrameFlags.None, 0, 0, 0),
                 new ErrorPayload { Code = ErrorCodes.Protocol, Type = typeof(IpcProtocolException).FullName!, Message = e.Message }));
-            reason = new ChannelFaultedException($"Protocol error from {PeerDescription}: {e.Message}", e);
+            reason = new ChannelFaultedException($"Protocol error from {PeerDescription}: {e.Message}", DisconnectReason.ProtocolViolation, e);
         }
         catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
         {
-            reason = new ChannelFaultedException($"The connection to {PeerDescription} was closed by this process.");
+            reason = new ChannelFaultedException($"The connection to {PeerDescription} was closed by this process.", DisconnectReason.ClosedLocally);
         }
         catch (Exception e)
         {
-            reason = new ChannelFaultedException($"The connection to {PeerDescription} was lost: {e.Message}", e);
+            // After a Goodbye the peer closed on purpose, even if its end then resets (a TCP peer that closes with
+            // bytes unread sends a reset, not an orderly end of stream).
+            reason = _goodbyeReceived
+                ? new ChannelFaultedException($"The peer {PeerDescription} closed the connection ({e.Message}).", DisconnectReason.ClosedByPeer, e)
+                : new ChannelFaultedException($"The connection to {PeerDescription} was lost: {e.Message}", DisconnectReason.PeerLost, e);
         }
         Fault(reason);
     }
@@ -83,7 +87,7 @@ public sealed partial class IpcConnection
             $"The peer {PeerDescription} sent part of a frame and nothing more for {Options.PartialFrameTimeout.TotalSeconds:0.###} s (IpcOptions.PartialFrameTimeout).");
         TrySend(ErrorFrames.Build(new FrameHeaderTemplate(FrameKind.Error, FrameFlags.None, 0, 0, 0),
             new ErrorPayload { Code = ErrorCodes.Protocol, Type = typeof(IpcProtocolException).FullName!, Message = error.Message }));
-        Fault(new ChannelFaultedException($"Protocol error from {PeerDescription}: {error.Message}", error));
+        Fault(new ChannelFaultedException($"Protocol error from {PeerDescription}: {error.Message}", DisconnectReason.Stalled, error));
     }
 
     private bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out FrameHeader header, out ReadOnlySequence<byte> payload)
@@ -139,8 +143,8 @@ public sealed partial class IpcConnection
                 if (TakePending(header, expectPing: true) is { } ping) ping.Complete(default, binary: false);
                 break;
             case FrameKind.Goodbye:
-                _goodbyeReceived = true;
-                var bye = new ChannelFaultedException($"The peer {PeerDescription} closed the connection.");
+                Volatile.Write(ref _goodbyeReceived, true); // read by the send path too (OnSenderFault)
+                var bye = new ChannelFaultedException($"The peer {PeerDescription} closed the connection.", DisconnectReason.ClosedByPeer);
                 foreach (var id in _pending.Keys)
                     if (_pending.TryRemove(id, out var call)) call.Fail(bye);
                 break;
@@ -235,7 +239,7 @@ public sealed partial class IpcConnection
         if (header.CorrelationId == 0)
         {
             // The peer is about to hang up on us; keep its reason for every pending call.
-            Fault(new ChannelFaultedException($"The peer {PeerDescription} reported a protocol error and closed the connection: {error.Message}"));
+            Fault(new ChannelFaultedException($"The peer {PeerDescription} reported a protocol error and closed the connection: {error.Message}", DisconnectReason.RejectedByPeer));
             return;
         }
         if (TakePending(header, expectPing: false) is { } call)

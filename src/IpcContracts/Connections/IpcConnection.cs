@@ -26,7 +26,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     private readonly ConcurrentDictionary<ulong, IUpstream> _upstreams = new();
     private readonly ConcurrentDictionary<SubscriptionKey, byte> _peerSubscriptions = new();
     private readonly TaskCompletionSource<PeerManifest> _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource<Exception> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<ChannelFaultedException> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Action<SubscriptionKey, bool> _subscriptionListener;
     private PeerManifest? _peer;
@@ -45,7 +45,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _callOrigins = (transport.Features & TransportFeatures.CallOrigins) != 0;
         ContinuationsOnReaderThread = local.Options.ContinuationsOnReaderThread ?? _blockingReads;
         _subscriptionListener = OnLocalSubscriptionChanged;
-        _sender = new FrameSender(transport.Output, local.Options, Fault, () => PeerDescription);
+        _sender = new FrameSender(transport.Output, local.Options, OnSenderFault, () => PeerDescription);
         _events = new InboundEventQueue(this, local);
     }
 
@@ -93,8 +93,11 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     /// <summary>False once the connection has faulted or been closed.</summary>
     public bool IsConnected => Volatile.Read(ref _fault) is null;
 
-    /// <summary>Completes when the connection ends, with the reason (a <see cref="ChannelFaultedException"/>).</summary>
-    public Task<Exception> Completion => _closed.Task;
+    /// <summary>
+    /// Completes when the connection ends, with the exception its pending calls failed with; its
+    /// <see cref="ChannelFaultedException.Reason"/> says how it ended (the peer said goodbye, vanished, ...).
+    /// </summary>
+    public Task<ChannelFaultedException> Completion => _closed.Task;
 
     internal CancellationToken Lifetime => _lifetime.Token;
 
@@ -130,7 +133,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         {
             var error = new IpcProtocolException(ProtocolError.HandshakeTimeout,
                 $"The peer {transport.PeerDescription} did not complete the handshake within {local.Options.HandshakeTimeout.TotalSeconds:0.#} s.");
-            connection.Fault(new ChannelFaultedException(error.Message, error));
+            connection.Fault(new ChannelFaultedException(error.Message, DisconnectReason.Stalled, error));
             await connection.DisposeAsync().ConfigureAwait(false);
             throw error;
         }
@@ -244,7 +247,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _sender.Complete();
         _events.Complete();
         try { _lifetime.Cancel(); } catch (AggregateException) { }
-        _closed.TrySetResult(reason);
+        _closed.TrySetResult(reason as ChannelFaultedException ?? new ChannelFaultedException(reason.Message, DisconnectReason.Unspecified, reason));
         // The transport is closed so the peer sees the end too, even if nobody disposes us.
         _ = Task.Run(async () =>
         {
@@ -252,6 +255,30 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
             try { await _transport.DisposeAsync().ConfigureAwait(false); } catch { }
         });
     }
+
+    /// <summary>
+    /// The send path failed or hit a bound. A write fails once the peer has closed its end, maybe with its Goodbye still
+    /// unread here: the read loop, which meets the same end, tells a goodbye from a lost peer, so it gets a moment
+    /// (bounded, should the read side stay open) to end the connection with that reason first.
+    /// </summary>
+    private void OnSenderFault(Exception reason)
+    {
+        if (reason is ChannelFaultedException { Reason: DisconnectReason.PeerLost } && !_readLoop.IsCompleted)
+        {
+            _ = _readLoop.WaitAsync(SendFailureGrace).ContinueWith(static (wait, s) =>
+            {
+                _ = wait.Exception; // the grace running out is expected: observed, not reported as unobserved
+                var (connection, lost) = ((IpcConnection, Exception))s!;
+                connection.Fault(Volatile.Read(ref connection._goodbyeReceived)
+                    ? new ChannelFaultedException($"The peer {connection.PeerDescription} closed the connection.", DisconnectReason.ClosedByPeer, lost)
+                    : lost);
+            }, (this, reason), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            return;
+        }
+        Fault(reason);
+    }
+
+    private static readonly TimeSpan SendFailureGrace = TimeSpan.FromSeconds(2);
 
     /// <summary>Says goodbye, flushes what is queued and closes the transport.</summary>
     public async ValueTask DisposeAsync()
@@ -266,7 +293,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         // Whatever is queued (a Goodbye, or the Error explaining a protocol fault) leaves before we hang up.
         _sender.Complete();
         try { await _sender.Drained.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
-        Fault(new ChannelFaultedException($"The connection to {PeerDescription} was closed by this process."));
+        Fault(new ChannelFaultedException($"The connection to {PeerDescription} was closed by this process.", DisconnectReason.ClosedLocally));
         try { await _transport.DisposeAsync().ConfigureAwait(false); } catch { }
         try { await _readLoop.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
         if (!IpcCallContext.IsEventLoop(this))

@@ -99,13 +99,23 @@ internal static class IpcTelemetry
             Log.HandlerCancelled(logger, s, m, header.CorrelationId, connection.PeerDescription);
             return;
         }
-        if (!logger.IsEnabled(LogLevel.Warning)) return;
-        var (service, method) = ResolveNames(connection, header);
         // Same split as the Error code: only the request's own dispatch failing is a rejected call.
         if (error is IpcException { IsDispatchFailure: true })
-            Log.CallRejected(logger, service, method, header.CorrelationId, connection.PeerDescription, error.Message);
+        {
+            if (!logger.IsEnabled(LogLevel.Warning)) return;
+            var (s, m) = ResolveNames(connection, header);
+            Log.CallRejected(logger, s, m, header.CorrelationId, connection.PeerDescription, error.Message);
+            return;
+        }
+        // The same test decides whether the error goes out with a code, so log and wire agree on what a domain error is.
+        var code = ErrorFrames.CodeOf(error);
+        var level = code is null ? connection.Options.UnexpectedErrorLogLevel : connection.Options.DomainErrorLogLevel;
+        if (level == LogLevel.None || !logger.IsEnabled(level)) return;
+        var (service, method) = ResolveNames(connection, header);
+        if (code is null)
+            Log.HandlerFailed(logger, level, error, service, method, header.CorrelationId, connection.PeerDescription);
         else
-            Log.HandlerFailed(logger, error, service, method, header.CorrelationId, connection.PeerDescription);
+            Log.HandlerDomainError(logger, level, service, method, code, header.CorrelationId, connection.PeerDescription, error.GetType().FullName ?? "", error.Message);
     }
 
     // ---- events and outbound frames ------------------------------------------------------------------
@@ -187,7 +197,7 @@ internal static class IpcTelemetry
         else if (!established)
             Log.HandshakeFailed(logger, connection.PeerDescription, reason.Message);
         else
-            Log.ConnectionClosed(logger, connection.PeerDescription, reason.Message);
+            Log.ConnectionClosed(logger, connection.PeerDescription, (reason as ChannelFaultedException)?.Reason ?? DisconnectReason.Unspecified, reason.Message);
     }
 
     // ---- helpers -------------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ internal static partial class Log
     public static partial void ConnectionOpened(ILogger logger, string peer, string peerName);
 
     [LoggerMessage(EventId = 2, EventName = "ConnectionClosed", Level = LogLevel.Information,
-        Message = "Connection to {Peer} ended: {Reason}")]
-    public static partial void ConnectionClosed(ILogger logger, string peer, string reason);
+        Message = "Connection to {Peer} ended ({DisconnectReason}): {Reason}")]
+    public static partial void ConnectionClosed(ILogger logger, string peer, DisconnectReason disconnectReason, string reason);
 
     [LoggerMessage(EventId = 3, EventName = "ProtocolError", Level = LogLevel.Warning,
         Message = "Connection to {Peer} closed after a protocol error ({Error}): {Reason}")]
@@ -26,9 +26,16 @@ internal static partial class Log
         Message = "Connection to {Peer} ended before the handshake completed: {Reason}")]
     public static partial void HandshakeFailed(ILogger logger, string peer, string reason);
 
-    [LoggerMessage(EventId = 10, EventName = "HandlerFailed", Level = LogLevel.Error,
+    // The level of the two handler messages is the user's choice (IpcOptions.UnexpectedErrorLogLevel, DomainErrorLogLevel).
+    [LoggerMessage(EventId = 10, EventName = "HandlerFailed",
         Message = "Handler of {Service}/{Method} failed (call {CorrelationId} from {Peer}); the caller gets a RemoteInvocationException.")]
-    public static partial void HandlerFailed(ILogger logger, Exception exception, string service, string method, ulong correlationId, string peer);
+    public static partial void HandlerFailed(ILogger logger, LogLevel level, Exception exception, string service, string method, ulong correlationId, string peer);
+
+    // No exception argument on purpose: a domain error is an expected outcome, its stack trace is noise.
+    [LoggerMessage(EventId = 14, EventName = "HandlerDomainError",
+        Message = "Handler of {Service}/{Method} failed with error code {ErrorCode} (call {CorrelationId} from {Peer}): {ExceptionType}: {ExceptionMessage}")]
+    public static partial void HandlerDomainError(ILogger logger, LogLevel level, string service, string method, string errorCode, ulong correlationId, string peer,
+        string exceptionType, string exceptionMessage);
 
     [LoggerMessage(EventId = 11, EventName = "CallRejected", Level = LogLevel.Warning,
         Message = "Call {Service}/{Method} ({CorrelationId}) from {Peer} was rejected: {Reason}")]

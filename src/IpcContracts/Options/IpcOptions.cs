@@ -158,6 +158,10 @@ public sealed class IpcOptions
         if (PartialFrameTimeout <= TimeSpan.Zero && PartialFrameTimeout != Timeout.InfiniteTimeSpan)
             throw new IpcConfigurationException("IpcOptions.PartialFrameTimeout must be positive or Timeout.InfiniteTimeSpan.");
         (Events ?? throw new IpcConfigurationException("IpcOptions.Events must not be null.")).Validate();
+        if (DomainErrorLogLevel is < Microsoft.Extensions.Logging.LogLevel.Trace or > Microsoft.Extensions.Logging.LogLevel.None)
+            throw new IpcConfigurationException("IpcOptions.DomainErrorLogLevel must be a LogLevel from Trace to None.");
+        if (UnexpectedErrorLogLevel is < Microsoft.Extensions.Logging.LogLevel.Trace or > Microsoft.Extensions.Logging.LogLevel.None)
+            throw new IpcConfigurationException("IpcOptions.UnexpectedErrorLogLevel must be a LogLevel from Trace to None.");
         return this;
     }
 
@@ -170,6 +174,22 @@ public sealed class IpcOptions
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
 
     private Microsoft.Extensions.Logging.ILogger? _logger;
+
+    /// <summary>
+    /// Level at which a handler's domain error is logged (event ID 14, <c>HandlerDomainError</c>): an exception that carries
+    /// an error code (<see cref="IpcErrorException"/>, or an exception implementing <see cref="IIpcError"/>), an outcome the
+    /// contract expects. Logged with its code, type and message, without the stack trace. Default
+    /// <see cref="Microsoft.Extensions.Logging.LogLevel.Warning"/>; <see cref="Microsoft.Extensions.Logging.LogLevel.None"/> turns it off.
+    /// </summary>
+    public Microsoft.Extensions.Logging.LogLevel DomainErrorLogLevel { get; set; } = Microsoft.Extensions.Logging.LogLevel.Warning;
+
+    /// <summary>
+    /// Level at which any other exception from a handler is logged (event ID 10, <c>HandlerFailed</c>), with the exception
+    /// and its stack trace: a failure nobody planned for. Default <see cref="Microsoft.Extensions.Logging.LogLevel.Error"/>;
+    /// <see cref="Microsoft.Extensions.Logging.LogLevel.None"/> turns it off. Cancelled handlers (Debug) and calls refused
+    /// before their handler ran (Warning) keep their own levels.
+    /// </summary>
+    public Microsoft.Extensions.Logging.LogLevel UnexpectedErrorLogLevel { get; set; } = Microsoft.Extensions.Logging.LogLevel.Error;
 
     internal Microsoft.Extensions.Logging.ILogger? Logger =>
         LoggerFactory is { } factory ? _logger ??= factory.CreateLogger(Diagnostics.Log.Category) : null;

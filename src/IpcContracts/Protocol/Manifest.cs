@@ -123,6 +123,11 @@ internal sealed class ErrorPayload
     [JsonPropertyName("contract")] public string? Contract { get; set; }
     /// <summary>Method alias concerned, for mismatch errors.</summary>
     [JsonPropertyName("method")] public string? Method { get; set; }
+    /// <summary>
+    /// Code <c>remote</c> only: the application's error code the handler gave its exception (<see cref="IpcErrorException"/>,
+    /// <see cref="IIpcError"/>); absent for an exception without one. Peers that predate it skip it (unknown members are skipped).
+    /// </summary>
+    [JsonPropertyName("errorCode")] public string? ErrorCode { get; set; }
 }
 
 /// <summary>Values of <see cref="ErrorPayload.Code"/>.</summary>

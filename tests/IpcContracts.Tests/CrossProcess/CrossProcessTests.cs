@@ -36,6 +36,85 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     }
 
     [Fact]
+    public async Task Error_codes_from_a_handler_in_another_process_reach_the_caller()
+    {
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        var errors = client.Proxy<IErrors>();
+
+        var coded = await Assert.ThrowsAsync<RemoteInvocationException>(() => errors.FailCodedAsync("inventory.out_of_stock", "Only 3 left."));
+        var domain = await Assert.ThrowsAsync<RemoteInvocationException>(() => errors.FailDomainAsync("stock.none", "None left."));
+        var unexpected = await Assert.ThrowsAsync<RemoteInvocationException>(() => errors.FailUnexpectedAsync("bug"));
+
+        Assert.Equal(("inventory.out_of_stock", "IpcContracts.IpcErrorException", "Only 3 left."), (coded.ErrorCode, coded.RemoteType, coded.RemoteMessage));
+        Assert.Equal(("stock.none", typeof(OutOfStockException).FullName), (domain.ErrorCode, domain.RemoteType));
+        Assert.Equal((RemoteInvocationException.UnhandledErrorCode, "System.InvalidOperationException"), (unexpected.ErrorCode, unexpected.RemoteType));
+    }
+
+    [Fact]
+    public async Task The_server_tells_a_client_process_that_said_goodbye_from_one_that_exited_without_it_and_one_that_was_killed()
+    {
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator()));
+        var reasons = new System.Collections.Concurrent.ConcurrentQueue<ChannelFaultedException>();
+        server.ClientDisconnected += (_, reason) => reasons.Enqueue(reason);
+        async Task<DisconnectReason> NextReasonAsync(int count)
+        {
+            await Eventually.TrueAsync(() => reasons.Count == count, 20_000);
+            return reasons.Last().Reason;
+        }
+
+        await using (var clean = HostProcess.StartClient(server.Endpoint.ToString(), "goodbye", await HostBinaryAsync()))
+        {
+            Assert.True(await clean.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, string.Join("\n", clean.Lines));
+            Assert.Equal(DisconnectReason.ClosedByPeer, await NextReasonAsync(1));
+        }
+        await using (var exited = HostProcess.StartClient(server.Endpoint.ToString(), "exit-without-dispose", await HostBinaryAsync()))
+        {
+            Assert.True(await exited.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, string.Join("\n", exited.Lines));
+            Assert.Equal(DisconnectReason.PeerLost, await NextReasonAsync(2));
+        }
+        await using (var killed = HostProcess.StartClient(server.Endpoint.ToString(), "listen", await HostBinaryAsync()))
+        {
+            await killed.WaitForLineAsync("OK subscribed");
+            await Eventually.TrueAsync(() => server.Connections.Count == 1, 20_000);
+
+            killed.Kill();
+
+            Assert.Equal(DisconnectReason.PeerLost, await NextReasonAsync(3));
+        }
+    }
+
+    [Fact]
+    public async Task A_client_tells_a_server_process_that_stopped_cleanly_from_one_that_was_killed()
+    {
+        var options = new IpcOptions { Reconnect = { Enabled = false } };
+        await using (var stopped = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync()))
+        {
+            await using var client = await IpcClient.ConnectAsync(stopped.Endpoint, options: options);
+            var pending = client.Proxy<ICalculator>().DelayAsync(60_000, CancellationToken.None);
+            Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync());
+
+            stopped.SendLine("quit"); // the host disposes its server: a Goodbye to every client
+
+            var failed = await Assert.ThrowsAsync<ChannelFaultedException>(() => pending.WaitAsync(TimeSpan.FromSeconds(20)));
+            Assert.Equal(DisconnectReason.ClosedByPeer, failed.Reason);
+            Assert.Equal(DisconnectReason.ClosedByPeer, (await client.Connection.Completion.WaitAsync(TimeSpan.FromSeconds(20))).Reason);
+        }
+        await using (var killed = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync()))
+        {
+            await using var client = await IpcClient.ConnectAsync(killed.Endpoint, options: options);
+            var pending = client.Proxy<ICalculator>().DelayAsync(60_000, CancellationToken.None);
+            Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync());
+
+            killed.Kill();
+
+            var failed = await Assert.ThrowsAsync<ChannelFaultedException>(() => pending.WaitAsync(TimeSpan.FromSeconds(20)));
+            Assert.Equal(DisconnectReason.PeerLost, failed.Reason);
+            Assert.Equal(DisconnectReason.PeerLost, (await client.Connection.Completion.WaitAsync(TimeSpan.FromSeconds(20))).Reason);
+        }
+    }
+
+    [Fact]
     public async Task Events_from_a_server_process_arrive_in_order()
     {
         await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());

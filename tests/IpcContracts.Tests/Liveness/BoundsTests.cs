@@ -14,6 +14,8 @@ public sealed class BoundsTests
     public async Task A_peer_that_stops_inside_a_frame_is_disconnected_after_the_partial_frame_timeout(string transport)
     {
         await using var server = await IpcServer.StartAsync(Endpoints.For(transport), options: new IpcOptions { PartialFrameTimeout = TimeSpan.FromSeconds(1) });
+        var disconnected = new TaskCompletionSource<ChannelFaultedException>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.ClientDisconnected += (_, reason) => disconnected.TrySetResult(reason);
         await using var raw = await RawPeer.ConnectAsync(server.Endpoint.ToString());
         await raw.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello()));
         await raw.ExpectAsync(FrameKind.Hello);
@@ -27,6 +29,7 @@ public sealed class BoundsTests
         Assert.Equal(0ul, error.Value.Header.CorrelationId);
         Assert.Contains("PartialFrameTimeout", RawPeer.Parse(error.Value.Json).GetProperty("message").GetString());
         Assert.Null(await raw.ReceiveAsync(TimeSpan.FromSeconds(20))); // and then the connection is closed
+        Assert.Equal(DisconnectReason.Stalled, (await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(20))).Reason);
     }
 
     /// <summary>

@@ -71,6 +71,7 @@ public sealed class EventQueueTests
             var reason = await pair.Client.Connection.Completion.WaitAsync(TimeSpan.FromSeconds(20));
             Assert.Contains("do not keep up", reason.Message);
             Assert.Contains("MaxQueuedBytes", reason.Message);
+            Assert.Equal(DisconnectReason.Stalled, reason.Reason);
         }
         finally
         {
@@ -130,6 +131,7 @@ public sealed class EventQueueTests
 
         var reason = await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Contains("not keeping up", reason.Message);
+        Assert.Equal(DisconnectReason.Stalled, Assert.IsType<ChannelFaultedException>(reason).Reason);
         await collector.Done.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(Enumerable.Range(1, 20_000), collector.Sequences);
     }
@@ -182,6 +184,7 @@ public sealed class EventQueueTests
 
         var reason = await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Contains("EventOverflowPolicy.Wait", reason.Message);
+        Assert.Equal(DisconnectReason.Stalled, Assert.IsType<ChannelFaultedException>(reason).Reason);
         await published.WaitAsync(TimeSpan.FromSeconds(20));
     }
 

@@ -215,7 +215,7 @@ public sealed class FrameSenderTests
         Assert.False(h.Sender.TrySend(h.Frame(3, 200))); // 1,100 bytes would wait
 
         var reason = await h.Faulted.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.IsType<ChannelFaultedException>(reason);
+        Assert.Equal(DisconnectReason.Stalled, Assert.IsType<ChannelFaultedException>(reason).Reason);
         Assert.Contains("MaxSendQueueBytes", reason.Message);
         Assert.Contains("not reading", reason.Message);
         await h.CompleteWritesUntilIdleAsync();

@@ -79,6 +79,7 @@ public abstract class SendPathLivenessTests(string transport)
             // The peer does not read: the stalled write closes the connection with that reason.
             var reason = await client.Connection.Completion.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Contains("stopped reading", reason.Message);
+            Assert.Equal(DisconnectReason.Stalled, reason.Reason);
             Assert.False(client.Connection.IsConnected);
         }
         finally

@@ -1,3 +1,4 @@
+using IpcContracts.Nats;
 using IpcContracts.TestContracts;
 using IpcContracts.Tests.Support;
 
@@ -32,6 +33,48 @@ public abstract class NatsCrossProcessConformance(bool nativeAotHost)
         var e = await Assert.ThrowsAsync<RemoteInvocationException>(() => calc.ThrowAsync("from the other process"));
         Assert.Equal("from the other process", e.RemoteMessage);
         Assert.StartsWith("NATS broker", client.Connection.PeerName, StringComparison.Ordinal); // the peer is the broker
+    }
+
+    [NatsFact]
+    public async Task Error_codes_from_a_handler_in_another_process_reach_the_caller_through_the_broker()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+        var errors = client.Proxy<IErrors>();
+
+        var coded = await Assert.ThrowsAsync<RemoteInvocationException>(() => errors.FailCodedAsync("inventory.out_of_stock", "Only 3 left."));
+        var domain = await Assert.ThrowsAsync<RemoteInvocationException>(() => errors.FailDomainAsync("stock.none", "None left."));
+        var unexpected = await Assert.ThrowsAsync<RemoteInvocationException>(() => errors.FailUnexpectedAsync("bug"));
+
+        Assert.Equal(("inventory.out_of_stock", "IpcContracts.IpcErrorException", "Only 3 left."), (coded.ErrorCode, coded.RemoteType, coded.RemoteMessage));
+        Assert.Equal(("stock.none", typeof(OutOfStockException).FullName), (domain.ErrorCode, domain.RemoteType));
+        Assert.Equal((RemoteInvocationException.UnhandledErrorCode, "System.InvalidOperationException"), (unexpected.ErrorCode, unexpected.RemoteType));
+    }
+
+    /// <summary>
+    /// Over a broker the peer of every connection is the broker: a server has no connection per client, so a client process
+    /// going away (cleanly or killed) raises no ClientDisconnected there. What a process does see is its own broker
+    /// connection ending: ClosedLocally when it disposes its client.
+    /// </summary>
+    [NatsFact]
+    public async Task A_client_process_going_away_is_not_a_disconnect_at_the_server_and_a_disposed_client_ends_ClosedLocally()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        NatsTransport.Register();
+        await using var server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator()));
+        var reasons = new System.Collections.Concurrent.ConcurrentQueue<ChannelFaultedException>();
+        server.ClientDisconnected += (_, reason) => reasons.Enqueue(reason);
+        await using (var clean = HostProcess.StartClient(endpoint, "goodbye", await HostBinaryAsync()))
+            Assert.True(await clean.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, string.Join("\n", clean.Lines));
+        var client = await IpcClient.ConnectAsync(endpoint);
+        var connection = client.Connection;
+        Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync()); // served after the other process left
+
+        await client.DisposeAsync();
+
+        Assert.Equal(DisconnectReason.ClosedLocally, (await connection.Completion.WaitAsync(TimeSpan.FromSeconds(20))).Reason);
+        Assert.Empty(reasons);
     }
 
     [NatsFact]

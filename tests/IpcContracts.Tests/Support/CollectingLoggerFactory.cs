@@ -3,10 +3,10 @@ using Microsoft.Extensions.Logging;
 
 namespace IpcContracts.Tests.Support;
 
-/// <summary>An ILoggerFactory that keeps every entry (event ID, level, message) for assertions.</summary>
+/// <summary>An ILoggerFactory that keeps every entry (event ID, level, message, exception) for assertions.</summary>
 internal sealed class CollectingLoggerFactory : ILoggerFactory
 {
-    public ConcurrentQueue<(EventId Id, LogLevel Level, string Message)> Entries { get; } = new();
+    public ConcurrentQueue<(EventId Id, LogLevel Level, string Message, Exception? Exception)> Entries { get; } = new();
 
     public ILogger CreateLogger(string categoryName) => new Logger(this);
 
@@ -21,6 +21,6 @@ internal sealed class CollectingLoggerFactory : ILoggerFactory
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Entries.Enqueue((eventId, logLevel, formatter(state, exception)));
+            owner.Entries.Enqueue((eventId, logLevel, formatter(state, exception), exception));
     }
 }

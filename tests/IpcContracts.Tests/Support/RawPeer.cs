@@ -20,6 +20,10 @@ internal sealed class RawPeer : IAsyncDisposable
         return new RawPeer(await TransportRegistry.Resolve(ep).ConnectAsync(ep, new IpcOptions(), CancellationToken.None));
     }
 
+    /// <summary>A raw peer on the server side: the next connection <paramref name="listener"/> accepts.</summary>
+    public static async Task<RawPeer> AcceptAsync(IIpcListener listener) =>
+        new(await listener.AcceptAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
+
     public static byte[] Frame(FrameKind kind, uint contract = 0, uint method = 0, ulong correlation = 0, string? json = null, FrameFlags flags = FrameFlags.None)
     {
         var payload = json is null ? [] : Encoding.UTF8.GetBytes(json);

@@ -55,7 +55,9 @@ internal static class CallCommand
             }
             catch (Exception e) when (RemoteError(e) is { } remote)
             {
-                throw new CliException(ExitCodes.Failed, $"{contract}.{method} failed at the peer: {remote.Type}: {remote.Message} (code {remote.Code})");
+                // A handler's failure also carries the application's error code, the part a script switches on.
+                var errorCode = e is RemoteInvocationException r ? $", error code {r.ErrorCode}" : "";
+                throw new CliException(ExitCodes.Failed, $"{contract}.{method} failed at the peer: {remote.Type}: {remote.Message} (code {remote.Code}{errorCode})");
             }
             catch (ChannelFaultedException e)
             {
