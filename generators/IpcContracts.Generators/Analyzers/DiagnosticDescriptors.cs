@@ -45,6 +45,7 @@ namespace IpcContracts.Analyzers
         public const string StreamInTaskId = "IPC0028";
         public const string ProgressNotAllowedId = "IPC0029";
         public const string StreamParameterNotAllowedId = "IPC0030";
+        public const string InvalidCallTimeoutId = "IPC0032";
 
         // Names of Diagnostic.Properties entries the code fixes read.
         public const string TypeNameProperty = "TypeName";
@@ -183,6 +184,16 @@ namespace IpcContracts.Analyzers
             isEnabledByDefault: true,
             description: "An IAsyncEnumerable<T> parameter streams items from the caller to the handler while a request runs, so it belongs on a [RequestContract] method (one that returns a task or IAsyncEnumerable<T>), once: an event has no call for the items to travel in, and a call carries a single argument stream. A stream parameter together with an IProgress<T> parameter is not supported yet. The generator skips a contract that breaks this.",
             helpLinkUri: HelpLinkBase + StreamParameterNotAllowedId + ".md");
+
+        public static readonly DiagnosticDescriptor InvalidCallTimeout = new DiagnosticDescriptor(
+            InvalidCallTimeoutId,
+            "A method's call timeout must be positive or Timeout.Infinite, and only on a request method",
+            "TimeoutMilliseconds = {0} on '{1}' {2}; remove it, or {3}",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "[ContractMethod(TimeoutMilliseconds = ...)] gives a request method's calls their own deadline instead of IpcOptions.DefaultCallTimeout: a positive number of milliseconds, or Timeout.Infinite (-1) for none. Zero would time a call out before it is sent, other negative numbers mean nothing, and an event is not awaited by a caller, so it has no deadline to set. The generator skips a contract that breaks this.",
+            helpLinkUri: HelpLinkBase + InvalidCallTimeoutId + ".md");
 
         public static readonly DiagnosticDescriptor GenericMethod = new DiagnosticDescriptor(
             GenericMethodId,

@@ -12,6 +12,7 @@ namespace IpcContracts.Generators.Models
     /// <param name="Fingerprint">FNV-1a 64 of <see cref="Signature"/>.</param>
     /// <param name="Progress">The request method's <c>IProgress&lt;T&gt;</c> parameter (not one of <see cref="Parameters"/>), or null.</param>
     /// <param name="ArgumentStream">The request method's <c>IAsyncEnumerable&lt;T&gt;</c> parameter (not one of <see cref="Parameters"/>), or null.</param>
+    /// <param name="TimeoutMilliseconds">[ContractMethod(TimeoutMilliseconds)]: positive, or -1 (Timeout.Infinite) for none; 0 when not set (the connection's default applies).</param>
     internal sealed record MethodModel(
         string Name,
         string MemberSuffix,
@@ -25,5 +26,6 @@ namespace IpcContracts.Generators.Models
         string Signature,
         ulong Fingerprint,
         ProgressModel? Progress = null,
-        ArgumentStreamModel? ArgumentStream = null);
+        ArgumentStreamModel? ArgumentStream = null,
+        int TimeoutMilliseconds = 0);
 }
