@@ -50,6 +50,7 @@ public interface IRequests
 public interface IEvents
 {
     Task<int> Changed(string sku); // expect: IPC0006
+    [ContractMethod(TimeoutMilliseconds = 1000)] void Placed(string sku); // expect: IPC0032
 }
 
 [RequestContract("broken.duplicate")]

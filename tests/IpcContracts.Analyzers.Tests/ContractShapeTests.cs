@@ -543,6 +543,70 @@ public sealed class ContractShapeTests
             """);
     }
 
+    // ---- IPC0032 ----
+
+    [Fact]
+    public void IPC0032_call_timeouts_no_deadline_can_have_and_timeouts_on_events()
+    {
+        var diagnostics = AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IOrders
+            {
+                [ContractMethod({|IPC0032:TimeoutMilliseconds = 0|})] Task Cancel(string id);
+                [ContractMethod("refund", {|IPC0032:TimeoutMilliseconds = -5|})] Task Refund(string id);
+                [ContractMethod(Id = 7, {|IPC0032:TimeoutMilliseconds = -2_000|})] IAsyncEnumerable<int> Watch();
+            }
+            [EventContract]
+            public interface IOrderEvents
+            {
+                [ContractMethod({|IPC0032:TimeoutMilliseconds = 1000|})] void Placed(string id);
+                [ContractMethod({|IPC0032:TimeoutMilliseconds = Timeout.Infinite|})] Task Shipped(string id);
+            }
+            """);
+
+        var messages = diagnostics.Where(d => d.Id == "IPC0032").Select(d => d.GetMessage()).ToList();
+        Assert.Equal("TimeoutMilliseconds = 0 on 'Cancel' would time every call out before it is sent (leaving it out keeps IpcOptions.DefaultCallTimeout); " +
+                     "remove it, or use a positive number of milliseconds, or Timeout.Infinite for no deadline", messages[0]);
+        Assert.Equal("TimeoutMilliseconds = -5 on 'Refund' is negative, and the only negative value with a meaning is Timeout.Infinite (-1); remove it, " +
+                     "or use a positive number of milliseconds, or Timeout.Infinite for no deadline", messages[1]);
+        Assert.StartsWith("TimeoutMilliseconds = -2000 on 'Watch' is negative", messages[2]);
+        Assert.Equal("TimeoutMilliseconds = 1000 on 'Placed' does nothing, because an event is published to its subscribers and no caller waits for it; " +
+                     "remove it, or make the method part of a [RequestContract] if the caller should wait", messages[3]);
+        Assert.StartsWith("TimeoutMilliseconds = -1 on 'Shipped' does nothing", messages[4]);
+        Assert.Equal(5, messages.Count);
+    }
+
+    [Fact]
+    public void IPC0032_near_miss_positive_and_infinite_timeouts_on_request_methods()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            [RequestContract]
+            public interface IOrders
+            {
+                [ContractMethod(TimeoutMilliseconds = 1)] Task Ping();
+                [ContractMethod(TimeoutMilliseconds = 120_000)] Task<int> Place(string cart, CancellationToken ct = default);
+                [ContractMethod("next", Id = 9, TimeoutMilliseconds = Timeout.Infinite)] Task<string?> WaitForNext();
+                [ContractMethod(TimeoutMilliseconds = int.MaxValue)] Task Export(IProgress<int> rows);
+                [ContractMethod(TimeoutMilliseconds = 250)] IAsyncEnumerable<int> Watch(IAsyncEnumerable<int> filter);
+            }
+            [EventContract]
+            public interface IOrderEvents
+            {
+                [ContractMethod("placed")] void Placed(string id);
+            }
+            """);
+    }
+
+    [Fact]
+    public void IPC0032_in_an_inherited_method_is_reported_at_the_contract()
+    {
+        AnalyzerRunner.Verify(Prelude + """
+            public interface IBase { [ContractMethod(TimeoutMilliseconds = -3)] Task Poll(); }
+            [RequestContract]
+            public interface {|IPC0032:IOrders|} : IBase { Task Place(); }
+            """);
+    }
+
     // ---- IPC0029 ----
 
     [Fact]

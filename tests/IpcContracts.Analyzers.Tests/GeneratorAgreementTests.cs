@@ -115,6 +115,11 @@ public sealed class GeneratorAgreementTests
         { "attribute on a class", Prelude + "[RequestContract] public class IBad { public Task M() => Task.CompletedTask; }", false },
         { "incomplete method", Request("Task<int> M("), false },
         { "incomplete interface", Prelude + "[RequestContract] public interface IBad { Task<", false },
+        { "zero call timeout", Request("[ContractMethod(TimeoutMilliseconds = 0)] Task M();"), false },
+        { "negative call timeout", Request("[ContractMethod(TimeoutMilliseconds = -2)] Task<int> M();"), false },
+        { "call timeout on an event", Event("[ContractMethod(TimeoutMilliseconds = 500)] void Changed(int x);"), false },
+        { "infinite call timeout on a Task event", Event("[ContractMethod(TimeoutMilliseconds = Timeout.Infinite)] Task Changed(int x);"), false },
+        { "inherited negative call timeout", Prelude + "public interface IBase { [ContractMethod(TimeoutMilliseconds = -9)] Task A(); } [RequestContract] public interface IBad : IBase { Task M(); }", false },
         { "private payload type", Prelude + "public class Holder { private sealed record Secret(int X); [RequestContract] public interface IBad { Task M(Secret s); } }", false },
 
         // Accepted shapes: each must be free of IPC errors.
@@ -146,6 +151,10 @@ public sealed class GeneratorAgreementTests
         { "stream parameter first with a token", Request("ValueTask M(IAsyncEnumerable<string> items, CancellationToken ct);"), true },
         { "stream parameter last after one argument", Request("ValueTask<int> M(string a, IAsyncEnumerable<List<int>> @fixed);"), true },
         { "inherited stream parameter method", Prelude + "public interface IBase { Task Push(IAsyncEnumerable<int> items); } [RequestContract] public interface IBad : IBase { Task M(); }", true },
+        { "positive call timeout", Request("[ContractMethod(TimeoutMilliseconds = 120_000)] Task<int> M(CancellationToken ct = default);"), true },
+        { "infinite call timeout with an alias and an id", Request("[ContractMethod(\"poll\", Id = 3, TimeoutMilliseconds = Timeout.Infinite)] Task<string?> Poll();"), true },
+        { "call timeout on a stream and on a progress method", Request("[ContractMethod(TimeoutMilliseconds = 50)] IAsyncEnumerable<int> S(); [ContractMethod(TimeoutMilliseconds = int.MaxValue)] Task P(IProgress<int> p);"), true },
+        { "event method with an alias and no timeout", Event("[ContractMethod(\"changed\")] void Changed(int x);"), true },
         { "inherited stream method", Prelude + "public interface IBase { IAsyncEnumerable<int> Ticks(); } [RequestContract] public interface IBad : IBase { Task M(); }", true },
     };
 

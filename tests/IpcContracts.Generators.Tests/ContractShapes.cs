@@ -257,6 +257,29 @@ public static class ContractShapes
         }
         """;
 
+    /// <summary>
+    /// [ContractMethod(TimeoutMilliseconds)]: a positive value, Timeout.Infinite next to an alias and an Id, a stream
+    /// (where it bounds each wait for an item), and a method without one, whose descriptor must stay as before.
+    /// </summary>
+    public const string CallTimeouts = Usings + """
+        namespace Shop;
+
+        [RequestContract("orders")]
+        public interface IOrders
+        {
+            [ContractMethod(TimeoutMilliseconds = 120_000)]
+            Task<int> PlaceAsync(string cart, CancellationToken ct = default);
+
+            [ContractMethod("orders.next", Id = 7, TimeoutMilliseconds = Timeout.Infinite)]
+            Task<string?> WaitForNextAsync(CancellationToken ct = default);
+
+            [ContractMethod(TimeoutMilliseconds = 250)]
+            IAsyncEnumerable<int> WatchAsync(string id);
+
+            Task CancelAsync(string id);
+        }
+        """;
+
     public const string SameSimpleName = Usings + """
         namespace Shop.Retail
         {
@@ -492,6 +515,7 @@ public static class ContractShapes
         [nameof(ExplicitAlias)] = ExplicitAlias,
         [nameof(ExplicitNumericId)] = ExplicitNumericId,
         [nameof(MethodAlias)] = MethodAlias,
+        [nameof(CallTimeouts)] = CallTimeouts,
         [nameof(SameSimpleName)] = SameSimpleName,
         [nameof(KeywordAndParamsParameters)] = KeywordAndParamsParameters,
         [nameof(InheritedMethods)] = InheritedMethods,

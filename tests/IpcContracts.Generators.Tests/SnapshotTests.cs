@@ -30,6 +30,7 @@ public sealed class SnapshotTests
     [Fact] public void ExplicitAlias() => VerifyContracts(ContractShapes.ExplicitAlias);
     [Fact] public void ExplicitNumericId() => VerifyContracts(ContractShapes.ExplicitNumericId);
     [Fact] public void MethodAlias() => VerifyContracts(ContractShapes.MethodAlias);
+    [Fact] public void CallTimeouts() => VerifyContracts(ContractShapes.CallTimeouts);
     [Fact] public void SameSimpleName() => VerifyContracts(ContractShapes.SameSimpleName);
     [Fact] public void KeywordAndParamsParameters() => VerifyContracts(ContractShapes.KeywordAndParamsParameters);
     [Fact] public void InheritedMethods() => VerifyContracts(ContractShapes.InheritedMethods);

@@ -137,6 +137,33 @@ public interface IJobs
     Task FailAfterReportAsync(string message, IProgress<string> progress);
 }
 
+/// <summary>
+/// Per-method deadlines (handled by <see cref="TimeoutService"/>). Every method waits for its probe's signal
+/// (<see cref="TimeoutService.Release"/>) or its call's cancellation, so tests order events by signals, not by time.
+/// </summary>
+[RequestContract("test.timeouts")]
+public interface ITimeouts
+{
+    /// <summary>No attribute: the connection's IpcOptions.DefaultCallTimeout.</summary>
+    Task<string> DefaultAsync(string probe, CancellationToken cancellationToken = default);
+
+    /// <summary>Shorter than the default: times out unless a scope says otherwise.</summary>
+    [ContractMethod(TimeoutMilliseconds = 300)]
+    Task<string> ShortAsync(string probe, CancellationToken cancellationToken = default);
+
+    /// <summary>A long poll: no deadline of its own.</summary>
+    [ContractMethod(TimeoutMilliseconds = Timeout.Infinite)]
+    Task<string> LongPollAsync(string probe, CancellationToken cancellationToken = default);
+
+    /// <summary>Yields 0, waits for the probe's signal, then yields 1 and ends.</summary>
+    [ContractMethod(TimeoutMilliseconds = 300)]
+    IAsyncEnumerable<int> ShortStreamAsync(string probe, CancellationToken cancellationToken = default);
+
+    /// <summary>Like <see cref="ShortStreamAsync"/>, without a deadline between items.</summary>
+    [ContractMethod(TimeoutMilliseconds = Timeout.Infinite)]
+    IAsyncEnumerable<int> QuietStreamAsync(string probe, CancellationToken cancellationToken = default);
+}
+
 public sealed record Chunk(int Index, byte[] Data);
 public sealed record StreamProbe(long Produced, bool Cancelled, bool Disposed);
 

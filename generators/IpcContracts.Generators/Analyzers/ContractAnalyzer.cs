@@ -16,7 +16,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace IpcContracts.Analyzers
 {
     /// <summary>
-    /// Contract declarations: shapes the generator accepts (IPC0001-IPC0014, IPC0027-IPC0031, decided by the shared rulebook in
+    /// Contract declarations: shapes the generator accepts (IPC0001-IPC0014, IPC0027-IPC0032, decided by the shared rulebook in
     /// Rules/ContractRules.cs), wire ID uniqueness across contracts (IPC0015-IPC0016),
     /// JSON coverage (IPC0017-IPC0019) and the contract baseline (IPC0022-IPC0026). Work is per contract symbol; the
     /// compilation-wide facts (other contracts, JSON contexts, referenced contracts) are computed lazily, once per
@@ -54,7 +54,8 @@ namespace IpcContracts.Analyzers
             DiagnosticDescriptors.StreamInTask,
             DiagnosticDescriptors.ProgressNotAllowed,
             DiagnosticDescriptors.StreamParameterNotAllowed,
-            DiagnosticDescriptors.MultipleBinaryParameters);
+            DiagnosticDescriptors.MultipleBinaryParameters,
+            DiagnosticDescriptors.InvalidCallTimeout);
 
         public override void Initialize(AnalysisContext context)
         {

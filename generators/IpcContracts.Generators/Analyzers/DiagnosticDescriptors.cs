@@ -46,6 +46,7 @@ namespace IpcContracts.Analyzers
         public const string ProgressNotAllowedId = "IPC0029";
         public const string StreamParameterNotAllowedId = "IPC0030";
         public const string MultipleBinaryParametersId = "IPC0031";
+        public const string InvalidCallTimeoutId = "IPC0032";
 
         // Names of Diagnostic.Properties entries the code fixes read.
         public const string TypeNameProperty = "TypeName";
@@ -194,6 +195,16 @@ namespace IpcContracts.Analyzers
             isEnabledByDefault: true,
             description: "A byte[], ReadOnlyMemory<byte> or ReadOnlySequence<byte> parameter travels as raw bytes after the JSON arguments in the call's frame (no base64, no JSON escaping), and a frame has one such binary section, so a method takes at most one binary parameter, on request and event contracts alike. Results and stream items of these types are not limited, and byte arrays inside other types travel as base64 JSON. The generator skips a contract that breaks this.",
             helpLinkUri: HelpLinkBase + MultipleBinaryParametersId + ".md");
+
+        public static readonly DiagnosticDescriptor InvalidCallTimeout = new DiagnosticDescriptor(
+            InvalidCallTimeoutId,
+            "A method's call timeout must be positive or Timeout.Infinite, and only on a request method",
+            "TimeoutMilliseconds = {0} on '{1}' {2}; remove it, or {3}",
+            ContractCategory,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "[ContractMethod(TimeoutMilliseconds = ...)] gives a request method's calls their own deadline instead of IpcOptions.DefaultCallTimeout: a positive number of milliseconds, or Timeout.Infinite (-1) for none. Zero would time a call out before it is sent, other negative numbers mean nothing, and an event is not awaited by a caller, so it has no deadline to set. The generator skips a contract that breaks this.",
+            helpLinkUri: HelpLinkBase + InvalidCallTimeoutId + ".md");
 
         public static readonly DiagnosticDescriptor GenericMethod = new DiagnosticDescriptor(
             GenericMethodId,

@@ -42,7 +42,8 @@ namespace IpcContracts.Generators.Emitting
             {
                 w.Line("/// <summary><c>" + Escape(m.Signature) + "</c></summary>");
                 w.Line("private static readonly " + Code.Runtime + ".MethodDescriptor " + ArgsShape.MethodField(m) + " = new(" +
-                       Code.Hex(m.Id) + ", " + Code.String(m.Alias) + ", " + Code.Hex(m.Fingerprint) + ", " + Code.String(m.Signature) + ");");
+                       Code.Hex(m.Id) + ", " + Code.String(m.Alias) + ", " + Code.Hex(m.Fingerprint) + ", " + Code.String(m.Signature) + ")" +
+                       CallTimeout(m) + ";");
                 w.Line();
             }
 
@@ -82,6 +83,17 @@ namespace IpcContracts.Generators.Emitting
             static void Metadata(SourceWriter w, string line) =>
                 w.Line("[assembly: global::System.Reflection.AssemblyMetadata(" + Code.String(BaselineFormat.AssemblyMetadataKey) + ", " + Code.String(line) + ")]");
         }
+
+        /// <summary>
+        /// The method's own deadline as an initializer, only when [ContractMethod(TimeoutMilliseconds)] sets one: the
+        /// output for every other method stays as it was, and MethodDescriptor takes it as an init property.
+        /// </summary>
+        private static string CallTimeout(MethodModel m) => m.TimeoutMilliseconds switch
+        {
+            0 => "",
+            -1 => " { CallTimeout = global::System.Threading.Timeout.InfiniteTimeSpan }",
+            var ms => " { CallTimeout = global::System.TimeSpan.FromMilliseconds(" + ms.ToString(System.Globalization.CultureInfo.InvariantCulture) + ") }",
+        };
 
         private static string MethodArray(ContractModel contract) => contract.Methods.Count == 0
             ? "global::System.Array.Empty<" + Code.Runtime + ".MethodDescriptor>()"

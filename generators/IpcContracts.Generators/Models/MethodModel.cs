@@ -14,6 +14,7 @@ namespace IpcContracts.Generators.Models
     /// <param name="ArgumentStream">The request method's <c>IAsyncEnumerable&lt;T&gt;</c>, <c>Stream</c> or <c>PipeReader</c> parameter (not one of <see cref="Parameters"/>), or null.</param>
     /// <param name="ResultBytes">For a <c>Task</c>/<c>ValueTask</c> of <c>Stream</c> or <c>PipeReader</c> (<see cref="Result"/> is that type), which
     /// one: the handler's bytes travel back as a stream of chunks.</param>
+    /// <param name="TimeoutMilliseconds">[ContractMethod(TimeoutMilliseconds)]: positive, or -1 (Timeout.Infinite) for none; 0 when not set (the connection's default applies).</param>
     internal sealed record MethodModel(
         string Name,
         string MemberSuffix,
@@ -28,5 +29,6 @@ namespace IpcContracts.Generators.Models
         ulong Fingerprint,
         ProgressModel? Progress = null,
         ArgumentStreamModel? ArgumentStream = null,
-        ByteStreamKind ResultBytes = ByteStreamKind.None);
+        ByteStreamKind ResultBytes = ByteStreamKind.None,
+        int TimeoutMilliseconds = 0);
 }

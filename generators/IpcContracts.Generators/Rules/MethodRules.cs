@@ -29,10 +29,12 @@ namespace IpcContracts.Generators.Rules
             string alias = method.Name;
             bool hasAlias = false;
             uint explicitId = 0;
+            AttributeData? contractMethod = null;
             foreach (var attribute in method.GetAttributes())
             {
                 if (AttributeReader.IsAttribute(attribute, KnownNames.ContractMethodAttribute))
                 {
+                    contractMethod = attribute;
                     var (a, i) = AttributeReader.ReadAliasAndId(attribute);
                     if (a is not null)
                     {
@@ -45,7 +47,7 @@ namespace IpcContracts.Generators.Rules
 
             var facts = new MethodFacts(method, Display(method, own), alias, hasAlias, explicitId != 0 ? explicitId : Fnv1a.Hash32(alias), explicitId != 0,
                 own ? RuleLocation.From(method.Locations.FirstOrDefault(l => l.IsInSource)) : null);
-            new Rules(method, facts, check, syntax, own, compilation, cancellationToken).Run();
+            new Rules(method, facts, check, syntax, own, contractMethod, compilation, cancellationToken).Run();
             return facts;
         }
 
@@ -85,6 +87,7 @@ namespace IpcContracts.Generators.Rules
             private readonly ContractCheck _check;
             private readonly MethodDeclarationSyntax? _syntax;
             private readonly bool _own;
+            private readonly AttributeData? _contractMethod;
             private readonly bool _isEvent;
             private readonly Compilation _compilation;
             private readonly CancellationToken _cancellationToken;
@@ -93,8 +96,10 @@ namespace IpcContracts.Generators.Rules
             /// <summary>Set by <see cref="CheckReturn"/> for a Task/ValueTask of Stream or PipeReader.</summary>
             private ByteStreamKind _resultBytes;
 
-            public Rules(IMethodSymbol method, MethodFacts facts, ContractCheck check, MethodDeclarationSyntax? syntax, bool own, Compilation compilation, CancellationToken cancellationToken)
+            public Rules(IMethodSymbol method, MethodFacts facts, ContractCheck check, MethodDeclarationSyntax? syntax, bool own, AttributeData? contractMethod,
+                Compilation compilation, CancellationToken cancellationToken)
             {
+                _contractMethod = contractMethod;
                 _method = method;
                 _facts = facts;
                 _check = check;
@@ -137,6 +142,7 @@ namespace IpcContracts.Generators.Rules
 
                 var (returns, result) = CheckReturn();
                 var parameters = CheckParameters(out string? token, out var progress, out var argumentStream);
+                int timeout = CheckTimeout();
                 if (!_valid)
                     return;
 
@@ -156,7 +162,62 @@ namespace IpcContracts.Generators.Rules
                     Fnv1a.Hash64(signature),
                     progress,
                     argumentStream,
-                    _resultBytes);
+                    _resultBytes,
+                    timeout);
+            }
+
+            // ---- call timeout ----
+
+            /// <summary>The named argument of [ContractMethod] that sets the method's deadline.</summary>
+            private const string TimeoutArgument = "TimeoutMilliseconds";
+
+            /// <summary>
+            /// IPC0032 for [ContractMethod(TimeoutMilliseconds = ...)] with a value no deadline can have (0 would end every
+            /// call before it is sent; a negative number other than Timeout.Infinite means nothing) or on an event (no caller
+            /// waits for one). Returns the valid value, or 0 when the argument is not given (the connection's default).
+            /// The value is not part of the signature: it is the caller's deadline, not the wire shape, so changing it
+            /// never breaks a peer.
+            /// </summary>
+            private int CheckTimeout()
+            {
+                if (_contractMethod is null)
+                    return 0;
+                foreach (var named in _contractMethod.NamedArguments)
+                {
+                    if (named.Key != TimeoutArgument || named.Value.Value is not int milliseconds)
+                        continue; // a value of another type is the compiler's error
+                    string? why = null, instead = null;
+                    if (_isEvent)
+                    {
+                        why = "does nothing, because an event is published to its subscribers and no caller waits for it";
+                        instead = "make the method part of a [RequestContract] if the caller should wait";
+                    }
+                    else if (milliseconds == 0)
+                    {
+                        why = "would time every call out before it is sent (leaving it out keeps IpcOptions.DefaultCallTimeout)";
+                        instead = "use a positive number of milliseconds, or Timeout.Infinite for no deadline";
+                    }
+                    else if (milliseconds < 0 && milliseconds != -1)
+                    {
+                        why = "is negative, and the only negative value with a meaning is Timeout.Infinite (-1)";
+                        instead = "use a positive number of milliseconds, or Timeout.Infinite for no deadline";
+                    }
+                    if (why is null)
+                        return milliseconds;
+                    Report(RuleViolation.Create(DiagnosticDescriptors.InvalidCallTimeoutId, TimeoutLocation() ?? MethodLocation,
+                        milliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture), _facts.Display, why, instead!));
+                    return 0;
+                }
+                return 0;
+            }
+
+            /// <summary>The <c>TimeoutMilliseconds = ...</c> argument as written on the method's own declaration, or null.</summary>
+            private RuleLocation? TimeoutLocation()
+            {
+                if (!_own || _contractMethod?.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) is not AttributeSyntax attribute)
+                    return null;
+                var argument = attribute.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == TimeoutArgument);
+                return RuleLocation.From(argument);
             }
 
             // ---- return shape ----

@@ -196,13 +196,13 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
     /// While the client is disconnected it fails at once with <see cref="ChannelFaultedException"/> and keeps nothing
     /// registered: completing would promise a delivery the client cannot give until it has reconnected. Use
     /// <see cref="Subscribe{TContract}(TContract, bool)"/> for a subscription that waits for the reconnect (it is restored
-    /// by the new handshake). On any failure (connection lost, <see cref="IpcOptions.DefaultCallTimeout"/>, cancellation)
+    /// by the new handshake). On any failure (connection lost, the call deadline, cancellation)
     /// the subscription is removed before the task fails.
     /// </remarks>
     /// <returns>The token that ends the subscription when disposed.</returns>
     /// <exception cref="ContractMismatchException">The server does not know the contract, or has it with another shape.</exception>
     /// <exception cref="ChannelFaultedException">The client is disconnected, or the connection ended before the server answered.</exception>
-    /// <exception cref="TimeoutException">The server did not answer within <see cref="IpcOptions.DefaultCallTimeout"/>.</exception>
+    /// <exception cref="TimeoutException">The server did not answer within the call deadline (<see cref="IpcOptions.DefaultCallTimeout"/>, or an <see cref="IpcCall.WithTimeout"/> scope around this call).</exception>
     public Task<IDisposable> SubscribeAsync<TContract>(TContract listener, bool weak = false, CancellationToken cancellationToken = default)
         where TContract : class
     {
@@ -216,7 +216,7 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
     /// </summary>
     /// <exception cref="ContractMismatchException">The server does not know <paramref name="contractAlias"/>, or it is not an event contract.</exception>
     /// <exception cref="ChannelFaultedException">The client is disconnected, or the connection ended before the server answered.</exception>
-    /// <exception cref="TimeoutException">The server did not answer within <see cref="IpcOptions.DefaultCallTimeout"/>.</exception>
+    /// <exception cref="TimeoutException">The server did not answer within the call deadline (<see cref="IpcOptions.DefaultCallTimeout"/>, or an <see cref="IpcCall.WithTimeout"/> scope around this call).</exception>
     public Task<IDisposable> SubscribeRawAsync(string contractAlias, Action<RawEvent> handler, CancellationToken cancellationToken = default) =>
         Confirm(SubscribeRaw(contractAlias, handler), cancellationToken);
 

@@ -107,9 +107,9 @@ public sealed class IpcServer : IOutboundChannel, IAsyncDisposable
     /// completed): a client handles frames in order, so its Pong proves it recorded the subscription. A client that connects
     /// later gets it in the server's Hello; one whose connection ends meanwhile is skipped (it is no longer a peer).
     /// </summary>
-    /// <remarks>On a timeout (<see cref="IpcOptions.DefaultCallTimeout"/>) or cancellation the subscription is removed before the task fails.</remarks>
+    /// <remarks>On a timeout (<see cref="IpcOptions.DefaultCallTimeout"/>, or an <see cref="IpcCall.WithTimeout"/> scope) or cancellation the subscription is removed before the task fails.</remarks>
     /// <returns>The token that ends the subscription when disposed.</returns>
-    /// <exception cref="TimeoutException">A connected client did not answer within <see cref="IpcOptions.DefaultCallTimeout"/>.</exception>
+    /// <exception cref="TimeoutException">A connected client did not answer within the call deadline (<see cref="IpcOptions.DefaultCallTimeout"/>, or an <see cref="IpcCall.WithTimeout"/> scope around this call).</exception>
     public Task<IDisposable> SubscribeAsync<TContract>(TContract listener, bool weak = false, CancellationToken cancellationToken = default)
         where TContract : class =>
         ConfirmAsync(Subscribe(listener, weak), cancellationToken);

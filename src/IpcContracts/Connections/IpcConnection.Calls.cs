@@ -29,10 +29,13 @@ public sealed partial class IpcConnection
     /// <summary>
     /// The one start-up of every outbound call: span, frame, registration, deadline, send. The deadline and the
     /// caller's token are armed before the first byte is queued, so a call whose Request cannot leave (a full
-    /// ring, a stalled peer) still ends in time.
+    /// ring, a stalled peer) still ends in time. The deadline is resolved here, once per call: the caller's
+    /// <see cref="IpcCall.WithTimeout"/> scope, else <paramref name="methodTimeout"/> (a typed method's
+    /// <c>[ContractMethod(TimeoutMilliseconds)]</c>; null for untyped, bus and ping calls, which have no descriptor),
+    /// else <see cref="IpcOptions.DefaultCallTimeout"/> (<see cref="CallTimeout"/>).
     /// </summary>
     private Task<T> StartCall<T, TState>(PendingCall<T> call, string service, string method, in TState state, RequestFrame<TState> build,
-        CancellationToken cancellationToken, TimeSpan timeout)
+        CancellationToken cancellationToken, TimeSpan? methodTimeout)
     {
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<T>(cancellationToken);
         using var telemetry = call.IsPing ? default : IpcTelemetry.StartClientCall(this, call, service, method);
@@ -47,6 +50,8 @@ public sealed partial class IpcConnection
             return Task.FromException<T>(e);
         }
         _pending[call.Id] = call;
+        var timeout = CallTimeout.Resolve(methodTimeout, Options);
+        TimerResolutionFor(timeout);
         call.Arm(cancellationToken, timeout);
         if (_callOrigins && !call.IsPing && IpcCallContext.InboundCallOn(this) is var origin and not 0)
             _transport.RequestIssued(call.Id, origin); // a broker routes a handler's call back to its caller (TransportFeatures.CallOrigins)
@@ -73,7 +78,7 @@ public sealed partial class IpcConnection
         var start = System.Diagnostics.Stopwatch.GetTimestamp();
         var call = new PendingCall<bool>(this, NextId(), "ping", null, ResultMode.None) { IsPing = true };
         var sent = StartCall(call, "ping", "ping", 0, static (in int _, ulong id, int _) =>
-            FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Ping, FrameFlags.None, 0, 0, id)), cancellationToken, Options.DefaultCallTimeout);
+            FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Ping, FrameFlags.None, 0, 0, id)), cancellationToken, methodTimeout: null);
         return Elapsed(sent, start);
 
         static async Task<TimeSpan> Elapsed(Task sent, long start)
@@ -89,7 +94,7 @@ public sealed partial class IpcConnection
     {
         if (CannotCall(method) is { } error) return Task.FromException<TResult>(error);
         var call = new PendingCall<TResult>(this, NextId(), method.Description, resultType, ResultMode.Json);
-        return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
+        return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, method.CallTimeout);
     }
 
     /// <inheritdoc />
@@ -97,7 +102,7 @@ public sealed partial class IpcConnection
     {
         if (CannotCall(method) is { } error) return Task.FromException(error);
         var call = new PendingCall<object?>(this, NextId(), method.Description, null, ResultMode.None);
-        return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
+        return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, method.CallTimeout);
     }
 
     /// <inheritdoc />
@@ -109,7 +114,7 @@ public sealed partial class IpcConnection
         {
             Progress = progress is null ? null : new ProgressSink<TProgress>(this, progress, progressType, method.Description),
         };
-        return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
+        return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, method.CallTimeout);
     }
 
     /// <inheritdoc />
@@ -121,7 +126,7 @@ public sealed partial class IpcConnection
         {
             Progress = progress is null ? null : new ProgressSink<TProgress>(this, progress, progressType, method.Description),
         };
-        return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
+        return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, method.CallTimeout);
     }
 
     /// <inheritdoc />
@@ -131,7 +136,7 @@ public sealed partial class IpcConnection
         if (CannotCall(method) is { } error) return Task.FromException<TResult>(error);
         var call = new PendingCall<TResult>(this, NextId(), method.Description, resultType, ResultMode.Json);
         var pump = RegisterUpstream(call.Id, method, argumentItems, argumentItemType);
-        var task = StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
+        var task = StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, method.CallTimeout);
         RunUpstream(call.Id, pump, task);
         return task;
     }
@@ -143,7 +148,7 @@ public sealed partial class IpcConnection
         if (CannotCall(method) is { } error) return Task.FromException(error);
         var call = new PendingCall<object?>(this, NextId(), method.Description, null, ResultMode.None);
         var pump = RegisterUpstream(call.Id, method, argumentItems, argumentItemType);
-        var task = StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, Options.DefaultCallTimeout);
+        var task = StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, method.CallTimeout);
         RunUpstream(call.Id, pump, task);
         return task;
     }
@@ -212,12 +217,14 @@ public sealed partial class IpcConnection
     /// <summary>
     /// Starts one enumeration of a stream result: the Request, then the first credit grant right behind it. Like
     /// <see cref="StartCall"/>, the token is armed before the first byte is queued; a stream has no overall deadline,
-    /// only one between items while its consumer waits (<see cref="StreamCall{T}"/>).
+    /// only one between items while its consumer waits (<see cref="StreamCall{T}"/>), resolved here like a call's
+    /// (scope, method, default) when the enumeration starts.
     /// </summary>
     internal IAsyncEnumerator<TItem> StartStream<TArgs, TItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
         JsonTypeInfo<TItem> itemType, CancellationToken methodToken, CancellationToken enumeratorToken, Action<ulong>? beforeSend = null)
     {
-        var call = new StreamCall<TItem>(this, NextId(), method.Description, itemType, enumeratorToken);
+        var itemTimeout = CallTimeout.Resolve(method.CallTimeout, Options);
+        var call = new StreamCall<TItem>(this, NextId(), method.Description, itemType, enumeratorToken, itemTimeout);
         var token = call.Token(methodToken);
         if (CannotCall(method) is { } error) { call.Fail(error); return call; }
         if (token.IsCancellationRequested) { call.Fail(new OperationCanceledException(token)); return call; }
@@ -233,7 +240,8 @@ public sealed partial class IpcConnection
             return call;
         }
         _pending[call.Id] = call;
-        call.Arm(token, Timeout.InfiniteTimeSpan);
+        TimerResolutionFor(itemTimeout);
+        call.Arm(token, CallTimeout.None);
         beforeSend?.Invoke(call.Id);
         if (!TrySend(frame))
         {
@@ -266,7 +274,7 @@ public sealed partial class IpcConnection
         return StartCall(call, contractAlias, method, (ids.ContractId, ids.MethodId, bytes),
             static (in (uint Contract, uint Method, byte[] Bytes) s, ulong id, int maxPayload) =>
                 FrameBuilder.Raw(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, s.Contract, s.Method, id), s.Bytes, maxPayload),
-            cancellationToken, Options.DefaultCallTimeout);
+            cancellationToken, methodTimeout: null);
     }
 
     internal Task<TResponse> RequestBusAsync<TRequest, TResponse>(MessageType<TRequest> request, MessageType<TResponse> response, TRequest value,
@@ -279,7 +287,7 @@ public sealed partial class IpcConnection
         return StartCall(call, "$bus", request.Name, (request, value),
             static (in (MessageType<TRequest> Type, TRequest Value) s, ulong id, int maxPayload) =>
                 FrameBuilder.Value(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.Bus, 0, s.Type.Id, id), s.Value, s.Type.TypeInfo, maxPayload),
-            cancellationToken, Options.DefaultCallTimeout);
+            cancellationToken, methodTimeout: null);
     }
 
     /// <inheritdoc />

@@ -159,10 +159,43 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         {
             // One timer per connection enforces every call's deadline (to within a tenth of the timeout, 10-250 ms),
             // the send-stall bound and the partial-frame bound: no call or connection allocates a timer of its own.
-            var period = TimeSpan.FromMilliseconds(Math.Clamp(Shortest(Options.DefaultCallTimeout, Options.SendStallTimeout, Options.PartialFrameTimeout) / 10, 10, 250));
-            _timer = new Timer(static s => ((IpcConnection)s!).OnTimer(), this, period, period);
+            lock (_timerLock)
+            {
+                _timerPeriodMs = Math.Min(_timerPeriodMs, PeriodFor(Shortest(Options.DefaultCallTimeout, Options.SendStallTimeout, Options.PartialFrameTimeout)));
+                _timer = new Timer(static s => ((IpcConnection)s!).OnTimer(), this, _timerPeriodMs, _timerPeriodMs);
+            }
             _readLoop = _blockingReads ? RunOnDedicatedThread(ReadLoopAsync) : Task.Run(ReadLoopAsync);
             _eventLoop = Task.Run(_events.RunAsync);
+        }
+    }
+
+    private static int PeriodFor(double timeoutMs) => (int)Math.Clamp(timeoutMs / 10, 10, 250);
+
+    private readonly Lock _timerLock = new();
+    private int _timerPeriodMs = 250;
+
+    /// <summary>
+    /// Keeps "to within a tenth of the timeout" true for a call whose deadline (a method's or a scope's) is shorter than
+    /// the connection's default: the timer's period only ever shrinks, to at least 10 ms, and the lock is taken only
+    /// when it does, so calls at the usual deadlines pay one comparison.
+    /// </summary>
+    private void TimerResolutionFor(CallTimeout timeout)
+    {
+        if (timeout.IsInfinite) return;
+        int period = PeriodFor(timeout.Value.TotalMilliseconds);
+        if (period >= Volatile.Read(ref _timerPeriodMs)) return;
+        lock (_timerLock)
+        {
+            if (period >= _timerPeriodMs) return;
+            _timerPeriodMs = period;
+            try
+            {
+                _timer?.Change(period, period); // null before Start: Start reads _timerPeriodMs
+            }
+            catch (ObjectDisposedException)
+            {
+                // the connection is closing; its pending calls fail with its fault
+            }
         }
     }
 

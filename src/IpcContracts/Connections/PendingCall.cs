@@ -49,9 +49,11 @@ internal abstract class PendingCall
     /// <summary>A stream waits for its next item at most this long; 0 disarms (the consumer is not waiting).</summary>
     protected void SetDeadline(long ticks) => DeadlineTicks = ticks;
 
+    /// <summary>The deadline the call was armed with (<see cref="Arm"/>), and the setting it came from.</summary>
+    protected CallTimeout Deadline { get; private set; } = CallTimeout.None;
+
     /// <summary>What a timeout says; a stream times out between items, not as a whole.</summary>
-    protected virtual string TimeoutMessage =>
-        $"The call {Description} did not complete within {Connection.Options.DefaultCallTimeout.TotalSeconds:0.###} s.";
+    protected virtual string TimeoutMessage => $"The call {Description} did not complete within {Deadline}.";
 
     // 0: the Request is not queued yet; 1: queued; 2: the call ended (cancel or timeout) before it was queued.
     private int _sendState;
@@ -63,9 +65,10 @@ internal abstract class PendingCall
     /// Cancel never overtakes its Request). The deadline is a number checked by one timer per connection, so a
     /// call allocates no timer of its own.
     /// </summary>
-    public void Arm(CancellationToken cancellationToken, TimeSpan timeout)
+    public void Arm(CancellationToken cancellationToken, CallTimeout timeout)
     {
-        if (timeout != Timeout.InfiniteTimeSpan) DeadlineTicks = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        Deadline = timeout;
+        if (!timeout.IsInfinite) DeadlineTicks = timeout.DeadlineFromNow();
         if (!cancellationToken.CanBeCanceled) return;
         _cancelRegistration = cancellationToken.UnsafeRegister(static (s, ct) => ((PendingCall)s!).OnCancelled(ct), this);
         // The reply (or a fault) may have come on another thread before the registration was stored; its Disarm

@@ -19,12 +19,18 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     private readonly JsonTypeInfo<T> _itemType;
     private readonly ConsumerCredit _credit;
     private readonly CancellationToken _consumerToken;
+    private readonly CallTimeout _itemTimeout;
     private CancellationTokenSource? _linked;
     private int _ended; // 1 once the consumer saw the end, an error, or gave up
 
-    public StreamCall(IpcConnection connection, ulong id, string description, JsonTypeInfo<T> itemType, CancellationToken consumerToken)
+    // itemTimeout: how long the consumer waits for each next item, the deadline a call started now would have (scope,
+    // method, default), fixed for the whole enumeration. A stream has no deadline as a whole, since its length is the
+    // producer's business; what a deadline can bound without cutting a healthy stream short is a producer gone quiet.
+    public StreamCall(IpcConnection connection, ulong id, string description, JsonTypeInfo<T> itemType, CancellationToken consumerToken,
+        CallTimeout itemTimeout)
         : base(connection, id, description)
     {
+        _itemTimeout = itemTimeout;
         _itemType = itemType;
         _credit = new ConsumerCredit(connection.Options.Streams.CreditWindow);
         _credit.Granted(_credit.Window); // by InitialCredit, sent right behind the Request
@@ -100,7 +106,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     }
 
     protected override string TimeoutMessage =>
-        $"The stream {Description} sent no item for {Connection.Options.DefaultCallTimeout.TotalSeconds:0.###} s while its consumer waited (IpcOptions.DefaultCallTimeout).";
+        $"The stream {Description} sent no item for {_itemTimeout} while its consumer waited.";
 
     /// <summary>The token that cancels the call: the method's token and the enumerator's, linked when both can cancel.</summary>
     public CancellationToken Token(CancellationToken methodToken)
@@ -122,8 +128,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
         while (true)
         {
             // Waiting with nothing buffered: the producer owes an item, so the call's timeout runs until one comes.
-            var timeout = Connection.Options.DefaultCallTimeout;
-            if (timeout != Timeout.InfiniteTimeSpan) SetDeadline(Environment.TickCount64 + (long)timeout.TotalMilliseconds);
+            if (!_itemTimeout.IsInfinite) SetDeadline(_itemTimeout.DeadlineFromNow());
             bool more;
             try
             {

@@ -7,9 +7,11 @@ public sealed class IpcOptions
     public int MaxPayloadLength { get; set; } = 64 * 1024 * 1024;
 
     /// <summary>
-    /// Deadline of every outbound call, in addition to any cancellation token the caller passes; when it
-    /// passes the call fails with <see cref="TimeoutException"/> and the peer's handler is cancelled.
-    /// <see cref="Timeout.InfiniteTimeSpan"/> disables it. Default 30 s.
+    /// Deadline of every outbound call that has no more specific one, in addition to any cancellation token the caller
+    /// passes; when it passes the call fails with <see cref="TimeoutException"/> and the peer's handler is cancelled.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> disables it. Default 30 s. A method's
+    /// <see cref="ContractMethodAttribute.TimeoutMilliseconds"/> replaces it for that method, and
+    /// <see cref="IpcCall.WithTimeout"/> replaces both for the calls started in its scope (docs/semantics.md, "Deadlines").
     /// </summary>
     public TimeSpan DefaultCallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

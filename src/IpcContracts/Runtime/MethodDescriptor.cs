@@ -31,6 +31,23 @@ public sealed class MethodDescriptor
     /// <summary>Canonical signature text the fingerprint was computed from.</summary>
     public string Signature { get; }
 
+    private readonly TimeSpan? _callTimeout;
+
+    /// <summary>
+    /// The method's own deadline from <c>[ContractMethod(TimeoutMilliseconds = ...)]</c>: positive, or
+    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> for none; null (not set) uses the connection's
+    /// <see cref="IpcOptions.DefaultCallTimeout"/>. An init property rather than a constructor argument, so descriptors
+    /// generated before it existed still compile, and the generator emits it only for a method that sets it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Zero, or negative other than infinite (the analyzer reports it as IPC0032 first).</exception>
+    public TimeSpan? CallTimeout
+    {
+        get => _callTimeout;
+        init => _callTimeout = value is { } t && t <= TimeSpan.Zero && t != System.Threading.Timeout.InfiniteTimeSpan
+            ? throw new ArgumentOutOfRangeException(nameof(value), t, "A method's call timeout must be positive or Timeout.InfiniteTimeSpan.")
+            : value;
+    }
+
     private string? _description;
 
     /// <summary>"contract alias.method name", for messages (built once).</summary>

@@ -47,6 +47,31 @@ public sealed class AggregatorTests
     }
 
     [Fact]
+    public async Task A_request_to_another_process_takes_the_IpcCall_WithTimeout_deadline()
+    {
+        var endpoint = Endpoints.InProc();
+        var never = new TaskCompletionSource<Price>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = new EventAggregator(new IpcContractsOptions().Listen(endpoint));
+        using var handler = server.SubscribeRequest<GetPrice, Price>((_, ct) =>
+        {
+            ct.Register(() => cancelled.TrySetResult());
+            return never.Task;
+        });
+        await server.StartAsync();
+        await using var client = new EventAggregator(new IpcContractsOptions().Connect(endpoint));
+        await client.StartAsync();
+
+        Task<Price> request;
+        using (IpcCall.WithTimeout(TimeSpan.FromMilliseconds(300)))
+            request = client.RequestAsync<GetPrice, Price>(new GetPrice("A-1"));
+
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => request); // without the scope: the 30 s default, named in the message
+        Assert.Contains("IpcCall.WithTimeout", e.Message);
+        await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10)); // the deadline cancelled the handler
+    }
+
+    [Fact]
     public async Task Publishing_on_a_disconnected_client_throws_ChannelFaultedException_and_delivers_to_nobody()
     {
         // Issue #11, defect 9: PublishAsync on a client whose connection was gone returned normally and the event
