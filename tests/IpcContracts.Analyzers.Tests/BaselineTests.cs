@@ -123,6 +123,31 @@ public sealed class BaselineTests
     }
 
     [Fact]
+    public void IPC0024_near_miss_an_added_optional_trailing_parameter_is_compatible_and_only_asks_to_record_the_new_shape()
+    {
+        // The runtime accepts it both ways (docs/versioning.md), so it is no break; the new line goes to contracts.unshipped.txt
+        // so that the next change is judged against the shape peers will have.
+        var diagnostics = AnalyzerRunner.Verify(Prelude + Inventory.Replace("Task<int> CountAsync(string sku,", "Task<int> {|IPC0022:CountAsync|}(string sku, int limit = 10,"),
+            (ShippedPath, Lines(ContractLine, Count, Reserve)));
+
+        var d = Assert.Single(diagnostics);
+        Assert.Equal(Count.Replace("(string sku)", "(string sku,int limit=)"), d.Properties["BaselineLines"]);
+        Assert.Contains("only by optional trailing parameters", d.GetMessage());
+
+        // Recorded: nothing left to report.
+        AnalyzerRunner.Verify(Prelude + Inventory.Replace("Task<int> CountAsync(string sku,", "Task<int> CountAsync(string sku, int limit = 10,"),
+            (ShippedPath, Lines(ContractLine, Count, Reserve)), (UnshippedPath, Lines(Count.Replace("(string sku)", "(string sku,int limit=)"))));
+    }
+
+    [Fact]
+    public void IPC0024_a_required_parameter_added_or_an_optional_one_changed_is_still_a_break()
+    {
+        AnalyzerRunner.Verify(Prelude + Inventory.Replace("Task<int> CountAsync(string sku,", "Task<int> {|IPC0024:CountAsync|}(string sku, int limit,")
+                .Replace("Task ReserveAsync(string sku, int quantity)", "Task {|IPC0024:ReserveAsync|}(string sku, int quantity, long batch = 0)"),
+            (ShippedPath, Lines(ContractLine, Count, Reserve.Replace("int quantity)", "int quantity,int batch=)"))));
+    }
+
+    [Fact]
     public void IPC0025_retired_ids_reused()
     {
         AnalyzerRunner.Verify(Prelude + Inventory.Replace("Task ReserveAsync", "Task {|IPC0025:ReserveAsync|}") + """

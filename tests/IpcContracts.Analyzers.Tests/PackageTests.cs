@@ -59,6 +59,8 @@ public sealed class PackageTests : IDisposable
             // Every diagnostic's help page ships at the path its help link names in the repository.
             foreach (var id in DocumentationTests.AllIds)
                 Assert.Contains($"docs/diagnostics/{id}.md", entries);
+            // ... and the page IPC0022/IPC0024 link to, at the same place relative to them.
+            Assert.Contains("docs/versioning.md", entries);
             Assert.Contains("lib/net10.0/IpcContracts.dll", entries);
             Assert.Contains("analyzers/dotnet/cs/IpcContracts.Generators.dll", entries);
             // The analyzers live in the generator assembly (one rulebook, compiled once); no separate analyzer assembly.

@@ -58,6 +58,25 @@ public sealed class DiffTests : IDisposable
     }
 
     [Fact]
+    public async Task Optional_trailing_parameters_are_a_compatible_change_and_a_parameter_type_change_is_not()
+    {
+        // The builds tests/IpcContracts.Tests/CrossProcess/VersioningTests.cs runs against each other: ipc diff agrees with the runtime.
+        var result = await Ipc("diff", Paths.VersioningV1, Paths.VersioningV2);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains(result.StdoutLines, l => l.StartsWith("IPC0024 changed: method 'ScaleAsync'", StringComparison.Ordinal) && l.EndsWith("R:int(int factor) -> R:int(long factor)", StringComparison.Ordinal));
+        Assert.Contains(result.StdoutLines, l => l.StartsWith("changed compatibly: method 'DescribeAsync'", StringComparison.Ordinal) &&
+            l.EndsWith("R:string(string name) -> R:string(string name,string greeting=,int times=) (only optional trailing parameters differ)", StringComparison.Ordinal));
+        Assert.Contains(result.StdoutLines, l => l.StartsWith("changed compatibly: method 'Changed'", StringComparison.Ordinal) && l.Contains("E:void(string name) -> E:void(string name,int revision=)", StringComparison.Ordinal));
+        Assert.Contains(result.StdoutLines, l => l.StartsWith("added: method 'RenameAsync'", StringComparison.Ordinal));
+        Assert.Contains("1 breaking change(s)", result.Stdout);
+
+        var json = await Ipc("diff", Paths.VersioningV1, Paths.VersioningV2, "--json");
+        using var doc = JsonDocument.Parse(json.Stdout);
+        Assert.Equal(["Changed", "DescribeAsync"], doc.RootElement.GetProperty("compatible").EnumerateArray().Select(c => c.GetProperty("alias").GetString()).Order());
+    }
+
+    [Fact]
     public async Task An_assembly_is_the_same_as_itself()
     {
         var result = await Ipc("diff", Paths.ContractsV1, Paths.ContractsV1);

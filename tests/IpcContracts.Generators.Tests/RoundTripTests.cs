@@ -806,4 +806,111 @@ public sealed class RoundTripTests
     [Fact]
     public async Task An_event_with_a_byte_array_reaches_the_subscriber() =>
         Assert.Equal("event e True", await RunBinary("Events"));
+
+    private const string Defaults = """
+        using System;
+        using System.Buffers;
+        using System.Collections.Generic;
+        using System.Globalization;
+        using System.Linq;
+        using System.Text.Json.Serialization;
+        using System.Text.Json.Serialization.Metadata;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using IpcContracts;
+        using IpcContracts.Runtime;
+
+        namespace Defaults;
+
+        public enum Mode { Off = -1, On = 1, Auto = 7 }
+
+        [JsonSerializable(typeof(Mode))]
+        [JsonSerializable(typeof(Mode?))]
+        internal partial class DefaultsJson : JsonSerializerContext;
+
+        [RequestContract("defaults.all")]
+        public interface IAll
+        {
+            Task<string> AllAsync(string name, string text = "a \"b\"\n\\", char c = '\'', bool flag = true, int i = -5, long l = long.MinValue,
+                uint u = 4000000000, ulong ul = ulong.MaxValue, short sh = -3, ushort us = 65535, byte by = 200, sbyte sb = -128,
+                decimal m = 0.1m, float f = float.NaN, double d = 1e300, double inf = double.NegativeInfinity, Mode mode = Mode.Off,
+                int? ni = 9, Mode? nm = Mode.Auto, string? none = null, DateTime at = default, CancellationToken ct = default);
+        }
+
+        [EventContract("defaults.events")]
+        public interface IEvents
+        {
+            void Changed(string name, int revision = 42);
+        }
+
+        public static class Runner
+        {
+            public static async Task<string> RunAsync()
+            {
+                var log = new List<string>();
+                var all = ContractRegistry.Get<IAll>(ContractKind.Request);
+                // A caller built before the optional parameters existed sends only "name": each missing one is the handler's default.
+                var call = new Call(all.Methods[0].Id, "{\"name\":\"old\"}");
+                await all.DispatchAsync(new All(), call);
+                log.Add(call.ReplyText!);
+                // A value that is sent wins over the default.
+                call = new Call(all.Methods[0].Id, "{\"name\":\"new\",\"i\":1,\"mode\":1,\"ni\":null,\"text\":\"t\"}");
+                await all.DispatchAsync(new All(), call);
+                log.Add(call.ReplyText!);
+                var events = ContractRegistry.Get<IEvents>(ContractKind.Event);
+                await events.DispatchAsync(new Listener(log), new Call(events.Methods[0].Id, "{\"name\":\"e\"}"));
+                log.Add(all.Methods[0].Signature);
+                return string.Join("\n", log);
+            }
+        }
+
+        sealed class All : IAll
+        {
+            public Task<string> AllAsync(string name, string text, char c, bool flag, int i, long l, uint u, ulong ul, short sh, ushort us, byte by, sbyte sb,
+                decimal m, float f, double d, double inf, Mode mode, int? ni, Mode? nm, string? none, DateTime at, CancellationToken ct) =>
+                Task.FromResult(string.Join("|", new object?[] { name, text.Replace("\n", "\\n"), c, flag, i, l, u, ul, sh, us, by, sb, m, f, d, inf, mode, ni ?? -1, nm, none ?? "null", at.Ticks }
+                    .Select(o => Convert.ToString(o, CultureInfo.InvariantCulture))));
+        }
+
+        sealed class Listener(List<string> log) : IEvents
+        {
+            public void Changed(string name, int revision) => log.Add($"event {name} {revision}");
+        }
+
+        sealed class Call(uint methodId, string json) : InboundCall
+        {
+            private readonly byte[] _payload = System.Text.Encoding.UTF8.GetBytes(json);
+            public string? ReplyText { get; private set; }
+            public override uint MethodId => methodId;
+            public override ReadOnlySequence<byte> Payload => new(_payload);
+            public override CancellationToken CancellationToken => CancellationToken.None;
+            public override IpcConnection Connection => throw new NotSupportedException();
+            public override void Reply<TValue>(TValue value, JsonTypeInfo<TValue> typeInfo) => ReplyText = value?.ToString();
+            public override void ReplyEmpty() => ReplyText = "<empty>";
+        }
+        """;
+
+    [Fact]
+    public async Task A_missing_argument_gets_the_handlers_declared_default_not_the_types()
+    {
+        var result = GeneratorRunner.Run(new[] { Defaults }, withSystemTextJson: true);
+        var problems = result.Output.Problems().ToList();
+        Assert.True(problems.Count == 0, TestCompilation.Describe(problems));
+
+        using var pe = new MemoryStream();
+        var emit = result.Output.Emit(pe);
+        Assert.True(emit.Success, TestCompilation.Describe(emit.Diagnostics));
+        pe.Position = 0;
+        var assembly = new AssemblyLoadContext("Defaults", isCollectible: true).LoadFromStream(pe);
+        var log = await (Task<string>)assembly.GetType("Defaults.Runner")!.GetMethod("RunAsync")!.Invoke(null, null)!;
+
+        Assert.Equal(
+            """
+            old|a "b"\n\|'|True|-5|-9223372036854775808|4000000000|18446744073709551615|-3|65535|200|-128|0.1|NaN|1E+300|-Infinity|Off|9|Auto|null|0
+            new|t|'|True|1|-9223372036854775808|4000000000|18446744073709551615|-3|65535|200|-128|0.1|NaN|1E+300|-Infinity|On|-1|Auto|null|0
+            event e 42
+            R:string(string name,string text=,char c=,bool flag=,int i=,long l=,uint u=,ulong ul=,short sh=,ushort us=,byte by=,sbyte sb=,decimal m=,float f=,double d=,double inf=,Defaults.Mode mode=,int? ni=,Defaults.Mode? nm=,string none=,System.DateTime at=)
+            """.Replace("\r\n", "\n"),
+            log);
+    }
 }

@@ -155,6 +155,41 @@ public sealed class WireIdTests
     }
 
     [Theory]
+    // Only the optional parameters at the end that are argument-object members are marked: the ones a peer may lack.
+    [InlineData("Task<int> Get(string sku, int limit = 10, CancellationToken ct = default);", "R:int(string sku,int limit=)")]
+    [InlineData("Task<int> Get(string sku, string? note = null, int limit = 10);", "R:int(string sku,string note=,int limit=)")]
+    [InlineData("Task<int> Get(int limit = 10, params string[] skus);", "R:int(int limit,string[] skus)")]
+    [InlineData("Task<int> Get(string sku, int limit = 10, IProgress<int>? progress = null);", "R:int(string sku,int limit,System.IProgress<int> progress)")]
+    [InlineData("Task<int> Get(string sku, [System.Runtime.InteropServices.Optional] int limit);", "R:int(string sku,int limit=)")]
+    // Without optional parameters the text, and so the fingerprint, is what it always was.
+    [InlineData("Task<int> Get(string sku, int limit, CancellationToken ct = default);", "R:int(string sku,int limit)")]
+    public void Trailing_optional_payload_parameters_are_marked_in_the_signature(string declaration, string signature)
+    {
+        var source = $$"""
+            using System;
+            using System.Threading;
+            using System.Threading.Tasks;
+            namespace Shop;
+            [IpcContracts.RequestContract("optional")]
+            public interface IOptional { {{declaration}} }
+            """;
+        var text = GeneratorRunner.Run(new[] { source }).Text("Shop.IOptional.IpcContract.g.cs");
+
+        Assert.Contains($"Method_Get = new({Fnv.Literal32("Get")}, \"Get\", {Fnv.Literal64(signature)}, \"{signature}\");", text);
+    }
+
+    [Fact]
+    public void The_test_vector_for_a_marked_signature_is_the_one_docs_protocol_md_lists()
+    {
+        var text = GeneratorRunner.Run(new[] { """
+            [IpcContracts.RequestContract("optional")]
+            public interface IOptional { System.Threading.Tasks.Task<int> Get(string sku, int limit = 10); }
+            """ }).Text("IOptional.IpcContract.g.cs");
+
+        Assert.Contains("0x402C1EF9F1E635E6UL, \"R:int(string sku,int limit=)\"", text); // pinned by hand: docs/protocol.md 6.4
+    }
+
+    [Theory]
     [InlineData("inventário")]
     [InlineData("在庫")]
     [InlineData("a \"quoted\" \\ alias")]

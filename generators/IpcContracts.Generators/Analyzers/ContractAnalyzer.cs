@@ -302,9 +302,19 @@ namespace IpcContracts.Analyzers
             foreach (var method in info.Check.Methods)
             {
                 var key = new BaselineKey(identity.Id, method.Id);
+                string methodText = "Method '" + method.Alias + "' (" + key + ")";
+                if (baseline.Shipped.TryGetValue(key, out var shippedMethod) && method.Signature is not null &&
+                    BaselineRules.IsCompatibleChange(shippedMethod.Entry.Signature, method.Signature))
+                {
+                    // Not a break (only optional trailing parameters differ), but the new shape is what peers will have from the
+                    // next release on, so it is recorded in contracts.unshipped.txt and later changes are judged against it.
+                    if (!baseline.Unshipped.TryGetValue(key, out var recorded) || recorded.Signature != method.Signature || recorded.Alias != method.Alias)
+                        ReportNotInBaseline(context, info.LocationOf(method.Location), baseline, methodText,
+                            " as it is now (it differs from the shipped shape only by optional trailing parameters, which is compatible)", MethodLine(identity, method));
+                    continue;
+                }
                 if (baseline.Retired.ContainsKey(key) || baseline.Shipped.ContainsKey(key))
                     continue; // judged above
-                string methodText = "Method '" + method.Alias + "' (" + key + ")";
                 if (baseline.Unshipped.TryGetValue(key, out var unshipped))
                 {
                     if (method.Signature is not null && (method.Signature != unshipped.Signature || method.Alias != unshipped.Alias))

@@ -117,14 +117,15 @@ namespace IpcContracts.Generators.Emitting
         }
 
         /// <summary>
-        /// Reads the argument object member by member: unknown members are skipped and missing ones keep their
-        /// default, so a peer with one parameter more or less still interoperates.
+        /// Reads the argument object member by member: unknown members are skipped and missing ones get the parameter's
+        /// declared default (else <c>default</c>), so a peer with an optional parameter more or less still interoperates
+        /// (docs/versioning.md).
         /// </summary>
         private static void EmitParser(SourceWriter w, MethodModel m)
         {
             w.Open("private static " + ArgsShape.Type(m) + " " + ArgsShape.Parser(m) + "(in " + Code.Payload + " payload)");
             for (int i = 0; i < m.Parameters.Count; i++)
-                w.Line(m.Parameters[i].Type.Code + " arg" + i + " = default!;");
+                w.Line(m.Parameters[i].Type.Code + " arg" + i + " = " + (m.Parameters[i].Default ?? "default!") + ";");
             w.Line("var reader = " + Code.Runtime + ".ArgsJson.Begin(in payload);");
             w.Open("while (" + Code.Runtime + ".ArgsJson.NextMember(ref reader))");
             for (int i = 0; i < m.Parameters.Count; i++)

@@ -59,11 +59,13 @@ namespace IpcContracts.Generators.Rules
             "(" + string.Join(", ", method.Parameters.Select(p => p.Type.ToDisplayString(ShortTypeFormat))) + ")";
 
         /// <summary>
-        /// <c>R:</c>/<c>E:</c>, the result type (<c>void</c> when there is no value), then the payload parameters as
-        /// <c>Type name</c> joined by ',' in parentheses; types use <see cref="TypeNames.CanonicalFormat"/>.
-        /// Example: <c>R:Shop.StockLevel(string sku)</c>.
+        /// <c>R:</c>/<c>E:</c>, the result type (<c>void</c> when there is no value), then the parameters (all but the
+        /// CancellationToken) as <c>Type name</c> joined by ',' in parentheses; types use <see cref="TypeNames.CanonicalFormat"/>.
+        /// A trailing optional payload parameter (<paramref name="optional"/>, see <see cref="TrailingOptional"/>) is
+        /// <c>Type name=</c>: the runtime's shape check lets a peer lack it (docs/protocol.md 4.2, docs/versioning.md).
+        /// Example: <c>R:Shop.StockLevel(string sku)</c>, <c>R:int(string sku,int limit=)</c>.
         /// </summary>
-        public static string Signature(bool isEvent, ITypeSymbol? result, IMethodSymbol method)
+        public static string Signature(bool isEvent, ITypeSymbol? result, IMethodSymbol method, ICollection<IParameterSymbol> optional)
         {
             var sb = new StringBuilder(isEvent ? "E:" : "R:");
             sb.Append(result is null ? "void" : TypeNames.Canonical(result)).Append('(');
@@ -75,9 +77,33 @@ namespace IpcContracts.Generators.Rules
                 if (!first)
                     sb.Append(',');
                 sb.Append(TypeNames.Canonical(p.Type)).Append(' ').Append(p.Name);
+                if (optional.Contains(p))
+                    sb.Append('=');
                 first = false;
             }
             return sb.Append(')').ToString();
+        }
+
+        /// <summary>
+        /// The optional parameters at the end of the signature that are members of the argument object
+        /// (<paramref name="payload"/>): only those can be missing on one side without changing what travels, since a
+        /// receiver skips an unknown member and gives a missing one its declared default. The scan stops at the first
+        /// parameter that is required or not a payload parameter (an IProgress&lt;T&gt; or an argument stream is a
+        /// channel of the call, never optional to the shape check), so no parameter before a required one is marked.
+        /// </summary>
+        public static HashSet<IParameterSymbol> TrailingOptional(IMethodSymbol method, ICollection<string> payload)
+        {
+            var optional = new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default);
+            for (int i = method.Parameters.Length - 1; i >= 0; i--)
+            {
+                var p = method.Parameters[i];
+                if (KnownNames.Is(p.Type, KnownNames.CancellationToken))
+                    continue;
+                if (!p.IsOptional || !payload.Contains(p.Name))
+                    break;
+                optional.Add(p);
+            }
+            return optional;
         }
 
         private sealed class Rules
@@ -147,7 +173,8 @@ namespace IpcContracts.Generators.Rules
                     return;
 
                 // A stream's signature names IAsyncEnumerable<T> itself, so a stream and a single T never share a fingerprint.
-                string signature = Signature(_isEvent, returns == ReturnShape.Stream ? _method.ReturnType : result, _method);
+                var optional = TrailingOptional(_method, new HashSet<string>(parameters.Select(p => p.JsonName)));
+                string signature = Signature(_isEvent, returns == ReturnShape.Stream ? _method.ReturnType : result, _method, optional);
                 _facts.Model = new MethodModel(
                     TypeNames.EscapeIdentifier(_method.Name),
                     MemberSuffix: _method.Name,
@@ -443,7 +470,7 @@ namespace IpcContracts.Generators.Rules
                         }
                         firstBinary = p;
                     }
-                    models.Add(new ParameterModel(TypeNames.EscapeIdentifier(p.Name), p.Name, TypeNames.ToTypeRef(p.Type)));
+                    models.Add(new ParameterModel(TypeNames.EscapeIdentifier(p.Name), p.Name, TypeNames.ToTypeRef(p.Type), ParameterDefaults.Code(p)));
                 }
 
                 if (firstToken >= 0)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using IpcContracts.Protocol;
 using IpcContracts.Runtime;
 
@@ -9,6 +10,7 @@ internal sealed class PeerManifest
     private readonly Dictionary<uint, (ManifestContract Contract, Dictionary<uint, ManifestMethod> Methods)> _contracts = [];
     private readonly Dictionary<string, ManifestContract> _byAlias = new(StringComparer.Ordinal);
     private readonly Dictionary<uint, ManifestMethod> _busHandles = [];
+    private readonly ConcurrentDictionary<(ManifestMethod Peer, ulong Local), string?> _verdicts = new();
 
     public PeerManifest(Manifest manifest)
     {
@@ -47,8 +49,8 @@ internal sealed class PeerManifest
                 $"The peer '{Name}' does not know event contract '{contract.Alias}' (ID 0x{contract.Id:X8}), so it can never publish it.");
         foreach (var m in contract.Methods)
         {
-            if (entry.Methods.TryGetValue(m.Id, out var pm) && pm.Fingerprint != 0 && pm.Fingerprint != m.ShapeFingerprint)
-                return ShapeMismatch(contract.Alias, m, pm);
+            if (entry.Methods.TryGetValue(m.Id, out var pm) && ShapeMismatch(contract.Alias, m, pm) is { } mismatch)
+                return mismatch;
         }
         return null;
     }
@@ -101,12 +103,20 @@ internal sealed class PeerManifest
     {
         if (!methods.TryGetValue(method.Id, out var pm))
             return new(alias, method.Name, $"The peer's contract '{alias}' has no method '{method.Name}' (ID 0x{method.Id:X8}).");
-        if (pm.Fingerprint != 0 && pm.Fingerprint != method.ShapeFingerprint)
-            return ShapeMismatch(alias, method, pm);
-        return null;
+        return ShapeMismatch(alias, method, pm);
     }
 
-    private ContractMismatchException ShapeMismatch(string alias, MethodDescriptor method, ManifestMethod peer) =>
-        new(alias, method.Name,
-            $"Method '{method.Name}' of contract '{alias}' has another shape on the peer '{Name}': here {method.Signature}, there {peer.Signature}.");
+    /// <summary>
+    /// Null when the peer's method can take this side's calls (or send it its events): the same fingerprint, a peer
+    /// <c>fp</c> of 0 (untyped), or signatures that differ only by optional trailing parameters (<see cref="ShapeCompatibility"/>).
+    /// </summary>
+    private ContractMismatchException? ShapeMismatch(string alias, MethodDescriptor method, ManifestMethod peer)
+    {
+        if (peer.Fingerprint == 0 || peer.Fingerprint == method.ShapeFingerprint)
+            return null;
+        // Reached on every call of a method whose shapes differ, so the verdict is kept (per peer method and local shape).
+        var why = _verdicts.GetOrAdd((peer, method.ShapeFingerprint), static (key, local) => ShapeCompatibility.Incompatibility(local, key.Peer.Signature), method.Signature);
+        return why is null ? null : new(alias, method.Name,
+            $"Method '{method.Name}' of contract '{alias}' has another shape on the peer '{Name}': here {method.Signature}, there {peer.Signature} ({why}).");
+    }
 }

@@ -38,4 +38,9 @@ internal static class Paths
     public static string ContractsV1 => Built("tests/CliDiffFixtures/ContractsV1", "ContractsV1.dll");
 
     public static string ContractsV2 => Built("tests/CliDiffFixtures/ContractsV2", "ContractsV2.dll");
+
+    /// <summary>Version 1 and 2 of one contracts assembly (same file name), as the cross-process versioning tests run them.</summary>
+    public static string VersioningV1 => Built("tests/IpcContracts.Versioning.V1", "IpcContracts.Versioning.Contracts.dll");
+
+    public static string VersioningV2 => Built("tests/IpcContracts.Versioning.V2", "IpcContracts.Versioning.Contracts.dll");
 }

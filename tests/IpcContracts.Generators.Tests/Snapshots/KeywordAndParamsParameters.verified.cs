@@ -5,7 +5,7 @@
 
 [assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xE66C1A85 request \"Shop.IEcho\"")]
 [assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xE66C1A85.0x4D504A18 \"EchoAsync\" R:string(string class,int event,string[] params)")]
-[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xE66C1A85.0xBF105368 \"LimitAsync\" R:int(int limit,string filter)")]
+[assembly: global::System.Reflection.AssemblyMetadata("IpcContracts.Contract", "0xE66C1A85.0xBF105368 \"LimitAsync\" R:int(int limit=,string filter=)")]
 
 namespace IpcContracts.Generated
 {
@@ -17,8 +17,8 @@ namespace IpcContracts.Generated
         /// <summary><c>R:string(string class,int event,string[] params)</c></summary>
         private static readonly global::IpcContracts.Runtime.MethodDescriptor Method_EchoAsync = new(0x4D504A18u, "EchoAsync", 0xD1DFC2FB9EAA5308UL, "R:string(string class,int event,string[] params)");
 
-        /// <summary><c>R:int(int limit,string filter)</c></summary>
-        private static readonly global::IpcContracts.Runtime.MethodDescriptor Method_LimitAsync = new(0xBF105368u, "LimitAsync", 0xD6AE826E7ED44918UL, "R:int(int limit,string filter)");
+        /// <summary><c>R:int(int limit=,string filter=)</c></summary>
+        private static readonly global::IpcContracts.Runtime.MethodDescriptor Method_LimitAsync = new(0xBF105368u, "LimitAsync", 0xBE062D8E62E42500UL, "R:int(int limit=,string filter=)");
 
         /// <summary>The descriptor the module initializer registers.</summary>
         public static readonly Shop_IEcho_IpcDescriptor Instance = new();
@@ -66,7 +66,7 @@ namespace IpcContracts.Generated
         private static (string, int, string[]) Parse_EchoAsync(in global::System.Buffers.ReadOnlySequence<byte> payload)
         {
             string arg0 = default!;
-            int arg1 = default!;
+            int arg1 = 3;
             string[] arg2 = default!;
             var reader = global::IpcContracts.Runtime.ArgsJson.Begin(in payload);
             while (global::IpcContracts.Runtime.ArgsJson.NextMember(ref reader))
@@ -85,7 +85,7 @@ namespace IpcContracts.Generated
 
         private static (int, string?) Parse_LimitAsync(in global::System.Buffers.ReadOnlySequence<byte> payload)
         {
-            int arg0 = default!;
+            int arg0 = 10;
             string? arg1 = default!;
             var reader = global::IpcContracts.Runtime.ArgsJson.Begin(in payload);
             while (global::IpcContracts.Runtime.ArgsJson.NextMember(ref reader))

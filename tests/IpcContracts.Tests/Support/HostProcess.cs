@@ -18,15 +18,35 @@ internal sealed class HostProcess : IAsyncDisposable
     public string Endpoint { get; private set; } = "";
     public int Id => _process.Id;
 
-    private static string HostPath
+    private static string HostPath => PathOf("IpcContracts.TestHost");
+
+    /// <summary>The built dll of another test project: tests/IpcContracts.Tests/bin/&lt;cfg&gt;/&lt;tfm&gt;/ -> tests/PROJECT/bin/&lt;cfg&gt;/&lt;tfm&gt;/PROJECT.dll.</summary>
+    private static string PathOf(string project)
     {
-        get
+        var mine = AppContext.BaseDirectory;
+        var path = Path.Combine(mine.Replace("IpcContracts.Tests", project), project + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build tests/{project} first.", path);
+    }
+
+    /// <summary>
+    /// Starts another host project (built next to this one, e.g. the versioning hosts) on the JIT with
+    /// <paramref name="args"/>; for a "server", waits until it prints READY.
+    /// </summary>
+    public static async Task<HostProcess> StartProjectAsync(string project, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
         {
-            // tests/IpcContracts.Tests/bin/<cfg>/<tfm>/ -> tests/IpcContracts.TestHost/bin/<cfg>/<tfm>/
-            var mine = AppContext.BaseDirectory;
-            var path = Path.Combine(mine.Replace("IpcContracts.Tests", "IpcContracts.TestHost"), "IpcContracts.TestHost.dll");
-            return File.Exists(path) ? path : throw new FileNotFoundException("Build tests/IpcContracts.TestHost first.", path);
-        }
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(PathOf(project));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var host = Attach(Process.Start(info) ?? throw new InvalidOperationException($"Could not start {project}."));
+        if (args.Length > 0 && args[0] == "server")
+            host.Endpoint = (await host._ready.Task.WaitAsync(TimeSpan.FromSeconds(30)))["READY ".Length..];
+        return host;
     }
 
     /// <summary>Starts "server ENDPOINT" and waits until it listens; <paramref name="nativeBinary"/> runs the AOT build instead of the JIT one.</summary>

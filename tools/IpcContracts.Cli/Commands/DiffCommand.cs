@@ -45,7 +45,7 @@ internal static class DiffCommand
     private static void WriteText(ContractDiff.Result diff)
     {
         var console = Terminal.Create();
-        if (diff.Breaking.Count == 0 && diff.Added.Count == 0 && diff.Renamed.Count == 0)
+        if (diff.Breaking.Count == 0 && diff.Added.Count == 0 && diff.Renamed.Count == 0 && diff.Compatible.Count == 0)
         {
             console.WriteLine("No wire changes.");
             return;
@@ -54,6 +54,8 @@ internal static class DiffCommand
             console.MarkupLine($"[red]{b.DiagnosticId} {Change(b.Rule)}[/]: {Markup.Escape(Describe(b))}");
         foreach (var a in diff.Added)
             console.MarkupLine($"[green]added[/]: {Markup.Escape(a.Describe())}{Markup.Escape(a.Shape is { } s ? " " + s : "")}");
+        foreach (var (old, now) in diff.Compatible)
+            console.MarkupLine($"[green]changed compatibly[/]: {Markup.Escape(now.Describe())}: {Markup.Escape(old.Shape ?? "")} -> {Markup.Escape(now.Shape ?? "")} (only optional trailing parameters differ)");
         foreach (var (old, now) in diff.Renamed)
             console.MarkupLine($"[yellow]alias changed[/]: {Markup.Escape(old.Describe())} is now '{Markup.Escape(now.Alias ?? "")}' (typed peers match by ID; untyped callers use the new name)");
         console.WriteLine(diff.Breaking.Count > 0
@@ -61,7 +63,10 @@ internal static class DiffCommand
             : "No breaking changes.");
     }
 
-    /// <summary>{"breaking":[{"rule","change","key","alias","old","new"}],"added":[{"key","alias","shape"}],"renamed":[{"key","old","new"}]}.</summary>
+    /// <summary>
+    /// {"breaking":[{"rule","change","key","alias","old","new"}],"added":[{"key","alias","shape"}],"renamed":[{"key","old","new"}],
+    /// "compatible":[{"key","alias","old","new"}]}.
+    /// </summary>
     private static string ToJson(ContractDiff.Result diff) => JsonOut.Write(w =>
     {
         w.WriteStartObject();
@@ -95,6 +100,17 @@ internal static class DiffCommand
             w.WriteString("key", now.Key.ToString());
             w.WriteString("old", old.Alias);
             w.WriteString("new", now.Alias);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("compatible");
+        foreach (var (old, now) in diff.Compatible)
+        {
+            w.WriteStartObject();
+            w.WriteString("key", now.Key.ToString());
+            w.WriteString("alias", now.Alias);
+            WriteNullable(w, "old", old.Shape);
+            WriteNullable(w, "new", now.Shape);
             w.WriteEndObject();
         }
         w.WriteEndArray();

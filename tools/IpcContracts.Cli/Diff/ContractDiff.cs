@@ -9,7 +9,9 @@ namespace IpcContracts.Cli.Diff;
 /// </summary>
 internal static class ContractDiff
 {
-    public sealed record Result(List<BaselineBreak> Breaking, List<BaselineEntry> Added, List<(BaselineEntry Old, BaselineEntry New)> Renamed);
+    /// <param name="Compatible">Methods whose signature changed only by optional trailing parameters: not breaking (docs/versioning.md).</param>
+    public sealed record Result(List<BaselineBreak> Breaking, List<BaselineEntry> Added, List<(BaselineEntry Old, BaselineEntry New)> Renamed,
+        List<(BaselineEntry Old, BaselineEntry New)> Compatible);
 
     public static Result Compare(IReadOnlyList<BaselineEntry> oldEntries, IReadOnlyList<BaselineEntry> newEntries)
     {
@@ -36,6 +38,10 @@ internal static class ContractDiff
         var renamed = current.Values
             .Where(e => shipped.TryGetValue(e.Key, out var old) && old.Alias != e.Alias && e.Alias is not null)
             .Select(e => (shipped[e.Key], e)).ToList();
-        return new Result([.. breaking.OrderBy(b => b.Recorded.Key.ContractId).ThenBy(b => b.Recorded.Key.MethodId ?? 0)], added, renamed);
+        var compatible = current.Values
+            .Where(e => e.Signature is not null && shipped.TryGetValue(e.Key, out var old) && !retired.ContainsKey(e.Key) && BaselineRules.IsCompatibleChange(old.Signature, e.Signature))
+            .OrderBy(e => e.Key.ContractId).ThenBy(e => e.Key.MethodId ?? 0)
+            .Select(e => (shipped[e.Key], e)).ToList();
+        return new Result([.. breaking.OrderBy(b => b.Recorded.Key.ContractId).ThenBy(b => b.Recorded.Key.MethodId ?? 0)], added, renamed, compatible);
     }
 }

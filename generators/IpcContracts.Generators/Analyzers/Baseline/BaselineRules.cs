@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using IpcContracts.Protocol;
 
 namespace IpcContracts.Analyzers.Baseline
 {
@@ -34,7 +35,7 @@ namespace IpcContracts.Analyzers.Baseline
                 present.Add(method.Key.MethodId.GetValueOrDefault());
                 if (retired.TryGetValue(method.Key, out var retiredMethod))
                     breaks.Add(new BaselineBreak(BaselineRule.RetiredIdReused, method, retiredMethod));
-                else if (shipped.TryGetValue(method.Key, out var shippedMethod) && method.Signature is not null && method.Signature != shippedMethod.Signature)
+                else if (shipped.TryGetValue(method.Key, out var shippedMethod) && method.Signature is not null && IsBreakingChange(shippedMethod.Signature, method.Signature))
                     breaks.Add(new BaselineBreak(BaselineRule.Changed, method, shippedMethod));
             }
 
@@ -46,6 +47,21 @@ namespace IpcContracts.Analyzers.Baseline
             }
             return breaks;
         }
+
+        /// <summary>
+        /// A method's signature changed in a way peers built from the shipped one cannot take. Differences only in optional
+        /// trailing parameters are not breaking: the runtime accepts them both ways (<see cref="ShapeCompatibility"/>, the same
+        /// source file, docs/versioning.md).
+        /// </summary>
+        public static bool IsBreakingChange(string? shipped, string current) =>
+            shipped is null || !ShapeCompatibility.AreCompatible(shipped, current);
+
+        /// <summary>
+        /// A method whose signature differs from the shipped one only compatibly: worth recording (so the next change is
+        /// judged against it), not a break.
+        /// </summary>
+        public static bool IsCompatibleChange(string? shipped, string current) =>
+            shipped is not null && shipped != current && ShapeCompatibility.AreCompatible(shipped, current);
 
         /// <summary>
         /// Shipped contracts that no longer exist (their IDs are not in <paramref name="currentContractIds"/>) and are not retired, each
