@@ -17,9 +17,10 @@ namespace IpcContracts.Tests.Liveness;
 /// </remarks>
 public sealed class GoodbyeBeforeFailedWriteTests
 {
+    // Not tcp: there the failed write draws a reset, and a reset makes the kernel discard the unread Goodbye, so the order
+    // this test forces ends as PeerLost by design of TCP (seen failing that way under load; docs/semantics.md, Connections 9).
     [Theory]
     [InlineData("pipe")]
-    [InlineData("tcp")]
     public async Task A_write_that_fails_before_the_peers_Goodbye_is_read_still_ends_as_ClosedByPeer(string transport)
     {
         var options = new IpcOptions { Events = { MaxQueuedBytes = 16 * 1024, Overflow = EventOverflowPolicy.Wait, WaitTimeout = TimeSpan.FromSeconds(60) } };
