@@ -40,18 +40,33 @@ internal static class ComparativeHarness
         Step("6. nats:// against raw NATS.Client.Core on the same broker", () => Nats(config, r));
         r.LoadAfter = Load.Average();
         Report.Print(config, r, clock.Elapsed);
-        return 0;
+        if (FailedSteps.Count == 0) return 0;
+        Console.Error.WriteLine($"{FailedSteps.Count} step(s) failed, their rows are missing: {string.Join("; ", FailedSteps)}");
+        return 1;
     }
 
     private static string? s_only;
+
+    /// <summary>Steps that threw; the run still reports the others and exits non-zero.</summary>
+    public static List<string> FailedSteps { get; } = [];
 
     private static void Step(string name, Action step)
     {
         if (s_only is not null && !name.Contains(s_only, StringComparison.OrdinalIgnoreCase)) return;
         var t = Stopwatch.StartNew();
         Console.Error.Write($"  {name} ... ");
-        step();
-        Console.Error.WriteLine($"{t.Elapsed.TotalSeconds:0.0} s");
+        try
+        {
+            step();
+            Console.Error.WriteLine($"{t.Elapsed.TotalSeconds:0.0} s");
+        }
+        catch (Exception e)
+        {
+            // One failed step (a broker that stopped answering under load, say) must not lose the rows of the others: its
+            // rows stay empty, the failure is printed here and counted in the exit code.
+            Console.Error.WriteLine($"FAILED after {t.Elapsed.TotalSeconds:0.0} s: {e.GetType().Name}: {e.Message}");
+            FailedSteps.Add(name);
+        }
     }
 
     private static string Text(int size) => new('x', size);
