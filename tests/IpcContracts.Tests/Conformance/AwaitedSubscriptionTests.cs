@@ -74,6 +74,8 @@ public abstract class AwaitedSubscriptionTests(string transport)
         using var release = new ManualResetEventSlim();
         using var atServer = server.Subscribe<ITicks>(new GatedTicks(release));
         await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        // The client's handshake can complete before the server has listed the connection (seen on shm under load).
+        await Eventually.TrueAsync(() => server.Connections.Count == 1);
         var publisher = client.Publisher<ITicks>();
         // Far more than the server's 16 KiB receive bound: its reader stops before it reaches what follows.
         for (var i = 1; i <= 2000; i++) publisher.Tick(new Tick(i, new string('p', 100)));
