@@ -16,16 +16,7 @@ public sealed class BinaryWireTests
     private static readonly ContractDescriptor Calc = ContractRegistry.Get<ICalculator>();
     private static uint Method(string name) => Calc.Methods.Single(m => m.Name == name).Id;
 
-    private static async Task<(IpcServer Server, RawPeer Peer)> StartAsync()
-    {
-        var endpoint = Endpoints.InProc();
-        IpcServer? server = null;
-        server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())));
-        var peer = await RawPeer.ConnectAsync(endpoint);
-        await peer.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello()));
-        await peer.ExpectAsync(FrameKind.Hello);
-        return (server, peer);
-    }
+    private static Task<(IpcServer Server, RawPeer Peer)> StartAsync() => WireProtocolTests.StartAsync(RawPeer.Hello());
 
     /// <summary>[argument object][bytes][length of bytes, u32 LE].</summary>
     private static byte[] BinaryArguments(string json, byte[] bytes, uint? claimedLength = null)

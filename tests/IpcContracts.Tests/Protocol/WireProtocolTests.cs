@@ -11,7 +11,8 @@ public sealed class WireProtocolTests
     private static readonly ContractDescriptor Calc = ContractRegistry.Get<ICalculator>();
     private static uint Method(string name) => Calc.Methods.Single(m => m.Name == name).Id;
 
-    private static async Task<(IpcServer Server, RawPeer Peer)> StartAsync(string hello)
+    /// <summary>A real server handling ICalculator and a raw peer that has exchanged Hellos with it (also used by the other wire tests).</summary>
+    internal static async Task<(IpcServer Server, RawPeer Peer)> StartAsync(string hello)
     {
         var endpoint = Endpoints.InProc();
         IpcServer? server = null;
