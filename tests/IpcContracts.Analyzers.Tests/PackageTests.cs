@@ -10,7 +10,7 @@ namespace IpcContracts.Analyzers.Tests;
 /// project in a temporary directory (restored from that feed plus the normally configured sources), built and run.
 /// The run proves the generator's output works end to end; a broken contract proves the analyzers came along.
 /// </summary>
-public sealed class PackageTests : IDisposable
+public sealed partial class PackageTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "ipccontracts-package-" + Guid.NewGuid().ToString("N")[..12]);
 
@@ -211,7 +211,10 @@ public sealed class PackageTests : IDisposable
         Assert.StartsWith($"# {id}", readme.ReadToEnd()); // its own README, not another package's
     }
 
-    private static async Task<(int ExitCode, string Output)> DotnetAsync(string workingDirectory, params string[] arguments)
+    private static Task<(int ExitCode, string Output)> DotnetAsync(string workingDirectory, params string[] arguments) =>
+        DotnetAsync(TimeSpan.FromMinutes(3), workingDirectory, arguments);
+
+    private static async Task<(int ExitCode, string Output)> DotnetAsync(TimeSpan timeout, string workingDirectory, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -221,7 +224,7 @@ public sealed class PackageTests : IDisposable
         };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
-        if (arguments[0] is "build" or "pack")
+        if (arguments[0] is "build" or "pack" or "publish")
         {
             start.ArgumentList.Add("--disable-build-servers");
             start.ArgumentList.Add("-nologo");
@@ -232,15 +235,15 @@ public sealed class PackageTests : IDisposable
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync(deadline.Token);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("dotnet " + string.Join(' ', arguments) + " did not finish in 3 minutes");
+            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish in {timeout.TotalMinutes} minutes");
         }
         return (process.ExitCode, $"> dotnet {string.Join(' ', arguments)}\n{await stdout}{await stderr}");
     }
