@@ -25,20 +25,35 @@ internal static partial class AotHost
         }
     }
 
-    private static async Task<Published> PublishAsync()
+    private static Task<Published> PublishAsync() =>
+        PublishProjectAsync(Path.Combine("tests", "IpcContracts.TestHost", "IpcContracts.TestHost.csproj"), "aot-testhost", "IpcContracts.TestHost");
+
+    /// <summary>
+    /// Publishes a project of the repository (a path relative to its root) as Native AOT into artifacts/<paramref name="folder"/>.
+    /// </summary>
+    /// <param name="ownArtifacts">
+    /// Give the publish its own obj/ and bin/ folders, so it can run while another publish of the same libraries does
+    /// (the test host's, in another test class).
+    /// </param>
+    public static async Task<Published> PublishProjectAsync(string project, string folder, string binaryName, bool ownArtifacts = false)
     {
-        var output = Path.Combine(RepoRoot, "artifacts", "aot-testhost");
+        var artifacts = Path.Combine(RepoRoot, "artifacts", folder);
+        var output = ownArtifacts ? Path.Combine(artifacts, "out") : artifacts;
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "publish", Path.Combine(RepoRoot, "tests", "IpcContracts.TestHost", "IpcContracts.TestHost.csproj"),
-                     "-c", "Release", "-r", "linux-x64", "-o", output, "-nologo", "-clp:NoSummary", "-v:minimal" })
+        foreach (var a in new[] { "publish", Path.Combine(RepoRoot, project), "-c", "Release", "-r", "linux-x64", "-o", output, "-nologo", "-clp:NoSummary", "-v:minimal" })
             info.ArgumentList.Add(a);
+        if (ownArtifacts)
+        {
+            info.ArgumentList.Add("--artifacts-path");
+            info.ArgumentList.Add(artifacts);
+        }
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
         var log = await stdout + await stderr;
         var warnings = TrimOrAotWarning().Matches(log).Select(m => m.Value).Distinct().ToArray();
-        return new Published(Path.Combine(output, "IpcContracts.TestHost"), log, process.ExitCode, warnings);
+        return new Published(Path.Combine(output, binaryName), log, process.ExitCode, warnings);
     }
 
     [GeneratedRegex(@"(warning|error) IL[23]\d{3}[^\r\n]*")]
