@@ -1,26 +1,36 @@
 // IpcContracts benchmarks.
 //   --quick         the side-by-side harness: one table of ratios against the named baselines (< 2 min)
 //   full            the same with 10x the round trips and 5x the events
-//   --only TEXT     (after --quick or full) only the steps whose name contains TEXT, e.g. "shm" or "raw"
+//   --only TEXT     (with --quick or full) only the steps whose name contains TEXT, e.g. "shm" or "raw"
+//   --load N        (with --quick or full) N CPU-bound spinners in another process for the whole run (1 to 64)
 //   bdn [args]      BenchmarkDotNet micro-benchmarks of the in-process pieces (BenchmarkDotNet's own arguments)
 //   child ROLE ...  a child process of the harness (see Processes/Children.cs); not for direct use
 using IpcContracts.Benchmarks.Harness;
 using IpcContracts.Benchmarks.Micro;
 using IpcContracts.Benchmarks.Processes;
 
-return args switch
+if (args is ["bdn", .. var bdnArgs]) return MicroBenchmarks.Run(bdnArgs);
+if (args is ["child", .. var childArgs]) return Children.Run(childArgs);
+
+// The harness: [--quick | full] [--load N] [--only STEP], in any order.
+var config = HarnessConfig.Quick;
+string? only = null;
+var load = 0;
+for (var i = 0; i < args.Length; i++)
 {
-    [] or ["--quick"] => ComparativeHarness.Run(HarnessConfig.Quick),
-    ["--quick", "--only", var step] => ComparativeHarness.Run(HarnessConfig.Quick, step),
-    ["full"] or ["roundtrip"] => ComparativeHarness.Run(HarnessConfig.Full),
-    ["full", "--only", var step] => ComparativeHarness.Run(HarnessConfig.Full, step),
-    ["bdn", .. var rest] => MicroBenchmarks.Run(rest),
-    ["child", .. var rest] => Children.Run(rest),
-    _ => Usage(),
-};
+    switch (args[i])
+    {
+        case "--quick": config = HarnessConfig.Quick; break;
+        case "full" or "roundtrip": config = HarnessConfig.Full; break;
+        case "--only" when i + 1 < args.Length: only = args[++i]; break;
+        case "--load" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n is >= 1 and <= 64: load = n; i++; break;
+        default: return Usage();
+    }
+}
+return ComparativeHarness.Run(config, only, load);
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: --quick [--only STEP] | full [--only STEP] | bdn [--filter '*' ...]");
+    Console.Error.WriteLine("usage: [--quick | full] [--load N] [--only STEP] | bdn [--filter '*' ...]");
     return 2;
 }

@@ -17,13 +17,19 @@ namespace IpcContracts.Benchmarks.Harness;
 /// </summary>
 internal static class ComparativeHarness
 {
-    public static int Run(HarnessConfig config, string? only = null)
+    /// <param name="load">
+    /// <c>--load N</c>: N CPU-bound spinner threads in a separate process at normal priority for the whole run, so the
+    /// loaded figures are reproducible instead of depending on whatever else the machine runs.
+    /// </param>
+    public static int Run(HarnessConfig config, string? only = null, int load = 0)
     {
         s_only = only;
         var clock = Stopwatch.StartNew();
-        var r = new Results { LoadBefore = Load.Average() };
+        var r = new Results { LoadBefore = Load.Average(), Spinners = load };
         if (r.LoadBefore > Environment.ProcessorCount / 2.0)
             Console.Error.WriteLine($"  warning: load average {r.LoadBefore:0.0} on {Environment.ProcessorCount} CPUs: other processes will distort these figures");
+        using var spinners = load > 0 ? Child.Start("child", "spin", load.ToString(System.Globalization.CultureInfo.InvariantCulture)) : null;
+        if (spinners is not null) Console.Error.WriteLine($"  --load {load}: {spinners.Address} running for the whole run");
         Step("1. dispatch in one process (generated vs seed-000 reflection)", () => InProcessDispatch(config, r));
         Step("1. first call in fresh processes", () => FirstCalls(config, r));
         Step("2-4. raw Unix socket", () => RawSocket("unix", config, r));

@@ -21,7 +21,8 @@ internal static class Report
         Console.WriteLine();
         Console.WriteLine($"IpcContracts benchmarks ({config.Name}): {Environment.ProcessorCount} CPUs, {CpuModel()}, .NET {Environment.Version}, " +
                           $"{RuntimeInformation.OSDescription}; {config.RoundTrips:N0} round trips per series, {config.Events:N0} events per transport; " +
-                          $"took {elapsed.TotalSeconds:0} s; load average {r.LoadBefore:0.00} before, {r.LoadAfter:0.00} after");
+                          $"took {elapsed.TotalSeconds:0} s; load average {r.LoadBefore:0.00} before, {r.LoadAfter:0.00} after; " +
+                          (r.Spinners > 0 ? $"loaded: --load {r.Spinners} ({r.Spinners} CPU-bound spinners in another process for the whole run)" : "quiet: no --load"));
         Console.WriteLine("Latencies are p50 / p99 / p99.9; a ratio is ours divided by the baseline (below 1 = ours is faster or smaller, except for events/s).");
         Console.WriteLine();
         Console.WriteLine("| # | measurement | IpcContracts | baseline | ratio | target | met |");

@@ -39,6 +39,9 @@ internal sealed class Results
     /// <summary>1-minute load average of the machine before and after the run (other processes distort the figures).</summary>
     public double LoadBefore, LoadAfter;
 
+    /// <summary><c>--load N</c>: CPU-bound spinner threads running beside the whole run (0: none).</summary>
+    public int Spinners;
+
     // 5. Bytes one deserialized 64 B payload object takes (the floor of "allocations beyond the payload").
     public double PayloadObjectBytes;
 

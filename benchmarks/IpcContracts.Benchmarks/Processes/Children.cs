@@ -17,8 +17,34 @@ internal static class Children
         ["raw-nats", var url, var prefix] => RawNats.RunChild(url, prefix),
         ["sjrpc"] => RunStreamJsonRpc(),
         ["first-call", var path, var json] => FirstCall(path, json == "json-warm"),
+        ["spin", var threads] => Spin(int.Parse(threads)),
         _ => throw new ArgumentException($"Unknown child role '{string.Join(' ', args)}'."),
     };
+
+    /// <summary>
+    /// The load of <c>--load N</c>: N threads at normal priority that only burn CPU, in a process of their own, until the
+    /// harness says quit (or its standard input closes, when the harness dies).
+    /// </summary>
+    private static int Spin(int threads)
+    {
+        var stop = 0;
+        var spinners = Enumerable.Range(0, threads).Select(i => new Thread(() =>
+        {
+            ulong x = 1;
+            while (Volatile.Read(ref stop) == 0)
+                for (var k = 0; k < 10_000; k++) x = x * 6364136223846793005UL + 1442695040888963407UL; // work the JIT cannot drop
+            GC.KeepAlive(x);
+        }) { IsBackground = true, Name = $"load spinner {i}" }).ToList();
+        spinners.ForEach(t => t.Start());
+        try
+        {
+            return ChildHost.Run($"{threads} spinners", _ => null);
+        }
+        finally
+        {
+            Volatile.Write(ref stop, 1);
+        }
+    }
 
     /// <summary>An IpcContracts server: answers <see cref="IEcho"/> and counts <see cref="IBenchEvents"/>.</summary>
     private static int RunOurs(string endpoint, int spinCount)
