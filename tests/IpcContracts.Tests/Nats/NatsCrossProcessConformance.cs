@@ -266,6 +266,74 @@ public abstract class NatsCrossProcessConformance(bool nativeAotHost)
         Assert.Equal("started", started.Values.Single());
     }
 
+    /// <summary>
+    /// Argument streams (docs/protocol.md 7.9, section 9): the caller's items go to the one process that took the Request
+    /// (its P.up.J subject, named by the reply-to of its first credit), not to the queue group.
+    /// </summary>
+    [NatsFact]
+    public async Task An_argument_stream_reaches_a_handler_in_another_process_through_the_broker_and_both_ways_come_back_in_order()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+        var streams = client.Proxy<IStreams>();
+
+        Assert.Equal(50_005_000L, await streams.SumAsync(new Numbers().Count(10_000)).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(0L, await streams.SumAsync(new Numbers().Count(0)).WaitAsync(TimeSpan.FromSeconds(30))); // StreamEnd before any credit
+        var doubled = new List<int>();
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60)); // turns a hang into a failure
+        await foreach (var n in streams.DoubleAsync(new Numbers().Count(1_000), bound.Token))
+            doubled.Add(n);
+        Assert.Equal(Enumerable.Range(1, 1_000).Select(n => 2 * n), doubled);
+    }
+
+    [NatsFact]
+    public async Task A_handler_in_another_process_that_stops_reading_an_argument_stream_stops_the_callers_enumeration()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+        var source = new Numbers();
+
+        Assert.Equal(5, await client.Proxy<IStreams>().TakeAsync(5, source.Count(int.MaxValue)).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // Cancel + Upstream reached the caller: its enumerator is disposed rather than producing into the void.
+        await Eventually.TrueAsync(() => source.Disposed);
+    }
+
+    [NatsFact]
+    public async Task A_Stream_argument_reaches_a_handler_in_another_process_through_the_broker_byte_for_byte()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+        var blobs = client.Proxy<IBlobs>();
+
+        var data = Patterns.Bytes(3 * 1024 * 1024 + 17, 9); // several credit windows of 64 KiB chunks
+        using (var upload = new MemoryStream(data))
+            Assert.Equal(Patterns.Checksum(data), await blobs.UploadAsync("nats", 0, upload).WaitAsync(TimeSpan.FromSeconds(60)));
+        using (var empty = new MemoryStream())
+            Assert.Equal(Patterns.Checksum([]), await blobs.UploadAsync("empty", 0, empty).WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    private sealed class Numbers
+    {
+        public volatile bool Disposed;
+
+        public async IAsyncEnumerable<int> Count(int count)
+        {
+            try
+            {
+                for (int i = 1; i <= count; i++)
+                {
+                    if (i % 256 == 0) await Task.Yield();
+                    yield return i;
+                }
+            }
+            finally { Disposed = true; }
+        }
+    }
+
     private sealed class Reports<T> : IProgress<T>
     {
         public System.Collections.Concurrent.ConcurrentQueue<T> Values { get; } = new();
