@@ -257,7 +257,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 return SubscribeBusEventsAsync(header.ContractId); // with Bus, the message type ID is in the contract ID field
             case WireFrame.Unsubscribe:
                 return _busEventSubscriptions.TryRemove(header.ContractId, out var busSub) ? busSub.DisposeAsync() : default;
-            case > WireFrame.Progress:
+            case > WireFrame.StreamEnd:
                 // A kind newer than this transport: not sent, and said once rather than dropped silently.
                 if (Interlocked.Exchange(ref _unknownKindReported, 1) == 0)
                     _options.ReportSecurityEvent($"NATS transport {PeerDescription}: frames of kind {header.Kind} are not carried over NATS by this version; they are not sent.");

@@ -316,16 +316,58 @@ public abstract class NatsCrossProcessConformance(bool nativeAotHost)
             Assert.Equal(Patterns.Checksum([]), await blobs.UploadAsync("empty", 0, empty).WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
+    [NatsFact]
+    public async Task An_argument_stream_item_over_the_brokers_max_payload_fails_that_call_only()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+        var streams = client.Proxy<IStreams>();
+
+        // The second chunk is 2 MiB of bytes (base64 in JSON), over the broker's max_payload (1 MiB by default).
+        var tooBig = await Assert.ThrowsAsync<IpcProtocolException>(() => streams.UploadAsync("nats-too-big", 0, Chunks(100, 2 * 1024 * 1024)).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Contains("max_payload", tooBig.Message, StringComparison.Ordinal);
+        Assert.Equal(6L, await streams.SumAsync(new Numbers().Count(3)).WaitAsync(TimeSpan.FromSeconds(30))); // the connection goes on
+
+        static async IAsyncEnumerable<Chunk> Chunks(params int[] sizes)
+        {
+            for (int i = 0; i < sizes.Length; i++)
+            {
+                await Task.Yield();
+                yield return new Chunk(i, new byte[sizes[i]]);
+            }
+        }
+    }
+
+    [NatsFact]
+    public async Task The_callers_argument_stream_failing_fails_the_handlers_enumeration_in_another_process()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+        var streams = client.Proxy<IStreams>();
+
+        var afterItems = await Assert.ThrowsAsync<RemoteInvocationException>(() => streams.SumAsync(new Numbers().Count(100, throwAfter: 3)).WaitAsync(TimeSpan.FromSeconds(30)));
+        // Failing before the first item: its StreamEnd is written before any credit and held until the handler's credit names its process.
+        var beforeAny = await Assert.ThrowsAsync<RemoteInvocationException>(() => streams.SumAsync(new Numbers().Count(100, throwAfter: 0)).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Contains("the caller's source broke", afterItems.RemoteMessage, StringComparison.Ordinal);
+        Assert.Contains("the caller's source broke", beforeAny.RemoteMessage, StringComparison.Ordinal);
+        Assert.Equal(3L, await streams.SumAsync(new Numbers().Count(2)).WaitAsync(TimeSpan.FromSeconds(30))); // the connection goes on
+    }
+
     private sealed class Numbers
     {
         public volatile bool Disposed;
 
-        public async IAsyncEnumerable<int> Count(int count)
+        public async IAsyncEnumerable<int> Count(int count, int throwAfter = -1)
         {
             try
             {
                 for (int i = 1; i <= count; i++)
                 {
+                    if (i - 1 == throwAfter) throw new InvalidOperationException("the caller's source broke");
                     if (i % 256 == 0) await Task.Yield();
                     yield return i;
                 }
