@@ -6,7 +6,8 @@ namespace IpcContracts.Nats;
 /// <c>nats://HOST:PORT[/PREFIX]</c>: the broker's URL and the subject prefix under which one system's subjects live
 /// (several systems can share a broker under different prefixes). Subjects, with contract IDs as 8 upper-case hex digits:
 /// <c>P.req.C</c> requests (queue group <c>ipc</c>), <c>P.manifest.C</c> manifests (same queue group),
-/// <c>P.evt.C</c> events, <c>P.cancel</c> cancels, <c>P.reply.INSTANCE.CORRELATION</c> replies to one connection;
+/// <c>P.evt.C</c> events, <c>P.cancel</c> cancels, <c>P.reply.INSTANCE.CORRELATION</c> replies to one connection,
+/// <c>P.up.INSTANCE</c> argument-stream items for the calls one connection is handling;
 /// aggregator messages by message type ID T: <c>P.bus.req.T</c>, <c>P.bus.manifest.T</c>, <c>P.bus.evt.T</c>.
 /// </summary>
 internal sealed class NatsAddress
@@ -37,6 +38,12 @@ internal sealed class NatsAddress
     public string Replies(string instance) => $"{Prefix}.reply.{instance}.*";
     public string Reply(string instance, ulong correlationId) => $"{Prefix}.reply.{instance}.{correlationId}";
     public string Callbacks(string instance) => $"{Prefix}.cb.{instance}";
+    public string Upstream(string instance) => $"{Prefix}.up.{instance}";
+
+    /// <summary>True for <c>P.up.I</c> with I as 32 hex digits: the only reply-to a caller sends its argument stream to.</summary>
+    public bool IsUpstream(string subject) =>
+        subject.Length == Prefix.Length + 4 + 32 && subject.StartsWith(Prefix + ".up.", StringComparison.Ordinal)
+        && subject.AsSpan(Prefix.Length + 4).IndexOfAnyExcept("0123456789abcdef") < 0;
 
     /// <summary>The instance ID in a reply subject <c>P.reply.I.N</c>.</summary>
     public string? InstanceOf(string replySubject)

@@ -31,6 +31,9 @@ namespace IpcContracts.Nats;
 /// <item>Aggregator (<c>Bus</c>) requests and events go the same ways, keyed by message type ID T instead of contract ID:
 /// <c>P.bus.req.T</c> (queue group <c>ipc</c>), <c>P.bus.manifest.T</c>, <c>P.bus.evt.T</c>.</item>
 /// <item>Progress reports go to the caller's reply subject like stream items; the call stays open.</item>
+/// <item>Argument streams (frames with Upstream): the handler side's StreamCredit and Cancel go to the caller's reply
+/// subject with reply-to <c>P.up.I</c> of the handler's connection; the caller sends its StreamItem and StreamEnd there
+/// (only that process has the call), with reply-to the call's reply subject, which names the call on that process.</item>
 /// </list>
 /// </remarks>
 internal sealed class NatsBrokerConnection : ITransportConnection
@@ -50,7 +53,8 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private readonly ConcurrentDictionary<string, ulong> _inByReply = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<uint, FrameSubscription> _eventSubscriptions = new();
     private readonly ConcurrentDictionary<uint, FrameSubscription> _busEventSubscriptions = new();
-    private readonly ConcurrentDictionary<ulong, ulong> _callOrigins = new(); // outbound call -> the inbound call whose handler made it
+    private readonly ConcurrentDictionary<ulong, ulong> _callOrigins = new();
+    private readonly ConcurrentDictionary<ulong, UpstreamRoute> _upstreams = new(); // outbound call -> where its argument stream goes // outbound call -> the inbound call whose handler made it
     private readonly List<FrameSubscription> _subscriptions = [];
     private readonly JetStreamEvents? _durable;
     private BrokerManifest? _own;
@@ -60,6 +64,18 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private int _disposed;
     private int _progressDropReported;
     private int _unknownKindReported;
+    private int _upstreamDropReported;
+
+    /// <summary>
+    /// Where the argument stream of one outbound call goes: the <c>P.up.J</c> subject of the handler's connection J, learnt
+    /// from the reply-to of its first StreamCredit or Cancel with Upstream. A StreamEnd the core wrote before that (an empty
+    /// or failing stream does not wait for credit) is held until the subject is known, and dropped when the call ends.
+    /// </summary>
+    private sealed class UpstreamRoute
+    {
+        public string? Subject;
+        public byte[]? HeldEnd;
+    }
 
     private NatsBrokerConnection(NatsConnection nats, NatsAddress address, NatsTransportOptions transportOptions, IpcOptions options)
     {
@@ -201,13 +217,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private ValueTask RouteAsync(in WireFrame.Header header, in ReadOnlySequence<byte> frame)
     {
         if ((header.Flags & WireFrame.UpstreamFlag) != 0)
-        {
-            // Argument streams (caller to handler) are not routed over a broker yet: said once, not sent. The call then
-            // ends at its deadline (docs/protocol.md section 9).
-            if (Interlocked.Exchange(ref _unknownKindReported, 1) == 0)
-                _options.ReportSecurityEvent($"NATS transport {PeerDescription}: argument streams (IAsyncEnumerable<T> parameters) are not carried over NATS by this version; their frames are not sent.");
-            return default;
-        }
+            return RouteUpstreamAsync(header, frame);
         switch (header.Kind)
         {
             case WireFrame.Hello:
@@ -228,6 +238,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                     ? _nats.PublishAsync(_address.Credit, frame, replyTo: _address.Reply(_instance, header.CorrelationId), serializer: Raw)
                     : default;
             case WireFrame.Cancel:
+                _upstreams.TryRemove(header.CorrelationId, out _);
                 return _outCalls.TryRemove(header.CorrelationId, out _)
                     ? _nats.PublishAsync(_address.Cancel, frame, replyTo: _address.Reply(_instance, header.CorrelationId), serializer: Raw)
                     : default;
@@ -246,7 +257,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 return SubscribeBusEventsAsync(header.ContractId); // with Bus, the message type ID is in the contract ID field
             case WireFrame.Unsubscribe:
                 return _busEventSubscriptions.TryRemove(header.ContractId, out var busSub) ? busSub.DisposeAsync() : default;
-            case > WireFrame.Progress:
+            case > WireFrame.StreamEnd:
                 // A kind newer than this transport: not sent, and said once rather than dropped silently.
                 if (Interlocked.Exchange(ref _unknownKindReported, 1) == 0)
                     _options.ReportSecurityEvent($"NATS transport {PeerDescription}: frames of kind {header.Kind} are not carried over NATS by this version; they are not sent.");
@@ -257,6 +268,102 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 return default;
         }
     }
+
+    /// <summary>
+    /// A frame of an argument stream (docs/protocol.md 7.9 and section 9). From the handler side (StreamCredit, Cancel; the
+    /// ID is this side's local one): to the caller's reply subject with the caller's ID, reply-to this connection's
+    /// <c>P.up.I</c>. From the caller side (StreamItem, StreamEnd; the caller's ID): to the <c>P.up.J</c> the handler's
+    /// first credit named, reply-to the call's reply subject, which names the call there.
+    /// </summary>
+    private ValueTask RouteUpstreamAsync(in WireFrame.Header header, in ReadOnlySequence<byte> frame)
+    {
+        switch (header.Kind)
+        {
+            case WireFrame.StreamCredit:
+            case WireFrame.Cancel:
+            {
+                if (!_inCalls.TryGetValue(header.CorrelationId, out var call)) return default; // the call has ended
+                var control = frame.ToArray();
+                WireFrame.PatchCorrelation(control, call.CallerId);
+                return _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(control), replyTo: _address.Upstream(_instance), serializer: Raw);
+            }
+            case WireFrame.StreamItem:
+            case WireFrame.StreamEnd:
+                return PublishUpstreamAsync(header, frame);
+            default:
+                return default;
+        }
+    }
+
+    private async ValueTask PublishUpstreamAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
+    {
+        var id = header.CorrelationId;
+        if (!_outCalls.ContainsKey(id)) return; // the call has ended: the handler no longer reads
+        if (frame.Length > MaxBrokerPayload)
+        {
+            // The call fails here with the reason, and the handler is told, as when the caller cancels.
+            _upstreams.TryRemove(id, out _);
+            if (!_outCalls.TryRemove(id, out _)) return;
+            await WriteInputAsync(WireFrame.BuildError(new WireFrame.Header(WireFrame.Request, 0, header.ContractId, header.MethodId, id, 0), "bad_payload",
+                "IpcContracts.IpcProtocolException",
+                $"An argument-stream item is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload).")).ConfigureAwait(false);
+            await _nats.PublishAsync(_address.Cancel, new ReadOnlySequence<byte>(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, id, [])),
+                replyTo: _address.Reply(_instance, id), serializer: Raw).ConfigureAwait(false);
+            return;
+        }
+        var route = _upstreams.GetOrAdd(id, static _ => new UpstreamRoute());
+        string? subject;
+        lock (route)
+        {
+            subject = route.Subject;
+            if (subject is null)
+            {
+                // Only a StreamEnd comes before credit (items wait for it): held until the handler names its connection.
+                if (header.Kind == WireFrame.StreamEnd) route.HeldEnd = frame.ToArray();
+                else ReportUpstreamDrop();
+                return;
+            }
+        }
+        await _nats.PublishAsync(subject, frame, replyTo: _address.Reply(_instance, id), serializer: Raw).ConfigureAwait(false);
+        if (header.Kind == WireFrame.StreamEnd) _upstreams.TryRemove(id, out _);
+    }
+
+    private void ReportUpstreamDrop()
+    {
+        if (Interlocked.Exchange(ref _upstreamDropReported, 1) == 0)
+            _options.ReportSecurityEvent($"NATS transport {PeerDescription}: an argument-stream item was written before the handler granted credit; it was not sent.");
+    }
+
+    /// <summary>
+    /// StreamCredit or Cancel with Upstream for outbound call <paramref name="id"/>: its reply-to (<c>P.up.J</c>) is where the
+    /// argument stream goes from now on; a StreamEnd held for want of it goes out first. A reply-to of any other form is not
+    /// trusted as a destination and the frame is ignored.
+    /// </summary>
+    private async ValueTask OnUpstreamControlAsync(ulong id, string? replyTo, ReadOnlySequence<byte> payload)
+    {
+        if (replyTo is null || !_address.IsUpstream(replyTo) || !_outCalls.ContainsKey(id)) return;
+        var route = _upstreams.GetOrAdd(id, static _ => new UpstreamRoute());
+        byte[]? held;
+        lock (route)
+        {
+            route.Subject ??= replyTo;
+            held = route.HeldEnd;
+            route.HeldEnd = null;
+        }
+        if (held is not null)
+        {
+            await _nats.PublishAsync(route.Subject, new ReadOnlySequence<byte>(held), replyTo: _address.Reply(_instance, id), serializer: Raw).ConfigureAwait(false);
+            _upstreams.TryRemove(id, out _);
+        }
+        await WriteInputAsync(payload).ConfigureAwait(false);
+    }
+
+    /// <summary>StreamItem or StreamEnd with Upstream on <c>P.up.I</c>: to the call its reply-to names, with this side's local ID.</summary>
+    private ValueTask OnUpstreamItemAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload) =>
+        replyTo is not null && _inByReply.TryGetValue(replyTo, out var local) && WireFrame.TryReadMessage(payload, out var header)
+            && (header.Flags & WireFrame.UpstreamFlag) != 0 && header.Kind is WireFrame.StreamItem or WireFrame.StreamEnd
+            ? WriteInputAsync(payload, local)
+            : default;
 
     private const string FromHeader = "Ipc-From";
 
@@ -274,6 +381,8 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         await AddAsync(new FrameSubscription(_nats, _address.Callbacks(_instance), null, OnRequestAsync)).ConfigureAwait(false);
         await AddAsync(new FrameSubscription(_nats, _address.Cancel, null, OnCancelAsync)).ConfigureAwait(false);
         await AddAsync(new FrameSubscription(_nats, _address.Credit, null, OnCreditAsync)).ConfigureAwait(false);
+        // Argument-stream items and ends of the calls this connection is handling, addressed to it alone.
+        await AddAsync(new FrameSubscription(_nats, _address.Upstream(_instance), null, OnUpstreamItemAsync)).ConfigureAwait(false);
         foreach (var c in own.Contracts)
         {
             if (c.Kind != BrokerManifest.RequestKind || !c.Handled) continue;
@@ -523,6 +632,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         if (!ulong.TryParse(subject.AsSpan(subject.LastIndexOf('.') + 1), out var id)) return default;
         if (RawHeaders.Status(headers) == 503)
         {
+            _upstreams.TryRemove(id, out _);
             if (!_outCalls.TryRemove(id, out var call)) return default;
             if (call.Bus)
             {
@@ -536,10 +646,16 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 "IpcContracts.ContractMismatchException",
                 $"Nothing serves contract {alias} on {PeerDescription}: no process subscribes to {_address.Request(call.Contract)} (NATS no responders).", alias));
         }
-        if (!WireFrame.TryReadMessage(payload, out var header) || header.CorrelationId != id
-            || header.Kind is not (WireFrame.Response or WireFrame.Error or WireFrame.StreamItem or WireFrame.Progress))
+        if (!WireFrame.TryReadMessage(payload, out var header) || header.CorrelationId != id) return default;
+        if ((header.Flags & WireFrame.UpstreamFlag) != 0)
+            return header.Kind is WireFrame.StreamCredit or WireFrame.Cancel ? OnUpstreamControlAsync(id, replyTo, payload) : default;
+        if (header.Kind is not (WireFrame.Response or WireFrame.Error or WireFrame.StreamItem or WireFrame.Progress))
             return default;
-        if (header.Kind is WireFrame.Response or WireFrame.Error) _outCalls.TryRemove(id, out _); // an item or a report leaves the call open
+        if (header.Kind is WireFrame.Response or WireFrame.Error)
+        {
+            _outCalls.TryRemove(id, out _); // an item or a report leaves the call open
+            _upstreams.TryRemove(id, out _);
+        }
         return WriteInputAsync(payload);
     }
 

@@ -12,7 +12,7 @@ internal static class WireFrame
 {
     public const int HeaderSize = 32;
     public const byte Hello = 1, Request = 2, Response = 3, Error = 4, Cancel = 5, Event = 6, Ping = 7, Pong = 8, Goodbye = 9, Subscribe = 10, Unsubscribe = 11,
-        StreamItem = 12, StreamCredit = 13, Progress = 14;
+        StreamItem = 12, StreamCredit = 13, Progress = 14, StreamEnd = 15;
     public const ushort BusFlag = 0x0001, TraceContextFlag = 0x0002, UpstreamFlag = 0x0004;
     private const ushort Magic = 0x4349; // "IC" little-endian
     private const byte Version = 1;

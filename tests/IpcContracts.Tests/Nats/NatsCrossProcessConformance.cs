@@ -266,6 +266,116 @@ public abstract class NatsCrossProcessConformance(bool nativeAotHost)
         Assert.Equal("started", started.Values.Single());
     }
 
+    /// <summary>
+    /// Argument streams (docs/protocol.md 7.9, section 9): the caller's items go to the one process that took the Request
+    /// (its P.up.J subject, named by the reply-to of its first credit), not to the queue group.
+    /// </summary>
+    [NatsFact]
+    public async Task An_argument_stream_reaches_a_handler_in_another_process_through_the_broker_and_both_ways_come_back_in_order()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+        var streams = client.Proxy<IStreams>();
+
+        Assert.Equal(50_005_000L, await streams.SumAsync(new Numbers().Count(10_000)).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(0L, await streams.SumAsync(new Numbers().Count(0)).WaitAsync(TimeSpan.FromSeconds(30))); // StreamEnd before any credit
+        var doubled = new List<int>();
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60)); // turns a hang into a failure
+        await foreach (var n in streams.DoubleAsync(new Numbers().Count(1_000), bound.Token))
+            doubled.Add(n);
+        Assert.Equal(Enumerable.Range(1, 1_000).Select(n => 2 * n), doubled);
+    }
+
+    [NatsFact]
+    public async Task A_handler_in_another_process_that_stops_reading_an_argument_stream_stops_the_callers_enumeration()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+        var source = new Numbers();
+
+        Assert.Equal(5, await client.Proxy<IStreams>().TakeAsync(5, source.Count(int.MaxValue)).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // Cancel + Upstream reached the caller: its enumerator is disposed rather than producing into the void.
+        await Eventually.TrueAsync(() => source.Disposed);
+    }
+
+    [NatsFact]
+    public async Task A_Stream_argument_reaches_a_handler_in_another_process_through_the_broker_byte_for_byte()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+        var blobs = client.Proxy<IBlobs>();
+
+        var data = Patterns.Bytes(3 * 1024 * 1024 + 17, 9); // several credit windows of 64 KiB chunks
+        using (var upload = new MemoryStream(data))
+            Assert.Equal(Patterns.Checksum(data), await blobs.UploadAsync("nats", 0, upload).WaitAsync(TimeSpan.FromSeconds(60)));
+        using (var empty = new MemoryStream())
+            Assert.Equal(Patterns.Checksum([]), await blobs.UploadAsync("empty", 0, empty).WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [NatsFact]
+    public async Task An_argument_stream_item_over_the_brokers_max_payload_fails_that_call_only()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+        var streams = client.Proxy<IStreams>();
+
+        // The second chunk is 2 MiB of bytes (base64 in JSON), over the broker's max_payload (1 MiB by default).
+        var tooBig = await Assert.ThrowsAsync<IpcProtocolException>(() => streams.UploadAsync("nats-too-big", 0, Chunks(100, 2 * 1024 * 1024)).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Contains("max_payload", tooBig.Message, StringComparison.Ordinal);
+        Assert.Equal(6L, await streams.SumAsync(new Numbers().Count(3)).WaitAsync(TimeSpan.FromSeconds(30))); // the connection goes on
+
+        static async IAsyncEnumerable<Chunk> Chunks(params int[] sizes)
+        {
+            for (int i = 0; i < sizes.Length; i++)
+            {
+                await Task.Yield();
+                yield return new Chunk(i, new byte[sizes[i]]);
+            }
+        }
+    }
+
+    [NatsFact]
+    public async Task The_callers_argument_stream_failing_fails_the_handlers_enumeration_in_another_process()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+        var streams = client.Proxy<IStreams>();
+
+        var afterItems = await Assert.ThrowsAsync<RemoteInvocationException>(() => streams.SumAsync(new Numbers().Count(100, throwAfter: 3)).WaitAsync(TimeSpan.FromSeconds(30)));
+        // Failing before the first item: its StreamEnd is written before any credit and held until the handler's credit names its process.
+        var beforeAny = await Assert.ThrowsAsync<RemoteInvocationException>(() => streams.SumAsync(new Numbers().Count(100, throwAfter: 0)).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Contains("the caller's source broke", afterItems.RemoteMessage, StringComparison.Ordinal);
+        Assert.Contains("the caller's source broke", beforeAny.RemoteMessage, StringComparison.Ordinal);
+        Assert.Equal(3L, await streams.SumAsync(new Numbers().Count(2)).WaitAsync(TimeSpan.FromSeconds(30))); // the connection goes on
+    }
+
+    private sealed class Numbers
+    {
+        public volatile bool Disposed;
+
+        public async IAsyncEnumerable<int> Count(int count, int throwAfter = -1)
+        {
+            try
+            {
+                for (int i = 1; i <= count; i++)
+                {
+                    if (i - 1 == throwAfter) throw new InvalidOperationException("the caller's source broke");
+                    if (i % 256 == 0) await Task.Yield();
+                    yield return i;
+                }
+            }
+            finally { Disposed = true; }
+        }
+    }
+
     private sealed class Reports<T> : IProgress<T>
     {
         public System.Collections.Concurrent.ConcurrentQueue<T> Values { get; } = new();

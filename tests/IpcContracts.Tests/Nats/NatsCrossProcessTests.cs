@@ -76,6 +76,36 @@ public sealed class NatsCrossProcessTests
         Assert.True(a >= Calls / 4 && b >= Calls / 4, $"the load was not shared: {a} and {b} of {Calls}");
     }
 
+    /// <summary>
+    /// Only the process that took a Request has its call: the argument stream goes to that process (its P.up.J subject),
+    /// never to the queue group, which would hand items to the other process. With two handler processes and concurrent
+    /// calls, NATS gives each Request to either at random (40 calls all to one: chance 2^-39), so a stream sent to the
+    /// queue group would lose items and the sums would be wrong or the calls would time out.
+    /// </summary>
+    [NatsFact]
+    public async Task With_two_handler_processes_each_argument_stream_reaches_the_process_that_took_its_request()
+    {
+        const int Calls = 40;
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var first = await HostProcess.StartServerAsync(endpoint);
+        await using var second = await HostProcess.StartServerAsync(endpoint);
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+        var streams = client.Proxy<IStreams>();
+
+        var sums = await Task.WhenAll(Enumerable.Range(1, Calls).Select(n => streams.SumAsync(Count(n * 100)))).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(Enumerable.Range(1, Calls).Select(n => (long)(n * 100) * (n * 100 + 1) / 2), sums);
+
+        static async IAsyncEnumerable<int> Count(int count)
+        {
+            for (int i = 1; i <= count; i++)
+            {
+                if (i % 256 == 0) await Task.Yield();
+                yield return i;
+            }
+        }
+    }
+
     [NatsFact]
     public async Task Three_subscriber_processes_each_receive_every_event_in_order()
     {

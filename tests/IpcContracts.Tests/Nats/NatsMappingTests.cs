@@ -51,6 +51,23 @@ public sealed class NatsMappingTests
         Assert.Throws<IpcConfigurationException>(() => new NatsTransport(new NatsTransportOptions { ManifestTimeout = TimeSpan.Zero }));
     }
 
+    [Theory]
+    [InlineData("shop.up.0123456789abcdef0123456789abcdef", true)]
+    [InlineData("shop.up.0123456789ABCDEF0123456789ABCDEF", false)] // instance IDs are lower-case hex
+    [InlineData("shop.up.0123456789abcdef0123456789abcde", false)] // 31 digits
+    [InlineData("shop.up.0123456789abcdef0123456789abcdef.x", false)]
+    [InlineData("shop.req.0123456789abcdef0123456789abcdef", false)]
+    [InlineData("other.up.0123456789abcdef0123456789abcdef", false)] // another system's prefix
+    [InlineData("shop.up.*", false)]
+    public void Only_a_P_up_subject_of_an_instance_is_taken_as_where_an_argument_stream_goes(string replyTo, bool taken)
+    {
+        // The reply-to of a handler's StreamCredit is where the caller will send its data: nothing else is trusted as one.
+        var address = NatsAddress.Parse(IpcEndpoint.Parse("nats://127.0.0.1:4222/shop"), "ipc");
+
+        Assert.Equal("shop.up.0123456789abcdef0123456789abcdef", address.Upstream("0123456789abcdef0123456789abcdef"));
+        Assert.Equal(taken, address.IsUpstream(replyTo));
+    }
+
     [Fact]
     public void An_error_frame_echoes_the_request_ids_and_the_bus_flag_and_carries_the_documented_json()
     {
