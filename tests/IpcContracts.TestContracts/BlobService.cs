@@ -90,6 +90,18 @@ public sealed class BlobService : IBlobs
         return Task.CompletedTask;
     }
 
+    public Task<long> ReadSynchronouslyAsync(bool offTheFrameThread, Stream data) =>
+        offTheFrameThread ? Task.Run(() => ReadAll(data)) : Task.FromResult(ReadAll(data));
+
+    private static long ReadAll(Stream data)
+    {
+        var buffer = new byte[10_000];
+        var hash = Patterns.ChecksumSeed;
+        int read;
+        while ((read = data.Read(buffer, 0, buffer.Length)) > 0) hash = Patterns.Checksum(buffer.AsSpan(0, read), hash);
+        return hash;
+    }
+
     public Task<Stream> FailBeforeStreamAsync(string message) => throw new InvalidOperationException(message);
 
     public Task<StreamProbe> ProbeAsync(string probe)

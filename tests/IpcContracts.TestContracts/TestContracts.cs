@@ -107,6 +107,12 @@ public interface IBlobs
 
     Task<long> UploadPipeAsync(System.IO.Pipelines.PipeReader data);
 
+    /// <summary>
+    /// Reads the stream to its end with synchronous Read calls: in the handler's synchronous part (on the thread that
+    /// reads frames) or, with offTheFrameThread, from a pool thread; returns Patterns.Checksum of what it read.
+    /// </summary>
+    Task<long> ReadSynchronouslyAsync(bool offTheFrameThread, Stream data);
+
     /// <summary>part pattern bytes, then nothing until ReleaseAsync(probe), then the next part bytes, then the end.</summary>
     Task<Stream> StallingDownloadAsync(string probe, int part);
 

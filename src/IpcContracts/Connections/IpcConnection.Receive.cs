@@ -11,6 +11,15 @@ public sealed partial class IpcConnection
     /// <summary>Upper bound of a Hello frame's payload, whatever the configured payload limit.</summary>
     internal const int MaxHelloLength = 4 * 1024 * 1024;
 
+    [ThreadStatic] private static bool t_handlingFrames;
+
+    /// <summary>
+    /// True on a thread while it handles frames a connection read: handlers' synchronous parts, inline event delivery and
+    /// continuations run inline there. Code that would block until a frame arrives must not run on it: only this thread
+    /// could deliver that frame.
+    /// </summary>
+    internal static bool IsHandlingFrames => t_handlingFrames;
+
     private async Task ReadLoopAsync()
     {
         var input = _transport.Input;
@@ -21,6 +30,8 @@ public sealed partial class IpcConnection
             {
                 var result = await input.ReadAsync(_lifetime.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
+                var outer = t_handlingFrames;
+                t_handlingFrames = true;
                 try
                 {
                     while (TryReadFrame(ref buffer, out var header, out var payload))
@@ -28,6 +39,7 @@ public sealed partial class IpcConnection
                 }
                 finally
                 {
+                    t_handlingFrames = outer;
                     input.AdvanceTo(buffer.Start, buffer.End);
                 }
                 // Bytes left over are the start of a frame: the timer closes the connection if it never completes.

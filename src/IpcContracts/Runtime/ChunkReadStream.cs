@@ -57,31 +57,61 @@ internal sealed class ChunkReadStream : Stream
                 moved = await move.WaitAsync(cancellationToken).ConfigureAwait(false);
                 _pendingMove = null;
             }
-            if (!moved)
-            {
-                _ended = true;
-                return 0;
-            }
-            _current = _chunks.Current;
+            if (!Moved(moved)) return 0;
         }
-        var n = Math.Min(buffer.Length, _current.Length);
-        _current.Span[..n].CopyTo(buffer.Span);
-        _current = _current[n..];
-        _position += n;
-        return n;
+        return Take(buffer.Span);
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    // Synchronous reads wait for the next chunk on the calling thread, as NetworkStream.Read does; never on a reader thread.
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
+    /// <summary>
+    /// Waits for the next chunk on the calling thread, as NetworkStream.Read does, bounded like ReadAsync by the call's
+    /// deadline and token. Never on a thread that is handling frames (a handler's synchronous part, a continuation run
+    /// inline by the reader): the chunk it would wait for can only come through that same thread, so it throws there
+    /// instead of hanging the connection, and the move it started is kept for the next read.
+    /// </summary>
     public override int Read(Span<byte> buffer)
     {
-        var rented = new byte[buffer.Length];
-        var n = ReadAsync(rented).AsTask().GetAwaiter().GetResult();
-        rented.AsSpan(0, n).CopyTo(buffer);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (buffer.Length == 0) return 0;
+        while (_current.Length == 0)
+        {
+            if (_ended) return 0;
+            var move = _pendingMove ?? _chunks.MoveNextAsync().AsTask();
+            if (!move.IsCompleted && IpcConnection.IsHandlingFrames)
+            {
+                _pendingMove = move;
+                throw new InvalidOperationException(
+                    "A contract stream was read synchronously on the thread that reads the connection's frames, and its next bytes " +
+                    "can only arrive through that thread; read it with ReadAsync (or CopyToAsync), or from another thread.");
+            }
+            _pendingMove = null;
+            if (!Moved(move.GetAwaiter().GetResult())) return 0;
+        }
+        return Take(buffer);
+    }
+
+    /// <summary>Takes the result of a move: the next chunk, or the end.</summary>
+    private bool Moved(bool moved)
+    {
+        if (!moved)
+        {
+            _ended = true;
+            return false;
+        }
+        _current = _chunks.Current;
+        return true;
+    }
+
+    private int Take(Span<byte> buffer)
+    {
+        var n = Math.Min(buffer.Length, _current.Length);
+        _current.Span[..n].CopyTo(buffer);
+        _current = _current[n..];
+        _position += n;
         return n;
     }
 
@@ -98,7 +128,12 @@ internal sealed class ChunkReadStream : Stream
         if (disposing && !_disposed)
         {
             _disposed = true;
-            _chunks.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            // Never waits: Dispose may run on the thread that reads frames. The runtime's enumerators dispose
+            // synchronously; any other finishes in the background, its failure observed there.
+            var disposal = _chunks.DisposeAsync();
+            if (disposal.IsCompleted) disposal.GetAwaiter().GetResult();
+            else disposal.AsTask().ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         base.Dispose(disposing);
     }

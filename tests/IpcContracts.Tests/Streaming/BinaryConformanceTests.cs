@@ -148,6 +148,25 @@ public abstract class BinaryConformanceTests(string transport)
     }
 
     [Fact]
+    public async Task A_synchronous_read_on_the_frame_thread_fails_that_call_instead_of_hanging_the_connection_and_works_elsewhere()
+    {
+        var (server, client, blobs) = await StartAsync();
+        try
+        {
+            var data = Patterns.Bytes(300_000, 6);
+            // Bounded: before the fix this read waited for bytes only its own (blocked) thread could deliver.
+            var e = await Assert.ThrowsAsync<RemoteInvocationException>(
+                () => blobs.ReadSynchronouslyAsync(offTheFrameThread: false, new MemoryStream(data)).WaitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Equal(typeof(InvalidOperationException).FullName, e.RemoteType);
+            Assert.Contains("ReadAsync", e.RemoteMessage);
+
+            // The connection goes on, and the same synchronous reads from a pool thread read every byte.
+            Assert.Equal(Patterns.Checksum(data), await blobs.ReadSynchronouslyAsync(offTheFrameThread: true, new MemoryStream(data)));
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
     public async Task PipeReader_results_and_arguments_carry_the_same_bytes()
     {
         var (server, client, blobs) = await StartAsync();
