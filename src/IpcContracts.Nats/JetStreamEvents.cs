@@ -179,7 +179,7 @@ internal sealed class JetStreamEvents
     // ---------------------------------------------------------------- consuming
 
     /// <summary>Starts consuming a durable contract under this process's consumer name (once per contract).</summary>
-    public void Subscribe(uint contractId, Func<ReadOnlySequence<byte>, ulong, string?, ValueTask<bool>> deliver)
+    public void Subscribe(uint contractId, Func<ReadOnlySequence<byte>, ulong, string?, string?, ValueTask<bool>> deliver)
     {
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         if (!_consumers.TryAdd(contractId, stop))
@@ -204,7 +204,7 @@ internal sealed class JetStreamEvents
         if (_consumers.TryRemove(contractId, out var stop)) stop.Cancel();
     }
 
-    private async Task ConsumeAsync(uint contractId, Func<ReadOnlySequence<byte>, ulong, string?, ValueTask<bool>> deliver, TaskCompletionSource ready,
+    private async Task ConsumeAsync(uint contractId, Func<ReadOnlySequence<byte>, ulong, string?, string?, ValueTask<bool>> deliver, TaskCompletionSource ready,
         CancellationToken cancellationToken)
     {
         var name = _durable.ResolvedConsumerName;
@@ -228,7 +228,8 @@ internal sealed class JetStreamEvents
                 var tag = (ulong)Interlocked.Increment(ref _nextTag);
                 _held[tag] = msg;
                 var fingerprint = msg.Headers is { } h && h.TryGetValue("Ipc-Fp", out var fp) ? fp.ToString() : null;
-                if (!await deliver(new ReadOnlySequence<byte>(msg.Data ?? []), tag, fingerprint).ConfigureAwait(false))
+                var signature = msg.Headers is { } hs && hs.TryGetValue("Ipc-Sig", out var sig) ? sig.ToString() : null;
+                if (!await deliver(new ReadOnlySequence<byte>(msg.Data ?? []), tag, fingerprint, signature).ConfigureAwait(false))
                     Handled(tag); // not an event this process can take (reported): acknowledged, or it would come back forever
             }
         }

@@ -56,6 +56,9 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private readonly ConcurrentDictionary<ulong, ulong> _callOrigins = new();
     private readonly ConcurrentDictionary<ulong, UpstreamRoute> _upstreams = new(); // outbound call -> where its argument stream goes // outbound call -> the inbound call whose handler made it
     private readonly List<FrameSubscription> _subscriptions = [];
+    private readonly ConcurrentDictionary<ulong, NatsHeaders?> _shapeHeaders = new();
+    private readonly ConcurrentDictionary<(uint Contract, uint Method, ulong Theirs), string?> _shapeVerdicts = new();
+    private NatsHeaders? _fromHeaders;
     private readonly JetStreamEvents? _durable;
     private BrokerManifest? _own;
     private Task _pump = Task.CompletedTask;
@@ -365,7 +368,8 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             ? WriteInputAsync(payload, local)
             : default;
 
-    private const string FromHeader = "Ipc-From";
+    private const string FromHeader = "Ipc-From", FingerprintHeader = "Ipc-Fp", SignatureHeader = "Ipc-Sig";
+    private const int MaxShapeVerdicts = 1024;
 
     private static NatsRawSerializer<ReadOnlySequence<byte>> Raw => NatsRawSerializer<ReadOnlySequence<byte>>.Default;
 
@@ -577,9 +581,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             // Aggregator messages have no fingerprint (the type name is the contract) and are never durable. Ipc-From names this
             // connection: the aggregator has already delivered the message to its own process's subscribers, and NATS would
             // echo it back to this connection's subscription (OnEventAsync drops it).
-            var headers = Headers(header, frame) ?? [];
-            headers[FromHeader] = _instance;
-            await _nats.PublishAsync(_address.BusEvent(header.MethodId), frame, headers, serializer: Raw).ConfigureAwait(false);
+            await _nats.PublishAsync(_address.BusEvent(header.MethodId), frame, Headers(header, frame, from: true), serializer: Raw).ConfigureAwait(false);
             return;
         }
         if (_durable?.IsDurable(header.ContractId) == true)
@@ -589,21 +591,43 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     }
 
     /// <summary>
-    /// <c>Ipc-Fp</c>: the sender's shape fingerprint of the method, checked by the receiver. <c>traceparent</c> and
-    /// <c>tracestate</c>: copies of the frame's trace-context prefix for NATS-side tools (the frame stays authoritative).
+    /// <c>Ipc-Fp</c> and <c>Ipc-Sig</c>: the sender's shape fingerprint and canonical signature of the method, checked by the
+    /// receiver (<see cref="FingerprintMismatch(in WireFrame.Header, in ReadOnlySequence{byte}?)"/>). <c>Ipc-From</c> on an
+    /// aggregator event. <c>traceparent</c> and <c>tracestate</c>: copies of the frame's trace-context prefix for NATS-side
+    /// tools (the frame stays authoritative). Without trace context the headers of a method are the same every time, so
+    /// one read-only instance per method is kept: an event costs no header objects.
     /// </summary>
-    private NatsHeaders? Headers(in WireFrame.Header header, in ReadOnlySequence<byte> frame)
+    private NatsHeaders? Headers(in WireFrame.Header header, in ReadOnlySequence<byte> frame, bool from = false)
     {
-        NatsHeaders? headers = null;
-        if (_own?.Find(header.ContractId, header.MethodId) is { Fingerprint: not 0 } method)
-            (headers ??= [])["Ipc-Fp"] = method.Fingerprint.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if ((header.Flags & WireFrame.TraceContextFlag) != 0 && TraceContext.TryRead(frame.Slice(WireFrame.HeaderSize), out var parent, out var state))
-        {
-            (headers ??= [])["traceparent"] = parent;
-            if (state.Length > 0) headers["tracestate"] = state;
-        }
+        var shared = from ? _fromHeaders ??= NewHeaders(FromHeader, _instance) : ShapeHeaders(header.ContractId, header.MethodId);
+        if ((header.Flags & WireFrame.TraceContextFlag) == 0 || !TraceContext.TryRead(frame.Slice(WireFrame.HeaderSize), out var parent, out var state))
+            return shared;
+        var headers = new NatsHeaders();
+        if (shared is not null)
+            foreach (var (name, value) in shared) headers[name] = value;
+        headers["traceparent"] = parent;
+        if (state.Length > 0) headers["tracestate"] = state;
         return headers;
     }
+
+    private NatsHeaders? ShapeHeaders(uint contractId, uint methodId)
+    {
+        var key = (ulong)contractId << 32 | methodId;
+        if (_shapeHeaders.TryGetValue(key, out var cached)) return cached;
+        if (_own is not { } own) return null; // before the handshake: nothing to say yet, and nothing kept
+        NatsHeaders? headers = null;
+        if (own.Find(contractId, methodId) is { Fingerprint: not 0 } method)
+        {
+            headers = NewHeaders(FingerprintHeader, method.Fingerprint.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // A header value is printable ASCII; a signature with other characters (non-ASCII identifiers) is not sent, and a
+            // receiver with another fingerprint then refuses the shape, as it did before signatures travelled.
+            if (method.Signature.Length > 0 && !method.Signature.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7E))
+                headers[SignatureHeader] = method.Signature;
+        }
+        return _shapeHeaders.GetOrAdd(key, headers);
+    }
+
+    private static NatsHeaders NewHeaders(string name, string value) => new() { [name] = value };
 
     private async Task PongAsync(ulong correlationId, ulong durableThrough)
     {
@@ -702,7 +726,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     }
 
     /// <summary>One message of a durable consumer: handed to the core under <paramref name="tag"/>; false when it is not taken (reported).</summary>
-    private async ValueTask<bool> DeliverDurableAsync(ReadOnlySequence<byte> payload, ulong tag, string? fingerprint)
+    private async ValueTask<bool> DeliverDurableAsync(ReadOnlySequence<byte> payload, ulong tag, string? fingerprint, string? signature)
     {
         if (!WireFrame.TryReadMessage(payload, out var header) || header.Kind != WireFrame.Event)
         {
@@ -710,7 +734,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 $"A durable event from {PeerDescription} was dropped: the message is not one IpcContracts Event frame."));
             return false;
         }
-        if (FingerprintMismatch(header, fingerprint) is { } mismatch)
+        if (FingerprintMismatch(header, fingerprint, signature) is { } mismatch)
         {
             _options.ReportEventHandlerException(new ContractMismatchException(_own!.AliasOf(header.ContractId),
                 _own.Find(header.ContractId, header.MethodId)?.Name, $"A durable event was dropped: {mismatch}"));
@@ -725,15 +749,41 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             ? _nats.PublishAsync(replyTo, new ReadOnlySequence<byte>(own.Json), serializer: Raw)
             : default;
 
-    /// <summary>The sender's fingerprint (header <c>Ipc-Fp</c>) against this process's, when both are known: a text for the mismatch, or null.</summary>
-    private string? FingerprintMismatch(in WireFrame.Header header, in ReadOnlySequence<byte>? headers) =>
-        FingerprintMismatch(header, RawHeaders.Find(headers, "Ipc-Fp"));
-
-    private string? FingerprintMismatch(in WireFrame.Header header, string? sender)
+    /// <summary>
+    /// The sender's shape (headers <c>Ipc-Fp</c>, <c>Ipc-Sig</c>) against this process's, when both fingerprints are known and
+    /// differ: a text for the mismatch, or null when the shapes can talk (<see cref="MethodShapes"/>, the rule every transport
+    /// applies: equal, or differing only by optional trailing parameters). Only the fingerprint is read for a message of the
+    /// same shape.
+    /// </summary>
+    private string? FingerprintMismatch(in WireFrame.Header header, in ReadOnlySequence<byte>? headers)
     {
         if (_own?.Find(header.ContractId, header.MethodId) is not { Fingerprint: not 0 } mine) return null;
-        if (!ulong.TryParse(sender, out var theirs) || theirs == 0 || theirs == mine.Fingerprint) return null;
-        return $"{_own.AliasOf(header.ContractId)}.{mine.Name} has another shape here: '{mine.Signature}' (fingerprint {mine.Fingerprint}), the sender's fingerprint is {theirs}.";
+        if (!RawHeaders.TryFindUInt64(headers, FingerprintHeader, out var theirs) || theirs == 0 || theirs == mine.Fingerprint) return null;
+        return ShapeMismatch(header, mine, theirs, RawHeaders.Find(headers, SignatureHeader));
+    }
+
+    private string? FingerprintMismatch(in WireFrame.Header header, string? fingerprint, string? signature)
+    {
+        if (_own?.Find(header.ContractId, header.MethodId) is not { Fingerprint: not 0 } mine) return null;
+        if (!ulong.TryParse(fingerprint, out var theirs) || theirs == 0 || theirs == mine.Fingerprint) return null;
+        return ShapeMismatch(header, mine, theirs, signature);
+    }
+
+    private string? ShapeMismatch(in WireFrame.Header header, BrokerManifest.Method mine, ulong theirs, string? signature)
+    {
+        var alias = _own!.AliasOf(header.ContractId);
+        if (signature is null)
+            return $"Method '{mine.Name}' of contract '{alias}' has another shape here: {mine.Signature} (fingerprint {mine.Fingerprint}); the sender's fingerprint is {theirs} and it sent no signature ({SignatureHeader}) to compare.";
+        // The verdict is kept per method and sender shape: messages of one older or newer peer are judged once. A sender sends
+        // one signature per fingerprint; the table is bounded so a stream of made-up fingerprints cannot grow it without end.
+        var key = (header.ContractId, header.MethodId, theirs);
+        if (!_shapeVerdicts.TryGetValue(key, out var why))
+        {
+            why = MethodShapes.Incompatibility(mine.Signature, signature);
+            if (_shapeVerdicts.Count < MaxShapeVerdicts) _shapeVerdicts.TryAdd(key, why);
+        }
+        return why is null ? null
+            : $"Method '{mine.Name}' of contract '{alias}' has another shape here: {mine.Signature}, the sender's is {signature} ({why}).";
     }
 
     /// <summary>Hands one whole frame to the core, optionally with another correlation ID. Waits while the core is behind.</summary>

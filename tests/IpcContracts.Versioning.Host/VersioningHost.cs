@@ -7,6 +7,7 @@
 //                     "label: MISMATCH contract.method | message" for a ContractMismatchException, "label: ERROR ..." for
 //                     anything else; then "DONE" and exits 0.
 using IpcContracts;
+using IpcContracts.Nats;
 using Versioning;
 
 #if CONTRACTS_V1
@@ -21,6 +22,7 @@ if (args.Length < 2)
     return 2;
 }
 var options = new IpcOptions { ProcessName = $"{Version}-{args[0]}" };
+if (args[1].StartsWith("nats://", StringComparison.OrdinalIgnoreCase)) NatsTransport.Register();
 
 if (args[0] == "server")
 {

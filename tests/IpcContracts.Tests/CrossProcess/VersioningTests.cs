@@ -11,8 +11,8 @@ namespace IpcContracts.Tests.CrossProcess;
 /// </summary>
 public sealed class VersioningTests
 {
-    private const string HostV1 = "IpcContracts.Versioning.Host.V1";
-    private const string HostV2 = "IpcContracts.Versioning.Host.V2";
+    internal const string HostV1 = "IpcContracts.Versioning.Host.V1";
+    internal const string HostV2 = "IpcContracts.Versioning.Host.V2";
 
     [Fact]
     public async Task A_version_2_client_calls_a_version_1_server_its_optional_arguments_are_ignored_and_the_new_and_changed_methods_are_refused()
@@ -55,9 +55,12 @@ public sealed class VersioningTests
     }
 
     /// <summary>Starts the server host, runs the client host against it to the end, and returns its lines by label.</summary>
-    private static async Task<Dictionary<string, string>> RunAsync(string server, string client)
+    /// <param name="server">The host project that serves.</param>
+    /// <param name="client">The host project that calls.</param>
+    /// <param name="endpoint">Where the server listens; a pipe unless given (Nats/NatsVersioningTests passes a nats:// one).</param>
+    internal static async Task<Dictionary<string, string>> RunAsync(string server, string client, string? endpoint = null)
     {
-        await using var serverHost = await HostProcess.StartProjectAsync(server, "server", Endpoints.For("pipe"));
+        await using var serverHost = await HostProcess.StartProjectAsync(server, "server", endpoint ?? Endpoints.For("pipe"));
         await using var clientHost = await HostProcess.StartProjectAsync(client, "client", serverHost.Endpoint);
         int exitCode = await clientHost.WaitForExitAsync(TimeSpan.FromSeconds(60));
         string output = string.Join("\n", clientHost.Lines);

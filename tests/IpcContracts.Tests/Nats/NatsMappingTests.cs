@@ -140,6 +140,13 @@ public sealed class NatsMappingTests
         Assert.Equal("12345", RawHeaders.Find(withFp, "Ipc-Fp"));
         Assert.Null(RawHeaders.Find(noResponders, "Ipc-Fp"));
         Assert.Equal(0, RawHeaders.Status(null));
+        // The fingerprint is read from the bytes, whichever line it is on; a value that is not a number is no fingerprint.
+        var both = new ReadOnlySequence<byte>("NATS/1.0\r\nIpc-Sig: R:int(int a,int b=)\r\nIpc-Fp:  987 \r\n\r\n"u8.ToArray());
+        Assert.True(RawHeaders.TryFindUInt64(both, "Ipc-Fp", out var fp));
+        Assert.Equal(987UL, fp);
+        Assert.Equal("R:int(int a,int b=)", RawHeaders.Find(both, "Ipc-Sig"));
+        Assert.False(RawHeaders.TryFindUInt64(new ReadOnlySequence<byte>("NATS/1.0\r\nIpc-Fp: 12x\r\n\r\n"u8.ToArray()), "Ipc-Fp", out _));
+        Assert.False(RawHeaders.TryFindUInt64(noResponders, "Ipc-Fp", out _));
     }
 
     [Fact]
