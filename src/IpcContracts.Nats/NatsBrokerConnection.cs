@@ -122,6 +122,23 @@ internal sealed class NatsBrokerConnection : ITransportConnection
 
     private int MaxBrokerPayload => (int)Math.Min(_nats.ServerInfo?.MaxPayload ?? 1 << 20, int.MaxValue);
 
+    /// <summary>
+    /// What the NATS server counts against <c>max_payload</c>: the payload and the header block (<c>NATS/1.0\r\n</c>, one
+    /// <c>Name: value\r\n</c> per value, <c>\r\n</c>). A message over it is not refused alone: the server closes the whole
+    /// connection ("Maximum Payload Violation"), so every publish that can be large is measured first.
+    /// </summary>
+    internal static long MessageSize(long frameLength, NatsHeaders? headers)
+    {
+        if (headers is null) return frameLength;
+        long size = "NATS/1.0\r\n".Length + 2;
+        foreach (var (name, values) in headers)
+            foreach (var value in values) size += name.Length + 2 + (value?.Length ?? 0) + 2;
+        return frameLength + size;
+    }
+
+    /// <summary>The end of every "too large for the broker" message: what to do instead.</summary>
+    private const string LargeDataHint = "send large data as a Stream or IAsyncEnumerable argument or result, which travels in chunks, or raise the server's max_payload";
+
     /// <summary>Connects to the broker; a broker that cannot be reached is a <see cref="ChannelFaultedException"/> naming it.</summary>
     public static async Task<NatsBrokerConnection> OpenAsync(NatsAddress address, NatsTransportOptions transportOptions, IpcOptions options,
         CancellationToken cancellationToken)
@@ -309,7 +326,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             if (!_outCalls.TryRemove(id, out _)) return;
             await WriteInputAsync(WireFrame.BuildError(new WireFrame.Header(WireFrame.Request, 0, header.ContractId, header.MethodId, id, 0), "bad_payload",
                 "IpcContracts.IpcProtocolException",
-                $"An argument-stream item is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload).")).ConfigureAwait(false);
+                $"An argument-stream item is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload), so it was not sent: send smaller items, or raise the server's max_payload.")).ConfigureAwait(false);
             await _nats.PublishAsync(_address.Cancel, new ReadOnlySequence<byte>(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, id, [])),
                 replyTo: _address.Reply(_instance, id), serializer: Raw).ConfigureAwait(false);
             return;
@@ -495,10 +512,11 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     {
         var fromHandler = _callOrigins.TryRemove(header.CorrelationId, out var origin);
         var bus = (header.Flags & WireFrame.BusFlag) != 0;
-        if (frame.Length > MaxBrokerPayload)
+        var headers = Headers(header, frame);
+        if (MessageSize(frame.Length, headers) is var size && size > MaxBrokerPayload)
         {
             await WriteInputAsync(WireFrame.BuildError(header, "bad_payload", "IpcContracts.IpcProtocolException",
-                $"The request is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload).")).ConfigureAwait(false);
+                $"The request is {size} bytes with its NATS headers; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload), so it was not sent: {LargeDataHint}.")).ConfigureAwait(false);
             return;
         }
         _outCalls[header.CorrelationId] = (header.ContractId, header.MethodId, bus);
@@ -507,7 +525,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             && _address.InstanceOf(inbound.ReplyTo) is { } caller
             ? _address.Callbacks(caller)
             : bus ? _address.BusRequest(header.MethodId) : _address.Request(header.ContractId);
-        await _nats.PublishAsync(subject, frame, Headers(header, frame), _address.Reply(_instance, header.CorrelationId), Raw).ConfigureAwait(false);
+        await _nats.PublishAsync(subject, frame, headers, _address.Reply(_instance, header.CorrelationId), Raw).ConfigureAwait(false);
     }
 
     private async ValueTask PublishReplyAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
@@ -518,7 +536,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         if (frame.Length > MaxBrokerPayload)
         {
             reply = WireFrame.BuildError(header with { CorrelationId = call.CallerId }, "remote", "IpcContracts.IpcException",
-                $"The reply is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload).");
+                $"The reply is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload), so it was not sent: {LargeDataHint}.");
         }
         else
         {
@@ -538,7 +556,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             _inCalls.TryRemove(header.CorrelationId, out _);
             _inByReply.TryRemove(call.ReplyTo, out _);
             var error = WireFrame.BuildError(header with { Kind = WireFrame.Request, CorrelationId = call.CallerId }, "remote", "IpcContracts.IpcException",
-                $"A stream item is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload).");
+                $"A stream item is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload), so it was not sent: {LargeDataHint}.");
             await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(error), serializer: Raw).ConfigureAwait(false);
             await WriteInputAsync(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, header.CorrelationId, [])).ConfigureAwait(false);
             return;
@@ -569,25 +587,23 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private async ValueTask PublishEventAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
     {
         var bus = (header.Flags & WireFrame.BusFlag) != 0;
-        if (frame.Length > MaxBrokerPayload)
+        // Aggregator messages have no fingerprint (the type name is the contract) and are never durable. Ipc-From names this
+        // connection: the aggregator has already delivered the message to its own process's subscribers, and NATS would
+        // echo it back to this connection's subscription (OnEventAsync drops it).
+        var headers = Headers(header, frame, from: bus);
+        if (MessageSize(frame.Length, headers) is var size && size > MaxBrokerPayload)
         {
             var what = bus ? MessageTypeRegistry.FindName(header.MethodId) ?? $"aggregator message type 0x{header.MethodId:X8}" : _own?.AliasOf(header.ContractId);
             _options.ReportEventHandlerException(new IpcException(
-                $"An event of {what} is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload). It was not sent."));
+                $"An event of {what} is {size} bytes with its NATS headers; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload). It was not sent: publish large data another way (a call with a Stream argument), or raise the server's max_payload."));
             return;
         }
         if (bus)
-        {
-            // Aggregator messages have no fingerprint (the type name is the contract) and are never durable. Ipc-From names this
-            // connection: the aggregator has already delivered the message to its own process's subscribers, and NATS would
-            // echo it back to this connection's subscription (OnEventAsync drops it).
-            await _nats.PublishAsync(_address.BusEvent(header.MethodId), frame, Headers(header, frame, from: true), serializer: Raw).ConfigureAwait(false);
-            return;
-        }
-        if (_durable?.IsDurable(header.ContractId) == true)
-            await _durable.PublishAsync(header.ContractId, frame, Headers(header, frame)).ConfigureAwait(false);
+            await _nats.PublishAsync(_address.BusEvent(header.MethodId), frame, headers, serializer: Raw).ConfigureAwait(false);
+        else if (_durable?.IsDurable(header.ContractId) == true)
+            await _durable.PublishAsync(header.ContractId, frame, headers).ConfigureAwait(false);
         else
-            await _nats.PublishAsync(_address.Event(header.ContractId), frame, Headers(header, frame), serializer: Raw).ConfigureAwait(false);
+            await _nats.PublishAsync(_address.Event(header.ContractId), frame, headers, serializer: Raw).ConfigureAwait(false);
     }
 
     /// <summary>

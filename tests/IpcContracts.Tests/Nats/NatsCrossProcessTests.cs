@@ -106,6 +106,45 @@ public sealed class NatsCrossProcessTests
         }
     }
 
+    /// <summary>
+    /// A message over the broker's max_payload (1 MiB by default, headers included) cannot be published: the call fails at
+    /// once with the reason, the connection stays up, and the next call works. 2 MiB of bytes both ways, and a request
+    /// whose frame fits but whose frame and NATS headers (Ipc-Fp, Ipc-Sig) together do not.
+    /// </summary>
+    [NatsFact]
+    public async Task An_argument_or_a_result_over_the_brokers_max_payload_fails_that_call_only_naming_max_payload_and_the_size()
+    {
+        const int TwoMiB = 2 * 1024 * 1024;
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint);
+        await using var client = await IpcClient.ConnectAsync(endpoint, options: NoDeadline());
+        var calc = client.Proxy<ICalculator>();
+
+        // Refused by the caller's transport before anything is sent (Error bad_payload from the transport to its core).
+        var argument = await Assert.ThrowsAsync<IpcProtocolException>(() => calc.SizeOfAsync(new byte[TwoMiB]).WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("The request is 2097", argument.Message, StringComparison.Ordinal);
+        Assert.Contains("up to 1048576 bytes (its max_payload)", argument.Message, StringComparison.Ordinal);
+        Assert.Contains("Stream", argument.Message, StringComparison.Ordinal);
+        // The handler ran in the other process; its transport could not publish the reply and sent an Error in its place.
+        var result = await Assert.ThrowsAsync<RemoteInvocationException>(() => calc.MakeBytesAsync(TwoMiB, 3).WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("The reply is 2097", result.Message, StringComparison.Ordinal);
+        Assert.Contains("up to 1048576 bytes (its max_payload)", result.Message, StringComparison.Ordinal);
+        Assert.Contains("Stream", result.Message, StringComparison.Ordinal);
+        Assert.True(client.Connection.IsConnected, "an oversized call fails that call only");
+        Assert.Equal(42, await calc.GetAnswerAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+
+        // A binary argument travels raw (docs/protocol.md 7.10): the 32-byte header, "{}", the bytes and their length, so
+        // 1,048,518 bytes make a frame of 1,048,556 bytes, under 1 MiB; the headers (about 70 bytes) take the message over it.
+        // Before the headers were counted, the broker closed the whole connection here (Maximum Payload Violation).
+        var nearLimit = await Assert.ThrowsAsync<IpcProtocolException>(() => calc.SizeOfAsync(new byte[1_048_518]).WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("with its NATS headers", nearLimit.Message, StringComparison.Ordinal);
+        Assert.Contains("max_payload", nearLimit.Message, StringComparison.Ordinal);
+        Assert.True(client.Connection.IsConnected, "an oversized call fails that call only");
+        Assert.Equal(42, await calc.GetAnswerAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+        // Just under the limit with the headers counted, the bytes cross.
+        Assert.Equal(1_048_400, await calc.SizeOfAsync(new byte[1_048_400]).WaitAsync(TimeSpan.FromSeconds(20)));
+    }
+
     [NatsFact]
     public async Task Three_subscriber_processes_each_receive_every_event_in_order()
     {
