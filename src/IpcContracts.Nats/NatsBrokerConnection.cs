@@ -56,6 +56,11 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private readonly ConcurrentDictionary<ulong, ulong> _callOrigins = new();
     private readonly ConcurrentDictionary<ulong, UpstreamRoute> _upstreams = new(); // outbound call -> where its argument stream goes // outbound call -> the inbound call whose handler made it
     private readonly List<FrameSubscription> _subscriptions = [];
+    private readonly ConcurrentDictionary<uint, BrokerManifest.Method> _busHandlers = new(); // wanted: this process's aggregator request handlers
+    private readonly ConcurrentDictionary<uint, (FrameSubscription Request, FrameSubscription Manifest)> _busHandlerSubscriptions = new(); // in place
+    private readonly SemaphoreSlim _busSync = new(1, 1);
+    private int _busHandlersHeard;
+    private int _busHandlersLive;
     private readonly ConcurrentDictionary<ulong, NatsHeaders?> _shapeHeaders = new();
     private readonly ConcurrentDictionary<(uint Contract, uint Method, ulong Theirs), string?> _shapeVerdicts = new();
     private NatsHeaders? _fromHeaders;
@@ -105,11 +110,99 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     /// Durable events are acknowledged to the broker only once the subscribers are done with them; a call a handler makes
     /// goes back to the process that made the inbound call (duplex callbacks), not to any process that serves its contract.
     /// </summary>
-    public TransportFeatures Features => TransportFeatures.EventAcknowledgements | TransportFeatures.CallOrigins;
+    /// <remarks>
+    /// Aggregator request handlers are followed as they come and go (<see cref="TransportFeatures.BusHandlerChanges"/>): a
+    /// process answers <c>P.bus.req.T</c> only while it has a handler for T, so one registered after the handshake is served.
+    /// </remarks>
+    public TransportFeatures Features => TransportFeatures.EventAcknowledgements | TransportFeatures.CallOrigins | TransportFeatures.BusHandlerChanges;
 
     public void EventHandled(ulong deliveryTag) => _durable?.Handled(deliveryTag);
 
     public void RequestIssued(ulong correlationId, ulong inboundCorrelationId) => _callOrigins[correlationId] = inboundCorrelationId;
+
+    public void BusRequestHandlerChanged(uint requestTypeId, string requestTypeName, ulong fingerprint, bool added)
+    {
+        Volatile.Write(ref _busHandlersHeard, 1);
+        if (added) _busHandlers[requestTypeId] = new BrokerManifest.Method(requestTypeId, requestTypeName, fingerprint, "");
+        else _busHandlers.TryRemove(requestTypeId, out _);
+        // Before the broker's Hello the subscriptions wait for it (OnOwnHelloAsync subscribes what is wanted by then).
+        if (Volatile.Read(ref _busHandlersLive) != 0) _ = SyncBusHandlersAsync();
+    }
+
+    /// <summary>
+    /// Brings the subscriptions to <c>P.bus.req.T</c> and <c>P.bus.manifest.T</c> (queue group <c>ipc</c>) in line with the
+    /// aggregator request handlers this process has now. One pass at a time, each reading the latest wanted set, so changes
+    /// made in any order end in the right state.
+    /// </summary>
+    private async Task SyncBusHandlersAsync()
+    {
+        try
+        {
+            await _busSync.WaitAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+        try
+        {
+            foreach (var typeId in _busHandlers.Keys)
+            {
+                if (_busHandlerSubscriptions.ContainsKey(typeId) || Volatile.Read(ref _inputEnded) != 0) continue;
+                var request = new FrameSubscription(_nats, _address.BusRequest(typeId), NatsAddress.QueueGroup, OnRequestAsync);
+                var manifest = new FrameSubscription(_nats, _address.BusManifest(typeId), NatsAddress.QueueGroup, OnBusManifestRequestAsync);
+                _busHandlerSubscriptions[typeId] = (request, manifest);
+                await _nats.AddSubAsync(request).ConfigureAwait(false);
+                await _nats.AddSubAsync(manifest).ConfigureAwait(false);
+            }
+            foreach (var (typeId, subscriptions) in _busHandlerSubscriptions)
+            {
+                if (_busHandlers.ContainsKey(typeId)) continue;
+                _busHandlerSubscriptions.TryRemove(typeId, out _);
+                await subscriptions.Request.DisposeAsync().ConfigureAwait(false);
+                await subscriptions.Manifest.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (Volatile.Read(ref _inputEnded) == 0)
+        {
+            Fail($"could not follow the aggregator request handlers: {e.GetType().Name}: {e.Message}");
+        }
+        catch (Exception)
+        {
+            // the connection is ending: its subscriptions end with it
+        }
+        finally
+        {
+            _busSync.Release();
+        }
+    }
+
+    /// <summary>
+    /// <c>P.bus.manifest.T</c>: a manifest whose <c>busHandles</c> are this process's aggregator request handlers now (the Hello
+    /// is a snapshot, and a handler registered later must be described too).
+    /// </summary>
+    private ValueTask OnBusManifestRequestAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload)
+    {
+        if (replyTo is null) return default;
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("protocol", 1);
+            w.WriteStartArray("busHandles");
+            foreach (var h in _busHandlers.Values)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", h.Id);
+                w.WriteString("name", h.Name);
+                w.WriteNumber("fp", h.Fingerprint);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return _nats.PublishAsync(replyTo, new ReadOnlySequence<byte>(buffer.WrittenMemory), serializer: Raw);
+    }
 
     /// <summary>Durable events the broker delivered again to this connection (diagnostics and tests).</summary>
     internal long DurableRedeliveries => _durable?.Redelivered ?? 0;
@@ -410,12 +503,12 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             await AddAsync(new FrameSubscription(_nats, _address.Request(c.Id), NatsAddress.QueueGroup, OnRequestAsync)).ConfigureAwait(false);
             await AddAsync(new FrameSubscription(_nats, _address.Manifest(c.Id), NatsAddress.QueueGroup, OnManifestRequestAsync)).ConfigureAwait(false);
         }
-        // Aggregator request handlers known at the handshake (the manifest is a snapshot: one added later is not served here).
-        foreach (var typeId in own.BusHandles.Keys)
-        {
-            await AddAsync(new FrameSubscription(_nats, _address.BusRequest(typeId), NatsAddress.QueueGroup, OnRequestAsync)).ConfigureAwait(false);
-            await AddAsync(new FrameSubscription(_nats, _address.BusManifest(typeId), NatsAddress.QueueGroup, OnManifestRequestAsync)).ConfigureAwait(false);
-        }
+        // Aggregator request handlers: the ones the core has told of (every handler at the start, then each change); a core that
+        // does not tell (no BusHandlerChanges) gets the Hello's snapshot.
+        if (Volatile.Read(ref _busHandlersHeard) == 0)
+            foreach (var (typeId, method) in own.BusHandles) _busHandlers.TryAdd(typeId, method);
+        Volatile.Write(ref _busHandlersLive, 1);
+        await SyncBusHandlersAsync().ConfigureAwait(false);
         if (_durable is not null)
         {
             await AddAsync(new FrameSubscription(_nats, _address.Acks(_instance), null, _durable.OnAckAsync)).ConfigureAwait(false);

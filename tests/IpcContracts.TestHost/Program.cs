@@ -45,7 +45,8 @@ switch (args[0])
     {
         // Two aggregators: one listens and answers GetPrice (printing "GETPRICE sku"), one connects and prints "PRICE sku" for
         // each PriceChanged. Each has one registration, made before it starts, so it is in that aggregator's Hello: the
-        // handler is served and the subscription is in place when READY is printed. "publish SKU" publishes a PriceChanged.
+        // handler is served and the subscription is in place when READY is printed. "publish SKU" publishes a PriceChanged;
+        // "handle-late" registers a second request handler after the start, "unhandle-late" removes it.
         await using var server = new EventAggregator(new IpcContractsOptions().Listen(endpoint));
         using var handler = server.SubscribeRequest<GetPrice, Price>((request, _) =>
         {
@@ -57,9 +58,26 @@ switch (args[0])
         using var subscription = listener.Subscribe<PriceChanged>(m => Console.WriteLine($"PRICE {m.Sku}"));
         await listener.StartAsync();
         Console.WriteLine($"READY {endpoint}");
+        IDisposable? lateHandler = null;
         while (Console.ReadLine() is { } line && line != "quit")
         {
             if (line.StartsWith("publish ", StringComparison.Ordinal)) await server.PublishAsync(new PriceChanged(line["publish ".Length..], 1m));
+            // A request handler registered on the listening aggregator after it started (answers PriceChanged with Price 9,
+            // printing "LATEPRICE sku").
+            if (line == "handle-late")
+            {
+                lateHandler = server.SubscribeRequest<PriceChanged, Price>((request, _) =>
+                {
+                    Console.WriteLine($"LATEPRICE {request.Sku}");
+                    return Task.FromResult(new Price(request.Sku, 9m));
+                });
+                Console.WriteLine("LATE HANDLER");
+            }
+            if (line == "unhandle-late")
+            {
+                lateHandler?.Dispose();
+                Console.WriteLine("LATE HANDLER REMOVED");
+            }
         }
         return 0;
     }

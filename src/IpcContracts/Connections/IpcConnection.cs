@@ -29,6 +29,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     private readonly TaskCompletionSource<ChannelFaultedException> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Action<SubscriptionKey, bool> _subscriptionListener;
+    private readonly Action<BusRequestHandler, bool>? _busHandlerListener;
     private PeerManifest? _peer;
     private Exception? _fault;
     private long _nextCorrelationId;
@@ -45,6 +46,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _callOrigins = (transport.Features & TransportFeatures.CallOrigins) != 0;
         ContinuationsOnReaderThread = local.Options.ContinuationsOnReaderThread ?? _blockingReads;
         _subscriptionListener = OnLocalSubscriptionChanged;
+        if ((transport.Features & TransportFeatures.BusHandlerChanges) != 0) _busHandlerListener = OnLocalBusHandlerChanged;
         _sender = new FrameSender(transport.Output, local.Options, OnSenderFault, () => PeerDescription);
         _events = new InboundEventQueue(this, local);
     }
@@ -53,6 +55,19 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
 
     /// <summary>The transport takes delivery tags in inbound events and wants them back (<see cref="TransportFeatures.EventAcknowledgements"/>).</summary>
     internal bool AcknowledgesEvents => (_transport.Features & TransportFeatures.EventAcknowledgements) != 0;
+
+    /// <summary>Tells the transport of an aggregator request handler added or removed; a transport that throws cannot stop the registration.</summary>
+    private void OnLocalBusHandlerChanged(BusRequestHandler handler, bool added)
+    {
+        try
+        {
+            _transport.BusRequestHandlerChanged(handler.RequestTypeId, handler.Name, handler.Fingerprint, added);
+        }
+        catch (Exception)
+        {
+            // The transport's own failure; the handler stays registered for every other connection.
+        }
+    }
 
     /// <summary>Tells the transport an event with <paramref name="deliveryTag"/> is done; a transport that throws cannot stop delivery.</summary>
     internal void EventHandled(ulong deliveryTag)
@@ -147,6 +162,8 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
 
     private void Start()
     {
+        // Before the Hello: the transport knows every handler the Hello lists, and hears of each later change.
+        if (_busHandlerListener is not null) _local.ListenToBusHandlers(_busHandlerListener);
         _local.ListenToSubscriptions(_subscriptionListener, subscriptions =>
         {
             TrySend(FrameBuilder.Value(new FrameHeaderTemplate(FrameKind.Hello, FrameFlags.None, 0, 0, 0), _local.BuildManifest(subscriptions),
@@ -268,6 +285,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _timer?.Dispose();
         Diagnostics.IpcTelemetry.ConnectionClosed(this, reason, _peer is not null);
         _local.StopListening(_subscriptionListener);
+        if (_busHandlerListener is not null) _local.StopListeningToBusHandlers(_busHandlerListener);
         _handshake.TrySetException(reason);
         foreach (var id in _pending.Keys)
         {

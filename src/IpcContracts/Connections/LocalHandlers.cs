@@ -21,6 +21,8 @@ internal sealed class LocalHandlers
     private Dictionary<SubscriptionKey, EventSubscriber[]> _published = [];
     // Copy-on-write: a listener may unregister while being notified (a failed inline send faults its connection).
     private Action<SubscriptionKey, bool>[] _subscriptionListeners = [];
+    private readonly Lock _busHandlerLock = new();
+    private Action<BusRequestHandler, bool>[] _busHandlerListeners = [];
 
     public IpcOptions Options { get; }
 
@@ -59,13 +61,42 @@ internal sealed class LocalHandlers
 
     public BusRequestHandler AddBusRequestHandler(BusRequestHandler handler)
     {
-        if (!_busRequests.TryAdd(handler.RequestTypeId, handler))
-            throw new IpcConfigurationException($"A request handler for '{handler.Name}' is already registered.");
+        // Under the lock that registers listeners: a listener hears every handler exactly once, from its snapshot or from here.
+        lock (_busHandlerLock)
+        {
+            if (!_busRequests.TryAdd(handler.RequestTypeId, handler))
+                throw new IpcConfigurationException($"A request handler for '{handler.Name}' is already registered.");
+            foreach (var l in _busHandlerListeners) l(handler, true);
+        }
         return handler;
     }
 
-    public void RemoveBusRequestHandler(BusRequestHandler handler) =>
-        _busRequests.TryRemove(new KeyValuePair<uint, BusRequestHandler>(handler.RequestTypeId, handler));
+    public void RemoveBusRequestHandler(BusRequestHandler handler)
+    {
+        lock (_busHandlerLock)
+        {
+            if (_busRequests.TryRemove(new KeyValuePair<uint, BusRequestHandler>(handler.RequestTypeId, handler)))
+                foreach (var l in _busHandlerListeners) l(handler, false);
+        }
+    }
+
+    /// <summary>
+    /// Registers a listener for aggregator request handlers (a transport with <see cref="Transports.TransportFeatures.BusHandlerChanges"/>)
+    /// and tells it, under the same lock, of every handler registered now; later additions and removals follow in order.
+    /// </summary>
+    public void ListenToBusHandlers(Action<BusRequestHandler, bool> listener)
+    {
+        lock (_busHandlerLock)
+        {
+            _busHandlerListeners = [.. _busHandlerListeners, listener];
+            foreach (var h in _busRequests.Values) listener(h, true);
+        }
+    }
+
+    public void StopListeningToBusHandlers(Action<BusRequestHandler, bool> listener)
+    {
+        lock (_busHandlerLock) _busHandlerListeners = _busHandlerListeners.Where(l => l != listener).ToArray();
+    }
 
     public BusRequestHandler? FindBusRequestHandler(uint requestTypeId) => _busRequests.GetValueOrDefault(requestTypeId);
 

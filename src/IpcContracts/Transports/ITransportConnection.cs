@@ -35,4 +35,13 @@ public interface ITransportConnection : IDuplexPipe, IAsyncDisposable
     /// handler, nor without the feature.
     /// </summary>
     void RequestIssued(ulong correlationId, ulong inboundCorrelationId) { }
+
+    /// <summary>
+    /// With <see cref="TransportFeatures.BusHandlerChanges"/>: this process now answers (<paramref name="added"/>) or no longer
+    /// answers aggregator requests of type <paramref name="requestTypeId"/> (<paramref name="requestTypeName"/>), with bus
+    /// fingerprint <paramref name="fingerprint"/> (its <c>busHandles</c> entry, docs/protocol.md 4.1). Called for every
+    /// handler registered when the connection starts (before its Hello is written) and for every later change, in the order
+    /// of the changes, on the thread that made the change: it must not block. Not called without the feature.
+    /// </summary>
+    void BusRequestHandlerChanged(uint requestTypeId, string requestTypeName, ulong fingerprint, bool added) { }
 }

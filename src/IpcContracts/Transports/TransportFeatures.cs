@@ -31,4 +31,12 @@ public enum TransportFeatures
     /// The core calls <see cref="ITransportConnection.RequestIssued"/> before it queues the Request frame.
     /// </summary>
     CallOrigins = 4,
+
+    /// <summary>
+    /// The transport routes aggregator requests by what each process answers (a broker subscribes a process to the request
+    /// types it serves), so it wants to hear of aggregator request handlers as they come and go, not only from the Hello
+    /// (a snapshot): the core calls <see cref="ITransportConnection.BusRequestHandlerChanged"/> once for each handler
+    /// registered when the connection starts, and again for each one added or removed later, in order.
+    /// </summary>
+    BusHandlerChanges = 8,
 }

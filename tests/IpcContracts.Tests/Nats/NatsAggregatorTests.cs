@@ -57,4 +57,68 @@ public sealed class NatsAggregatorTests
         await host.WaitForLineAsync("GETPRICE E-5");
         Assert.DoesNotContain(host.Lines, l => l.Contains("X-9", StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// Registrations made after an aggregator connected to nats:// take effect as on every transport: a request handler added
+    /// to the other process's running aggregator is served (its process subscribes to P.bus.req.T then), and a subscription
+    /// added to this running aggregator receives the other process's messages; a handler removed stops being served. Each becomes live at the broker one round
+    /// trip after it is made, so the first request or message is retried until then (bounded).
+    /// </summary>
+    [NatsFact]
+    public async Task A_request_handler_and_a_subscription_registered_after_the_aggregator_connected_are_served_over_the_broker()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartAggregatorAsync(endpoint);
+        var options = new IpcContractsOptions().Connect(endpoint);
+        options.Ipc.DefaultCallTimeout = Timeout.InfiniteTimeSpan; // an answer must come from the broker path, not a deadline
+        await using var bus = new EventAggregator(options);
+        await bus.StartAsync();
+        var before = await Assert.ThrowsAsync<ContractMismatchException>(
+            () => bus.RequestAsync<PriceChanged, Price>(new PriceChanged("A-1", 1m)).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("no responders", before.Message, StringComparison.Ordinal); // nothing answers it yet
+
+        host.SendLine("handle-late");
+        await host.WaitForLineAsync("LATE HANDLER");
+        Price? answer = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                answer = await bus.RequestAsync<PriceChanged, Price>(new PriceChanged("L-1", 1m)).WaitAsync(TimeSpan.FromSeconds(10));
+                return true;
+            }
+            catch (ContractMismatchException e) when (e.Message.Contains("no responders", StringComparison.Ordinal))
+            {
+                return false; // the handler's subscription is not at the broker yet
+            }
+        });
+        Assert.Equal(new Price("L-1", 9m), answer);
+        await host.WaitForLineAsync("LATEPRICE L-1");
+
+        // Removed again: its process leaves the queue group, and the type is unserved once more.
+        host.SendLine("unhandle-late");
+        await host.WaitForLineAsync("LATE HANDLER REMOVED");
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                await bus.RequestAsync<PriceChanged, Price>(new PriceChanged("R-1", 1m)).WaitAsync(TimeSpan.FromSeconds(10));
+                return false; // still subscribed at the broker
+            }
+            catch (ContractMismatchException e) when (e.Message.Contains("no responders", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        });
+
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var late = bus.Subscribe<PriceChanged>(m => received.TrySetResult(m.Sku));
+        await Eventually.TrueAsync(async () =>
+        {
+            host.SendLine("publish M-1");
+            await Task.WhenAny(received.Task, Task.Delay(200));
+            return received.Task.IsCompleted;
+        });
+        Assert.Equal("M-1", await received.Task);
+    }
 }
