@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using IpcContracts.Transports;
 
 namespace IpcContracts.Nats;
@@ -27,14 +28,18 @@ internal sealed class NatsAddress
     public string Cancel { get; }
     public string Credit { get; }
 
-    public string Request(uint contractId) => $"{Prefix}.req.{contractId:X8}";
+    // The subjects every request and event is published to are kept once made: one string per contract or message type,
+    // not one per message. Only IDs of this process's own frames (its contracts, its registered message types) get here.
+    private readonly ConcurrentDictionary<uint, string> _requests = new(), _events = new(), _busRequests = new(), _busEvents = new();
+
+    public string Request(uint contractId) => _requests.GetOrAdd(contractId, static (id, prefix) => $"{prefix}.req.{id:X8}", Prefix);
     public string Manifest(uint contractId) => $"{Prefix}.manifest.{contractId:X8}";
-    public string Event(uint contractId) => $"{Prefix}.evt.{contractId:X8}";
+    public string Event(uint contractId) => _events.GetOrAdd(contractId, static (id, prefix) => $"{prefix}.evt.{id:X8}", Prefix);
     // Aggregator messages (docs/protocol.md section 3.3) are keyed by message type ID T, not contract ID: under the token
     // "bus", which is never a contract subject's second token, so a type ID equal to some contract ID cannot collide.
-    public string BusRequest(uint typeId) => $"{Prefix}.bus.req.{typeId:X8}";
+    public string BusRequest(uint typeId) => _busRequests.GetOrAdd(typeId, static (id, prefix) => $"{prefix}.bus.req.{id:X8}", Prefix);
     public string BusManifest(uint typeId) => $"{Prefix}.bus.manifest.{typeId:X8}";
-    public string BusEvent(uint typeId) => $"{Prefix}.bus.evt.{typeId:X8}";
+    public string BusEvent(uint typeId) => _busEvents.GetOrAdd(typeId, static (id, prefix) => $"{prefix}.bus.evt.{id:X8}", Prefix);
     public string Replies(string instance) => $"{Prefix}.reply.{instance}.*";
     public string Reply(string instance, ulong correlationId) => $"{Prefix}.reply.{instance}.{correlationId}";
     public string Callbacks(string instance) => $"{Prefix}.cb.{instance}";

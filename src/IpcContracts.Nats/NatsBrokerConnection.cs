@@ -61,9 +61,9 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private readonly SemaphoreSlim _busSync = new(1, 1);
     private int _busHandlersHeard;
     private int _busHandlersLive;
-    private readonly ConcurrentDictionary<ulong, NatsHeaders?> _shapeHeaders = new();
+    private readonly ConcurrentDictionary<ulong, MethodHeaders?> _shapeHeaders = new();
     private readonly ConcurrentDictionary<(uint Contract, uint Method, ulong Theirs), string?> _shapeVerdicts = new();
-    private NatsHeaders? _fromHeaders;
+    private MethodHeaders? _fromHeaders;
     private readonly JetStreamEvents? _durable;
     private BrokerManifest? _own;
     private Task _pump = Task.CompletedTask;
@@ -216,17 +216,17 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private int MaxBrokerPayload => (int)Math.Min(_nats.ServerInfo?.MaxPayload ?? 1 << 20, int.MaxValue);
 
     /// <summary>
-    /// What the NATS server counts against <c>max_payload</c>: the payload and the header block (<c>NATS/1.0\r\n</c>, one
+    /// What a header block adds to a message, which the NATS server counts against <c>max_payload</c> with the payload (<c>NATS/1.0\r\n</c>, one
     /// <c>Name: value\r\n</c> per value, <c>\r\n</c>). A message over it is not refused alone: the server closes the whole
     /// connection ("Maximum Payload Violation"), so every publish that can be large is measured first.
     /// </summary>
-    internal static long MessageSize(long frameLength, NatsHeaders? headers)
+    internal static long HeaderBlockSize(NatsHeaders? headers)
     {
-        if (headers is null) return frameLength;
+        if (headers is null) return 0;
         long size = "NATS/1.0\r\n".Length + 2;
         foreach (var (name, values) in headers)
             foreach (var value in values) size += name.Length + 2 + (value?.Length ?? 0) + 2;
-        return frameLength + size;
+        return size;
     }
 
     /// <summary>The end of every "too large for the broker" message: what to do instead.</summary>
@@ -605,8 +605,8 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     {
         var fromHandler = _callOrigins.TryRemove(header.CorrelationId, out var origin);
         var bus = (header.Flags & WireFrame.BusFlag) != 0;
-        var headers = Headers(header, frame);
-        if (MessageSize(frame.Length, headers) is var size && size > MaxBrokerPayload)
+        var headers = Headers(header, frame, out var headerBytes);
+        if (frame.Length + headerBytes is var size && size > MaxBrokerPayload)
         {
             await WriteInputAsync(WireFrame.BuildError(header, "bad_payload", "IpcContracts.IpcProtocolException",
                 $"The request is {size} bytes with its NATS headers; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload), so it was not sent: {LargeDataHint}.")).ConfigureAwait(false);
@@ -683,8 +683,8 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         // Aggregator messages have no fingerprint (the type name is the contract) and are never durable. Ipc-From names this
         // connection: the aggregator has already delivered the message to its own process's subscribers, and NATS would
         // echo it back to this connection's subscription (OnEventAsync drops it).
-        var headers = Headers(header, frame, from: bus);
-        if (MessageSize(frame.Length, headers) is var size && size > MaxBrokerPayload)
+        var headers = Headers(header, frame, out var headerBytes, from: bus);
+        if (frame.Length + headerBytes is var size && size > MaxBrokerPayload)
         {
             var what = bus ? MessageTypeRegistry.FindName(header.MethodId) ?? $"aggregator message type 0x{header.MethodId:X8}" : _own?.AliasOf(header.ContractId);
             _options.ReportEventHandlerException(new IpcException(
@@ -706,34 +706,46 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     /// tools (the frame stays authoritative). Without trace context the headers of a method are the same every time, so
     /// one read-only instance per method is kept: an event costs no header objects.
     /// </summary>
-    private NatsHeaders? Headers(in WireFrame.Header header, in ReadOnlySequence<byte> frame, bool from = false)
+    private NatsHeaders? Headers(in WireFrame.Header header, in ReadOnlySequence<byte> frame, out long headerBytes, bool from = false)
     {
-        var shared = from ? _fromHeaders ??= NewHeaders(FromHeader, _instance) : ShapeHeaders(header.ContractId, header.MethodId);
+        var shared = from ? _fromHeaders ??= new MethodHeaders(NewHeaders(FromHeader, _instance)) : ShapeHeaders(header.ContractId, header.MethodId);
         if ((header.Flags & WireFrame.TraceContextFlag) == 0 || !TraceContext.TryRead(frame.Slice(WireFrame.HeaderSize), out var parent, out var state))
-            return shared;
+        {
+            headerBytes = shared?.Size ?? 0;
+            return shared?.Headers;
+        }
         var headers = new NatsHeaders();
-        if (shared is not null)
-            foreach (var (name, value) in shared) headers[name] = value;
+        if (shared?.Headers is { } common)
+            foreach (var (name, value) in common) headers[name] = value;
         headers["traceparent"] = parent;
         if (state.Length > 0) headers["tracestate"] = state;
+        headerBytes = HeaderBlockSize(headers);
         return headers;
     }
 
-    private NatsHeaders? ShapeHeaders(uint contractId, uint methodId)
+    /// <summary>One method's headers, made once, and the bytes they add to a message (counted against <c>max_payload</c>).</summary>
+    private sealed class MethodHeaders(NatsHeaders headers)
+    {
+        public NatsHeaders Headers { get; } = headers;
+        public long Size { get; } = HeaderBlockSize(headers);
+    }
+
+    private MethodHeaders? ShapeHeaders(uint contractId, uint methodId)
     {
         var key = (ulong)contractId << 32 | methodId;
         if (_shapeHeaders.TryGetValue(key, out var cached)) return cached;
         if (_own is not { } own) return null; // before the handshake: nothing to say yet, and nothing kept
-        NatsHeaders? headers = null;
+        MethodHeaders? made = null;
         if (own.Find(contractId, methodId) is { Fingerprint: not 0 } method)
         {
-            headers = NewHeaders(FingerprintHeader, method.Fingerprint.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var headers = NewHeaders(FingerprintHeader, method.Fingerprint.ToString(System.Globalization.CultureInfo.InvariantCulture));
             // A header value is printable ASCII; a signature with other characters (non-ASCII identifiers) is not sent, and a
             // receiver with another fingerprint then refuses the shape, as it did before signatures travelled.
             if (method.Signature.Length > 0 && !method.Signature.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7E))
                 headers[SignatureHeader] = method.Signature;
+            made = new MethodHeaders(headers);
         }
-        return _shapeHeaders.GetOrAdd(key, headers);
+        return _shapeHeaders.GetOrAdd(key, made);
     }
 
     private static NatsHeaders NewHeaders(string name, string value) => new() { [name] = value };
