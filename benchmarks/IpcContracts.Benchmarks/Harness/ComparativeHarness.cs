@@ -487,13 +487,23 @@ internal static class ComparativeHarness
             var message = new byte[HarnessConfig.EventSize];
             var events = RawNats.Subject(prefix, "events");
             long sent = 0;
+            // At most two windows of events are ahead of the child: publishing alone can run faster than a subscriber counts,
+            // and the broker disconnects a subscriber that falls too far behind (max_pending, 64 MiB, or no progress within
+            // its 10 s write deadline) as a slow consumer, whose events are then lost and whose count never arrives. Waiting
+            // for the window before last keeps the pipeline full.
+            const int Window = 50_000;
+            async Task WaitFor(long count) => Check(BitConverter.ToInt64((await nats.RequestAsync(RawNats.Subject(prefix, "wait"),
+                BitConverter.GetBytes(count), requestSerializer: serializer, replySerializer: serializer,
+                replyOpts: new NATS.Client.Core.NatsSubOpts { Timeout = TimeSpan.FromSeconds(60) }).ConfigureAwait(false)).Data) >= count,
+                "raw NATS event count");
             async Task Burst(int n)
             {
-                for (var i = 0; i < n; i++) await nats.PublishAsync(events, message, serializer: serializer).ConfigureAwait(false);
-                sent += n;
-                var reply = await nats.RequestAsync(RawNats.Subject(prefix, "wait"), BitConverter.GetBytes(sent), requestSerializer: serializer,
-                    replySerializer: serializer, replyOpts: new NATS.Client.Core.NatsSubOpts { Timeout = TimeSpan.FromMinutes(5) }).ConfigureAwait(false);
-                Check(BitConverter.ToInt64(reply.Data) >= sent, "raw NATS event count");
+                for (var i = 0; i < n; i++)
+                {
+                    await nats.PublishAsync(events, message, serializer: serializer).ConfigureAwait(false);
+                    if (++sent % Window == 0 && sent > Window) await WaitFor(sent - Window).ConfigureAwait(false);
+                }
+                await WaitFor(sent).ConfigureAwait(false);
             }
             var warmEvents = new WarmUp(child);
             do await Burst(config.EventWarmup).ConfigureAwait(false);

@@ -55,13 +55,16 @@ internal static class RawNats
             await foreach (var msg in nats.SubscribeAsync(Subject(prefix, "wait"), serializer: serializer).ConfigureAwait(false))
             {
                 var expected = BitConverter.ToInt64(msg.Data);
-                var now = Interlocked.Read(ref events);
-                if (now >= expected)
+                // The count is read under the lock the counting loop checks the waiters under: read outside it, the last
+                // event could be counted (and the waiters checked) between the read and the Add, and this waiter would
+                // never be answered (the requester's NatsNoReplyException after 5 minutes).
+                long now;
+                lock (waiters)
                 {
-                    await msg.ReplyAsync(BitConverter.GetBytes(now), serializer: serializer).ConfigureAwait(false);
-                    continue;
+                    now = Interlocked.Read(ref events);
+                    if (now < expected) waiters.Add((expected, msg));
                 }
-                lock (waiters) waiters.Add((expected, msg));
+                if (now >= expected) await msg.ReplyAsync(BitConverter.GetBytes(now), serializer: serializer).ConfigureAwait(false);
             }
         });
         nats.PingAsync().AsTask().GetAwaiter().GetResult(); // the subscriptions are at the broker
