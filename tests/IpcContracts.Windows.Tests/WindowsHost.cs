@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace IpcContracts.Windows.Tests;
+
+/// <summary>
+/// tests/IpcContracts.TestHost as a second Windows process: published self-contained for win-x64 into host/ next to
+/// this program (.ci/windows-tests.sh does that; IPC_WINDOWS_HOST overrides the path). Same roles and output lines as on
+/// Linux: "server ENDPOINT" prints "READY endpoint" and serves until stdin closes, "client ENDPOINT SCENARIO" prints OK lines.
+/// </summary>
+internal sealed class WindowsHost : IAsyncDisposable
+{
+    /// <summary>Bounds every wait on the host: a host that never answers fails the test, it does not hang the run.</summary>
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private WindowsHost(Process process) => _process = process;
+
+    public IReadOnlyCollection<string> Lines => _lines;
+
+    /// <summary>The endpoint a server host reported it bound (tcp port 0 becomes a real port).</summary>
+    public string Endpoint { get; private set; } = "";
+
+    /// <summary>The host's process ID, as the OS gave it to us when we started it.</summary>
+    public int Id => _process.Id;
+
+    public static string HostPath
+    {
+        get
+        {
+            var path = Environment.GetEnvironmentVariable("IPC_WINDOWS_HOST") is { Length: > 0 } overridden
+                ? overridden
+                : Path.Combine(AppContext.BaseDirectory, "host", OperatingSystem.IsWindows() ? "IpcContracts.TestHost.exe" : "IpcContracts.TestHost");
+            return File.Exists(path)
+                ? path
+                : throw new FileNotFoundException("Publish tests/IpcContracts.TestHost into host/ next to this program (.ci/windows-tests.sh does).", path);
+        }
+    }
+
+    /// <summary>Starts "server ENDPOINT" and waits until it prints READY.</summary>
+    public static async Task<WindowsHost> StartServerAsync(string endpoint)
+    {
+        var host = Start("server", endpoint);
+        try
+        {
+            host.Endpoint = (await host._ready.Task.WaitAsync(Bound))["READY ".Length..];
+        }
+        catch (Exception)
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+        return host;
+    }
+
+    /// <summary>Starts "client ENDPOINT SCENARIO" (scenarios: tests/IpcContracts.TestHost/ClientScenarios.cs).</summary>
+    public static WindowsHost StartClient(string endpoint, string scenario) => Start("client", endpoint, scenario);
+
+    private static WindowsHost Start(params string[] args)
+    {
+        var info = new ProcessStartInfo(HostPath)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the test host.");
+        var host = new WindowsHost(process);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            host._lines.Enqueue(e.Data);
+            if (e.Data.StartsWith("READY", StringComparison.Ordinal)) host._ready.TrySetResult(e.Data);
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) host._lines.Enqueue("stderr: " + e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) =>
+        {
+            // Exited can fire before the output handlers have delivered the last lines (the error we want to see).
+            try { process.WaitForExit(); } catch (InvalidOperationException) { }
+            host._ready.TrySetException(new InvalidOperationException($"The host exited with code {process.ExitCode}:\n{host.Output}"));
+        };
+        return host;
+    }
+
+    /// <summary>Everything the host printed so far, for assertion messages.</summary>
+    public string Output => string.Join("\n", _lines);
+
+    public async Task<int> WaitForExitAsync()
+    {
+        await _process.WaitForExitAsync().WaitAsync(Bound);
+        _process.WaitForExit(); // drains the output handlers
+        return _process.ExitCode;
+    }
+
+    public void SendLine(string line)
+    {
+        _process.StandardInput.WriteLine(line);
+        _process.StandardInput.Flush();
+    }
+
+    public Task WaitForLineAsync(string line) => Eventually.TrueAsync(() => _lines.Contains(line), $"the host printed '{line}'. It printed:\n{Output}");
+
+    /// <summary>TerminateProcess: the host gets no chance to close anything (no Goodbye, no cleanup).</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            try
+            {
+                _process.StandardInput.Close(); // a server host shuts down cleanly when its stdin closes
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (Exception)
+            {
+                Kill();
+            }
+        }
+        _process.Dispose();
+    }
+}
