@@ -216,15 +216,30 @@ public abstract class WindowsCrossProcessTests(string transport)
         await using var host = await WindowsHost.StartServerAsync(NewEndpoint());
         await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: PeerFaultOptions(), cancellationToken: ct);
         var taken = 0;
-
-        var failed = await Assert.ThrowsAsync<ChannelFaultedException>(async () =>
+        var killed = false;
+        var enumeration = Task.Run(async () =>
         {
             await foreach (var _ in client.Proxy<IStreams>().EndlessAsync(Guid.NewGuid().ToString("N"), ct))
             {
-                if (++taken == 5) host.Kill();
+                if (++taken != 5) continue;
+                host.Kill();
+                killed = true;
             }
-        }).WaitAsync(WindowsHost.Bound, ct);
-        Assert.Equal(DisconnectReason.PeerLost, failed.Reason);
+        }, ct);
+
+        try
+        {
+            await enumeration.WaitAsync(WindowsHost.Bound, ct);
+            Assert.Fail("The stream ended without an error after its server process was killed.");
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"Hung: {taken} items taken, host killed: {killed}, connected: {client.Connection.IsConnected}.");
+        }
+        catch (ChannelFaultedException failed)
+        {
+            Assert.Equal(DisconnectReason.PeerLost, failed.Reason);
+        }
     }
 
     [Fact(Timeout = CaseTimeout)]
