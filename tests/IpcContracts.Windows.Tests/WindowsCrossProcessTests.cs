@@ -14,7 +14,7 @@ public abstract class WindowsCrossProcessTests(string transport)
     /// Per case, in milliseconds: xunit fails a case that runs longer and cancels its token (ct in each case), which ends
     /// the waits it was passed to. A bound, not a measurement: starting a host under Wine takes seconds.
     /// </summary>
-    protected const int CaseTimeout = 120_000;
+    protected const int CaseTimeout = 240_000;
 
     /// <summary>No reconnect and no call deadline: a call fails only through what the case does to the peer.</summary>
     private static IpcOptions PeerFaultOptions() => new() { Reconnect = { Enabled = false }, DefaultCallTimeout = Timeout.InfiniteTimeSpan };
@@ -174,21 +174,34 @@ public abstract class WindowsCrossProcessTests(string transport)
     public async Task Each_side_sees_the_other_process_ID()
     {
         var ct = TestContext.Current.CancellationToken;
-        // A client process here: the server process reports our process ID as its peer.
+        // A client here, the server in another process: our connection names the server's process.
         await using (var host = await WindowsHost.StartServerAsync(NewEndpoint()))
         {
             await using var client = await IpcClient.ConnectAsync(host.Endpoint, cancellationToken: ct);
-            Assert.Equal(host.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), client.Connection.PeerName);
+            AssertNamesProcess(client.Connection, host.Id);
         }
 
-        // A server here: the client process's connection names that process.
+        // A server here, the client in another process: the server's connection names the client's process.
         await using var server = await IpcServer.StartAsync(NewEndpoint(), cancellationToken: ct);
         await using var listener = WindowsHost.StartClient(server.Endpoint.ToString(), "listen");
         await listener.WaitForLineAsync("OK subscribed");
         await Eventually.TrueAsync(() => server.Connections.Count == 1, "the client process's connection is established");
-        Assert.Equal(listener.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), server.Connections.Single().PeerName);
         Assert.NotEqual(Environment.ProcessId, listener.Id);
+        AssertNamesProcess(server.Connections.Single(), listener.Id);
         listener.Kill();
+    }
+
+    /// <summary>
+    /// PeerName is the process ID the peer declared in its Hello (IpcOptions.ProcessName), on every transport. Over pipe://
+    /// the transport also reports the ID Windows gives for the pipe's other end (GetNamedPipeClientProcessId /
+    /// GetNamedPipeServerProcessId) in PeerDescription, which no peer can declare for itself.
+    /// </summary>
+    private void AssertNamesProcess(IpcConnection connection, int processId)
+    {
+        var id = processId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(id, connection.PeerName);
+        if (transport == "pipe")
+            Assert.Matches($@"\bprocess {id}\b", connection.PeerDescription);
     }
 
     [Fact(Timeout = CaseTimeout)]

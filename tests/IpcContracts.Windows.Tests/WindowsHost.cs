@@ -10,14 +10,20 @@ namespace IpcContracts.Windows.Tests;
 /// </summary>
 internal sealed class WindowsHost : IAsyncDisposable
 {
-    /// <summary>Bounds every wait on the host: a host that never answers fails the test, it does not hang the run.</summary>
-    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// Bounds every wait on the host: a host that never answers fails the test, it does not hang the run. Generous on
+    /// purpose: on 2 shared cores under load, a .NET process starting under Wine has taken tens of seconds.
+    /// </summary>
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private WindowsHost(Process process) => _process = process;
+    private readonly long _started = Environment.TickCount64;
+    private readonly string[] _args;
+
+    private WindowsHost(Process process, string[] args) => (_process, _args) = (process, args);
 
     public IReadOnlyCollection<string> Lines => _lines;
 
@@ -48,6 +54,12 @@ internal sealed class WindowsHost : IAsyncDisposable
         {
             host.Endpoint = (await host._ready.Task.WaitAsync(Bound))["READY ".Length..];
         }
+        catch (TimeoutException)
+        {
+            var output = host.Output;
+            await host.DisposeAsync();
+            throw new TimeoutException($"The server host did not print READY within {Bound.TotalSeconds} s:\n{output}");
+        }
         catch (Exception)
         {
             await host.DisposeAsync();
@@ -70,7 +82,7 @@ internal sealed class WindowsHost : IAsyncDisposable
         };
         foreach (var a in args) info.ArgumentList.Add(a);
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the test host.");
-        var host = new WindowsHost(process);
+        var host = new WindowsHost(process, args);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
@@ -85,13 +97,21 @@ internal sealed class WindowsHost : IAsyncDisposable
         {
             // Exited can fire before the output handlers have delivered the last lines (the error we want to see).
             try { process.WaitForExit(); } catch (InvalidOperationException) { }
-            host._ready.TrySetException(new InvalidOperationException($"The host exited with code {process.ExitCode}:\n{host.Output}"));
+            host._ready.TrySetException(new InvalidOperationException($"The host exited:\n{host.Output}"));
         };
         return host;
     }
 
-    /// <summary>Everything the host printed so far, for assertion messages.</summary>
-    public string Output => string.Join("\n", _lines);
+    /// <summary>The host's state and everything it printed so far, for assertion messages.</summary>
+    public string Output
+    {
+        get
+        {
+            var state = _process.HasExited ? $"exited with code {_process.ExitCode}" : "still running";
+            var age = (Environment.TickCount64 - _started) / 1000.0;
+            return $"[host {Id} {string.Join(' ', _args)}: {state}, started {age:0.0} s ago]\n" + string.Join("\n", _lines);
+        }
+    }
 
     public async Task<int> WaitForExitAsync()
     {
@@ -106,7 +126,15 @@ internal sealed class WindowsHost : IAsyncDisposable
         _process.StandardInput.Flush();
     }
 
-    public Task WaitForLineAsync(string line) => Eventually.TrueAsync(() => _lines.Contains(line), $"the host printed '{line}'. It printed:\n{Output}");
+    public async Task WaitForLineAsync(string line)
+    {
+        var deadline = Environment.TickCount64 + (long)Bound.TotalMilliseconds;
+        while (!_lines.Contains(line))
+        {
+            if (Environment.TickCount64 > deadline) Assert.Fail($"The host did not print '{line}' within {Bound.TotalSeconds} s:\n{Output}");
+            await Task.Delay(10);
+        }
+    }
 
     /// <summary>TerminateProcess: the host gets no chance to close anything (no Goodbye, no cleanup).</summary>
     public void Kill()
