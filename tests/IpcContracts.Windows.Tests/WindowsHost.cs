@@ -136,10 +136,14 @@ internal sealed class WindowsHost : IAsyncDisposable
         }
     }
 
-    /// <summary>TerminateProcess: the host gets no chance to close anything (no Goodbye, no cleanup).</summary>
+    /// <summary>
+    /// TerminateProcess: the host gets no chance to close anything (no Goodbye, no cleanup). Not the process tree: the
+    /// host starts no processes, and finding a tree reads every process's start time, which under Wine can throw for a
+    /// process that is exiting at that moment (ArgumentOutOfRangeException, "Not a valid Win32 FileTime").
+    /// </summary>
     public void Kill()
     {
-        _process.Kill(entireProcessTree: true);
+        _process.Kill(entireProcessTree: false);
         _process.WaitForExit();
     }
 
