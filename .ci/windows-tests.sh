@@ -44,7 +44,7 @@ if ! command -v wine >/dev/null || ! command -v wineserver >/dev/null; then
   install_wine() { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends wine64 wine >/dev/null; }
   install_wine || { echo "apt-get failed (dpkg lock busy?); retrying in 30 s" >&2; sleep 30; install_wine; }
 fi
-wine --version
+wine --version 2>/dev/null # (stderr: Debian's hint to add 32-bit Wine, which .NET's win-x64 builds do not need)
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/ipc-windows.XXXXXX")"
 export WINEPREFIX="$WORK/prefix" WINEDEBUG=-all DOTNET_EnableWriteXorExecute=0
@@ -57,7 +57,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start=$SECONDS
 timeout 120 wine wineboot --init >/dev/null 2>&1
 # A new Wine 8 prefix reports Windows 7; .NET 10 supports Windows 10 and later, so test as that.
 timeout 60 wine winecfg /v win10 >/dev/null 2>&1
@@ -71,7 +70,7 @@ if [ -d "$dlls" ]; then
     [ -f "$f" ] && [ -f "$dlls/$name" ] && cmp -s "$f" "$dlls/$name" && { ln -f "$dlls/$name" "$f" 2>/dev/null || true; }
   done
 fi
-echo "Wine prefix $WINEPREFIX ready in $((SECONDS - start)) s"
+echo "Wine prefix $WINEPREFIX ready after $SECONDS s"
 
 echo "== Windows: publish for win-x64 (self-contained) =="
 # Debug, like the Linux build before this: the RID-agnostic libraries are reused from it. PublishAot=false: the host and
@@ -129,6 +128,6 @@ if [ $quickstart -eq 1 ]; then
   done
 fi
 
-echo "$summary"
+echo "$summary; $SECONDS s in all"
 echo "Windows: $passed passed, $failed failed"
 [ $failed -eq 0 ]
