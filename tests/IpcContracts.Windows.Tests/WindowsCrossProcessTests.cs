@@ -17,7 +17,13 @@ public abstract class WindowsCrossProcessTests(string transport)
     protected const int CaseTimeout = 240_000;
 
     /// <summary>No reconnect and no call deadline: a call fails only through what the case does to the peer.</summary>
-    private static IpcOptions PeerFaultOptions() => new() { Reconnect = { Enabled = false }, DefaultCallTimeout = Timeout.InfiniteTimeSpan };
+    private static IpcOptions PeerFaultOptions()
+    {
+        var options = WindowsHost.Options();
+        options.Reconnect.Enabled = false;
+        options.DefaultCallTimeout = Timeout.InfiniteTimeSpan;
+        return options;
+    }
 
     private string NewEndpoint() => transport switch
     {
@@ -32,7 +38,7 @@ public abstract class WindowsCrossProcessTests(string transport)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var host = await WindowsHost.StartServerAsync(NewEndpoint());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint, b => b.Handle<IClientCallback>(new UpperCaser()), cancellationToken: ct);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, b => b.Handle<IClientCallback>(new UpperCaser()), WindowsHost.Options(), ct);
         var calc = client.Proxy<ICalculator>();
 
         Assert.Equal(42, await calc.GetAnswerAsync());
@@ -51,7 +57,7 @@ public abstract class WindowsCrossProcessTests(string transport)
     {
         var ct = TestContext.Current.CancellationToken;
         IpcServer? server = null;
-        server = await IpcServer.StartAsync(NewEndpoint(), b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())), cancellationToken: ct);
+        server = await IpcServer.StartAsync(NewEndpoint(), b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())), WindowsHost.Options(), ct);
         await using var _ = server;
 
         await using var host = WindowsHost.StartClient(server.Endpoint.ToString(), "basic");
@@ -68,11 +74,11 @@ public abstract class WindowsCrossProcessTests(string transport)
     {
         var ct = TestContext.Current.CancellationToken;
         const int Count = 300;
-        await using var server = await IpcServer.StartAsync(NewEndpoint(), cancellationToken: ct);
+        await using var server = await IpcServer.StartAsync(NewEndpoint(), options: WindowsHost.Options(), cancellationToken: ct);
         var endpoint = server.Endpoint.ToString();
         await using var first = WindowsHost.StartClient(endpoint, $"ticks:{Count}");
         await using var second = WindowsHost.StartClient(endpoint, $"ticks:{Count}");
-        await using var local = await IpcClient.ConnectAsync(endpoint, cancellationToken: ct);
+        await using var local = await IpcClient.ConnectAsync(endpoint, options: WindowsHost.Options(), cancellationToken: ct);
         var collector = new TickCollector(Count);
         using var subscription = await local.SubscribeAsync<ITicks>(collector, cancellationToken: ct);
         // "OK subscribed" is printed once the server has the subscription: every tick published from here on is delivered.
@@ -95,7 +101,7 @@ public abstract class WindowsCrossProcessTests(string transport)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var host = await WindowsHost.StartServerAsync(NewEndpoint());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint, cancellationToken: ct);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: WindowsHost.Options(), cancellationToken: ct);
         var calc = client.Proxy<ICalculator>();
         var errors = client.Proxy<IErrors>();
 
@@ -113,7 +119,7 @@ public abstract class WindowsCrossProcessTests(string transport)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var host = await WindowsHost.StartServerAsync(NewEndpoint());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint, cancellationToken: ct);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: WindowsHost.Options(), cancellationToken: ct);
         var streams = client.Proxy<IStreams>();
 
         var items = new List<int>();
@@ -137,7 +143,7 @@ public abstract class WindowsCrossProcessTests(string transport)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var host = await WindowsHost.StartServerAsync(NewEndpoint());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint, cancellationToken: ct);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: WindowsHost.Options(), cancellationToken: ct);
         var calc = client.Proxy<ICalculator>();
         var blobs = client.Proxy<IBlobs>();
         var data = Patterns.Bytes(1_000_003, 5);
@@ -155,7 +161,7 @@ public abstract class WindowsCrossProcessTests(string transport)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var host = await WindowsHost.StartServerAsync(NewEndpoint());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint, cancellationToken: ct);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: WindowsHost.Options(), cancellationToken: ct);
         var calc = client.Proxy<ICalculator>();
         var probe = Guid.NewGuid().ToString("N");
         using var cts = new CancellationTokenSource();
@@ -177,12 +183,12 @@ public abstract class WindowsCrossProcessTests(string transport)
         // A client here, the server in another process: our connection names the server's process.
         await using (var host = await WindowsHost.StartServerAsync(NewEndpoint()))
         {
-            await using var client = await IpcClient.ConnectAsync(host.Endpoint, cancellationToken: ct);
+            await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: WindowsHost.Options(), cancellationToken: ct);
             AssertNamesProcess(client.Connection, host.Id);
         }
 
         // A server here, the client in another process: the server's connection names the client's process.
-        await using var server = await IpcServer.StartAsync(NewEndpoint(), cancellationToken: ct);
+        await using var server = await IpcServer.StartAsync(NewEndpoint(), options: WindowsHost.Options(), cancellationToken: ct);
         await using var listener = WindowsHost.StartClient(server.Endpoint.ToString(), "listen");
         await listener.WaitForLineAsync("OK subscribed");
         await Eventually.TrueAsync(() => server.Connections.Count == 1, "the client process's connection is established");
@@ -276,7 +282,7 @@ public abstract class WindowsCrossProcessTests(string transport)
     {
         var ct = TestContext.Current.CancellationToken;
         var probe = $"killed-client-{transport}-{Guid.NewGuid():N}";
-        await using var server = await IpcServer.StartAsync(NewEndpoint(), b => b.Handle<ICalculator>(new Calculator()), cancellationToken: ct);
+        await using var server = await IpcServer.StartAsync(NewEndpoint(), b => b.Handle<ICalculator>(new Calculator()), WindowsHost.Options(), ct);
         await using var host = WindowsHost.StartClient(server.Endpoint.ToString(), "hang:" + probe);
         await Eventually.TrueAsync(() => Calculator.StartedProbes.ContainsKey(probe), "the client process's call reached the handler");
 
@@ -284,7 +290,7 @@ public abstract class WindowsCrossProcessTests(string transport)
 
         await Eventually.TrueAsync(() => Calculator.CancelledProbes.ContainsKey(probe), "the handler was cancelled");
         await Eventually.TrueAsync(() => server.Connections.Count == 0, "the dead client's connection is gone");
-        await using var next = await IpcClient.ConnectAsync(server.Endpoint.ToString(), cancellationToken: ct);
+        await using var next = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: WindowsHost.Options(), cancellationToken: ct);
         Assert.Equal(42, await next.Proxy<ICalculator>().GetAnswerAsync());
     }
 

@@ -16,6 +16,15 @@ internal sealed class WindowsHost : IAsyncDisposable
     /// </summary>
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
 
+    /// <summary>
+    /// Handshake and connect bound of both processes (IpcOptions default: 10 s). Under Wine on loaded shared cores a fresh
+    /// process has needed more than 10 s to reach the end of its first handshake; these tests check behaviour, not speed.
+    /// </summary>
+    public static readonly TimeSpan HandshakeBound = TimeSpan.FromSeconds(60);
+
+    /// <summary>Options for this process's clients and servers: the default ones, with <see cref="HandshakeBound"/>.</summary>
+    public static IpcOptions Options() => new() { HandshakeTimeout = HandshakeBound, ConnectTimeout = HandshakeBound };
+
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -81,6 +90,7 @@ internal sealed class WindowsHost : IAsyncDisposable
             UseShellExecute = false,
         };
         foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["IPC_HANDSHAKE_TIMEOUT_MS"] = ((int)HandshakeBound.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the test host.");
         var host = new WindowsHost(process, args);
         process.OutputDataReceived += (_, e) =>
