@@ -7,7 +7,8 @@ internal static class ClientScenarios
     public static async Task<int> RunAsync(string endpoint, string scenario)
     {
         // Cross-user tests run this client as another user against a root server.
-        var options = new IpcOptions { AllowAnyLocalUser = Environment.GetEnvironmentVariable("IPC_ALLOW_ANY_USER") == "1" };
+        var options = HostOptions.Create();
+        options.AllowAnyLocalUser = Environment.GetEnvironmentVariable("IPC_ALLOW_ANY_USER") == "1";
         await using var client = await IpcClient.ConnectAsync(endpoint, b => b.Handle<IClientCallback>(new UpperCaser()), options);
         var calc = client.Proxy<ICalculator>();
         switch (scenario)

@@ -28,7 +28,7 @@ switch (args[0])
             .Handle<IBlobs>(new BlobService())
             .Handle<IJobs>(new JobService())
             .Handle<IErrors>(new ErrorService())
-            .HandleRaw("tools.echo", "Echo", call => ValueTask.FromResult<string?>(call.ArgumentsJson)));
+            .HandleRaw("tools.echo", "Echo", call => ValueTask.FromResult<string?>(call.ArgumentsJson)), HostOptions.Create());
         Console.WriteLine($"READY {server.Endpoint}");
         // Runs until the test closes our stdin (or kills us).
         while (Console.ReadLine() is { } line && line != "quit")

@@ -1,0 +1,20 @@
+using IpcContracts;
+
+/// <summary>
+/// IpcOptions of the host's server and client roles. IPC_HANDSHAKE_TIMEOUT_MS lengthens the handshake and connect bounds
+/// (default 10 s each): the Windows suite sets it because under Wine, on shared cores under load, a fresh process has
+/// taken longer than 10 s to JIT its way through its first handshake. Behaviour is what those tests check, not speed.
+/// </summary>
+internal static class HostOptions
+{
+    public static IpcOptions Create()
+    {
+        var options = new IpcOptions();
+        if (int.TryParse(Environment.GetEnvironmentVariable("IPC_HANDSHAKE_TIMEOUT_MS"), out var ms) && ms > 0)
+        {
+            options.HandshakeTimeout = TimeSpan.FromMilliseconds(ms);
+            options.ConnectTimeout = TimeSpan.FromMilliseconds(ms);
+        }
+        return options;
+    }
+}
