@@ -10,6 +10,7 @@ namespace IpcContracts.Transports.Pipe;
 /// others. Read and search bits for others are allowed: every socket in it is created 0600 anyway, and loosening
 /// the directory on purpose (for <see cref="IpcOptions.AllowedPeerUserIds"/>) must keep working.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 internal static partial class SocketDirectoryCheck
 {
     private const int AtFdCwd = -100;
@@ -25,7 +26,6 @@ internal static partial class SocketDirectoryCheck
     /// </summary>
     public static bool EnsureSafe(string directory)
     {
-        if (OperatingSystem.IsWindows()) return System.IO.Directory.Exists(directory); // no Unix modes; the temp directory is the user's own
         if (Read(directory) is not var (type, mode, owner)) return false;
         var me = PeerCredentials.CurrentUserId;
         var problems = new List<string>();
@@ -47,7 +47,6 @@ internal static partial class SocketDirectoryCheck
     private static string Octal(int mode) => Convert.ToString(mode & 0xFFF, 8).PadLeft(4, '0');
 
     /// <summary>File type bits, permission bits and owner, without following a symbolic link; null when nothing is there.</summary>
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static (int Type, int Mode, uint? Owner)? Read(string path)
     {
         if (OperatingSystem.IsLinux())
