@@ -2,14 +2,14 @@ namespace IpcContracts.Transports.Pipe;
 
 /// <summary>
 /// The one place where <c>pipe://</c> differs per operating system, chosen once per process: Unix domain sockets on
-/// Linux and macOS (<see cref="UnixSocketPipes"/>), Windows named pipes on Windows (WindowsNamedPipes).
+/// Linux and macOS (<see cref="UnixSocketPipes"/>), Windows named pipes on Windows (<see cref="WindowsNamedPipes"/>).
 /// Besides <c>pipe://</c> connections it provides the control channel of <c>shm://</c> (<c>pipe://NAME.shm</c>): a
 /// peer-checked byte stream whose end tells each side that the other process is gone.
 /// </summary>
 internal abstract class PipePlatform
 {
     /// <summary>This operating system's implementation.</summary>
-    public static PipePlatform Current { get; } = OperatingSystem.IsWindows() ? throw new PlatformNotSupportedException("pipe:// on Windows: not yet") : new UnixSocketPipes();
+    public static PipePlatform Current { get; } = OperatingSystem.IsWindows() ? new WindowsNamedPipes() : new UnixSocketPipes();
 
     /// <summary>Listens for <c>pipe://</c> connections at <paramref name="endpoint"/>.</summary>
     public abstract ValueTask<IIpcListener> ListenAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken);
