@@ -43,7 +43,7 @@ internal sealed class WindowsNamedPipes : PipePlatform
     private static EstablishingListener<NamedPipeServerStream> Listen(IpcEndpoint endpoint, IpcEndpoint reportAs, IpcOptions options,
         Func<NamedPipeServerStream, string, CancellationToken, Task<ITransportConnection>> establish)
     {
-        var name = WindowsPipeName.Get(endpoint);
+        var name = WindowsPipeName.Get(endpoint, reportAs);
         RefuseUnixUserOptions(options, reportAs);
         var instances = new Instances(name, reportAs);
         return new EstablishingListener<NamedPipeServerStream>(instances.AcceptAsync, instances, reportAs, options,
@@ -57,7 +57,7 @@ internal sealed class WindowsNamedPipes : PipePlatform
     private static async ValueTask<(NamedPipeClientStream Pipe, uint ProcessId)> ConnectPipeAsync(IpcEndpoint endpoint, IpcEndpoint reportAs,
         IpcOptions options, CancellationToken cancellationToken)
     {
-        var name = WindowsPipeName.Get(endpoint);
+        var name = WindowsPipeName.Get(endpoint, reportAs);
         RefuseUnixUserOptions(options, reportAs);
         if (!NamedPipeInterop.Exists(name)) throw new NoServerListeningException(reportAs.ToString());
         var pipe = new NamedPipeClientStream(".", name, PipeDirection.InOut, Options);

@@ -17,7 +17,9 @@ internal static class WindowsPipeName
     /// or <see cref="IpcConfigurationException"/>. A NAME with <c>/</c> is a Unix socket path and a NAME with <c>\</c>
     /// would leave the pipe namespace: neither names a Windows pipe, so both are refused rather than guessed at.
     /// </summary>
-    public static string Get(IpcEndpoint endpoint)
+    /// <param name="endpoint">The <c>pipe://</c> endpoint (for <c>shm://NAME</c>, its control pipe <c>pipe://NAME.shm</c>).</param>
+    /// <param name="reportAs">The endpoint the user wrote, named in the error; default <paramref name="endpoint"/>.</param>
+    public static string Get(IpcEndpoint endpoint, IpcEndpoint? reportAs = null)
     {
         var name = endpoint.Address;
         string? problem =
@@ -31,6 +33,6 @@ internal static class WindowsPipeName
             : null;
         return problem is null
             ? name
-            : throw new IpcConfigurationException($"'{endpoint}' is not a valid Windows pipe endpoint: {problem}.");
+            : throw new IpcConfigurationException($"'{reportAs ?? endpoint}' is not a valid endpoint on Windows: {problem}.");
     }
 }

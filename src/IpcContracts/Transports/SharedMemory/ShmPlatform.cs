@@ -3,7 +3,7 @@ namespace IpcContracts.Transports.SharedMemory;
 /// <summary>
 /// The one place where <c>shm://</c> differs per operating system, chosen once per process: how a segment is created
 /// and opened by name, and what its wait signals are. Linux: a file under /dev/shm and futexes (<see cref="LinuxShm"/>);
-/// Windows: a named memory map and named events (WindowsShm); elsewhere a clear refusal
+/// Windows: a named memory map and named events (<see cref="WindowsShm"/>); elsewhere a clear refusal
 /// (<see cref="UnsupportedShm"/>). The rendezvous, the ring layout, the spin-then-park protocol and the control channel
 /// (<c>pipe://NAME.shm</c>, <see cref="Pipe.PipePlatform"/>) are the same everywhere (<see cref="ShmTransport"/>).
 /// </summary>
@@ -12,6 +12,7 @@ internal abstract class ShmPlatform
     /// <summary>This operating system's implementation.</summary>
     public static ShmPlatform Current { get; } =
         OperatingSystem.IsLinux() ? new LinuxShm()
+        : OperatingSystem.IsWindows() ? new WindowsShm()
         : new UnsupportedShm(System.Runtime.InteropServices.RuntimeInformation.OSDescription);
 
     /// <summary>Throws <see cref="PlatformNotSupportedException"/> where shared memory is not implemented; called first by listen and connect.</summary>
