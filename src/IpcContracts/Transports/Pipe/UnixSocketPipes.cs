@@ -93,6 +93,7 @@ internal sealed class UnixSocketPipes : PipePlatform
     {
         var shown = reportAs ?? endpoint;
         var path = GetSocketPath(endpoint);
+        var address = SocketEndPoint(path, shown); // a path too long is refused before anything is created
         var dir = Path.GetDirectoryName(path);
         // The per-user directory is checked before and after creating it: another user may have made it first,
         // even in between (CreateDirectory succeeds quietly on an existing directory).
@@ -108,7 +109,7 @@ internal sealed class UnixSocketPipes : PipePlatform
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            socket.Bind(new UnixDomainSocketEndPoint(path));
+            socket.Bind(address);
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             socket.Listen(512);
         }
@@ -139,7 +140,7 @@ internal sealed class UnixSocketPipes : PipePlatform
         if (InSocketDirectory(endpoint) && !SocketDirectoryCheck.EnsureSafe(SocketDirectory))
             throw new NoServerListeningException((reportAs ?? endpoint).ToString());
         return await SocketConnector.ConnectAsync(reportAs ?? endpoint, options,
-            () => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified), new UnixDomainSocketEndPoint(path),
+            () => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified), SocketEndPoint(path, reportAs ?? endpoint),
             (socket, _) =>
             {
                 PeerCredentials.Check(socket, options, "server");
@@ -148,12 +149,31 @@ internal sealed class UnixSocketPipes : PipePlatform
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The address of the socket at <paramref name="path"/>, or a clear error when the path is longer than a Unix socket
+    /// address holds (104 bytes on macOS, whose per-user temp directory alone is about 50; 108 on Linux).
+    /// </summary>
+    private static UnixDomainSocketEndPoint SocketEndPoint(string path, IpcEndpoint shown)
+    {
+        try
+        {
+            return new UnixDomainSocketEndPoint(path);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new IpcConfigurationException(
+                $"{shown}: the socket path {path} ({System.Text.Encoding.UTF8.GetByteCount(path)} bytes) is longer than a Unix socket address " +
+                "holds on this system (104 bytes on macOS, 108 on Linux). Use a shorter NAME, point XDG_RUNTIME_DIR at a shorter directory, " +
+                "or name the socket by a short full path (pipe:///tmp/name.sock).", e);
+        }
+    }
+
     private static async Task RemoveStaleSocketAsync(IpcEndpoint endpoint, string path, CancellationToken cancellationToken)
     {
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            await probe.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+            await probe.ConnectAsync(SocketEndPoint(path, endpoint), cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException)
         {
