@@ -25,6 +25,9 @@ internal abstract class PipePlatform
     public abstract ValueTask<IIpcListener> ListenControlAsync(IpcEndpoint endpoint, IpcEndpoint reportAs, IpcOptions options,
         Func<Stream, string, CancellationToken, Task<ITransportConnection>> establish, CancellationToken cancellationToken);
 
-    /// <summary>A peer-checked control channel to the pipe <paramref name="endpoint"/>, or <see cref="NoServerListeningException"/> naming <paramref name="reportAs"/>.</summary>
-    public abstract ValueTask<Stream> ConnectControlAsync(IpcEndpoint endpoint, IpcEndpoint reportAs, IpcOptions options, CancellationToken cancellationToken);
+    /// <summary>
+    /// A peer-checked control channel to the pipe <paramref name="endpoint"/> and a description of the server for logs and
+    /// errors, or <see cref="NoServerListeningException"/> naming <paramref name="reportAs"/>.
+    /// </summary>
+    public abstract ValueTask<(Stream Control, string Peer)> ConnectControlAsync(IpcEndpoint endpoint, IpcEndpoint reportAs, IpcOptions options, CancellationToken cancellationToken);
 }

@@ -74,8 +74,9 @@ internal sealed class UnixSocketPipes : PipePlatform
     }
 
     /// <inheritdoc />
-    public override async ValueTask<Stream> ConnectControlAsync(IpcEndpoint endpoint, IpcEndpoint reportAs, IpcOptions options, CancellationToken cancellationToken) =>
-        new ControlSocketStream(await ConnectSocketAsync(endpoint, options, cancellationToken, reportAs).ConfigureAwait(false));
+    public override async ValueTask<(Stream Control, string Peer)> ConnectControlAsync(IpcEndpoint endpoint, IpcEndpoint reportAs, IpcOptions options,
+        CancellationToken cancellationToken) =>
+        (new ControlSocketStream(await ConnectSocketAsync(endpoint, options, cancellationToken, reportAs).ConfigureAwait(false)), reportAs.ToString());
 
     /// <summary>True for a NAME without a slash, whose socket lives in <see cref="SocketDirectory"/>; a full path is the caller's choice.</summary>
     private static bool InSocketDirectory(IpcEndpoint endpoint) => !endpoint.Address.Contains('/');

@@ -37,8 +37,12 @@ internal sealed class WindowsNamedPipes : PipePlatform
         new(Listen(endpoint, reportAs, options, (pipe, peer, ct) => establish(pipe, peer, ct)));
 
     /// <inheritdoc />
-    public override async ValueTask<Stream> ConnectControlAsync(IpcEndpoint endpoint, IpcEndpoint reportAs, IpcOptions options, CancellationToken cancellationToken) =>
-        (await ConnectPipeAsync(endpoint, reportAs, options, cancellationToken).ConfigureAwait(false)).Pipe;
+    public override async ValueTask<(Stream Control, string Peer)> ConnectControlAsync(IpcEndpoint endpoint, IpcEndpoint reportAs, IpcOptions options,
+        CancellationToken cancellationToken)
+    {
+        var (pipe, pid) = await ConnectPipeAsync(endpoint, reportAs, options, cancellationToken).ConfigureAwait(false);
+        return (pipe, $"{reportAs} (server process {pid})");
+    }
 
     private static EstablishingListener<NamedPipeServerStream> Listen(IpcEndpoint endpoint, IpcEndpoint reportAs, IpcOptions options,
         Func<NamedPipeServerStream, string, CancellationToken, Task<ITransportConnection>> establish)

@@ -44,7 +44,7 @@ public sealed class ShmTransport : IIpcTransport
     public async ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
     {
         _platform.ThrowIfUnsupported(endpoint);
-        var control = await _pipes.ConnectControlAsync(ControlEndpoint(endpoint), endpoint, options, cancellationToken).ConfigureAwait(false);
+        var (control, peer) = await _pipes.ConnectControlAsync(ControlEndpoint(endpoint), endpoint, options, cancellationToken).ConfigureAwait(false);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -69,7 +69,7 @@ public sealed class ShmTransport : IIpcTransport
                 segment.Dispose();
                 throw;
             }
-            return new ShmConnection(segment, ringSize, isServer: false, control, options.SharedMemory.SpinCount, endpoint.ToString());
+            return new ShmConnection(segment, ringSize, isServer: false, control, options.SharedMemory.SpinCount, peer);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
