@@ -87,7 +87,6 @@ internal sealed class ShmConnection : ITransportConnection
         _inbound.WakeConsumer();
         _outbound.WakeProducer();
         await _control.DisposeAsync().ConfigureAwait(false); // the peer sees the end at once
-
         try { await _controlWatch.ConfigureAwait(false); } catch { }
         // Unmapping under a thread still inside the ring would crash the process: wait for them to leave.
         var deadline = Environment.TickCount64 + 5000;
