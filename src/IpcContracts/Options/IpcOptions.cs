@@ -96,12 +96,16 @@ public sealed class IpcOptions
 
     /// <summary>
     /// Extra user IDs allowed to connect over <c>pipe://</c> and <c>shm://</c> (checked with SO_PEERCRED
-    /// on Linux). By default only the server's own user may connect, and a client only talks to a
-    /// server of its own user.
+    /// on Linux, getpeereid on macOS). By default only the server's own user may connect, and a client only talks to a
+    /// server of its own user. Unix only: on Windows, where the pipe admits only the current user, setting it makes
+    /// listen and connect fail with <see cref="IpcConfigurationException"/>.
     /// </summary>
     public ISet<uint> AllowedPeerUserIds { get; set; } = new HashSet<uint>();
 
-    /// <summary>Accept local peers of any user (the socket file is still created owner-only, 0600).</summary>
+    /// <summary>
+    /// Accept local peers of any user (the socket file is still created owner-only, 0600). Unix only: on Windows setting it
+    /// makes <c>pipe://</c> and <c>shm://</c> fail with <see cref="IpcConfigurationException"/>.
+    /// </summary>
     public bool AllowAnyLocalUser { get; set; }
 
     /// <summary>

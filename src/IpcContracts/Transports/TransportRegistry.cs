@@ -9,7 +9,7 @@ public static class TransportRegistry
 {
     private static readonly ConcurrentDictionary<string, IIpcTransport> s_transports = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["pipe"] = new UnixSocketTransport(),
+        ["pipe"] = new PipeTransport(),
         ["inproc"] = InMemoryTransport.Instance,
         ["tcp"] = new Tcp.TcpTransport(),
         ["shm"] = new SharedMemory.ShmTransport(),

@@ -257,13 +257,13 @@ public abstract class ConformanceTests(string transport)
 
     private static IEnumerable<string> FilesFor(IpcContracts.Transports.IpcEndpoint endpoint) => endpoint.Scheme switch
     {
-        "pipe" => [IpcContracts.Transports.Pipe.UnixSocketTransport.GetSocketPath(endpoint)],
-        "shm" => [IpcContracts.Transports.Pipe.UnixSocketTransport.GetSocketPath(new("pipe", endpoint.Address + ".shm"))],
+        "pipe" => [IpcContracts.Transports.Pipe.UnixSocketPipes.GetSocketPath(endpoint)],
+        "shm" => [IpcContracts.Transports.Pipe.UnixSocketPipes.GetSocketPath(new("pipe", endpoint.Address + ".shm"))],
         _ => [],
     };
 
     private static string[] SegmentFilesOfThisProcess() =>
-        Directory.EnumerateFiles(IpcContracts.Transports.SharedMemory.ShmTransport.SegmentDirectory, $"ipccontracts-{Environment.UserName}-{Environment.ProcessId}-*")
+        Directory.EnumerateFiles(IpcContracts.Transports.SharedMemory.LinuxShm.SegmentDirectory, $"ipccontracts-{Environment.UserName}-{Environment.ProcessId}-*")
             .Order().ToArray();
 }
 

@@ -393,7 +393,7 @@ public sealed class PipeCrossProcess() : CrossProcessTests("pipe")
     public async Task Disposing_the_server_removes_its_socket_file_and_a_stale_file_is_replaced()
     {
         var endpoint = Endpoints.Pipe();
-        var path = UnixSocketTransport.GetSocketPath(IpcEndpoint.Parse(endpoint));
+        var path = UnixSocketPipes.GetSocketPath(IpcEndpoint.Parse(endpoint));
         File.WriteAllText(path, "stale"); // left behind by a killed server
 
         var server = await IpcServer.StartAsync(endpoint);
@@ -411,7 +411,7 @@ public sealed class ShmCrossProcess() : CrossProcessTests("shm")
     [Fact]
     public async Task Segment_files_orphaned_by_a_killed_process_are_removed_at_the_next_start()
     {
-        var dir = IpcContracts.Transports.SharedMemory.ShmTransport.SegmentDirectory;
+        var dir = IpcContracts.Transports.SharedMemory.LinuxShm.SegmentDirectory;
         var orphan = Path.Combine(dir, $"ipccontracts-{Environment.UserName}-{int.MaxValue - 7}-1-{Guid.NewGuid():N}");
         File.WriteAllBytes(orphan, new byte[4096]); // a pid that cannot be running
 

@@ -392,6 +392,6 @@ public sealed class SecurityTests
     private static (string Endpoint, string Path) WorldConnectablePipe()
     {
         var path = $"/tmp/ipc-peercred-{Guid.NewGuid():N}.sock";
-        return ($"pipe://{path}", UnixSocketTransport.GetSocketPath(IpcEndpoint.Parse($"pipe://{path}")));
+        return ($"pipe://{path}", UnixSocketPipes.GetSocketPath(IpcEndpoint.Parse($"pipe://{path}")));
     }
 }

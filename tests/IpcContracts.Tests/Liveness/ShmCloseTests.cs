@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using IpcContracts.Transports.Pipe;
 using IpcContracts.Transports.SharedMemory;
 
 namespace IpcContracts.Tests.Liveness;
@@ -119,11 +120,11 @@ public sealed class ShmCloseTests
 
         public static async Task<ShmPair> CreateAsync()
         {
-            var path = Path.Combine(ShmTransport.SegmentDirectory, $"ipccontracts-test-{Guid.NewGuid():N}");
+            var path = Path.Combine(LinuxShm.SegmentDirectory, $"ipccontracts-test-{Guid.NewGuid():N}");
             using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite))
                 file.SetLength(SegmentLayout.SegmentSize(RingSize));
-            var serverSegment = Segment.Map(path, RingSize, isServer: true);
-            var clientSegment = Segment.Map(path, RingSize, isServer: false);
+            var serverSegment = LinuxShm.MapFile(path, RingSize, isServer: true);
+            var clientSegment = LinuxShm.MapFile(path, RingSize, isServer: false);
 
             var socketPath = Path.Combine(Path.GetTempPath(), $"ipccontracts-test-{Guid.NewGuid():N}.sock");
             using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -136,8 +137,8 @@ public sealed class ShmCloseTests
             File.Delete(socketPath);
 
             return new ShmPair(path,
-                new ShmConnection(serverSegment, RingSize, isServer: true, serverSocket, spinCount: 100, "test server"),
-                new ShmConnection(clientSegment, RingSize, isServer: false, clientSocket, spinCount: 100, "test client"),
+                new ShmConnection(serverSegment, RingSize, isServer: true, new ControlSocketStream(serverSocket), spinCount: 100, "test server"),
+                new ShmConnection(clientSegment, RingSize, isServer: false, new ControlSocketStream(clientSocket), spinCount: 100, "test client"),
                 clientSegment);
         }
 

@@ -159,7 +159,7 @@ internal sealed class HostProcess : IAsyncDisposable
             "shm" => new IpcContracts.Transports.IpcEndpoint("pipe", endpoint.Address + ".shm"),
             _ => null,
         };
-        if (socketEndpoint is not null) File.Delete(IpcContracts.Transports.Pipe.UnixSocketTransport.GetSocketPath(socketEndpoint));
+        if (socketEndpoint is not null) File.Delete(IpcContracts.Transports.Pipe.UnixSocketPipes.GetSocketPath(socketEndpoint));
     }
 
     public async ValueTask DisposeAsync()

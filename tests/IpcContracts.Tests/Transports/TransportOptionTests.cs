@@ -37,7 +37,7 @@ public sealed class TransportOptionTests
         var endpoint = Endpoints.Pipe();
         await using var server = await IpcServer.StartAsync(endpoint);
 
-        var mode = File.GetUnixFileMode(UnixSocketTransport.GetSocketPath(IpcEndpoint.Parse(endpoint)));
+        var mode = File.GetUnixFileMode(UnixSocketPipes.GetSocketPath(IpcEndpoint.Parse(endpoint)));
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode);
     }

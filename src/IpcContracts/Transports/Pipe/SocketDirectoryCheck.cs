@@ -10,6 +10,7 @@ namespace IpcContracts.Transports.Pipe;
 /// others. Read and search bits for others are allowed: every socket in it is created 0600 anyway, and loosening
 /// the directory on purpose (for <see cref="IpcOptions.AllowedPeerUserIds"/>) must keep working.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 internal static partial class SocketDirectoryCheck
 {
     private const int AtFdCwd = -100;
@@ -25,13 +26,13 @@ internal static partial class SocketDirectoryCheck
     /// </summary>
     public static bool EnsureSafe(string directory)
     {
-        if (OperatingSystem.IsWindows()) return System.IO.Directory.Exists(directory); // no Unix modes; the temp directory is the user's own
-        if (Read(directory) is not var (type, mode, owner)) return false;
+        if (Read(directory) is not var (type, mode, owner, ownedByOther)) return false;
         var me = PeerCredentials.CurrentUserId;
         var problems = new List<string>();
         if (type == SymbolicLink) problems.Add("it is a symbolic link, which its owner can re-point after any check");
         else if (type != Directory) problems.Add("it is not a directory");
         if (owner is { } o && me is { } m && o != m) problems.Add($"its owner is not this process's user ({m})");
+        else if (ownedByOther) problems.Add("its owner is not this process's user (it refused a chmod, which only its owner may do)");
         if (type != SymbolicLink && (mode & GroupOrOtherWrite) != 0)
             problems.Add("group or others may write to it, so they could delete or replace the sockets in it");
         if (problems.Count == 0) return true;
@@ -46,16 +47,19 @@ internal static partial class SocketDirectoryCheck
 
     private static string Octal(int mode) => Convert.ToString(mode & 0xFFF, 8).PadLeft(4, '0');
 
-    /// <summary>File type bits, permission bits and owner, without following a symbolic link; null when nothing is there.</summary>
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static (int Type, int Mode, uint? Owner)? Read(string path)
+    /// <summary>
+    /// File type bits, permission bits and owner, without following a symbolic link; null when nothing is there. Linux
+    /// reads the owner with statx. Elsewhere (macOS) managed code cannot read an owner, so a directory is asked to take its
+    /// own mode again (a no-op chmod): only its owner (or root) may chmod, so a refusal means another user owns it.
+    /// </summary>
+    private static (int Type, int Mode, uint? Owner, bool OwnedByOther)? Read(string path)
     {
         if (OperatingSystem.IsLinux())
         {
             try
             {
                 if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType | StatxMode | StatxUid, out var stat) == 0)
-                    return (stat.Mode & FileTypeMask, stat.Mode & 0xFFF, stat.Uid);
+                    return (stat.Mode & FileTypeMask, stat.Mode & 0xFFF, stat.Uid, false);
                 if (Marshal.GetLastPInvokeError() == NoSuchEntry) return null;
                 throw new IpcException($"Cannot inspect the socket directory {path}: {Marshal.GetLastPInvokeErrorMessage()}");
             }
@@ -65,9 +69,14 @@ internal static partial class SocketDirectoryCheck
             }
         }
         var info = new DirectoryInfo(path);
-        if (info.LinkTarget is not null) return (SymbolicLink, 0, null);
-        if (!info.Exists) return File.Exists(path) ? (0, (int)File.GetUnixFileMode(path), null) : null;
-        return (Directory, (int)File.GetUnixFileMode(path), null);
+        if (info.LinkTarget is not null) return (SymbolicLink, 0, null, false);
+        if (!info.Exists) return File.Exists(path) ? (0, (int)File.GetUnixFileMode(path), null, false) : null;
+        var mode = File.GetUnixFileMode(path);
+        var ownedByOther = false;
+        try { File.SetUnixFileMode(path, mode); }
+        catch (UnauthorizedAccessException) { ownedByOther = true; }
+        catch (IOException) { } // e.g. a read-only file system: the owner stays unknown
+        return (Directory, (int)mode, null, ownedByOther);
     }
 
     // struct statx from <linux/stat.h>: the same layout on every architecture (unlike struct stat), 256 bytes.

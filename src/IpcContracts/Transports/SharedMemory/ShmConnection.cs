@@ -1,16 +1,15 @@
 using System.IO.Pipelines;
-using System.Net.Sockets;
 
 namespace IpcContracts.Transports.SharedMemory;
 
 /// <summary>
-/// One shm connection: a mapped segment with a ring per direction, plus the control socket whose end
-/// tells us the peer is gone (a killed process cannot flag that in the segment itself).
+/// One shm connection: a mapped segment with a ring per direction, plus the control channel (a Unix socket, or a
+/// Windows named pipe) whose end tells us the peer is gone (a killed process cannot flag that in the segment itself).
 /// </summary>
 internal sealed class ShmConnection : ITransportConnection
 {
     private readonly Segment _segment;
-    private readonly Socket _control;
+    private readonly Stream _control;
     private readonly SpscRing _inbound;
     private readonly SpscRing _outbound;
     private readonly ShmPipeReader _reader;
@@ -20,7 +19,7 @@ internal sealed class ShmConnection : ITransportConnection
     private int _peerGone;
     private int _disposed;
 
-    public ShmConnection(Segment segment, int ringSize, bool isServer, Socket control, int spinCount, string peerDescription)
+    public ShmConnection(Segment segment, int ringSize, bool isServer, Stream control, int spinCount, string peerDescription)
     {
         _segment = segment;
         _control = control;
@@ -37,10 +36,10 @@ internal sealed class ShmConnection : ITransportConnection
     public PipeWriter Output => _writer;
     public string PeerDescription { get; }
 
-    /// <summary>Ring reads spin and then sleep on a futex: the core gives the read loop a thread of its own.</summary>
+    /// <summary>Ring reads spin and then sleep (futex, event): the core gives the read loop a thread of its own.</summary>
     public TransportFeatures Features => TransportFeatures.BlockingReads;
 
-    /// <summary>True once the peer's control socket closed or we were disposed: stop waiting on the rings.</summary>
+    /// <summary>True once the peer's control channel closed or we were disposed: stop waiting on the rings.</summary>
     internal bool IsClosing => Volatile.Read(ref _peerGone) != 0 || Volatile.Read(ref _disposed) != 0;
 
     /// <summary>Brackets ring access so the segment is never unmapped under a reader or writer.</summary>
@@ -59,9 +58,10 @@ internal sealed class ShmConnection : ITransportConnection
         var buffer = new byte[16];
         try
         {
-            while (await _control.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false) > 0) { }
+            while (await _control.ReadAsync(buffer).ConfigureAwait(false) > 0) { }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+        // The channel failed (a reset, a broken pipe) or we closed it under the pending read.
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException) { }
         // The peer process is gone (or closed): wake our own waiters so they notice.
         Volatile.Write(ref _peerGone, 1);
         if (Enter())
@@ -86,8 +86,7 @@ internal sealed class ShmConnection : ITransportConnection
         _writer.Complete();
         _inbound.WakeConsumer();
         _outbound.WakeProducer();
-        try { _control.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
-        _control.Dispose();
+        await _control.DisposeAsync().ConfigureAwait(false); // the peer sees the end at once
         try { await _controlWatch.ConfigureAwait(false); } catch { }
         // Unmapping under a thread still inside the ring would crash the process: wait for them to leave.
         var deadline = Environment.TickCount64 + 5000;

@@ -5,8 +5,9 @@ namespace IpcContracts.Transports.SharedMemory;
 /// <summary>
 /// One direction of a segment: a single-producer/single-consumer byte ring over shared memory.
 /// Head and tail only grow; their difference is the number of unread bytes. Waiting is
-/// spin-then-park: a side only sleeps (futex) after announcing it in its "parked" word, and the other
-/// side only makes the wake syscall when it sees that word set, so an awake peer costs no syscall.
+/// spin-then-park: a side only sleeps (<see cref="WaitSignal"/>: a futex on Linux, an event on Windows) after
+/// announcing it in its "parked" word, and the other side only makes the wake syscall when it sees that word set, so
+/// an awake peer costs no syscall.
 /// </summary>
 internal sealed unsafe class SpscRing
 {
@@ -15,9 +16,13 @@ internal sealed unsafe class SpscRing
     private readonly int _size;
     private readonly int _mask;
     private readonly int _spinCount;
+    private readonly WaitSignal _readerWait;
+    private readonly WaitSignal _writerWait;
 
     public SpscRing(Segment segment, int ring, int ringSize, int spinCount)
     {
+        _readerWait = segment.Signal(ring, reader: true);
+        _writerWait = segment.Signal(ring, reader: false);
         _control = segment.Pointer + SegmentLayout.ControlOffset(ring);
         _data = segment.Pointer + SegmentLayout.DataOffset(ring, ringSize);
         _size = ringSize;
@@ -86,7 +91,7 @@ internal sealed unsafe class SpscRing
     {
         Volatile.Write(ref Closed, 1);
         Interlocked.Increment(ref *ReaderSignal);
-        Futex.Wake(ReaderSignal);
+        _readerWait.Wake();
     }
 
     private void WakeReaderIfParked()
@@ -96,7 +101,7 @@ internal sealed unsafe class SpscRing
         if (Volatile.Read(ref ReaderParked) != 0)
         {
             Interlocked.Increment(ref *ReaderSignal);
-            Futex.Wake(ReaderSignal);
+            _readerWait.Wake();
         }
     }
 
@@ -118,7 +123,7 @@ internal sealed unsafe class SpscRing
                 Volatile.Write(ref WriterParked, 0);
                 return true;
             }
-            Futex.Wait(WriterSignal, signal, 50);
+            _writerWait.Wait(signal, 50);
             Volatile.Write(ref WriterParked, 0);
         }
     }
@@ -140,14 +145,14 @@ internal sealed unsafe class SpscRing
         if (Volatile.Read(ref WriterParked) != 0)
         {
             Interlocked.Increment(ref *WriterSignal);
-            Futex.Wake(WriterSignal);
+            _writerWait.Wake();
         }
         return available;
     }
 
     /// <summary>
     /// Waits until there are unread bytes, the producer closed, or <paramref name="stop"/> says to stop.
-    /// Spins first (a busy peer answers within the spin), then sleeps on the futex.
+    /// Spins first (a busy peer answers within the spin), then sleeps on the wait signal.
     /// </summary>
     public void WaitForData(Func<bool> stop)
     {
@@ -166,7 +171,7 @@ internal sealed unsafe class SpscRing
                 Volatile.Write(ref ReaderParked, 0);
                 return;
             }
-            Futex.Wait(ReaderSignal, signal, 100);
+            _readerWait.Wait(signal, 100);
             Volatile.Write(ref ReaderParked, 0);
             if (Available > 0 || IsClosed) return;
         }
@@ -186,13 +191,13 @@ internal sealed unsafe class SpscRing
     public void WakeConsumer()
     {
         Interlocked.Increment(ref *ReaderSignal);
-        Futex.Wake(ReaderSignal);
+        _readerWait.Wake();
     }
 
     /// <summary>Wakes this ring's producer (used locally to interrupt our own writer on shutdown).</summary>
     public void WakeProducer()
     {
         Interlocked.Increment(ref *WriterSignal);
-        Futex.Wake(WriterSignal);
+        _writerWait.Wake();
     }
 }

@@ -4,20 +4,22 @@ using System.Threading.Channels;
 namespace IpcContracts.Transports.Streams;
 
 /// <summary>
-/// Accepts sockets in a loop and establishes each one (peer check, authentication, rendezvous) on its
-/// own task with the handshake timeout, so a slow or hostile client never delays anyone else's accept.
-/// Established connections come out of <see cref="AcceptAsync"/>; failed ones are reported and dropped.
+/// Accepts raw connections (a socket, a Windows named-pipe instance) in a loop and establishes each one (peer check,
+/// authentication, rendezvous) on its own task with the handshake timeout, so a slow or hostile client never delays
+/// anyone else's accept. Established connections come out of <see cref="AcceptAsync"/>; failed ones are reported and dropped.
 /// </summary>
+/// <typeparam name="TClient">What the accept step hands over; disposed when its setup fails.</typeparam>
 /// <remarks>
 /// At most <see cref="IpcOptions.MaxConnections"/> sockets are in their setup at once. Before the setup a
 /// peer has proved nothing (a TCP client has not shown it knows the shared secret), so without this cap
 /// anyone who can reach the port could hold a descriptor per socket for the whole handshake timeout. A
 /// socket accepted past the cap is closed at once, in the accept loop, without waiting for a slot.
 /// </remarks>
-internal sealed class EstablishingListener : IIpcListener
+internal sealed class EstablishingListener<TClient> : IIpcListener where TClient : IDisposable
 {
-    private readonly Socket _socket;
-    private readonly Func<Socket, CancellationToken, Task<ITransportConnection>> _establish;
+    private readonly Func<CancellationToken, ValueTask<TClient>> _accept;
+    private readonly IDisposable _listening;
+    private readonly Func<TClient, CancellationToken, Task<ITransportConnection>> _establish;
     private readonly IpcOptions _options;
     private readonly Action? _onDispose;
     private readonly Channel<ITransportConnection> _ready = Channel.CreateUnbounded<ITransportConnection>();
@@ -28,10 +30,18 @@ internal sealed class EstablishingListener : IIpcListener
     private int _turnedAway;   // sockets closed at the cap since the last report (one report per burst, not per socket)
     private int _disposed;
 
-    public EstablishingListener(Socket socket, IpcEndpoint endpoint, IpcOptions options,
-        Func<Socket, CancellationToken, Task<ITransportConnection>> establish, Action? onDispose = null)
+    /// <param name="accept">Waits for the next raw connection; throws <see cref="SocketException"/> or <see cref="IOException"/> for a
+    /// failure worth reporting and retrying, anything once <paramref name="listening"/> is disposed.</param>
+    /// <param name="listening">What listens (the socket, the waiting pipe instance); disposed first on close to end a pending accept.</param>
+    /// <param name="endpoint">The endpoint reported as bound and named in security events.</param>
+    /// <param name="options">Handshake timeout, connection cap and where security events go.</param>
+    /// <param name="establish">The setup of one accepted connection (peer check, authentication, rendezvous).</param>
+    /// <param name="onDispose">Runs once the listener is closed (e.g. removes a socket file).</param>
+    public EstablishingListener(Func<CancellationToken, ValueTask<TClient>> accept, IDisposable listening, IpcEndpoint endpoint, IpcOptions options,
+        Func<TClient, CancellationToken, Task<ITransportConnection>> establish, Action? onDispose = null)
     {
-        _socket = socket;
+        _accept = accept;
+        _listening = listening;
         Endpoint = endpoint;
         _options = options;
         _establish = establish;
@@ -46,16 +56,16 @@ internal sealed class EstablishingListener : IIpcListener
     {
         while (!_closing.IsCancellationRequested)
         {
-            Socket client;
+            TClient client;
             try
             {
-                client = await _socket.AcceptAsync(_closing.Token).ConfigureAwait(false);
+                client = await _accept(_closing.Token).ConfigureAwait(false);
             }
             catch (Exception) when (_closing.IsCancellationRequested)
             {
                 break;
             }
-            catch (SocketException e)
+            catch (Exception e) when (e is SocketException or IOException)
             {
                 // E.g. out of descriptors: report, back off, keep serving.
                 _options.ReportSecurityEvent($"accept on {Endpoint} failed: {e.Message}");
@@ -76,7 +86,7 @@ internal sealed class EstablishingListener : IIpcListener
         _ready.Writer.TryComplete();
     }
 
-    private async Task EstablishAsync(Socket client)
+    private async Task EstablishAsync(TClient client)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
         timeout.CancelAfter(_options.HandshakeTimeout);
@@ -115,7 +125,7 @@ internal sealed class EstablishingListener : IIpcListener
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _closing.Cancel();
-        _socket.Dispose();
+        _listening.Dispose();
         try { await _loop.ConfigureAwait(false); } catch { }
         while (_ready.Reader.TryRead(out var left)) await left.DisposeAsync().ConfigureAwait(false);
         _onDispose?.Invoke();

@@ -50,7 +50,7 @@ public sealed class TcpTransport : IIpcTransport
         var boundHost = bound.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{bound.Address}]" : bound.Address.ToString();
         var boundEndpoint = new IpcEndpoint("tcp", $"{boundHost}:{bound.Port}");
         var secret = options.Tcp.SharedSecret;
-        return new EstablishingListener(socket, boundEndpoint, options, async (client, ct) =>
+        return new EstablishingListener<Socket>(socket.AcceptAsync, socket, boundEndpoint, options, async (client, ct) =>
         {
             client.NoDelay = true;
             var peer = $"tcp://{client.RemoteEndPoint}";

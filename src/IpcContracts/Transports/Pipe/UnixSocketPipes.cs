@@ -1,17 +1,17 @@
 using System.Net.Sockets;
+using System.Runtime.Versioning;
 using IpcContracts.Transports.Streams;
 
 namespace IpcContracts.Transports.Pipe;
 
 /// <summary>
-/// <c>pipe://NAME</c>: a Unix domain socket (the Linux form of a named pipe; Windows 10+ has them too).
-/// NAME without a slash lives in a per-user directory; a NAME with a slash is used as the socket path.
+/// <c>pipe://NAME</c> on Linux and macOS: a Unix domain socket, file mode 0600, the peer's user checked before any byte
+/// is read (<see cref="PeerCredentials"/>). NAME without a slash lives in a per-user directory; a NAME with a slash is
+/// used as the socket path.
 /// </summary>
-public sealed class UnixSocketTransport : IIpcTransport
+[UnsupportedOSPlatform("windows")]
+internal sealed class UnixSocketPipes : PipePlatform
 {
-    /// <inheritdoc />
-    public string Scheme => "pipe";
-
     /// <summary>The socket file path an endpoint maps to.</summary>
     internal static string GetSocketPath(IpcEndpoint endpoint)
     {
@@ -41,11 +41,11 @@ public sealed class UnixSocketTransport : IIpcTransport
     }
 
     /// <inheritdoc />
-    public async ValueTask<IIpcListener> ListenAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
+    public override async ValueTask<IIpcListener> ListenAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
     {
         var socket = await ListenSocketAsync(endpoint, cancellationToken).ConfigureAwait(false);
         var path = GetSocketPath(endpoint);
-        return new EstablishingListener(socket, endpoint, options,
+        return new EstablishingListener<Socket>(socket.AcceptAsync, socket, endpoint, options,
             (client, _) =>
             {
                 PeerCredentials.Check(client, options, "client");
@@ -55,13 +55,33 @@ public sealed class UnixSocketTransport : IIpcTransport
     }
 
     /// <inheritdoc />
-    public async ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken) =>
+    public override async ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken) =>
         new SocketTransportConnection(await ConnectSocketAsync(endpoint, options, cancellationToken).ConfigureAwait(false), endpoint.ToString());
+
+    /// <inheritdoc />
+    public override async ValueTask<IIpcListener> ListenControlAsync(IpcEndpoint endpoint, IpcEndpoint reportAs, IpcOptions options,
+        Func<Stream, string, CancellationToken, Task<ITransportConnection>> establish, CancellationToken cancellationToken)
+    {
+        var socket = await ListenSocketAsync(endpoint, cancellationToken, reportAs).ConfigureAwait(false);
+        var path = GetSocketPath(endpoint);
+        return new EstablishingListener<Socket>(socket.AcceptAsync, socket, reportAs, options,
+            (client, ct) =>
+            {
+                PeerCredentials.Check(client, options, "client");
+                return establish(new ControlSocketStream(client), $"{reportAs} (client)", ct);
+            },
+            onDispose: () => DeleteSocketFile(path));
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask<(Stream Control, string Peer)> ConnectControlAsync(IpcEndpoint endpoint, IpcEndpoint reportAs, IpcOptions options,
+        CancellationToken cancellationToken) =>
+        (new ControlSocketStream(await ConnectSocketAsync(endpoint, options, cancellationToken, reportAs).ConfigureAwait(false)), reportAs.ToString());
 
     /// <summary>True for a NAME without a slash, whose socket lives in <see cref="SocketDirectory"/>; a full path is the caller's choice.</summary>
     private static bool InSocketDirectory(IpcEndpoint endpoint) => !endpoint.Address.Contains('/');
 
-    internal static void DeleteSocketFile(string path)
+    private static void DeleteSocketFile(string path)
     {
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
@@ -70,18 +90,18 @@ public sealed class UnixSocketTransport : IIpcTransport
     /// A listening Unix socket at the endpoint's path (owner-only), replacing a stale file left by a dead server. Errors name
     /// <paramref name="reportAs"/> when given: the endpoint the user asked for, of which this socket is a part.
     /// </summary>
-    internal async ValueTask<Socket> ListenSocketAsync(IpcEndpoint endpoint, CancellationToken cancellationToken, IpcEndpoint? reportAs = null)
+    private static async ValueTask<Socket> ListenSocketAsync(IpcEndpoint endpoint, CancellationToken cancellationToken, IpcEndpoint? reportAs = null)
     {
         var shown = reportAs ?? endpoint;
         var path = GetSocketPath(endpoint);
+        var address = SocketEndPoint(path, shown); // a path too long is refused before anything is created
         var dir = Path.GetDirectoryName(path);
         // The per-user directory is checked before and after creating it: another user may have made it first,
         // even in between (CreateDirectory succeeds quietly on an existing directory).
         var perUser = InSocketDirectory(endpoint);
         if (!string.IsNullOrEmpty(dir) && !(perUser ? SocketDirectoryCheck.EnsureSafe(dir) : Directory.Exists(dir)))
         {
-            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(dir);
-            else Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             if (perUser) SocketDirectoryCheck.EnsureSafe(dir);
         }
         if (File.Exists(path))
@@ -90,9 +110,8 @@ public sealed class UnixSocketTransport : IIpcTransport
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            socket.Bind(new UnixDomainSocketEndPoint(path));
-            if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            socket.Bind(address);
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             socket.Listen(512);
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
@@ -113,7 +132,7 @@ public sealed class UnixSocketTransport : IIpcTransport
     /// A socket connected to the endpoint, or <see cref="NoServerListeningException"/> at once. Errors name
     /// <paramref name="reportAs"/> when given: the endpoint the user asked for, of which this socket is a part.
     /// </summary>
-    internal async ValueTask<Socket> ConnectSocketAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken,
+    private static async ValueTask<Socket> ConnectSocketAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken,
         IpcEndpoint? reportAs = null)
     {
         var path = GetSocketPath(endpoint);
@@ -122,7 +141,7 @@ public sealed class UnixSocketTransport : IIpcTransport
         if (InSocketDirectory(endpoint) && !SocketDirectoryCheck.EnsureSafe(SocketDirectory))
             throw new NoServerListeningException((reportAs ?? endpoint).ToString());
         return await SocketConnector.ConnectAsync(reportAs ?? endpoint, options,
-            () => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified), new UnixDomainSocketEndPoint(path),
+            () => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified), SocketEndPoint(path, reportAs ?? endpoint),
             (socket, _) =>
             {
                 PeerCredentials.Check(socket, options, "server");
@@ -131,12 +150,31 @@ public sealed class UnixSocketTransport : IIpcTransport
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The address of the socket at <paramref name="path"/>, or a clear error when the path is longer than a Unix socket
+    /// address holds (104 bytes on macOS, whose per-user temp directory alone is about 50; 108 on Linux).
+    /// </summary>
+    private static UnixDomainSocketEndPoint SocketEndPoint(string path, IpcEndpoint shown)
+    {
+        try
+        {
+            return new UnixDomainSocketEndPoint(path);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new IpcConfigurationException(
+                $"{shown}: the socket path {path} ({System.Text.Encoding.UTF8.GetByteCount(path)} bytes) is longer than a Unix socket address " +
+                "holds on this system (104 bytes on macOS, 108 on Linux). Use a shorter NAME, point XDG_RUNTIME_DIR at a shorter directory, " +
+                "or name the socket by a short full path (pipe:///tmp/name.sock).", e);
+        }
+    }
+
     private static async Task RemoveStaleSocketAsync(IpcEndpoint endpoint, string path, CancellationToken cancellationToken)
     {
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            await probe.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+            await probe.ConnectAsync(SocketEndPoint(path, endpoint), cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException)
         {
