@@ -118,7 +118,7 @@ internal sealed class InboundEventQueue
     {
         var activityBefore = Activity.Current;
         var telemetry = IpcTelemetry.StartEventReceive(_connection, key, methodId, parent);
-        var previous = IpcCallContext.Enter(_connection);
+        var context = IpcCallContext.Enter(_connection, ref _connection.HandlerContext);
         try
         {
             for (var i = 0; i < subscribers.Length; i++)
@@ -143,7 +143,7 @@ internal sealed class InboundEventQueue
         }
         finally
         {
-            IpcCallContext.Exit(previous);
+            context.Dispose();
         }
         telemetry.Dispose();
         Handled(tag);

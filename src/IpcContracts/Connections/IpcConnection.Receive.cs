@@ -88,6 +88,10 @@ public sealed partial class IpcConnection
     }
 
     private bool _pauseReading;
+    private IpcCallContext.ContextCache? _handlerContext; // the frame-handling thread's context with this connection current
+
+    /// <inheritdoc cref="_handlerContext"/>
+    internal ref IpcCallContext.ContextCache? HandlerContext => ref _handlerContext;
     private long _partialFrameSince; // Environment.TickCount64 since when the reader holds part of a frame (0: none)
 
     /// <summary>Timer check: a peer may not hold a connection forever with half a frame.</summary>
@@ -298,8 +302,7 @@ public sealed partial class IpcConnection
         var request = new InboundRequest(this, header, body, binary, _lifetime.Token);
         if (!_inbound.TryAdd(header.CorrelationId, request))
             throw new IpcProtocolException(ProtocolError.UnexpectedFrame, $"Correlation ID {header.CorrelationId} is already in use by a call in flight.");
-        var previous = IpcCallContext.Enter(this);
-        var previousCall = IpcCallContext.EnterCall(header.CorrelationId);
+        var context = IpcCallContext.Enter(this, ref _handlerContext, _callOrigins ? header.CorrelationId : 0);
         using var telemetry = IpcTelemetry.StartServerCall(this, request, header, parent);
         try
         {
@@ -317,8 +320,7 @@ public sealed partial class IpcConnection
         }
         finally
         {
-            IpcCallContext.ExitCall(previousCall);
-            IpcCallContext.Exit(previous);
+            context.Dispose();
             request.ReleasePayload();
         }
     }
