@@ -20,6 +20,9 @@ public interface IValueCalls
 
     /// <summary>The IpcCallContext.Connection the handler sees before and after an await (its hash codes).</summary>
     ValueTask<string> ContextAsync();
+
+    /// <summary>Sets an AsyncLocal of its own synchronously and returns what it held before: null unless a previous call leaked it.</summary>
+    ValueTask<string?> SwapMarkAsync(string mark);
 }
 
 /// <summary>An event whose only payload object is its string.</summary>

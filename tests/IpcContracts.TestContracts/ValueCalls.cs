@@ -28,5 +28,14 @@ public sealed class ValueCalls : IValueCalls, INotes
         return $"{before?.GetHashCode()}/{after?.GetHashCode()}";
     }
 
+    private static readonly AsyncLocal<string?> s_mark = new();
+
+    public ValueTask<string?> SwapMarkAsync(string mark)
+    {
+        var previous = s_mark.Value;
+        s_mark.Value = mark;
+        return new(previous);
+    }
+
     public void Note(string text) => Interlocked.Increment(ref _notes);
 }

@@ -102,4 +102,22 @@ public sealed class ValueTaskCallTests
             Assert.Equal($"{connection}/{connection}", await calls.ContextAsync());
         Assert.Null(IpcCallContext.Connection); // nothing leaked to the caller's side
     }
+
+    /// <summary>
+    /// Leaving a handler restores the reader thread's execution context (IpcCallContext.Enter): an AsyncLocal the handler's
+    /// synchronous part set does not reach the next call. Before, it stayed in the reader loop's context for good.
+    /// </summary>
+    [Theory]
+    [InlineData("inproc")]
+    [InlineData("pipe")]
+    [InlineData("shm")]
+    public async Task What_a_handler_puts_into_its_execution_context_does_not_reach_the_next_call(string transport)
+    {
+        var (server, client, calls) = await StartAsync(transport);
+        await using var _ = server;
+        await using var __ = client;
+
+        for (var i = 0; i < 3; i++)
+            Assert.Null(await calls.SwapMarkAsync($"call {i}"));
+    }
 }
