@@ -4,6 +4,7 @@
 //   --only TEXT     (with --quick or full) only the steps whose name contains TEXT, e.g. "shm" or "raw"
 //   --load N        (with --quick or full) N CPU-bound spinners in another process for the whole run (1 to 64)
 //   bdn [args]      BenchmarkDotNet micro-benchmarks of the in-process pieces (BenchmarkDotNet's own arguments)
+//   alloc [pipe|tcp|shm ...]  only the allocation rows (bytes per round trip and per event, both processes), seconds
 //   child ROLE ...  a child process of the harness (see Processes/Children.cs); not for direct use
 using IpcContracts.Benchmarks.Harness;
 using IpcContracts.Benchmarks.Micro;
@@ -11,6 +12,7 @@ using IpcContracts.Benchmarks.Processes;
 
 if (args is ["bdn", .. var bdnArgs]) return MicroBenchmarks.Run(bdnArgs);
 if (args is ["child", .. var childArgs]) return Children.Run(childArgs);
+if (args is ["alloc", .. var transports]) return AllocationRows.Run(transports);
 
 // The harness: [--quick | full] [--load N] [--only STEP], in any order.
 var config = HarnessConfig.Quick;

@@ -125,6 +125,18 @@ public sealed class IpcHostedClient : IAsyncDisposable
             }
         }
 
+        // Once connected, the client's pooled ValueTask calls; before, the Task path above (which connects first).
+        public ValueTask<TResult> RequestValueAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+            JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken) =>
+            Volatile.Read(ref owner._client) is IOutboundChannel client
+                ? client.RequestValueAsync(method, args, writeArgs, resultType, cancellationToken)
+                : new(RequestAsync(method, args, writeArgs, resultType, cancellationToken));
+
+        public ValueTask RequestValueAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken) =>
+            Volatile.Read(ref owner._client) is IOutboundChannel client
+                ? client.RequestValueAsync(method, args, writeArgs, cancellationToken)
+                : new(RequestAsync(method, args, writeArgs, cancellationToken));
+
         public Task<TResult> RequestAsync<TArgs, TResult, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
             JsonTypeInfo<TResult> resultType, IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken)
         {

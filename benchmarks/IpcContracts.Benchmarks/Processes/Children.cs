@@ -52,7 +52,11 @@ internal static class Children
         var service = new BenchService();
         var options = new IpcOptions { SharedMemory = { SpinCount = spinCount } };
         if (endpoint.StartsWith("nats://", StringComparison.Ordinal)) IpcContracts.Nats.NatsTransport.Register();
-        var server = IpcServer.StartAsync(endpoint, s => s.Handle<IEcho>(service), options).GetAwaiter().GetResult();
+        var server = IpcServer.StartAsync(endpoint, s =>
+        {
+            s.Handle<IEcho>(service);
+            s.Handle<IValueEcho>(new ValueEchoService()); // the allocation rows' ValueTask round trip
+        }, options).GetAwaiter().GetResult();
         using var subscription = server.Subscribe<IBenchEvents>(service);
         try
         {

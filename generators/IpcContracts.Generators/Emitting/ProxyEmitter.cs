@@ -128,6 +128,15 @@ namespace IpcContracts.Generators.Emitting
                         Call(w, prefix, "this._channel.RequestAsync<" + ArgsShape.Type(m) + ", " + value.Code + ">", suffix,
                             method, args, writer, progress.Identifier, Code.TypeInfo(value), token);
                 }
+                else if (wrap)
+                {
+                    // A ValueTask method gets the channel's ValueTask call: a connection completes it from a pooled source
+                    // instead of allocating a Task (and this wrapper) per call.
+                    if (m.Result is { } result)
+                        Call(w, "return ", "this._channel.RequestValueAsync<" + ArgsShape.Type(m) + ", " + result.Code + ">", ");", method, args, writer, Code.TypeInfo(result), token);
+                    else
+                        Call(w, "return ", "this._channel.RequestValueAsync<" + ArgsShape.Type(m) + ">", ");", method, args, writer, token);
+                }
                 else if (m.Result is { } result)
                     Call(w, prefix, "this._channel.RequestAsync<" + ArgsShape.Type(m) + ", " + result.Code + ">", suffix, method, args, writer, Code.TypeInfo(result), token);
                 else

@@ -256,6 +256,13 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
     Task IOutboundChannel.RequestAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken) =>
         ((IOutboundChannel)Connection).RequestAsync(method, args, writeArgs, cancellationToken);
 
+    ValueTask<TResult> IOutboundChannel.RequestValueAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken) =>
+        ((IOutboundChannel)Connection).RequestValueAsync(method, args, writeArgs, resultType, cancellationToken);
+
+    ValueTask IOutboundChannel.RequestValueAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken) =>
+        ((IOutboundChannel)Connection).RequestValueAsync(method, args, writeArgs, cancellationToken);
+
     void IOutboundChannel.Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs) =>
         ((IOutboundChannel)Connection).Publish(method, args, writeArgs);
 

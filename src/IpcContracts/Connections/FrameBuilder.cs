@@ -53,7 +53,7 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
             throw new IpcException($"The payload is {payloadLength} bytes; the limit (IpcOptions.MaxPayloadLength) is {maxPayload} bytes.");
         }
         new FrameHeader(h.Kind, h.Flags, h.ContractId, h.MethodId, h.CorrelationId, payloadLength).Write(buffer);
-        return new OutgoingFrame(buffer, _position);
+        return OutgoingFrame.Create(buffer, _position);
     }
 
     private void Abandon()

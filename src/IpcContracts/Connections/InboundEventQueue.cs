@@ -88,7 +88,8 @@ internal sealed class InboundEventQueue
         if (inlineAllowed && Volatile.Read(ref _busy) == 0)
             return DeliverInline(subscribers, key, header.MethodId, body, binary, parent, tag);
         // Queued: the subscribers are read again when it is delivered (one may have subscribed or left meanwhile).
-        return Enqueue(new Item(key, header.MethodId, Copy(body, out var length), length, parent, null, 0, null, default, Tag: tag, Binary: binary));
+        var block = Copy(body, out var offset, out var length);
+        return Enqueue(new Item(key, header.MethodId, block, offset, length, parent, null, 0, null, default, Tag: tag, Binary: binary));
     }
 
     /// <summary>Gives a transport's delivery tag back once the event is done with (0: the transport did not tag it).</summary>
@@ -97,28 +98,74 @@ internal sealed class InboundEventQueue
         if (tag != 0) _connection.EventHandled(tag);
     }
 
-    private static byte[] Copy(in ReadOnlySequence<byte> body, out int length)
+    /// <summary>Events up to this size are copied into a shared block (<see cref="Copy"/>); larger ones get a buffer of their own.</summary>
+    private const int SmallEvent = 4 * 1024;
+
+    private const int BlockSize = 64 * 1024;
+
+    private EventBlock? _block; // the block small events are being copied into (reader thread only)
+
+    /// <summary>
+    /// Copies a queued event out of the pipe (reader thread). Small events go one after another into a shared 64 KiB pooled
+    /// block, released when its last event has been delivered: one pooled buffer per event would miss the pool as soon as
+    /// more than a few events queue (it keeps only a few per size), and allocate a new array per event.
+    /// </summary>
+    private EventBlock Copy(in ReadOnlySequence<byte> body, out int offset, out int length)
     {
         length = (int)body.Length;
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-        body.CopyTo(buffer);
-        return buffer;
+        if (length > SmallEvent)
+        {
+            var own = new EventBlock(ArrayPool<byte>.Shared.Rent(length)); // its one reference is the event's
+            body.CopyTo(own.Array);
+            offset = 0;
+            return own;
+        }
+        if (_block is null || _block.Array.Length - _block.Used < length)
+        {
+            _block?.Release(); // the reader's own reference: the block is freed once its events have been delivered
+            _block = new EventBlock(ArrayPool<byte>.Shared.Rent(BlockSize));
+        }
+        var block = _block;
+        offset = block.Used;
+        body.CopyTo(block.Array.AsSpan(offset));
+        block.Used += length;
+        block.AddRef();
+        return block;
+    }
+
+    /// <summary>A pooled buffer holding the bytes of one or more queued events; back to the pool when none needs it.</summary>
+    private sealed class EventBlock(byte[] array)
+    {
+        private int _refs = 1;
+        public byte[] Array { get; } = array;
+        public int Used { get; set; }
+        public void AddRef() => Interlocked.Increment(ref _refs);
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref _refs) == 0) ArrayPool<byte>.Shared.Return(Array);
+        }
     }
 
     /// <summary>Runs subscribers on the reader thread until one goes asynchronous; the rest of the event is queued behind it.</summary>
     /// <summary>The event a subscriber gets: its argument object and, with the Binary flag, its binary argument (validated on arrival).</summary>
-    private InboundEvent NewEvent(uint methodId, in ReadOnlySequence<byte> body, bool binary)
+    /// <remarks><paramref name="reused"/> is the delivery site's own instance (a subscriber reads it only synchronously).</remarks>
+    private static InboundEvent NewEvent(InboundEvent reused, uint methodId, in ReadOnlySequence<byte> body, bool binary)
     {
-        if (!binary) return new InboundEvent(_connection, methodId, body, _connection.Lifetime);
+        if (!binary) return reused.Set(methodId, body);
         BinarySection.TrySplit(FrameFlags.Binary, body, out var json, out var bytes, out _);
-        return new InboundEvent(_connection, methodId, json, _connection.Lifetime, hasBinary: true, bytes);
+        return reused.Set(methodId, json, hasBinary: true, bytes);
     }
+
+    // The event object of each delivery site: the reader thread's inline delivery and the event loop (one thread each).
+    private InboundEvent? _inlineEvent;
+    private InboundEvent? _loopEvent;
 
     private bool DeliverInline(EventSubscriber[] subscribers, SubscriptionKey key, uint methodId, in ReadOnlySequence<byte> body, bool binary, ActivityContext parent, ulong tag)
     {
         var activityBefore = Activity.Current;
         var telemetry = IpcTelemetry.StartEventReceive(_connection, key, methodId, parent);
-        var previous = IpcCallContext.Enter(_connection);
+        var context = IpcCallContext.Enter(_connection, ref _connection.HandlerContext);
         try
         {
             for (var i = 0; i < subscribers.Length; i++)
@@ -126,7 +173,7 @@ internal sealed class InboundEventQueue
                 ValueTask delivery;
                 try
                 {
-                    delivery = subscribers[i].DeliverAsync(NewEvent(methodId, body, binary));
+                    delivery = subscribers[i].DeliverAsync(NewEvent(_inlineEvent ??= new InboundEvent(_connection), methodId, body, binary));
                 }
                 catch (Exception e)
                 {
@@ -134,16 +181,21 @@ internal sealed class InboundEventQueue
                     Report(e);
                     continue;
                 }
+                finally
+                {
+                    _inlineEvent?.Set(0, default); // holds no pipe memory once the subscriber's synchronous part is done
+                }
                 if (delivery.IsCompletedSuccessfully) continue;
                 // This subscriber is still running: the next one (and every later event) waits for it.
                 var barrier = Observe(delivery, telemetry);
                 Activity.Current = activityBefore; // the span ends when the queued rest does
-                return Enqueue(new Item(key, methodId, Copy(body, out var length), length, parent, subscribers, i + 1, barrier, telemetry, Tag: tag, Binary: binary));
+                var block = Copy(body, out var offset, out var length);
+                return Enqueue(new Item(key, methodId, block, offset, length, parent, subscribers, i + 1, barrier, telemetry, Tag: tag, Binary: binary));
             }
         }
         finally
         {
-            IpcCallContext.Exit(previous);
+            context.Dispose();
         }
         telemetry.Dispose();
         Handled(tag);
@@ -226,7 +278,7 @@ internal sealed class InboundEventQueue
                 return pause;
             }
         }
-        ArrayPool<byte>.Shared.Return(item.Buffer);
+        item.Buffer?.Release();
         item.Telemetry.Dispose();
         if (fault == Skipped) Handled(item.Tag); // dropped by the policy: done with, unlike an event refused by a closing queue
         else if (fault is not null) _connection.Fault(fault);
@@ -243,9 +295,9 @@ internal sealed class InboundEventQueue
             ref var queued = ref _items[seq & (_items.Length - 1)];
             // The rest of an inline delivery (a Barrier) is never dropped: a subscriber already saw that event.
             if (queued.Barrier is not null || queued.Dropped || queued.Key != item.Key) continue;
-            ArrayPool<byte>.Shared.Return(queued.Buffer);
+            queued.Buffer?.Release();
             _bytes -= queued.Length;
-            queued = queued with { Buffer = [], Length = 0, Dropped = true };
+            queued = queued with { Buffer = null, Length = 0, Dropped = true };
             _dropped++;
         }
     }
@@ -330,7 +382,7 @@ internal sealed class InboundEventQueue
             }
             finally
             {
-                if (item.Buffer is { Length: > 0 } buffer) ArrayPool<byte>.Shared.Return(buffer);
+                item.Buffer?.Release();
                 lock (_lock)
                 {
                     _bytes -= item.Length;
@@ -346,20 +398,65 @@ internal sealed class InboundEventQueue
         }
     }
 
-    private async Task DeliverAsync(Item item)
+    /// <summary>
+    /// Delivers a queued event: synchronously while its subscribers complete synchronously (no state machine, nothing
+    /// allocated per event), then asynchronously from the first one that does not. The rest of an inline delivery first
+    /// waits for the subscriber still running (its barrier).
+    /// </summary>
+    private Task DeliverAsync(Item item)
     {
-        var telemetry = item.Barrier is null ? IpcTelemetry.StartEventReceive(_connection, item.Key, item.MethodId, item.Parent) : item.Telemetry;
+        if (item.Barrier is not null) return DeliverRestAsync(item, item.Subscribers!, item.Start, default, item.Telemetry);
+        var telemetry = IpcTelemetry.StartEventReceive(_connection, item.Key, item.MethodId, item.Parent);
+        var subscribers = _local.GetSubscribers(item.Key); // a queued event reads its subscribers now
+        var payload = new ReadOnlySequence<byte>(item.Buffer!.Array, item.Offset, item.Length);
+        for (var i = item.Start; i < subscribers.Length; i++)
+        {
+            ValueTask delivery;
+            try
+            {
+                delivery = subscribers[i].DeliverAsync(NewEvent(_loopEvent ??= new InboundEvent(_connection), item.MethodId, payload, item.Binary));
+                _loopEvent.Set(0, default); // the buffer goes back to the pool after this item
+                if (delivery.IsCompleted)
+                {
+                    delivery.GetAwaiter().GetResult();
+                    continue;
+                }
+            }
+            catch (Exception e)
+            {
+                telemetry.Fail(e);
+                Report(e);
+                continue;
+            }
+            return DeliverRestAsync(item, subscribers, i + 1, delivery, telemetry);
+        }
+        telemetry.Dispose();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Awaits <paramref name="running"/> (after the item's barrier, if any), then delivers to the subscribers from <paramref name="start"/> on.</summary>
+    private async Task DeliverRestAsync(Item item, EventSubscriber[] subscribers, int start, ValueTask running, EventScope telemetry)
+    {
         try
         {
             if (item.Barrier is { } barrier) await barrier.ConfigureAwait(false); // never faults: failures were reported where they happened
-            // A continuation of an inline delivery goes on with the subscribers it had; a queued event reads them now.
-            var subscribers = item.Barrier is null ? _local.GetSubscribers(item.Key) : item.Subscribers!;
-            var payload = new ReadOnlySequence<byte>(item.Buffer, 0, item.Length);
-            for (var i = item.Start; i < subscribers.Length; i++)
+            try
+            {
+                await running.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                telemetry.Fail(e);
+                Report(e);
+            }
+            var payload = new ReadOnlySequence<byte>(item.Buffer!.Array, item.Offset, item.Length);
+            for (var i = start; i < subscribers.Length; i++)
             {
                 try
                 {
-                    await subscribers[i].DeliverAsync(NewEvent(item.MethodId, payload, item.Binary)).ConfigureAwait(false);
+                    var delivery = subscribers[i].DeliverAsync(NewEvent(_loopEvent ??= new InboundEvent(_connection), item.MethodId, payload, item.Binary));
+                    _loopEvent.Set(0, default);
+                    await delivery.ConfigureAwait(false);
                 }
                 catch (Exception e)
                 {
@@ -378,6 +475,6 @@ internal sealed class InboundEventQueue
     /// One queued event, or the rest of an inline delivery: subscribers from <see cref="Start"/> on, after <see cref="Barrier"/>
     /// (the subscriber still running) has finished.
     /// </summary>
-    private readonly record struct Item(SubscriptionKey Key, uint MethodId, byte[] Buffer, int Length, ActivityContext Parent,
+    private readonly record struct Item(SubscriptionKey Key, uint MethodId, EventBlock? Buffer, int Offset, int Length, ActivityContext Parent,
         EventSubscriber[]? Subscribers, int Start, Task? Barrier, EventScope Telemetry, bool Dropped = false, ulong Tag = 0, bool Binary = false);
 }

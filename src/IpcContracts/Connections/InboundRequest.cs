@@ -9,7 +9,7 @@ namespace IpcContracts.Connections;
 internal sealed class InboundRequest : InboundCall
 {
     private readonly IpcConnection _connection;
-    private readonly FrameHeader _header;
+    private FrameHeader _header; // not readonly: a finished request is reused for the next one (Reuse)
     private readonly CancellationToken _connectionLifetime;
     private CancellationTokenSource? _cancellation; // created only for handlers that take a token
     private int _cancelRequested;
@@ -30,6 +30,32 @@ internal sealed class InboundRequest : InboundCall
         _hasBinary = (header.Flags & FrameFlags.Binary) != 0;
         _connectionLifetime = connectionLifetime;
     }
+
+    /// <summary>
+    /// Makes a finished request (<see cref="CanBeReused"/>) the next one on the same connection. The connection's reader
+    /// thread, the only one that creates requests, calls it; a Cancel it looked up just before the old request finished
+    /// only marks this object, and the reset here clears the mark.
+    /// </summary>
+    public InboundRequest Reuse(in FrameHeader header, in ReadOnlySequence<byte> payload, in ReadOnlySequence<byte> binary)
+    {
+        _header = header;
+        _payload = payload;
+        _binary = binary;
+        _hasBinary = (header.Flags & FrameFlags.Binary) != 0;
+        Volatile.Write(ref _cancellation, null);
+        Volatile.Write(ref _cancelRequested, 0);
+        Telemetry = null;
+        Volatile.Write(ref _replied, 0);
+        return this;
+    }
+
+    /// <summary>
+    /// Replied, and its dispatch completed, and nothing of it was handed to code that may outlive the dispatch (a progress
+    /// reporter, an argument stream, a stream result's credit): nobody reaches it any more, so the next request may use it.
+    /// </summary>
+    public bool CanBeReused => HasReplied && !_progressGiven && Volatile.Read(ref _argumentStream) is null && Volatile.Read(ref _credit) is null;
+
+    private bool _progressGiven;
 
     public ulong CorrelationId => _header.CorrelationId;
     public override uint MethodId => _header.MethodId;
@@ -159,7 +185,11 @@ internal sealed class InboundRequest : InboundCall
 
     // ---- progress: reports go out while the call runs, never after its reply ----
 
-    public override IProgress<T> Progress<T>(JsonTypeInfo<T> typeInfo) => new ProgressReporter<T>(this, typeInfo);
+    public override IProgress<T> Progress<T>(JsonTypeInfo<T> typeInfo)
+    {
+        Volatile.Write(ref _progressGiven, true); // the reporter may be kept and used after the reply: never reuse this request
+        return new ProgressReporter<T>(this, typeInfo);
+    }
 
     /// <summary>
     /// Sends one report unless the call has replied. A value that cannot be serialized throws to the handler, like any
@@ -224,25 +254,6 @@ internal sealed class InboundRequest : InboundCall
         Volatile.Read(ref _cancellation)?.Dispose();
         _connection.TrySend(frame);
     }
-}
-
-/// <summary>An event handed to subscribers; events have no reply.</summary>
-internal sealed class InboundEvent(IpcConnection connection, uint methodId, ReadOnlySequence<byte> payload, CancellationToken lifetime,
-    bool hasBinary = false, ReadOnlySequence<byte> binary = default) : InboundCall
-{
-    public override uint MethodId => methodId;
-    public override ReadOnlySequence<byte> Payload => payload;
-
-    internal override bool TryGetBinary(out ReadOnlySequence<byte> bytes)
-    {
-        bytes = binary;
-        return hasBinary;
-    }
-
-    public override CancellationToken CancellationToken => lifetime;
-    public override IpcConnection Connection => connection;
-    public override void Reply<T>(T value, JsonTypeInfo<T> typeInfo) { }
-    public override void ReplyEmpty() { }
 }
 
 internal static class ErrorFrames

@@ -20,8 +20,10 @@ public sealed partial class IpcConnection
     internal void SendCancel(ulong correlationId) =>
         TrySend(FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Cancel, FrameFlags.None, 0, 0, correlationId)));
 
-    internal bool TryRemovePending(PendingCall call) =>
-        _pending.TryRemove(new KeyValuePair<ulong, PendingCall>(call.Id, call));
+    internal bool TryRemovePending(PendingCall call) => TryRemovePending(call.Id, call);
+
+    internal bool TryRemovePending(ulong id, PendingCall call) =>
+        _pending.TryRemove(new KeyValuePair<ulong, PendingCall>(id, call));
 
     internal void CompleteInbound(InboundRequest request) =>
         _inbound.TryRemove(new KeyValuePair<ulong, InboundRequest>(request.CorrelationId, request));
@@ -37,7 +39,28 @@ public sealed partial class IpcConnection
     private Task<T> StartCall<T, TState>(PendingCall<T> call, string service, string method, in TState state, RequestFrame<TState> build,
         CancellationToken cancellationToken, TimeSpan? methodTimeout)
     {
-        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<T>(cancellationToken);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            call.ReturnUnused();
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+        var task = call.Task; // taken first: once started, the call may complete and be reused at any time after LetGo
+        if (Launch(call, service, method, state, build, cancellationToken, methodTimeout) is { } error)
+        {
+            call.ReturnUnused();
+            return Task.FromException<T>(error);
+        }
+        call.LetGo();
+        return task;
+    }
+
+    /// <summary>
+    /// <see cref="StartCall"/> for either kind of call. Null once the call is registered (whatever happens next completes
+    /// it), else why it could not start (its Request could not be built): the call was never registered.
+    /// </summary>
+    private Exception? Launch<TState>(PendingCall call, string service, string method, in TState state, RequestFrame<TState> build,
+        CancellationToken cancellationToken, TimeSpan? methodTimeout)
+    {
         using var telemetry = call.IsPing ? default : IpcTelemetry.StartClientCall(this, call, service, method);
         OutgoingFrame frame;
         try
@@ -47,7 +70,7 @@ public sealed partial class IpcConnection
         catch (Exception e)
         {
             call.Telemetry?.Complete(e);
-            return Task.FromException<T>(e);
+            return e;
         }
         _pending[call.Id] = call;
         var timeout = CallTimeout.Resolve(methodTimeout, Options);
@@ -58,12 +81,12 @@ public sealed partial class IpcConnection
         if (!TrySend(frame))
         {
             if (TryRemovePending(call)) call.Fail(FaultOrClosed());
-            return call.Task;
+            return null;
         }
         call.MarkQueued();
         if (Volatile.Read(ref _fault) is { } fault && TryRemovePending(call))
             call.Fail(fault); // lost the race with Fault(): it may have missed this call
-        return call.Task;
+        return null;
     }
 
     /// <summary>Why a typed call cannot start: the connection's fault, or the peer's manifest refusing the method; null if it can.</summary>
@@ -93,15 +116,42 @@ public sealed partial class IpcConnection
         JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken)
     {
         if (CannotCall(method) is { } error) return Task.FromException<TResult>(error);
-        var call = new PendingCall<TResult>(this, NextId(), method.Description, resultType, ResultMode.Json);
+        var call = PendingCall<TResult>.Rent(this, NextId(), method.Description, resultType, ResultMode.Json);
         return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, method.CallTimeout);
+    }
+
+    /// <inheritdoc />
+    ValueTask<TResult> IOutboundChannel.RequestValueAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken)
+    {
+        if (CannotCall(method) is { } error) return ValueTask.FromException<TResult>(error);
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<TResult>(cancellationToken);
+        var call = PooledCall<TResult>.Rent(this, NextId(), method.Description, resultType);
+        var result = call.Result; // taken before the call can complete (and, read by its caller, be reused)
+        if (Launch(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, method.CallTimeout) is not { } failure)
+            return result;
+        call.ReturnUnused();
+        return ValueTask.FromException<TResult>(failure);
+    }
+
+    /// <inheritdoc />
+    ValueTask IOutboundChannel.RequestValueAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken)
+    {
+        if (CannotCall(method) is { } error) return ValueTask.FromException(error);
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+        var call = PooledCall<NoArgs>.Rent(this, NextId(), method.Description, typeInfo: null);
+        var done = call.Done;
+        if (Launch(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, method.CallTimeout) is not { } failure)
+            return done;
+        call.ReturnUnused();
+        return ValueTask.FromException(failure);
     }
 
     /// <inheritdoc />
     Task IOutboundChannel.RequestAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken)
     {
         if (CannotCall(method) is { } error) return Task.FromException(error);
-        var call = new PendingCall<object?>(this, NextId(), method.Description, null, ResultMode.None);
+        var call = PendingCall<object?>.Rent(this, NextId(), method.Description, null, ResultMode.None);
         return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, method.CallTimeout);
     }
 

@@ -88,6 +88,10 @@ public sealed partial class IpcConnection
     }
 
     private bool _pauseReading;
+    private IpcCallContext.ContextCache? _handlerContext; // the frame-handling thread's context with this connection current
+
+    /// <inheritdoc cref="_handlerContext"/>
+    internal ref IpcCallContext.ContextCache? HandlerContext => ref _handlerContext;
     private long _partialFrameSince; // Environment.TickCount64 since when the reader holds part of a frame (0: none)
 
     /// <summary>Timer check: a peer may not hold a connection forever with half a frame.</summary>
@@ -295,12 +299,13 @@ public sealed partial class IpcConnection
                 new ErrorPayload { Code = ErrorCodes.BadPayload, Type = typeof(IpcProtocolException).FullName!, Message = $"Bad binary section: {binaryError}." }));
             return;
         }
-        var request = new InboundRequest(this, header, body, binary, _lifetime.Token);
+        var request = Interlocked.Exchange(ref _spareRequest, null)?.Reuse(header, body, binary)
+            ?? new InboundRequest(this, header, body, binary, _lifetime.Token);
         if (!_inbound.TryAdd(header.CorrelationId, request))
             throw new IpcProtocolException(ProtocolError.UnexpectedFrame, $"Correlation ID {header.CorrelationId} is already in use by a call in flight.");
-        var previous = IpcCallContext.Enter(this);
-        var previousCall = IpcCallContext.EnterCall(header.CorrelationId);
+        var context = IpcCallContext.Enter(this, ref _handlerContext, _callOrigins ? header.CorrelationId : 0);
         using var telemetry = IpcTelemetry.StartServerCall(this, request, header, parent);
+        var finished = true;
         try
         {
             var pending = Dispatch(request, header);
@@ -309,7 +314,11 @@ public sealed partial class IpcConnection
                 pending.GetAwaiter().GetResult();
                 if (!request.HasReplied) request.Fail(new InvalidOperationException("The handler completed without a reply."));
             }
-            else _ = ObserveAsync(pending, request);
+            else
+            {
+                finished = false;
+                _ = ObserveAsync(pending, request);
+            }
         }
         catch (Exception e)
         {
@@ -317,10 +326,18 @@ public sealed partial class IpcConnection
         }
         finally
         {
-            IpcCallContext.ExitCall(previousCall);
-            IpcCallContext.Exit(previous);
+            context.Dispose();
             request.ReleasePayload();
         }
+        if (finished) Recycle(request);
+    }
+
+    private InboundRequest? _spareRequest; // a finished request kept for the next one: a request then allocates no object of its own
+
+    /// <summary>Keeps a request whose dispatch has completed for the next one, if nothing can reach it any more.</summary>
+    private void Recycle(InboundRequest request)
+    {
+        if (request.CanBeReused) Volatile.Write(ref _spareRequest, request);
     }
 
     private ValueTask Dispatch(InboundRequest request, in FrameHeader header)
@@ -351,7 +368,7 @@ public sealed partial class IpcConnection
         else request.ReplyRaw(Encoding.UTF8.GetBytes(json), raw);
     }
 
-    private static async Task ObserveAsync(ValueTask pending, InboundRequest request)
+    private async Task ObserveAsync(ValueTask pending, InboundRequest request)
     {
         try
         {
@@ -362,5 +379,6 @@ public sealed partial class IpcConnection
         {
             request.Fail(e);
         }
+        Recycle(request);
     }
 }

@@ -20,8 +20,8 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     private readonly FrameSender _sender;
     private readonly InboundEventQueue _events;
     private Timer? _timer;
-    private readonly ConcurrentDictionary<ulong, PendingCall> _pending = new();
-    private readonly ConcurrentDictionary<ulong, InboundRequest> _inbound = new();
+    private readonly CallTable<PendingCall> _pending = new();
+    private readonly CallTable<InboundRequest> _inbound = new();
     // Argument streams this side is sending for its own pending calls, by call ID (docs/protocol.md 7.9).
     private readonly ConcurrentDictionary<ulong, IUpstream> _upstreams = new();
     private readonly ConcurrentDictionary<SubscriptionKey, byte> _peerSubscriptions = new();
@@ -272,9 +272,9 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _sender.CheckStall(now);
         CheckPartialFrame(now);
         if (_pending.IsEmpty) return;
-        foreach (var call in _pending.Values)
+        foreach (var (id, call) in _pending)
         {
-            if (call.DeadlineTicks != 0 && now >= call.DeadlineTicks) call.OnTimeout();
+            if (call.DeadlineTicks != 0 && now >= call.DeadlineTicks) call.OnTimeout(id);
         }
     }
 

@@ -12,19 +12,42 @@ internal abstract class PendingCall
 
     protected PendingCall(IpcConnection connection, ulong id, string description)
     {
-        Connection = connection;
-        Id = id;
-        Description = description;
+        _connection = connection;
+        _id = id;
+        _description = description;
     }
 
-    public IpcConnection Connection { get; }
-    public ulong Id { get; }
+    // Not readonly: a pooled call (PooledCall<T>) is reused for another call once its caller has read the result.
+    private IpcConnection _connection;
+    private ulong _id;
+    private string _description;
+
+    public IpcConnection Connection => _connection;
+    public ulong Id => _id;
 
     /// <summary>True for a Ping, which only a Pong may complete (and a Pong nothing else).</summary>
     public bool IsPing { get; init; }
 
     /// <summary>"contract.method", for error messages.</summary>
-    public string Description { get; }
+    public string Description => _description;
+
+    /// <summary>
+    /// Makes a finished pooled call a new one. Only after its caller has read the result: every completion path ends
+    /// with setting the result, and nothing reaches a call after it left the pending table and was completed (the
+    /// timer removes by the ID it saw, <see cref="OnTimeout"/>; the token registration is disposed before completing).
+    /// </summary>
+    protected void Reuse(IpcConnection connection, ulong id, string description)
+    {
+        _connection = connection;
+        _id = id;
+        _description = description;
+        Telemetry = null;
+        _cancelRegistration = default;
+        _deadlineTicks = 0;
+        Deadline = CallTimeout.None;
+        _sendState = 0;
+        _done = 0;
+    }
 
     /// <summary>Client span and metrics of the call; null when nobody listens.</summary>
     public Diagnostics.CallTelemetry? Telemetry { get; set; }
@@ -96,9 +119,11 @@ internal abstract class PendingCall
         Cancelled(token);
     }
 
-    public void OnTimeout()
+    /// <param name="id">The correlation ID the timer found this call under: a pooled call may since have finished and
+    /// started again under another ID, which this must not time out.</param>
+    public void OnTimeout(ulong id)
     {
-        if (!Connection.TryRemovePending(this)) return;
+        if (!Connection.TryRemovePending(id, this)) return;
         CancelOnPeer();
         Disarm();
         Fail(new TimeoutException(TimeoutMessage));
@@ -123,28 +148,96 @@ internal abstract class PendingCall
 /// <summary>How a response payload turns into a result value.</summary>
 internal enum ResultMode { Json, None, RawText }
 
+/// <summary>
+/// An outbound call whose caller awaits a <see cref="Task{TResult}"/> (a Task method, an untyped or aggregator call, a ping).
+/// The Task must be new for every call; the call object around it is reused for typed calls (<see cref="Rent"/>): it goes
+/// back to the pool once both the thread that started the call and the one that completed it are done with it.
+/// </summary>
 internal sealed class PendingCall<T> : PendingCall
 {
-    private readonly TaskCompletionSource<T> _completion;
-    private readonly JsonTypeInfo<T>? _typeInfo;
-    private readonly ResultMode _mode;
+    private TaskCompletionSource<T> _completion;
+    private JsonTypeInfo<T>? _typeInfo;
+    private ResultMode _mode;
+    private readonly bool _pooled;
+    private int _owners; // pooled: the starting thread and the completing one; the last to let go returns it
 
     public PendingCall(IpcConnection connection, ulong id, string description, JsonTypeInfo<T>? typeInfo, ResultMode mode)
+        : this(connection, id, description, typeInfo, mode, pooled: false)
+    {
+    }
+
+    private PendingCall(IpcConnection connection, ulong id, string description, JsonTypeInfo<T>? typeInfo, ResultMode mode, bool pooled)
         : base(connection, id, description)
     {
-        _completion = new(connection.ContinuationsOnReaderThread ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
+        _completion = NewCompletion(connection);
         _typeInfo = typeInfo;
         _mode = mode;
+        _pooled = pooled;
+        _owners = 2;
+    }
+
+    private static TaskCompletionSource<T> NewCompletion(IpcConnection connection) =>
+        new(connection.ContinuationsOnReaderThread ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [ThreadStatic] private static PendingCall<T>? t_spare;
+    private static readonly PendingCall<T>?[] s_spares = new PendingCall<T>?[8];
+
+    /// <summary>A typed call (no progress) from the pool; start it with <see cref="IpcConnection"/>'s StartCall, which lets it go.</summary>
+    public static PendingCall<T> Rent(IpcConnection connection, ulong id, string description, JsonTypeInfo<T>? typeInfo, ResultMode mode)
+    {
+        var call = t_spare;
+        if (call is not null) t_spare = null;
+        else
+        {
+            for (var i = 0; i < s_spares.Length && call is null; i++)
+                call = Interlocked.Exchange(ref s_spares[i], null);
+        }
+        if (call is null) return new PendingCall<T>(connection, id, description, typeInfo, mode, pooled: true);
+        call.Reuse(connection, id, description);
+        call._completion = NewCompletion(connection);
+        call._typeInfo = typeInfo;
+        call._mode = mode;
+        call._owners = 2;
+        return call;
     }
 
     public Task<T> Task => _completion.Task;
 
+    /// <summary>
+    /// One owner is done with the call: the thread that started it (after its last touch) or the one that completed it
+    /// (after setting the Task's outcome, its last touch). Nothing else reaches a completed call (see <see cref="PendingCall.Reuse"/>).
+    /// </summary>
+    public void LetGo()
+    {
+        if (!_pooled || Interlocked.Decrement(ref _owners) != 0) return;
+        _typeInfo = null;
+        _completion = null!; // the caller's Task lives on without us
+        if (t_spare is null)
+        {
+            t_spare = this;
+            return;
+        }
+        for (var i = 0; i < s_spares.Length; i++)
+        {
+            if (Interlocked.CompareExchange(ref s_spares[i], this, null) is null) return;
+        }
+    }
+
+    /// <summary>The call never started (never registered): nobody else holds it.</summary>
+    public void ReturnUnused()
+    {
+        if (!_pooled) return;
+        Volatile.Write(ref _owners, 1);
+        LetGo();
+    }
+
     public override void Complete(in ReadOnlySequence<byte> payload, bool binary)
     {
         Disarm();
+        T value;
         try
         {
-            T value = _mode switch
+            value = _mode switch
             {
                 ResultMode.Json => PayloadJson.ReadItem(payload, binary, _typeInfo!, "result of ", Description),
                 // An untyped caller reads JSON text; a binary result becomes what byte[] is in JSON, a base64 string.
@@ -152,26 +245,27 @@ internal sealed class PendingCall<T> : PendingCall
                 ResultMode.RawText => (T)(object)(payload.IsEmpty ? "null" : Encoding.UTF8.GetString(payload)),
                 _ => default!,
             };
-            Telemetry?.Complete(null);
-            _completion.TrySetResult(value);
         }
         catch (Exception e)
         {
             Telemetry?.Complete(e);
-            _completion.TrySetException(e);
+            if (_completion.TrySetException(e)) LetGo();
+            return;
         }
+        Telemetry?.Complete(null);
+        if (_completion.TrySetResult(value)) LetGo();
     }
 
     public override void Fail(Exception error)
     {
         Disarm();
         Telemetry?.Complete(error);
-        _completion.TrySetException(error);
+        if (_completion.TrySetException(error)) LetGo();
     }
 
     protected override void Cancelled(CancellationToken token)
     {
         Telemetry?.Complete(new OperationCanceledException(token));
-        _completion.TrySetCanceled(token);
+        if (_completion.TrySetCanceled(token)) LetGo();
     }
 }

@@ -18,6 +18,19 @@ public interface IOutboundChannel
     /// <summary>Sends a request that has no result value.</summary>
     Task RequestAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// As <see cref="RequestAsync{TArgs, TResult}(MethodDescriptor, TArgs, ArgsWriter{TArgs}, JsonTypeInfo{TResult}, CancellationToken)"/>,
+    /// for a contract method that returns <see cref="ValueTask{TResult}"/>: a connection (or a client) completes it from a
+    /// pooled source, so a call allocates nothing of its own. Other channels keep this default, which wraps the Task.
+    /// </summary>
+    ValueTask<TResult> RequestValueAsync<TArgs, TResult>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken) =>
+        new(RequestAsync(method, args, writeArgs, resultType, cancellationToken));
+
+    /// <summary>As the overload with a result, for a method returning <see cref="ValueTask"/>.</summary>
+    ValueTask RequestValueAsync<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs, CancellationToken cancellationToken) =>
+        new(RequestAsync(method, args, writeArgs, cancellationToken));
+
     /// <summary>Queues a one-way event; frames leave in the order they are published.</summary>
     void Publish<TArgs>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs);
 

@@ -636,12 +636,12 @@ namespace IpcContracts.Generated
 
             global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> global::Files.IFiles.Hash(global::System.ReadOnlyMemory<byte> data)
             {
-                return new global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>>(this._channel.RequestAsync<global::System.ReadOnlyMemory<byte>, global::System.ReadOnlyMemory<byte>>(
+                return this._channel.RequestValueAsync<global::System.ReadOnlyMemory<byte>, global::System.ReadOnlyMemory<byte>>(
                     global::IpcContracts.Generated.Files_IFiles_IpcDescriptor.Method_Hash,
                     data,
                     global::IpcContracts.Generated.Files_IFiles_IpcDescriptor.Write_Hash,
                     global::IpcContracts.Serialization.BinaryJson.ReadOnlyMemory,
-                    default));
+                    default);
             }
 
             global::System.Threading.Tasks.Task<global::System.Buffers.ReadOnlySequence<byte>> global::Files.IFiles.Repeat(global::System.Buffers.ReadOnlySequence<byte> data, int times)

@@ -131,31 +131,31 @@ namespace IpcContracts.Generated
 
             global::System.Threading.Tasks.ValueTask global::Shop.IFastInventory.PingAsync()
             {
-                return new global::System.Threading.Tasks.ValueTask(this._channel.RequestAsync<global::IpcContracts.Runtime.NoArgs>(
+                return this._channel.RequestValueAsync<global::IpcContracts.Runtime.NoArgs>(
                     global::IpcContracts.Generated.Shop_IFastInventory_IpcDescriptor.Method_PingAsync,
                     default,
                     global::IpcContracts.Runtime.NoArgs.Writer,
-                    default));
+                    default);
             }
 
             global::System.Threading.Tasks.ValueTask<global::Shop.StockLevel> global::Shop.IFastInventory.GetAsync(string sku, global::System.Threading.CancellationToken ct)
             {
-                return new global::System.Threading.Tasks.ValueTask<global::Shop.StockLevel>(this._channel.RequestAsync<string, global::Shop.StockLevel>(
+                return this._channel.RequestValueAsync<string, global::Shop.StockLevel>(
                     global::IpcContracts.Generated.Shop_IFastInventory_IpcDescriptor.Method_GetAsync,
                     sku,
                     global::IpcContracts.Generated.Shop_IFastInventory_IpcDescriptor.Write_GetAsync,
                     global::IpcContracts.Generated.IpcJsonTypes.Shop_StockLevel,
-                    ct));
+                    ct);
             }
 
             global::System.Threading.Tasks.ValueTask<string?> global::Shop.IFastInventory.FindNameAsync(int id)
             {
-                return new global::System.Threading.Tasks.ValueTask<string?>(this._channel.RequestAsync<int, string?>(
+                return this._channel.RequestValueAsync<int, string?>(
                     global::IpcContracts.Generated.Shop_IFastInventory_IpcDescriptor.Method_FindNameAsync,
                     id,
                     global::IpcContracts.Generated.Shop_IFastInventory_IpcDescriptor.Write_FindNameAsync,
                     global::IpcContracts.Generated.IpcJsonTypes.System_String!,
-                    default));
+                    default);
             }
         }
     }

@@ -20,10 +20,16 @@ internal sealed class ShmPipeReader : PipeReader
     private int _cancelPending;
     private bool _ringDone;
 
+    // The stop condition of a blocking wait, made once: a lambda capturing the read's token would allocate a closure
+    // and a delegate on every read that waits. Only the one reading thread touches _waitToken.
+    private readonly Func<bool> _stopWaiting;
+    private CancellationToken _waitToken;
+
     public ShmPipeReader(ShmConnection connection, SpscRing ring)
     {
         _connection = connection;
         _ring = ring;
+        _stopWaiting = () => _connection.IsClosing || _waitToken.IsCancellationRequested || Volatile.Read(ref _cancelPending) != 0;
     }
 
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
@@ -36,7 +42,9 @@ internal sealed class ShmPipeReader : PipeReader
             bool drained;
             try
             {
-                _ring.WaitForData(() => _connection.IsClosing || cancellationToken.IsCancellationRequested || Volatile.Read(ref _cancelPending) != 0);
+                _waitToken = cancellationToken;
+                _ring.WaitForData(_stopWaiting);
+                _waitToken = default;
                 // Read inside the bracket: once we leave it, dispose may unmap the segment.
                 drained = _connection.IsClosing && _ring.Available == 0;
             }

@@ -131,6 +131,8 @@ internal sealed class ShmPipeWriter : PipeWriter, IValueTaskSource<FlushResult>
 
     private int WriteNow(ReadOnlySpan<byte> bytes) => bytes.IsEmpty ? 0 : _ring.TryWrite(bytes);
 
+    private Func<bool>? _closing;
+
     /// <summary>The writer thread: waits (spin, then futex) for ring space on behalf of one pending write at a time.</summary>
     private void WriterLoop()
     {
@@ -147,8 +149,9 @@ internal sealed class ShmPipeWriter : PipeWriter, IValueTaskSource<FlushResult>
             {
                 try
                 {
-                    ok = (_rest is null || _ring.Write(_rest.AsSpan(0, _restLength), () => _connection.IsClosing))
-                        && _ring.Write(_source.Span, () => _connection.IsClosing);
+                    _closing ??= () => _connection.IsClosing; // once per writer thread, not per wait
+                    ok = (_rest is null || _ring.Write(_rest.AsSpan(0, _restLength), _closing))
+                        && _ring.Write(_source.Span, _closing);
                 }
                 catch (Exception)
                 {

@@ -1,0 +1,135 @@
+using IpcContracts.TestContracts;
+using IpcContracts.Tests.Support;
+using Xunit.Abstractions;
+
+namespace IpcContracts.Tests.Hardening;
+
+/// <summary>
+/// Bytes a warm call or event allocates beyond its payload objects, counted for the whole process
+/// (<see cref="GC.GetTotalAllocatedBytes"/>, precise): client and server run here, so every thread of both sides counts
+/// (callers, readers, writers, the pool). A count, not a time: it does not depend on the machine's load. The payloads are
+/// strings, whose size is measured here too, so the budget holds no runtime object sizes.
+/// </summary>
+[Collection(MeasuresMemory.Name)]
+public sealed class AllocationBudgetTests(ITestOutputHelper output)
+{
+    private const int Operations = 10_000;
+
+    /// <summary>
+    /// What may be allocated per operation beyond the payload, averaged: a margin for the occasional timer tick or pool
+    /// refill, below any object allocated per call (the smallest, a boxed value, is 24 bytes; before session 5 a request
+    /// object took 160 bytes, each pending-table entry 48).
+    /// </summary>
+    private const double Margin = 16;
+
+    private static readonly string Text = new('x', 64);
+
+    [Theory]
+    [InlineData("pipe")]
+    [InlineData("tcp")]
+    [InlineData("shm")]
+    public async Task A_warm_round_trip_of_a_ValueTask_method_allocates_nothing_beyond_its_two_payload_strings(string transport)
+    {
+        var service = new ValueCalls();
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<IValueCalls>(service));
+        await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        var calls = client.Proxy<IValueCalls>();
+
+        // Payload objects: the argument string the handler's side reads and the result string the caller's side reads.
+        var payload = 2 * SizeOf(() => new string('x', 64));
+        var beyond = await BytesPerOperationAsync(async n =>
+        {
+            for (var i = 0; i < n; i++) await calls.EchoAsync(Text);
+        }) - payload;
+
+        output.WriteLine($"{transport}: {beyond:0.0} B per round trip beyond the payload ({payload} B)");
+        Assert.True(beyond <= Margin, $"A ValueTask round trip over {transport}:// allocated {beyond:0.0} B beyond its payload ({payload} B); budget {Margin} B.");
+    }
+
+    /// <summary>
+    /// A Task method cannot do without a Task per call on the caller's side (and its TaskCompletionSource), and the
+    /// handler here returns Task.FromResult, its own Task: those, the two strings and nothing else.
+    /// </summary>
+    [Theory]
+    [InlineData("pipe")]
+    [InlineData("shm")]
+    public async Task A_warm_round_trip_of_a_Task_method_allocates_only_its_Tasks_beyond_its_payload_strings(string transport)
+    {
+        IpcServer? server = null;
+        server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())));
+        await using var _ = server;
+        await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString(), b => b.Handle<IClientCallback>(new Pair.UpperCaser()));
+        var calculator = client.Proxy<ICalculator>();
+
+        var payload = 2 * SizeOf(() => new string('x', 64));
+        var tasks = SizeOf(() => new TaskCompletionSource<string>().Task) + SizeOf(() => Task.FromResult(Text));
+        var beyond = await BytesPerOperationAsync(async n =>
+        {
+            for (var i = 0; i < n; i++) await calculator.EchoAsync(Text);
+        }) - payload - tasks;
+
+        output.WriteLine($"{transport}: {beyond:0.0} B per round trip beyond the payload ({payload} B) and the Tasks ({tasks} B)");
+        Assert.True(beyond <= Margin, $"A Task round trip over {transport}:// allocated {beyond:0.0} B beyond its payload ({payload} B) and Tasks ({tasks} B); budget {Margin} B.");
+    }
+
+    [Theory]
+    [InlineData("pipe")]
+    [InlineData("tcp")]
+    [InlineData("shm")]
+    public async Task A_warm_event_allocates_nothing_beyond_its_payload_string_on_either_side(string transport)
+    {
+        var service = new ValueCalls();
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<IValueCalls>(service));
+        using var subscription = server.Subscribe<INotes>(service);
+        await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        var notes = client.Publisher<INotes>();
+        await Eventually.TrueAsync(() => client.Connection.PeerSubscribed(new(false, IpcContracts.Runtime.ContractRegistry.Get<INotes>().Id)));
+
+        var payload = SizeOf(() => new string('x', 64));
+        long published = 0;
+        // In batches the subscriber keeps up with: a flood queues on the subscriber's side, and a backlog deeper than the
+        // array pool keeps is held in new blocks (docs/benchmarks.md, "Allocations per call").
+        var beyond = await BytesPerOperationAsync(async n =>
+        {
+            for (var done = 0; done < n; done += 100)
+            {
+                for (var i = 0; i < 100; i++) notes.Note(Text);
+                published += 100;
+                await Eventually.TrueAsync(() => service.Notes == published); // both sides' work is done before counting stops
+            }
+        }) - payload;
+
+        output.WriteLine($"{transport}: {beyond:0.0} B per event beyond the payload ({payload} B)");
+        Assert.True(beyond <= Margin, $"An event over {transport}:// allocated {beyond:0.0} B (publisher + subscriber) beyond its payload ({payload} B); budget {Margin} B.");
+    }
+
+    /// <summary>
+    /// Warms up (pools, tiered JIT), then counts the process's allocations while <paramref name="run"/> does a batch of
+    /// operations (one loop: the test's own async machinery is allocated once per batch, not per operation). The least of
+    /// five batches: what every call allocates shows in each of them, while the runtime's own occasional work on a busy
+    /// machine (socket engine queues, thread pool threads, timers) lands in some batches only.
+    /// </summary>
+    private static async Task<double> BytesPerOperationAsync(Func<int, Task> run)
+    {
+        const int batch = Operations / 5;
+        await run(Operations);
+        var least = double.MaxValue;
+        for (var i = 0; i < 5; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            await run(batch);
+            least = Math.Min(least, (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)batch);
+        }
+        return least;
+    }
+
+    private static long SizeOf(Func<object> allocate)
+    {
+        allocate();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        GC.KeepAlive(allocate());
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+}
