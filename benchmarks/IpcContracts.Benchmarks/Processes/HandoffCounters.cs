@@ -14,6 +14,12 @@ namespace IpcContracts.Benchmarks.Processes;
 /// </summary>
 internal readonly record struct HandoffCounters(long WorkItems, long Voluntary, long Involuntary, Dictionary<string, (long Voluntary, long Involuntary)> ByThread)
 {
+    /// <summary>Garbage collections (any generation) and their total pause, in milliseconds: large transfers pay here, not in hand-offs.</summary>
+    public long Collections { get; init; }
+
+    /// <inheritdoc cref="Collections"/>
+    public double PauseMs { get; init; }
+
     public static HandoffCounters Now()
     {
         var byThread = new Dictionary<string, (long, long)>();
@@ -49,7 +55,10 @@ internal readonly record struct HandoffCounters(long WorkItems, long Voluntary, 
         {
             // not Linux: totals only
         }
-        return new HandoffCounters(ThreadPool.CompletedWorkItemCount, voluntary, involuntary, byThread);
+        return new HandoffCounters(ThreadPool.CompletedWorkItemCount, voluntary, involuntary, byThread)
+        {
+            Collections = GC.CollectionCount(0), PauseMs = GC.GetTotalPauseDuration().TotalMilliseconds,
+        };
     }
 
     /// <summary>What happened since <paramref name="earlier"/>; per-thread figures summed by thread name.</summary>
@@ -63,14 +72,17 @@ internal readonly record struct HandoffCounters(long WorkItems, long Voluntary, 
             byName.TryGetValue(name, out var sum);
             byName[name] = (sum.Item1 + v - before.Voluntary, sum.Item2 + i - before.Involuntary);
         }
-        return new HandoffCounters(WorkItems - earlier.WorkItems, Voluntary - earlier.Voluntary, Involuntary - earlier.Involuntary, byName);
+        return new HandoffCounters(WorkItems - earlier.WorkItems, Voluntary - earlier.Voluntary, Involuntary - earlier.Involuntary, byName)
+        {
+            Collections = Collections - earlier.Collections, PauseMs = PauseMs - earlier.PauseMs,
+        };
     }
 
-    /// <summary>One line: <c>workItems voluntary involuntary name=v/i;name=v/i</c> (names with spaces as underscores).</summary>
+    /// <summary>One line: <c>workItems voluntary involuntary collections pauseMs name=v/i;name=v/i</c> (names with spaces as underscores).</summary>
     public string Encode()
     {
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"{WorkItems} {Voluntary} {Involuntary} ");
+        sb.Append(CultureInfo.InvariantCulture, $"{WorkItems} {Voluntary} {Involuntary} {Collections} {PauseMs:0.###} ");
         foreach (var (name, (v, i)) in ByThread.Where(t => t.Value.Voluntary + t.Value.Involuntary > 0).OrderBy(t => t.Key, StringComparer.Ordinal))
             sb.Append(CultureInfo.InvariantCulture, $"{name.Replace(' ', '_').Replace(';', '_').Replace('=', '_')}={v}/{i};");
         return sb.ToString().TrimEnd();
@@ -79,9 +91,9 @@ internal readonly record struct HandoffCounters(long WorkItems, long Voluntary, 
     public static HandoffCounters Decode(string[] words)
     {
         var byThread = new Dictionary<string, (long, long)>();
-        if (words.Length > 3)
+        if (words.Length > 5)
         {
-            foreach (var part in words[3].Split(';', StringSplitOptions.RemoveEmptyEntries))
+            foreach (var part in words[5].Split(';', StringSplitOptions.RemoveEmptyEntries))
             {
                 var eq = part.LastIndexOf('=');
                 var slash = part.LastIndexOf('/');
@@ -89,7 +101,10 @@ internal readonly record struct HandoffCounters(long WorkItems, long Voluntary, 
             }
         }
         return new HandoffCounters(long.Parse(words[0], CultureInfo.InvariantCulture), long.Parse(words[1], CultureInfo.InvariantCulture),
-            long.Parse(words[2], CultureInfo.InvariantCulture), byThread);
+            long.Parse(words[2], CultureInfo.InvariantCulture), byThread)
+        {
+            Collections = long.Parse(words[3], CultureInfo.InvariantCulture), PauseMs = double.Parse(words[4], CultureInfo.InvariantCulture),
+        };
     }
 
     [StructLayout(LayoutKind.Sequential)]
