@@ -199,11 +199,11 @@ internal static class HandoffCounts
         Console.WriteLine();
         Console.WriteLine($"Hand-off counts: {Environment.ProcessorCount} CPUs, .NET {Environment.Version}; {RoundTrips:N0} round trips, {Transfers} transfers per row; " +
                           $"load average {loadBefore:0.00} before, {loadAfter:0.00} after; " + (load > 0 ? $"loaded: --load {load}" : "quiet: no --load"));
-        Console.WriteLine("Per operation, client + server. ws = work items (thread pool), vcs / ics = voluntary / involuntary context switches (all threads), " +
+        Console.WriteLine("Per operation, client + server. CPU = user + system time of the process, work items (thread pool), vcs / ics = voluntary / involuntary context switches (all threads), " +
                           "send / recv = socket send / receive system calls, epoll = epoll waits, futex = futex calls (perf; n/a without it), GCs = garbage collections and their pause.");
         Console.WriteLine();
-        Console.WriteLine("| series | operation | median time | work items | vcs | ics | send | recv | epoll | futex | GCs (pause ms) | voluntary switches by thread (client; server) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| series | operation | median time | CPU | work items | vcs | ics | send | recv | epoll | futex | GCs (pause ms) | voluntary switches by thread (client; server) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
             string Pair(double c, double s) => $"{Num(c / r.Ops)} + {Num(s / r.Ops)}";
@@ -212,7 +212,7 @@ internal static class HandoffCounts
                 : Pair(names.Sum(n => r.ClientCalls.GetValueOrDefault(n)), names.Sum(n => r.ServerCalls.GetValueOrDefault(n)));
             string Threads(HandoffCounters c) => string.Join(", ", c.ByThread.Where(t => t.Value.Voluntary >= r.Ops / 10.0 && t.Value.Voluntary > 0)
                 .OrderByDescending(t => t.Value.Voluntary).Take(3).Select(t => $"{t.Key.Replace('_', ' ')} {Num(t.Value.Voluntary / (double)r.Ops)}"));
-            Console.WriteLine($"| {r.Series} | {r.Operation} | {(r.MedianUs >= 1000 ? Num(r.MedianUs / 1000) + " ms" : Num(r.MedianUs) + " µs")} | {Pair(r.Client.WorkItems, r.Server.WorkItems)} | {Pair(r.Client.Voluntary, r.Server.Voluntary)} | " +
+            Console.WriteLine($"| {r.Series} | {r.Operation} | {(r.MedianUs >= 1000 ? Num(r.MedianUs / 1000) + " ms" : Num(r.MedianUs) + " µs")} | {Pair(r.Client.CpuUs, r.Server.CpuUs)} µs | {Pair(r.Client.WorkItems, r.Server.WorkItems)} | {Pair(r.Client.Voluntary, r.Server.Voluntary)} | " +
                               $"{Pair(r.Client.Involuntary, r.Server.Involuntary)} | {Calls("sendto", "sendmsg", "write", "writev")} | {Calls("recvfrom", "recvmsg", "read", "readv")} | " +
                               $"{Calls("epoll_wait", "epoll_pwait")} | {Calls("futex")} | {Pair(r.Client.Collections, r.Server.Collections)} ({Pair(r.Client.PauseMs, r.Server.PauseMs)}) | {Threads(r.Client)}; {Threads(r.Server)} |");
         }

@@ -20,14 +20,19 @@ internal readonly record struct HandoffCounters(long WorkItems, long Voluntary, 
     /// <inheritdoc cref="Collections"/>
     public double PauseMs { get; init; }
 
+    /// <summary>CPU time of the process (user + system, all threads), in microseconds.</summary>
+    public double CpuUs { get; init; }
+
     public static HandoffCounters Now()
     {
         var byThread = new Dictionary<string, (long, long)>();
         long voluntary = 0, involuntary = 0;
+        double cpu = 0;
         if (getrusage(0 /* RUSAGE_SELF */, out var usage) == 0)
         {
             voluntary = usage.Nvcsw;
             involuntary = usage.Nivcsw;
+            cpu = (usage.UtimeSec + usage.StimeSec) * 1e6 + usage.UtimeUsec + usage.StimeUsec;
         }
         try
         {
@@ -57,7 +62,7 @@ internal readonly record struct HandoffCounters(long WorkItems, long Voluntary, 
         }
         return new HandoffCounters(ThreadPool.CompletedWorkItemCount, voluntary, involuntary, byThread)
         {
-            Collections = GC.CollectionCount(0), PauseMs = GC.GetTotalPauseDuration().TotalMilliseconds,
+            Collections = GC.CollectionCount(0), PauseMs = GC.GetTotalPauseDuration().TotalMilliseconds, CpuUs = cpu,
         };
     }
 
@@ -74,15 +79,15 @@ internal readonly record struct HandoffCounters(long WorkItems, long Voluntary, 
         }
         return new HandoffCounters(WorkItems - earlier.WorkItems, Voluntary - earlier.Voluntary, Involuntary - earlier.Involuntary, byName)
         {
-            Collections = Collections - earlier.Collections, PauseMs = PauseMs - earlier.PauseMs,
+            Collections = Collections - earlier.Collections, PauseMs = PauseMs - earlier.PauseMs, CpuUs = CpuUs - earlier.CpuUs,
         };
     }
 
-    /// <summary>One line: <c>workItems voluntary involuntary collections pauseMs name=v/i;name=v/i</c> (names with spaces as underscores).</summary>
+    /// <summary>One line: <c>workItems voluntary involuntary collections pauseMs cpuUs name=v/i;name=v/i</c> (names with spaces as underscores).</summary>
     public string Encode()
     {
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"{WorkItems} {Voluntary} {Involuntary} {Collections} {PauseMs:0.###} ");
+        sb.Append(CultureInfo.InvariantCulture, $"{WorkItems} {Voluntary} {Involuntary} {Collections} {PauseMs:0.###} {CpuUs:0} ");
         foreach (var (name, (v, i)) in ByThread.Where(t => t.Value.Voluntary + t.Value.Involuntary > 0).OrderBy(t => t.Key, StringComparer.Ordinal))
             sb.Append(CultureInfo.InvariantCulture, $"{name.Replace(' ', '_').Replace(';', '_').Replace('=', '_')}={v}/{i};");
         return sb.ToString().TrimEnd();
@@ -91,9 +96,9 @@ internal readonly record struct HandoffCounters(long WorkItems, long Voluntary, 
     public static HandoffCounters Decode(string[] words)
     {
         var byThread = new Dictionary<string, (long, long)>();
-        if (words.Length > 5)
+        if (words.Length > 6)
         {
-            foreach (var part in words[5].Split(';', StringSplitOptions.RemoveEmptyEntries))
+            foreach (var part in words[6].Split(';', StringSplitOptions.RemoveEmptyEntries))
             {
                 var eq = part.LastIndexOf('=');
                 var slash = part.LastIndexOf('/');
@@ -104,6 +109,7 @@ internal readonly record struct HandoffCounters(long WorkItems, long Voluntary, 
             long.Parse(words[2], CultureInfo.InvariantCulture), byThread)
         {
             Collections = long.Parse(words[3], CultureInfo.InvariantCulture), PauseMs = double.Parse(words[4], CultureInfo.InvariantCulture),
+            CpuUs = double.Parse(words[5], CultureInfo.InvariantCulture),
         };
     }
 
