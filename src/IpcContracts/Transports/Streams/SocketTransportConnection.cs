@@ -22,7 +22,9 @@ internal sealed class SocketTransportConnection : ITransportConnection
         // segments this size are pooled large-object arrays, so a large frame being assembled is not copied by gen0
         // collections while it grows. An idle connection holds one segment. Small frames still arrive in one read.
         Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true));
-        Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+        // Small frames are buffered and flushed through the stream; large frames queued back to back leave in one
+        // gathered send (GatheringSocketWriter).
+        Output = new GatheringSocketWriter(socket, PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true)));
     }
 
     /// <inheritdoc />
