@@ -368,10 +368,11 @@ internal sealed class FrameSender
             }
             if (frame.Length > LargeFrame)
             {
-                if (_output is Transports.IGatheringWriter gathering)
+                if (_output is Transports.IGatheringWriter gathering && _next < _count && _batch[_next].Frame is { Length: > LargeFrame })
                 {
                     // This large frame and the large frames queued right behind it (stream chunks, typically) leave in
-                    // one gathered send: one system call and one wake-up of the reader instead of one per frame.
+                    // one gathered send: one system call and one wake-up of the reader instead of one per frame. A large
+                    // frame on its own takes the plain write below.
                     _gathered.Add(frame);
                     _gatheredMemory.Add(frame.Memory);
                     while (_next < _count && _gathered.Count < MaxGathered && !_broken && _batch[_next].Frame is { Length: > LargeFrame } next)

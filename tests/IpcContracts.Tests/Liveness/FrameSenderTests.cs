@@ -489,15 +489,16 @@ public sealed class FrameSenderTests
 
     /// <summary>
     /// With a transport that sends several buffers at once (IGatheringWriter, the socket transports), large frames queued
-    /// back to back behind a pending write leave in one gathered write, without a copy, in queue order; the small frame
-    /// behind them gets its own flush, and every frame is released once after its write finished.
+    /// back to back behind a pending write leave in one gathered write, without a copy, in queue order (a large frame on
+    /// its own is written as before); the small frame behind them gets its own flush, and every frame is released once
+    /// after its write finished.
     /// </summary>
     [Fact]
     public async Task Large_frames_queued_behind_a_pending_write_leave_in_one_gathered_write()
     {
         var h = new Harness(gathering: true);
         h.Writer.PendWhen = op => op.Index == 0;
-        Assert.True(h.Sender.TrySend(h.Frame(1, 70_000))); // op 0: a gathered write of one frame, pends
+        Assert.True(h.Sender.TrySend(h.Frame(1, 70_000))); // op 0: alone, a plain direct write; pends
         for (var id = 2; id <= 5; id++) Assert.True(h.Sender.TrySend(h.Frame(id, 70_000)));
         Assert.True(h.Sender.TrySend(h.Frame(6, 100)));
         Assert.Equal([1], h.Writer.FrameIds());
@@ -506,10 +507,31 @@ public sealed class FrameSenderTests
         await h.CompleteWritesUntilIdleAsync();
 
         Assert.Equal([1, 2, 3, 4, 5, 6], h.Writer.FrameIds());
-        Assert.Equal([1, 4, 0], h.Writer.FramesPerOp); // frame 1; frames 2-5 in one write; the flush of frame 6
+        Assert.Equal([0, 4, 0], h.Writer.FramesPerOp); // frame 1 on its own; frames 2-5 in one gathered write; the flush of frame 6
         Assert.Equal(0, h.Writer.Overlaps);
         Assert.Equal(0, h.Sender.QueuedBytes);
         h.AssertAllReleasedOnce();
+    }
+
+    /// <summary>A gathered write that pends and then fails: its frames and the one queued behind them are released once.</summary>
+    [Fact]
+    public async Task A_gathered_write_that_fails_faults_once_and_releases_every_frame()
+    {
+        var h = new Harness(gathering: true);
+        h.Writer.PendWhen = _ => true;
+        Assert.True(h.Sender.TrySend(h.Frame(1, 40)));                 // op 0: its flush pends
+        for (var id = 2; id <= 4; id++) Assert.True(h.Sender.TrySend(h.Frame(id, 70_000)));
+        Assert.True(h.Sender.TrySend(h.Frame(5, 40)));
+        await h.CompleteNextAsync();                                   // frames 2-4 leave in one gathered write, which pends
+        await h.CompleteNextAsync(new IOException("transport broke")); // and fails; 5 was never written
+
+        var reason = await h.Faulted.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("transport broke", reason.Message);
+        Assert.Equal([0, 3], h.Writer.FramesPerOp);
+        Assert.True(h.Sender.Drained.IsCompleted);
+        Assert.Equal(0, h.Sender.QueuedBytes);
+        h.AssertAllReleasedOnce();
+        await h.AssertFaultedOnceAsync();
     }
 
     private static void OnOtherThread(Action action)
