@@ -3,6 +3,7 @@
 //   full            the same with 10x the round trips and 5x the events
 //   --only TEXT     (with --quick or full) only the steps whose name contains TEXT, e.g. "shm" or "raw"
 //   --load N        (with --quick or full) N CPU-bound spinners in another process for the whole run (1 to 64)
+//   counts [--load N] [--only TEXT]   hand-offs per 64 B round trip and per 24 MiB transfer: work items, context switches, system calls
 //   bdn [args]      BenchmarkDotNet micro-benchmarks of the in-process pieces (BenchmarkDotNet's own arguments)
 //   alloc [pipe|tcp|shm ...]  only the allocation rows (bytes per round trip and per event, both processes), seconds
 //   child ROLE ...  a child process of the harness (see Processes/Children.cs); not for direct use
@@ -13,6 +14,7 @@ using IpcContracts.Benchmarks.Processes;
 if (args is ["bdn", .. var bdnArgs]) return MicroBenchmarks.Run(bdnArgs);
 if (args is ["child", .. var childArgs]) return Children.Run(childArgs);
 if (args is ["alloc", .. var transports]) return AllocationRows.Run(transports);
+if (args is ["counts", .. var countArgs]) return HandoffCounts.Run(countArgs);
 
 // The harness: [--quick | full] [--load N] [--only STEP], in any order.
 var config = HarnessConfig.Quick;

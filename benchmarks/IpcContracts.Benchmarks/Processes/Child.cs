@@ -72,6 +72,17 @@ internal sealed class Child : IDisposable
     /// <summary>The child collects garbage and starts counting allocations and CPU time.</summary>
     public void Mark() => Send("mark");
 
+    /// <summary>Work items and context switches of the child since its last <c>mark</c>.</summary>
+    public HandoffCounters Counts()
+    {
+        var words = Send("counts").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (words is not ["COUNTS", ..]) throw new InvalidOperationException($"Unexpected counts line '{string.Join(' ', words)}'.");
+        return HandoffCounters.Decode(words[1..]);
+    }
+
+    /// <summary>The child's process ID.</summary>
+    public int Pid => _process.Id;
+
     /// <summary>How many methods the child's JIT has compiled so far.</summary>
     public long JitCount()
     {

@@ -6,7 +6,7 @@ namespace IpcContracts.Benchmarks.Processes;
 /// The child side of every remote measurement. A child prints <c>READY &lt;address&gt;</c>, then obeys one
 /// command per line on standard input and answers each with one line on standard output:
 /// <c>mark</c> (collect garbage, then remember allocated bytes and CPU time), <c>stats</c> (bytes allocated
-/// and CPU microseconds since the mark), <c>jit</c> (methods compiled so far), <c>quit</c>, or a command of the child's own. Standard input
+/// and CPU microseconds since the mark), <c>counts</c> (work items and context switches since the mark, <see cref="HandoffCounters"/>), <c>pid</c>, <c>jit</c> (methods compiled so far), <c>quit</c>, or a command of the child's own. Standard input
 /// closing (the measuring process died) also ends the child.
 /// </summary>
 internal static class ChildHost
@@ -16,6 +16,7 @@ internal static class ChildHost
         var process = Process.GetCurrentProcess();
         long markAlloc = 0;
         var markCpu = TimeSpan.Zero;
+        var markCounters = HandoffCounters.Now();
         Console.Out.Flush();
         Console.WriteLine($"READY {readyAddress}");
         while (Console.ReadLine() is { } line)
@@ -32,7 +33,14 @@ internal static class ChildHost
                     process.Refresh();
                     markAlloc = GC.GetTotalAllocatedBytes(precise: true);
                     markCpu = process.TotalProcessorTime;
+                    markCounters = HandoffCounters.Now();
                     Console.WriteLine("OK");
+                    break;
+                case "counts":
+                    Console.WriteLine($"COUNTS {HandoffCounters.Now().Since(markCounters).Encode()}");
+                    break;
+                case "pid":
+                    Console.WriteLine($"PID {Environment.ProcessId}");
                     break;
                 case "jit":
                     Console.WriteLine($"JIT {System.Runtime.JitInfo.GetCompiledMethodCount()}");

@@ -279,6 +279,22 @@ internal sealed class FrameSender
     private long _batchEventBytes;
     private bool _unflushed;
     private OutgoingFrame? _inFlight;
+    private readonly List<OutgoingFrame> _gathered = [];              // large frames of a gathered send not yet finished
+    private readonly List<ReadOnlyMemory<byte>> _gatheredMemory = [];
+
+    /// <summary>Frames above this size are written from their own buffer (no copy into the transport's buffer).</summary>
+    private const int LargeFrame = 64 * 1024;
+
+    /// <summary>At most this many frames per gathered send (well under the 1024 iovecs a sendmsg takes).</summary>
+    private const int MaxGathered = 64;
+
+    /// <summary>The gathered send finished (or failed): its frames go back.</summary>
+    private void ReleaseGathered()
+    {
+        foreach (var frame in _gathered) frame.Release();
+        _gathered.Clear();
+        _gatheredMemory.Clear();
+    }
     private ConfiguredValueTaskAwaitable<FlushResult>.ConfiguredValueTaskAwaiter _pendingAwaiter;
     private readonly Action _onPendingDone;
 
@@ -350,8 +366,34 @@ internal sealed class FrameSender
                 frame.Release();
                 continue;
             }
-            if (frame.Length > 64 * 1024)
+            if (frame.Length > LargeFrame)
             {
+                if (_output is Transports.IGatheringWriter gathering && _next < _count && _batch[_next].Frame is { Length: > LargeFrame })
+                {
+                    // This large frame and the large frames queued right behind it (stream chunks, typically) leave in
+                    // one gathered send: one system call and one wake-up of the reader instead of one per frame. A large
+                    // frame on its own takes the plain write below.
+                    _gathered.Add(frame);
+                    _gatheredMemory.Add(frame.Memory);
+                    while (_next < _count && _gathered.Count < MaxGathered && !_broken && _batch[_next].Frame is { Length: > LargeFrame } next)
+                    {
+                        var taken = _batch[_next];
+                        _batch[_next++] = default;
+                        _batchBytes += next.Length;
+                        if (taken.IsEvent) _batchEventBytes += next.Length;
+                        _gathered.Add(next);
+                        _gatheredMemory.Add(next.Memory);
+                    }
+                    var gathered = gathering.WriteGatheredAsync(_gatheredMemory);
+                    if (!gathered.IsCompletedSuccessfully)
+                    {
+                        pending = gathered;
+                        return false;
+                    }
+                    ReleaseGathered();
+                    if (gathered.Result.IsCompleted) _broken = true;
+                    continue;
+                }
                 // Large frames go from our buffer to the transport without a copy into the pipe's buffer.
                 _inFlight = frame;
                 var write = _output.WriteAsync(frame.Memory);
@@ -415,6 +457,7 @@ internal sealed class FrameSender
         var written = _inFlight;
         _inFlight = null;
         written?.Release();
+        ReleaseGathered();
         Drain();
     }
 
@@ -425,6 +468,7 @@ internal sealed class FrameSender
         var owned = _inFlight;
         _inFlight = null;
         owned?.Release();
+        ReleaseGathered();
         for (var i = _next; i < _count; i++)
         {
             _batch[i].Frame?.Release();

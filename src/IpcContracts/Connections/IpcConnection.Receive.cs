@@ -34,17 +34,24 @@ public sealed partial class IpcConnection
                 t_handlingFrames = true;
                 try
                 {
-                    while (TryReadFrame(ref buffer, out var header, out var payload))
+                    // A pause (below) stops handling at the frame that crossed the bound, not at the end of the read
+                    // buffer: the frames after it stay in the transport, so what a paused reader takes in beyond
+                    // Events.MaxQueuedBytes is one frame, whatever the size of the transport's read buffer.
+                    while (!_pauseReading && TryReadFrame(ref buffer, out var header, out var payload))
                         HandleFrame(header, payload);
                 }
                 finally
                 {
                     t_handlingFrames = outer;
-                    input.AdvanceTo(buffer.Start, buffer.End);
+                    // Paused with frames left: examined only up to them, so the next read returns them at once.
+                    if (_pauseReading) input.AdvanceTo(buffer.Start);
+                    else input.AdvanceTo(buffer.Start, buffer.End);
                 }
-                // Bytes left over are the start of a frame: the timer closes the connection if it never completes.
-                Volatile.Write(ref _partialFrameSince, buffer.IsEmpty ? 0 : Environment.TickCount64);
-                if (_pauseReading)
+                // Bytes left over are the start of a frame: the timer closes the connection if it never completes. Bytes
+                // left by a pause are this side's own wait (bounded by the wait timeout), not a peer that stopped mid-frame.
+                var paused = _pauseReading;
+                Volatile.Write(ref _partialFrameSince, buffer.IsEmpty || paused ? 0 : Environment.TickCount64);
+                if (paused)
                 {
                     // Local subscribers are behind under the Wait policy: stop reading (the peer's own bounds apply
                     // to what it cannot send meanwhile) until they catch up or the wait times out.
@@ -54,7 +61,8 @@ public sealed partial class IpcConnection
                     if (_blockingReads) _events.WaitForRoomAsync().GetAwaiter().GetResult();
                     else await _events.WaitForRoomAsync().ConfigureAwait(false);
                 }
-                if (result.IsCompleted || result.IsCanceled)
+                // After a pause the frames left are read again first, even when the stream has ended behind them.
+                if ((result.IsCompleted || result.IsCanceled) && !paused)
                 {
                     if (!buffer.IsEmpty)
                         throw new IpcProtocolException(ProtocolError.Truncated, $"The stream from {PeerDescription} ended inside a frame.");

@@ -22,10 +22,12 @@ public sealed class FrameSenderTests
     /// <summary>Every tenth frame is large enough for the sender's direct WriteAsync path; the rest are buffered and flushed.</summary>
     private static int SizeOf(int id) => id % 10 == 0 ? 70 * 1024 + id : 16 + id;
 
-    [Fact]
-    public void Frames_leave_in_queue_order_small_and_large_alike()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Frames_leave_in_queue_order_small_and_large_alike(bool gathering)
     {
-        var h = new Harness();
+        var h = new Harness(gathering: gathering);
         var ids = Enumerable.Range(1, 100).ToArray();
 
         foreach (var id in ids) Assert.True(h.Sender.TrySend(h.Frame(id, SizeOf(id))));
@@ -40,10 +42,12 @@ public sealed class FrameSenderTests
     /// start of a batch and one in the middle of the rest of an interrupted batch all pend; frames queued behind
     /// them still leave in queue order once the transport takes the bytes.
     /// </summary>
-    [Fact]
-    public async Task Frames_queued_behind_pending_writes_leave_in_queue_order()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Frames_queued_behind_pending_writes_leave_in_queue_order(bool gathering)
     {
-        var h = new Harness();
+        var h = new Harness(gathering: gathering);
         h.Writer.PendWhen = _ => true; // every transport write pends until the test completes it
 
         Assert.True(h.Sender.TrySend(h.Frame(1, 100)));      // a flush that pends
@@ -436,10 +440,12 @@ public sealed class FrameSenderTests
     }
 
     /// <summary>The same after a write pended: the rest of the interrupted batch is written on the resumed path, and a frame of it throws.</summary>
-    [Fact]
-    public async Task A_writer_that_throws_after_a_pending_write_faults_once_and_releases_every_frame()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_writer_that_throws_after_a_pending_write_faults_once_and_releases_every_frame(bool gathering)
     {
-        var h = new Harness();
+        var h = new Harness(gathering: gathering);
         h.Writer.PendWhen = op => op.Index <= 1;
         Assert.True(h.Sender.TrySend(h.Frame(1, 40)));          // op 0: flush pends
         Assert.True(h.Sender.TrySend(h.Frame(2, 70_000)));      // op 1: direct write pends, the rest of its batch waits
@@ -460,10 +466,12 @@ public sealed class FrameSenderTests
     }
 
     /// <summary>A pending write that fails (the transport closed under it): the frames it held and those queued behind it are released once.</summary>
-    [Fact]
-    public async Task A_pending_write_that_fails_faults_once_and_releases_every_frame()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_pending_write_that_fails_faults_once_and_releases_every_frame(bool gathering)
     {
-        var h = new Harness();
+        var h = new Harness(gathering: gathering);
         h.Writer.PendWhen = _ => true;
         Assert.True(h.Sender.TrySend(h.Frame(1, 40)));
         Assert.True(h.Sender.TrySend(h.Frame(2, 70_000)));
@@ -473,6 +481,53 @@ public sealed class FrameSenderTests
 
         var reason = await h.Faulted.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Contains("transport broke", reason.Message);
+        Assert.True(h.Sender.Drained.IsCompleted);
+        Assert.Equal(0, h.Sender.QueuedBytes);
+        h.AssertAllReleasedOnce();
+        await h.AssertFaultedOnceAsync();
+    }
+
+    /// <summary>
+    /// With a transport that sends several buffers at once (IGatheringWriter, the socket transports), large frames queued
+    /// back to back behind a pending write leave in one gathered write, without a copy, in queue order (a large frame on
+    /// its own is written as before); the small frame behind them gets its own flush, and every frame is released once
+    /// after its write finished.
+    /// </summary>
+    [Fact]
+    public async Task Large_frames_queued_behind_a_pending_write_leave_in_one_gathered_write()
+    {
+        var h = new Harness(gathering: true);
+        h.Writer.PendWhen = op => op.Index == 0;
+        Assert.True(h.Sender.TrySend(h.Frame(1, 70_000))); // op 0: alone, a plain direct write; pends
+        for (var id = 2; id <= 5; id++) Assert.True(h.Sender.TrySend(h.Frame(id, 70_000)));
+        Assert.True(h.Sender.TrySend(h.Frame(6, 100)));
+        Assert.Equal([1], h.Writer.FrameIds());
+
+        await h.CompleteNextAsync();
+        await h.CompleteWritesUntilIdleAsync();
+
+        Assert.Equal([1, 2, 3, 4, 5, 6], h.Writer.FrameIds());
+        Assert.Equal([0, 4, 0], h.Writer.FramesPerOp); // frame 1 on its own; frames 2-5 in one gathered write; the flush of frame 6
+        Assert.Equal(0, h.Writer.Overlaps);
+        Assert.Equal(0, h.Sender.QueuedBytes);
+        h.AssertAllReleasedOnce();
+    }
+
+    /// <summary>A gathered write that pends and then fails: its frames and the one queued behind them are released once.</summary>
+    [Fact]
+    public async Task A_gathered_write_that_fails_faults_once_and_releases_every_frame()
+    {
+        var h = new Harness(gathering: true);
+        h.Writer.PendWhen = _ => true;
+        Assert.True(h.Sender.TrySend(h.Frame(1, 40)));                 // op 0: its flush pends
+        for (var id = 2; id <= 4; id++) Assert.True(h.Sender.TrySend(h.Frame(id, 70_000)));
+        Assert.True(h.Sender.TrySend(h.Frame(5, 40)));
+        await h.CompleteNextAsync();                                   // frames 2-4 leave in one gathered write, which pends
+        await h.CompleteNextAsync(new IOException("transport broke")); // and fails; 5 was never written
+
+        var reason = await h.Faulted.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("transport broke", reason.Message);
+        Assert.Equal([0, 3], h.Writer.FramesPerOp);
         Assert.True(h.Sender.Drained.IsCompleted);
         Assert.Equal(0, h.Sender.QueuedBytes);
         h.AssertAllReleasedOnce();
@@ -512,8 +567,9 @@ public sealed class FrameSenderTests
         private readonly TaskCompletionSource<Exception> _faulted = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _faults;
 
-        public Harness(IpcOptions? options = null)
+        public Harness(IpcOptions? options = null, bool gathering = false)
         {
+            Writer = gathering ? new GatheringWriter() : new ControlledWriter();
             Sender = new FrameSender(Writer, options ?? new IpcOptions(), e =>
             {
                 Interlocked.Increment(ref _faults);
@@ -521,7 +577,7 @@ public sealed class FrameSenderTests
             }, () => "the test peer");
         }
 
-        public ControlledWriter Writer { get; } = new();
+        public ControlledWriter Writer { get; }
         public FrameSender Sender { get; }
         public Task<Exception> Faulted => _faulted.Task;
 
@@ -597,7 +653,7 @@ public sealed class FrameSenderTests
     /// test decides which of those calls pend (and completes or fails them later), may run code inside them, and
     /// may make the write of one frame throw. It also records any write that overlaps another or a pending one.
     /// </summary>
-    private sealed class ControlledWriter : PipeWriter
+    private class ControlledWriter : PipeWriter
     {
         private readonly object _gate = new();
         private readonly ArrayBufferWriter<byte> _unflushed = new();
@@ -691,7 +747,10 @@ public sealed class FrameSenderTests
 
         public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default) => Take(source, direct: true);
 
-        private ValueTask<FlushResult> Take(ReadOnlyMemory<byte> source, bool direct)
+        /// <summary>Gathered writes: how many buffers each call passed (0 for a flush or a single direct write).</summary>
+        public List<int> FramesPerOp { get; } = [];
+
+        protected ValueTask<FlushResult> Take(ReadOnlyMemory<byte> source, bool direct, int gathered = 0)
         {
             CheckNotPending();
             if (Interlocked.Increment(ref _inside) != 1) Interlocked.Increment(ref Overlaps);
@@ -701,6 +760,7 @@ public sealed class FrameSenderTests
                 BeforeOp?.Invoke(op);
                 lock (_gate)
                 {
+                    FramesPerOp.Add(gathered);
                     _taken.AddRange(_unflushed.WrittenSpan);
                     _taken.AddRange(source.Span);
                     _unflushed.ResetWrittenCount();
@@ -724,5 +784,21 @@ public sealed class FrameSenderTests
         public override void CancelPendingFlush() { }
 
         public override void Complete(Exception? exception = null) { }
+    }
+
+    /// <summary>A <see cref="ControlledWriter"/> that also takes gathered writes, as one call into the transport.</summary>
+    private sealed class GatheringWriter : ControlledWriter, Transports.IGatheringWriter
+    {
+        public ValueTask<FlushResult> WriteGatheredAsync(IReadOnlyList<ReadOnlyMemory<byte>> buffers)
+        {
+            var joined = new byte[buffers.Sum(b => b.Length)];
+            var at = 0;
+            foreach (var buffer in buffers)
+            {
+                buffer.Span.CopyTo(joined.AsSpan(at));
+                at += buffer.Length;
+            }
+            return Take(joined, direct: true, gathered: buffers.Count);
+        }
     }
 }

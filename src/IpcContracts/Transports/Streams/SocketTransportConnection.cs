@@ -16,9 +16,15 @@ internal sealed class SocketTransportConnection : ITransportConnection
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
         PeerDescription = peerDescription;
-        // Large-enough segments keep small frames in one read; big payloads stream through.
-        Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
-        Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+        // Read segments of 256 KiB: one receive takes what a Unix socket buffer holds (about 208 KiB by default) or a
+        // large TCP window's worth, where 64 KiB segments took several; a 24 MiB frame took a quarter (tcp) to two thirds
+        // (pipe) of the receive calls and read-loop turns (docs/benchmarks.md, "Hand-offs per round trip and per
+        // transfer"). Segments this size are large-object arrays, which gen0 collections do not copy while a large frame
+        // grows in them. An idle connection holds one segment. Small frames still arrive in one read.
+        Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true));
+        // Small frames are buffered and flushed through the stream; large frames queued back to back leave in one
+        // gathered send (GatheringSocketWriter).
+        Output = new GatheringSocketWriter(socket, PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true)));
     }
 
     /// <inheritdoc />

@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using IpcContracts.Benchmarks.Processes;
+using IpcContracts.Benchmarks.Raw;
+using static IpcContracts.Benchmarks.Harness.Timing;
+
+namespace IpcContracts.Benchmarks.Harness;
+
+/// <summary>
+/// <c>counts</c>: how many hand-offs between threads a 64 B round trip and a 24 MiB transfer cost, against the raw socket
+/// baselines: thread-pool work items, context switches (a voluntary one is a thread that slept and was woken), and with
+/// perf the send, receive, epoll and futex system calls, per operation in the measuring process (client) and the child
+/// (server). These are counts, not times: they hardly move with the machine's load, so a change that removes a hop shows
+/// on a noisy shared machine where a latency would not.
+/// </summary>
+internal static class HandoffCounts
+{
+    private const int RoundTrips = 5_000;
+    private const int Transfers = 3;
+
+    private sealed record Row(string Series, string Operation, int Ops, HandoffCounters Client, HandoffCounters Server,
+        Dictionary<string, long>? ClientCalls, Dictionary<string, long>? ServerCalls)
+    {
+        /// <summary>Median time of one operation in this window (an indication only: times are what the counts avoid).</summary>
+        public double MedianUs { get; set; }
+    }
+
+    /// <summary>Times of the operations of the window being measured (filled by the loops, read by <see cref="MeasureAsync"/>).</summary>
+    private static readonly List<double> s_times = [];
+
+    private static void Time(long start) => s_times.Add(Seconds(Stopwatch.GetTimestamp() - start) * 1e6);
+
+    public static int Run(string[] args)
+    {
+        string? only = null;
+        var load = 0;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--only" when i + 1 < args.Length: only = args[++i]; break;
+                case "--load" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n is >= 1 and <= 64: load = n; i++; break;
+                default:
+                    Console.Error.WriteLine("usage: counts [--load N] [--only TEXT]");
+                    return 2;
+            }
+        }
+        var loadBefore = Load.Average();
+        using var spinners = load > 0 ? Child.Start("child", "spin", load.ToString(CultureInfo.InvariantCulture)) : null;
+        var rows = new List<Row>();
+        var steps = new (string Name, Action Run)[]
+        {
+            ("raw-unix", () => Raw("unix", rows)),
+            ("raw-tcp", () => Raw("tcp", rows)),
+            ("pipe", () => Ours("pipe", rows)),
+            ("tcp", () => Ours("tcp", rows)),
+            ("shm", () => Ours("shm", rows)),
+        };
+        foreach (var (name, run) in steps)
+        {
+            if (only is not null && !name.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
+            Console.Error.Write($"  {name} ... ");
+            var t = Stopwatch.StartNew();
+            run();
+            Console.Error.WriteLine($"{t.Elapsed.TotalSeconds:0.0} s");
+        }
+        Print(rows, loadBefore, Load.Average(), load);
+        return 0;
+    }
+
+    // ---- series ----
+
+    private static void Raw(string kind, List<Row> rows)
+    {
+        using var child = Child.Start("child", "raw", kind);
+        using var socket = RawSockets.Connect(kind, child.Address);
+        var buffer = new byte[64];
+        async Task Loop(int n)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await RawSockets.SendAllAsync(socket, buffer).ConfigureAwait(false);
+                await RawSockets.ReceiveExactlyAsync(socket, buffer).ConfigureAwait(false);
+                Time(start);
+            }
+        }
+        var warm = new WarmUp(child);
+        do child.Drive($"echo-async 64 2000", () => Await(() => Loop(2000)));
+        while (!warm.Done());
+        rows.Add(Measure($"raw-{kind} (async socket ping-pong)", "64 B round trip", RoundTrips, child,
+            () => child.Drive($"echo-async 64 {RoundTrips}", () => Await(() => Loop(RoundTrips)))));
+
+        var bulk = Encoding.ASCII.GetBytes(new string('x', HarnessConfig.BulkSize));
+        var ack = new byte[1];
+        void Transfer()
+        {
+            child.Drive($"sink {bulk.Length}", () =>
+            {
+                var start = Stopwatch.GetTimestamp();
+                RawSockets.SendAll(socket, bulk);
+                RawSockets.ReceiveExactly(socket, ack);
+                Time(start);
+            });
+        }
+        Transfer();
+        rows.Add(Measure($"raw-{kind} (blocking stream)", "24 MiB one way", Transfers, child, () =>
+        {
+            for (var i = 0; i < Transfers; i++) Transfer();
+        }));
+    }
+
+    private static void Ours(string transport, List<Row> rows)
+    {
+        var endpoint = transport switch
+        {
+            "pipe" => $"pipe://ipccount-{Environment.ProcessId}",
+            "tcp" => "tcp://127.0.0.1:0",
+            _ => $"shm://ipccount-{Environment.ProcessId}",
+        };
+        var spin = new IpcOptions().SharedMemory.SpinCount;
+        using var child = Child.Start("child", "ours", endpoint, spin.ToString(CultureInfo.InvariantCulture));
+        var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5) };
+        Await(async () =>
+        {
+            await using var client = await IpcClient.ConnectAsync(child.Address, options: options).ConfigureAwait(false);
+            var echo = client.Proxy<IEcho>();
+            var payload = new Payload(new string('x', 64));
+            var warm = new WarmUp(child);
+            do
+            {
+                for (var i = 0; i < 2000; i++) await echo.EchoAsync(payload).ConfigureAwait(false);
+            }
+            while (!warm.Done());
+            rows.Add(await MeasureAsync($"{transport}://", "64 B round trip", RoundTrips, child, async () =>
+            {
+                for (var i = 0; i < RoundTrips; i++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    await echo.EchoAsync(payload).ConfigureAwait(false);
+                    Time(start);
+                }
+            }).ConfigureAwait(false));
+
+            var bytes = Encoding.ASCII.GetBytes(new string('x', HarnessConfig.BulkSize));
+            Check(await echo.SinkBytesAsync(bytes).ConfigureAwait(false) == bytes.Length, "bytes length");
+            rows.Add(await MeasureAsync($"{transport}://", "24 MiB one way, ReadOnlyMemory<byte>", Transfers, child, async () =>
+            {
+                for (var i = 0; i < Transfers; i++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    Check(await echo.SinkBytesAsync(bytes).ConfigureAwait(false) == bytes.Length, "bytes length");
+                    Time(start);
+                }
+            }).ConfigureAwait(false));
+
+            Check(await echo.SinkStreamAsync(new MemoryStream(bytes, writable: false)).ConfigureAwait(false) == bytes.Length, "stream length");
+            rows.Add(await MeasureAsync($"{transport}://", "24 MiB one way, Stream", Transfers, child, async () =>
+            {
+                for (var i = 0; i < Transfers; i++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    Check(await echo.SinkStreamAsync(new MemoryStream(bytes, writable: false)).ConfigureAwait(false) == bytes.Length, "stream length");
+                    Time(start);
+                }
+            }).ConfigureAwait(false));
+        });
+    }
+
+    // ---- one window ----
+
+    private static Row Measure(string series, string operation, int ops, Child child, Action body) =>
+        MeasureAsync(series, operation, ops, child, () =>
+        {
+            body();
+            return Task.CompletedTask;
+        }).GetAwaiter().GetResult();
+
+    private static async Task<Row> MeasureAsync(string series, string operation, int ops, Child child, Func<Task> body)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        child.Mark();
+        using var localCalls = SyscallCounter.Start(Environment.ProcessId);
+        using var childCalls = SyscallCounter.Start(child.Pid);
+        s_times.Clear();
+        var before = HandoffCounters.Now();
+        await body().ConfigureAwait(false);
+        var client = HandoffCounters.Now().Since(before);
+        var server = child.Counts();
+        return new Row(series, operation, ops, client, server, localCalls?.Stop(), childCalls?.Stop()) { MedianUs = s_times.Count == 0 ? double.NaN : Median(s_times) };
+    }
+
+    // ---- report ----
+
+    private static void Print(List<Row> rows, double loadBefore, double loadAfter, int load)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"Hand-off counts: {Environment.ProcessorCount} CPUs, .NET {Environment.Version}; {RoundTrips:N0} round trips, {Transfers} transfers per row; " +
+                          $"load average {loadBefore:0.00} before, {loadAfter:0.00} after; " + (load > 0 ? $"loaded: --load {load}" : "quiet: no --load"));
+        Console.WriteLine("Per operation, client + server. CPU = user + system time of the process, work items (thread pool), vcs / ics = voluntary / involuntary context switches (all threads), " +
+                          "send / recv = socket send / receive system calls, epoll = epoll waits, futex = futex calls (perf; n/a without it), GCs = garbage collections and their pause.");
+        Console.WriteLine();
+        Console.WriteLine("| series | operation | median time | CPU | work items | vcs | ics | send | recv | epoll | futex | GCs (pause ms) | voluntary switches by thread (client; server) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var r in rows)
+        {
+            string Pair(double c, double s) => $"{Num(c / r.Ops)} + {Num(s / r.Ops)}";
+            string Calls(params string[] names) => r.ClientCalls is null || r.ServerCalls is null || r.ClientCalls.Count == 0
+                ? "n/a"
+                : Pair(names.Sum(n => r.ClientCalls.GetValueOrDefault(n)), names.Sum(n => r.ServerCalls.GetValueOrDefault(n)));
+            string Threads(HandoffCounters c) => string.Join(", ", c.ByThread.Where(t => t.Value.Voluntary >= r.Ops / 10.0 && t.Value.Voluntary > 0)
+                .OrderByDescending(t => t.Value.Voluntary).Take(3).Select(t => $"{t.Key.Replace('_', ' ')} {Num(t.Value.Voluntary / (double)r.Ops)}"));
+            Console.WriteLine($"| {r.Series} | {r.Operation} | {(r.MedianUs >= 1000 ? Num(r.MedianUs / 1000) + " ms" : Num(r.MedianUs) + " µs")} | {Pair(r.Client.CpuUs, r.Server.CpuUs)} µs | {Pair(r.Client.WorkItems, r.Server.WorkItems)} | {Pair(r.Client.Voluntary, r.Server.Voluntary)} | " +
+                              $"{Pair(r.Client.Involuntary, r.Server.Involuntary)} | {Calls("sendto", "sendmsg", "write", "writev")} | {Calls("recvfrom", "recvmsg", "read", "readv")} | " +
+                              $"{Calls("epoll_wait", "epoll_pwait")} | {Calls("futex")} | {Pair(r.Client.Collections, r.Server.Collections)} ({Pair(r.Client.PauseMs, r.Server.PauseMs)}) | {Threads(r.Client)}; {Threads(r.Server)} |");
+        }
+    }
+
+    private static string Num(double v) => v switch
+    {
+        >= 100 => v.ToString("0", CultureInfo.InvariantCulture),
+        >= 10 => v.ToString("0.0", CultureInfo.InvariantCulture),
+        _ => v.ToString("0.00", CultureInfo.InvariantCulture),
+    };
+
+    private static void Check(bool condition, string what)
+    {
+        if (!condition) throw new InvalidOperationException($"Sanity check failed: {what}.");
+    }
+}
