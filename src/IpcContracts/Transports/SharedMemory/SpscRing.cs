@@ -100,14 +100,14 @@ internal sealed unsafe class SpscRing
     {
         if (source.IsEmpty) return 0;
         var head = Volatile.Read(ref Head);
-        var free = _size - (int)(head - _tailSeen);
+        var free = _size - (head - _tailSeen); // long: a view made after 2 GiB went through starts from tail 0
         if (free < source.Length)
         {
             _tailSeen = Volatile.Read(ref Tail); // acquire: the consumer is done with the bytes before this tail
-            free = _size - (int)(head - _tailSeen);
+            free = _size - (head - _tailSeen);
             if (free == 0) return 0;
         }
-        var n = Math.Min(free, source.Length);
+        var n = (int)Math.Min(free, source.Length);
         var start = (int)(head & _mask);
         var first = Math.Min(n, _size - start);
         source[..first].CopyTo(new Span<byte>(_data + start, first));
