@@ -91,6 +91,8 @@ internal sealed class ShmPipeReader : PipeReader
         var total = 0;
         try
         {
+            // Everything available is consumed with one release store of tail per span, and the writer is checked once
+            // at the end (one full fence per pull, not per span or per frame; SpscRing.WakeWriterIfParked).
             while (true)
             {
                 // Closed is read before Available: the producer publishes its last bytes before it closes, so a
@@ -107,10 +109,11 @@ internal sealed class ShmPipeReader : PipeReader
                     break;
                 }
                 var span = _buffer.Writer.GetSpan((int)Math.Min(available, 256 * 1024));
-                var n = _ring.Read(span);
+                var n = _ring.Consume(span);
                 _buffer.Writer.Advance(n);
                 total += n;
             }
+            if (total > 0) _ring.WakeWriterIfParked();
         }
         finally
         {

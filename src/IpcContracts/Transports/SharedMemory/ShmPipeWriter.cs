@@ -80,11 +80,21 @@ internal sealed class ShmPipeWriter : PipeWriter, IValueTaskSource<FlushResult>
         {
             // Bounded: at most SharedMemoryOptions.SpinCount polls (what a reader spins before it sleeps), the same
             // latency path as before, but never a sleep waiting for the peer: past the spin the writer thread takes over.
+            // The buffered frames and the direct bytes are published first and the reader is checked once after both
+            // (one full fence per flush, however many frames the flush carries; SpscRing.WakeReaderIfParked says why
+            // that is safe): always before this thread pauses, hands the rest over or returns.
             var spinLimit = _ring.SpinCount;
             for (var spin = 0; ; spin++)
             {
-                buffered += WriteNow(_buffer.AsSpan(buffered, _written - buffered));
-                if (buffered == _written) direct += WriteNow(source.Span[direct..]);
+                var published = WriteNow(_buffer.AsSpan(buffered, _written - buffered));
+                buffered += published;
+                if (buffered == _written)
+                {
+                    var n = WriteNow(source.Span[direct..]);
+                    direct += n;
+                    published += n;
+                }
+                if (published > 0) _ring.WakeReaderIfParked();
                 if ((buffered == _written && direct == source.Length) || spin >= spinLimit || _connection.IsClosing) break;
                 SpscRing.Pause(spin);
             }
@@ -129,7 +139,7 @@ internal sealed class ShmPipeWriter : PipeWriter, IValueTaskSource<FlushResult>
         return new ValueTask<FlushResult>(this, token);
     }
 
-    private int WriteNow(ReadOnlySpan<byte> bytes) => bytes.IsEmpty ? 0 : _ring.TryWrite(bytes);
+    private int WriteNow(ReadOnlySpan<byte> bytes) => _ring.Publish(bytes);
 
     private Func<bool>? _closing;
 

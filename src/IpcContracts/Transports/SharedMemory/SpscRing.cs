@@ -19,6 +19,17 @@ internal sealed unsafe class SpscRing
     private readonly WaitSignal _readerWait;
     private readonly WaitSignal _writerWait;
 
+    // Producer-private copy of the consumer's tail. Reading the shared tail costs a cache miss whenever the consumer has
+    // moved it; the copy is only ever behind the real tail, so the free space it gives is never more than the truth, and
+    // it is reloaded only when it says the bytes do not fit.
+    private long _tailSeen;
+
+    /// <summary>Upper bound of one sleep of a parked reader, ms: only a safety net, a wake-up is never needed to end it.</summary>
+    internal int ReaderParkMs { get; set; } = 100;
+
+    /// <summary>Upper bound of one sleep of a parked writer, ms (see <see cref="ReaderParkMs"/>).</summary>
+    internal int WriterParkMs { get; set; } = 50;
+
     public SpscRing(Segment segment, int ring, int ringSize, int spinCount)
     {
         _readerWait = segment.Signal(ring, reader: true);
@@ -59,6 +70,8 @@ internal sealed unsafe class SpscRing
     {
         while (!source.IsEmpty)
         {
+            // A wake check per piece, not one at the end: this path streams a frame larger than the free space, and the
+            // consumer should drain each piece while the next is copied (a piece is large, so the fence is cheap per byte).
             var n = TryWrite(source);
             if (n == 0)
             {
@@ -70,19 +83,36 @@ internal sealed unsafe class SpscRing
         return true;
     }
 
-    /// <summary>Copies as much of <paramref name="source"/> as fits now, without waiting; returns the count.</summary>
+    /// <summary>Copies as much of <paramref name="source"/> as fits now, without waiting, and wakes a parked reader; returns the count.</summary>
     public int TryWrite(ReadOnlySpan<byte> source)
     {
+        var n = Publish(source);
+        if (n > 0) WakeReaderIfParked();
+        return n;
+    }
+
+    /// <summary>
+    /// Copies as much of <paramref name="source"/> as fits now and publishes it with a release store of head, but does
+    /// not look at the reader: the caller must call <see cref="WakeReaderIfParked"/> after its last publish and before it
+    /// waits for anything (see there). Lets a flush publish several pieces for one fence.
+    /// </summary>
+    public int Publish(ReadOnlySpan<byte> source)
+    {
+        if (source.IsEmpty) return 0;
         var head = Volatile.Read(ref Head);
-        var free = _size - (int)(head - Volatile.Read(ref Tail));
-        if (free == 0 || source.IsEmpty) return 0;
-        var n = Math.Min(free, source.Length);
+        var free = _size - (head - _tailSeen); // long: a view made after 2 GiB went through starts from tail 0
+        if (free < source.Length)
+        {
+            _tailSeen = Volatile.Read(ref Tail); // acquire: the consumer is done with the bytes before this tail
+            free = _size - (head - _tailSeen);
+            if (free == 0) return 0;
+        }
+        var n = (int)Math.Min(free, source.Length);
         var start = (int)(head & _mask);
         var first = Math.Min(n, _size - start);
         source[..first].CopyTo(new Span<byte>(_data + start, first));
         if (first < n) source[first..n].CopyTo(new Span<byte>(_data, n - first));
         Volatile.Write(ref Head, head + n); // release: the bytes are visible before the new head
-        WakeReaderIfParked();
         return n;
     }
 
@@ -94,9 +124,29 @@ internal sealed unsafe class SpscRing
         _readerWait.Wake();
     }
 
-    private void WakeReaderIfParked()
+    /// <summary>
+    /// The producer's half of the park/wake handshake; call it after the last <see cref="Publish"/> of a flush, before
+    /// the producer waits (for ring space, for its next flush) or returns.
+    /// </summary>
+    /// <remarks>
+    /// <para>Why a full fence, and why one per flush is enough. The consumer parks by: store parked = 1; full fence;
+    /// load head; sleep only if head shows nothing new (the futex or event also returns at once if the signal word
+    /// moved since it was read before the store). The producer here does: store head (one or more <see cref="Publish"/>
+    /// calls); full fence; load parked; wake if set. This is Dekker's pattern (store-buffer litmus): with a full fence
+    /// between each side's store and load, at least one side sees the other's store. So either the parking consumer
+    /// sees the newest head and does not sleep, or this load sees parked = 1 and wakes it. A release store of head
+    /// alone is not enough: x86 (and Arm) let the load of parked pass the still-buffered store of head while the
+    /// consumer's load of head passes nothing, and both can read the old values; the consumer then sleeps on bytes that
+    /// are there, until its timed wait ends (100 ms), which is a lost wake-up in all but name.</para>
+    /// <para>The fence orders every earlier store of head, not just the last, so publishing several pieces and fencing
+    /// once after the last is as safe as fencing after each, provided the producer neither waits nor returns in
+    /// between: the consumer can only be asleep on bytes already published for the few instructions until this call,
+    /// which is what lets a flush (the buffered frames plus a large one) cost one fence instead of one per piece. What
+    /// cannot be made cheaper is "no fence when the ring was not empty": the consumer may drain those older bytes and
+    /// park in between, and then nothing but this fence makes it see the new head.</para>
+    /// </remarks>
+    public void WakeReaderIfParked()
     {
-        // Store(head) then Load(parked) needs a full fence; the consumer fences Store(parked) then Load(head).
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref ReaderParked) != 0)
         {
@@ -123,15 +173,27 @@ internal sealed unsafe class SpscRing
                 Volatile.Write(ref WriterParked, 0);
                 return true;
             }
-            _writerWait.Wait(signal, 50);
+            _writerWait.Wait(signal, WriterParkMs);
             Volatile.Write(ref WriterParked, 0);
         }
     }
 
     // ---- consumer side ----
 
-    /// <summary>Copies up to <paramref name="destination"/>.Length unread bytes out; returns the count.</summary>
+    /// <summary>Copies up to <paramref name="destination"/>.Length unread bytes out and wakes a parked writer; returns the count.</summary>
     public int Read(Span<byte> destination)
+    {
+        var n = Consume(destination);
+        if (n > 0) WakeWriterIfParked();
+        return n;
+    }
+
+    /// <summary>
+    /// Copies up to <paramref name="destination"/>.Length unread bytes out and frees them with a release store of tail,
+    /// without looking at the writer: the caller must call <see cref="WakeWriterIfParked"/> after its last consume and
+    /// before it waits or returns (the same reasoning as <see cref="WakeReaderIfParked"/>, with the roles swapped).
+    /// </summary>
+    public int Consume(Span<byte> destination)
     {
         var tail = Volatile.Read(ref Tail);
         var available = (int)Math.Min(Volatile.Read(ref Head) - tail, destination.Length); // acquire on head
@@ -140,14 +202,23 @@ internal sealed unsafe class SpscRing
         var first = Math.Min(available, _size - start);
         new ReadOnlySpan<byte>(_data + start, first).CopyTo(destination);
         if (first < available) new ReadOnlySpan<byte>(_data, available - first).CopyTo(destination[first..]);
-        Volatile.Write(ref Tail, tail + available);
+        Volatile.Write(ref Tail, tail + available); // release: the bytes were copied out before the space is handed back
+        return available;
+    }
+
+    /// <summary>
+    /// The consumer's half of the handshake on space: a writer parks (store parked = 1; full fence; load tail) only when
+    /// the ring looked full. Store tail (one or more <see cref="Consume"/> calls); full fence; load parked: one of the two
+    /// sees the other's store (see <see cref="WakeReaderIfParked"/>).
+    /// </summary>
+    public void WakeWriterIfParked()
+    {
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref WriterParked) != 0)
         {
             Interlocked.Increment(ref *WriterSignal);
             _writerWait.Wake();
         }
-        return available;
     }
 
     /// <summary>
@@ -171,7 +242,7 @@ internal sealed unsafe class SpscRing
                 Volatile.Write(ref ReaderParked, 0);
                 return;
             }
-            _readerWait.Wait(signal, 100);
+            _readerWait.Wait(signal, ReaderParkMs);
             Volatile.Write(ref ReaderParked, 0);
             if (Available > 0 || IsClosed) return;
         }
