@@ -46,6 +46,35 @@ public abstract class BinaryConformanceTests(string transport)
     }
 
     [Fact]
+    public async Task Large_binary_arguments_and_results_are_the_receivers_own_arrays_after_later_calls()
+    {
+        // Over 1 MiB: on pipe, tcp and shm these frames are read straight into the array the receiver gets
+        // (Connections/LargeFrame); the handler keeps its byte[] and the caller its results while later frames arrive.
+        var (server, client, blobs) = await StartAsync();
+        try
+        {
+            var first = Patterns.Bytes(3 << 20, 11);
+            var second = Patterns.Bytes(3 << 20, 12);
+            var slot = Guid.NewGuid().ToString("N");
+            Assert.Equal(Patterns.Checksum(first), await blobs.KeepAsync(slot + "a", first));
+            Assert.Equal(Patterns.Checksum(second), await blobs.KeepAsync(slot + "b", second));
+            var echoed = await blobs.EchoMemoryAsync(first);
+            var again = await blobs.EchoMemoryAsync(second);
+            var sequence = await blobs.EchoSequenceAsync(new ReadOnlySequence<byte>(first));
+            Assert.Equal(Patterns.Checksum(first), await blobs.KeptChecksumAsync(slot + "a"));
+            Assert.Equal(Patterns.Checksum(second), await blobs.KeptChecksumAsync(slot + "b"));
+            Assert.Equal(first, echoed.ToArray());
+            Assert.Equal(second, again.ToArray());
+            Assert.Equal(first, sequence.ToArray());
+            // Results are distinct arrays: neither was handed out twice.
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(echoed, out var a));
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(again, out var b));
+            Assert.NotSame(a.Array, b.Array);
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
     public async Task Binary_stream_items_arrive_in_order()
     {
         var (server, client, blobs) = await StartAsync();
