@@ -24,6 +24,16 @@ public sealed class BlobService : IBlobs
 
     public Task<ReadOnlySequence<byte>> EchoSequenceAsync(ReadOnlySequence<byte> data) => Task.FromResult(data);
 
+    private static readonly ConcurrentDictionary<string, byte[]> Kept = new();
+
+    public Task<long> KeepAsync(string slot, byte[] data)
+    {
+        Kept[slot] = data;
+        return Task.FromResult(Patterns.Checksum(data));
+    }
+
+    public Task<long> KeptChecksumAsync(string slot) => Task.FromResult(Kept.TryGetValue(slot, out var data) ? Patterns.Checksum(data) : -1);
+
     public async IAsyncEnumerable<ReadOnlyMemory<byte>> PiecesAsync(int count, int size)
     {
         for (var i = 0; i < count; i++)

@@ -94,6 +94,12 @@ public interface IBlobs
 
     Task<System.Buffers.ReadOnlySequence<byte>> EchoSequenceAsync(System.Buffers.ReadOnlySequence<byte> data);
 
+    /// <summary>Keeps the array it was given under slot (the handler owns it) and returns Patterns.Checksum of it.</summary>
+    Task<long> KeepAsync(string slot, byte[] data);
+
+    /// <summary>Patterns.Checksum of the array kept under slot now, or -1.</summary>
+    Task<long> KeptChecksumAsync(string slot);
+
     /// <summary>count pieces of Patterns.Bytes(size, i): a stream of binary items.</summary>
     IAsyncEnumerable<ReadOnlyMemory<byte>> PiecesAsync(int count, int size);
 

@@ -74,14 +74,18 @@ internal sealed class UpstreamPump<T>(IpcConnection connection, ulong callId, Fr
 /// the call's token (the caller cancelled, or the connection ended). Disposing early tells the caller to stop.
 /// </summary>
 internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnection connection, JsonTypeInfo<T> typeInfo)
-    : IAsyncEnumerable<T>, IAsyncEnumerator<T>, IArgumentStreamSink
+    : IAsyncEnumerable<T>, IAsyncEnumerator<T>, IArgumentStreamSink, IChunkLender
 {
-    private readonly Channel<(T Item, int Size)> _items = Channel.CreateUnbounded<(T, int)>(
+    private readonly Channel<(T Item, int Size, byte[]? Lent)> _items = Channel.CreateUnbounded<(T, int, byte[]?)>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = false });
     private readonly ConsumerCredit _credit = new(connection.Options.Streams.CreditWindow);
     private int _enumerated;
     private int _ended; // the caller's stream ended, failed, or this side stopped it
     private CancellationToken _token;
+    private bool _lend; // set by the consumer (a ChunkReadStream) before it enumerates: items are lent from the pool
+    private byte[]? _lent; // the pooled buffer of Current, given back when the consumer asks for the next item
+
+    public void LendChunks() => Volatile.Write(ref _lend, true);
 
     public T Current { get; private set; } = default!;
 
@@ -107,7 +111,10 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
         }
         try
         {
-            _items.Writer.TryWrite((PayloadJson.ReadItem(payload, binary, typeInfo, "argument-stream item of ", "the call"), (int)payload.Length));
+            byte[]? lent = null;
+            if (!binary || !Volatile.Read(ref _lend) || !ChunkLending.TryLend(payload, out T item, out lent))
+                item = PayloadJson.ReadItem(payload, binary, typeInfo, "argument-stream item of ", "the call");
+            _items.Writer.TryWrite((item, (int)payload.Length, lent));
         }
         catch (Exception e)
         {
@@ -145,6 +152,7 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
 
     public ValueTask<bool> MoveNextAsync()
     {
+        ChunkLending.Return(ref _lent); // the consumer is done with Current
         if (_items.Reader.TryRead(out var next)) return new ValueTask<bool>(Take(next));
         return WaitAsync();
     }
@@ -158,9 +166,10 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
         return false;
     }
 
-    private bool Take((T Item, int Size) next)
+    private bool Take((T Item, int Size, byte[]? Lent) next)
     {
         Current = next.Item;
+        _lent = next.Lent;
         // Once the stream ended (or this side stopped it) the caller sends nothing more: no grant to send.
         if (_credit.Consumed(next.Size) is > 0 and var grant && Volatile.Read(ref _ended) == 0)
             connection.TrySend(ConsumerCredit.Frame(FrameFlags.Upstream, request.CorrelationId, grant));
@@ -169,6 +178,8 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
 
     public ValueTask DisposeAsync()
     {
+        Current = default!;
+        ChunkLending.Return(ref _lent);
         StopFromHandler();
         return default;
     }

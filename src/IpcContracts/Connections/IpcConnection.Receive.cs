@@ -32,6 +32,7 @@ public sealed partial class IpcConnection
                 var buffer = result.Buffer;
                 var outer = t_handlingFrames;
                 t_handlingFrames = true;
+                LargeFrame? large = null;
                 try
                 {
                     // A pause (below) stops handling at the frame that crossed the bound, not at the end of the read
@@ -39,6 +40,15 @@ public sealed partial class IpcConnection
                     // Events.MaxQueuedBytes is one frame, whatever the size of the transport's read buffer.
                     while (!_pauseReading && TryReadFrame(ref buffer, out var header, out var payload))
                         HandleFrame(header, payload);
+                    // A large binary frame still arriving: what came so far goes into its own array, the pipe is emptied,
+                    // and the rest is read straight into that array below.
+                    if (!_pauseReading && _directReader is not null && !result.IsCompleted && !result.IsCanceled && _peer is not null &&
+                        LargeFrame.TryPlan(buffer, Options.MaxPayloadLength) is { } plan)
+                    {
+                        plan.Fill(buffer.Slice(FrameHeader.Size));
+                        buffer = buffer.Slice(buffer.End);
+                        large = plan;
+                    }
                 }
                 finally
                 {
@@ -46,6 +56,11 @@ public sealed partial class IpcConnection
                     // Paused with frames left: examined only up to them, so the next read returns them at once.
                     if (_pauseReading) input.AdvanceTo(buffer.Start);
                     else input.AdvanceTo(buffer.Start, buffer.End);
+                }
+                if (large is not null)
+                {
+                    await ReadLargeFrameAsync(large).ConfigureAwait(false);
+                    continue;
                 }
                 // Bytes left over are the start of a frame: the timer closes the connection if it never completes. Bytes
                 // left by a pause are this side's own wait (bounded by the wait timeout), not a peer that stopped mid-frame.
@@ -96,6 +111,38 @@ public sealed partial class IpcConnection
     }
 
     private bool _pauseReading;
+
+    /// <summary>
+    /// Reads the rest of a large binary frame straight from the transport into its arrays, then handles it with its array
+    /// offered to the receiver (<see cref="LargeFrame"/>). The partial-frame bound applies as to any frame: each read that
+    /// brings bytes restarts it, a peer that stops mid-frame is disconnected, and that (or any end) ends the read.
+    /// </summary>
+    private async ValueTask ReadLargeFrameAsync(LargeFrame frame)
+    {
+        while (!frame.IsComplete)
+        {
+            Volatile.Write(ref _partialFrameSince, Environment.TickCount64);
+            var n = await _directReader!.ReadDirectAsync(frame.Remaining, _lifetime.Token).ConfigureAwait(false);
+            if (n == 0)
+                throw new IpcProtocolException(ProtocolError.Truncated, $"The stream from {PeerDescription} ended inside a frame.");
+            frame.Advance(n);
+        }
+        Volatile.Write(ref _partialFrameSince, 0);
+        var header = frame.Header;
+        IpcTelemetry.BytesReceived(FrameHeader.Size + header.PayloadLength);
+        var outer = t_handlingFrames;
+        t_handlingFrames = true;
+        LargeFrame.Offer(frame.Bytes);
+        try
+        {
+            HandleFrame(header, frame.Payload());
+        }
+        finally
+        {
+            LargeFrame.Revoke();
+            t_handlingFrames = outer;
+        }
+    }
     private IpcCallContext.ContextCache? _handlerContext; // the frame-handling thread's context with this connection current
 
     /// <inheritdoc cref="_handlerContext"/>

@@ -15,6 +15,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
 {
     private readonly ITransportConnection _transport;
     private readonly bool _blockingReads;
+    private readonly IDirectReader? _directReader; // large binary frames are read straight into their arrays (LargeFrame)
     private readonly bool _callOrigins;
     private readonly LocalHandlers _local;
     private readonly FrameSender _sender;
@@ -43,6 +44,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _transport = transport;
         _local = local;
         _blockingReads = (transport.Features & TransportFeatures.BlockingReads) != 0;
+        _directReader = transport as IDirectReader;
         _callOrigins = (transport.Features & TransportFeatures.CallOrigins) != 0;
         ContinuationsOnReaderThread = local.Options.ContinuationsOnReaderThread ?? _blockingReads;
         _subscriptionListener = OnLocalSubscriptionChanged;

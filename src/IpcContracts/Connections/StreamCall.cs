@@ -12,9 +12,9 @@ namespace IpcContracts.Connections;
 /// <see cref="StreamOptions.CreditWindow"/> bytes of items (plus one item) because the producer may not send more
 /// before it is granted more (docs/protocol.md, "Streams").
 /// </summary>
-internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamItemSink
+internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamItemSink, IChunkLender
 {
-    private readonly Channel<(T Item, int Size)> _items = Channel.CreateUnbounded<(T, int)>(
+    private readonly Channel<(T Item, int Size, byte[]? Lent)> _items = Channel.CreateUnbounded<(T, int, byte[]?)>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = false });
     private readonly JsonTypeInfo<T> _itemType;
     private readonly ConsumerCredit _credit;
@@ -22,6 +22,10 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     private readonly CallTimeout _itemTimeout;
     private CancellationTokenSource? _linked;
     private int _ended; // 1 once the consumer saw the end, an error, or gave up
+    private bool _lend; // set by the consumer (a ChunkReadStream), read by the reader thread: items from then on are lent
+    private byte[]? _lent; // the pooled buffer of Current, given back when the consumer asks for the next item
+
+    public void LendChunks() => Volatile.Write(ref _lend, true);
 
     // itemTimeout: how long the consumer waits for each next item, the deadline a call started now would have (scope,
     // method, default), fixed for the whole enumeration. A stream has no deadline as a whole, since its length is the
@@ -59,9 +63,11 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
             return;
         }
         T item;
+        byte[]? lent = null;
         try
         {
-            item = PayloadJson.ReadItem(payload, binary, _itemType, "item of ", Description);
+            if (!binary || !Volatile.Read(ref _lend) || !ChunkLending.TryLend(payload, out item, out lent))
+                item = PayloadJson.ReadItem(payload, binary, _itemType, "item of ", Description);
         }
         catch (Exception e)
         {
@@ -69,7 +75,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
             return;
         }
         SetDeadline(0); // the producer is alive; the consumer re-arms when it finds nothing to read
-        _items.Writer.TryWrite((item, (int)payload.Length));
+        _items.Writer.TryWrite((item, (int)payload.Length, lent));
     }
 
     private void FailAndCancel(Exception error)
@@ -119,6 +125,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
 
     public ValueTask<bool> MoveNextAsync()
     {
+        ChunkLending.Return(ref _lent); // the consumer is done with Current
         if (_items.Reader.TryRead(out var next)) return new ValueTask<bool>(Take(next));
         return WaitAsync();
     }
@@ -150,9 +157,10 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
         }
     }
 
-    private bool Take((T Item, int Size) next)
+    private bool Take((T Item, int Size, byte[]? Lent) next)
     {
         Current = next.Item;
+        _lent = next.Lent;
         if (_credit.Consumed(next.Size) is > 0 and var grant) Connection.TrySend(ConsumerCredit.Frame(FrameFlags.None, Id, grant));
         return true;
     }
@@ -160,6 +168,8 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     /// <summary>Early disposal (break out of <c>await foreach</c>) cancels the producer; after the end it only cleans up.</summary>
     public ValueTask DisposeAsync()
     {
+        Current = default!;
+        ChunkLending.Return(ref _lent);
         _endedSource.TrySetResult();
         if (Interlocked.Exchange(ref _ended, 1) == 0)
         {

@@ -112,6 +112,9 @@ public static class ByteStreams
     {
         ArgumentNullException.ThrowIfNull(chunks);
         var enumerator = chunks.GetAsyncEnumerator(cancellationToken);
+        // The stream is done with each chunk when it asks for the next: the chunks may be lent from a pool. (Items already
+        // received before this are arrays of their own; that is fine too.)
+        if (enumerator is Connections.IChunkLender lender) lender.LendChunks();
         bool first;
         try
         {
@@ -133,7 +136,9 @@ public static class ByteStreams
     public static Stream AsStream(IAsyncEnumerable<ReadOnlyMemory<byte>> chunks)
     {
         ArgumentNullException.ThrowIfNull(chunks);
-        return new ChunkReadStream(chunks.GetAsyncEnumerator(), hasCurrent: null);
+        var enumerator = chunks.GetAsyncEnumerator();
+        if (enumerator is Connections.IChunkLender lender) lender.LendChunks(); // as in ReadStreamAsync
+        return new ChunkReadStream(enumerator, hasCurrent: null);
     }
 
     /// <summary>A handler's <see cref="PipeReader"/> argument.</summary>

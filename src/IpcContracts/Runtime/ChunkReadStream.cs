@@ -3,7 +3,9 @@ namespace IpcContracts.Runtime;
 /// <summary>
 /// A read-only, forward-only <see cref="Stream"/> over a stream of byte chunks: what a <c>Stream</c> result or argument
 /// of a contract method is on the receiving side. Reading pulls the next chunk (which grants the sender credit); disposing
-/// before the end disposes the enumerator, which tells the sender to stop.
+/// before the end disposes the enumerator, which tells the sender to stop. It is done with a chunk once it asks for the
+/// next one (it never touches <c>_current</c> after that), so the receiving side lends chunks from a pool
+/// (<see cref="Connections.IChunkLender"/>): no array per chunk.
 /// </summary>
 internal sealed class ChunkReadStream : Stream
 {
@@ -119,6 +121,7 @@ internal sealed class ChunkReadStream : Stream
     {
         if (_disposed) return;
         _disposed = true;
+        _current = default; // a lent chunk goes back to the pool with the enumerator's disposal
         await _chunks.DisposeAsync().ConfigureAwait(false);
         await base.DisposeAsync().ConfigureAwait(false);
     }
@@ -128,6 +131,7 @@ internal sealed class ChunkReadStream : Stream
         if (disposing && !_disposed)
         {
             _disposed = true;
+            _current = default; // a lent chunk goes back to the pool with the enumerator's disposal
             // Never waits: Dispose may run on the thread that reads frames. The runtime's enumerators dispose
             // synchronously; any other finishes in the background, its failure observed there.
             var disposal = _chunks.DisposeAsync();

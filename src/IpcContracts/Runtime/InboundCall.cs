@@ -54,14 +54,15 @@ public abstract class InboundCall
     /// <paramref name="fromJson"/>, the value the argument object carried (null, or base64 from an untyped caller). The
     /// bytes are the handler's own copy: they stay valid after the payload goes back to the connection.
     /// </summary>
-    public byte[]? BinaryArgument(byte[]? fromJson) => TryGetBinary(out var bytes) ? bytes.ToArray() : fromJson;
+    // A large frame read straight into an array of its own hands that array over instead of a copy (Connections/LargeFrame).
+    public byte[]? BinaryArgument(byte[]? fromJson) => TryGetBinary(out var bytes) ? Connections.LargeFrame.TakeOrCopy(bytes) : fromJson;
 
     /// <inheritdoc cref="BinaryArgument(byte[])"/>
-    public ReadOnlyMemory<byte> BinaryArgument(ReadOnlyMemory<byte> fromJson) => TryGetBinary(out var bytes) ? bytes.ToArray() : fromJson;
+    public ReadOnlyMemory<byte> BinaryArgument(ReadOnlyMemory<byte> fromJson) => TryGetBinary(out var bytes) ? Connections.LargeFrame.TakeOrCopy(bytes) : fromJson;
 
     /// <inheritdoc cref="BinaryArgument(byte[])"/>
     public ReadOnlySequence<byte> BinaryArgument(ReadOnlySequence<byte> fromJson) =>
-        TryGetBinary(out var bytes) ? new ReadOnlySequence<byte>(bytes.ToArray()) : fromJson;
+        TryGetBinary(out var bytes) ? new ReadOnlySequence<byte>(Connections.LargeFrame.TakeOrCopy(bytes)) : fromJson;
 
     /// <summary>The frame's binary section, when it has one. Valid, like <see cref="Payload"/>, until the first await.</summary>
     internal virtual bool TryGetBinary(out ReadOnlySequence<byte> bytes)

@@ -39,12 +39,13 @@ internal static class BinaryPayload<T>
     }
 
     /// <summary>
-    /// A binary value made from received bytes. Always a copy: the receive buffer goes back to the connection as soon as
-    /// the frame has been handled, and the value may live on.
+    /// A binary value made from received bytes, in an array of its own: a copy, since the receive buffer goes back to the
+    /// connection as soon as the frame has been handled and the value may live on; or, for a large frame read straight
+    /// into an array of its own, that array (Connections/LargeFrame).
     /// </summary>
     public static T FromBytes(in ReadOnlySequence<byte> bytes)
     {
-        var array = bytes.ToArray();
+        var array = Connections.LargeFrame.TakeOrCopy(bytes);
         if (typeof(T) == typeof(byte[])) return Unsafe.As<byte[], T>(ref array);
         if (typeof(T) == typeof(ReadOnlyMemory<byte>))
         {

@@ -33,6 +33,40 @@ public sealed class BoundsTests
     }
 
     /// <summary>
+    /// The same for a large binary Request, whose rest is read straight into its own array (Connections/LargeFrame): a
+    /// peer that stops after an eighth of it is disconnected with the same error, and the direct read ends with it.
+    /// </summary>
+    [Theory]
+    [InlineData("pipe")]
+    [InlineData("tcp")]
+    [InlineData("shm")]
+    public async Task A_peer_that_stops_inside_a_large_binary_frame_is_disconnected_after_the_partial_frame_timeout(string transport)
+    {
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), options: new IpcOptions { PartialFrameTimeout = TimeSpan.FromSeconds(1) });
+        var disconnected = new TaskCompletionSource<ChannelFaultedException>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.ClientDisconnected += (_, reason) => disconnected.TrySetResult(reason);
+        await using var raw = await RawPeer.ConnectAsync(server.Endpoint.ToString());
+        await raw.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello()));
+        await raw.ExpectAsync(FrameKind.Hello);
+        var bytes = Patterns.Bytes(4 << 20, 3);
+        var payload = new byte[2 + bytes.Length + 4];
+        "{}"u8.CopyTo(payload);
+        bytes.CopyTo(payload, 2);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(payload.Length - 4), (uint)bytes.Length);
+        var request = RawPeer.Frame(FrameKind.Request, 1, 2, 3, payload, FrameFlags.Binary);
+
+        await raw.SendAsync(request[..(FrameHeader.Size + payload.Length / 8)]); // an eighth of the payload, then silence
+
+        var error = await raw.ReceiveAsync(TimeSpan.FromSeconds(20));
+        Assert.NotNull(error);
+        Assert.Equal(FrameKind.Error, error.Value.Header.Kind);
+        Assert.Equal(0ul, error.Value.Header.CorrelationId);
+        Assert.Contains("PartialFrameTimeout", RawPeer.Parse(error.Value.Json).GetProperty("message").GetString());
+        Assert.Null(await raw.ReceiveAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(DisconnectReason.Stalled, (await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(20))).Reason);
+    }
+
+    /// <summary>
     /// Defect 10: a reply that arrived before the call's token was hooked left that registration on the token
     /// (2 in 15,000 calls on shm), growing on a long-lived token. A leaked registration keeps its call and the
     /// call's task reachable from the token, which is what this test looks for.

@@ -6,7 +6,7 @@ namespace IpcContracts.Transports.SharedMemory;
 /// One shm connection: a mapped segment with a ring per direction, plus the control channel (a Unix socket, or a
 /// Windows named pipe) whose end tells us the peer is gone (a killed process cannot flag that in the segment itself).
 /// </summary>
-internal sealed class ShmConnection : ITransportConnection
+internal sealed class ShmConnection : ITransportConnection, IDirectReader
 {
     private readonly Segment _segment;
     private readonly Stream _control;
@@ -33,6 +33,10 @@ internal sealed class ShmConnection : ITransportConnection
     }
 
     public PipeReader Input => _reader;
+
+    /// <inheritdoc />
+    public ValueTask<int> ReadDirectAsync(Memory<byte> destination, CancellationToken cancellationToken) =>
+        new(_reader.ReadDirect(destination.Span, cancellationToken));
     public PipeWriter Output => _writer;
     public string PeerDescription { get; }
 

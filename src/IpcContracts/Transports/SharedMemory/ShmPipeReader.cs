@@ -62,6 +62,36 @@ internal sealed class ShmPipeReader : PipeReader
         }
     }
 
+    /// <summary>
+    /// Reads ring bytes straight into <paramref name="destination"/> (<see cref="IDirectReader"/>): only when the core has
+    /// consumed everything this reader returned, so the private pipe is empty and the ring holds the next bytes. Blocks
+    /// like <see cref="ReadAsync"/> (spin, then sleep), until bytes come, the ring is closed and drained (0), the connection
+    /// closes (0) or the token is cancelled.
+    /// </summary>
+    internal int ReadDirect(Span<byte> destination, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_ringDone || !_connection.Enter()) return 0;
+            try
+            {
+                var closed = _ring.IsClosed; // closed before available, as in Pull
+                var n = _ring.Read(destination);
+                if (n > 0) return n;
+                if (closed || _connection.IsClosing) return 0;
+                cancellationToken.ThrowIfCancellationRequested();
+                _waitToken = cancellationToken;
+                _ring.WaitForData(_stopWaiting);
+                _waitToken = default;
+            }
+            finally
+            {
+                _connection.Exit();
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
     public override bool TryRead(out ReadResult result)
     {
         if (_examinedAll || !_hasBuffer)

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace IpcContracts.Transports.Streams;
 
 /// <summary>A transport connection over a connected socket, framed through System.IO.Pipelines.</summary>
-internal sealed class SocketTransportConnection : ITransportConnection
+internal sealed class SocketTransportConnection : ITransportConnection, IDirectReader
 {
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
@@ -32,6 +32,12 @@ internal sealed class SocketTransportConnection : ITransportConnection
 
     /// <inheritdoc />
     public PipeWriter Output { get; }
+
+    /// <inheritdoc />
+    // The pipe reader (a StreamPipeReader) reads the stream only inside its ReadAsync, so once the core has consumed all it
+    // returned, the socket holds the next bytes.
+    public ValueTask<int> ReadDirectAsync(Memory<byte> destination, CancellationToken cancellationToken) =>
+        _socket.ReceiveAsync(destination, SocketFlags.None, cancellationToken);
 
     /// <inheritdoc />
     public string PeerDescription { get; }

@@ -1,0 +1,51 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+
+namespace IpcContracts.Connections;
+
+/// <summary>
+/// A receiving stream of binary items whose items may live in pooled buffers, lent to one consumer that promises to be
+/// done with an item when it asks for the next one (or disposes): the <see cref="Runtime.ChunkReadStream"/> behind a
+/// <c>Stream</c> or <c>PipeReader</c> parameter or result. Any other consumer of an <c>IAsyncEnumerable</c> of bytes keeps
+/// its items, so it gets arrays of its own (docs/semantics.md, "Bytes as bytes").
+/// </summary>
+internal interface IChunkLender
+{
+    /// <summary>From now on, binary items are lent from the pool; each goes back when the next is asked for.</summary>
+    void LendChunks();
+}
+
+/// <summary>The pooled buffers of a lending stream (<see cref="IChunkLender"/>), one per item.</summary>
+internal static class ChunkLending
+{
+    /// <summary>Largest item lent from the pool (the default credit window); a larger one is an array of its own.</summary>
+    public const int MaxLent = 1024 * 1024;
+
+    /// <summary>
+    /// The item for <paramref name="payload"/> when the stream lends: a pooled buffer holding its bytes
+    /// (<paramref name="lent"/>), or false when T is not <see cref="ReadOnlyMemory{T}"/> of bytes or the item is too large.
+    /// </summary>
+    public static bool TryLend<T>(in ReadOnlySequence<byte> payload, out T item, out byte[]? lent)
+    {
+        if (typeof(T) != typeof(ReadOnlyMemory<byte>) || payload.Length > MaxLent || payload.IsEmpty)
+        {
+            item = default!;
+            lent = null;
+            return false;
+        }
+        var length = (int)payload.Length;
+        lent = ArrayPool<byte>.Shared.Rent(length);
+        payload.CopyTo(lent);
+        var memory = new ReadOnlyMemory<byte>(lent, 0, length);
+        item = Unsafe.As<ReadOnlyMemory<byte>, T>(ref memory);
+        return true;
+    }
+
+    /// <summary>Gives a lent buffer back (null: nothing was lent). Called once per buffer, by the consumer.</summary>
+    public static void Return(ref byte[]? lent)
+    {
+        if (lent is null) return;
+        ArrayPool<byte>.Shared.Return(lent);
+        lent = null;
+    }
+}
