@@ -80,12 +80,12 @@ public sealed partial class IpcConnection
             _transport.RequestIssued(call.Id, origin); // a broker routes a handler's call back to its caller (TransportFeatures.CallOrigins)
         if (!TrySend(frame))
         {
-            if (TryRemovePending(call)) call.Fail(FaultOrClosed());
+            if (TryRemovePending(call)) call.FailAtStart(FaultOrClosed());
             return null;
         }
         call.MarkQueued();
         if (Volatile.Read(ref _fault) is { } fault && TryRemovePending(call))
-            call.Fail(fault); // lost the race with Fault(): it may have missed this call
+            call.FailAtStart(fault); // lost the race with Fault(): it may have missed this call
         return null;
     }
 

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Text;
 using IpcContracts.Connections;
 using IpcContracts.Diagnostics;
@@ -12,6 +14,7 @@ public sealed partial class IpcConnection
     internal const int MaxHelloLength = 4 * 1024 * 1024;
 
     [ThreadStatic] private static bool t_handlingFrames;
+    [ThreadStatic] private static IpcConnection? t_deferringFor; // the connection whose read loop runs on this thread now
 
     /// <summary>
     /// True on a thread while it handles frames a connection read: handlers' synchronous parts, inline event delivery and
@@ -28,10 +31,13 @@ public sealed partial class IpcConnection
         {
             while (true)
             {
-                var result = await input.ReadAsync(_lifetime.Token).ConfigureAwait(false);
+                var read = input.ReadAsync(_lifetime.Token);
+                var result = _deferredHead is null ? await read.ConfigureAwait(false) : await new ResumeCallersWhenArmed(this, read);
                 var buffer = result.Buffer;
                 var outer = t_handlingFrames;
+                var outerDeferring = t_deferringFor;
                 t_handlingFrames = true;
+                if (DefersReplies) t_deferringFor = this;
                 LargeFrame? large = null;
                 try
                 {
@@ -53,12 +59,14 @@ public sealed partial class IpcConnection
                 finally
                 {
                     t_handlingFrames = outer;
+                    t_deferringFor = outerDeferring;
                     // Paused with frames left: examined only up to them, so the next read returns them at once.
                     if (_pauseReading) input.AdvanceTo(buffer.Start);
                     else input.AdvanceTo(buffer.Start, buffer.End);
                 }
                 if (large is not null)
                 {
+                    ResumeDeferred(inline: false);
                     await ReadLargeFrameAsync(large).ConfigureAwait(false);
                     continue;
                 }
@@ -71,6 +79,7 @@ public sealed partial class IpcConnection
                     // Local subscribers are behind under the Wait policy: stop reading (the peer's own bounds apply
                     // to what it cannot send meanwhile) until they catch up or the wait times out.
                     _pauseReading = false;
+                    ResumeDeferred(inline: false);
                     // A loop on a thread of its own (blocking reads) pauses by blocking that thread, bounded by the wait
                     // timeout: awaiting would resume the loop, and its blocking reads, on a pool thread for good.
                     if (_blockingReads) _events.WaitForRoomAsync().GetAwaiter().GetResult();
@@ -107,7 +116,82 @@ public sealed partial class IpcConnection
                 ? new ChannelFaultedException($"The peer {PeerDescription} closed the connection ({e.Message}).", DisconnectReason.ClosedByPeer, e)
                 : new ChannelFaultedException($"The connection to {PeerDescription} was lost: {e.Message}", DisconnectReason.PeerLost, e);
         }
+        ResumeDeferred(inline: false);
         Fault(reason);
+    }
+
+    // Calls whose outcome the loop decided and whose callers it resumes when it next waits (DefersReplies), in order.
+    // Only the loop touches the list: it adds while handling frames and takes the list before it waits.
+    private PendingCall? _deferredHead;
+    private PendingCall? _deferredTail;
+
+    /// <summary>
+    /// On this connection's read loop (replies deferred): keeps <paramref name="call"/> to resume its caller when the loop
+    /// next waits for bytes. False anywhere else: the caller resumes at once.
+    /// </summary>
+    internal bool TryDefer(PendingCall call)
+    {
+        if (t_deferringFor != this) return false;
+        if (_deferredTail is null) _deferredHead = call;
+        else _deferredTail.NextDeferred = call;
+        _deferredTail = call;
+        return true;
+    }
+
+    private PendingCall? TakeDeferred()
+    {
+        var head = _deferredHead;
+        _deferredHead = _deferredTail = null;
+        return head;
+    }
+
+    private void ResumeDeferred(bool inline) => Resume(TakeDeferred(), inline);
+
+    private static void Resume(PendingCall? call, bool inline)
+    {
+        while (call is not null)
+        {
+            var next = call.NextDeferred; // read first: a resumed pooled call may be reused at once
+            call.NextDeferred = null;
+            call.Resume(inline);
+            call = next;
+        }
+    }
+
+    /// <summary>
+    /// Awaits the loop's next read and, if it has to wait, resumes the callers of the replies just read on this thread
+    /// once the read is armed: the read's completion then continues the loop on a thread of its own, so a caller's code
+    /// run here cannot hold up reading, however long it runs or blocks, and it costs no thread-pool work item of its
+    /// own (a socket round trip is then one hand-off per side, as a raw async ping-pong). A read that completed at once
+    /// (more bytes waiting) resumes them through the thread pool instead, as before.
+    /// </summary>
+    private readonly struct ResumeCallersWhenArmed(IpcConnection connection, ValueTask<ReadResult> read) : ICriticalNotifyCompletion
+    {
+        private readonly ConfiguredValueTaskAwaitable<ReadResult>.ConfiguredValueTaskAwaiter _read = read.ConfigureAwait(false).GetAwaiter();
+
+        public ResumeCallersWhenArmed GetAwaiter() => this;
+
+        public bool IsCompleted => _read.IsCompleted;
+
+        public ReadResult GetResult()
+        {
+            connection.ResumeDeferred(inline: false); // none left if OnCompleted ran
+            return _read.GetResult();
+        }
+
+        public void OnCompleted(Action continuation)
+        {
+            var deferred = connection.TakeDeferred();
+            _read.OnCompleted(continuation);
+            Resume(deferred, inline: true);
+        }
+
+        public void UnsafeOnCompleted(Action continuation)
+        {
+            var deferred = connection.TakeDeferred();
+            _read.UnsafeOnCompleted(continuation);
+            Resume(deferred, inline: true);
+        }
     }
 
     private bool _pauseReading;

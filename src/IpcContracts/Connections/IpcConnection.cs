@@ -47,6 +47,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _directReader = transport as IDirectReader;
         _callOrigins = (transport.Features & TransportFeatures.CallOrigins) != 0;
         ContinuationsOnReaderThread = local.Options.ContinuationsOnReaderThread ?? _blockingReads;
+        DefersReplies = !ContinuationsOnReaderThread && !_blockingReads;
         _subscriptionListener = OnLocalSubscriptionChanged;
         if ((transport.Features & TransportFeatures.BusHandlerChanges) != 0) _busHandlerListener = OnLocalBusHandlerChanged;
         _sender = new FrameSender(transport.Output, local.Options, OnSenderFault, () => PeerDescription);
@@ -86,6 +87,14 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
 
     /// <summary>Whether a caller's continuation runs on the thread that read the reply (see <see cref="IpcOptions.ContinuationsOnReaderThread"/>).</summary>
     internal bool ContinuationsOnReaderThread { get; private set; }
+
+    /// <summary>
+    /// Whether replies read by the loop resume their callers when the loop next waits for bytes, on the thread that read
+    /// them, after the next read is armed (<see cref="ResumeCallersWhenArmed"/>): the caller's continuation then needs no
+    /// thread-pool work item of its own and still cannot hold up reading. Socket transports (async reads) with
+    /// continuations off the reader thread.
+    /// </summary>
+    internal bool DefersReplies { get; }
 
     /// <summary>Name the peer gave itself in the handshake.</summary>
     public string PeerName => _peer?.Name ?? "";

@@ -47,6 +47,7 @@ internal abstract class PendingCall
         Deadline = CallTimeout.None;
         _sendState = 0;
         _done = 0;
+        _failingAtStart = false;
     }
 
     /// <summary>Client span and metrics of the call; null when nobody listens.</summary>
@@ -57,6 +58,44 @@ internal abstract class PendingCall
 
     /// <summary>The Response (or Pong); <paramref name="binary"/>: the frame has the Binary flag (raw bytes, not JSON).</summary>
     public abstract void Complete(in ReadOnlySequence<byte> payload, bool binary);
+
+    /// <summary>The next call in the read loop's list of decided calls whose callers resume when it next waits.</summary>
+    internal PendingCall? NextDeferred;
+
+    /// <summary>
+    /// Hands the outcome (already decided and stored) to the caller. <paramref name="inline"/>: run the caller's
+    /// continuation on this thread now; only the read loop does so, once it has handed reading on
+    /// (<see cref="IpcConnection"/>'s ResumeCallersWhenArmed). Otherwise as the connection's setting says (the thread
+    /// pool, or this thread on a reader-thread transport). The caller may reuse a pooled call from here on: nothing
+    /// touches it after this.
+    /// </summary>
+    internal virtual void Resume(bool inline) =>
+        throw new InvalidOperationException("Only a call that decides its outcome through Deliver is resumed."); // a stream call completes per item
+
+    /// <summary>
+    /// The outcome is decided: resume the caller now, or, on the read loop of a connection that defers, when the loop
+    /// next waits for bytes (<see cref="IpcConnection.TryDefer"/>).
+    /// </summary>
+    protected void Deliver()
+    {
+        if (_failingAtStart)
+        {
+            // Nobody can await the call yet, so no caller's code runs here: the caller gets a finished Task at once.
+            _failingAtStart = false;
+            Resume(inline: true);
+        }
+        else if (!_connection.TryDefer(this)) Resume(inline: false);
+    }
+
+    private bool _failingAtStart;
+
+    /// <summary>The call ends before its Task (or ValueTask) was handed to the caller (the Request could not be queued).</summary>
+    public void FailAtStart(Exception error)
+    {
+        _failingAtStart = true;
+        Fail(error);
+        _failingAtStart = false; // another path finished the call first (its Deliver may have used the flag: still nobody awaited)
+    }
     public abstract void Fail(Exception error);
     protected abstract void Cancelled(CancellationToken token);
 
@@ -153,9 +192,15 @@ internal enum ResultMode { Json, None, RawText }
 /// The Task must be new for every call; the call object around it is reused for typed calls (<see cref="Rent"/>): it goes
 /// back to the pool once both the thread that started the call and the one that completed it are done with it.
 /// </summary>
-internal sealed class PendingCall<T> : PendingCall
+internal sealed class PendingCall<T> : PendingCall, IThreadPoolWorkItem
 {
     private TaskCompletionSource<T> _completion;
+    private bool _queuesResume; // the Task runs continuations inline: a resume off the read loop is queued (IThreadPoolWorkItem)
+    private int _finished;
+    private T _value = default!;
+    private Exception? _error;
+    private CancellationToken _cancelledBy;
+    private bool _cancelled;
     private JsonTypeInfo<T>? _typeInfo;
     private ResultMode _mode;
     private readonly bool _pooled;
@@ -169,15 +214,20 @@ internal sealed class PendingCall<T> : PendingCall
     private PendingCall(IpcConnection connection, ulong id, string description, JsonTypeInfo<T>? typeInfo, ResultMode mode, bool pooled)
         : base(connection, id, description)
     {
-        _completion = NewCompletion(connection);
+        _completion = NewCompletion(connection, out _queuesResume);
         _typeInfo = typeInfo;
         _mode = mode;
         _pooled = pooled;
         _owners = 2;
     }
 
-    private static TaskCompletionSource<T> NewCompletion(IpcConnection connection) =>
-        new(connection.ContinuationsOnReaderThread ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
+    // A connection that defers replies resumes callers inline from its read loop once reading is handed on, so its Tasks
+    // must not queue by themselves; their other resumes (cancellation, timeout, fault) are queued here instead.
+    private static TaskCompletionSource<T> NewCompletion(IpcConnection connection, out bool queuesResume)
+    {
+        queuesResume = connection.DefersReplies;
+        return new(connection.ContinuationsOnReaderThread || connection.DefersReplies ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     [ThreadStatic] private static PendingCall<T>? t_spare;
     private static readonly PendingCall<T>?[] s_spares = new PendingCall<T>?[8];
@@ -194,7 +244,8 @@ internal sealed class PendingCall<T> : PendingCall
         }
         if (call is null) return new PendingCall<T>(connection, id, description, typeInfo, mode, pooled: true);
         call.Reuse(connection, id, description);
-        call._completion = NewCompletion(connection);
+        call._completion = NewCompletion(connection, out call._queuesResume);
+        call._finished = 0;
         call._typeInfo = typeInfo;
         call._mode = mode;
         call._owners = 2;
@@ -231,6 +282,9 @@ internal sealed class PendingCall<T> : PendingCall
         LetGo();
     }
 
+    /// <summary>Exactly one outcome per call: the pending table makes it so, except a Launch that lost a race with a fault.</summary>
+    private bool TryFinish() => Interlocked.Exchange(ref _finished, 1) == 0;
+
     public override void Complete(in ReadOnlySequence<byte> payload, bool binary)
     {
         Disarm();
@@ -248,24 +302,63 @@ internal sealed class PendingCall<T> : PendingCall
         }
         catch (Exception e)
         {
-            Telemetry?.Complete(e);
-            if (_completion.TrySetException(e)) LetGo();
+            Fail(e);
             return;
         }
+        if (!TryFinish()) return;
         Telemetry?.Complete(null);
-        if (_completion.TrySetResult(value)) LetGo();
+        _value = value;
+        Deliver();
     }
 
     public override void Fail(Exception error)
     {
         Disarm();
+        if (!TryFinish()) return;
         Telemetry?.Complete(error);
-        if (_completion.TrySetException(error)) LetGo();
+        _error = error;
+        Deliver();
     }
 
     protected override void Cancelled(CancellationToken token)
     {
+        if (!TryFinish()) return;
         Telemetry?.Complete(new OperationCanceledException(token));
-        if (_completion.TrySetCanceled(token)) LetGo();
+        _cancelled = true;
+        _cancelledBy = token;
+        Deliver();
+    }
+
+    internal override void Resume(bool inline)
+    {
+        // Off the read loop a Task that runs continuations inline would run the caller's code inside a cancellation
+        // callback, the deadline timer or Fault: queue it (this object is the work item, no allocation).
+        if (!inline && _queuesResume)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+            return;
+        }
+        SetOutcome();
+    }
+
+    void IThreadPoolWorkItem.Execute() => SetOutcome();
+
+    private void SetOutcome()
+    {
+        // Everything is read out first: once let go, a pooled call may be rented again (and the caller's code, run inline
+        // by the Task below, may be the one renting it).
+        var completion = _completion;
+        var cancelled = _cancelled;
+        var token = _cancelledBy;
+        var error = _error;
+        var value = _value;
+        _cancelled = false;
+        _cancelledBy = default;
+        _error = null;
+        _value = default!;
+        LetGo();
+        if (cancelled) completion.TrySetCanceled(token);
+        else if (error is not null) completion.TrySetException(error);
+        else completion.TrySetResult(value);
     }
 }

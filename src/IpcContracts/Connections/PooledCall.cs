@@ -23,6 +23,8 @@ internal sealed class PooledCall<T> : PendingCall, IValueTaskSource<T>, IValueTa
     private ManualResetValueTaskSourceCore<T> _core;
     private JsonTypeInfo<T>? _typeInfo;
     private int _finished;
+    private T _value = default!;      // the outcome between deciding it and resuming the caller (Deliver, Resume)
+    private Exception? _error;
 
     private PooledCall(IpcConnection connection, ulong id, string description) : base(connection, id, description) { }
 
@@ -44,9 +46,6 @@ internal sealed class PooledCall<T> : PendingCall, IValueTaskSource<T>, IValueTa
         else call.Reuse(connection, id, description);
         call._typeInfo = typeInfo;
         call._finished = 0;
-        // Without inline continuations the reader thread only queues the caller's continuation (no allocation for an
-        // async method's continuation), as RunContinuationsAsynchronously does for a Task.
-        call._core.RunContinuationsAsynchronously = !connection.ContinuationsOnReaderThread;
         return call;
     }
 
@@ -95,7 +94,8 @@ internal sealed class PooledCall<T> : PendingCall, IValueTaskSource<T>, IValueTa
         }
         if (!TryFinish()) return;
         Telemetry?.Complete(null);
-        _core.SetResult(value); // last: the caller may reuse this object from here on
+        _value = value;
+        Deliver();
     }
 
     public override void Fail(Exception error)
@@ -103,7 +103,8 @@ internal sealed class PooledCall<T> : PendingCall, IValueTaskSource<T>, IValueTa
         Disarm();
         if (!TryFinish()) return;
         Telemetry?.Complete(error);
-        _core.SetException(error);
+        _error = error;
+        Deliver();
     }
 
     protected override void Cancelled(CancellationToken token)
@@ -112,7 +113,22 @@ internal sealed class PooledCall<T> : PendingCall, IValueTaskSource<T>, IValueTa
         // What awaiting a cancelled Task throws, so a ValueTask method fails as it did when it wrapped a Task.
         var cancelled = new TaskCanceledException("A task was canceled.", null, token);
         Telemetry?.Complete(cancelled);
-        _core.SetException(cancelled);
+        _error = cancelled;
+        Deliver();
+    }
+
+    internal override void Resume(bool inline)
+    {
+        // Not inline: the thread that decided only queues the caller's continuation (no allocation for an async method's
+        // continuation), as RunContinuationsAsynchronously does for a Task, unless the connection runs continuations on
+        // its reader thread.
+        _core.RunContinuationsAsynchronously = !inline && !Connection.ContinuationsOnReaderThread;
+        var error = _error;
+        var value = _value;
+        _error = null;
+        _value = default!;
+        if (error is not null) _core.SetException(error);
+        else _core.SetResult(value); // last: the caller may reuse this object from here on
     }
 
     public T GetResult(short token)

@@ -36,11 +36,13 @@ public sealed class IpcOptions
 
     /// <summary>
     /// Where the code after <c>await proxy.CallAsync()</c> runs. <c>true</c>: on the connection's reader
-    /// thread, right after the reply is read (no thread hop: the fastest round trip). <c>false</c>: on the
-    /// thread pool. <c>null</c> (default): the transport decides; <c>shm://</c> uses the reader thread,
-    /// socket transports the thread pool. On the reader thread, never block synchronously on another
-    /// call of the same connection (<c>.Result</c>, <c>.Wait()</c>) inside that continuation: the reader
-    /// would wait for itself.
+    /// thread, right after the reply is read (no thread hop: the fastest round trip). <c>false</c>: on a
+    /// thread-pool thread that is not reading: on socket transports the thread that read the reply, once the
+    /// connection has armed its next read (the read continues on a thread of its own, so blocking there cannot
+    /// stop the connection, and the continuation costs no work item of its own); otherwise a queued work item.
+    /// <c>null</c> (default): the transport decides; <c>shm://</c> uses the reader thread, socket transports
+    /// <c>false</c>. On the reader thread, never block synchronously on another call of the same connection
+    /// (<c>.Result</c>, <c>.Wait()</c>) inside that continuation: the reader would wait for itself.
     /// </summary>
     public bool? ContinuationsOnReaderThread { get; set; }
 
@@ -56,8 +58,7 @@ public sealed class IpcOptions
     /// peer does not make room (a full socket buffer or shared-memory ring) before the connection is closed. It
     /// measures the whole write, not progress within it: keep it well above the time the largest frame you send
     /// takes to cross. A peer that is suspended, stopped in a debugger or wedged stops reading, and this bounds how
-    /// long its connection stays open: a peer that is suspended, stopped in a debugger or
-    /// wedged stops reading, and this bounds how long its connection stays open. Pending calls then fail with
+    /// long its connection stays open. Pending calls then fail with
     /// <see cref="ChannelFaultedException"/> (and clients reconnect). <see cref="Timeout.InfiniteTimeSpan"/>
     /// disables it. Default 30 s.
     /// </summary>
