@@ -252,7 +252,8 @@ public abstract class ConformanceTests(string transport)
             await c.LoopsCompleted.WaitAsync(TimeSpan.FromSeconds(10)); // read and event loops (and shm's reader thread) ended
         }
         foreach (var path in FilesFor(server.Endpoint)) Assert.False(File.Exists(path), $"{path} was left behind");
-        Assert.Equal(segmentsBefore, SegmentFilesOfThisProcess());
+        // Only shm makes segments; on the other transports a difference is another test class's shm pair, running in parallel.
+        if (transport == "shm") Assert.Equal(segmentsBefore, SegmentFilesOfThisProcess());
     }
 
     private static IEnumerable<string> FilesFor(IpcContracts.Transports.IpcEndpoint endpoint) => endpoint.Scheme switch
