@@ -51,7 +51,7 @@ internal sealed class UnixSocketPipes : PipePlatform
                 PeerCredentials.Check(client, options, "client");
                 return Task.FromResult<ITransportConnection>(new SocketTransportConnection(client, $"{endpoint} (client)"));
             },
-            onDispose: () => DeleteSocketFile(path));
+            onDispose: () => BestEffortFile.TryDelete(path));
     }
 
     /// <inheritdoc />
@@ -70,7 +70,7 @@ internal sealed class UnixSocketPipes : PipePlatform
                 PeerCredentials.Check(client, options, "client");
                 return establish(new ControlSocketStream(client), $"{reportAs} (client)", ct);
             },
-            onDispose: () => DeleteSocketFile(path));
+            onDispose: () => BestEffortFile.TryDelete(path));
     }
 
     /// <inheritdoc />
@@ -80,11 +80,6 @@ internal sealed class UnixSocketPipes : PipePlatform
 
     /// <summary>True for a NAME without a slash, whose socket lives in <see cref="SocketDirectory"/>; a full path is the caller's choice.</summary>
     private static bool InSocketDirectory(IpcEndpoint endpoint) => !endpoint.Address.Contains('/');
-
-    private static void DeleteSocketFile(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
 
     /// <summary>
     /// A listening Unix socket at the endpoint's path (owner-only), replacing a stale file left by a dead server. Errors name

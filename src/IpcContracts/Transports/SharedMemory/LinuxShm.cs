@@ -38,7 +38,7 @@ internal sealed class LinuxShm : ShmPlatform
         }
         catch
         {
-            Delete(path);
+            BestEffortFile.TryDelete(path);
             throw;
         }
     }
@@ -51,7 +51,7 @@ internal sealed class LinuxShm : ShmPlatform
     }
 
     /// <summary>Both sides have it mapped (or the rendezvous failed): from here on only the mappings exist.</summary>
-    public override void Unpublish(Segment segment) => Delete(segment.Name);
+    public override void Unpublish(Segment segment) => BestEffortFile.TryDelete(segment.Name);
 
     /// <summary>Maps the segment file at <paramref name="path"/> with futex signals on its wait words.</summary>
     internal static Segment MapFile(string path, int ringSize, bool isServer)
@@ -59,11 +59,6 @@ internal sealed class LinuxShm : ShmPlatform
         var size = SegmentLayout.SegmentSize(ringSize);
         var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, size, MemoryMappedFileAccess.ReadWrite);
         return Segment.Map(map, path, ringSize, isServer, Segment.FutexSignals);
-    }
-
-    private static void Delete(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>Deletes segment files of ours whose creating process no longer exists (left by a kill -9).</summary>
@@ -78,13 +73,7 @@ internal sealed class LinuxShm : ShmPlatform
                 var rest = Path.GetFileName(file)[mine.Length..];
                 var dash = rest.IndexOf('-');
                 if (dash <= 0 || !int.TryParse(rest.AsSpan(0, dash), out var pid) || ProcessIsAlive(pid)) continue;
-                try
-                {
-                    File.Delete(file);
-                    removed++;
-                }
-                catch (IOException) { }
-                catch (UnauthorizedAccessException) { }
+                if (BestEffortFile.TryDelete(file)) removed++;
             }
         }
         catch (DirectoryNotFoundException) { }
