@@ -22,7 +22,10 @@ namespace IpcContracts.Generators.Emitting
         /// <summary>The metadata of <see cref="Chunk"/>.</summary>
         public const string ChunkTypeInfo = BinaryJson + ".ReadOnlyMemory";
         public const string Payload = "global::System.Buffers.ReadOnlySequence<byte>";
-        public const string GeneratedCodeAttribute = "[global::System.CodeDom.Compiler.GeneratedCode(\"IpcContracts.Generators\", \"1.0.0\")]";
+        /// <summary>The package version generated code names; kept equal to VersionPrefix in Directory.Build.props (GeneratorVersionTests).</summary>
+        public const string GeneratorVersion = "0.1.0";
+
+        public const string GeneratedCodeAttribute = "[global::System.CodeDom.Compiler.GeneratedCode(\"IpcContracts.Generators\", \"" + GeneratorVersion + "\")]";
 
         /// <summary>
         /// On every generated plumbing class (not on the listener base classes users derive from). C# reports no use of an

@@ -8,7 +8,7 @@
 namespace IpcContracts.Generated
 {
     /// <summary>Registers this assembly's IpcContracts descriptors and message types.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "0.1.0")]
     [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal static class IpcContractsModule
     {
@@ -34,7 +34,7 @@ namespace IpcContracts.Generated
 namespace IpcContracts.Generated
 {
     /// <summary>System.Text.Json metadata for every payload and message type of this assembly.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "0.1.0")]
     [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal static class IpcJsonTypes
     {

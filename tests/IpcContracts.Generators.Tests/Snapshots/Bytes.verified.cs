@@ -10,7 +10,7 @@
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and publisher for <see cref="global::Files.IFileEvents"/> (alias "Files.IFileEvents").</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "0.1.0")]
     [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal sealed class Files_IFileEvents_IpcDescriptor : global::IpcContracts.Runtime.ContractDescriptor<global::Files.IFileEvents>
     {
@@ -148,7 +148,7 @@ namespace IpcContracts.Generated
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Files.IFiles"/> (alias "Files.IFiles").</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "0.1.0")]
     [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal sealed class Files_IFiles_IpcDescriptor : global::IpcContracts.Runtime.ContractDescriptor<global::Files.IFiles>
     {

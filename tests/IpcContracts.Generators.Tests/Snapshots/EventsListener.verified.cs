@@ -9,7 +9,7 @@ namespace Shop
     /// Receives <see cref="global::Shop.IInventoryEvents"/> events: every event is a virtual method that does nothing,
     /// so a listener overrides only the events it wants. Subscribe it with <c>Subscribe&lt;Shop.IInventoryEvents&gt;(listener)</c>.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "0.1.0")]
     public abstract class InventoryEventsListener : global::Shop.IInventoryEvents
     {
         /// <summary>The <c>StockChanged</c> event; does nothing unless overridden.</summary>

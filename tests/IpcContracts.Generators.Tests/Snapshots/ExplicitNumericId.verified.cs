@@ -9,7 +9,7 @@
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.IBilling"/> (alias "Shop.IBilling").</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "0.1.0")]
     [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal sealed class Shop_IBilling_IpcDescriptor : global::IpcContracts.Runtime.ContractDescriptor<global::Shop.IBilling>
     {
@@ -99,7 +99,7 @@ namespace IpcContracts.Generated
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and publisher for <see cref="global::Shop.IBillingEvents"/> (alias "billing.events").</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "0.1.0")]
     [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal sealed class Shop_IBillingEvents_IpcDescriptor : global::IpcContracts.Runtime.ContractDescriptor<global::Shop.IBillingEvents>
     {

@@ -6,7 +6,7 @@
 namespace IpcContracts.Generated
 {
     /// <summary>System.Text.Json metadata for every payload and message type of this assembly.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "0.1.0")]
     [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal static class IpcJsonTypes
     {
@@ -44,7 +44,7 @@ namespace IpcContracts.Generated
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.ITickets"/> (alias "Shop.ITickets").</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "0.1.0")]
     [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal sealed class Shop_ITickets_IpcDescriptor : global::IpcContracts.Runtime.ContractDescriptor<global::Shop.ITickets>
     {

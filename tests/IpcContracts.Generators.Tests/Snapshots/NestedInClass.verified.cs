@@ -9,7 +9,7 @@
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and publisher for <see cref="global::Shop.Outer.Holder.IAlerts"/> (alias "Shop.Outer.Holder.IAlerts").</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "0.1.0")]
     [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal sealed class Shop_Outer_Holder_IAlerts_IpcDescriptor : global::IpcContracts.Runtime.ContractDescriptor<global::Shop.Outer.Holder.IAlerts>
     {
@@ -87,7 +87,7 @@ namespace IpcContracts.Generated
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.Outer.IInventory"/> (alias "Shop.Outer.IInventory").</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "0.1.0")]
     [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal sealed class Shop_Outer_IInventory_IpcDescriptor : global::IpcContracts.Runtime.ContractDescriptor<global::Shop.Outer.IInventory>
     {

@@ -10,7 +10,7 @@
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.IOrders"/> (alias "Shop.IOrders").</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "0.1.0")]
     [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal sealed class Shop_IOrders_IpcDescriptor : global::IpcContracts.Runtime.ContractDescriptor<global::Shop.IOrders>
     {

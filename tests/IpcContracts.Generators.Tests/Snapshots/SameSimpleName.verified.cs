@@ -9,7 +9,7 @@
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.Retail.IInventory"/> (alias "Shop.Retail.IInventory").</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "0.1.0")]
     [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal sealed class Shop_Retail_IInventory_IpcDescriptor : global::IpcContracts.Runtime.ContractDescriptor<global::Shop.Retail.IInventory>
     {
@@ -99,7 +99,7 @@ namespace IpcContracts.Generated
 namespace IpcContracts.Generated
 {
     /// <summary>Wire descriptor, dispatcher and proxy for <see cref="global::Shop.Wholesale.IInventory"/> (alias "Shop.Wholesale.IInventory").</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("IpcContracts.Generators", "0.1.0")]
     [global::System.Obsolete("IpcContracts generated plumbing (obsolete only so that [Obsolete] contracts and types it wires up raise no warning here).")]
     internal sealed class Shop_Wholesale_IInventory_IpcDescriptor : global::IpcContracts.Runtime.ContractDescriptor<global::Shop.Wholesale.IInventory>
     {
