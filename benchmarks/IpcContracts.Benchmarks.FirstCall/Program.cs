@@ -1,6 +1,6 @@
 // The client (and its server) of the harness's "process start to first answered request" rows, docs/benchmarks.md.
 //   ENDPOINT          connect to ENDPOINT (pipe://NAME, tcp://HOST:PORT, shm://NAME), make one IFirstCallEcho request,
-//                     check the answer, print "ANSWER <CPU microseconds of this process so far>" and exit 0
+//                     check the answer, print "ANSWER <CPU microseconds so far> <methods JIT-compiled so far>" and exit 0
 //   serve ENDPOINT    answer IFirstCallEcho on ENDPOINT; print "READY <endpoint>", then run until "quit" or the end of
 //                     standard input (the harness's child protocol, benchmarks/IpcContracts.Benchmarks/Processes/Child.cs)
 // Published as Native AOT by the harness; the same program runs JIT from its build output for the reference row.
@@ -26,7 +26,7 @@ static async Task<int> CallAsync(string endpoint)
         return 1;
     }
     // The process's own CPU time up to the answer (runtime start-up included): steadier than wall time on a busy machine.
-    Console.WriteLine(FormattableString.Invariant($"ANSWER {Environment.CpuUsage.TotalTime.TotalMicroseconds:0}"));
+    Console.WriteLine(FormattableString.Invariant($"ANSWER {Environment.CpuUsage.TotalTime.TotalMicroseconds:0} {System.Runtime.JitInfo.GetCompiledMethodCount()}"));
     return 0;
 }
 

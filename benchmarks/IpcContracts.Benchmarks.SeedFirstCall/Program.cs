@@ -1,7 +1,7 @@
 // The seed-000 design's first call, run JIT, for the harness's "process start to first answered request" rows.
 //   PIPE          a seed client: start the seed's named-pipe transport (its own request and reply pipes), make one
 //                 RequestAsync<SeedPayload, SeedPayload> to the server on pipe PIPE, check the answer, print
-//                 "ANSWER <CPU microseconds of this process so far>" and exit 0
+//                 "ANSWER <CPU microseconds so far> <methods JIT-compiled so far>" and exit 0
 //   serve PIPE    a seed server: answer SeedPayload requests on pipe PIPE through the reflection dispatcher; print
 //                 "READY PIPE", then run until "quit" or the end of standard input (the harness's child protocol)
 using IpcContracts.Benchmarks.ReflectionBaseline;
@@ -28,7 +28,7 @@ static async Task<int> CallAsync(string serverPipe)
         Console.Error.WriteLine($"error: the answer carried {answer.Data?.Length ?? 0} characters, not the {request.Data.Length} sent");
         return 1;
     }
-    Console.WriteLine(FormattableString.Invariant($"ANSWER {Environment.CpuUsage.TotalTime.TotalMicroseconds:0}"));
+    Console.WriteLine(FormattableString.Invariant($"ANSWER {Environment.CpuUsage.TotalTime.TotalMicroseconds:0} {System.Runtime.JitInfo.GetCompiledMethodCount()}"));
     return 0;
 }
 

@@ -9,9 +9,10 @@ namespace IpcContracts.Benchmarks.Harness;
 
 /// <summary>
 /// One run of a first-call client: wall time from <see cref="Process.Start()"/> to the line it prints after its first
-/// answered request and to its exit, and the CPU time the client itself reported at that line.
+/// answered request and to its exit, and what the client itself reported in that line: its CPU time and the number of
+/// methods its JIT had compiled (0 under Native AOT).
 /// </summary>
-internal readonly record struct ClientRun(double AnswerMs, double ExitMs, double CpuMs);
+internal readonly record struct ClientRun(double AnswerMs, double ExitMs, double CpuMs, long JitMethods);
 
 /// <summary>
 /// The programs of the "process start to first answered request" rows: FirstCall (IpcContracts, run JIT from its build
@@ -106,10 +107,11 @@ internal static partial class FirstCallClients
             if (!process.WaitForExit(s_runTimeout)) throw new TimeoutException($"{Path.GetFileName(path)} did not exit within {s_runTimeout.TotalSeconds:0} s of its answer.");
             var exited = Stopwatch.GetTimestamp();
             var line = read.Result;
-            if (process.ExitCode != 0 || line is null || !line.StartsWith("ANSWER ", StringComparison.Ordinal)
-                || !double.TryParse(line.AsSpan(7), NumberStyles.Float, CultureInfo.InvariantCulture, out var cpuUs))
+            if (process.ExitCode != 0 || line?.Split(' ') is not ["ANSWER", var cpu, var methods]
+                || !double.TryParse(cpu, NumberStyles.Float, CultureInfo.InvariantCulture, out var cpuUs)
+                || !long.TryParse(methods, NumberStyles.None, CultureInfo.InvariantCulture, out var jitMethods))
                 throw new InvalidOperationException($"{Path.GetFileName(path)} {argument} exited {process.ExitCode} after printing '{line}', not an answer.");
-            return new ClientRun(Ms(answered - start), Ms(exited - start), cpuUs / 1000);
+            return new ClientRun(Ms(answered - start), Ms(exited - start), cpuUs / 1000, jitMethods);
         }
         catch
         {

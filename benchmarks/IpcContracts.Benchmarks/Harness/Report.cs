@@ -75,7 +75,7 @@ internal static class Report
         var baseline = $"seed-000 reflection, JIT: {Startup(seed)}";
         if (aot.Count > 0)
             rows.Add(new("1", $"process start to first answered request (64 B echo over a Unix socket; median (min–max) of {aot.Count} client processes; " +
-                              $"wall to the answer, to exit, client CPU): ours Native AOT ({AotSize(r.AotClientBytes)})",
+                              $"wall to the answer, to exit, client CPU, client JIT): ours Native AOT ({AotSize(r.AotClientBytes)})",
                 Startup(aot), baseline, StartupRatio(aot, seed)));
         if (jit.Count > 0)
             rows.Add(new("1", "process start to first answered request: ours JIT (reference; both designs pay JIT start-up)",
@@ -86,7 +86,7 @@ internal static class Report
     {
         var answer = runs.Select(x => x.AnswerMs).ToList();
         return $"{Ms(Timing.Median(answer))} ({Ms(answer.Min())}–{Ms(answer.Max())}); exit {Ms(Timing.Median([.. runs.Select(x => x.ExitMs)]))}; " +
-               $"CPU {Ms(Timing.Median([.. runs.Select(x => x.CpuMs)]))}";
+               $"CPU {Ms(Timing.Median([.. runs.Select(x => x.CpuMs)]))}; {Timing.Median([.. runs.Select(x => (double)x.JitMethods)]):0} methods JIT-compiled";
     }
 
     private static string StartupRatio(List<ClientRun> ours, List<ClientRun> baseline) =>
