@@ -52,9 +52,7 @@ internal static partial class FirstCallClients
 
     /// <summary>
     /// Publishes FirstCall as Native AOT into artifacts/firstcall-aot, unless the binary there came from the same inputs
-    /// (a stamp over the JIT build's assemblies, which a deterministic build changes exactly when the client's code, the
-    /// generated code or the runtime changes, plus the project files and the SDK's runtime version): a rerun does not pay
-    /// the publish again. Throws with the publish's last lines when it fails (no C compiler or linker, a missing
+    /// (<see cref="InputStamp"/>): a rerun does not pay the publish again. Throws with the publish's last lines when it fails (no C compiler or linker, a missing
     /// ILCompiler package) or prints any trim/AOT warning.
     /// </summary>
     public static (string Binary, bool Reused) PublishAot()
@@ -122,22 +120,43 @@ internal static partial class FirstCallClients
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
+    /// <summary>
+    /// SHA-256 over the content of every source and project file the AOT binary is built from (the client, the runtime,
+    /// the generator and the code fixes it loads, the repository's build props, the banned-symbol list), plus the runtime
+    /// version and RID. Sources, not built assemblies: the publish's own restore (with a RID) makes the next ordinary
+    /// build recompile the runtime, and those assemblies then differ in bytes although nothing in them changed.
+    /// </summary>
     private static string InputStamp(string root)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var jitBuild = Path.GetDirectoryName(JitBuild(Project))!;
-        foreach (var file in new[]
-                 {
-                     Path.Combine(jitBuild, Project + ".dll"), Path.Combine(jitBuild, "IpcContracts.dll"),
-                     Path.Combine(root, "benchmarks", Project, Project + ".csproj"), Path.Combine(root, "Directory.Build.props"),
-                     Path.Combine(root, "Directory.Build.targets"), Path.Combine(root, "Directory.Packages.props"),
-                 })
+        var files = new List<string>();
+        foreach (var dir in new[] { Path.Combine("benchmarks", Project), Path.Combine("src", "IpcContracts"),
+                     Path.Combine("generators", "IpcContracts.Generators"), Path.Combine("analyzers", "IpcContracts.CodeFixes") })
+            files.AddRange(SourceFiles(Path.Combine(root, dir)));
+        files.AddRange(new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "BannedSymbols.txt", "global.json" }
+            .Select(f => Path.Combine(root, f)).Where(File.Exists));
+        foreach (var file in files.Order(StringComparer.Ordinal))
         {
-            hash.AppendData(Encoding.UTF8.GetBytes(Path.GetFileName(file)));
+            hash.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(root, file) + "\n"));
             hash.AppendData(File.ReadAllBytes(file));
         }
         hash.AppendData(Encoding.UTF8.GetBytes(RuntimeInformation.FrameworkDescription + " " + RuntimeInformation.RuntimeIdentifier));
         return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
+    private static IEnumerable<string> SourceFiles(string dir)
+    {
+        foreach (var file in Directory.EnumerateFiles(dir))
+        {
+            var ext = Path.GetExtension(file);
+            if (ext is ".cs" or ".csproj" or ".props" or ".targets" or ".txt" or ".json" or ".resx" or ".md") yield return file;
+        }
+        foreach (var sub in Directory.EnumerateDirectories(dir))
+        {
+            var name = Path.GetFileName(sub);
+            if (name is "bin" or "obj" || name.StartsWith('.')) continue;
+            foreach (var file in SourceFiles(sub)) yield return file;
+        }
     }
 
     private static string LastLines(string log, int count)
