@@ -81,7 +81,7 @@ internal static partial class FirstCallClients
         var log = stdout.Result + stderr.Result;
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"The Native AOT publish of {Project} failed (exit {process.ExitCode}; Native AOT needs clang or gcc and " +
-                                                $"the ILCompiler package): {LastLines(log, 8)}");
+                                                $"the ILCompiler package); its last lines: {LastLines(log, 8)}");
         var warnings = TrimOrAotWarning().Matches(log).Select(m => m.Value).Distinct().ToList();
         if (warnings.Count > 0)
             throw new InvalidOperationException($"The Native AOT publish of {Project} printed {warnings.Count} trim/AOT warning(s): {string.Join(" | ", warnings)}");
