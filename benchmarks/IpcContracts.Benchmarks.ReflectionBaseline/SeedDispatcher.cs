@@ -44,7 +44,7 @@ public sealed class SeedDispatcher
     {
         var envelope = SeedWire.Unframe(frame);
         if (envelope is null) return null;
-        var response = await OnEnvelopeAsync(envelope).ConfigureAwait(false);
+        var response = await DispatchAsync(envelope).ConfigureAwait(false);
         return response is null ? null : SeedWire.Frame(response);
     }
 
@@ -52,7 +52,11 @@ public sealed class SeedDispatcher
     /// The seed's <c>OnTransportMessageAsync</c> for a request or an event, once its transport has parsed the envelope.
     /// Returns the response envelope the seed hands to <c>SendAsync</c> (null for an event, or when no handler answered).
     /// </summary>
-    public async Task<SeedEnvelope?> OnEnvelopeAsync(SeedEnvelope envelope)
+    public Task<SeedEnvelope?> OnEnvelopeAsync(SeedEnvelope envelope) => DispatchAsync(envelope).AsTask();
+
+    // A ValueTask, so that OnFrameAsync (the in-process dispatch rows) allocates nothing for this inner step when the
+    // handler completes synchronously: those rows measure the seed's work, not this file's layering.
+    private async ValueTask<SeedEnvelope?> DispatchAsync(SeedEnvelope envelope)
     {
         var eventType = Type.GetType(envelope.EventType, throwOnError: false);
         if (eventType is null) return null;
