@@ -44,10 +44,23 @@ public sealed class SeedDispatcher
     {
         var envelope = SeedWire.Unframe(frame);
         if (envelope is null) return null;
+        var response = await DispatchAsync(envelope).ConfigureAwait(false);
+        return response is null ? null : SeedWire.Frame(response);
+    }
 
+    /// <summary>
+    /// The seed's <c>OnTransportMessageAsync</c> for a request or an event, once its transport has parsed the envelope.
+    /// Returns the response envelope the seed hands to <c>SendAsync</c> (null for an event, or when no handler answered).
+    /// </summary>
+    public Task<SeedEnvelope?> OnEnvelopeAsync(SeedEnvelope envelope) => DispatchAsync(envelope).AsTask();
+
+    // A ValueTask, so that OnFrameAsync (the in-process dispatch rows) allocates nothing for this inner step when the
+    // handler completes synchronously: those rows measure the seed's work, not this file's layering.
+    private async ValueTask<SeedEnvelope?> DispatchAsync(SeedEnvelope envelope)
+    {
         var eventType = Type.GetType(envelope.EventType, throwOnError: false);
         if (eventType is null) return null;
-        if (envelope.IsResponse) return null; // the caller's side; not what is measured here
+        if (envelope.IsResponse) return null; // the caller's side (SeedAggregator completes its pending request)
 
         var payloadObj = JsonSerializer.Deserialize(envelope.PayloadJson, eventType, SeedWire.PayloadOptions);
         if (payloadObj is null) return null;
@@ -80,7 +93,7 @@ public sealed class SeedDispatcher
                 }
             }
             if (!hasHandler || responseObj is null || envelope.ReplyTo is null) return null;
-            var response = new SeedEnvelope
+            return new SeedEnvelope
             {
                 MessageId = Guid.NewGuid().ToString("N"),
                 CorrelationId = envelope.CorrelationId,
@@ -91,7 +104,6 @@ public sealed class SeedDispatcher
                 Timestamp = DateTimeOffset.UtcNow,
                 PayloadJson = SeedWire.Serialize(responseObj),
             };
-            return SeedWire.Frame(response);
         }
 
         // One-way event: close the generic delivery method over the runtime type and invoke it.

@@ -87,6 +87,44 @@ public static class SeedWire
     }
 
     /// <summary>
+    /// The seed's named-pipe <c>WriteEnvelopeAsync</c>: the envelope to a JSON string, to UTF-8, then the 4-byte length and
+    /// the bytes as two writes.
+    /// </summary>
+    public static async Task WriteEnvelopeAsync(Stream stream, SeedEnvelope envelope, CancellationToken ct)
+    {
+        var json = JsonSerializer.Serialize(envelope, EnvelopeOptions);
+        var payload = Encoding.UTF8.GetBytes(json);
+        var lengthPrefix = BitConverter.GetBytes(payload.Length);
+        await stream.WriteAsync(lengthPrefix.AsMemory(0, 4), ct).ConfigureAwait(false);
+        await stream.WriteAsync(payload.AsMemory(), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The seed's named-pipe <c>ReadEnvelopeAsync</c>: a 4-byte length, that many bytes into a fresh array, a .NET string,
+    /// an envelope. Null at the end of the stream or on a short frame, as in the seed.
+    /// </summary>
+    public static async Task<SeedEnvelope?> ReadEnvelopeAsync(Stream stream, CancellationToken ct)
+    {
+        var lengthBuffer = new byte[4];
+        var read = await stream.ReadAsync(lengthBuffer.AsMemory(0, 4), ct).ConfigureAwait(false);
+        if (read < 4) return null;
+        var length = BitConverter.ToInt32(lengthBuffer, 0);
+        var payload = new byte[length];
+        var total = 0;
+        while (total < length)
+        {
+            var r = await stream.ReadAsync(payload.AsMemory(total, length - total), ct).ConfigureAwait(false);
+            if (r == 0) break;
+            total += r;
+        }
+        if (total < length) return null;
+        return JsonSerializer.Deserialize<SeedEnvelope>(Encoding.UTF8.GetString(payload), EnvelopeOptions);
+    }
+
+    /// <summary>The seed's <c>EventSerializer.Deserialize&lt;T&gt;</c>: reflection-based, from a .NET string.</summary>
+    public static T Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, PayloadOptions)!;
+
+    /// <summary>
     /// A request frame written by hand (no serializer involved), so a fresh process can measure its first
     /// dispatch without having warmed up System.Text.Json while preparing the input.
     /// </summary>

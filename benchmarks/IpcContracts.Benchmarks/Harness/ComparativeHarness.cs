@@ -31,7 +31,8 @@ internal static class ComparativeHarness
         using var spinners = load > 0 ? Child.Start("child", "spin", load.ToString(System.Globalization.CultureInfo.InvariantCulture)) : null;
         if (spinners is not null) Console.Error.WriteLine($"  --load {load}: {spinners.Address} running for the whole run");
         Step("1. dispatch in one process (generated vs seed-000 reflection)", () => InProcessDispatch(config, r));
-        Step("1. first call in fresh processes", () => FirstCalls(config, r));
+        Step("1. first dispatch inside a fresh JIT process", () => FirstCalls(config, r));
+        Step("1. process start to first answered request (ours Native AOT, seed-000 JIT, ours JIT)", () => StartToFirstAnswer(config, r));
         Step("2-4. raw Unix socket", () => RawSocket("unix", config, r));
         Step("2-4. raw TCP", () => RawSocket("tcp", config, r));
         Step("2-4. raw shared-memory ring", () => RawShm(config, r));
@@ -151,6 +152,51 @@ internal static class ComparativeHarness
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Whole client processes, each started, connected, answered once and gone: our client published as Native AOT, the
+    /// seed-000 design's client run JIT (the only way it can run), and our client run JIT as a reference. Each design's
+    /// client talks to a server of its own design (FirstCall / SeedFirstCall in server mode, a child each), over a Unix
+    /// socket: pipe:// for ours, the seed's named pipe for the seed. The clients take turns, so load drifts reach all three.
+    /// </summary>
+    private static void StartToFirstAnswer(HarnessConfig config, Results r)
+    {
+        var oursJit = FirstCallClients.JitBuild(FirstCallClients.Project);
+        var seedJit = FirstCallClients.JitBuild(FirstCallClients.SeedProject);
+        string? oursAot = null;
+        Exception? publishFailure = null;
+        try
+        {
+            var (binary, reused) = FirstCallClients.PublishAot();
+            oursAot = binary;
+            r.AotClientBytes = new FileInfo(binary).Length;
+            Console.Error.Write(reused ? "(Native AOT client up to date) " : "(Native AOT client published) ");
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception)
+        {
+            // The JIT rows are still measured; the step fails at its end with this message.
+            publishFailure = e;
+            Console.Error.Write("(Native AOT publish failed; measuring the JIT clients) ");
+        }
+
+        using var ours = Child.StartProgram(oursJit, "serve", $"pipe://ipcbench-first-{Environment.ProcessId}");
+        using var seed = Child.StartProgram(seedJit, "serve", $"ipcbench-seed-{Environment.ProcessId}");
+        var clients = new List<(string Series, string Path, string Address)> { ("seed-jit", seedJit, seed.Address), ("ours-jit", oursJit, ours.Address) };
+        if (oursAot is not null) clients.Insert(0, ("ours-aot", oursAot, ours.Address));
+
+        // One unmeasured client each: the servers compile their side of a first request, the OS caches the binaries.
+        foreach (var (_, path, address) in clients) FirstCallClients.Run(path, address);
+        for (var i = 0; i < config.StartupRuns; i++)
+        {
+            foreach (var (series, path, address) in clients)
+            {
+                Thread.Sleep(20); // the previous client's connection is torn down on the server before the next starts
+                r.StartToAnswer[series].Add(FirstCallClients.Run(path, address));
+            }
+        }
+        if (publishFailure is not null)
+            throw new InvalidOperationException($"the 'ours Native AOT' row is missing: {publishFailure.Message}", publishFailure);
     }
 
     // ---- raw baselines ----

@@ -1,11 +1,13 @@
 namespace IpcContracts.Benchmarks.Harness;
 
 /// <summary>How much work one harness run does.</summary>
+/// <param name="FirstCallRuns">Fresh JIT processes per path for the in-process first dispatch.</param>
+/// <param name="StartupRuns">Client processes per series for "process start to first answered request".</param>
 internal sealed record HarnessConfig(string Name, int RoundTrips, int RoundTripWarmup, int Events, int EventWarmup, int BulkRuns,
-    int FirstCallRuns, int DispatchOps)
+    int FirstCallRuns, int DispatchOps, int StartupRuns)
 {
-    public static readonly HarnessConfig Quick = new("--quick", 20_000, 2_000, 200_000, 20_000, 3, 5, 20_000);
-    public static readonly HarnessConfig Full = new("full", 200_000, 20_000, 1_000_000, 100_000, 10, 7, 100_000);
+    public static readonly HarnessConfig Quick = new("--quick", 20_000, 2_000, 200_000, 20_000, 3, 5, 20_000, 10);
+    public static readonly HarnessConfig Full = new("full", 200_000, 20_000, 1_000_000, 100_000, 10, 7, 100_000, 20);
 
     public static readonly int[] Sizes = [64, 1024];
     public const int EventSize = 64;
@@ -21,6 +23,12 @@ internal sealed class Results
     {
         [("generated", "cold")] = [], [("reflection", "cold")] = [], [("generated", "json-warm")] = [], [("reflection", "json-warm")] = [],
     };
+
+    // 1. Process start to first answered request: "ours-aot" (Native AOT), "seed-jit", "ours-jit"; one entry per client process.
+    public Dictionary<string, List<ClientRun>> StartToAnswer { get; } = new() { ["ours-aot"] = [], ["seed-jit"] = [], ["ours-jit"] = [] };
+
+    /// <summary>Size of the Native AOT client binary (0 when it was not published).</summary>
+    public long AotClientBytes;
 
     // 2. Round trips, by series name and payload size; cost per call in both processes.
     public Dictionary<(string Series, int Size), Latency> RoundTrip { get; } = [];

@@ -27,6 +27,19 @@ internal sealed class Child : IDisposable
         var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") info.ArgumentList.Add(typeof(Child).Assembly.Location);
         foreach (var a in args) info.ArgumentList.Add(a);
+        return Launch(info, args);
+    }
+
+    /// <summary>Another program that speaks the same protocol (prints READY, obeys <c>quit</c>), e.g. a first-call server.</summary>
+    public static Child StartProgram(string path, params string[] args)
+    {
+        var info = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        return Launch(info, args);
+    }
+
+    private static Child Launch(ProcessStartInfo info, string[] args)
+    {
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start a child process.");
         try
         {

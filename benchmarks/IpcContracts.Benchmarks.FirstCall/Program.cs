@@ -1,0 +1,47 @@
+// The client (and its server) of the harness's "process start to first answered request" rows, docs/benchmarks.md.
+//   ENDPOINT          connect to ENDPOINT (pipe://NAME, tcp://HOST:PORT, shm://NAME), make one IFirstCallEcho request,
+//                     check the answer, print "ANSWER <CPU microseconds so far> <methods JIT-compiled so far>" and exit 0
+//   serve ENDPOINT    answer IFirstCallEcho on ENDPOINT; print "READY <endpoint>", then run until "quit" or the end of
+//                     standard input (the harness's child protocol, benchmarks/IpcContracts.Benchmarks/Processes/Child.cs)
+// Published as Native AOT by the harness; the same program runs JIT from its build output for the reference row.
+using IpcContracts;
+using IpcContracts.Benchmarks.FirstCall;
+
+return args switch
+{
+    ["serve", var endpoint] => await ServeAsync(endpoint),
+    [var endpoint] when !endpoint.StartsWith('-') => await CallAsync(endpoint),
+    _ => Usage(),
+};
+
+static async Task<int> CallAsync(string endpoint)
+{
+    await using var client = await IpcClient.ConnectAsync(endpoint);
+    var echo = client.Proxy<IFirstCallEcho>();
+    var request = new FirstCallPayload(new string('x', 64));
+    var answer = await echo.EchoAsync(request);
+    if (answer.Data != request.Data)
+    {
+        Console.Error.WriteLine($"error: the answer carried {answer.Data.Length} characters, not the {request.Data.Length} sent");
+        return 1;
+    }
+    // The process's own CPU time up to the answer (runtime start-up included): steadier than wall time on a busy machine.
+    Console.WriteLine(FormattableString.Invariant($"ANSWER {Environment.CpuUsage.TotalTime.TotalMicroseconds:0} {System.Runtime.JitInfo.GetCompiledMethodCount()}"));
+    return 0;
+}
+
+static async Task<int> ServeAsync(string endpoint)
+{
+    await using var server = await IpcServer.StartAsync(endpoint, s => s.Handle<IFirstCallEcho>(new EchoService()));
+    Console.WriteLine($"READY {server.Endpoint}");
+    while (Console.ReadLine() is { } line && line != "quit")
+    {
+    }
+    return 0;
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: IpcContracts.Benchmarks.FirstCall ENDPOINT | serve ENDPOINT");
+    return 2;
+}
