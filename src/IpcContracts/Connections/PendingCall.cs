@@ -6,7 +6,7 @@ using IpcContracts.Protocol;
 namespace IpcContracts.Connections;
 
 /// <summary>An outbound request waiting for its Response or Error, matched by correlation ID.</summary>
-internal abstract class PendingCall
+internal abstract class PendingCall : IParkedOutcome
 {
     private CancellationTokenRegistration _cancelRegistration;
 
@@ -42,12 +42,52 @@ internal abstract class PendingCall
         _id = id;
         _description = description;
         Telemetry = null;
+        _borrowed = null;
         _cancelRegistration = default;
         _deadlineTicks = 0;
         Deadline = CallTimeout.None;
         _sendState = 0;
         _done = 0;
     }
+
+    // The caller's memory the Request frame references (a large binary argument); null once the outcome is published.
+    private BorrowedArgument? _borrowed;
+
+    /// <summary>
+    /// The Request frame references the caller's memory: the outcome must not reach the caller while the send path still
+    /// reads it (docs/semantics.md, "The caller's buffer"). Set before the call is registered, so every path that
+    /// completes it sees the lease.
+    /// </summary>
+    public void Borrowing(BorrowedArgument borrowed) => _borrowed = borrowed;
+
+    /// <summary>
+    /// Right before a completion path publishes the outcome it has stored in the call: true to go ahead, false when the
+    /// Request is being written from the caller's memory; the lease then calls <see cref="PublishParked"/> once the
+    /// write has ended (the transport took the bytes, or failed when the connection closed). Exactly one completion path
+    /// reaches this per call (whoever removed it from the pending table).
+    /// </summary>
+    protected bool MayPublish()
+    {
+        var borrowed = _borrowed;
+        if (borrowed is null) return true;
+        if (!borrowed.TryEndCall(this)) return false;
+        _borrowed = null;
+        return true;
+    }
+
+    /// <summary>True when the call has a lease (its completion paths must store the outcome before <see cref="MayPublish"/>).</summary>
+    protected bool IsBorrowing => _borrowed is not null;
+
+    /// <summary>Publishes the outcome <see cref="MayPublish"/> parked; runs on the pool once the send path is done with the caller's memory.</summary>
+    public void PublishParked()
+    {
+        _borrowed = null;
+        PublishStored();
+    }
+
+    /// <summary>Publishes the outcome stored by the completion path that found the call's Request being written.</summary>
+    /// <remarks>Only calls started through IpcConnection.Launch borrow (a stream call's frame copies): the others never get here.</remarks>
+    protected virtual void PublishStored() => throw new InvalidOperationException($"The call {Description} never borrows the caller's memory.");
 
     /// <summary>Client span and metrics of the call; null when nobody listens.</summary>
     public Diagnostics.CallTelemetry? Telemetry { get; set; }
@@ -108,6 +148,8 @@ internal abstract class PendingCall
 
     private void CancelOnPeer()
     {
+        // A Request that never left (its frame abandoned in the send queue, it never will) needs no Cancel.
+        if (_borrowed is { } borrowed && borrowed.TryAbandon()) return;
         if (Interlocked.CompareExchange(ref _sendState, 2, 0) == 1) Connection.SendCancel(Id);
     }
 
@@ -144,6 +186,9 @@ internal abstract class PendingCall
         _cancelRegistration.Dispose();
     }
 }
+
+/// <summary>How a call ended, stored while its Request is still being written from the caller's memory.</summary>
+internal enum Outcome : byte { Succeeded, Failed, Canceled }
 
 /// <summary>How a response payload turns into a result value.</summary>
 internal enum ResultMode { Json, None, RawText }
@@ -198,6 +243,7 @@ internal sealed class PendingCall<T> : PendingCall
         call._typeInfo = typeInfo;
         call._mode = mode;
         call._owners = 2;
+        call._settled = 0;
         return call;
     }
 
@@ -248,24 +294,63 @@ internal sealed class PendingCall<T> : PendingCall
         }
         catch (Exception e)
         {
-            Telemetry?.Complete(e);
-            if (_completion.TrySetException(e)) LetGo();
+            Settle(Outcome.Failed, default!, e, default);
             return;
         }
-        Telemetry?.Complete(null);
-        if (_completion.TrySetResult(value)) LetGo();
+        Settle(Outcome.Succeeded, value, null, default);
     }
 
     public override void Fail(Exception error)
     {
         Disarm();
-        Telemetry?.Complete(error);
-        if (_completion.TrySetException(error)) LetGo();
+        Settle(Outcome.Failed, default!, error, default);
     }
 
-    protected override void Cancelled(CancellationToken token)
+    protected override void Cancelled(CancellationToken token) => Settle(Outcome.Canceled, default!, null, token);
+
+    // The outcome a completion path stored for a call whose Request was still being written from the caller's memory.
+    private Outcome _outcome;
+    private T _value = default!;
+    private Exception? _error;
+    private CancellationToken _token;
+    private int _settled;
+
+    private void Settle(Outcome outcome, T value, Exception? error, CancellationToken token)
     {
-        Telemetry?.Complete(new OperationCanceledException(token));
-        if (_completion.TrySetCanceled(token)) LetGo();
+        if (IsBorrowing)
+        {
+            if (Interlocked.Exchange(ref _settled, 1) != 0) return; // one outcome per call
+            (_outcome, _value, _error, _token) = (outcome, value, error, token);
+            if (!MayPublish()) return; // parked: PublishStored runs once the write has ended
+            PublishStored();
+            return;
+        }
+        Publish(outcome, value, error, token);
+    }
+
+    protected override void PublishStored()
+    {
+        var (outcome, value, error, token) = (_outcome, _value, _error, _token);
+        (_value, _error, _token) = (default!, null, default);
+        Publish(outcome, value, error, token);
+    }
+
+    private void Publish(Outcome outcome, T value, Exception? error, CancellationToken token)
+    {
+        switch (outcome)
+        {
+            case Outcome.Succeeded:
+                Telemetry?.Complete(null);
+                if (_completion.TrySetResult(value)) LetGo();
+                break;
+            case Outcome.Failed:
+                Telemetry?.Complete(error);
+                if (_completion.TrySetException(error!)) LetGo();
+                break;
+            default:
+                Telemetry?.Complete(new OperationCanceledException(token));
+                if (_completion.TrySetCanceled(token)) LetGo();
+                break;
+        }
     }
 }

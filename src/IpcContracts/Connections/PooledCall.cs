@@ -94,25 +94,51 @@ internal sealed class PooledCall<T> : PendingCall, IValueTaskSource<T>, IValueTa
             return;
         }
         if (!TryFinish()) return;
-        Telemetry?.Complete(null);
-        _core.SetResult(value); // last: the caller may reuse this object from here on
+        Settle(value, null);
     }
 
     public override void Fail(Exception error)
     {
         Disarm();
         if (!TryFinish()) return;
-        Telemetry?.Complete(error);
-        _core.SetException(error);
+        Settle(default!, error);
     }
 
     protected override void Cancelled(CancellationToken token)
     {
         if (!TryFinish()) return;
         // What awaiting a cancelled Task throws, so a ValueTask method fails as it did when it wrapped a Task.
-        var cancelled = new TaskCanceledException("A task was canceled.", null, token);
-        Telemetry?.Complete(cancelled);
-        _core.SetException(cancelled);
+        Settle(default!, new TaskCanceledException("A task was canceled.", null, token));
+    }
+
+    // The outcome stored while the Request is still being written from the caller's memory (PublishStored).
+    private T _value = default!;
+    private Exception? _error;
+
+    private void Settle(T value, Exception? error)
+    {
+        if (IsBorrowing)
+        {
+            (_value, _error) = (value, error);
+            if (!MayPublish()) return; // parked: PublishStored runs once the write has ended
+            (value, error) = (_value, _error);
+            (_value, _error) = (default!, null);
+        }
+        Publish(value, error);
+    }
+
+    protected override void PublishStored()
+    {
+        var (value, error) = (_value, _error);
+        (_value, _error) = (default!, null);
+        Publish(value, error);
+    }
+
+    private void Publish(T value, Exception? error)
+    {
+        Telemetry?.Complete(error);
+        if (error is null) _core.SetResult(value); // last: the caller may reuse this object from here on
+        else _core.SetException(error);
     }
 
     public T GetResult(short token)
