@@ -32,6 +32,13 @@ public sealed class BlobService : IBlobs
         return Task.FromResult(Patterns.Checksum(data));
     }
 
+    public Task<long> KeepMemoryAsync(string slot, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        var copy = data.ToArray();
+        Kept[slot] = copy;
+        return Task.FromResult(Patterns.Checksum(copy));
+    }
+
     public Task<long> KeptChecksumAsync(string slot) => Task.FromResult(Kept.TryGetValue(slot, out var data) ? Patterns.Checksum(data) : -1);
 
     public async IAsyncEnumerable<ReadOnlyMemory<byte>> PiecesAsync(int count, int size)

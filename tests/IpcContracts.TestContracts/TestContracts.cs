@@ -100,6 +100,12 @@ public interface IBlobs
     /// <summary>Patterns.Checksum of the array kept under slot now, or -1.</summary>
     Task<long> KeptChecksumAsync(string slot);
 
+    /// <summary>
+    /// Keeps a copy of the bytes under slot as soon as the Request arrives (a Cancel that follows changes nothing) and
+    /// returns Patterns.Checksum of them; read back with KeptChecksumAsync.
+    /// </summary>
+    Task<long> KeepMemoryAsync(string slot, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);
+
     /// <summary>count pieces of Patterns.Bytes(size, i): a stream of binary items.</summary>
     IAsyncEnumerable<ReadOnlyMemory<byte>> PiecesAsync(int count, int size);
 

@@ -56,6 +56,22 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
         return OutgoingFrame.Create(buffer, _position);
     }
 
+    /// <summary>As <see cref="Complete"/>, for a frame whose buffer holds the head and the trailer around the caller's bytes.</summary>
+    private OutgoingFrame CompleteBorrowing(in FrameHeaderTemplate h, int headLength, ReadOnlyMemory<byte> body, int maxPayload)
+    {
+        var payloadLength = (long)_position - FrameHeader.Size + body.Length;
+        var buffer = _buffer;
+        _buffer = [];
+        t_cached = this;
+        if (payloadLength > maxPayload)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw new IpcException($"The payload is {payloadLength} bytes; the limit (IpcOptions.MaxPayloadLength) is {maxPayload} bytes.");
+        }
+        new FrameHeader(h.Kind, h.Flags, h.ContractId, h.MethodId, h.CorrelationId, (int)payloadLength).Write(buffer);
+        return OutgoingFrame.CreateBorrowing(buffer, headLength, body, new BorrowedArgument());
+    }
+
     private void Abandon()
     {
         ArrayPool<byte>.Shared.Return(_buffer);
@@ -63,11 +79,32 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
         t_cached = this;
     }
 
-    public static OutgoingFrame Args<TArgs>(in FrameHeaderTemplate h, TArgs args, ArgsWriter<TArgs> writeArgs, int maxPayload)
+    /// <summary>
+    /// A binary argument of at least this many bytes is borrowed by a Request frame that may borrow (see
+    /// <see cref="Args{TArgs}"/>) instead of copied into it. The send path writes frames above 64 KiB from their own
+    /// memory (FrameSender.LargeFrame), so from this size on the copy into the frame is the only copy the sender makes
+    /// (sockets: one gathered send of the head and the caller's memory; shm: straight from the caller's memory into the
+    /// ring). Below it, the frame's bytes are copied into the transport's buffer anyway and borrowing would save nothing,
+    /// while it costs a lease per call and holds up a cancelled call while its frame is being written.
+    /// </summary>
+    public const int BorrowMinimum = 64 * 1024;
+
+    /// <param name="h">The frame's header fields.</param>
+    /// <param name="args">The argument values.</param>
+    /// <param name="writeArgs">Writes them as the argument object (the generated writer).</param>
+    /// <param name="maxPayload">IpcOptions.MaxPayloadLength.</param>
+    /// <param name="borrowBinary">
+    /// True only for a Request whose call will not complete while its frame is being written (Launch, with the lease in
+    /// <see cref="OutgoingFrame.Borrowed"/>): a binary argument of at least <see cref="BorrowMinimum"/> bytes in one
+    /// piece is then referenced, not copied. Events and stream Requests copy (their callers get no completion to hold).
+    /// </param>
+    public static OutgoingFrame Args<TArgs>(in FrameHeaderTemplate h, TArgs args, ArgsWriter<TArgs> writeArgs, int maxPayload, bool borrowBinary = false)
     {
         var b = Rent(256);
         var trace = IpcTelemetry.BeginOutbound(h);
         var header = b.WriteTraceContext(h, trace);
+        var headLength = -1; // set when the binary section stays in the caller's memory
+        ReadOnlyMemory<byte> borrowed = default;
         try
         {
             var w = WriterFor(b);
@@ -91,10 +128,21 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
                 b._hasBinary = false;
                 if (bytes.Length > maxPayload)
                     throw new IpcException($"The binary argument is {bytes.Length} bytes; the limit (IpcOptions.MaxPayloadLength) is {maxPayload} bytes.");
-                b.Append(bytes);
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(b.GetSpan(BinarySection.TrailerSize), (uint)bytes.Length);
-                b._position += BinarySection.TrailerSize;
                 header = header with { Flags = header.Flags | FrameFlags.Binary };
+                if (borrowBinary && bytes.IsSingleSegment && bytes.Length >= BorrowMinimum)
+                {
+                    // The same bytes on the wire as below; the binary section stays in the caller's memory.
+                    headLength = b._position;
+                    borrowed = bytes.First;
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(b.GetSpan(BinarySection.TrailerSize), (uint)bytes.Length);
+                    b._position += BinarySection.TrailerSize;
+                }
+                else
+                {
+                    b.Append(bytes);
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(b.GetSpan(BinarySection.TrailerSize), (uint)bytes.Length);
+                    b._position += BinarySection.TrailerSize;
+                }
             }
         }
         catch
@@ -106,7 +154,7 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
             throw;
         }
         trace.End();
-        return b.Complete(header, maxPayload);
+        return headLength < 0 ? b.Complete(header, maxPayload) : b.CompleteBorrowing(header, headLength, borrowed, maxPayload);
     }
 
     /// <summary>

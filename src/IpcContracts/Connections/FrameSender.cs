@@ -288,6 +288,29 @@ internal sealed class FrameSender
     /// <summary>At most this many frames per gathered send (well under the 1024 iovecs a sendmsg takes).</summary>
     private const int MaxGathered = 64;
 
+    /// <summary>A frame's buffers for a gathered send: itself, or for a borrowing frame its head, the caller's bytes and its trailer.</summary>
+    private void AddBuffers(OutgoingFrame frame)
+    {
+        if (frame.Borrowed is null)
+        {
+            _gatheredMemory.Add(frame.Memory);
+            return;
+        }
+        _gatheredMemory.Add(frame.Head);
+        _gatheredMemory.Add(frame.Body);
+        _gatheredMemory.Add(frame.Trailer);
+    }
+
+    /// <summary>
+    /// The last 4 bytes of a borrowing frame written without a gathered send, once its body is in: buffered like a small
+    /// frame and flushed with the batch. Nothing else was written in between (one writer), so the frame is whole on the wire.
+    /// </summary>
+    private void WriteTrailer(OutgoingFrame frame)
+    {
+        _output.Write(frame.Trailer.Span);
+        _unflushed = true;
+    }
+
     /// <summary>The gathered send finished (or failed): its frames go back.</summary>
     private void ReleaseGathered()
     {
@@ -366,23 +389,37 @@ internal sealed class FrameSender
                 frame.Release();
                 continue;
             }
-            if (frame.Length > LargeFrame)
+            if (frame.Length > LargeFrame || frame.Borrowed is not null)
             {
-                if (_output is Transports.IGatheringWriter gathering && _next < _count && _batch[_next].Frame is { Length: > LargeFrame })
+                if (frame.Borrowed is { } borrowed && !borrowed.TryStartWrite())
+                {
+                    // Its call ended (cancelled, timed out, failed) before a byte of it left, and the caller may already
+                    // be writing into that memory: the Request is dropped unsent (docs/semantics.md, "The caller's buffer").
+                    frame.Release();
+                    continue;
+                }
+                if (_output is Transports.IGatheringWriter gathering
+                    && (frame.Borrowed is not null || (_next < _count && _batch[_next].Frame is { Length: > LargeFrame })))
                 {
                     // This large frame and the large frames queued right behind it (stream chunks, typically) leave in
-                    // one gathered send: one system call and one wake-up of the reader instead of one per frame. A large
-                    // frame on its own takes the plain write below.
+                    // one gathered send: one system call and one wake-up of the reader instead of one per frame. A frame
+                    // that borrows the caller's memory always goes this way (its head, the caller's bytes and its
+                    // trailer as three buffers, nothing copied); any other large frame on its own takes the plain write below.
                     _gathered.Add(frame);
-                    _gatheredMemory.Add(frame.Memory);
+                    AddBuffers(frame);
                     while (_next < _count && _gathered.Count < MaxGathered && !_broken && _batch[_next].Frame is { Length: > LargeFrame } next)
                     {
                         var taken = _batch[_next];
                         _batch[_next++] = default;
                         _batchBytes += next.Length;
                         if (taken.IsEvent) _batchEventBytes += next.Length;
+                        if (next.Borrowed is { } nextBorrowed && !nextBorrowed.TryStartWrite())
+                        {
+                            next.Release(); // abandoned, as above
+                            continue;
+                        }
                         _gathered.Add(next);
-                        _gatheredMemory.Add(next.Memory);
+                        AddBuffers(next);
                     }
                     var gathered = gathering.WriteGatheredAsync(_gatheredMemory);
                     if (!gathered.IsCompletedSuccessfully)
@@ -392,6 +429,25 @@ internal sealed class FrameSender
                     }
                     ReleaseGathered();
                     if (gathered.Result.IsCompleted) _broken = true;
+                    continue;
+                }
+                if (frame.Borrowed is not null)
+                {
+                    // No gathered send (shm, in-process, a Windows pipe): the head is small and goes into the writer's
+                    // buffer, the caller's bytes go straight from its memory into the transport (shm: into the ring), and
+                    // the trailer follows them once that write has returned (WriteTrailer).
+                    _inFlight = frame; // owned here if a write throws
+                    _output.Write(frame.Head.Span);
+                    var direct = _output.WriteAsync(frame.Body);
+                    if (!direct.IsCompletedSuccessfully)
+                    {
+                        pending = direct;
+                        return false;
+                    }
+                    if (direct.Result.IsCompleted) _broken = true;
+                    else WriteTrailer(frame);
+                    _inFlight = null;
+                    frame.Release();
                     continue;
                 }
                 // Large frames go from our buffer to the transport without a copy into the pipe's buffer.
@@ -445,16 +501,20 @@ internal sealed class FrameSender
         Volatile.Write(ref _pendingSinceTicks, 0);
         var awaiter = _pendingAwaiter;
         _pendingAwaiter = default;
+        var written = _inFlight;
         try
         {
-            if (awaiter.GetResult().IsCompleted) _broken = true;
+            // Completed: the peer's end is gone. Canceled: the transport was disposed under the pending write (the
+            // in-process transport ends a pending flush that way). Either way nothing more can be written.
+            var result = awaiter.GetResult();
+            if (result.IsCompleted || result.IsCanceled) _broken = true;
+            if (written?.Borrowed is not null && !_broken) WriteTrailer(written);
         }
         catch (Exception e)
         {
             OnFailed(e);
             return;
         }
-        var written = _inFlight;
         _inFlight = null;
         written?.Release();
         ReleaseGathered();

@@ -72,6 +72,9 @@ public sealed partial class IpcConnection
             call.Telemetry?.Complete(e);
             return e;
         }
+        // Read before the frame is queued (once sent and released it may be reused); set before the call is registered
+        // and armed, so every path that completes it holds the outcome back while the frame reads the caller's memory.
+        if (frame.Borrowed is { } borrowed) call.Borrowing(borrowed);
         _pending[call.Id] = call;
         var timeout = CallTimeout.Resolve(methodTimeout, Options);
         TimerResolutionFor(timeout);
@@ -256,8 +259,13 @@ public sealed partial class IpcConnection
     internal void SendProgress(OutgoingFrame frame, ulong correlationId) =>
         _sender.TrySendEvent(frame, (1UL << 63) | correlationId, new EventOverflow(EventOverflowPolicy.DropOldest, Options.Events.MaxQueuedBytes, TimeSpan.Zero));
 
+    /// <summary>
+    /// The Request of a typed call started by <see cref="Launch"/>: a large binary argument is borrowed, not copied (the
+    /// call holds its completion until the frame is written or dropped: <see cref="BorrowedArgument"/>).
+    /// </summary>
     private static OutgoingFrame TypedRequest<TArgs>(in (MethodDescriptor Method, TArgs Args, ArgsWriter<TArgs> Write) s, ulong id, int maxPayload) =>
-        FrameBuilder.Args(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, s.Method.Contract.Id, s.Method.Id, id), s.Args, s.Write, maxPayload);
+        FrameBuilder.Args(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, s.Method.Contract.Id, s.Method.Id, id), s.Args, s.Write, maxPayload,
+            borrowBinary: true);
 
     /// <inheritdoc />
     IAsyncEnumerable<TItem> IOutboundChannel.Stream<TArgs, TItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
@@ -282,7 +290,10 @@ public sealed partial class IpcConnection
         OutgoingFrame frame;
         try
         {
-            frame = TypedRequest((method, args, writeArgs), call.Id, Options.MaxPayloadLength);
+            // A stream call copies its binary argument: an enumeration has no single completion that could wait for the
+            // frame to be written, so the caller could not know when its buffer is free again.
+            frame = FrameBuilder.Args(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, method.Contract.Id, method.Id, call.Id), args, writeArgs,
+                Options.MaxPayloadLength);
         }
         catch (Exception e)
         {

@@ -105,6 +105,9 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     /// <summary>Requests from the peer currently running here.</summary>
     internal int InFlightRequests => _inbound.Count;
 
+    /// <summary>This side's calls still waiting for their outcome (tests: a cancellation or deadline has taken a call out).</summary>
+    internal int PendingCalls => _pending.Count;
+
     /// <summary>
     /// True once this side's Hello is queued, so a Ping may follow it. Set under the subscription lock: a subscription
     /// added after that lock was taken is in the Hello or, if this reads true afterwards, in a Subscribe frame already queued.

@@ -6,18 +6,37 @@ namespace IpcContracts.Connections;
 /// A complete frame (header + payload) in one pooled array. Reference-counted so a published event
 /// is serialized once and shared by every connection it fans out to.
 /// </summary>
+/// <remarks>
+/// A Request with a large binary argument may instead <em>borrow</em> the caller's memory for its binary section
+/// (<see cref="CreateBorrowing"/>): the pooled array then holds the head (header, trace prefix, argument object) and the
+/// 4-byte trailer, and the frame on the wire is <see cref="Head"/>, <see cref="Body"/>, <see cref="Trailer"/> in that
+/// order. Such a frame is never shared and never copied whole (<see cref="Memory"/> refuses it); when it is released the
+/// send path is done with the caller's memory, which its <see cref="BorrowedArgument"/> tells the call.
+/// </remarks>
 internal sealed class OutgoingFrame
 {
     private byte[]? _buffer;
     private int _length;
     private int _refs = 1;
     private readonly bool _pooled;
+    private int _headLength;                // borrowing frames: bytes of the array before the trailer
+    private ReadOnlyMemory<byte> _body;     // borrowing frames: the caller's bytes
+    private BorrowedArgument? _borrowed;
 
     /// <summary>A frame that is not reused after its release (tests hold on to theirs to check who released them).</summary>
     internal OutgoingFrame(byte[] buffer, int length)
     {
         _buffer = buffer;
         _length = length;
+    }
+
+    /// <summary>As <see cref="CreateBorrowing"/>, not reused after its release (for tests, as above).</summary>
+    internal OutgoingFrame(byte[] buffer, int headLength, ReadOnlyMemory<byte> body, BorrowedArgument borrowed)
+        : this(buffer, headLength + body.Length + Protocol.BinarySection.TrailerSize)
+    {
+        _headLength = headLength;
+        _body = body;
+        _borrowed = borrowed;
     }
 
     private OutgoingFrame() => _pooled = true;
@@ -45,7 +64,41 @@ internal sealed class OutgoingFrame
         return frame;
     }
 
-    public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(OutgoingFrame))).AsMemory(0, _length);
+    /// <summary>
+    /// A frame whose binary section is the caller's <paramref name="body"/>, not a copy: <paramref name="buffer"/> holds
+    /// the first <paramref name="headLength"/> bytes of the frame followed by the 4-byte binary trailer.
+    /// </summary>
+    public static OutgoingFrame CreateBorrowing(byte[] buffer, int headLength, ReadOnlyMemory<byte> body, BorrowedArgument borrowed)
+    {
+        var frame = Create(buffer, headLength + body.Length + Protocol.BinarySection.TrailerSize);
+        frame._headLength = headLength;
+        frame._body = body;
+        frame._borrowed = borrowed;
+        return frame;
+    }
+
+    /// <summary>The whole frame in one piece; not for a frame that borrows the caller's memory (see <see cref="Head"/>).</summary>
+    public ReadOnlyMemory<byte> Memory
+    {
+        get
+        {
+            var buffer = _buffer ?? throw new ObjectDisposedException(nameof(OutgoingFrame));
+            if (_borrowed is not null) throw new InvalidOperationException("This frame borrows the caller's memory: write its Head, Body and Trailer.");
+            return buffer.AsMemory(0, _length);
+        }
+    }
+
+    /// <summary>Set when the binary section is the caller's memory (<see cref="CreateBorrowing"/>); null for a frame in one piece.</summary>
+    public BorrowedArgument? Borrowed => _borrowed;
+
+    /// <summary>A borrowing frame's header, trace prefix and argument object.</summary>
+    public ReadOnlyMemory<byte> Head => (_buffer ?? throw new ObjectDisposedException(nameof(OutgoingFrame))).AsMemory(0, _headLength);
+
+    /// <summary>A borrowing frame's binary section: the caller's memory.</summary>
+    public ReadOnlyMemory<byte> Body => _body;
+
+    /// <summary>A borrowing frame's last 4 bytes: the binary section's length (docs/protocol.md 7.10).</summary>
+    public ReadOnlyMemory<byte> Trailer => (_buffer ?? throw new ObjectDisposedException(nameof(OutgoingFrame))).AsMemory(_headLength, Protocol.BinarySection.TrailerSize);
 
     public int Length => _length;
 
@@ -81,7 +134,16 @@ internal sealed class OutgoingFrame
         var buffer = Interlocked.Exchange(ref _buffer, null);
         if (buffer is null) return;
         ArrayPool<byte>.Shared.Return(buffer);
-        if (!_pooled) return;
+        // Every holder is done: nothing reads the caller's memory any more. Taken before the frame can be reused.
+        var borrowed = _borrowed;
+        _borrowed = null;
+        _body = default;
+        if (_pooled) Pool();
+        borrowed?.Finished();
+    }
+
+    private void Pool()
+    {
         if (t_spare is null)
         {
             t_spare = this;

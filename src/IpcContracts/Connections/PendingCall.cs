@@ -6,7 +6,7 @@ using IpcContracts.Protocol;
 namespace IpcContracts.Connections;
 
 /// <summary>An outbound request waiting for its Response or Error, matched by correlation ID.</summary>
-internal abstract class PendingCall
+internal abstract class PendingCall : IParkedOutcome
 {
     private CancellationTokenRegistration _cancelRegistration;
 
@@ -42,12 +42,48 @@ internal abstract class PendingCall
         _id = id;
         _description = description;
         Telemetry = null;
+        _borrowed = null;
         _cancelRegistration = default;
         _deadlineTicks = 0;
         Deadline = CallTimeout.None;
         _sendState = 0;
         _done = 0;
         _failingAtStart = false;
+    }
+
+    // The caller's memory the Request frame references (a large binary argument); null once the outcome is published.
+    private BorrowedArgument? _borrowed;
+
+    /// <summary>
+    /// The Request frame references the caller's memory: the outcome must not reach the caller while the send path still
+    /// reads it (docs/semantics.md, "The caller's buffer"). Set before the call is registered, so every path that
+    /// completes it sees the lease.
+    /// </summary>
+    public void Borrowing(BorrowedArgument borrowed) => _borrowed = borrowed;
+
+    /// <summary>
+    /// Right before <see cref="Deliver"/> resumes the caller with the outcome stored in the call: true to go ahead, false
+    /// when the Request is being written from the caller's memory; the lease then calls <see cref="PublishParked"/> once
+    /// the write has ended (the transport took the bytes, or failed when the connection closed). Exactly one completion
+    /// path reaches this per call (whoever finished it).
+    /// </summary>
+    private bool MayPublish()
+    {
+        var borrowed = _borrowed;
+        if (borrowed is null) return true;
+        if (!borrowed.TryEndCall(this)) return false;
+        _borrowed = null;
+        return true;
+    }
+
+    /// <summary>
+    /// Resumes the caller with the outcome <see cref="MayPublish"/> parked. Runs as a thread-pool work item of its own
+    /// once the send path is done with the caller's memory, so the caller's continuation may run right here.
+    /// </summary>
+    public void PublishParked()
+    {
+        _borrowed = null;
+        Resume(inline: true);
     }
 
     /// <summary>Client span and metrics of the call; null when nobody listens.</summary>
@@ -78,6 +114,7 @@ internal abstract class PendingCall
     /// </summary>
     protected void Deliver()
     {
+        if (!MayPublish()) return; // parked: PublishParked resumes the caller once the write has ended
         if (_failingAtStart)
         {
             // Nobody can await the call yet, so no caller's code runs here: the caller gets a finished Task at once.
@@ -147,6 +184,8 @@ internal abstract class PendingCall
 
     private void CancelOnPeer()
     {
+        // A Request that never left (its frame abandoned in the send queue, it never will) needs no Cancel.
+        if (_borrowed is { } borrowed && borrowed.TryAbandon()) return;
         if (Interlocked.CompareExchange(ref _sendState, 2, 0) == 1) Connection.SendCancel(Id);
     }
 
@@ -331,9 +370,11 @@ internal sealed class PendingCall<T> : PendingCall, IThreadPoolWorkItem
 
     internal override void Resume(bool inline)
     {
-        // Off the read loop a Task that runs continuations inline would run the caller's code inside a cancellation
-        // callback, the deadline timer or Fault: queue it (this object is the work item, no allocation).
-        if (!inline && _queuesResume)
+        // Off the read loop a Task that runs continuations inline would run the caller's code inside the deadline timer
+        // or Fault: queue it (this object is the work item, no allocation). A cancellation is the exception: its Task is
+        // cancelled inside Cancel(), continuations included, as a Task cancelled by its token is elsewhere in .NET (and a
+        // caller may check IsCanceled right after Cancel()).
+        if (!inline && _queuesResume && !_cancelled)
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
             return;

@@ -534,6 +534,106 @@ public sealed class FrameSenderTests
         await h.AssertFaultedOnceAsync();
     }
 
+    /// <summary>
+    /// A Request that borrows the caller's memory for its binary section (docs/semantics.md, "The caller's buffer") goes
+    /// out as the same bytes as a frame in one piece, in queue order: on a socket (gathering) as one gathered write of its
+    /// head, the caller's bytes and its trailer, nothing copied; elsewhere as its head, then the caller's bytes in one
+    /// direct write (which may pend), then its trailer.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_frame_that_borrows_the_callers_memory_goes_out_whole_and_in_order(bool gathering)
+    {
+        var h = new Harness(gathering: gathering);
+        h.Writer.PendWhen = op => op.Direct; // every write of the caller's bytes pends until the test completes it
+        Assert.True(h.Sender.TrySend(h.Frame(1, 100)));
+        Assert.True(h.Sender.TrySend(h.BorrowingFrame(2, 80_000, out _)));
+        Assert.True(h.Sender.TrySend(h.Frame(3, 60)));
+        Assert.True(h.Sender.TrySend(h.BorrowingFrame(4, 70_000, out _)));
+        Assert.True(h.Sender.TrySend(h.Frame(5, 70_000)));
+
+        await h.CompleteWritesUntilIdleAsync();
+
+        Assert.Equal([1, 2, 3, 4, 5], h.Writer.FrameIds());
+        // Gathering: frame 1's flush; frame 2 as [head, caller's bytes, trailer] in one call; frame 4's three pieces and
+        // large frame 5 queued behind it in one call (frame 3, buffered, goes first within it).
+        if (gathering) Assert.Equal([0, 3, 4], h.Writer.FramesPerOp);
+        Assert.Equal(0, h.Writer.Overlaps);
+        Assert.Equal(0, h.Sender.QueuedBytes);
+        h.AssertAllReleasedOnce();
+    }
+
+    /// <summary>
+    /// A borrowing frame whose call ended while it waited in the queue (the lease abandoned) is never written, not even in
+    /// part: the caller may already be writing into that memory. The frames around it leave as usual.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_borrowing_frame_abandoned_before_the_sender_took_it_is_never_written(bool gathering)
+    {
+        var h = new Harness(gathering: gathering);
+        h.Writer.PendWhen = op => op.Index == 0;
+        Assert.True(h.Sender.TrySend(h.Frame(1, 70_000)));                       // pends: what follows queues
+        Assert.True(h.Sender.TrySend(h.BorrowingFrame(2, 80_000, out var second)));
+        Assert.True(h.Sender.TrySend(h.Frame(3, 70_000)));
+        Assert.True(second.TryAbandon());
+
+        await h.CompleteNextAsync();
+        await h.CompleteWritesUntilIdleAsync();
+
+        Assert.Equal([1, 3], h.Writer.FrameIds());
+        Assert.False(second.TryStartWrite());
+        Assert.Equal(0, h.Sender.QueuedBytes);
+        h.AssertAllReleasedOnce();
+    }
+
+    /// <summary>
+    /// A call that ends while its borrowing frame is being written is parked: its outcome is published only after the
+    /// write has ended (the transport took the bytes, trailer included, or the write failed), never while the sender may
+    /// still read the caller's memory; and the frame can no longer be abandoned.
+    /// </summary>
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public async Task A_call_ending_while_its_borrowing_frame_is_written_is_published_only_after_the_write(bool gathering, bool fails)
+    {
+        var h = new Harness(gathering: gathering);
+        h.Writer.PendWhen = op => op.Direct;
+        Assert.True(h.Sender.TrySend(h.BorrowingFrame(7, 90_000, out var borrowed, testReference: false)));
+        await Eventually.TrueAsync(() => h.Writer.HasPending);
+        var call = new ParkedProbe(h.Writer);
+
+        Assert.False(borrowed.TryAbandon());
+        Assert.False(borrowed.TryEndCall(call));
+        Assert.False(call.Published.IsCompleted);
+
+        if (fails) await h.CompleteNextAsync(new IOException("transport broke"));
+        else await h.CompleteWritesUntilIdleAsync();
+
+        var writerIdle = await call.Published.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(writerIdle, "The outcome was published while the write of the caller's bytes was still pending.");
+        if (!fails) Assert.Equal([7], h.Writer.FrameIds()); // whole, trailer included
+        Assert.True(borrowed.TryEndCall(call)); // done: a later look publishes at once
+        if (fails) await h.AssertFaultedOnceAsync();
+    }
+
+    /// <summary>Stands in for a call whose outcome waits for its frame; records whether the transport was idle when published.</summary>
+    private sealed class ParkedProbe(ControlledWriter writer) : IParkedOutcome
+    {
+        private readonly TaskCompletionSource<bool> _published = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<bool> Published => _published.Task;
+
+        public void PublishParked()
+        {
+            if (!_published.TrySetResult(!writer.HasPending)) throw new InvalidOperationException("Published twice.");
+        }
+    }
+
     private static void OnOtherThread(Action action)
     {
         Exception? error = null;
@@ -595,6 +695,29 @@ public sealed class FrameSenderTests
         }
 
         /// <summary>
+        /// A frame whose binary section borrows <paramref name="length"/> - 40 bytes of "caller's memory": the same bytes on
+        /// the wire as <see cref="Frame"/> (ID, length, fill byte), here in three pieces; the trailer is fill bytes too.
+        /// </summary>
+        /// <param name="testReference">Keep a reference of the test's own, as <see cref="Frame"/> does; without one the
+        /// sender's release is the last, which is what tells the lease the caller's memory is free.</param>
+        public OutgoingFrame BorrowingFrame(int id, int length, out BorrowedArgument borrowed, bool testReference = true)
+        {
+            const int head = 36;
+            var buffer = ArrayPool<byte>.Shared.Rent(head + 4);
+            BinaryPrimitives.WriteInt32LittleEndian(buffer, id);
+            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(4), length);
+            buffer.AsSpan(8, head - 8 + 4).Fill((byte)id);
+            var body = new byte[length - head - 4];
+            body.AsSpan().Fill((byte)id);
+            borrowed = new BorrowedArgument();
+            var frame = new OutgoingFrame(buffer, head, body, borrowed);
+            if (!testReference) return frame;
+            frame.AddRef(); // the test's own reference, as for Frame
+            lock (_frames) _frames.Add(frame);
+            return frame;
+        }
+
+        /// <summary>
         /// The sender released each frame exactly once: with the test's reference still held the bytes are readable
         /// (not released twice), and dropping that reference returns them (released at all).
         /// </summary>
@@ -606,15 +729,17 @@ public sealed class FrameSenderTests
             {
                 var frame = frames[i];
                 Assert.True(TryRead(frame), $"The {i + 1}. frame the test created was released more than once.");
-                var id = BinaryPrimitives.ReadInt32LittleEndian(frame.Memory.Span);
+                var id = BinaryPrimitives.ReadInt32LittleEndian(Bytes(frame).Span);
                 frame.Release();
                 Assert.False(TryRead(frame), $"Frame {id} was never released by the sender.");
             }
             lock (_frames) _frames.Clear();
 
+            static ReadOnlyMemory<byte> Bytes(OutgoingFrame frame) => frame.Borrowed is null ? frame.Memory : frame.Head;
+
             static bool TryRead(OutgoingFrame frame)
             {
-                try { return !frame.Memory.IsEmpty; }
+                try { return !Bytes(frame).IsEmpty; }
                 catch (ObjectDisposedException) { return false; }
             }
         }

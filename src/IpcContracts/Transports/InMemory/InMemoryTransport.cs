@@ -75,6 +75,10 @@ public sealed class InMemoryTransport : IIpcTransport
 
         public async ValueTask DisposeAsync()
         {
+            // A flush waiting for a peer that does not read would otherwise wait forever (completing the writer does not
+            // end it): the send path's last write must end when the connection does, as on the other transports, since a
+            // call whose binary argument that write still reads completes only then (docs/semantics.md, "The caller's buffer").
+            output.CancelPendingFlush();
             // Completing our writer ends the peer's reader, which is how the peer learns we are gone.
             await output.CompleteAsync().ConfigureAwait(false);
             await input.CompleteAsync().ConfigureAwait(false);
