@@ -175,6 +175,8 @@ internal static class HandoffCounts
                     s_times.Add(Seconds(Stopwatch.GetTimestamp() - start) * 1e6 / s_events); // mean time per event of the burst
                 }
             }).ConfigureAwait(false));
+            // With the warm-up: what a profile of the whole run divides its samples by.
+            Console.Error.Write($"{sent:N0} events in all ... ");
         });
     }
 
