@@ -76,7 +76,8 @@ public static class ArgsJson
                 // converter, which reads exactly one value and stops on its end token, with the metadata of these options.
                 // Anything unusual it meets (bad JSON, a type mismatch, which it would report as a bare
                 // InvalidOperationException here) is read again the checked way below, from the same position, so errors
-                // and their messages are those of Deserialize.
+                // and their messages are those of Deserialize. (A constructor of the argument's type that throws one of
+                // these exception types therefore runs twice before the call fails, with its own exception as before.)
                 var start = reader;
                 try
                 {
