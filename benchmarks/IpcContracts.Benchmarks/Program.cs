@@ -3,7 +3,7 @@
 //   full            the same with 10x the round trips and 5x the events
 //   --only TEXT     (with --quick or full) only the steps whose name contains TEXT, e.g. "shm" or "raw"
 //   --load N        (with --quick or full) N CPU-bound spinners in another process for the whole run (1 to 64)
-//   counts [--load N] [--only TEXT]   hand-offs per 64 B round trip and per 24 MiB transfer: work items, context switches, system calls
+//   counts [--load N] [--only TEXT] [--events N] [--rounds R]   hand-offs per 64 B round trip and per 24 MiB transfer, CPU and bytes per 64 B event: work items, context switches, system calls
 //   bdn [args]      BenchmarkDotNet micro-benchmarks of the in-process pieces (BenchmarkDotNet's own arguments)
 //   alloc [pipe|tcp|shm ...]  only the allocation rows (bytes per round trip and per event, both processes), seconds
 //   child ROLE ...  a child process of the harness (see Processes/Children.cs); not for direct use

@@ -22,6 +22,12 @@ internal static class HandoffCounts
     private sealed record Row(string Series, string Operation, int Ops, HandoffCounters Client, HandoffCounters Server,
         Dictionary<string, long>? ClientCalls, Dictionary<string, long>? ServerCalls)
     {
+        /// <summary>Bytes allocated in the window by the measuring process and by the child (all threads).</summary>
+        public long ClientBytes { get; init; }
+
+        /// <inheritdoc cref="ClientBytes"/>
+        public long ServerBytes { get; init; }
+
         /// <summary>Median time of one operation in this window (an indication only: times are what the counts avoid).</summary>
         public double MedianUs { get; set; }
     }
@@ -40,9 +46,11 @@ internal static class HandoffCounts
             switch (args[i])
             {
                 case "--only" when i + 1 < args.Length: only = args[++i]; break;
+                case "--events" when i + 1 < args.Length && int.TryParse(args[i + 1], out var e) && e is >= 1_000 and <= 1_000_000: s_events = e; i++; break;
+                case "--rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], out var r) && r is >= 1 and <= 1_000: s_rounds = r; i++; break;
                 case "--load" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n is >= 1 and <= 64: load = n; i++; break;
                 default:
-                    Console.Error.WriteLine("usage: counts [--load N] [--only TEXT]");
+                    Console.Error.WriteLine("usage: counts [--load N] [--only TEXT] [--events N] [--rounds R]");
                     return 2;
             }
         }
@@ -56,6 +64,9 @@ internal static class HandoffCounts
             ("pipe", () => Ours("pipe", rows)),
             ("tcp", () => Ours("tcp", rows)),
             ("shm", () => Ours("shm", rows)),
+            ("pipe-events", () => OursEvents("pipe", rows)),
+            ("tcp-events", () => OursEvents("tcp", rows)),
+            ("shm-events", () => OursEvents("shm", rows)),
         };
         foreach (var (name, run) in steps)
         {
@@ -111,14 +122,67 @@ internal static class HandoffCounts
         }));
     }
 
+    private static string Endpoint(string transport) => transport switch
+    {
+        "pipe" => $"pipe://ipccount-{Environment.ProcessId}",
+        "tcp" => "tcp://127.0.0.1:0",
+        _ => $"shm://ipccount-{Environment.ProcessId}",
+    };
+
+    /// <summary>Events published back to back per measured window (<c>--events N</c>; the harness's row 3 publishes 200,000).</summary>
+    private static int s_events = 200_000;
+
+    /// <summary>
+    /// Bursts per event window (<c>--rounds R</c>, for a profiler that needs seconds of it): each burst is confirmed before
+    /// the next, since one burst of millions would queue more than <see cref="EventDeliveryOptions.MaxQueuedBytes"/>.
+    /// </summary>
+    private static int s_rounds = 1;
+
+    /// <summary>
+    /// CPU and bytes per 64 B event: this process publishes <see cref="s_events"/> events back to back (as the harness's
+    /// row 3 does) and the child counts them; the window ends when the child confirms the last one, so the publisher's
+    /// figure includes its writer and the subscriber's the whole delivery (its reader, queue and event loop).
+    /// </summary>
+    private static void OursEvents(string transport, List<Row> rows)
+    {
+        var spin = new IpcOptions().SharedMemory.SpinCount;
+        using var child = Child.Start("child", "ours", Endpoint(transport), spin.ToString(CultureInfo.InvariantCulture));
+        var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5) };
+        Await(async () =>
+        {
+            await using var client = await IpcClient.ConnectAsync(child.Address, options: options).ConfigureAwait(false);
+            var echo = client.Proxy<IEcho>();
+            var publisher = client.Publisher<IBenchEvents>();
+            var tick = new Payload(new string('x', HarnessConfig.EventSize));
+            long sent = 0;
+            var warm = new WarmUp(child);
+            do
+            {
+                for (var i = 0; i < 20_000; i++) publisher.Tick(tick);
+                sent += 20_000;
+                await echo.WaitForEventsAsync(sent).ConfigureAwait(false);
+            }
+            while (!warm.Done());
+            var operation = s_rounds == 1 ? $"64 B event ({s_events:N0} back to back)" : $"64 B event ({s_rounds} x {s_events:N0} back to back)";
+            rows.Add(await MeasureAsync($"{transport}://", operation, s_events * s_rounds, child, async () =>
+            {
+                for (var round = 0; round < s_rounds; round++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    for (var i = 0; i < s_events; i++) publisher.Tick(tick);
+                    sent += s_events;
+                    Check(await echo.WaitForEventsAsync(sent).ConfigureAwait(false) >= sent, "event count");
+                    s_times.Add(Seconds(Stopwatch.GetTimestamp() - start) * 1e6 / s_events); // mean time per event of the burst
+                }
+            }).ConfigureAwait(false));
+            // With the warm-up: what a profile of the whole run divides its samples by.
+            Console.Error.Write($"{sent:N0} events in all ... ");
+        });
+    }
+
     private static void Ours(string transport, List<Row> rows)
     {
-        var endpoint = transport switch
-        {
-            "pipe" => $"pipe://ipccount-{Environment.ProcessId}",
-            "tcp" => "tcp://127.0.0.1:0",
-            _ => $"shm://ipccount-{Environment.ProcessId}",
-        };
+        var endpoint = Endpoint(transport);
         var spin = new IpcOptions().SharedMemory.SpinCount;
         using var child = Child.Start("child", "ours", endpoint, spin.ToString(CultureInfo.InvariantCulture));
         var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5) };
@@ -185,11 +249,17 @@ internal static class HandoffCounts
         using var localCalls = SyscallCounter.Start(Environment.ProcessId);
         using var childCalls = SyscallCounter.Start(child.Pid);
         s_times.Clear();
+        var bytesBefore = GC.GetTotalAllocatedBytes(precise: true);
         var before = HandoffCounters.Now();
         await body().ConfigureAwait(false);
         var client = HandoffCounters.Now().Since(before);
+        var clientBytes = GC.GetTotalAllocatedBytes(precise: true) - bytesBefore;
         var server = child.Counts();
-        return new Row(series, operation, ops, client, server, localCalls?.Stop(), childCalls?.Stop()) { MedianUs = s_times.Count == 0 ? double.NaN : Median(s_times) };
+        var serverBytes = child.Stats().AllocatedBytes;
+        return new Row(series, operation, ops, client, server, localCalls?.Stop(), childCalls?.Stop())
+        {
+            MedianUs = s_times.Count == 0 ? double.NaN : Median(s_times), ClientBytes = clientBytes, ServerBytes = serverBytes,
+        };
     }
 
     // ---- report ----
@@ -200,10 +270,11 @@ internal static class HandoffCounts
         Console.WriteLine($"Hand-off counts: {Environment.ProcessorCount} CPUs, .NET {Environment.Version}; {RoundTrips:N0} round trips, {Transfers} transfers per row; " +
                           $"load average {loadBefore:0.00} before, {loadAfter:0.00} after; " + (load > 0 ? $"loaded: --load {load}" : "quiet: no --load"));
         Console.WriteLine("Per operation, client + server. CPU = user + system time of the process, work items (thread pool), vcs / ics = voluntary / involuntary context switches (all threads), " +
-                          "send / recv = socket send / receive system calls, epoll = epoll waits, futex = futex calls (perf; n/a without it), GCs = garbage collections and their pause.");
+                          "send / recv = socket send / receive system calls, epoll = epoll waits, futex = futex calls (perf; n/a without it), GCs = garbage collections and their pause, " +
+                          "bytes = allocated (GC.GetTotalAllocatedBytes, all threads). An event row's time is the mean per event of the whole burst.");
         Console.WriteLine();
-        Console.WriteLine("| series | operation | median time | CPU | work items | vcs | ics | send | recv | epoll | futex | GCs (pause ms) | voluntary switches by thread (client; server) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| series | operation | median time | CPU | bytes | work items | vcs | ics | send | recv | epoll | futex | GCs (pause ms) | voluntary switches by thread (client; server) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
             string Pair(double c, double s) => $"{Num(c / r.Ops)} + {Num(s / r.Ops)}";
@@ -212,7 +283,7 @@ internal static class HandoffCounts
                 : Pair(names.Sum(n => r.ClientCalls.GetValueOrDefault(n)), names.Sum(n => r.ServerCalls.GetValueOrDefault(n)));
             string Threads(HandoffCounters c) => string.Join(", ", c.ByThread.Where(t => t.Value.Voluntary >= r.Ops / 10.0 && t.Value.Voluntary > 0)
                 .OrderByDescending(t => t.Value.Voluntary).Take(3).Select(t => $"{t.Key.Replace('_', ' ')} {Num(t.Value.Voluntary / (double)r.Ops)}"));
-            Console.WriteLine($"| {r.Series} | {r.Operation} | {(r.MedianUs >= 1000 ? Num(r.MedianUs / 1000) + " ms" : Num(r.MedianUs) + " µs")} | {Pair(r.Client.CpuUs, r.Server.CpuUs)} µs | {Pair(r.Client.WorkItems, r.Server.WorkItems)} | {Pair(r.Client.Voluntary, r.Server.Voluntary)} | " +
+            Console.WriteLine($"| {r.Series} | {r.Operation} | {(r.MedianUs >= 1000 ? Num(r.MedianUs / 1000) + " ms" : Num(r.MedianUs) + " µs")} | {Pair(r.Client.CpuUs, r.Server.CpuUs)} µs | {Pair(r.ClientBytes, r.ServerBytes)} B | {Pair(r.Client.WorkItems, r.Server.WorkItems)} | {Pair(r.Client.Voluntary, r.Server.Voluntary)} | " +
                               $"{Pair(r.Client.Involuntary, r.Server.Involuntary)} | {Calls("sendto", "sendmsg", "write", "writev")} | {Calls("recvfrom", "recvmsg", "read", "readv")} | " +
                               $"{Calls("epoll_wait", "epoll_pwait")} | {Calls("futex")} | {Pair(r.Client.Collections, r.Server.Collections)} ({Pair(r.Client.PauseMs, r.Server.PauseMs)}) | {Threads(r.Client)}; {Threads(r.Server)} |");
         }
@@ -220,9 +291,11 @@ internal static class HandoffCounts
 
     private static string Num(double v) => v switch
     {
+        0 => "0",
         >= 100 => v.ToString("0", CultureInfo.InvariantCulture),
         >= 10 => v.ToString("0.0", CultureInfo.InvariantCulture),
-        _ => v.ToString("0.00", CultureInfo.InvariantCulture),
+        >= 1 => v.ToString("0.00", CultureInfo.InvariantCulture),
+        _ => v.ToString("0.000", CultureInfo.InvariantCulture), // per-event CPU: nanoseconds count
     };
 
     private static void Check(bool condition, string what)

@@ -347,12 +347,17 @@ internal sealed class InboundEventQueue
     public async Task RunAsync()
     {
         IpcCallContext.EnterEventLoop(_connection);
+        // The item delivered last, accounted for under the same lock that takes the next one: one lock per event, not two.
+        Item done = default;
+        var hasDone = false;
         while (true)
         {
             Item item;
             Task? wait = null;
+            var finished = false;
             lock (_lock)
             {
+                if (hasDone) Delivered(done);
                 if (_head < _tail)
                 {
                     ref var slot = ref _items[_head & (_items.Length - 1)];
@@ -362,7 +367,8 @@ internal sealed class InboundEventQueue
                 }
                 else if (_completed)
                 {
-                    return;
+                    item = default;
+                    finished = true;
                 }
                 else
                 {
@@ -371,6 +377,13 @@ internal sealed class InboundEventQueue
                     wait = _itemQueued.Task;
                 }
             }
+            if (hasDone)
+            {
+                hasDone = false;
+                Handled(done.Tag); // delivered, or dropped by the policy
+                done = default;
+            }
+            if (finished) return;
             if (wait is not null)
             {
                 await wait.ConfigureAwait(false);
@@ -380,21 +393,30 @@ internal sealed class InboundEventQueue
             {
                 if (!item.Dropped) await DeliverAsync(item).ConfigureAwait(false);
             }
-            finally
+            catch
             {
+                // Not expected (DeliverAsync reports subscribers' failures itself); the loop ends, but the item is still
+                // accounted for, as it always was.
                 item.Buffer?.Release();
-                lock (_lock)
-                {
-                    _bytes -= item.Length;
-                    Volatile.Write(ref _busy, _busy - 1);
-                    if (_roomMade is { } room && _bytes <= _options.MaxQueuedBytes)
-                    {
-                        _roomMade = null;
-                        room.TrySetResult();
-                    }
-                }
-                Handled(item.Tag); // delivered, or dropped by the policy
+                lock (_lock) Delivered(item);
+                Handled(item.Tag);
+                throw;
             }
+            item.Buffer?.Release();
+            done = item;
+            hasDone = true;
+        }
+    }
+
+    /// <summary>Under the lock: a taken item is done with; its bytes leave the bound and a reader paused for room may go on.</summary>
+    private void Delivered(in Item item)
+    {
+        _bytes -= item.Length;
+        Volatile.Write(ref _busy, _busy - 1);
+        if (_roomMade is { } room && _bytes <= _options.MaxQueuedBytes)
+        {
+            _roomMade = null;
+            room.TrySetResult();
         }
     }
 

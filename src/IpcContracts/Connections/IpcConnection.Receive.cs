@@ -250,17 +250,25 @@ public sealed partial class IpcConnection
         payload = default;
         header = default;
         if (buffer.Length < FrameHeader.Size) return false;
-        Span<byte> headerBytes = stackalloc byte[FrameHeader.Size];
-        buffer.Slice(0, FrameHeader.Size).CopyTo(headerBytes);
         // Validated (including the length limit) before we wait for or touch the payload.
         // Until the handshake only Hello is legal; a manifest may exceed a deliberately small payload limit.
         var limit = _peer is null ? Math.Max(Options.MaxPayloadLength, MaxHelloLength) : Options.MaxPayloadLength;
-        header = FrameHeader.Read(headerBytes, limit);
+        // Read in place when the first segment holds the whole header (nearly always: a flood of small frames is read
+        // frame after frame from one segment), copied out of the pieces otherwise.
+        var first = buffer.FirstSpan;
+        header = first.Length >= FrameHeader.Size ? FrameHeader.Read(first, limit) : ReadSplitHeader(buffer, limit);
         if (buffer.Length - FrameHeader.Size < header.PayloadLength) return false;
         payload = buffer.Slice(FrameHeader.Size, header.PayloadLength);
-        buffer = buffer.Slice(FrameHeader.Size + header.PayloadLength);
+        buffer = buffer.Slice(payload.End);
         IpcTelemetry.BytesReceived(FrameHeader.Size + header.PayloadLength);
         return true;
+    }
+
+    private static FrameHeader ReadSplitHeader(in ReadOnlySequence<byte> buffer, int limit)
+    {
+        Span<byte> headerBytes = stackalloc byte[FrameHeader.Size];
+        buffer.Slice(0, FrameHeader.Size).CopyTo(headerBytes);
+        return FrameHeader.Read(headerBytes, limit);
     }
 
     private void HandleFrame(in FrameHeader header, in ReadOnlySequence<byte> payload)
