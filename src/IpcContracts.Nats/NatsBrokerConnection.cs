@@ -963,6 +963,9 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     /// <summary>Hands one whole frame to the core, optionally with another correlation ID. Waits while the core is behind.</summary>
     private ValueTask WriteInputAsync(byte[] frame) => WriteInputAsync(new ReadOnlySequence<byte>(frame));
 
+    // Pooled: when the core is behind (the pipe's pause threshold), every message received waits here, and each wait would
+    // otherwise allocate its state machine. Every caller awaits the ValueTask once (the NATS client's reader, or this class).
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteInputAsync(ReadOnlySequence<byte> frame, ulong? correlationId = null, bool gated = true)
     {
         if (gated && !_helloWritten.Task.IsCompleted) await _helloWritten.Task.ConfigureAwait(false);
