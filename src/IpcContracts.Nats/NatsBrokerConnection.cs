@@ -243,6 +243,10 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             Name = $"ipccontracts {options.ProcessName}",
             ConnectTimeout = options.ConnectTimeout,
             MaxReconnectRetry = 0,
+            // The client's send buffer (64 KiB by default) fills every few hundred small events in a burst, and each time the
+            // next publish waits on a timer-backed task for the socket writer: about 5 hand-offs per 1,000 events. At 1 MiB
+            // it is about 0.5 (nats-cpu probe, docs/benchmarks.md). Still a bound: a publish waits while 1 MiB is unsent.
+            WriterBufferSize = 1 << 20,
         };
         opts = transportOptions.ConfigureConnection?.Invoke(opts) ?? opts;
         var nats = new NatsConnection(opts);
