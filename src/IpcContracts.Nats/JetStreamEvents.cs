@@ -9,7 +9,7 @@ namespace IpcContracts.Nats;
 
 /// <summary>
 /// The durable half of one broker connection (docs/protocol.md section 9.1): a JetStream stream per durable event
-/// contract that captures its ordinary event subject <c>P.evt.C</c>, publishes whose broker acknowledgements are tracked
+/// contract that captures its ordinary event subjects <c>P.evt.C.*</c>, publishes whose broker acknowledgements are tracked
 /// so a Ping can wait for them, and one durable pull consumer per subscribed durable contract whose messages are
 /// acknowledged once the core reports that the subscribers are done (<see cref="Handled"/>).
 /// </summary>
@@ -65,7 +65,7 @@ internal sealed class JetStreamEvents
 
     private async Task CreateStreamAsync(uint contractId)
     {
-        var config = new StreamConfig(_address.Stream(contractId), [_address.Event(contractId)])
+        var config = new StreamConfig(_address.Stream(contractId), [_address.Events(contractId)])
         {
             // Interest: an event is kept until every consumer that existed when it was stored has acknowledged it (or
             // MaxAge passes); with no durable consumer at all it is not kept, like a core NATS event nobody listens to.
@@ -81,7 +81,7 @@ internal sealed class JetStreamEvents
         {
             _streams.TryRemove(contractId, out _); // a later connection tries again
             throw new IpcConfigurationException(
-                $"Durable events of contract 0x{contractId:X8} need the JetStream stream {config.Name} on {_address.Url} (subject {_address.Event(contractId)}), " +
+                $"Durable events of contract 0x{contractId:X8} need the JetStream stream {config.Name} on {_address.Url} (subjects {_address.Events(contractId)}), " +
                 $"which could not be created: {e.Message}. Start nats-server with JetStream (-js).", e);
         }
     }
@@ -93,7 +93,7 @@ internal sealed class JetStreamEvents
     /// <see cref="NatsDurableEventOptions.MaxInFlight"/> publishes are unacknowledged; a broker that acknowledges none of
     /// them within <see cref="NatsDurableEventOptions.AckWait"/> ends the connection.
     /// </summary>
-    public async ValueTask PublishAsync(uint contractId, ReadOnlySequence<byte> frame, NatsHeaders? headers)
+    public async ValueTask PublishAsync(uint contractId, string subject, ReadOnlySequence<byte> frame, NatsHeaders? headers)
     {
         await EnsureStreamAsync(contractId).ConfigureAwait(false);
         if (!await _window.WaitAsync(_durable.AckWait, _stopping.Token).ConfigureAwait(false))
@@ -107,7 +107,7 @@ internal sealed class JetStreamEvents
             sequence = ++_published;
             _unacknowledged.Add(sequence);
         }
-        await _nats.PublishAsync(_address.Event(contractId), frame, headers, _address.Ack(_instance, sequence),
+        await _nats.PublishAsync(subject, frame, headers, _address.Ack(_instance, sequence),
             NatsRawSerializer<ReadOnlySequence<byte>>.Default).ConfigureAwait(false);
     }
 
@@ -178,7 +178,11 @@ internal sealed class JetStreamEvents
 
     // ---------------------------------------------------------------- consuming
 
-    /// <summary>Starts consuming a durable contract under this process's consumer name (once per contract).</summary>
+    /// <summary>
+    /// Starts consuming a durable contract under this process's consumer name (once per contract); each message goes to
+    /// <paramref name="deliver"/> with its delivery tag, its subject (which carries the sender's fingerprint) and its
+    /// <c>Ipc-Sig</c> header, if any.
+    /// </summary>
     public void Subscribe(uint contractId, Func<ReadOnlySequence<byte>, ulong, string?, string?, ValueTask<bool>> deliver)
     {
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
@@ -227,9 +231,8 @@ internal sealed class JetStreamEvents
                 if (msg.Metadata is { NumDelivered: > 1 }) Interlocked.Increment(ref _redelivered);
                 var tag = (ulong)Interlocked.Increment(ref _nextTag);
                 _held[tag] = msg;
-                var fingerprint = msg.Headers is { } h && h.TryGetValue("Ipc-Fp", out var fp) ? fp.ToString() : null;
                 var signature = msg.Headers is { } hs && hs.TryGetValue("Ipc-Sig", out var sig) ? sig.ToString() : null;
-                if (!await deliver(new ReadOnlySequence<byte>(msg.Data ?? []), tag, fingerprint, signature).ConfigureAwait(false))
+                if (!await deliver(new ReadOnlySequence<byte>(msg.Data ?? []), tag, msg.Subject, signature).ConfigureAwait(false))
                     Handled(tag); // not an event this process can take (reported): acknowledged, or it would come back forever
             }
         }

@@ -7,7 +7,8 @@ namespace IpcContracts.Nats;
 /// <c>nats://HOST:PORT[/PREFIX]</c>: the broker's URL and the subject prefix under which one system's subjects live
 /// (several systems can share a broker under different prefixes). Subjects, with contract IDs as 8 upper-case hex digits:
 /// <c>P.req.C</c> requests (queue group <c>ipc</c>), <c>P.manifest.C</c> manifests (same queue group),
-/// <c>P.evt.C</c> events, <c>P.cancel</c> cancels, <c>P.reply.INSTANCE.CORRELATION</c> replies to one connection,
+/// <c>P.evt.C.F</c> events of contract C from a sender whose method shape has fingerprint F (16 upper-case hex digits;
+/// subscribed as <c>P.evt.C.*</c>), <c>P.cancel</c> cancels, <c>P.reply.INSTANCE.CORRELATION</c> replies to one connection,
 /// <c>P.up.INSTANCE</c> argument-stream items for the calls one connection is handling;
 /// aggregator messages by message type ID T: <c>P.bus.req.T</c>, <c>P.bus.manifest.T</c>, <c>P.bus.evt.T</c>.
 /// </summary>
@@ -31,10 +32,44 @@ internal sealed class NatsAddress
     // The subjects every request and event is published to are kept once made: one string per contract or message type,
     // not one per message. Only IDs of this process's own frames (its contracts, its registered message types) get here.
     private readonly ConcurrentDictionary<uint, string> _requests = new(), _events = new(), _busRequests = new(), _busEvents = new();
+    private readonly ConcurrentDictionary<(uint Contract, ulong Fingerprint), string> _eventsByShape = new();
 
     public string Request(uint contractId) => _requests.GetOrAdd(contractId, static (id, prefix) => $"{prefix}.req.{id:X8}", Prefix);
     public string Manifest(uint contractId) => $"{Prefix}.manifest.{contractId:X8}";
-    public string Event(uint contractId) => _events.GetOrAdd(contractId, static (id, prefix) => $"{prefix}.evt.{id:X8}", Prefix);
+    /// <summary><c>P.evt.C.*</c>: every event of contract C, whatever the sender's shape (a subscription, a stream's subject).</summary>
+    public string Events(uint contractId) => _events.GetOrAdd(contractId, static (id, prefix) => $"{prefix}.evt.{id:X8}.*", Prefix);
+
+    /// <summary>
+    /// <c>P.evt.C.F</c>: where an event of contract C goes from a sender whose shape of its method has fingerprint F. The
+    /// fingerprint travels in the subject instead of a header, so an ordinary event is a message without a header block.
+    /// </summary>
+    public string Event(uint contractId, ulong fingerprint) =>
+        _eventsByShape.GetOrAdd((contractId, fingerprint), static (key, prefix) => $"{prefix}.evt.{key.Contract:X8}.{key.Fingerprint:X16}", Prefix);
+
+    /// <summary>The fingerprint F of an event subject <c>P.evt.C.F</c> (its last token, 16 hex digits); false for any other subject.</summary>
+    public static bool TryEventFingerprint(string subject, out ulong fingerprint)
+    {
+        // By hand: this runs for every event received, and the general hexadecimal parser costs several times more.
+        fingerprint = 0;
+        if (subject.Length < 18 || subject[^17] != '.') return false;
+        ulong value = 0;
+        foreach (var c in subject.AsSpan(subject.Length - 16))
+        {
+            var digit = HexDigit(c);
+            if (digit < 0) return false;
+            value = value << 4 | (uint)digit;
+        }
+        fingerprint = value;
+        return true;
+    }
+
+    private static int HexDigit(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        _ => -1,
+    };
     // Aggregator messages (docs/protocol.md section 3.3) are keyed by message type ID T, not contract ID: under the token
     // "bus", which is never a contract subject's second token, so a type ID equal to some contract ID cannot collide.
     public string BusRequest(uint typeId) => _busRequests.GetOrAdd(typeId, static (id, prefix) => $"{prefix}.bus.req.{id:X8}", Prefix);
@@ -62,7 +97,7 @@ internal sealed class NatsAddress
     public string Ack(string instance, ulong sequence) => $"{Prefix}.ack.{instance}.{sequence}";
 
     /// <summary>
-    /// The JetStream stream that stores contract C's durable events (subject <c>P.evt.C</c>): <c>IPC_C_P</c> with the
+    /// The JetStream stream that stores contract C's durable events (subjects <c>P.evt.C.*</c>): <c>IPC_C_P</c> with the
     /// prefix's dots as <c>~</c> (a stream name has no dots; <c>~</c> is not a prefix character, so names stay distinct).
     /// </summary>
     public string Stream(uint contractId) => $"IPC_{contractId:X8}_{Prefix.Replace('.', '~')}";

@@ -24,8 +24,8 @@ namespace IpcContracts.Nats;
 /// <item>On the serving side many callers use the same correlation IDs, so an inbound Request gets a local ID; its
 /// Response or Error gets the caller's ID back and goes to the reply subject. Cancel is published to <c>P.cancel</c>
 /// with the call's reply subject, which names the call on every server; the one running it cancels it.</item>
-/// <item>Event: published once to <c>P.evt.C</c>; NATS fans it out. Subscribe/Unsubscribe frames become NATS
-/// subscriptions.</item>
+/// <item>Event: published once to <c>P.evt.C.F</c> (F = this process's fingerprint of the method, so an event needs no
+/// header block); NATS fans it out. Subscribe/Unsubscribe frames become NATS subscriptions to <c>P.evt.C.*</c>.</item>
 /// <item>Hello: this process's manifest tells which contracts to serve; the Hello written back describes the broker
 /// (<see cref="BrokerManifest.BuildPeerHello"/>).</item>
 /// <item>Aggregator (<c>Bus</c>) requests and events go the same ways, keyed by message type ID T instead of contract ID:
@@ -62,7 +62,8 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private int _busHandlersHeard;
     private int _busHandlersLive;
     private readonly ConcurrentDictionary<ulong, MethodHeaders?> _shapeHeaders = new();
-    private readonly ConcurrentDictionary<(uint Contract, uint Method, ulong Theirs), string?> _shapeVerdicts = new();
+    private readonly ConcurrentDictionary<(uint Contract, uint Method, ulong Theirs, bool Signed), string?> _shapeVerdicts = new();
+    private readonly ConcurrentDictionary<ulong, EventShape> _eventShapes = new();
     private MethodHeaders? _fromHeaders;
     private readonly JetStreamEvents? _durable;
     private BrokerManifest? _own;
@@ -242,6 +243,10 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             Name = $"ipccontracts {options.ProcessName}",
             ConnectTimeout = options.ConnectTimeout,
             MaxReconnectRetry = 0,
+            // The client's send buffer (64 KiB by default) fills every few hundred small events in a burst, and each time the
+            // next publish waits on a timer-backed task for the socket writer: about 5 hand-offs per 1,000 events. At 1 MiB
+            // it is about 0.5 (nats-cpu probe, docs/benchmarks.md). Still a bound: a publish waits while 1 MiB is unsent.
+            WriterBufferSize = 1 << 20,
         };
         opts = transportOptions.ConfigureConnection?.Invoke(opts) ?? opts;
         var nats = new NatsConnection(opts);
@@ -557,7 +562,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             _durable.Subscribe(contractId, DeliverDurableAsync);
             return;
         }
-        var sub = new FrameSubscription(_nats, _address.Event(contractId), null, OnEventAsync);
+        var sub = new FrameSubscription(_nats, _address.Events(contractId), null, OnEventAsync);
         if (!_eventSubscriptions.TryAdd(contractId, sub)) return;
         await _nats.AddSubAsync(sub).ConfigureAwait(false);
     }
@@ -677,26 +682,55 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(report), serializer: Raw).ConfigureAwait(false);
     }
 
-    private async ValueTask PublishEventAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
+    /// <remarks>Not an async method: it hands back the publish's own ValueTask (the pump awaits it), one state machine less per event.</remarks>
+    private ValueTask PublishEventAsync(in WireFrame.Header header, in ReadOnlySequence<byte> frame)
     {
         var bus = (header.Flags & WireFrame.BusFlag) != 0;
         // Aggregator messages have no fingerprint (the type name is the contract) and are never durable. Ipc-From names this
         // connection: the aggregator has already delivered the message to its own process's subscribers, and NATS would
-        // echo it back to this connection's subscription (OnEventAsync drops it).
-        var headers = Headers(header, frame, out var headerBytes, from: bus);
+        // echo it back to this connection's subscription (OnEventAsync drops it). A contract event carries its fingerprint in
+        // the subject and a header only for a signature with optional parameters or a trace context.
+        var shape = bus ? null : EventShapeOf(header.ContractId, header.MethodId);
+        var headers = bus ? Headers(header, frame, out var headerBytes, from: true) : WithTraceContext(shape!.Headers, header, frame, out headerBytes);
         if (frame.Length + headerBytes is var size && size > MaxBrokerPayload)
         {
             var what = bus ? MessageTypeRegistry.FindName(header.MethodId) ?? $"aggregator message type 0x{header.MethodId:X8}" : _own?.AliasOf(header.ContractId);
             _options.ReportEventHandlerException(new IpcException(
                 $"An event of {what} is {size} bytes with its NATS headers; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload). It was not sent: publish large data another way (a call with a Stream argument), or raise the server's max_payload."));
-            return;
+            return default;
         }
         if (bus)
-            await _nats.PublishAsync(_address.BusEvent(header.MethodId), frame, headers, serializer: Raw).ConfigureAwait(false);
-        else if (_durable?.IsDurable(header.ContractId) == true)
-            await _durable.PublishAsync(header.ContractId, frame, headers).ConfigureAwait(false);
-        else
-            await _nats.PublishAsync(_address.Event(header.ContractId), frame, headers, serializer: Raw).ConfigureAwait(false);
+            return _nats.PublishAsync(_address.BusEvent(header.MethodId), frame, headers, serializer: Raw);
+        if (_durable?.IsDurable(header.ContractId) == true)
+            return _durable.PublishAsync(header.ContractId, shape!.Subject, frame, headers);
+        return _nats.PublishAsync(shape!.Subject, frame, headers, serializer: Raw);
+    }
+
+    /// <summary>Where one method's events go (<c>P.evt.C.F</c>) and the headers every one of them carries (null for most).</summary>
+    private sealed class EventShape(string subject, MethodHeaders? headers)
+    {
+        public string Subject { get; } = subject;
+        public MethodHeaders? Headers { get; } = headers;
+    }
+
+    /// <summary>
+    /// The subject carries this process's fingerprint of the method. Its signature (<c>Ipc-Sig</c>) goes along only when it has
+    /// optional trailing parameters: a receiver of another shape can judge a shape without them from the fingerprint alone
+    /// (<see cref="MethodShapes.AcceptsFingerprintWithoutOptionals"/>), so most events are messages without a header block.
+    /// </summary>
+    private EventShape EventShapeOf(uint contractId, uint methodId)
+    {
+        var key = (ulong)contractId << 32 | methodId;
+        if (_eventShapes.TryGetValue(key, out var cached)) return cached;
+        if (_own is not { } own) return new EventShape(_address.Event(contractId, 0), null); // before the handshake: not kept
+        var method = own.Find(contractId, methodId);
+        var signature = method?.Signature ?? "";
+        MethodHeaders? headers = null;
+        // A header value is printable ASCII; a signature with other characters is not sent (a receiver of another shape then
+        // judges by the fingerprint alone).
+        if (signature.EndsWith("=)", StringComparison.Ordinal) && !signature.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7E))
+            headers = new MethodHeaders(NewHeaders(SignatureHeader, signature));
+        return _eventShapes.GetOrAdd(key, new EventShape(_address.Event(contractId, method?.Fingerprint ?? 0), headers));
     }
 
     /// <summary>
@@ -706,9 +740,13 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     /// tools (the frame stays authoritative). Without trace context the headers of a method are the same every time, so
     /// one read-only instance per method is kept: an event costs no header objects.
     /// </summary>
-    private NatsHeaders? Headers(in WireFrame.Header header, in ReadOnlySequence<byte> frame, out long headerBytes, bool from = false)
+    private NatsHeaders? Headers(in WireFrame.Header header, in ReadOnlySequence<byte> frame, out long headerBytes, bool from = false) =>
+        WithTraceContext(from ? _fromHeaders ??= new MethodHeaders(NewHeaders(FromHeader, _instance)) : ShapeHeaders(header.ContractId, header.MethodId),
+            header, frame, out headerBytes);
+
+    /// <summary><paramref name="shared"/>, plus <c>traceparent</c> and <c>tracestate</c> when the frame carries a trace context.</summary>
+    private static NatsHeaders? WithTraceContext(MethodHeaders? shared, in WireFrame.Header header, in ReadOnlySequence<byte> frame, out long headerBytes)
     {
-        var shared = from ? _fromHeaders ??= new MethodHeaders(NewHeaders(FromHeader, _instance)) : ShapeHeaders(header.ContractId, header.MethodId);
         if ((header.Flags & WireFrame.TraceContextFlag) == 0 || !TraceContext.TryRead(frame.Slice(WireFrame.HeaderSize), out var parent, out var state))
         {
             headerBytes = shared?.Size ?? 0;
@@ -834,9 +872,15 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private ValueTask OnEventAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload)
     {
         if (!WireFrame.TryReadMessage(payload, out var header) || header.Kind != WireFrame.Event) return default;
-        if ((header.Flags & WireFrame.BusFlag) != 0 && RawHeaders.Find(headers, FromHeader) == _instance)
-            return default; // this connection's own aggregator message, already delivered in this process
-        if (FingerprintMismatch(header, headers) is { } mismatch)
+        if ((header.Flags & WireFrame.BusFlag) != 0)
+        {
+            // Aggregator messages have no shape to check: the type name is the contract.
+            return RawHeaders.Find(headers, FromHeader) == _instance
+                ? default // this connection's own aggregator message, already delivered in this process
+                : WriteInputAsync(payload);
+        }
+        if (!NatsAddress.TryEventFingerprint(subject, out var theirs)) return default; // not P.evt.C.F: not an event of this protocol
+        if (FingerprintMismatch(header, theirs, headers) is { } mismatch)
         {
             // Like an event that does not parse: reported here, never to the publisher, which has no one to tell.
             _options.ReportEventHandlerException(new ContractMismatchException(_own!.AliasOf(header.ContractId),
@@ -847,7 +891,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     }
 
     /// <summary>One message of a durable consumer: handed to the core under <paramref name="tag"/>; false when it is not taken (reported).</summary>
-    private async ValueTask<bool> DeliverDurableAsync(ReadOnlySequence<byte> payload, ulong tag, string? fingerprint, string? signature)
+    private async ValueTask<bool> DeliverDurableAsync(ReadOnlySequence<byte> payload, ulong tag, string? subject, string? signature)
     {
         if (!WireFrame.TryReadMessage(payload, out var header) || header.Kind != WireFrame.Event)
         {
@@ -855,7 +899,13 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 $"A durable event from {PeerDescription} was dropped: the message is not one IpcContracts Event frame."));
             return false;
         }
-        if (FingerprintMismatch(header, fingerprint, signature) is { } mismatch)
+        if (subject is null || !NatsAddress.TryEventFingerprint(subject, out var theirs))
+        {
+            _options.ReportEventHandlerException(new IpcProtocolException(ProtocolError.BadPayload,
+                $"A durable event from {PeerDescription} was dropped: its subject '{subject}' is not an event subject P.evt.C.F."));
+            return false;
+        }
+        if (FingerprintMismatch(header, theirs, signature) is { } mismatch)
         {
             _options.ReportEventHandlerException(new ContractMismatchException(_own!.AliasOf(header.ContractId),
                 _own.Find(header.ContractId, header.MethodId)?.Name, $"A durable event was dropped: {mismatch}"));
@@ -871,45 +921,55 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             : default;
 
     /// <summary>
-    /// The sender's shape (headers <c>Ipc-Fp</c>, <c>Ipc-Sig</c>) against this process's, when both fingerprints are known and
-    /// differ: a text for the mismatch, or null when the shapes can talk (<see cref="MethodShapes"/>, the rule every transport
-    /// applies: equal, or differing only by optional trailing parameters). Only the fingerprint is read for a message of the
-    /// same shape.
+    /// The sender's shape (a request's headers <c>Ipc-Fp</c> and <c>Ipc-Sig</c>) against this process's, when both fingerprints
+    /// are known and differ: a text for the mismatch, or null when the shapes can talk (<see cref="MethodShapes"/>, the rule
+    /// every transport applies: equal, or differing only by optional trailing parameters). Only the fingerprint is read for a
+    /// message of the same shape.
     /// </summary>
-    private string? FingerprintMismatch(in WireFrame.Header header, in ReadOnlySequence<byte>? headers)
+    private string? FingerprintMismatch(in WireFrame.Header header, in ReadOnlySequence<byte>? headers) =>
+        RawHeaders.TryFindUInt64(headers, FingerprintHeader, out var theirs) ? FingerprintMismatch(header, theirs, headers) : null;
+
+    /// <summary>The same for a fingerprint read elsewhere (an event's subject); <c>Ipc-Sig</c> is read only when they differ.</summary>
+    private string? FingerprintMismatch(in WireFrame.Header header, ulong theirs, in ReadOnlySequence<byte>? headers)
     {
-        if (_own?.Find(header.ContractId, header.MethodId) is not { Fingerprint: not 0 } mine) return null;
-        if (!RawHeaders.TryFindUInt64(headers, FingerprintHeader, out var theirs) || theirs == 0 || theirs == mine.Fingerprint) return null;
+        if (theirs == 0 || _own?.Find(header.ContractId, header.MethodId) is not { Fingerprint: not 0 } mine || theirs == mine.Fingerprint) return null;
         return ShapeMismatch(header, mine, theirs, RawHeaders.Find(headers, SignatureHeader));
     }
 
-    private string? FingerprintMismatch(in WireFrame.Header header, string? fingerprint, string? signature)
+    private string? FingerprintMismatch(in WireFrame.Header header, ulong theirs, string? signature)
     {
-        if (_own?.Find(header.ContractId, header.MethodId) is not { Fingerprint: not 0 } mine) return null;
-        if (!ulong.TryParse(fingerprint, out var theirs) || theirs == 0 || theirs == mine.Fingerprint) return null;
+        if (theirs == 0 || _own?.Find(header.ContractId, header.MethodId) is not { Fingerprint: not 0 } mine || theirs == mine.Fingerprint) return null;
         return ShapeMismatch(header, mine, theirs, signature);
     }
 
     private string? ShapeMismatch(in WireFrame.Header header, BrokerManifest.Method mine, ulong theirs, string? signature)
     {
         var alias = _own!.AliasOf(header.ContractId);
-        if (signature is null)
-            return $"Method '{mine.Name}' of contract '{alias}' has another shape here: {mine.Signature} (fingerprint {mine.Fingerprint}); the sender's fingerprint is {theirs} and it sent no signature ({SignatureHeader}) to compare.";
         // The verdict is kept per method and sender shape: messages of one older or newer peer are judged once. A sender sends
-        // one signature per fingerprint; the table is bounded so a stream of made-up fingerprints cannot grow it without end.
-        var key = (header.ContractId, header.MethodId, theirs);
+        // one signature per fingerprint (or none); the table is bounded so a stream of made-up fingerprints cannot grow it
+        // without end.
+        var key = (header.ContractId, header.MethodId, theirs, signature is not null);
         if (!_shapeVerdicts.TryGetValue(key, out var why))
         {
-            why = MethodShapes.Incompatibility(mine.Signature, signature);
+            // Without a signature the sender's shape has no optional parameters (a sender sends Ipc-Sig whenever it has them), and
+            // the shapes without optional parameters this one accepts are few enough to compare by fingerprint.
+            why = signature is not null ? MethodShapes.Incompatibility(mine.Signature, signature)
+                : MethodShapes.AcceptsFingerprintWithoutOptionals(mine.Signature, theirs) ? null
+                : "";
             if (_shapeVerdicts.Count < MaxShapeVerdicts) _shapeVerdicts.TryAdd(key, why);
         }
-        return why is null ? null
+        if (why is null) return null;
+        return signature is null
+            ? $"Method '{mine.Name}' of contract '{alias}' has another shape here: {mine.Signature} (fingerprint {mine.Fingerprint}); the sender's fingerprint is {theirs}, which is not this shape's without some of its optional trailing parameters, and it sent no signature ({SignatureHeader}) to compare."
             : $"Method '{mine.Name}' of contract '{alias}' has another shape here: {mine.Signature}, the sender's is {signature} ({why}).";
     }
 
     /// <summary>Hands one whole frame to the core, optionally with another correlation ID. Waits while the core is behind.</summary>
     private ValueTask WriteInputAsync(byte[] frame) => WriteInputAsync(new ReadOnlySequence<byte>(frame));
 
+    // Pooled: when the core is behind (the pipe's pause threshold), every message received waits here, and each wait would
+    // otherwise allocate its state machine. Every caller awaits the ValueTask once (the NATS client's reader, or this class).
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteInputAsync(ReadOnlySequence<byte> frame, ulong? correlationId = null, bool gated = true)
     {
         if (gated && !_helloWritten.Task.IsCompleted) await _helloWritten.Task.ConfigureAwait(false);

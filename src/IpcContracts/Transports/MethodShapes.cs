@@ -22,4 +22,28 @@ public static class MethodShapes
         ArgumentNullException.ThrowIfNull(remote);
         return ShapeCompatibility.Incompatibility(local, remote);
     }
+
+    /// <summary>
+    /// True when <paramref name="remoteFingerprint"/> is the fingerprint of a shape without optional parameters that
+    /// <paramref name="local"/> can talk to: <paramref name="local"/> with its optional markers (<c>=</c>) removed and
+    /// none, some or all of its optional trailing parameters left out. A sender whose shape has no optional parameter need
+    /// not send its signature: this is the whole of what <see cref="Incompatibility"/> would accept from it (every other
+    /// shape without optional parameters differs in the result, in a common parameter, or by a required parameter only
+    /// one side has).
+    /// </summary>
+    /// <param name="local">This side's signature of the method (its manifest's <c>sig</c>).</param>
+    /// <param name="remoteFingerprint">The other side's fingerprint (FNV-1a 64 of its signature, docs/protocol.md 6.2).</param>
+    public static bool AcceptsFingerprintWithoutOptionals(string local, ulong remoteFingerprint)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        if (!ShapeCompatibility.TryParse(local, out var result, out var parameters)) return false;
+        var required = parameters.Count;
+        while (required > 0 && parameters[required - 1].Optional) required--;
+        for (var count = parameters.Count; count >= required; count--)
+        {
+            var shape = result + "(" + string.Join(",", parameters.Take(count).Select(p => p.Text)) + ")";
+            if (Fnv1a.Hash64(shape) == remoteFingerprint) return true;
+        }
+        return false;
+    }
 }

@@ -22,7 +22,11 @@ public sealed class NatsMappingTests
         Assert.Equal(url, address.Url);
         Assert.Equal(prefix, address.Prefix);
         Assert.Equal($"{prefix}.req.FCFDC43F", address.Request(0xFCFDC43F));
-        Assert.Equal($"{prefix}.evt.0000ABCD", address.Event(0xABCD));
+        // Events: the sender's fingerprint of the method as the last token (16 hex digits), subscribed with a wildcard.
+        Assert.Equal($"{prefix}.evt.0000ABCD.EA2144EA38EF936E", address.Event(0xABCD, 0xEA2144EA38EF936E));
+        Assert.Equal($"{prefix}.evt.0000ABCD.*", address.Events(0xABCD));
+        Assert.True(NatsAddress.TryEventFingerprint(address.Event(0xABCD, 0xEA2144EA38EF936E), out var fingerprint));
+        Assert.Equal(0xEA2144EA38EF936EUL, fingerprint);
         Assert.Equal($"{prefix}.reply.i1.7", address.Reply("i1", 7));
         // Aggregator messages by message type ID, under a token of their own: never one of the contract subjects above.
         Assert.Equal($"{prefix}.bus.req.FCFDC43F", address.BusRequest(0xFCFDC43F));
@@ -81,6 +85,17 @@ public sealed class NatsMappingTests
         Assert.Equal("mismatch", json.RootElement.GetProperty("code").GetString());
         Assert.Equal("inventory", json.RootElement.GetProperty("contract").GetString());
         Assert.False(json.RootElement.TryGetProperty("method", out _)); // omitted for a whole-contract mismatch (protocol 5.3)
+    }
+
+    [Theory]
+    [InlineData("ipc.evt.0000ABCD")]                   // no fingerprint token: the subject of an older version
+    [InlineData("ipc.evt.0000ABCD.EA2144EA38EF936")]   // 15 digits
+    [InlineData("ipc.evt.0000ABCD.EA2144EA38EF936EE")] // 17 digits
+    [InlineData("ipc.evt.0000ABCD.EA2144EA38EF936X")]
+    [InlineData("ipc.evt.0000ABCD.+A2144EA38EF936E")]
+    public void An_event_subject_without_a_fingerprint_token_is_not_read_as_one(string subject)
+    {
+        Assert.False(NatsAddress.TryEventFingerprint(subject, out _));
     }
 
     [Fact]

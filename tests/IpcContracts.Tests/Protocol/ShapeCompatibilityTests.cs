@@ -71,6 +71,41 @@ public sealed class ShapeCompatibilityTests
         Assert.NotNull(PeerWith(reset, reset.Signature.Replace(")", ",int code)")).CheckEventContract(ticks));
     }
 
+    /// <summary>
+    /// A sender without optional parameters sends no signature over a broker (docs/protocol.md section 9): the receiver judges
+    /// its fingerprint alone. It must accept exactly what the signature rule accepts from such a sender.
+    /// </summary>
+    [Theory]
+    [InlineData("R:string(string name,string greeting=,int times=)")]
+    [InlineData("R:int(string sku,int limit=)")]
+    [InlineData("R:int(string sku,int limit)")]
+    [InlineData("R:void(int limit=)")]
+    [InlineData("E:void(Shop.Changed e)")]
+    [InlineData("R:(int a, string b)(System.Collections.Generic.Dictionary<string,int> map,(int x, int y) at=)")]
+    public void A_fingerprint_without_a_signature_is_accepted_exactly_when_its_shape_without_optionals_would_be(string local)
+    {
+        string[] senders =
+        [
+            "R:string(string name)", "R:string(string name,string greeting)", "R:string(string name,string greeting,int times)",
+            "R:string(string name,string greeting,int times,int more)", "R:string(string greeting)", "R:string()",
+            "R:int(string sku)", "R:int(string sku,int limit)", "R:int(string sku,long limit)", "R:long(string sku)",
+            "R:void()", "R:void(int limit)", "R:void(int other)", "E:void(Shop.Changed e)", "E:void()", "E:void(Shop.Changed e,int revision)",
+            "R:(int a, string b)(System.Collections.Generic.Dictionary<string,int> map)",
+            "R:(int a, string b)(System.Collections.Generic.Dictionary<string,int> map,(int x, int y) at)",
+            "R:(int a, string b)()", local.Replace("=", ""),
+        ];
+        var accepted = 0;
+        foreach (var sender in senders)
+        {
+            var expected = ShapeCompatibility.Incompatibility(local, sender) is null;
+            Assert.True(expected == IpcContracts.Transports.MethodShapes.AcceptsFingerprintWithoutOptionals(local, Fnv1a.Hash64(sender)),
+                $"{sender} against {local}: the signature rule says {(expected ? "compatible" : "incompatible")}");
+            if (expected) accepted++;
+        }
+        Assert.True(accepted > 0); // at least the shape itself without its markers
+        Assert.False(IpcContracts.Transports.MethodShapes.AcceptsFingerprintWithoutOptionals(local, Fnv1a.Hash64(local.Replace("=", "")) + 1));
+    }
+
     private static PeerManifest PeerWith(MethodDescriptor method, string signature) => new(new Manifest
     {
         Protocol = 1,

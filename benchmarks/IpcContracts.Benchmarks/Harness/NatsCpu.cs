@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Globalization;
+using IpcContracts.Benchmarks.Processes;
+using IpcContracts.Benchmarks.Raw;
+using static IpcContracts.Benchmarks.Harness.Timing;
+
+namespace IpcContracts.Benchmarks.Harness;
+
+/// <summary>
+/// <c>nats-cpu [--events N] [--runs K] [--only SERIES,...]</c> (series raw-nats, nats, pipe): CPU time and bytes allocated per 64 B one-way event in the
+/// publisher (this process) and the subscriber (a child), for raw NATS.Client.Core pub/sub, IpcContracts over
+/// <c>nats://</c> and IpcContracts over <c>pipe://</c>, against one private nats-server (or IPC_NATS_URL). The events go as in
+/// harness step 6 (raw: awaited PublishAsync with the same windows; ours: <c>Tick</c>, with a call that returns when the child
+/// has counted all but the last 100,000, every 100,000). CPU per event hardly moves with the machine's load where events/s does, so it is the
+/// figure to steer the nats:// event path by. The elapsed time is printed too, as an indication only.
+/// </summary>
+internal static class NatsCpu
+{
+    private sealed record Row(string Series, int Run, int Events, Cost Cost, double Seconds, HandoffCounters Publisher, HandoffCounters Subscriber);
+
+    public static int Run(string[] args)
+    {
+        var events = 200_000;
+        var runs = 3;
+        string? only = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--events" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n > 0: events = n; i++; break;
+                case "--runs" when i + 1 < args.Length && int.TryParse(args[i + 1], out var k) && k > 0: runs = k; i++; break;
+                case "--only" when i + 1 < args.Length: only = args[++i]; break;
+                default:
+                    Console.Error.WriteLine("usage: nats-cpu [--events N] [--runs K] [--only raw-nats,nats,pipe]");
+                    return 2;
+            }
+        }
+        bool Wanted(string series) => only is null || only.Split(',').Contains(series, StringComparer.OrdinalIgnoreCase);
+        var loadBefore = Load.Average();
+        var rows = new List<Row>();
+        using (var broker = Wanted("raw-nats") || Wanted("nats") ? BenchBroker.Start() : null)
+        {
+            if (broker is null && (Wanted("raw-nats") || Wanted("nats")))
+            {
+                Console.Error.WriteLine("no IPC_NATS_URL and no nats-server on PATH");
+                return 1;
+            }
+            IpcContracts.Nats.NatsTransport.Register();
+            for (var run = 1; run <= runs; run++)
+            {
+                if (Wanted("raw-nats")) rows.Add(Step("raw-nats", run, events, () => Raw(broker!.Url, events)));
+                if (Wanted("nats")) rows.Add(Step("nats", run, events, () => Ours($"{broker!.Url}/ipccpu{Environment.ProcessId}", events)));
+                if (Wanted("pipe")) rows.Add(Step("pipe", run, events, () => Ours($"pipe://ipccpu-{Environment.ProcessId}", events)));
+            }
+        }
+        Console.WriteLine(FormattableString.Invariant($"load average before / after: {loadBefore:0.00} / {Load.Average():0.00}; {events} events of {HarnessConfig.EventSize} B per run"));
+        // Work items and voluntary context switches (a thread that slept and was woken) per 1,000 events: hand-offs, which the
+        // CPU figures pay for without naming.
+        Console.WriteLine("| series | run | publisher CPU / event | publisher bytes / event | subscriber CPU / event | subscriber bytes / event | work items / 1k events, pub / sub | voluntary switches / 1k events, pub / sub | events/s (indication) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var row in rows)
+        {
+            double PerK(long n) => n * 1000.0 / row.Events;
+            Console.WriteLine(FormattableString.Invariant(
+                $"| {row.Series} | {row.Run} | {row.Cost.ClientCpuUs:0.00} µs | {row.Cost.ClientBytes:0} B | {row.Cost.ServerCpuUs:0.00} µs | {row.Cost.ServerBytes:0} B | {PerK(row.Publisher.WorkItems):0.0} / {PerK(row.Subscriber.WorkItems):0.0} | {PerK(row.Publisher.Voluntary):0.0} / {PerK(row.Subscriber.Voluntary):0.0} | {row.Events / row.Seconds / 1000:0} k |"));
+        }
+        return 0;
+    }
+
+    private static Row Step(string series, int run, int events, Func<Measurement> measure)
+    {
+        Console.Error.Write($"  {series} run {run} ... ");
+        var t = Stopwatch.StartNew();
+        var m = measure();
+        Console.Error.WriteLine($"{t.Elapsed.TotalSeconds:0.0} s");
+        return new Row(series, run, events, m.Cost, m.Seconds, m.Publisher, m.Subscriber);
+    }
+
+    private sealed record Measurement(Cost Cost, double Seconds, HandoffCounters Publisher, HandoffCounters Subscriber);
+
+    private static Measurement Raw(string url, int count)
+    {
+        var prefix = $"rawcpu{Environment.ProcessId}";
+        using var child = Child.Start("child", "raw-nats", url, prefix);
+        var serializer = NATS.Client.Core.NatsRawSerializer<byte[]>.Default;
+        return Await(async () =>
+        {
+            await using var nats = new NATS.Client.Core.NatsConnection(NATS.Client.Core.NatsOpts.Default with { Url = url });
+            await nats.ConnectAsync().ConfigureAwait(false);
+            var message = new byte[HarnessConfig.EventSize];
+            var events = RawNats.Subject(prefix, "events");
+            long sent = 0;
+            const int Window = 50_000; // as in the harness: at most two windows ahead of the child (see RawNatsSeries)
+            async Task WaitFor(long n)
+            {
+                var reply = await nats.RequestAsync(RawNats.Subject(prefix, "wait"), BitConverter.GetBytes(n), requestSerializer: serializer,
+                    replySerializer: serializer, replyOpts: new NATS.Client.Core.NatsSubOpts { Timeout = TimeSpan.FromSeconds(60) }).ConfigureAwait(false);
+                if (BitConverter.ToInt64(reply.Data) < n) throw new InvalidOperationException("raw NATS event count");
+            }
+            async Task Burst(int n)
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    await nats.PublishAsync(events, message, serializer: serializer).ConfigureAwait(false);
+                    if (++sent % Window == 0 && sent > Window) await WaitFor(sent - Window).ConfigureAwait(false);
+                }
+                await WaitFor(sent).ConfigureAwait(false);
+            }
+            var warm = new WarmUp(child);
+            do await Burst(20_000).ConfigureAwait(false);
+            while (!warm.Done());
+            return await Measured(child, count, () => Burst(count)).ConfigureAwait(false);
+        });
+    }
+
+    private static Measurement Ours(string endpoint, int count)
+    {
+        using var child = Child.Start("child", "ours", endpoint, new IpcOptions().SharedMemory.SpinCount.ToString(CultureInfo.InvariantCulture));
+        return Await(async () =>
+        {
+            await using var client = await IpcClient.ConnectAsync(child.Address,
+                options: new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5) }).ConfigureAwait(false);
+            var echo = client.Proxy<IEcho>();
+            var publisher = client.Publisher<IBenchEvents>();
+            var tick = new Payload(new string('x', HarnessConfig.EventSize));
+            long sent = 0;
+            // The same windows as the raw series: a flood longer than the subscriber's queue bound (EventDeliveryOptions) ends
+            // the connection by design, and a probe run with millions of events (for a profiler) must not.
+            const int Window = 100_000;
+            async Task WaitFor(long n)
+            {
+                if (await echo.WaitForEventsAsync(n).ConfigureAwait(false) < n) throw new InvalidOperationException("event count");
+            }
+            async Task Burst(int n)
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    publisher.Tick(tick);
+                    if (++sent % Window == 0 && sent > Window) await WaitFor(sent - Window).ConfigureAwait(false);
+                }
+                await WaitFor(sent).ConfigureAwait(false);
+            }
+            var warm = new WarmUp(child);
+            do await Burst(20_000).ConfigureAwait(false);
+            while (!warm.Done());
+            return await Measured(child, count, () => Burst(count)).ConfigureAwait(false);
+        });
+    }
+
+    private static async Task<Measurement> Measured(Child child, int count, Func<Task> burst)
+    {
+        child.Mark();
+        var meter = LocalMeter.Start();
+        var counters = HandoffCounters.Now();
+        var begin = Stopwatch.GetTimestamp();
+        await burst().ConfigureAwait(false);
+        var seconds = Seconds(Stopwatch.GetTimestamp() - begin);
+        var publisher = HandoffCounters.Now().Since(counters);
+        var (bytes, cpu) = meter.Stop();
+        var (childBytes, childCpu) = child.Stats();
+        var subscriber = child.Counts();
+        return new Measurement(new Cost(bytes / (double)count, childBytes / (double)count, cpu / count, childCpu / count), seconds, publisher, subscriber);
+    }
+}
