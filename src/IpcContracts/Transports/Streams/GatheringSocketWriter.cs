@@ -7,12 +7,20 @@ namespace IpcContracts.Transports.Streams;
 /// <summary>
 /// The output of a socket connection: <see cref="PipeWriter.Create(Stream, StreamPipeWriterOptions?)"/> over the
 /// connection's stream for everything, plus <see cref="IGatheringWriter"/>: several large frames in one gathered
-/// socket send (<c>sendmsg</c> with one iovec per frame).
+/// socket send (<c>sendmsg</c> with one iovec per frame). With <paramref name="largeWriteSendBuffer"/> above 0, the
+/// socket's send buffer is raised to it while writes of at least <see cref="LargeWrite"/> bytes go out and set back by
+/// the next smaller one (see <c>UnixSocketPipes.LargeWriteSendBuffer</c> for why).
 /// </summary>
-internal sealed class GatheringSocketWriter(Socket socket, PipeWriter buffered) : PipeWriter, IGatheringWriter
+internal sealed class GatheringSocketWriter(Socket socket, PipeWriter buffered, int largeWriteSendBuffer = 0) : PipeWriter, IGatheringWriter
 {
-    // Only the send path's writer thread calls in, one write at a time: one list serves every gathered send.
+    /// <summary>Writes from this size on get the large send buffer: a frame the send path writes from its own memory.</summary>
+    public const int LargeWrite = 64 * 1024;
+
+    // Only the send path's writer thread calls in, one write at a time: one list serves every gathered send, and the
+    // buffer is raised and set back by that one thread.
     private readonly List<ArraySegment<byte>> _segments = [];
+    private int _defaultSendBuffer = -1; // as the kernel reports it, read before the first raise
+    private bool _raised;
 
     public override void Advance(int bytes) => buffered.Advance(bytes);
 
@@ -26,16 +34,58 @@ internal sealed class GatheringSocketWriter(Socket socket, PipeWriter buffered) 
 
     public override ValueTask CompleteAsync(Exception? exception = null) => buffered.CompleteAsync(exception);
 
-    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => buffered.FlushAsync(cancellationToken);
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        // What is flushed here are small frames, buffered by the send path (a large one comes through WriteAsync).
+        if (_raised) SizeSendBufferFor(buffered.UnflushedBytes);
+        return buffered.FlushAsync(cancellationToken);
+    }
 
-    public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default) =>
-        buffered.WriteAsync(source, cancellationToken);
+    public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+    {
+        SizeSendBufferFor(source.Length);
+        return buffered.WriteAsync(source, cancellationToken);
+    }
 
-    public override bool CanGetUnflushedBytes => buffered.CanGetUnflushedBytes;
-
-    public override long UnflushedBytes => buffered.UnflushedBytes;
+    /// <summary>
+    /// Raises the send buffer for a large write and keeps it raised while large writes follow (a stream's chunks); the
+    /// first small write sets it back, so small frames written back to back batch again behind a full buffer.
+    /// </summary>
+    private void SizeSendBufferFor(long bytes)
+    {
+        if (largeWriteSendBuffer <= 0) return;
+        var large = bytes >= LargeWrite;
+        if (large == _raised) return;
+        try
+        {
+            if (large)
+            {
+                if (_defaultSendBuffer < 0) _defaultSendBuffer = socket.SendBufferSize;
+                socket.SendBufferSize = largeWriteSendBuffer;
+            }
+            else
+            {
+                // Linux reports twice what was set (its bookkeeping overhead) and doubles what it is given: half of the
+                // reported default gives the default back.
+                socket.SendBufferSize = OperatingSystem.IsLinux() ? _defaultSendBuffer / 2 : _defaultSendBuffer;
+            }
+            _raised = large;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Refused, or closing: the write goes out with the buffer the socket has (a closing one fails as usual).
+        }
+    }
 
     public ValueTask<FlushResult> WriteGatheredAsync(IReadOnlyList<ReadOnlyMemory<byte>> buffers)
+    {
+        long total = 0;
+        foreach (var buffer in buffers) total += buffer.Length;
+        SizeSendBufferFor(total);
+        return WriteGatheredCoreAsync(buffers);
+    }
+
+    private ValueTask<FlushResult> WriteGatheredCoreAsync(IReadOnlyList<ReadOnlyMemory<byte>> buffers)
     {
         _segments.Clear();
         foreach (var buffer in buffers)

@@ -11,7 +11,13 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
     private int _disposed;
 
     /// <summary>Wraps a connected socket; the connection owns it.</summary>
-    public SocketTransportConnection(Socket socket, string peerDescription)
+    /// <param name="socket">The connected socket.</param>
+    /// <param name="peerDescription">Who is at the other end, for messages.</param>
+    /// <param name="largeWriteSendBuffer">
+    /// Send buffer size the socket gets while a large write is in flight (<see cref="GatheringSocketWriter"/>); 0 leaves
+    /// it alone (TCP, whose buffers tune themselves).
+    /// </param>
+    public SocketTransportConnection(Socket socket, string peerDescription, int largeWriteSendBuffer = 0)
     {
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
@@ -24,7 +30,8 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
         Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true));
         // Small frames are buffered and flushed through the stream; large frames queued back to back leave in one
         // gathered send (GatheringSocketWriter).
-        Output = new GatheringSocketWriter(socket, PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true)));
+        Output = new GatheringSocketWriter(socket, PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true)),
+            largeWriteSendBuffer);
     }
 
     /// <inheritdoc />
