@@ -41,25 +41,16 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
         return w;
     }
 
-    private OutgoingFrame Complete(in FrameHeaderTemplate h, int maxPayload)
-    {
-        var payloadLength = _position - FrameHeader.Size;
-        var buffer = _buffer;
-        _buffer = [];
-        t_cached = this;
-        if (payloadLength > maxPayload)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw new IpcException($"The payload is {payloadLength} bytes; the limit (IpcOptions.MaxPayloadLength) is {maxPayload} bytes.");
-        }
-        new FrameHeader(h.Kind, h.Flags, h.ContractId, h.MethodId, h.CorrelationId, payloadLength).Write(buffer);
-        return OutgoingFrame.Create(buffer, _position);
-    }
+    private OutgoingFrame Complete(in FrameHeaderTemplate h, int maxPayload) =>
+        OutgoingFrame.Create(TakeWithHeader(h, _position - FrameHeader.Size, maxPayload), _position);
 
     /// <summary>As <see cref="Complete"/>, for a frame whose buffer holds the head and the trailer around the caller's bytes.</summary>
-    private OutgoingFrame CompleteBorrowing(in FrameHeaderTemplate h, int headLength, ReadOnlyMemory<byte> body, int maxPayload)
+    private OutgoingFrame CompleteBorrowing(in FrameHeaderTemplate h, int headLength, ReadOnlyMemory<byte> body, int maxPayload) =>
+        OutgoingFrame.CreateBorrowing(TakeWithHeader(h, (long)_position - FrameHeader.Size + body.Length, maxPayload), headLength, body, new BorrowedArgument());
+
+    /// <summary>Takes the buffer from this builder (which goes back to the thread's cache) and writes the frame header into it.</summary>
+    private byte[] TakeWithHeader(in FrameHeaderTemplate h, long payloadLength, int maxPayload)
     {
-        var payloadLength = (long)_position - FrameHeader.Size + body.Length;
         var buffer = _buffer;
         _buffer = [];
         t_cached = this;
@@ -69,7 +60,7 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
             throw new IpcException($"The payload is {payloadLength} bytes; the limit (IpcOptions.MaxPayloadLength) is {maxPayload} bytes.");
         }
         new FrameHeader(h.Kind, h.Flags, h.ContractId, h.MethodId, h.CorrelationId, (int)payloadLength).Write(buffer);
-        return OutgoingFrame.CreateBorrowing(buffer, headLength, body, new BorrowedArgument());
+        return buffer;
     }
 
     private void Abandon()
