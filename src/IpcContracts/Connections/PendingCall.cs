@@ -231,13 +231,10 @@ internal enum ResultMode { Json, None, RawText }
 /// The Task must be new for every call; the call object around it is reused for typed calls (<see cref="Rent"/>): it goes
 /// back to the pool once both the thread that started the call and the one that completed it are done with it.
 /// </summary>
-internal sealed class PendingCall<T> : PendingCall, IThreadPoolWorkItem
+internal sealed class PendingCall<T> : ResultCall<T>, IThreadPoolWorkItem
 {
     private TaskCompletionSource<T> _completion;
     private bool _queuesResume; // the Task runs continuations inline: a resume off the read loop is queued (IThreadPoolWorkItem)
-    private int _finished;
-    private T _value = default!;
-    private Exception? _error;
     private CancellationToken _cancelledBy;
     private bool _cancelled;
     private JsonTypeInfo<T>? _typeInfo;
@@ -284,7 +281,7 @@ internal sealed class PendingCall<T> : PendingCall, IThreadPoolWorkItem
         if (call is null) return new PendingCall<T>(connection, id, description, typeInfo, mode, pooled: true);
         call.Reuse(connection, id, description);
         call._completion = NewCompletion(connection, out call._queuesResume);
-        call._finished = 0;
+        call.ResetOutcome();
         call._typeInfo = typeInfo;
         call._mode = mode;
         call._owners = 2;
@@ -321,51 +318,20 @@ internal sealed class PendingCall<T> : PendingCall, IThreadPoolWorkItem
         LetGo();
     }
 
-    /// <summary>Exactly one outcome per call: the pending table makes it so, except a Launch that lost a race with a fault.</summary>
-    private bool TryFinish() => Interlocked.Exchange(ref _finished, 1) == 0;
-
-    public override void Complete(in ReadOnlySequence<byte> payload, bool binary)
+    protected override T ReadResult(in ReadOnlySequence<byte> payload, bool binary) => _mode switch
     {
-        Disarm();
-        T value;
-        try
-        {
-            value = _mode switch
-            {
-                ResultMode.Json => PayloadJson.ReadItem(payload, binary, _typeInfo!, "result of ", Description),
-                // An untyped caller reads JSON text; a binary result becomes what byte[] is in JSON, a base64 string.
-                ResultMode.RawText when binary => (T)(object)System.Text.Json.JsonSerializer.Serialize(payload.ToArray(), Serialization.BuiltInJson.Default.ByteArray),
-                ResultMode.RawText => (T)(object)(payload.IsEmpty ? "null" : Encoding.UTF8.GetString(payload)),
-                _ => default!,
-            };
-        }
-        catch (Exception e)
-        {
-            Fail(e);
-            return;
-        }
-        if (!TryFinish()) return;
-        Telemetry?.Complete(null);
-        _value = value;
-        Deliver();
-    }
+        ResultMode.Json => PayloadJson.ReadItem(payload, binary, _typeInfo!, "result of ", Description),
+        // An untyped caller reads JSON text; a binary result becomes what byte[] is in JSON, a base64 string.
+        ResultMode.RawText when binary => (T)(object)System.Text.Json.JsonSerializer.Serialize(payload.ToArray(), Serialization.BuiltInJson.Default.ByteArray),
+        ResultMode.RawText => (T)(object)(payload.IsEmpty ? "null" : Encoding.UTF8.GetString(payload)),
+        _ => default!,
+    };
 
-    public override void Fail(Exception error)
+    protected override void StoreCancellation(CancellationToken token)
     {
-        Disarm();
-        if (!TryFinish()) return;
-        Telemetry?.Complete(error);
-        _error = error;
-        Deliver();
-    }
-
-    protected override void Cancelled(CancellationToken token)
-    {
-        if (!TryFinish()) return;
         Telemetry?.Complete(new OperationCanceledException(token));
         _cancelled = true;
         _cancelledBy = token;
-        Deliver();
     }
 
     internal override void Resume(bool inline)
@@ -391,12 +357,9 @@ internal sealed class PendingCall<T> : PendingCall, IThreadPoolWorkItem
         var completion = _completion;
         var cancelled = _cancelled;
         var token = _cancelledBy;
-        var error = _error;
-        var value = _value;
+        var (value, error) = TakeOutcome();
         _cancelled = false;
         _cancelledBy = default;
-        _error = null;
-        _value = default!;
         LetGo();
         if (cancelled) completion.TrySetCanceled(token);
         else if (error is not null) completion.TrySetException(error);

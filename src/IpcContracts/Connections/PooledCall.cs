@@ -18,13 +18,10 @@ namespace IpcContracts.Connections;
 /// <see cref="ValueTask{TResult}"/>, awaiting it twice is a caller's bug (the second await throws
 /// <see cref="InvalidOperationException"/> or sees a later call).
 /// </remarks>
-internal sealed class PooledCall<T> : PendingCall, IValueTaskSource<T>, IValueTaskSource
+internal sealed class PooledCall<T> : ResultCall<T>, IValueTaskSource<T>, IValueTaskSource
 {
     private ManualResetValueTaskSourceCore<T> _core;
     private JsonTypeInfo<T>? _typeInfo;
-    private int _finished;
-    private T _value = default!;      // the outcome between deciding it and resuming the caller (Deliver, Resume)
-    private Exception? _error;
 
     private PooledCall(IpcConnection connection, ulong id, string description) : base(connection, id, description) { }
 
@@ -45,7 +42,7 @@ internal sealed class PooledCall<T> : PendingCall, IValueTaskSource<T>, IValueTa
         if (call is null) call = new PooledCall<T>(connection, id, description);
         else call.Reuse(connection, id, description);
         call._typeInfo = typeInfo;
-        call._finished = 0;
+        call.ResetOutcome();
         return call;
     }
 
@@ -76,45 +73,15 @@ internal sealed class PooledCall<T> : PendingCall, IValueTaskSource<T>, IValueTa
         }
     }
 
-    /// <summary>Exactly one outcome per call, even if two paths race (the pending table already makes that so).</summary>
-    private bool TryFinish() => Interlocked.Exchange(ref _finished, 1) == 0;
+    protected override T ReadResult(in ReadOnlySequence<byte> payload, bool binary) =>
+        _typeInfo is null ? default! : PayloadJson.ReadItem(payload, binary, _typeInfo, "result of ", Description);
 
-    public override void Complete(in ReadOnlySequence<byte> payload, bool binary)
+    protected override void StoreCancellation(CancellationToken token)
     {
-        Disarm();
-        T value;
-        try
-        {
-            value = _typeInfo is null ? default! : PayloadJson.ReadItem(payload, binary, _typeInfo, "result of ", Description);
-        }
-        catch (Exception e)
-        {
-            Fail(e);
-            return;
-        }
-        if (!TryFinish()) return;
-        Telemetry?.Complete(null);
-        _value = value;
-        Deliver();
-    }
-
-    public override void Fail(Exception error)
-    {
-        Disarm();
-        if (!TryFinish()) return;
-        Telemetry?.Complete(error);
-        _error = error;
-        Deliver();
-    }
-
-    protected override void Cancelled(CancellationToken token)
-    {
-        if (!TryFinish()) return;
         // What awaiting a cancelled Task throws, so a ValueTask method fails as it did when it wrapped a Task.
         var cancelled = new TaskCanceledException("A task was canceled.", null, token);
         Telemetry?.Complete(cancelled);
-        _error = cancelled;
-        Deliver();
+        StoreError(cancelled);
     }
 
     internal override void Resume(bool inline)
@@ -123,10 +90,7 @@ internal sealed class PooledCall<T> : PendingCall, IValueTaskSource<T>, IValueTa
         // continuation), as RunContinuationsAsynchronously does for a Task, unless the connection runs continuations on
         // its reader thread.
         _core.RunContinuationsAsynchronously = !inline && !Connection.ContinuationsOnReaderThread;
-        var error = _error;
-        var value = _value;
-        _error = null;
-        _value = default!;
+        var (value, error) = TakeOutcome();
         if (error is not null) _core.SetException(error);
         else _core.SetResult(value); // last: the caller may reuse this object from here on
     }
