@@ -22,6 +22,11 @@ public abstract class WindowsCrossProcessTests(string transport)
         var options = WindowsHost.Options();
         options.Reconnect.Enabled = false;
         options.DefaultCallTimeout = Timeout.InfiniteTimeSpan;
+        // Under Wine a killed process's socket can outlive it (wineserver holds its own descriptor; seen once in CI: tcp,
+        // no end of stream within 90 s), so the end of stream may never come; the keep-alive is what notices the silence,
+        // as it would for a Windows host that lost its network. Generous: a Wine process on loaded cores answers slowly.
+        options.KeepAliveInterval = TimeSpan.FromSeconds(1);
+        options.KeepAliveTimeout = TimeSpan.FromSeconds(20);
         return options;
     }
 

@@ -189,10 +189,11 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         using (ExecutionContext.SuppressFlow())
         {
             // One timer per connection enforces every call's deadline (to within a tenth of the timeout, 10-250 ms),
-            // the send-stall bound and the partial-frame bound: no call or connection allocates a timer of its own.
+            // the send-stall bound, the partial-frame bound and the keep-alive: no call or connection allocates a timer of its own.
+            Received(); // the keep-alive counts silence from the start
             lock (_timerLock)
             {
-                _timerPeriodMs = Math.Min(_timerPeriodMs, PeriodFor(Shortest(Options.DefaultCallTimeout, Options.SendStallTimeout, Options.PartialFrameTimeout)));
+                _timerPeriodMs = Math.Min(_timerPeriodMs, PeriodFor(Shortest(Options.DefaultCallTimeout, Options.SendStallTimeout, Options.PartialFrameTimeout, Options.KeepAliveInterval)));
                 _timer = new Timer(static s => ((IpcConnection)s!).OnTimer(), this, _timerPeriodMs, _timerPeriodMs);
             }
             _readLoop = _blockingReads ? RunOnDedicatedThread(ReadLoopAsync) : Task.Run(ReadLoopAsync);
@@ -285,6 +286,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         var now = Environment.TickCount64;
         _sender.CheckStall(now);
         CheckPartialFrame(now);
+        CheckKeepAlive(now);
         if (_pending.IsEmpty) return;
         foreach (var (id, call) in _pending)
         {

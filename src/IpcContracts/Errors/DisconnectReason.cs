@@ -21,7 +21,8 @@ public enum DisconnectReason
 
     /// <summary>
     /// The stream ended, or the transport failed, without a Goodbye: the peer process died (a crash, kill -9, an exit
-    /// that skipped disposing its client) or the link to it broke.
+    /// that skipped disposing its client) or the link to it broke; or nothing at all arrived from the peer, not even a Pong
+    /// to a keep-alive Ping, for <see cref="IpcOptions.KeepAliveTimeout"/> (a host gone from the network, a frozen process).
     /// </summary>
     PeerLost = 2,
 

@@ -71,6 +71,23 @@ public sealed class IpcOptions
     /// </summary>
     public TimeSpan PartialFrameTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a connection may receive nothing from its peer before it sends a Ping of its own (keep-alive): the Pong,
+    /// like any frame, shows the peer is still there. Idle connections therefore cost one small frame per interval each
+    /// way. <see cref="Timeout.InfiniteTimeSpan"/> sends none. Default 15 s.
+    /// </summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long a connection may receive nothing at all from its peer, Pongs to its keep-alive Pings included, before it
+    /// is closed with <see cref="DisconnectReason.PeerLost"/>. It catches the peer that is gone without its end of the
+    /// connection closing (a host that lost power or network, a process frozen or stopped, a link that drops packets
+    /// silently): without it, a call with no deadline would wait for such a peer forever. Time this side spends not
+    /// reading on purpose (its subscribers behind under <see cref="EventOverflowPolicy.Wait"/>) does not count. Must be
+    /// longer than <see cref="KeepAliveInterval"/>; <see cref="Timeout.InfiniteTimeSpan"/> disables it. Default 60 s.
+    /// </summary>
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Bounds and overflow policy of event queues, on the publishing and the receiving side.</summary>
     public EventDeliveryOptions Events { get; set; } = new();
 
@@ -164,6 +181,13 @@ public sealed class IpcOptions
             throw new IpcConfigurationException("IpcOptions.SendStallTimeout must be positive or Timeout.InfiniteTimeSpan.");
         if (PartialFrameTimeout <= TimeSpan.Zero && PartialFrameTimeout != Timeout.InfiniteTimeSpan)
             throw new IpcConfigurationException("IpcOptions.PartialFrameTimeout must be positive or Timeout.InfiniteTimeSpan.");
+        if (KeepAliveInterval <= TimeSpan.Zero && KeepAliveInterval != Timeout.InfiniteTimeSpan)
+            throw new IpcConfigurationException("IpcOptions.KeepAliveInterval must be positive or Timeout.InfiniteTimeSpan.");
+        if (KeepAliveTimeout <= TimeSpan.Zero && KeepAliveTimeout != Timeout.InfiniteTimeSpan)
+            throw new IpcConfigurationException("IpcOptions.KeepAliveTimeout must be positive or Timeout.InfiniteTimeSpan.");
+        if (KeepAliveTimeout != Timeout.InfiniteTimeSpan && KeepAliveInterval != Timeout.InfiniteTimeSpan && KeepAliveTimeout <= KeepAliveInterval)
+            throw new IpcConfigurationException(
+                $"IpcOptions.KeepAliveTimeout ({KeepAliveTimeout.TotalSeconds:0.###} s) must be longer than IpcOptions.KeepAliveInterval ({KeepAliveInterval.TotalSeconds:0.###} s): the peer needs time to answer the keep-alive Ping.");
         (Events ?? throw new IpcConfigurationException("IpcOptions.Events must not be null.")).Validate();
         if (DomainErrorLogLevel is < Microsoft.Extensions.Logging.LogLevel.Trace or > Microsoft.Extensions.Logging.LogLevel.None)
             throw new IpcConfigurationException("IpcOptions.DomainErrorLogLevel must be a LogLevel from Trace to None.");

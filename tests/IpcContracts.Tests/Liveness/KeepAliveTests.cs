@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using IpcContracts.TestContracts;
+using IpcContracts.Tests.Support;
+
+namespace IpcContracts.Tests.Liveness;
+
+/// <summary>
+/// The keep-alive (IpcOptions.KeepAliveInterval, KeepAliveTimeout; docs/semantics.md, "Connections and reconnects"): a
+/// peer that is gone while its end of the connection stays open sends nothing and refuses nothing, so only silence can
+/// tell. The server process is stopped (SIGSTOP): its sockets and shared memory stay open, exactly like a host that lost
+/// its network or a process frozen in a debugger. Without the keep-alive the call below has no deadline and waits forever.
+/// </summary>
+public abstract class KeepAliveTests(string transport)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60); // turns a hang into a failure; not a performance threshold
+
+    [Fact]
+    public async Task A_call_without_a_deadline_to_a_peer_that_falls_silent_fails_with_PeerLost_after_the_keep_alive_timeout()
+    {
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport));
+        var options = new IpcOptions
+        {
+            DefaultCallTimeout = Timeout.InfiniteTimeSpan,
+            KeepAliveInterval = TimeSpan.FromMilliseconds(200),
+            KeepAliveTimeout = TimeSpan.FromSeconds(2),
+            Reconnect = { Enabled = false },
+        };
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: options);
+        var calc = client.Proxy<ICalculator>();
+        Assert.Equal(42, await calc.GetAnswerAsync());
+        var call = calc.DelayAsync(600_000, CancellationToken.None);
+
+        Signal(host.Id, "STOP");
+        try
+        {
+            var failed = await Assert.ThrowsAsync<ChannelFaultedException>(() => call.WaitAsync(Bound));
+            Assert.Equal(DisconnectReason.PeerLost, failed.Reason);
+            Assert.Contains("KeepAliveTimeout", failed.Message);
+            Assert.False(client.Connection.IsConnected);
+            Assert.True(client.Connection.KeepAlivePingsSent > 0, "the silent peer was sent a keep-alive Ping first");
+        }
+        finally
+        {
+            Signal(host.Id, "CONT");
+        }
+    }
+
+    [Fact]
+    public async Task An_idle_connection_stays_open_across_many_keep_alive_timeouts_because_the_peer_answers_the_Pings()
+    {
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport));
+        var options = new IpcOptions
+        {
+            KeepAliveInterval = TimeSpan.FromMilliseconds(50),
+            KeepAliveTimeout = TimeSpan.FromSeconds(3),
+            Reconnect = { Enabled = false },
+        };
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: options);
+        var calc = client.Proxy<ICalculator>();
+        Assert.Equal(42, await calc.GetAnswerAsync());
+
+        // Idle (no call, no event) for longer than two timeouts: only the Pongs keep it open. The count of Pings, not a
+        // clock, says how long that was (at least 120 intervals of silence, 6 s).
+        await Eventually.TrueAsync(() => client.Connection.KeepAlivePingsSent >= 120 || !client.Connection.IsConnected, (int)Bound.TotalMilliseconds);
+        if (!client.Connection.IsConnected) Assert.Fail($"The idle connection was closed: {(await client.Connection.Completion).Message}");
+        Assert.Equal(42, await calc.GetAnswerAsync());
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString()]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+}
+
+public sealed class PipeKeepAlive() : KeepAliveTests("pipe");
+
+public sealed class TcpKeepAlive() : KeepAliveTests("tcp");
+
+public sealed class ShmKeepAlive() : KeepAliveTests("shm");
+
+public sealed class KeepAliveOptionsTests
+{
+    [Theory]
+    [InlineData(0, 60_000, "KeepAliveInterval must be positive")]
+    [InlineData(15_000, -5, "KeepAliveTimeout must be positive")]
+    [InlineData(15_000, 15_000, "must be longer than IpcOptions.KeepAliveInterval")]
+    public void Invalid_keep_alive_settings_are_refused_with_a_message_naming_them(int intervalMs, int timeoutMs, string expected)
+    {
+        var options = new IpcOptions { KeepAliveInterval = TimeSpan.FromMilliseconds(intervalMs), KeepAliveTimeout = TimeSpan.FromMilliseconds(timeoutMs) };
+        var error = Assert.Throws<IpcConfigurationException>(options.ThrowIfInvalid);
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void Either_may_be_turned_off()
+    {
+        new IpcOptions { KeepAliveInterval = Timeout.InfiniteTimeSpan }.ThrowIfInvalid();
+        new IpcOptions { KeepAliveTimeout = Timeout.InfiniteTimeSpan, KeepAliveInterval = TimeSpan.FromSeconds(1) }.ThrowIfInvalid();
+    }
+}
