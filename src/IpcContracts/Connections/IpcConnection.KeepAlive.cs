@@ -10,6 +10,7 @@ public sealed partial class IpcConnection
     private long _receivedAt;
     private long _keepAlivePingAt; // when the timer last sent a keep-alive Ping (0: none since the last receipt)
     private int _keepAlivePings;
+    private long _backlogSeenAt; // when the timer last saw bytes waiting to be sent (timer only)
 
     /// <summary>Keep-alive Pings this side has sent (tests: the keep-alive runs on an idle connection).</summary>
     internal int KeepAlivePingsSent => Volatile.Read(ref _keepAlivePings);
@@ -30,7 +31,12 @@ public sealed partial class IpcConnection
         if (!IsEstablished || !HelloQueued) return;
         var receivedAt = Volatile.Read(ref _receivedAt);
         if (receivedAt == 0) return;
-        var silentMs = now - receivedAt;
+        // A backlog on its way out is the send-stall bound's business: a peer that takes it is reading (a subscriber
+        // sends nothing back, and a keep-alive Ping waits behind the backlog), one that does not is closed by
+        // SendStallTimeout. Silence counts again from when the backlog was last seen, so the peer has a whole timeout
+        // to answer the Ping that went out last.
+        if (_sender.QueuedBytes > 0 && Options.SendStallTimeout != Timeout.InfiniteTimeSpan) _backlogSeenAt = now;
+        var silentMs = now - Math.Max(receivedAt, _backlogSeenAt);
         var timeout = Options.KeepAliveTimeout;
         if (timeout != Timeout.InfiniteTimeSpan && silentMs >= (long)timeout.TotalMilliseconds)
         {

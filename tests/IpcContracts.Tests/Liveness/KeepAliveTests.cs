@@ -66,6 +66,49 @@ public abstract class KeepAliveTests(string transport)
         Assert.Equal(42, await calc.GetAnswerAsync());
     }
 
+    /// <summary>
+    /// A subscriber sends nothing back, and a keep-alive Ping queued behind a backlog of events cannot reach it sooner than
+    /// the backlog: while bytes wait to be sent, the send-stall bound judges the peer, not the keep-alive. The subscriber
+    /// process is stopped with events queued for it for three keep-alive timeouts, then let go: it takes them all and the
+    /// connection stays open. Without the rule the publisher would close it as silent after the first timeout.
+    /// </summary>
+    [Fact]
+    public async Task A_subscriber_that_takes_a_backlog_is_not_closed_as_silent_while_the_backlog_waits()
+    {
+        var options = new IpcOptions
+        {
+            KeepAliveInterval = TimeSpan.FromMilliseconds(100),
+            KeepAliveTimeout = TimeSpan.FromSeconds(1),
+            SendStallTimeout = TimeSpan.FromMinutes(2),
+        };
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), options: options);
+        await using var host = HostProcess.StartClient(server.Endpoint.ToString(), "listen");
+        await host.WaitForLineAsync("OK subscribed");
+        await Eventually.TrueAsync(() => server.Connections.Count(c => c.PeerSubscribed(new(false, ContractIds.Ticks))) == 1, (int)Bound.TotalMilliseconds);
+        var connection = server.Connections.Single();
+        var publisher = server.Publisher<ITicks>();
+        var source = new string('x', 2000);
+
+        Signal(host.Id, "STOP");
+        try
+        {
+            // Far more than any socket buffer or ring holds (40 MB), well under the 64 MiB event queue.
+            for (var i = 1; i <= 20_000; i++) publisher.Tick(new Tick(i, source));
+            Assert.True(connection.SendQueueBytes > 0, "events wait for the stopped subscriber");
+            await Task.Delay(3 * options.KeepAliveTimeout); // a wait, not an assertion on time: three timeouts of silence
+            Assert.True(connection.IsConnected, "closed as silent while a backlog waited");
+        }
+        finally
+        {
+            Signal(host.Id, "CONT");
+        }
+        await Eventually.TrueAsync(() => connection.SendQueueBytes == 0 || !connection.IsConnected, (int)Bound.TotalMilliseconds);
+        // The backlog is gone; the subscriber answers the Pings that follow (at least twenty intervals of them).
+        var pings = connection.KeepAlivePingsSent;
+        await Eventually.TrueAsync(() => connection.KeepAlivePingsSent >= pings + 20 || !connection.IsConnected, (int)Bound.TotalMilliseconds);
+        if (!connection.IsConnected) Assert.Fail($"The subscriber's connection was closed: {(await connection.Completion).Message}");
+    }
+
     private static void Signal(int pid, string signal)
     {
         using var kill = Process.Start("kill", [$"-{signal}", pid.ToString()]);
