@@ -31,9 +31,10 @@ public sealed partial class IpcConnection
         {
             while (true)
             {
+                WaitingForPeer();
                 var read = input.ReadAsync(_lifetime.Token);
                 var result = _deferredHead is null ? await read.ConfigureAwait(false) : await new ResumeCallersWhenArmed(this, read);
-                Received();
+                NotWaitingForPeer();
                 var buffer = result.Buffer;
                 var outer = t_handlingFrames;
                 var outerDeferring = t_deferringFor;
@@ -80,13 +81,11 @@ public sealed partial class IpcConnection
                     // Local subscribers are behind under the Wait policy: stop reading (the peer's own bounds apply
                     // to what it cannot send meanwhile) until they catch up or the wait times out.
                     _pauseReading = false;
-                    Volatile.Write(ref _receivedAt, 0); // this side's own silence: no keep-alive timeout meanwhile
                     ResumeDeferred(inline: false);
                     // A loop on a thread of its own (blocking reads) pauses by blocking that thread, bounded by the wait
                     // timeout: awaiting would resume the loop, and its blocking reads, on a pool thread for good.
                     if (_blockingReads) _events.WaitForRoomAsync().GetAwaiter().GetResult();
                     else await _events.WaitForRoomAsync().ConfigureAwait(false);
-                    Received();
                 }
                 // After a pause the frames left are read again first, even when the stream has ended behind them.
                 if ((result.IsCompleted || result.IsCanceled) && !paused)
@@ -209,8 +208,9 @@ public sealed partial class IpcConnection
         while (!frame.IsComplete)
         {
             Volatile.Write(ref _partialFrameSince, Environment.TickCount64);
+            WaitingForPeer();
             var n = await _directReader!.ReadDirectAsync(frame.Remaining, _lifetime.Token).ConfigureAwait(false);
-            Received();
+            NotWaitingForPeer();
             if (n == 0)
                 throw new IpcProtocolException(ProtocolError.Truncated, $"The stream from {PeerDescription} ended inside a frame.");
             frame.Advance(n);

@@ -190,7 +190,6 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         {
             // One timer per connection enforces every call's deadline (to within a tenth of the timeout, 10-250 ms),
             // the send-stall bound, the partial-frame bound and the keep-alive: no call or connection allocates a timer of its own.
-            Received(); // the keep-alive counts silence from the start
             lock (_timerLock)
             {
                 _timerPeriodMs = Math.Min(_timerPeriodMs, PeriodFor(Shortest(Options.DefaultCallTimeout, Options.SendStallTimeout, Options.PartialFrameTimeout, Options.KeepAliveInterval)));

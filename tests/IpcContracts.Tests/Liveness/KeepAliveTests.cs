@@ -123,6 +123,36 @@ public sealed class TcpKeepAlive() : KeepAliveTests("tcp");
 
 public sealed class ShmKeepAlive() : KeepAliveTests("shm");
 
+public sealed class ShmKeepAliveReaderThreadTests
+{
+    /// <summary>
+    /// Silence is time spent waiting for the peer's bytes. Over shm a caller's continuation runs inline on the connection's
+    /// reader thread (IpcOptions.ContinuationsOnReaderThread), so one that holds that thread holds the read loop: that is
+    /// this process's doing, and this side must not call the peer lost for it. (On pipe and tcp the next read is armed
+    /// before a caller resumes, so a caller cannot hold the loop: Liveness/CallerContinuationTests.)
+    /// </summary>
+    [Fact]
+    public async Task A_caller_that_holds_the_reader_thread_for_longer_than_the_timeout_does_not_make_this_side_call_the_peer_lost()
+    {
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For("shm"));
+        var options = new IpcOptions
+        {
+            KeepAliveInterval = TimeSpan.FromMilliseconds(100),
+            KeepAliveTimeout = TimeSpan.FromSeconds(1),
+            Reconnect = { Enabled = false },
+        };
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: options);
+        var calc = client.Proxy<ICalculator>();
+        Assert.Equal(42, await calc.GetAnswerAsync());
+        Assert.Equal("IpcContracts reader", Thread.CurrentThread.Name); // the premise: this code runs on the reader thread
+        Thread.Sleep(3 * options.KeepAliveTimeout); // holds the reader thread, which resumed this test
+
+        await Task.Yield();
+        if (!client.Connection.IsConnected) Assert.Fail($"The connection was closed: {(await client.Connection.Completion).Message}");
+        Assert.Equal(42, await calc.GetAnswerAsync());
+    }
+}
+
 public sealed class KeepAliveOptionsTests
 {
     [Theory]
