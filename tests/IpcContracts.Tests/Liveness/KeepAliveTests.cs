@@ -78,7 +78,7 @@ public abstract class KeepAliveTests(string transport)
         var options = new IpcOptions
         {
             KeepAliveInterval = TimeSpan.FromMilliseconds(100),
-            KeepAliveTimeout = TimeSpan.FromSeconds(1),
+            KeepAliveTimeout = TimeSpan.FromSeconds(2),
             SendStallTimeout = TimeSpan.FromMinutes(2),
         };
         await using var server = await IpcServer.StartAsync(Endpoints.For(transport), options: options);
