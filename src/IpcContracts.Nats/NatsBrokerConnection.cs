@@ -381,7 +381,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     /// <remarks>
     /// Per NATS message, the client takes a lock, copies the payload twice and flushes, the broker routes it and the
     /// subscriber's client parses it, makes its subject a string and calls the subscription: in a burst of small events that
-    /// was most of the transport's cost on both sides (docs/benchmarks.md, "nats:// events in batches").
+    /// was most of the transport's cost on both sides (docs/benchmarks.md, "nats:// events in runs, calls out inline").
     /// </remarks>
     private ReadOnlySequence<byte> TakeEventBatch(in ReadOnlySequence<byte> from, ref ReadOnlySequence<byte> buffer, in WireFrame.Header first,
         in ReadOnlySequence<byte> frame)
