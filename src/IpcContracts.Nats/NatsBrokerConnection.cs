@@ -86,6 +86,8 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         public byte[]? HeldEnd;
     }
 
+    private const int PipeBlock = 64 * 1024;
+
     private NatsBrokerConnection(NatsConnection nats, NatsAddress address, NatsTransportOptions transportOptions, IpcOptions options)
     {
         _nats = nats;
@@ -93,10 +95,18 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         _transportOptions = transportOptions;
         _options = options;
         // Inbound: a message is written whole, then flushed; past 1 MiB unread the flush waits (the core is behind).
-        _in = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, useSynchronizationContext: false));
-        // Outbound: room for the largest frame the core may write, so a frame is always complete before it is routed.
+        // Blocks of 64 KiB: the 4 KiB default puts up to 256 blocks in flight in a burst, more than the shared array pool
+        // keeps, and the pool then allocates new ones (rented on the NATS reader's thread, returned on the core's).
+        _in = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, minimumSegmentSize: PipeBlock,
+            useSynchronizationContext: false));
+        // Outbound: room for the largest frame the core may write, so a frame is always complete before it is routed. The
+        // pump runs inline on the thread that flushes (the core's sender: the caller's thread, or the handler's for a reply),
+        // not as a thread-pool work item per wake-up: a publish only writes into the NATS client's buffer and never blocks
+        // (a full buffer is a pending task the pump awaits), so the core's rule that a flush never blocks holds, and a round
+        // trip costs one hand-off less on each side (nats-cpu rtt series, docs/benchmarks.md).
         var outLimit = (long)options.MaxPayloadLength + (1 << 20);
-        _out = new Pipe(new PipeOptions(pauseWriterThreshold: outLimit, resumeWriterThreshold: outLimit / 2, useSynchronizationContext: false));
+        _out = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: outLimit, resumeWriterThreshold: outLimit / 2,
+            minimumSegmentSize: PipeBlock, useSynchronizationContext: false));
         PeerDescription = address.ToString();
         if (transportOptions.DurableEvents.Any)
             _durable = new JetStreamEvents(nats, address, transportOptions.DurableEvents, options, _instance, PeerDescription, Fail);
@@ -291,14 +301,32 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private async Task PumpOutAsync()
     {
         var reader = _out.Reader;
+        var yielded = false;
         try
         {
             while (true)
             {
                 var result = await reader.ReadAsync().ConfigureAwait(false);
                 var buffer = result.Buffer;
-                while (TakeFrame(ref buffer, out var header, out var frame))
+                if (!yielded && !result.IsCompleted && !result.IsCanceled && StartsWithEvent(buffer))
+                {
+                    // Events are not waited for: they go out from a thread-pool work item, not inline on the publisher's
+                    // thread, and the events the core writes meanwhile are taken with them (one NATS message per run of one
+                    // method's events, TakeEventBatch). Calls and replies go out inline: the latency path has no hop here.
+                    reader.AdvanceTo(buffer.Start);
+                    yielded = true;
+                    // To the thread pool, whatever context the publisher's thread has.
+                    await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+                    continue;
+                }
+                yielded = false;
+                while (true)
+                {
+                    var from = buffer;
+                    if (!TakeFrame(ref buffer, out var header, out var frame)) break;
+                    if (header.Kind == WireFrame.Event) frame = TakeEventBatch(from, ref buffer, header, frame);
                     await RouteAsync(header, frame).ConfigureAwait(false);
+                }
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted || result.IsCanceled) break;
             }
@@ -317,6 +345,14 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         }
     }
 
+    private static bool StartsWithEvent(in ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.Length < WireFrame.HeaderSize) return false;
+        Span<byte> bytes = stackalloc byte[WireFrame.HeaderSize];
+        buffer.Slice(0, WireFrame.HeaderSize).CopyTo(bytes);
+        return WireFrame.TryRead(bytes, out var header) && header.Kind == WireFrame.Event;
+    }
+
     private static bool TakeFrame(ref ReadOnlySequence<byte> buffer, out WireFrame.Header header, out ReadOnlySequence<byte> frame)
     {
         frame = default;
@@ -330,6 +366,34 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         frame = buffer.Slice(0, header.FrameLength);
         buffer = buffer.Slice(header.FrameLength);
         return true;
+    }
+
+    /// <summary>Upper bound of one NATS message of batched events (<see cref="TakeEventBatch"/>), below <c>max_payload</c> too.</summary>
+    internal const int MaxEventBatch = 32 * 1024;
+
+    /// <summary>
+    /// The event frame just taken from <paramref name="from"/>, or, when the frames right behind it are events of the same
+    /// method with the same flags, all of them as one run of frames for one NATS message (up to <see cref="MaxEventBatch"/>
+    /// bytes and <c>max_payload</c> with the method's headers); <paramref name="buffer"/> then starts after the last one.
+    /// Only frames already written are taken, so nothing waits for a batch to fill. Not for aggregator messages, events with
+    /// trace context (their headers differ per event) or durable events (acknowledged one message per event).
+    /// </summary>
+    /// <remarks>
+    /// Per NATS message, the client takes a lock, copies the payload twice and flushes, the broker routes it and the
+    /// subscriber's client parses it, makes its subject a string and calls the subscription: in a burst of small events that
+    /// was most of the transport's cost on both sides (docs/benchmarks.md, "nats:// events in runs, calls out inline").
+    /// </remarks>
+    private ReadOnlySequence<byte> TakeEventBatch(in ReadOnlySequence<byte> from, ref ReadOnlySequence<byte> buffer, in WireFrame.Header first,
+        in ReadOnlySequence<byte> frame)
+    {
+        if (buffer.Length < WireFrame.HeaderSize || (first.Flags & (WireFrame.BusFlag | WireFrame.TraceContextFlag | WireFrame.UpstreamFlag)) != 0
+            || _durable?.IsDurable(first.ContractId) == true)
+            return frame;
+        var limit = Math.Min(MaxEventBatch, MaxBrokerPayload - (EventShapeOf(first.ContractId, first.MethodId).Headers?.Size ?? 0));
+        var length = WireFrame.EventRunLength(from, first, limit);
+        if (length == frame.Length) return frame;
+        buffer = from.Slice(length);
+        return from.Slice(0, length);
     }
 
     private ValueTask RouteAsync(in WireFrame.Header header, in ReadOnlySequence<byte> frame)
@@ -871,7 +935,8 @@ internal sealed class NatsBrokerConnection : ITransportConnection
 
     private ValueTask OnEventAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload)
     {
-        if (!WireFrame.TryReadMessage(payload, out var header) || header.Kind != WireFrame.Event) return default;
+        // One Event frame, or a batch: several of one method back to back (TakeEventBatch), handed to the core in one write.
+        if (!WireFrame.TryReadEvents(payload, out var header, out var count)) return default;
         if ((header.Flags & WireFrame.BusFlag) != 0)
         {
             // Aggregator messages have no shape to check: the type name is the contract.
@@ -884,7 +949,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         {
             // Like an event that does not parse: reported here, never to the publisher, which has no one to tell.
             _options.ReportEventHandlerException(new ContractMismatchException(_own!.AliasOf(header.ContractId),
-                _own.Find(header.ContractId, header.MethodId)?.Name, $"An event was dropped: {mismatch}"));
+                _own.Find(header.ContractId, header.MethodId)?.Name, count == 1 ? $"An event was dropped: {mismatch}" : $"{count} events were dropped: {mismatch}"));
             return default;
         }
         return WriteInputAsync(payload);
@@ -978,10 +1043,18 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         {
             if (Volatile.Read(ref _inputEnded) != 0) return;
             var writer = _in.Writer;
-            var span = writer.GetSpan((int)frame.Length);
-            frame.CopyTo(span);
-            if (correlationId is { } id) WireFrame.PatchCorrelation(span, id);
-            writer.Advance((int)frame.Length);
+            if (correlationId is { } id)
+            {
+                var span = writer.GetSpan((int)frame.Length);
+                frame.CopyTo(span);
+                WireFrame.PatchCorrelation(span, id);
+                writer.Advance((int)frame.Length);
+            }
+            else
+            {
+                // Segment by segment into the pipe's own blocks: a batch of events (up to 32 KiB) needs no block of its size.
+                foreach (var segment in frame) writer.Write(segment.Span);
+            }
             await writer.FlushAsync().ConfigureAwait(false);
         }
         catch (Exception) when (Volatile.Read(ref _inputEnded) != 0)

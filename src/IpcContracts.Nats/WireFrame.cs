@@ -44,6 +44,97 @@ internal static class WireFrame
         return TryRead(bytes, out header) && header.FrameLength == message.Length;
     }
 
+    /// <summary>
+    /// The length of the run of Event frames at the start of <paramref name="buffer"/>, whose first frame (whole) has header
+    /// <paramref name="first"/>: it and the whole frames right behind it that are events of the same contract and method
+    /// with the same flags, as long as the run stays within <paramref name="limit"/> bytes (the first frame always counts).
+    /// </summary>
+    public static long EventRunLength(in ReadOnlySequence<byte> buffer, in Header first, long limit)
+    {
+        var length = first.FrameLength;
+        var rest = buffer.Slice(length);
+        Span<byte> bytes = stackalloc byte[HeaderSize];
+        var more = true;
+        while (more && rest.Length >= HeaderSize)
+        {
+            // The frames wholly inside the current block are read from its span, and the sequence is sliced once per block.
+            var span = rest.FirstSpan;
+            var at = 0;
+            while (span.Length - at >= HeaderSize)
+            {
+                if (!SameBatch(span.Slice(at, HeaderSize), first, limit - length, out var next)) { more = false; break; }
+                if (span.Length - at < next) break; // this one ends in the next block
+                at += (int)next;
+                length += next;
+            }
+            rest = rest.Slice(at);
+            if (!more || rest.Length < HeaderSize) break;
+            // A frame (or its header) across a block boundary.
+            rest.Slice(0, HeaderSize).CopyTo(bytes);
+            if (!SameBatch(bytes, first, limit - length, out var across) || rest.Length < across) break;
+            rest = rest.Slice(across);
+            length += across;
+        }
+        return length;
+    }
+
+    /// <summary>
+    /// One whole Event frame, or a batch: Event frames back to back with the same flags, contract and method and neither
+    /// <c>Bus</c>, <c>TraceContext</c> nor <c>Upstream</c> (docs/protocol.md section 9), filling the message exactly.
+    /// <paramref name="header"/> is the first frame's; false for anything else.
+    /// </summary>
+    public static bool TryReadEvents(in ReadOnlySequence<byte> message, out Header header, out int count)
+    {
+        count = 0;
+        header = default;
+        if (message.Length < HeaderSize) return false;
+        Span<byte> bytes = stackalloc byte[HeaderSize];
+        message.Slice(0, HeaderSize).CopyTo(bytes);
+        if (!TryRead(bytes, out header) || header.Kind != Event) return false;
+        if (header.FrameLength == message.Length)
+        {
+            count = 1;
+            return true;
+        }
+        if (header.FrameLength > message.Length || (header.Flags & (BusFlag | TraceContextFlag | UpstreamFlag)) != 0) return false;
+        if (message.IsSingleSegment) return TryCountBatch(message.FirstSpan, header, out count);
+        var rest = message;
+        var n = 0;
+        while (!rest.IsEmpty)
+        {
+            if (rest.Length < HeaderSize) return false;
+            rest.Slice(0, HeaderSize).CopyTo(bytes);
+            if (!SameBatch(bytes, header, rest.Length, out var length)) return false;
+            rest = rest.Slice(length);
+            n++;
+        }
+        count = n;
+        return true;
+    }
+
+    private static bool TryCountBatch(ReadOnlySpan<byte> message, in Header first, out int count)
+    {
+        count = 0;
+        while (!message.IsEmpty)
+        {
+            if (message.Length < HeaderSize || !SameBatch(message, first, message.Length, out var length)) return false;
+            message = message[(int)length..];
+            count++;
+        }
+        return true;
+    }
+
+    /// <summary>The frame header at the start of <paramref name="bytes"/> is another event of <paramref name="first"/>'s batch, whole within <paramref name="left"/> bytes.</summary>
+    private static bool SameBatch(ReadOnlySpan<byte> bytes, in Header first, long left, out long length)
+    {
+        length = 0;
+        if (!TryRead(bytes, out var next) || next.Kind != Event || next.Flags != first.Flags || next.ContractId != first.ContractId
+            || next.MethodId != first.MethodId || next.FrameLength > left)
+            return false;
+        length = next.FrameLength;
+        return true;
+    }
+
     public static void PatchCorrelation(Span<byte> frame, ulong correlationId) =>
         BinaryPrimitives.WriteUInt64LittleEndian(frame[CorrelationOffset..], correlationId);
 

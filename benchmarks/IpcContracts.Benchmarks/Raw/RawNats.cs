@@ -95,6 +95,17 @@ internal sealed class BenchBroker : IDisposable
 
     public string Url { get; }
 
+    /// <summary>CPU time the private nats-server has used so far; null for a broker this process did not start (IPC_NATS_URL).</summary>
+    public TimeSpan? ProcessorTime
+    {
+        get
+        {
+            if (_process is null) return null;
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public static BenchBroker? Start()
     {
         if (Environment.GetEnvironmentVariable("IPC_NATS_URL") is { Length: > 0 } url) return new BenchBroker(url.TrimEnd('/'), null);
