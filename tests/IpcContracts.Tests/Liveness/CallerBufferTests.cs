@@ -59,7 +59,7 @@ public abstract class CallerBufferTests(string transport)
         var original = Patterns.Checksum(data);
         using var cts = new CancellationTokenSource();
 
-        Signal(host.Id, "STOP");
+        ProcessSignal.Send(host.Id, "STOP");
         Task<long> call;
         Task reused;
         try
@@ -81,7 +81,7 @@ public abstract class CallerBufferTests(string transport)
         }
         finally
         {
-            Signal(host.Id, "CONT");
+            ProcessSignal.Send(host.Id, "CONT");
         }
 
         if (ending == "cancel") await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(Bound));
@@ -108,7 +108,7 @@ public abstract class CallerBufferTests(string transport)
         var second = Patterns.Bytes(Size, 23);
         using var cts = new CancellationTokenSource();
 
-        Signal(host.Id, "STOP");
+        ProcessSignal.Send(host.Id, "STOP");
         Task<long> ahead, behind;
         Task reused;
         try
@@ -124,7 +124,7 @@ public abstract class CallerBufferTests(string transport)
         }
         finally
         {
-            Signal(host.Id, "CONT");
+            ProcessSignal.Send(host.Id, "CONT");
         }
 
         Assert.Equal(Patterns.Checksum(first), await ahead.WaitAsync(Bound));
@@ -151,7 +151,7 @@ public abstract class CallerBufferTests(string transport)
         {
             var blobs = client.Proxy<IBlobs>();
             Assert.Equal(-1, await blobs.KeptChecksumAsync(slot));
-            Signal(host.Id, "STOP");
+            ProcessSignal.Send(host.Id, "STOP");
             try
             {
                 var call = await StartAsync(() => blobs.KeepMemoryAsync(slot, data, cts.Token));
@@ -170,19 +170,12 @@ public abstract class CallerBufferTests(string transport)
             }
             finally
             {
-                Signal(host.Id, "CONT");
+                ProcessSignal.Send(host.Id, "CONT");
             }
         }
 
         await using var again = await IpcClient.ConnectAsync(host.Endpoint);
         Assert.Equal(-1, await again.Proxy<IBlobs>().KeptChecksumAsync(slot).WaitAsync(Bound));
-    }
-
-    private static void Signal(int pid, string signal)
-    {
-        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString()]);
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
     }
 }
 

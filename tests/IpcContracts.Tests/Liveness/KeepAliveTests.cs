@@ -30,7 +30,7 @@ public abstract class KeepAliveTests(string transport)
         Assert.Equal(42, await calc.GetAnswerAsync());
         var call = calc.DelayAsync(600_000, CancellationToken.None);
 
-        Signal(host.Id, "STOP");
+        ProcessSignal.Send(host.Id, "STOP");
         try
         {
             var failed = await Assert.ThrowsAsync<ChannelFaultedException>(() => call.WaitAsync(Bound));
@@ -41,7 +41,7 @@ public abstract class KeepAliveTests(string transport)
         }
         finally
         {
-            Signal(host.Id, "CONT");
+            ProcessSignal.Send(host.Id, "CONT");
         }
     }
 
@@ -89,7 +89,7 @@ public abstract class KeepAliveTests(string transport)
         var publisher = server.Publisher<ITicks>();
         var source = new string('x', 2000);
 
-        Signal(host.Id, "STOP");
+        ProcessSignal.Send(host.Id, "STOP");
         try
         {
             // Far more than any socket buffer or ring holds (40 MB), well under the 64 MiB event queue.
@@ -100,20 +100,13 @@ public abstract class KeepAliveTests(string transport)
         }
         finally
         {
-            Signal(host.Id, "CONT");
+            ProcessSignal.Send(host.Id, "CONT");
         }
         await Eventually.TrueAsync(() => connection.SendQueueBytes == 0 || !connection.IsConnected, (int)Bound.TotalMilliseconds);
         // The backlog is gone; the subscriber answers the Pings that follow (at least twenty intervals of them).
         var pings = connection.KeepAlivePingsSent;
         await Eventually.TrueAsync(() => connection.KeepAlivePingsSent >= pings + 20 || !connection.IsConnected, (int)Bound.TotalMilliseconds);
         if (!connection.IsConnected) Assert.Fail($"The subscriber's connection was closed: {(await connection.Completion).Message}");
-    }
-
-    private static void Signal(int pid, string signal)
-    {
-        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString()]);
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
     }
 }
 

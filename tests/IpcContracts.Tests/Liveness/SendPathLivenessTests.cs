@@ -63,7 +63,7 @@ public abstract class SendPathLivenessTests(string transport)
         var calc = client.Proxy<ICalculator>();
         Assert.Equal(42, await calc.GetAnswerAsync());
 
-        Signal(host.Id, "STOP");
+        ProcessSignal.Send(host.Id, "STOP");
         try
         {
             var big = new byte[8 * 1024 * 1024]; // more than the ring and any socket buffer
@@ -84,15 +84,8 @@ public abstract class SendPathLivenessTests(string transport)
         }
         finally
         {
-            Signal(host.Id, "CONT");
+            ProcessSignal.Send(host.Id, "CONT");
         }
-    }
-
-    private static void Signal(int pid, string signal)
-    {
-        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString()]);
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
     }
 }
 

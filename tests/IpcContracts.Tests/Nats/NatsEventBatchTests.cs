@@ -33,42 +33,13 @@ public sealed class NatsEventBatchTests
         return header;
     }
 
-    /// <summary>The bytes as a sequence of blocks cut at <paramref name="cuts"/> (offsets), as a pipe hands them over.</summary>
-    private static ReadOnlySequence<byte> Blocks(byte[] bytes, params int[] cuts)
-    {
-        var bounds = cuts.Prepend(0).Append(bytes.Length).ToArray();
-        Segment? first = null, last = null;
-        for (var i = 0; i + 1 < bounds.Length; i++)
-        {
-            var memory = bytes.AsMemory(bounds[i], bounds[i + 1] - bounds[i]);
-            if (first is null) first = last = new Segment(memory, 0);
-            else last = last!.Append(memory);
-        }
-        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
-    }
 
     [Fact]
     public void A_run_takes_the_whole_events_of_the_first_frames_method_and_flags_up_to_the_limit_and_stops_at_anything_else()
     {
         var (t1, t2, t3) = (TickFrame(1), TickFrame(2), TickFrame(3));
         var first = HeaderOf(t1);
-        long Run(byte[] bytes, long limit = long.MaxValue, params int[] cuts) => WireFrame.EventRunLength(Blocks(bytes, cuts), first, limit);
+        long Run(byte[] bytes, long limit = long.MaxValue, params int[] cuts) => WireFrame.EventRunLength(Segments.Cut(bytes, cuts), first, limit);
 
         // Three ticks: one run, also when the blocks cut a header or a payload in two.
         var three = t1.Concat(t2).Concat(t3).ToArray();
@@ -90,7 +61,7 @@ public sealed class NatsEventBatchTests
     public void A_message_is_taken_as_events_only_when_it_is_whole_event_frames_of_one_method_without_bus_trace_or_upstream()
     {
         var (t1, t2, t3) = (TickFrame(1), TickFrame(2), TickFrame(3));
-        bool Read(byte[] bytes, out int count, params int[] cuts) => WireFrame.TryReadEvents(Blocks(bytes, cuts), out _, out count);
+        bool Read(byte[] bytes, out int count, params int[] cuts) => WireFrame.TryReadEvents(Segments.Cut(bytes, cuts), out _, out count);
 
         Assert.True(Read(t1, out var one));
         Assert.Equal(1, one);

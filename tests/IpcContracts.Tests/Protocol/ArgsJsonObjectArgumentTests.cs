@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Serialization;
 using IpcContracts.Runtime;
 using IpcContracts.TestContracts;
+using IpcContracts.Tests.Support;
 
 namespace IpcContracts.Tests.Protocol;
 
@@ -109,27 +110,9 @@ public sealed class ArgsJsonObjectArgumentTests
     private static ReadOnlySequence<byte> Payload(byte[] bytes, bool split)
     {
         if (!split || bytes.Length < 2) return new ReadOnlySequence<byte>(bytes);
-        var first = new Segment(bytes.AsMemory(0, 1), 0);
-        var last = first;
-        for (var i = 1; i < bytes.Length; i++) last = last.Append(bytes.AsMemory(i, 1));
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+        return Segments.Cut(bytes, [.. Enumerable.Range(1, bytes.Length - 1)]); // one byte per segment
     }
 
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
-    }
 }
 
 [JsonSerializable(typeof(Totals))]

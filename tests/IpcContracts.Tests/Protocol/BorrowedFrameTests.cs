@@ -5,7 +5,7 @@ using IpcContracts.Connections;
 using IpcContracts.Protocol;
 using IpcContracts.Runtime;
 using IpcContracts.Serialization;
-using IpcContracts.Tests.Streaming;
+using IpcContracts.Tests.Support;
 using IpcContracts.TestContracts;
 
 namespace IpcContracts.Tests.Protocol;

@@ -310,34 +310,6 @@ public abstract class BinaryConformanceTests(string transport)
     }
 }
 
-/// <summary>Builds a multi-segment <see cref="ReadOnlySequence{T}"/>.</summary>
-internal static class Segments
-{
-    public static ReadOnlySequence<byte> Of(params ReadOnlyMemory<byte>[] parts)
-    {
-        var first = new Segment(parts[0], 0);
-        var last = first;
-        foreach (var part in parts.Skip(1)) last = last.Append(part);
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
-    }
-}
-
 public sealed class InProcBinary() : BinaryConformanceTests("inproc");
 public sealed class PipeBinary() : BinaryConformanceTests("pipe");
 public sealed class TcpBinary() : BinaryConformanceTests("tcp");
