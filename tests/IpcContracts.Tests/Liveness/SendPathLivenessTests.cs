@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using IpcContracts.TestContracts;
 using IpcContracts.Tests.Support;
 
