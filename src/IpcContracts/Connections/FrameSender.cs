@@ -62,6 +62,19 @@ internal sealed class FrameSender
     /// <summary>Bytes queued or being written.</summary>
     public long QueuedBytes => Volatile.Read(ref _queuedBytes);
 
+    private long _borrowedWritesStarted;
+
+    /// <summary>Frames that borrow a caller's memory and have started to leave (tests: a call is now ending mid-write).</summary>
+    public long BorrowedWritesStarted => Volatile.Read(ref _borrowedWritesStarted);
+
+    /// <summary>Only the writer calls this, so a plain increment suffices.</summary>
+    private bool StartBorrowedWrite(BorrowedArgument borrowed)
+    {
+        if (!borrowed.TryStartWrite()) return false;
+        Volatile.Write(ref _borrowedWritesStarted, _borrowedWritesStarted + 1);
+        return true;
+    }
+
     /// <summary>Events dropped by the drop-oldest policy since the connection opened.</summary>
     public long DroppedEvents => Volatile.Read(ref _droppedEvents);
 
@@ -391,7 +404,7 @@ internal sealed class FrameSender
             }
             if (frame.Length > LargeFrame || frame.Borrowed is not null)
             {
-                if (frame.Borrowed is { } borrowed && !borrowed.TryStartWrite())
+                if (frame.Borrowed is { } borrowed && !StartBorrowedWrite(borrowed))
                 {
                     // Its call ended (cancelled, timed out, failed) before a byte of it left, and the caller may already
                     // be writing into that memory: the Request is dropped unsent (docs/semantics.md, "The caller's buffer").
@@ -413,7 +426,7 @@ internal sealed class FrameSender
                         _batch[_next++] = default;
                         _batchBytes += next.Length;
                         if (taken.IsEvent) _batchEventBytes += next.Length;
-                        if (next.Borrowed is { } nextBorrowed && !nextBorrowed.TryStartWrite())
+                        if (next.Borrowed is { } nextBorrowed && !StartBorrowedWrite(nextBorrowed))
                         {
                             next.Release(); // abandoned, as above
                             continue;

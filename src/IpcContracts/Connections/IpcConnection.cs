@@ -130,6 +130,9 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
 
     internal CancellationToken Lifetime => _lifetime.Token;
 
+    /// <summary>Requests whose binary argument is sent from the caller's memory and that have started to leave (tests).</summary>
+    internal long BorrowedWritesStarted => _sender.BorrowedWritesStarted;
+
     /// <summary>Bytes queued for this peer and not yet taken by the transport.</summary>
     internal long SendQueueBytes => _sender.QueuedBytes;
 

@@ -31,6 +31,13 @@ public abstract class CallerBufferTests(string transport)
     private static Task ReuseWhenDone(Task call, byte[] data) =>
         call.ContinueWith(_ => data.AsSpan().Fill(Reused), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
+    /// <summary>
+    /// The premise of a mid-write case: the Request has started to leave. Under load the writer may take a while to get
+    /// there, and a call that ends before then is dropped unsent (a different rule, checked by its own case).
+    /// </summary>
+    private static Task WriteStartedAsync(IpcClient client) =>
+        Eventually.TrueAsync(() => client.Connection.BorrowedWritesStarted > 0, (int)Bound.TotalMilliseconds);
+
     /// <summary>Starts the call on a thread of its own, so a send that blocked would fail the test instead of hanging it.</summary>
     private static async Task<Task<long>> StartAsync(Func<Task<long>> start)
     {
@@ -66,9 +73,12 @@ public abstract class CallerBufferTests(string transport)
             call = await StartAsync(() =>
             {
                 if (ending == "cancel") return blobs.KeepMemoryAsync(slot, data, cts.Token);
-                using (IpcCall.WithTimeout(TimeSpan.FromMilliseconds(300))) return blobs.KeepMemoryAsync(slot, data);
+                // Long enough for the write to start first on a loaded machine; a call that timed out before a byte left
+                // would be dropped unsent, the other case (below), not this one.
+                using (IpcCall.WithTimeout(TimeSpan.FromSeconds(3))) return blobs.KeepMemoryAsync(slot, data);
             });
             reused = ReuseWhenDone(call, data);
+            await WriteStartedAsync(client);
             if (ending == "cancel") cts.Cancel();
             // The call is out of the pending table: cancelled, or timed out by the connection's timer.
             await Eventually.TrueAsync(() => client.Connection.PendingCalls == 0, (int)Bound.TotalMilliseconds);
@@ -159,6 +169,7 @@ public abstract class CallerBufferTests(string transport)
                     connectedWhenDone = client.Connection.IsConnected;
                     data.AsSpan().Fill(Reused);
                 }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                await WriteStartedAsync(client);
                 cts.Cancel();
 
                 await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(Bound));
