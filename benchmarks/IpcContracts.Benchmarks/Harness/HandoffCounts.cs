@@ -67,6 +67,9 @@ internal static class HandoffCounts
             ("pipe-events", () => OursEvents("pipe", rows)),
             ("tcp-events", () => OursEvents("tcp", rows)),
             ("shm-events", () => OursEvents("shm", rows)),
+            ("pipe-stream-items", () => OursStreamItems("pipe", rows)),
+            ("tcp-stream-items", () => OursStreamItems("tcp", rows)),
+            ("shm-stream-items", () => OursStreamItems("shm", rows)),
         };
         foreach (var (name, run) in steps)
         {
@@ -180,6 +183,45 @@ internal static class HandoffCounts
         });
     }
 
+    /// <summary>
+    /// CPU and bytes per 64 B stream item, beside the events series: the child's handler yields <see cref="s_events"/>
+    /// payloads (<c>IEcho.StreamAsync</c>, as the harness's row 3b) and this process reads them with <c>await foreach</c>; the
+    /// window ends with the stream's end. Here the child produces (its CPU is the "server" figure) and this process
+    /// consumes, the reverse of the events series, so compare producer with publisher and consumer with subscriber.
+    /// </summary>
+    private static void OursStreamItems(string transport, List<Row> rows)
+    {
+        var spin = new IpcOptions().SharedMemory.SpinCount;
+        using var child = Child.Start("child", "ours", Endpoint(transport), spin.ToString(CultureInfo.InvariantCulture));
+        var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5) };
+        Await(async () =>
+        {
+            await using var client = await IpcClient.ConnectAsync(child.Address, options: options).ConfigureAwait(false);
+            var echo = client.Proxy<IEcho>();
+            long received = 0;
+            var warm = new WarmUp(child);
+            do
+            {
+                await foreach (var _ in echo.StreamAsync(20_000, HarnessConfig.EventSize).ConfigureAwait(false)) received++;
+            }
+            while (!warm.Done());
+            var operation = s_rounds == 1 ? $"64 B stream item ({s_events:N0} in one stream)" : $"64 B stream item ({s_rounds} x {s_events:N0} in one stream)";
+            rows.Add(await MeasureAsync($"{transport}://", operation, s_events * s_rounds, child, async () =>
+            {
+                for (var round = 0; round < s_rounds; round++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    long items = 0;
+                    await foreach (var _ in echo.StreamAsync(s_events, HarnessConfig.EventSize).ConfigureAwait(false)) items++;
+                    Check(items == s_events, "stream item count");
+                    received += items;
+                    s_times.Add(Seconds(Stopwatch.GetTimestamp() - start) * 1e6 / s_events); // mean time per item of the stream
+                }
+            }).ConfigureAwait(false));
+            Console.Error.Write($"{received:N0} items in all ... ");
+        });
+    }
+
     private static void Ours(string transport, List<Row> rows)
     {
         var endpoint = Endpoint(transport);
@@ -271,7 +313,8 @@ internal static class HandoffCounts
                           $"load average {loadBefore:0.00} before, {loadAfter:0.00} after; " + (load > 0 ? $"loaded: --load {load}" : "quiet: no --load"));
         Console.WriteLine("Per operation, client + server. CPU = user + system time of the process, work items (thread pool), vcs / ics = voluntary / involuntary context switches (all threads), " +
                           "send / recv = socket send / receive system calls, epoll = epoll waits, futex = futex calls (perf; n/a without it), GCs = garbage collections and their pause, " +
-                          "bytes = allocated (GC.GetTotalAllocatedBytes, all threads). An event row's time is the mean per event of the whole burst.");
+                          "bytes = allocated (GC.GetTotalAllocatedBytes, all threads). An event or stream item row's time is the mean per event (item) of the whole burst (stream); " +
+                          "in a stream item row the client consumes and the server produces.");
         Console.WriteLine();
         Console.WriteLine("| series | operation | median time | CPU | bytes | work items | vcs | ics | send | recv | epoll | futex | GCs (pause ms) | voluntary switches by thread (client; server) |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");

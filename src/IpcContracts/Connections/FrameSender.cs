@@ -24,7 +24,7 @@ namespace IpcContracts.Connections;
 /// atomic with "frame queued, take the writer role", so a frame can never be stranded, and lets the drop-oldest
 /// policy remove an event that the writer has not taken yet.</para>
 /// </remarks>
-internal sealed class FrameSender
+internal sealed class FrameSender : IThreadPoolWorkItem
 {
     private readonly object _lock = new(); // a Monitor: the Wait policy waits on it
     private readonly PipeWriter _output;
@@ -54,7 +54,14 @@ internal sealed class FrameSender
         _fault = fault;
         _peer = peerDescription;
         _onPendingDone = OnPendingDone;
+        _handsOffBursts = output is Transports.IGatheringWriter;
     }
+
+    // A socket's writer (the one kind that gathers): each flush there is a system call, which on loopback TCP also runs
+    // the receiving side's network stack, so a burst written frame by frame costs a send per frame; a work item per batch
+    // is cheaper. Elsewhere a flush is a copy into a ring or an in-process pipe, cheaper than the hand-off, and batching a
+    // burst only makes a shared-memory consumer catch up and sleep more often: there TrySendSoon is TrySend.
+    private readonly bool _handsOffBursts;
 
     /// <summary>Completes once <see cref="Complete"/> was called and everything queued has been written or dropped.</summary>
     public Task Drained => _drained.Task;
@@ -83,19 +90,27 @@ internal sealed class FrameSender
     /// frame released, when the connection no longer sends or the queue bound was exceeded (the connection is
     /// then closed with the reason).
     /// </summary>
-    public bool TrySend(OutgoingFrame frame) => Enqueue(frame, isEvent: false, 0, default);
+    public bool TrySend(OutgoingFrame frame) => Enqueue(frame, isEvent: false, 0, default, writeLater: false);
+
+    /// <summary>
+    /// As <see cref="TrySend"/> for a frame of a burst (a stream item whose producer had it ready at once): on a socket,
+    /// when no thread is writing, the write is handed to a thread-pool work item instead of being done here, so the frames
+    /// this thread queues meanwhile leave with it in one flush (one system call) instead of one each. The frame is not
+    /// held back: it is written as soon as that work item runs, whatever this thread does next.
+    /// </summary>
+    public bool TrySendSoon(OutgoingFrame frame) => Enqueue(frame, isEvent: false, 0, default, writeLater: _handsOffBursts);
 
     /// <summary>Queues an event frame under the event bound and the given overflow policy.</summary>
     /// <param name="frame">The event frame; the sender now owns it.</param>
     /// <param name="dropKey">Which events DropOldest may drop to make room: those with the same key (its contract, or its
     /// aggregator message type, kept apart by <see cref="DropKey"/>).</param>
     /// <param name="overflow">The bound and the policy.</param>
-    public bool TrySendEvent(OutgoingFrame frame, ulong dropKey, in EventOverflow overflow) => Enqueue(frame, isEvent: true, dropKey, overflow);
+    public bool TrySendEvent(OutgoingFrame frame, ulong dropKey, in EventOverflow overflow) => Enqueue(frame, isEvent: true, dropKey, overflow, writeLater: false);
 
     /// <summary>The DropOldest key of an event: contract IDs and aggregator message type IDs never collide.</summary>
     public static ulong DropKey(bool bus, uint id) => bus ? (1UL << 32) | id : id;
 
-    private bool Enqueue(OutgoingFrame frame, bool isEvent, ulong dropKey, in EventOverflow overflow)
+    private bool Enqueue(OutgoingFrame frame, bool isEvent, ulong dropKey, in EventOverflow overflow, bool writeLater)
     {
         Exception? overflowFault = null;
         bool write;
@@ -133,7 +148,8 @@ internal sealed class FrameSender
                 _queuedBytes += frame.Length;
                 if (isEvent) _queuedEventBytes += frame.Length;
                 write = !_writing;
-                if (write && _head == _tail)
+                if (writeLater) writeLater = WriteLater(write);
+                if (write && _head == _tail && !writeLater)
                 {
                     // Nobody writes and nothing waits: this thread takes the writer role and the frame becomes its
                     // batch directly (the latency path: one lock here, one when the writer gives the role up).
@@ -158,9 +174,37 @@ internal sealed class FrameSender
 
     Queued:
         IpcTelemetry.BytesSent(length);
-        if (write) Drain();
+        if (!write) return true;
+        // A later write is a work item on the global queue, so another thread takes it while this one goes on queueing.
+        if (writeLater) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        else Drain();
         return true;
     }
+
+    // Writes handed on in a row (TrySendSoon finding no writer) that no other frame joined before they ran; 0 once one did.
+    private int _laterAlone;
+
+    /// <summary>
+    /// Under the lock, for a <see cref="TrySendSoon"/> frame: whether to hand its write on. Handing on pays when frames
+    /// join the write before it runs; a producer slower than the hand-off (each frame finds the writer gone again) would
+    /// pay a work item per frame for nothing, so after two hand-offs that nothing joined the frames are written here again,
+    /// with a hand-off tried every eighth frame in case the producer speeds up (or one joining a busy writer resets it).
+    /// </summary>
+    private bool WriteLater(bool idle)
+    {
+        if (!idle)
+        {
+            _laterAlone = 0; // queued behind a write: frames are batching
+            return true;
+        }
+        if (++_laterAlone <= 2) return true;
+        if (_laterAlone < 10) return false;
+        _laterAlone = 2;
+        return true;
+    }
+
+    /// <summary>The write <see cref="TrySendSoon"/> handed on: this thread holds the writer role from here.</summary>
+    void IThreadPoolWorkItem.Execute() => Drain();
 
     /// <summary>Frames up to this size that queue behind others are copied into a shared block (<see cref="TryCoalesce"/>).</summary>
     private const int CoalesceMaxFrame = 4 * 1024;

@@ -17,6 +17,9 @@ public sealed partial class IpcConnection
     /// <summary>Queues a frame on the send path. False (frame released) if the connection no longer sends.</summary>
     internal bool TrySend(OutgoingFrame frame) => _sender.TrySend(frame);
 
+    /// <inheritdoc cref="FrameSender.TrySendSoon"/>
+    internal bool TrySendSoon(OutgoingFrame frame) => _sender.TrySendSoon(frame);
+
     internal void SendCancel(ulong correlationId) =>
         TrySend(FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Cancel, FrameFlags.None, 0, 0, correlationId)));
 

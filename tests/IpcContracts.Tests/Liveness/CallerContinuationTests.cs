@@ -8,7 +8,8 @@ namespace IpcContracts.Tests.Liveness;
 /// loop has armed its next read (no thread-pool hop of its own; docs/semantics.md, Connections 2). The caller's code
 /// must still never hold up reading: here it blocks synchronously on a second call of the same connection, which only
 /// a reader that has moved on can answer. Resuming the caller before the next read is armed would wedge this (the wait
-/// bound turns that into a failure; it is not a performance threshold). Cross-process: the server is the TestHost.
+/// bound turns that into a failure; it is not a performance threshold). The same for a stream consumer's loop body.
+/// Cross-process: the server is the TestHost.
 /// </summary>
 public sealed class CallerContinuationTests
 {
@@ -36,6 +37,37 @@ public sealed class CallerContinuationTests
             Assert.Equal(i + 1, await calc.IncrementAsync(i).ConfigureAwait(false));
             Assert.Equal(i + 2, BlockUntilAnswered(calc.IncrementAsync(i + 1).AsTask(), $"round {i}, ValueTask method"));
         }
+    }
+
+    /// <summary>
+    /// A stream consumer's code (the body of <c>await foreach</c>) never holds up reading either, on any transport: here it
+    /// blocks synchronously every 100 items on a call of the same connection, which only a reader that has moved on can
+    /// answer, while the producer (mostly synchronous, so its items come in batches) keeps the stream's credit window
+    /// busy. A consumer resumed on the read loop would wedge this at the first block (the wait bound turns that into a
+    /// failure). Every item still arrives, in order, and the stream ends.
+    /// </summary>
+    [Theory]
+    [InlineData("pipe")]
+    [InlineData("tcp")]
+    [InlineData("shm")]
+    public async Task A_stream_consumer_that_blocks_in_its_loop_does_not_stop_the_connection_reading(string transport)
+    {
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport));
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        var calc = client.Proxy<ICalculator>();
+        var streams = client.Proxy<IStreams>();
+        const int count = 5_000;
+        var next = 1;
+        await Task.Run(async () =>
+        {
+            await foreach (var i in streams.RangeAsync(1, count).ConfigureAwait(false))
+            {
+                Assert.Equal(next++, i);
+                if (i % 100 == 0) Assert.Equal(i + 1, BlockUntilAnswered(calc.AddAsync(i, 1), $"item {i}"));
+            }
+        });
+        Assert.Equal(count + 1, next);
+        Assert.True(client.Connection.IsConnected);
     }
 
     /// <summary>Blocks this thread (deliberately: the point of the test) until <paramref name="call"/> is answered.</summary>

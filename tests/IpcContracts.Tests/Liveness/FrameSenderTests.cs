@@ -136,6 +136,88 @@ public sealed class FrameSenderTests
     }
 
     /// <summary>
+    /// A frame of a burst (<see cref="FrameSender.TrySendSoon"/>, a stream item its producer had ready at once) is not
+    /// written by the thread that queues it: the write is handed to a work item, and the frames queued while that write
+    /// runs leave together in its next flush (one system call on a socket) instead of one flush each. The handed-on write
+    /// is held inside the transport until the test has queued the rest, so 100 frames take at most two flushes whatever
+    /// the timing (written by the queuing thread, as TrySend does when no one writes, they would take 100).
+    /// </summary>
+    [Fact]
+    public async Task Burst_frames_are_written_by_a_handed_on_writer_and_share_its_next_flush()
+    {
+        var h = new Harness(gathering: true); // a socket's writer: the only kind bursts are handed on for
+        using var sending = new ThreadLocal<bool>(); // true on the test's thread while it is inside TrySendSoon
+        var flushesInsideSend = 0;
+        using var queued = new ManualResetEventSlim();
+        h.Writer.BeforeOp = op =>
+        {
+            if (sending.Value) Interlocked.Increment(ref flushesInsideSend);
+            // Bounded: a writer running on the test's thread would fail here instead of waiting for itself.
+            if (op.Index == 0) Assert.True(queued.Wait(TimeSpan.FromSeconds(30)), "the test never queued the rest");
+        };
+
+        for (var id = 1; id <= 100; id++)
+        {
+            sending.Value = true;
+            Assert.True(h.Sender.TrySendSoon(h.Frame(id, 16 + id)));
+            sending.Value = false;
+        }
+        queued.Set();
+        await Eventually.TrueAsync(() => h.Sender.QueuedBytes == 0);
+
+        Assert.Equal(Enumerable.Range(1, 100), h.Writer.FrameIds());
+        // The handed-on writer's first flush takes what was queued when it started (at least frame 1; all 100 if the test
+        // was quicker) and waits inside the transport until everything is queued; the rest leaves in one more flush.
+        Assert.InRange(h.Writer.Ops, 1, 2);
+        Assert.Equal(0, flushesInsideSend);
+        Assert.Equal(0, h.Writer.Overlaps);
+        h.AssertAllReleasedOnce();
+    }
+
+    /// <summary>
+    /// A producer slower than the hand-off (each burst frame finds the writer gone again, so nothing ever joins a handed-on
+    /// write) would pay a work item per frame for nothing: after two such hand-offs its frames are written on its own
+    /// thread again, as <see cref="FrameSender.TrySend"/> does, and every eighth is handed on to try again.
+    /// </summary>
+    [Fact]
+    public async Task Burst_frames_that_never_batch_are_written_on_the_senders_thread_again()
+    {
+        var h = new Harness(gathering: true);
+        using var sending = new ThreadLocal<bool>(); // true on the test's thread while it is inside TrySendSoon
+        var writtenInsideSend = new List<int>(); // IDs of the frames flushed by TrySendSoon itself
+        h.Writer.BeforeOp = op =>
+        {
+            if (sending.Value) lock (writtenInsideSend) writtenInsideSend.Add(h.Writer.UnflushedFrameId());
+        };
+
+        for (var id = 1; id <= 12; id++)
+        {
+            sending.Value = true;
+            Assert.True(h.Sender.TrySendSoon(h.Frame(id, 40)));
+            sending.Value = false;
+            await Eventually.TrueAsync(() => h.Sender.QueuedBytes == 0); // the writer is gone before the next frame
+        }
+
+        Assert.Equal(Enumerable.Range(1, 12), h.Writer.FrameIds());
+        // 1, 2: handed on; 3-9 written here; 10 handed on again; 11 written here (still nothing joined); 12 too.
+        lock (writtenInsideSend) Assert.Equal([3, 4, 5, 6, 7, 8, 9, 11, 12], writtenInsideSend);
+        h.AssertAllReleasedOnce();
+    }
+
+    /// <summary>Over a writer that does not gather (shared memory, in-process) a burst frame is written as any other: at once, here.</summary>
+    [Fact]
+    public void Burst_frames_over_a_writer_without_system_calls_are_written_at_once_by_the_sender()
+    {
+        var h = new Harness();
+        for (var id = 1; id <= 5; id++)
+        {
+            Assert.True(h.Sender.TrySendSoon(h.Frame(id, 40)));
+            Assert.Equal(Enumerable.Range(1, id), h.Writer.FrameIds()); // written before TrySendSoon returned
+        }
+        h.AssertAllReleasedOnce();
+    }
+
+    /// <summary>
     /// Many threads queue while the transport keeps pending and another thread completes its writes: no frame is
     /// stranded, each thread's frames leave in its own order, no two writes overlap, every frame is released once.
     /// </summary>
@@ -799,6 +881,9 @@ public sealed class FrameSenderTests
         public int Overlaps;
 
         public int Ops => Volatile.Read(ref _ops);
+
+        /// <summary>The ID of the first frame buffered and not yet flushed (inside a flush: the frame it is about to take).</summary>
+        public int UnflushedFrameId() => BinaryPrimitives.ReadInt32LittleEndian(_unflushed.WrittenSpan);
 
         public bool HasPending
         {
