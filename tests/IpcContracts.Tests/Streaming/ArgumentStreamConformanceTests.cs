@@ -123,12 +123,15 @@ public abstract class ArgumentStreamConformanceTests(string transport)
         {
             string probe = Guid.NewGuid().ToString("N");
             var source = new Source();
-            var upload = streams.UploadAsync(probe, 1_500, source.Chunks(100, size));
+            // A pause far longer than the checks below take, even on a loaded machine with every test class starting at
+            // once (1.5 s was not: the first probe alone took longer, the handler had resumed and read all 100 chunks).
+            var upload = streams.UploadAsync(probe, 8_000, source.Chunks(100, size));
 
             // The handler has read one chunk and pauses; the caller may send only what the window allows meanwhile.
-            await Eventually.TrueAsync(() => streams.ProbeAsync(probe).Result.Produced >= 1);
+            await Eventually.TrueAsync(async () => (await streams.ProbeAsync(probe)).Produced >= 1);
             await Task.Delay(500);
             Assert.InRange(Interlocked.Read(ref source.Produced), 1, window / (size * 4 / 3) + 3);
+            Assert.Equal(1, (await streams.ProbeAsync(probe)).Produced); // the premise: the handler was paused all along
 
             Assert.Equal(100, await upload.WaitAsync(TimeSpan.FromSeconds(60)));
         }
