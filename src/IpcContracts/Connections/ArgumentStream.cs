@@ -41,12 +41,20 @@ internal sealed class UpstreamPump<T>(IpcConnection connection, ulong callId, Fr
         var token = _stop.Token;
         try
         {
-            await foreach (var item in items.WithCancellation(token).ConfigureAwait(false))
+            if (items is Runtime.ByteChunkSource bytes)
             {
-                await _credit.WaitAsync(token).ConfigureAwait(false);
-                var frame = FrameBuilder.Item(Template(FrameKind.StreamItem), item, typeInfo, connection.Options.MaxPayloadLength);
-                _credit.Spend(frame);
-                if (!connection.TrySend(frame)) return;
+                // A Stream or PipeReader argument: read straight into the frames.
+                if (!await ByteChunkFrames.SendAsync(bytes, _credit, Template(FrameKind.StreamItem), connection, token).ConfigureAwait(false)) return;
+            }
+            else
+            {
+                await foreach (var item in items.WithCancellation(token).ConfigureAwait(false))
+                {
+                    await _credit.WaitAsync(token).ConfigureAwait(false);
+                    var frame = FrameBuilder.Item(Template(FrameKind.StreamItem), item, typeInfo, connection.Options.MaxPayloadLength);
+                    _credit.Spend(frame);
+                    if (!connection.TrySend(frame)) return;
+                }
             }
             connection.TrySend(FrameBuilder.Empty(Template(FrameKind.StreamEnd)));
         }

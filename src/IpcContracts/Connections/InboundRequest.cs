@@ -220,15 +220,23 @@ internal sealed class InboundRequest : InboundCall
         var credit = Credit; // no timer: a wait for credit ends with a grant, the caller's Cancel or the connection's end
         try
         {
-            // WithCancellation hands the call's token to the handler's iterator ([EnumeratorCancellation]); await
-            // foreach disposes the iterator however the loop ends, so a cancelled stream runs its finally blocks.
-            await foreach (var item in items.WithCancellation(token).ConfigureAwait(false))
+            if (items is Runtime.ByteChunkSource bytes)
             {
-                token.ThrowIfCancellationRequested(); // an iterator that ignores its token still stops here
-                await credit.WaitAsync(token).ConfigureAwait(false);
-                var frame = FrameBuilder.Item(Template(FrameKind.StreamItem), item, typeInfo, _connection.Options.MaxPayloadLength);
-                credit.Spend(frame);
-                if (!_connection.TrySend(frame)) return; // the connection is closing: the caller gets its fault, not an end
+                // A Stream or PipeReader result: read straight into the frames; the source is disposed however it ends.
+                if (!await ByteChunkFrames.SendAsync(bytes, credit, Template(FrameKind.StreamItem), _connection, token).ConfigureAwait(false)) return;
+            }
+            else
+            {
+                // WithCancellation hands the call's token to the handler's iterator ([EnumeratorCancellation]); await
+                // foreach disposes the iterator however the loop ends, so a cancelled stream runs its finally blocks.
+                await foreach (var item in items.WithCancellation(token).ConfigureAwait(false))
+                {
+                    token.ThrowIfCancellationRequested(); // an iterator that ignores its token still stops here
+                    await credit.WaitAsync(token).ConfigureAwait(false);
+                    var frame = FrameBuilder.Item(Template(FrameKind.StreamItem), item, typeInfo, _connection.Options.MaxPayloadLength);
+                    credit.Spend(frame);
+                    if (!_connection.TrySend(frame)) return; // the connection is closing: the caller gets its fault, not an end
+                }
             }
         }
         catch (Exception e)
