@@ -86,7 +86,7 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
 {
     private readonly Channel<(T Item, int Size, byte[]? Lent)> _items = Channel.CreateUnbounded<(T, int, byte[]?)>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = false });
-    private readonly ConsumerCredit _credit = new(connection.Options.Streams.CreditWindow);
+    private readonly ConsumerCredit _credit = new(connection.Options.Streams.WindowFor<T>());
     private int _enumerated;
     private int _ended; // the caller's stream ended, failed, or this side stopped it
     private CancellationToken _token;

@@ -87,4 +87,27 @@ public sealed class ByteStreamWireTests
         Assert.Equal(Patterns.PatternChecksum(length), Patterns.Checksum(bytes.ToArray()));
         Assert.Contains(sizes, s => s > 64 * 1024); // larger chunks than the 64 KiB a Stream was once cut into
     }
+
+    [Fact]
+    public async Task A_handler_grants_a_Stream_argument_the_byte_window_and_an_item_stream_the_item_window()
+    {
+        var endpoint = Endpoints.InProc();
+        var options = new IpcOptions { Streams = { CreditWindow = 100_000, ByteCreditWindow = 300_000 } };
+        await using var server = await IpcServer.StartAsync(endpoint, b => b.Handle<IBlobs>(new BlobService()).Handle<IStreams>(new StreamService()), options);
+        await using var peer = await RawPeer.ConnectAsync(endpoint);
+        await peer.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello()));
+        await peer.ExpectAsync(FrameKind.Hello);
+        var streams = ContractRegistry.Get<IStreams>();
+
+        await peer.SendAsync(RawPeer.Frame(FrameKind.Request, Blobs.Id, Method("UploadAsync"), 11, """{"label":"w","pauseMs":0}"""));
+        var bytesCredit = await peer.ExpectAsync(FrameKind.StreamCredit);
+        Assert.Equal((FrameFlags.Upstream, 11ul), (bytesCredit.Header.Flags, bytesCredit.Header.CorrelationId));
+        Assert.Equal(300_000u, BinaryPrimitives.ReadUInt32LittleEndian(peer.LastPayload));
+
+        var sum = streams.Methods.Single(m => m.Name == "SumAsync").Id;
+        await peer.SendAsync(RawPeer.Frame(FrameKind.Request, streams.Id, sum, 12, "{}"));
+        var itemsCredit = await peer.ExpectAsync(FrameKind.StreamCredit);
+        Assert.Equal((FrameFlags.Upstream, 12ul), (itemsCredit.Header.Flags, itemsCredit.Header.CorrelationId));
+        Assert.Equal(100_000u, BinaryPrimitives.ReadUInt32LittleEndian(peer.LastPayload));
+    }
 }
