@@ -17,7 +17,8 @@ namespace IpcContracts.Benchmarks.Harness;
 internal static class HandoffCounts
 {
     private const int RoundTrips = 5_000;
-    private const int Transfers = 3;
+    /// <summary>24 MiB transfers per row (<c>--transfers N</c>; more for a profiler that needs seconds of them).</summary>
+    private static int s_transfers = 3;
 
     private sealed record Row(string Series, string Operation, int Ops, HandoffCounters Client, HandoffCounters Server,
         Dictionary<string, long>? ClientCalls, Dictionary<string, long>? ServerCalls)
@@ -47,10 +48,11 @@ internal static class HandoffCounts
             {
                 case "--only" when i + 1 < args.Length: only = args[++i]; break;
                 case "--events" when i + 1 < args.Length && int.TryParse(args[i + 1], out var e) && e is >= 1_000 and <= 1_000_000: s_events = e; i++; break;
+                case "--transfers" when i + 1 < args.Length && int.TryParse(args[i + 1], out var t) && t is >= 1 and <= 1_000: s_transfers = t; i++; break;
                 case "--rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], out var r) && r is >= 1 and <= 1_000: s_rounds = r; i++; break;
                 case "--load" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n is >= 1 and <= 64: load = n; i++; break;
                 default:
-                    Console.Error.WriteLine("usage: counts [--load N] [--only TEXT] [--events N] [--rounds R]");
+                    Console.Error.WriteLine("usage: counts [--load N] [--only TEXT] [--events N] [--rounds R] [--transfers T]");
                     return 2;
             }
         }
@@ -118,10 +120,12 @@ internal static class HandoffCounts
                 Time(start);
             });
         }
-        Transfer();
-        rows.Add(Measure($"raw-{kind} (blocking stream)", "24 MiB one way", Transfers, child, () =>
+        warm = new WarmUp(child);
+        do Transfer();
+        while (!warm.Done());
+        rows.Add(Measure($"raw-{kind} (blocking stream)", "24 MiB one way", s_transfers, child, () =>
         {
-            for (var i = 0; i < Transfers; i++) Transfer();
+            for (var i = 0; i < s_transfers; i++) Transfer();
         }));
     }
 
@@ -250,10 +254,15 @@ internal static class HandoffCounts
             }).ConfigureAwait(false));
 
             var bytes = Encoding.ASCII.GetBytes(new string('x', HarnessConfig.BulkSize));
-            Check(await echo.SinkBytesAsync(bytes).ConfigureAwait(false) == bytes.Length, "bytes length");
-            rows.Add(await MeasureAsync($"{transport}://", "24 MiB one way, ReadOnlyMemory<byte>", Transfers, child, async () =>
+            // Warmed up like the round trips, until neither process compiles: one transfer left the tier-up of the per-chunk
+            // path to the measured window (a profile of 60 Stream transfers after one warm-up had a fifth of the sender's
+            // samples in the JIT).
+            warm = new WarmUp(child);
+            do Check(await echo.SinkBytesAsync(bytes).ConfigureAwait(false) == bytes.Length, "bytes length");
+            while (!warm.Done());
+            rows.Add(await MeasureAsync($"{transport}://", "24 MiB one way, ReadOnlyMemory<byte>", s_transfers, child, async () =>
             {
-                for (var i = 0; i < Transfers; i++)
+                for (var i = 0; i < s_transfers; i++)
                 {
                     var start = Stopwatch.GetTimestamp();
                     Check(await echo.SinkBytesAsync(bytes).ConfigureAwait(false) == bytes.Length, "bytes length");
@@ -261,10 +270,12 @@ internal static class HandoffCounts
                 }
             }).ConfigureAwait(false));
 
-            Check(await echo.SinkStreamAsync(new MemoryStream(bytes, writable: false)).ConfigureAwait(false) == bytes.Length, "stream length");
-            rows.Add(await MeasureAsync($"{transport}://", "24 MiB one way, Stream", Transfers, child, async () =>
+            warm = new WarmUp(child);
+            do Check(await echo.SinkStreamAsync(new MemoryStream(bytes, writable: false)).ConfigureAwait(false) == bytes.Length, "stream length");
+            while (!warm.Done());
+            rows.Add(await MeasureAsync($"{transport}://", "24 MiB one way, Stream", s_transfers, child, async () =>
             {
-                for (var i = 0; i < Transfers; i++)
+                for (var i = 0; i < s_transfers; i++)
                 {
                     var start = Stopwatch.GetTimestamp();
                     Check(await echo.SinkStreamAsync(new MemoryStream(bytes, writable: false)).ConfigureAwait(false) == bytes.Length, "stream length");
@@ -309,7 +320,7 @@ internal static class HandoffCounts
     private static void Print(List<Row> rows, double loadBefore, double loadAfter, int load)
     {
         Console.WriteLine();
-        Console.WriteLine($"Hand-off counts: {Environment.ProcessorCount} CPUs, .NET {Environment.Version}; {RoundTrips:N0} round trips, {Transfers} transfers per row; " +
+        Console.WriteLine($"Hand-off counts: {Environment.ProcessorCount} CPUs, .NET {Environment.Version}; {RoundTrips:N0} round trips, {s_transfers} transfers per row; " +
                           $"load average {loadBefore:0.00} before, {loadAfter:0.00} after; " + (load > 0 ? $"loaded: --load {load}" : "quiet: no --load"));
         Console.WriteLine("Per operation, client + server. CPU = user + system time of the process, work items (thread pool), vcs / ics = voluntary / involuntary context switches (all threads), " +
                           "send / recv = socket send / receive system calls, epoll = epoll waits, futex = futex calls (perf; n/a without it), GCs = garbage collections and their pause, " +

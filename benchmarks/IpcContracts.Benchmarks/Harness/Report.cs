@@ -203,7 +203,7 @@ internal static class Report
         foreach (var (series, raw, name) in new[] { ("pipe", "raw-unix", "raw Unix socket stream"), ("tcp", "raw-tcp", "raw TCP stream"), ("shm", "raw-shm", "raw shared-memory ring stream") })
         {
             var floor = r.BulkSeconds.GetValueOrDefault(raw);
-            foreach (var (suffix, shape) in new[] { ("-bytes", "ReadOnlyMemory<byte> argument"), ("-stream", "Stream argument (64 KiB chunks)") })
+            foreach (var (suffix, shape) in new[] { ("-bytes", "ReadOnlyMemory<byte> argument"), ("-stream", "Stream argument (chunks of up to 256 KiB)") })
             {
                 var ours = r.BulkSeconds.GetValueOrDefault(series + suffix);
                 if (ours == 0) continue;

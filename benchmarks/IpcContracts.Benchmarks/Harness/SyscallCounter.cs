@@ -26,7 +26,14 @@ internal sealed class SyscallCounter : IDisposable
     {
         var output = Path.Combine(Path.GetTempPath(), $"ipcbench-perf-{Environment.ProcessId}-{pid}-{Guid.NewGuid():N}.csv");
         var info = new ProcessStartInfo("perf") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "stat", "-x", ",", "-o", output, "-e", string.Join(',', Calls.Select(c => $"syscalls:sys_enter_{c}")), "-p", pid.ToString(CultureInfo.InvariantCulture) })
+        // IPCBENCH_PERF_RECORD=DIR: a CPU profile of each window instead of the counts (perf record -g, client-*.data and
+        // server-*.data per window; run with DOTNET_PerfMapEnabled=1 and DOTNET_EnableWriteXorExecute=0 so perf names
+        // JIT-compiled frames).
+        var record = Environment.GetEnvironmentVariable("IPCBENCH_PERF_RECORD");
+        var argv = record is null
+            ? new[] { "stat", "-x", ",", "-o", output, "-e", string.Join(',', Calls.Select(c => $"syscalls:sys_enter_{c}")), "-p", pid.ToString(CultureInfo.InvariantCulture) }
+            : new[] { "record", "-F", "1999", "-g", "-o", Path.Combine(record, $"{(pid == Environment.ProcessId ? "client" : "server")}-{DateTime.UtcNow:HHmmss_fff}.data"), "-p", pid.ToString(CultureInfo.InvariantCulture) };
+        foreach (var a in argv)
             info.ArgumentList.Add(a);
         try
         {

@@ -41,12 +41,20 @@ internal sealed class UpstreamPump<T>(IpcConnection connection, ulong callId, Fr
         var token = _stop.Token;
         try
         {
-            await foreach (var item in items.WithCancellation(token).ConfigureAwait(false))
+            if (items is Runtime.ByteChunkSource bytes)
             {
-                await _credit.WaitAsync(token).ConfigureAwait(false);
-                var frame = FrameBuilder.Item(Template(FrameKind.StreamItem), item, typeInfo, connection.Options.MaxPayloadLength);
-                _credit.Spend(frame);
-                if (!connection.TrySend(frame)) return;
+                // A Stream or PipeReader argument: read straight into the frames.
+                if (!await ByteChunkFrames.SendAsync(bytes, _credit, Template(FrameKind.StreamItem), connection, token).ConfigureAwait(false)) return;
+            }
+            else
+            {
+                await foreach (var item in items.WithCancellation(token).ConfigureAwait(false))
+                {
+                    await _credit.WaitAsync(token).ConfigureAwait(false);
+                    var frame = FrameBuilder.Item(Template(FrameKind.StreamItem), item, typeInfo, connection.Options.MaxPayloadLength);
+                    _credit.Spend(frame);
+                    if (!connection.TrySend(frame)) return;
+                }
             }
             connection.TrySend(FrameBuilder.Empty(Template(FrameKind.StreamEnd)));
         }
@@ -78,7 +86,7 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
 {
     private readonly Channel<(T Item, int Size, byte[]? Lent)> _items = Channel.CreateUnbounded<(T, int, byte[]?)>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = false });
-    private readonly ConsumerCredit _credit = new(connection.Options.Streams.CreditWindow);
+    private readonly ConsumerCredit _credit = new(connection.Options.Streams.WindowFor<T>());
     private int _enumerated;
     private int _ended; // the caller's stream ended, failed, or this side stopped it
     private CancellationToken _token;

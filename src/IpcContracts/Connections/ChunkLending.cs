@@ -18,7 +18,7 @@ internal interface IChunkLender
 /// <summary>The pooled buffers of a lending stream (<see cref="IChunkLender"/>), one per item.</summary>
 internal static class ChunkLending
 {
-    /// <summary>Largest item lent from the pool (the default credit window); a larger one is an array of its own.</summary>
+    /// <summary>Largest item lent from the pool (the chunks of a Stream are at most 256 KiB); a larger one is an array of its own.</summary>
     public const int MaxLent = 1024 * 1024;
 
     /// <summary>

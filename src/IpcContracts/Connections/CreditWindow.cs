@@ -20,6 +20,9 @@ internal sealed class ProducerCredit
         Interlocked.Exchange(ref _waiter, null)?.TrySetResult(true);
     }
 
+    /// <summary>Bytes granted and not yet spent (negative: the last item overdrew).</summary>
+    public long Available => Interlocked.Read(ref _credit);
+
     /// <summary>Completes at once while credit is left, else when a grant comes or <paramref name="token"/> fires.</summary>
     public ValueTask WaitAsync(CancellationToken token) => Interlocked.Read(ref _credit) > 0 ? default : WaitSlowAsync(token);
 

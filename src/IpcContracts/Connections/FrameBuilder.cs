@@ -176,6 +176,17 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
         return b.Complete(h with { Flags = h.Flags | FrameFlags.Binary }, maxPayload);
     }
 
+    /// <summary>
+    /// A binary item whose <paramref name="payloadLength"/> bytes were read straight into <paramref name="buffer"/> behind
+    /// its header slot (<see cref="ByteChunkFrames"/>); the buffer, rented from <see cref="ArrayPool{T}.Shared"/>, now
+    /// belongs to the frame.
+    /// </summary>
+    public static OutgoingFrame BinaryItem(in FrameHeaderTemplate h, byte[] buffer, int payloadLength)
+    {
+        new FrameHeader(h.Kind, h.Flags | FrameFlags.Binary, h.ContractId, h.MethodId, h.CorrelationId, payloadLength).Write(buffer);
+        return OutgoingFrame.Create(buffer, FrameHeader.Size + payloadLength);
+    }
+
     private void Append(in ReadOnlySequence<byte> bytes)
     {
         var length = (int)bytes.Length;

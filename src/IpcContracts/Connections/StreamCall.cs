@@ -9,7 +9,7 @@ namespace IpcContracts.Connections;
 /// The caller's side of a stream result: a pending call that receives StreamItem frames until a Response (the end)
 /// or an Error. Items are parsed on the reader thread and handed to the consumer through an unbounded channel that the
 /// credit window bounds: the reader never waits for the consumer, and the consumer holds at most
-/// <see cref="StreamOptions.CreditWindow"/> bytes of items (plus one item) because the producer may not send more
+/// <see cref="StreamOptions.CreditWindow"/> (<see cref="StreamOptions.ByteCreditWindow"/> for bytes) of items (plus one item) because the producer may not send more
 /// before it is granted more (docs/protocol.md, "Streams").
 /// </summary>
 internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamItemSink, IChunkLender
@@ -36,7 +36,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     {
         _itemTimeout = itemTimeout;
         _itemType = itemType;
-        _credit = new ConsumerCredit(connection.Options.Streams.CreditWindow);
+        _credit = new ConsumerCredit(connection.Options.Streams.WindowFor<T>());
         _credit.Granted(_credit.Window); // by InitialCredit, sent right behind the Request
         _consumerToken = consumerToken;
     }

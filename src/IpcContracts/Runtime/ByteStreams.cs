@@ -8,13 +8,17 @@ namespace IpcContracts.Runtime;
 /// <summary>
 /// Maps <see cref="Stream"/> and <see cref="PipeReader"/> parameters and results onto a stream of byte chunks, so bytes of
 /// any length reuse the stream machinery (credit window, cancellation, faults) and travel raw (docs/protocol.md, "Binary
-/// payloads"). Emitted by the generator. A chunk handed out is valid until the next one is asked for: the senders copy
-/// each chunk into its frame before they ask, which lets the readers here reuse one buffer.
+/// payloads"). Emitted by the generator. A chunk handed out is valid until the next one is asked for, which lets the
+/// readers here reuse one buffer; the connection does not enumerate them at all but reads straight into its frames
+/// (<see cref="ByteChunkSource"/>).
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class ByteStreams
 {
-    /// <summary>The size of the chunks read from a <see cref="Stream"/> (one StreamItem frame each).</summary>
+    /// <summary>
+    /// The size of the chunks a <see cref="Stream"/> is read in when its chunks are enumerated (the connection itself reads
+    /// a stream straight into its frames, in chunks as large as the credit allows: <c>Connections/ByteChunkFrames</c>).
+    /// </summary>
     public const int ChunkSize = 64 * 1024;
 
     // ---- the side that has the bytes: a Stream or PipeReader becomes chunks ----
@@ -23,84 +27,31 @@ public static class ByteStreams
     public static IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(Stream stream, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return ReadChunks(stream, dispose: false, cancellationToken);
+        return ByteChunkSource.FromStream(stream, cancellationToken);
     }
 
     /// <summary>A caller's <see cref="PipeReader"/> argument as chunks. It is read to its end, not completed.</summary>
     public static IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(PipeReader reader, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        return ReadChunks(reader, complete: false, cancellationToken);
+        return ByteChunkSource.FromPipe(reader, cancellationToken);
     }
 
     /// <summary>A handler's <see cref="Stream"/> result as chunks; the stream is disposed once sent, failed or cancelled.</summary>
-    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(Task<Stream> result, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var stream = await result.ConfigureAwait(false)
-            ?? throw new InvalidOperationException("The handler returned a null Stream; return Stream.Null for no bytes.");
-        await foreach (var chunk in ReadChunks(stream, dispose: true, cancellationToken).ConfigureAwait(false))
-            yield return chunk;
-    }
+    public static IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(Task<Stream> result, CancellationToken cancellationToken = default) =>
+        ByteChunkSource.FromResult(result, cancellationToken);
 
     /// <inheritdoc cref="Chunks(Task{Stream}, CancellationToken)"/>
     public static IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(ValueTask<Stream> result, CancellationToken cancellationToken = default) =>
         Chunks(result.AsTask(), cancellationToken);
 
     /// <summary>A handler's <see cref="PipeReader"/> result as chunks; the reader is completed once sent, failed or cancelled.</summary>
-    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(Task<PipeReader> result, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var reader = await result.ConfigureAwait(false)
-            ?? throw new InvalidOperationException("The handler returned a null PipeReader.");
-        await foreach (var chunk in ReadChunks(reader, complete: true, cancellationToken).ConfigureAwait(false))
-            yield return chunk;
-    }
+    public static IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(Task<PipeReader> result, CancellationToken cancellationToken = default) =>
+        ByteChunkSource.FromResult(result, cancellationToken);
 
     /// <inheritdoc cref="Chunks(Task{PipeReader}, CancellationToken)"/>
     public static IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(ValueTask<PipeReader> result, CancellationToken cancellationToken = default) =>
         Chunks(result.AsTask(), cancellationToken);
-
-    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunks(Stream stream, bool dispose, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
-        try
-        {
-            while (true)
-            {
-                var read = await stream.ReadAsync(buffer.AsMemory(0, ChunkSize), cancellationToken).ConfigureAwait(false);
-                if (read == 0) yield break;
-                yield return buffer.AsMemory(0, read); // copied into a frame before the next ReadAsync overwrites it
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            if (dispose) await stream.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunks(PipeReader reader, bool complete, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (true)
-            {
-                var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                var buffer = result.Buffer;
-                // Each segment is yielded in place, at most ChunkSize at a time; AdvanceTo after the consumer has copied it.
-                foreach (var segment in buffer)
-                {
-                    for (var offset = 0; offset < segment.Length; offset += ChunkSize)
-                        yield return segment.Slice(offset, Math.Min(ChunkSize, segment.Length - offset));
-                }
-                reader.AdvanceTo(buffer.End);
-                if (result.IsCompleted || result.IsCanceled) yield break;
-            }
-        }
-        finally
-        {
-            if (complete) await reader.CompleteAsync().ConfigureAwait(false);
-        }
-    }
 
     // ---- the side that receives the bytes: chunks become a Stream or PipeReader ----
 

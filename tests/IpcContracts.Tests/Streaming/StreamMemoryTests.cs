@@ -6,7 +6,7 @@ namespace IpcContracts.Tests.Streaming;
 
 /// <summary>
 /// Bounded memory: 1 GiB as a stream of 64 KiB items, and 1 GiB of bytes as a Stream result, from one process to
-/// another, consumed slower than it is produced. Both processes are test hosts that sample their own working set; the credit window (1 MiB by default)
+/// another, consumed slower than it is produced. Both processes are test hosts that sample their own working set; the credit window (by default 1 MiB for items, 4 MiB for bytes)
 /// must keep the growth of each below 64 MiB. No timing is asserted.
 /// </summary>
 public abstract class StreamMemoryTests(string transport)
