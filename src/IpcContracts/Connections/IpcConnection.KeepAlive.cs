@@ -20,8 +20,8 @@ public sealed partial class IpcConnection
     /// <summary>Keep-alive Pings this side has sent (tests: the keep-alive runs on an idle connection).</summary>
     internal int KeepAlivePingsSent => Volatile.Read(ref _keepAlivePings);
 
-    /// <summary>The read loop starts to wait for bytes. One store per read, not per frame.</summary>
-    private void WaitingForPeer() => Volatile.Write(ref _waitingSince, Environment.TickCount64);
+    /// <summary>The read loop starts to wait for bytes at <paramref name="now"/> (Environment.TickCount64). One store per read, not per frame.</summary>
+    private void WaitingForPeer(long now) => Volatile.Write(ref _waitingSince, now);
 
     /// <summary>The read loop got bytes (or its wait ended otherwise): what follows is this side's time, not the peer's silence.</summary>
     private void NotWaitingForPeer() => Volatile.Write(ref _waitingSince, 0);

@@ -31,7 +31,7 @@ public sealed partial class IpcConnection
         {
             while (true)
             {
-                WaitingForPeer();
+                WaitingForPeer(Environment.TickCount64);
                 var read = input.ReadAsync(_lifetime.Token);
                 var result = _deferredHead is null ? await read.ConfigureAwait(false) : await new ResumeCallersWhenArmed(this, read);
                 NotWaitingForPeer();
@@ -207,8 +207,9 @@ public sealed partial class IpcConnection
     {
         while (!frame.IsComplete)
         {
-            Volatile.Write(ref _partialFrameSince, Environment.TickCount64);
-            WaitingForPeer();
+            var now = Environment.TickCount64;
+            Volatile.Write(ref _partialFrameSince, now);
+            WaitingForPeer(now);
             var n = await _directReader!.ReadDirectAsync(frame.Remaining, _lifetime.Token).ConfigureAwait(false);
             NotWaitingForPeer();
             if (n == 0)
