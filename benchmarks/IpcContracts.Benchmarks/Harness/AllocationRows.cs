@@ -29,7 +29,7 @@ internal static class AllocationRows
                 "shm" => $"shm://ipcalloc-{Environment.ProcessId}",
                 _ => throw new ArgumentException($"Unknown transport '{transport}' (pipe, tcp or shm)."),
             };
-            using var child = Child.Start("child", "ours", endpoint, new IpcOptions().SharedMemory.SpinCount.ToString(CultureInfo.InvariantCulture));
+            using var child = Child.StartOurs(endpoint);
             Await(async () =>
             {
                 await using var client = await IpcClient.ConnectAsync(child.Address,

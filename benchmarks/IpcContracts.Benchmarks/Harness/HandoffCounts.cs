@@ -152,8 +152,7 @@ internal static class HandoffCounts
     /// </summary>
     private static void OursEvents(string transport, List<Row> rows)
     {
-        var spin = new IpcOptions().SharedMemory.SpinCount;
-        using var child = Child.Start("child", "ours", Endpoint(transport), spin.ToString(CultureInfo.InvariantCulture));
+        using var child = Child.StartOurs(Endpoint(transport));
         var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5) };
         Await(async () =>
         {
@@ -195,8 +194,7 @@ internal static class HandoffCounts
     /// </summary>
     private static void OursStreamItems(string transport, List<Row> rows)
     {
-        var spin = new IpcOptions().SharedMemory.SpinCount;
-        using var child = Child.Start("child", "ours", Endpoint(transport), spin.ToString(CultureInfo.InvariantCulture));
+        using var child = Child.StartOurs(Endpoint(transport));
         var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5) };
         Await(async () =>
         {
@@ -229,8 +227,7 @@ internal static class HandoffCounts
     private static void Ours(string transport, List<Row> rows)
     {
         var endpoint = Endpoint(transport);
-        var spin = new IpcOptions().SharedMemory.SpinCount;
-        using var child = Child.Start("child", "ours", endpoint, spin.ToString(CultureInfo.InvariantCulture));
+        using var child = Child.StartOurs(endpoint);
         var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5) };
         Await(async () =>
         {

@@ -99,6 +99,33 @@ internal static class NatsCpu
 
     private sealed record Measurement(Cost Cost, double Seconds, HandoffCounters Publisher, HandoffCounters Subscriber, double BrokerCpuUs, double P50Us = 0);
 
+    /// <summary>
+    /// The event series of both sides: bursts published at most one window ahead of the child's count, each ended by a wait
+    /// for all of it; warmed up (bursts of 20,000 until neither process compiles more), then one burst of the measured count.
+    /// </summary>
+    private sealed class WindowedBursts(int window, Func<ValueTask> publishOne, Func<long, Task> waitFor)
+    {
+        private long _sent;
+
+        private async Task BurstAsync(int n)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                await publishOne().ConfigureAwait(false);
+                if (++_sent % window == 0 && _sent > window) await waitFor(_sent - window).ConfigureAwait(false);
+            }
+            await waitFor(_sent).ConfigureAwait(false);
+        }
+
+        public async Task<Measurement> WarmThenMeasureAsync(Child child, int count, BenchBroker? broker)
+        {
+            var warm = new WarmUp(child);
+            do await BurstAsync(20_000).ConfigureAwait(false);
+            while (!warm.Done());
+            return await Measured(child, count, () => BurstAsync(count), broker).ConfigureAwait(false);
+        }
+    }
+
     private static Measurement Raw(string url, int count, BenchBroker? broker)
     {
         var prefix = $"rawcpu{Environment.ProcessId}";
@@ -110,33 +137,21 @@ internal static class NatsCpu
             await nats.ConnectAsync().ConfigureAwait(false);
             var message = new byte[HarnessConfig.EventSize];
             var events = RawNats.Subject(prefix, "events");
-            long sent = 0;
-            const int Window = 50_000; // as in the harness: at most two windows ahead of the child (see RawNatsSeries)
             async Task WaitFor(long n)
             {
                 var reply = await nats.RequestAsync(RawNats.Subject(prefix, "wait"), BitConverter.GetBytes(n), requestSerializer: serializer,
                     replySerializer: serializer, replyOpts: new NATS.Client.Core.NatsSubOpts { Timeout = TimeSpan.FromSeconds(60) }).ConfigureAwait(false);
                 if (BitConverter.ToInt64(reply.Data) < n) throw new InvalidOperationException("raw NATS event count");
             }
-            async Task Burst(int n)
-            {
-                for (var i = 0; i < n; i++)
-                {
-                    await nats.PublishAsync(events, message, serializer: serializer).ConfigureAwait(false);
-                    if (++sent % Window == 0 && sent > Window) await WaitFor(sent - Window).ConfigureAwait(false);
-                }
-                await WaitFor(sent).ConfigureAwait(false);
-            }
-            var warm = new WarmUp(child);
-            do await Burst(20_000).ConfigureAwait(false);
-            while (!warm.Done());
-            return await Measured(child, count, () => Burst(count), broker).ConfigureAwait(false);
+            // As in the harness: at most two windows ahead of the child (see RawNatsSeries).
+            var bursts = new WindowedBursts(50_000, () => nats.PublishAsync(events, message, serializer: serializer), WaitFor);
+            return await bursts.WarmThenMeasureAsync(child, count, broker).ConfigureAwait(false);
         });
     }
 
     private static Measurement Ours(string endpoint, int count, BenchBroker? broker)
     {
-        using var child = Child.Start("child", "ours", endpoint, new IpcOptions().SharedMemory.SpinCount.ToString(CultureInfo.InvariantCulture));
+        using var child = Child.StartOurs(endpoint);
         return Await(async () =>
         {
             await using var client = await IpcClient.ConnectAsync(child.Address,
@@ -144,27 +159,18 @@ internal static class NatsCpu
             var echo = client.Proxy<IEcho>();
             var publisher = client.Publisher<IBenchEvents>();
             var tick = new Payload(new string('x', HarnessConfig.EventSize));
-            long sent = 0;
-            // The same windows as the raw series: a flood longer than the subscriber's queue bound (EventDeliveryOptions) ends
-            // the connection by design, and a probe run with millions of events (for a profiler) must not.
-            const int Window = 100_000;
             async Task WaitFor(long n)
             {
                 if (await echo.WaitForEventsAsync(n).ConfigureAwait(false) < n) throw new InvalidOperationException("event count");
             }
-            async Task Burst(int n)
+            // Windows as in the raw series: a flood longer than the subscriber's queue bound (EventDeliveryOptions) ends the
+            // connection by design, and a probe run with millions of events (for a profiler) must not.
+            var bursts = new WindowedBursts(100_000, () =>
             {
-                for (var i = 0; i < n; i++)
-                {
-                    publisher.Tick(tick);
-                    if (++sent % Window == 0 && sent > Window) await WaitFor(sent - Window).ConfigureAwait(false);
-                }
-                await WaitFor(sent).ConfigureAwait(false);
-            }
-            var warm = new WarmUp(child);
-            do await Burst(20_000).ConfigureAwait(false);
-            while (!warm.Done());
-            return await Measured(child, count, () => Burst(count), broker).ConfigureAwait(false);
+                publisher.Tick(tick);
+                return default;
+            }, WaitFor);
+            return await bursts.WarmThenMeasureAsync(child, count, broker).ConfigureAwait(false);
         });
     }
 
@@ -202,7 +208,7 @@ internal static class NatsCpu
     /// <summary>Round trips of 64 B through a child IpcServer's <c>IEcho.EchoAsync</c> over nats://, as in harness step 6.</summary>
     private static Measurement OurTrips(string endpoint, int count, BenchBroker broker)
     {
-        using var child = Child.Start("child", "ours", endpoint, new IpcOptions().SharedMemory.SpinCount.ToString(CultureInfo.InvariantCulture));
+        using var child = Child.StartOurs(endpoint);
         return Await(async () =>
         {
             await using var client = await IpcClient.ConnectAsync(child.Address).ConfigureAwait(false);

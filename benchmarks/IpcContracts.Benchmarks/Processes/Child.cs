@@ -30,6 +30,10 @@ internal sealed class Child : IDisposable
         return Launch(info, args);
     }
 
+    /// <summary>Our server in a child process at <paramref name="endpoint"/>, with the default shared-memory spin count.</summary>
+    public static Child StartOurs(string endpoint) =>
+        Start("child", "ours", endpoint, new IpcOptions().SharedMemory.SpinCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>Another program that speaks the same protocol (prints READY, obeys <c>quit</c>), e.g. a first-call server.</summary>
     public static Child StartProgram(string path, params string[] args)
     {
