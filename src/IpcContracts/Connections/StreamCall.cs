@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
 using IpcContracts.Protocol;
@@ -111,8 +112,14 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
         _items.Writer.TryComplete(error);
     }
 
+    // The wait's start by the high-resolution clock as well: the deadline is kept in Environment.TickCount64 (one clock
+    // for every call the connection's timer checks); the message names the wait as measured by Stopwatch, so a report
+    // whose two figures disagree points at the clock, not at the producer (one benchmark run failed a stream 11.7 s into
+    // its step with this message and a 300 s timeout; not reproduced since, see docs/benchmarks.md).
+    private long _waitStarted;
+
     protected override string TimeoutMessage =>
-        $"The stream {Description} sent no item for {_itemTimeout} while its consumer waited.";
+        $"The stream {Description} sent no item for {_itemTimeout} while its consumer waited (this wait began {Stopwatch.GetElapsedTime(Volatile.Read(ref _waitStarted)).TotalSeconds:0.###} s ago).";
 
     /// <summary>The token that cancels the call: the method's token and the enumerator's, linked when both can cancel.</summary>
     public CancellationToken Token(CancellationToken methodToken)
@@ -135,7 +142,11 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
         while (true)
         {
             // Waiting with nothing buffered: the producer owes an item, so the call's timeout runs until one comes.
-            if (!_itemTimeout.IsInfinite) SetDeadline(_itemTimeout.DeadlineFromNow());
+            if (!_itemTimeout.IsInfinite)
+            {
+                Volatile.Write(ref _waitStarted, Stopwatch.GetTimestamp());
+                SetDeadline(_itemTimeout.DeadlineFromNow());
+            }
             bool more;
             try
             {
