@@ -105,7 +105,10 @@ internal sealed class FrameSender : IThreadPoolWorkItem
     /// <param name="dropKey">Which events DropOldest may drop to make room: those with the same key (its contract, or its
     /// aggregator message type, kept apart by <see cref="DropKey"/>).</param>
     /// <param name="overflow">The bound and the policy.</param>
-    public bool TrySendEvent(OutgoingFrame frame, ulong dropKey, in EventOverflow overflow) => Enqueue(frame, isEvent: true, dropKey, overflow, writeLater: false);
+    /// <remarks>An event is written as a <see cref="TrySendSoon"/> frame: events published back to back over a socket
+    /// otherwise cost a send each on tcp://, whose roomy buffer never makes a write wait, so nothing ever queued behind
+    /// one (1.00 send per event, against 0.01 on pipe://, whose smaller buffer fills; `counts --only events`).</remarks>
+    public bool TrySendEvent(OutgoingFrame frame, ulong dropKey, in EventOverflow overflow) => Enqueue(frame, isEvent: true, dropKey, overflow, writeLater: _handsOffBursts);
 
     /// <summary>The DropOldest key of an event: contract IDs and aggregator message type IDs never collide.</summary>
     public static ulong DropKey(bool bus, uint id) => bus ? (1UL << 32) | id : id;
@@ -205,6 +208,16 @@ internal sealed class FrameSender : IThreadPoolWorkItem
 
     /// <summary>The write <see cref="TrySendSoon"/> handed on: this thread holds the writer role from here.</summary>
     void IThreadPoolWorkItem.Execute() => Drain();
+
+    /// <summary>
+    /// Events the writer takes from the queue per batch, at most (plus the one that crosses it). What the writer took can
+    /// no longer be dropped under DropOldest: a writer that took the whole queue (a handed-on write starting behind a
+    /// burst, or a write resuming after a slow peer) left nothing older to drop, so every newer event was dropped
+    /// instead, the newest included, while the taken batch waited for the peer. Other frames (stream chunks) are not
+    /// limited, so the large ones still leave in one gathered send. 16 KiB is still a few hundred small events per
+    /// flush (one system call on a socket).
+    /// </summary>
+    private const int MaxEventBytesPerBatch = 16 * 1024;
 
     /// <summary>Frames up to this size that queue behind others are copied into a shared block (<see cref="TryCoalesce"/>).</summary>
     private const int CoalesceMaxFrame = 4 * 1024;
@@ -409,15 +422,18 @@ internal sealed class FrameSender : IThreadPoolWorkItem
                         return;
                     }
                     if (_batch.Length < count) _batch = new Entry[Math.Max(count, _batch.Length * 2)];
-                    for (var i = 0; i < count; i++)
+                    var taken = 0;
+                    long takenEventBytes = 0;
+                    while (taken < count && takenEventBytes < MaxEventBytesPerBatch)
                     {
-                        ref var slot = ref _entries[(_head + i) & (_entries.Length - 1)];
-                        _batch[i] = slot;
+                        ref var slot = ref _entries[(_head + taken) & (_entries.Length - 1)];
+                        if (slot.IsEvent && slot.Frame is { } queuedEvent) takenEventBytes += queuedEvent.Length;
+                        _batch[taken++] = slot;
                         slot = default;
                     }
-                    _head = _tail;
+                    _head += taken;
                     _next = 0;
-                    _count = count;
+                    _count = taken;
                 }
             }
         }

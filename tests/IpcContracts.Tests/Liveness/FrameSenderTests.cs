@@ -142,8 +142,12 @@ public sealed class FrameSenderTests
     /// is held inside the transport until the test has queued the rest, so 100 frames take at most two flushes whatever
     /// the timing (written by the queuing thread, as TrySend does when no one writes, they would take 100).
     /// </summary>
-    [Fact]
-    public async Task Burst_frames_are_written_by_a_handed_on_writer_and_share_its_next_flush()
+    /// <remarks>Events published back to back take the same path (<paramref name="events"/>): over tcp:// each one used to
+    /// cost its own send, since the socket's roomy buffer never made a write wait for one to queue behind.</remarks>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Burst_frames_are_written_by_a_handed_on_writer_and_share_its_next_flush(bool events)
     {
         var h = new Harness(gathering: true); // a socket's writer: the only kind bursts are handed on for
         using var sending = new ThreadLocal<bool>(); // true on the test's thread while it is inside TrySendSoon
@@ -159,7 +163,9 @@ public sealed class FrameSenderTests
         for (var id = 1; id <= 100; id++)
         {
             sending.Value = true;
-            Assert.True(h.Sender.TrySendSoon(h.Frame(id, 16 + id)));
+            Assert.True(events
+                ? h.Sender.TrySendEvent(h.Frame(id, 16 + id), ContractA, new EventOverflow(EventOverflowPolicy.Wait, 1 << 20, TimeSpan.FromMinutes(1)))
+                : h.Sender.TrySendSoon(h.Frame(id, 16 + id)));
             sending.Value = false;
         }
         queued.Set();
@@ -362,6 +368,36 @@ public sealed class FrameSenderTests
         Assert.Equal([1, 4, 6, 7], h.Writer.FrameIds());
         Assert.False(h.Faulted.IsCompleted);
         Assert.Equal(0, h.Sender.QueuedBytes);
+        h.AssertAllReleasedOnce();
+    }
+
+    /// <summary>
+    /// What the writer has taken from the queue can no longer be dropped, so a writer that resumed after a slow peer and
+    /// took the whole full queue as its next batch left DropOldest nothing older to drop: every newer event was dropped
+    /// instead, the newest included, while that batch waited for the peer (seen as EventQueueTests' DropOldest case
+    /// losing its last event once events were handed to a work item). The writer takes a bounded slice of events per
+    /// batch, so the newest event survives and the oldest queued ones make room.
+    /// </summary>
+    [Fact]
+    public async Task DropOldest_keeps_the_newest_event_when_the_writer_resumes_behind_a_full_queue()
+    {
+        var h = new Harness();
+        h.Writer.PendWhen = op => op.Index <= 1; // the first write pends, and so does the batch the writer takes next
+        var policy = new EventOverflow(EventOverflowPolicy.DropOldest, 256 * 1024, TimeSpan.FromSeconds(5));
+        Assert.True(h.Sender.TrySendEvent(h.Frame(1, 1024), ContractA, policy)); // taken by the writer, pending
+        for (var id = 2; id <= 400; id++) h.Sender.TrySendEvent(h.Frame(id, 1024), ContractA, policy); // past the bound: drops the oldest
+        Assert.True(h.Sender.DroppedEvents > 0);
+
+        Assert.True(h.Writer.CompletePending()); // the writer resumes, takes its next batch and pends again
+        await Eventually.TrueAsync(() => h.Writer.HasPending);
+        for (var id = 401; id <= 410; id++)
+            Assert.True(h.Sender.TrySendEvent(h.Frame(id, 1024), ContractA, policy), $"event {id}, the newest, was dropped");
+
+        await h.CompleteWritesUntilIdleAsync();
+        var ids = h.Writer.FrameIds();
+        Assert.Equal(Enumerable.Range(401, 10), ids[^10..]);
+        Assert.Equal(ids.Order(), ids);
+        Assert.True(h.Sender.QueuedBytes == 0);
         h.AssertAllReleasedOnce();
     }
 
