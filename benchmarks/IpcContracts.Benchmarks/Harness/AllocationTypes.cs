@@ -28,6 +28,7 @@ internal static class AllocationTypes
                 default: transport = args[i]; break;
             }
         }
+        if (transport is "raw-unix" or "raw-tcp") return RawPingPong(transport[4..], rounds);
         var endpoint = $"{transport}://ipcalloctypes-{Environment.ProcessId}";
         if (transport == "tcp") endpoint = "tcp://127.0.0.1:0";
         Timing.Await(async () =>
@@ -81,6 +82,51 @@ internal static class AllocationTypes
             foreach (var (type, bytes) in listener.Bytes.OrderByDescending(p => p.Value))
                 Console.WriteLine($"| {type} | {bytes / (double)sampled:P1} | {total * (bytes / (double)sampled) / rounds:0.0} |");
         });
+        return 0;
+    }
+
+    /// <summary>
+    /// The raw async socket ping-pong of the harness's baseline rows, both ends in this process: for instruction counts
+    /// (<c>perf stat</c>) of the same number of round trips as ours, which is what the CPU rows compare.
+    /// </summary>
+    private static int RawPingPong(string kind, int rounds)
+    {
+        var path = Raw.RawSockets.UnixPath("alloctypes");
+        using var listener = kind == "unix" ? Raw.RawSockets.ListenUnix(path) : Raw.RawSockets.ListenTcp();
+        var address = kind == "unix" ? path : listener.LocalEndPoint!.ToString()!;
+        var accept = listener.AcceptAsync();
+        using var client = Raw.RawSockets.Connect(kind, address);
+        using var server = accept.GetAwaiter().GetResult();
+        if (kind == "tcp") server.NoDelay = true;
+        var echo = Task.Run(async () =>
+        {
+            var b = new byte[64];
+            try
+            {
+                while (true)
+                {
+                    await Raw.RawSockets.ReceiveExactlyAsync(server, b).ConfigureAwait(false);
+                    await Raw.RawSockets.SendAllAsync(server, b).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or EndOfStreamException or ObjectDisposedException)
+            {
+                // the client closed
+            }
+        });
+        var buffer = new byte[64];
+        Timing.Await(async () =>
+        {
+            for (var i = 0; i < Math.Min(rounds, 20_000) + rounds; i++)
+            {
+                await Raw.RawSockets.SendAllAsync(client, buffer).ConfigureAwait(false);
+                await Raw.RawSockets.ReceiveExactlyAsync(client, buffer).ConfigureAwait(false);
+            }
+        });
+        client.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+        echo.Wait(TimeSpan.FromSeconds(5));
+        if (kind == "unix") File.Delete(path);
+        Console.WriteLine($"raw-{kind}: {rounds} round trips after as many warm");
         return 0;
     }
 
