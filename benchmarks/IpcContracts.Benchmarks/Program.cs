@@ -7,6 +7,7 @@
 //   bdn [args]      BenchmarkDotNet micro-benchmarks of the in-process pieces (BenchmarkDotNet's own arguments)
 //   nats-cpu [--events N] [--runs K] [--only raw-nats,nats,pipe]  CPU and bytes per 64 B event, publisher and subscriber: raw NATS, nats://, pipe://
 //   alloc [pipe|tcp|shm ...]  only the allocation rows (bytes per round trip and per event, both processes), seconds
+//   alloc-types [pipe|tcp|shm|inproc] [--rounds N] [--kind value|task|event]  which types those bytes are (sampled, one process)
 //   child ROLE ...  a child process of the harness (see Processes/Children.cs); not for direct use
 using IpcContracts.Benchmarks.Harness;
 using IpcContracts.Benchmarks.Micro;
@@ -15,6 +16,7 @@ using IpcContracts.Benchmarks.Processes;
 if (args is ["bdn", .. var bdnArgs]) return MicroBenchmarks.Run(bdnArgs);
 if (args is ["child", .. var childArgs]) return Children.Run(childArgs);
 if (args is ["alloc", .. var transports]) return AllocationRows.Run(transports);
+if (args is ["alloc-types", .. var typeArgs]) return AllocationTypes.Run(typeArgs);
 if (args is ["counts", .. var countArgs]) return HandoffCounts.Run(countArgs);
 if (args is ["nats-cpu", .. var natsCpuArgs]) return NatsCpu.Run(natsCpuArgs);
 

@@ -143,9 +143,14 @@ namespace IpcContracts.Generators.Emitting
             w.Line();
         }
 
-        /// <summary>The slow path of a request whose handler did not complete synchronously; only the overloads this contract uses.</summary>
+        /// <summary>
+        /// The slow path of a request whose handler did not complete synchronously; only the overloads this contract uses.
+        /// Its state machine comes from a pool (the connection awaits the returned ValueTask exactly once), so an
+        /// asynchronous handler costs no object of ours per call.
+        /// </summary>
         private static void EmitReplyHelpers(SourceWriter w, ContractModel contract)
         {
+            const string pooled = "[global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]";
             if (contract.IsEvent)
                 return;
             var shapes = new HashSet<ReturnShape>(contract.Methods.Where(m => m.ResultBytes == ByteStreamKind.None).Select(m => m.Returns));
@@ -157,6 +162,7 @@ namespace IpcContracts.Generators.Emitting
                 {
                     case ReturnShape.Task:
                     case ReturnShape.ValueTask:
+                        w.Line(pooled);
                         w.Open("private static async " + Code.Tasks + ".ValueTask ReplyWhenDone(" + Code.Tasks + "." + shape + " task, " + Code.Runtime + ".InboundCall call)");
                         w.Line("await task.ConfigureAwait(false);");
                         w.Line("call.ReplyEmpty();");
@@ -164,6 +170,7 @@ namespace IpcContracts.Generators.Emitting
                         break;
                     default:
                         string taskType = shape == ReturnShape.TaskOfT ? "Task" : "ValueTask";
+                        w.Line(pooled);
                         w.Open("private static async " + Code.Tasks + ".ValueTask ReplyWhenDone<T>(" + Code.Tasks + "." + taskType + "<T> task, " +
                                Code.Runtime + ".InboundCall call, " + Code.JsonTypeInfo + "<T> typeInfo)");
                         w.Line("call.Reply<T>(await task.ConfigureAwait(false), typeInfo);");

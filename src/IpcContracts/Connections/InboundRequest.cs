@@ -57,6 +57,39 @@ internal sealed class InboundRequest : InboundCall
 
     private bool _progressGiven;
 
+    // A dispatch that did not complete synchronously, and what runs when it does: one delegate per request object, which the
+    // connection reuses, so observing an asynchronous handler allocates nothing per call (an async method here took a
+    // state machine box per call).
+    private ValueTask _dispatch;
+    private Action? _onDispatched;
+
+    /// <summary>
+    /// The handler's dispatch is still running: once it completes, a request it did not reply to fails, a dispatch that
+    /// threw fails the request with that, and the request goes back to the connection for reuse. The continuation runs
+    /// on the thread that completed the dispatch, as an await with ConfigureAwait(false) would.
+    /// </summary>
+    public void ObserveDispatch(ValueTask pending)
+    {
+        _dispatch = pending;
+        pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onDispatched ??= OnDispatched);
+    }
+
+    private void OnDispatched()
+    {
+        var pending = _dispatch;
+        _dispatch = default;
+        try
+        {
+            pending.GetAwaiter().GetResult(); // exactly once: a pooled dispatch (the generated ReplyWhenDone) goes back here
+            if (!HasReplied) Fail(new InvalidOperationException("The handler completed without a reply."));
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+        }
+        _connection.Recycle(this); // last: from here the connection may reuse this object for another request
+    }
+
     public ulong CorrelationId => _header.CorrelationId;
     public override uint MethodId => _header.MethodId;
     public override ReadOnlySequence<byte> Payload => _payload;

@@ -469,7 +469,7 @@ public sealed partial class IpcConnection
             else
             {
                 finished = false;
-                _ = ObserveAsync(pending, request);
+                request.ObserveDispatch(pending);
             }
         }
         catch (Exception e)
@@ -487,7 +487,7 @@ public sealed partial class IpcConnection
     private InboundRequest? _spareRequest; // a finished request kept for the next one: a request then allocates no object of its own
 
     /// <summary>Keeps a request whose dispatch has completed for the next one, if nothing can reach it any more.</summary>
-    private void Recycle(InboundRequest request)
+    internal void Recycle(InboundRequest request)
     {
         if (request.CanBeReused) Volatile.Write(ref _spareRequest, request);
     }
@@ -520,17 +520,5 @@ public sealed partial class IpcConnection
         else request.ReplyRaw(Encoding.UTF8.GetBytes(json), raw);
     }
 
-    private async Task ObserveAsync(ValueTask pending, InboundRequest request)
-    {
-        try
-        {
-            await pending.ConfigureAwait(false);
-            if (!request.HasReplied) request.Fail(new InvalidOperationException("The handler completed without a reply."));
-        }
-        catch (Exception e)
-        {
-            request.Fail(e);
-        }
-        Recycle(request);
-    }
+
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Serialization.Metadata;
 using IpcContracts.Protocol;
@@ -233,8 +234,12 @@ internal enum ResultMode { Json, None, RawText }
 /// </summary>
 internal sealed class PendingCall<T> : ResultCall<T>, IThreadPoolWorkItem
 {
-    private TaskCompletionSource<T> _completion;
-    private bool _queuesResume; // the Task runs continuations inline: a resume off the read loop is queued (IThreadPoolWorkItem)
+    // The caller's Task, completed through a method builder rather than a TaskCompletionSource: the builder is a struct
+    // around the Task alone, so a call allocates the Task (72 B) and not also a TaskCompletionSource (24 B). Its Task runs
+    // continuations inline; what RunContinuationsAsynchronously would do, Resume does (_queuesResume). Completed exactly
+    // once (ResultCall's TryFinish), as the builder requires.
+    private AsyncTaskMethodBuilder<T> _completion;
+    private bool _queuesResume; // a resume off the read loop is queued (IThreadPoolWorkItem): the caller's code must not run there
     private CancellationToken _cancelledBy;
     private bool _cancelled;
     private JsonTypeInfo<T>? _typeInfo;
@@ -257,12 +262,15 @@ internal sealed class PendingCall<T> : ResultCall<T>, IThreadPoolWorkItem
         _owners = 2;
     }
 
-    // A connection that defers replies resumes callers inline from its read loop once reading is handed on, so its Tasks
-    // must not queue by themselves; their other resumes (cancellation, timeout, fault) are queued here instead.
-    private static TaskCompletionSource<T> NewCompletion(IpcConnection connection, out bool queuesResume)
+    // Unless the connection runs continuations on its reader thread, a resume off the read loop (a reply on a connection
+    // that does not defer, a timeout, a fault) is queued; a connection that defers replies resumes callers inline from its
+    // read loop once reading is handed on.
+    private static AsyncTaskMethodBuilder<T> NewCompletion(IpcConnection connection, out bool queuesResume)
     {
-        queuesResume = connection.DefersReplies;
-        return new(connection.ContinuationsOnReaderThread || connection.DefersReplies ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
+        queuesResume = !connection.ContinuationsOnReaderThread;
+        var completion = AsyncTaskMethodBuilder<T>.Create();
+        _ = completion.Task; // made now: SetOutcome completes a copy of the builder, which must hold the same Task
+        return completion;
     }
 
     [ThreadStatic] private static PendingCall<T>? t_spare;
@@ -298,7 +306,7 @@ internal sealed class PendingCall<T> : ResultCall<T>, IThreadPoolWorkItem
     {
         if (!_pooled || Interlocked.Decrement(ref _owners) != 0) return;
         _typeInfo = null;
-        _completion = null!; // the caller's Task lives on without us
+        _completion = default; // the caller's Task lives on without us
         if (t_spare is null)
         {
             t_spare = this;
@@ -361,8 +369,10 @@ internal sealed class PendingCall<T> : ResultCall<T>, IThreadPoolWorkItem
         _cancelled = false;
         _cancelledBy = default;
         LetGo();
-        if (cancelled) completion.TrySetCanceled(token);
-        else if (error is not null) completion.TrySetException(error);
-        else completion.TrySetResult(value);
+        // A builder cancels its Task for an OperationCanceledException (and keeps it: awaiting throws that one, as
+        // awaiting a Task cancelled by a token throws a TaskCanceledException).
+        if (cancelled) completion.SetException(new TaskCanceledException("A task was canceled.", null, token));
+        else if (error is not null) completion.SetException(error);
+        else completion.SetResult(value);
     }
 }

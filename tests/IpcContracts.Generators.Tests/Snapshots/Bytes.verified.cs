@@ -535,23 +535,27 @@ namespace IpcContracts.Generated
             return arg0;
         }
 
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone(global::System.Threading.Tasks.Task task, global::IpcContracts.Runtime.InboundCall call)
         {
             await task.ConfigureAwait(false);
             call.ReplyEmpty();
         }
 
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone(global::System.Threading.Tasks.ValueTask task, global::IpcContracts.Runtime.InboundCall call)
         {
             await task.ConfigureAwait(false);
             call.ReplyEmpty();
         }
 
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.Task<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
         {
             call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
         }
 
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.ValueTask<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
         {
             call.Reply<T>(await task.ConfigureAwait(false), typeInfo);

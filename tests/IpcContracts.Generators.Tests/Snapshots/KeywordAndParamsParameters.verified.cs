@@ -100,6 +100,7 @@ namespace IpcContracts.Generated
             return (arg0, arg1);
         }
 
+        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.Task<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
         {
             call.Reply<T>(await task.ConfigureAwait(false), typeInfo);

@@ -96,6 +96,9 @@ public sealed class ValueTaskCallTests
         var (server, client, calls) = await StartAsync(transport);
         await using var _ = server;
         await using var __ = client;
+        // The server lists a connection once its side of the handshake is done, which over shm:// can be just after the
+        // client's ConnectAsync returned (this failed once in a full run with "Sequence contains no elements").
+        await Eventually.TrueAsync(() => server.Connections.Count == 1);
         var connection = server.Connections.Single().GetHashCode();
 
         for (var i = 0; i < 5; i++)
