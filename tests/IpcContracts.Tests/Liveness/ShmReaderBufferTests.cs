@@ -62,7 +62,7 @@ public sealed class ShmReaderBufferTests
     }
 
     /// <summary>
-    /// A frame larger than the buffer's initial array, held unconsumed until all of it is there (as the read loop holds a
+    /// A frame larger than the array the reader keeps, held unconsumed until all of it is there (as the read loop holds a
     /// frame until its last byte): the array grows to hold it, and once the frame is consumed the array is given back,
     /// so a connection that once received a large frame does not keep its memory.
     /// </summary>
@@ -71,7 +71,7 @@ public sealed class ShmReaderBufferTests
     {
         await using var pair = await ShmPair.CreateAsync();
         var producer = pair.ClientRing(0);
-        var frame = Bytes(5 * ShmPipeReader.InitialBuffer + 11, 9);
+        var frame = Bytes(2 * ShmPipeReader.KeptBuffer + 11, 9); // larger than the array the reader keeps once it is empty
         var reader = (ShmPipeReader)pair.Server.Input;
 
         var stop = 0;

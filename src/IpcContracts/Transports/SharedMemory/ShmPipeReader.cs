@@ -13,12 +13,18 @@ namespace IpcContracts.Transports.SharedMemory;
 /// only the read loop's thread uses it, so it needs no lock, and a read costs no segment taken from and handed back to a
 /// pool. With a Pipe, every 64 B round trip took a segment, three locks and the Pipe's bookkeeping on each side
 /// (docs/benchmarks.md, "shm round trip: the reader's private buffer"). The array grows (doubling) while a frame larger than
-/// it arrives, and a grown array is given back once it is empty, so an idle connection holds <see cref="InitialBuffer"/> bytes.
+/// it arrives; once it is empty, an array grown past <see cref="KeptBuffer"/> is given back, so an idle connection holds at most that.
 /// </remarks>
 internal sealed class ShmPipeReader : PipeReader
 {
     /// <summary>Bytes of the private buffer while no large frame is arriving: a ring's worth of small frames fits it many times.</summary>
     internal const int InitialBuffer = 64 * 1024;
+
+    /// <summary>
+    /// A grown array up to this size is kept when it empties: a stream's 256 KiB chunk frames then grow it once, not once
+    /// per chunk. A larger one (a large JSON frame) is given back once drained.
+    /// </summary>
+    internal const int KeptBuffer = 1024 * 1024;
 
     private readonly ShmConnection _connection;
     private readonly SpscRing _ring;
@@ -122,7 +128,7 @@ internal sealed class ShmPipeReader : PipeReader
         return false;
     }
 
-    /// <summary>Moves every unread byte from the ring into the private buffer; returns how many.</summary>
+    /// <summary>Moves unread bytes from the ring into the private buffer, as many as are there and fit; returns how many.</summary>
     /// <remarks>Only called when the caller holds no returned buffer (after <see cref="AdvanceTo(SequencePosition, SequencePosition)"/>
     /// or before the first read), so the unconsumed bytes may be moved.</remarks>
     private int Pull()
@@ -131,8 +137,8 @@ internal sealed class ShmPipeReader : PipeReader
         var total = 0;
         try
         {
-            // Everything available is consumed with one release store of tail per span, and the writer is checked once
-            // at the end (one full fence per pull, not per span or per frame; SpscRing.WakeWriterIfParked).
+            // What is available (up to the array's free space) is consumed with one release store of tail per span, and the
+            // writer is checked once at the end (one full fence per pull, not per span or per frame; SpscRing.WakeWriterIfParked).
             while (true)
             {
                 // Closed is read before Available: the producer publishes its last bytes before it closes, so a
@@ -144,10 +150,14 @@ internal sealed class ShmPipeReader : PipeReader
                     if (closed) _ringDone = true;
                     break;
                 }
-                MakeRoom((int)Math.Min(available, 256 * 1024));
+                // The array is made larger only when it is full, and a pull stops when it is full: a frame streaming in
+                // while we pull would otherwise keep this loop going and grow the array (copying) to the frame's size,
+                // where the read loop reads a large binary frame straight into an array of its own after one read.
+                if (_end == _buffer.Length) MakeRoom((int)Math.Min(available, 256 * 1024));
                 var n = _ring.Consume(_buffer.AsSpan(_end));
                 _end += n;
                 total += n;
+                if (_end == _buffer.Length) break;
             }
             if (total > 0) _ring.WakeWriterIfParked();
         }
@@ -199,7 +209,7 @@ internal sealed class ShmPipeReader : PipeReader
         if (_start == _end)
         {
             _start = _end = 0;
-            if (_buffer.Length > InitialBuffer) Shrink();
+            if (_buffer.Length > KeptBuffer) Shrink();
         }
     }
 
@@ -211,7 +221,7 @@ internal sealed class ShmPipeReader : PipeReader
         return index;
     }
 
-    /// <summary>Gives back an array grown for a large frame once it is empty, so an idle connection holds the initial size.</summary>
+    /// <summary>Gives back an array grown for a large frame once it is empty (see <see cref="KeptBuffer"/>).</summary>
     private void Shrink()
     {
         ArrayPool<byte>.Shared.Return(_buffer);
