@@ -12,12 +12,12 @@ namespace IpcContracts.Transports.SharedMemory;
 /// The private buffer is one pooled array holding the unconsumed bytes contiguously, not a <see cref="System.IO.Pipelines.Pipe"/>:
 /// only the read loop's thread uses it, so it needs no lock, and a read costs no segment taken from and handed back to a
 /// pool. With a Pipe, every 64 B round trip took a segment, three locks and the Pipe's bookkeeping on each side
-/// (docs/benchmarks.md, "shm round trip: the reader's private buffer"). The array grows (doubling) while a frame larger than
+/// (docs/benchmarks.md, "shm round trip and events: what costs the most"). The array grows (doubling) while a frame larger than
 /// it arrives; once it is empty, an array grown past <see cref="KeptBuffer"/> is given back, so an idle connection holds at most that.
 /// </remarks>
 internal sealed class ShmPipeReader : PipeReader
 {
-    /// <summary>Bytes of the private buffer while no large frame is arriving: a ring's worth of small frames fits it many times.</summary>
+    /// <summary>Bytes of the private buffer while no frame larger than it has arrived (small frames are read a batch at a time).</summary>
     internal const int InitialBuffer = 64 * 1024;
 
     /// <summary>
