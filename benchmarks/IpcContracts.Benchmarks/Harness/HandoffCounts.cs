@@ -31,6 +31,9 @@ internal static class HandoffCounts
 
         /// <summary>Median time of one operation in this window (an indication only: times are what the counts avoid).</summary>
         public double MedianUs { get; set; }
+
+        /// <summary>The 99th percentile of the same times (shown for round trips only: a burst's mean has no tail).</summary>
+        public double P99Us { get; set; }
     }
 
     /// <summary>Times of the operations of the window being measured (filled by the loops, read by <see cref="MeasureAsync"/>).</summary>
@@ -50,9 +53,10 @@ internal static class HandoffCounts
                 case "--events" when i + 1 < args.Length && int.TryParse(args[i + 1], out var e) && e is >= 1_000 and <= 1_000_000: s_events = e; i++; break;
                 case "--transfers" when i + 1 < args.Length && int.TryParse(args[i + 1], out var t) && t is >= 1 and <= 1_000: s_transfers = t; i++; break;
                 case "--rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], out var r) && r is >= 1 and <= 1_000: s_rounds = r; i++; break;
+                case "--no-bulk": s_bulk = false; break;
                 case "--load" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n is >= 1 and <= 64: load = n; i++; break;
                 default:
-                    Console.Error.WriteLine("usage: counts [--load N] [--only TEXT] [--events N] [--rounds R] [--transfers T]");
+                    Console.Error.WriteLine("usage: counts [--load N] [--only TEXT] [--events N] [--rounds R] [--transfers T] [--no-bulk]");
                     return 2;
             }
         }
@@ -75,7 +79,9 @@ internal static class HandoffCounts
         };
         foreach (var (name, run) in steps)
         {
-            if (only is not null && !name.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
+            // A step's exact name runs that step alone ("shm": round trips only, not shm-events); other text selects by substring.
+            var exact = only is not null && Array.Exists(steps, s => s.Name.Equals(only, StringComparison.OrdinalIgnoreCase));
+            if (only is not null && (exact ? !name.Equals(only, StringComparison.OrdinalIgnoreCase) : !name.Contains(only, StringComparison.OrdinalIgnoreCase))) continue;
             Console.Error.Write($"  {name} ... ");
             var t = Stopwatch.StartNew();
             run();
@@ -224,6 +230,9 @@ internal static class HandoffCounts
         });
     }
 
+    /// <summary>Whether the round-trip series also measures the 24 MiB transfers (<c>--no-bulk</c>: round trips only, for a profile of them).</summary>
+    private static bool s_bulk = true;
+
     private static void Ours(string transport, List<Row> rows)
     {
         var endpoint = Endpoint(transport);
@@ -240,15 +249,18 @@ internal static class HandoffCounts
                 for (var i = 0; i < 2000; i++) await echo.EchoAsync(payload).ConfigureAwait(false);
             }
             while (!warm.Done());
-            rows.Add(await MeasureAsync($"{transport}://", "64 B round trip", RoundTrips, child, async () =>
+            // --rounds R repeats the window R times (for a profiler that needs seconds of round trips).
+            rows.Add(await MeasureAsync($"{transport}://", "64 B round trip", RoundTrips * s_rounds, child, async () =>
             {
-                for (var i = 0; i < RoundTrips; i++)
+                for (var i = 0; i < RoundTrips * s_rounds; i++)
                 {
                     var start = Stopwatch.GetTimestamp();
                     await echo.EchoAsync(payload).ConfigureAwait(false);
                     Time(start);
                 }
             }).ConfigureAwait(false));
+            Console.Error.Write($"{RoundTrips * s_rounds:N0} measured round trips ... ");
+            if (!s_bulk) return;
 
             var bytes = Encoding.ASCII.GetBytes(new string('x', HarnessConfig.BulkSize));
             // Warmed up like the round trips, until neither process compiles: one transfer left the tier-up of the per-chunk
@@ -308,8 +320,15 @@ internal static class HandoffCounts
         var serverBytes = child.Stats().AllocatedBytes;
         return new Row(series, operation, ops, client, server, localCalls?.Stop(), childCalls?.Stop())
         {
-            MedianUs = s_times.Count == 0 ? double.NaN : Median(s_times), ClientBytes = clientBytes, ServerBytes = serverBytes,
+            MedianUs = s_times.Count == 0 ? double.NaN : Median(s_times), P99Us = s_times.Count < 100 ? double.NaN : P99(s_times), ClientBytes = clientBytes, ServerBytes = serverBytes,
         };
+    }
+
+    private static double P99(List<double> values)
+    {
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        return sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(sorted.Length * 0.99) - 1)];
     }
 
     // ---- report ----
@@ -320,12 +339,12 @@ internal static class HandoffCounts
         Console.WriteLine($"Hand-off counts: {Environment.ProcessorCount} CPUs, .NET {Environment.Version}; {RoundTrips:N0} round trips, {s_transfers} transfers per row; " +
                           $"load average {loadBefore:0.00} before, {loadAfter:0.00} after; " + (load > 0 ? $"loaded: --load {load}" : "quiet: no --load"));
         Console.WriteLine("Per operation, client + server. CPU = user + system time of the process, work items (thread pool), vcs / ics = voluntary / involuntary context switches (all threads), " +
-                          "send / recv = socket send / receive system calls, epoll = epoll waits, futex = futex calls (perf; n/a without it), GCs = garbage collections and their pause, " +
+                          "send / recv = socket send / receive system calls, epoll = epoll waits, futex = futex calls, yield = sched_yield calls (perf; n/a without it), GCs = garbage collections and their pause, " +
                           "bytes = allocated (GC.GetTotalAllocatedBytes, all threads). An event or stream item row's time is the mean per event (item) of the whole burst (stream); " +
                           "in a stream item row the client consumes and the server produces.");
         Console.WriteLine();
-        Console.WriteLine("| series | operation | median time | CPU | bytes | work items | vcs | ics | send | recv | epoll | futex | GCs (pause ms) | voluntary switches by thread (client; server) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| series | operation | median time | CPU | bytes | work items | vcs | ics | send | recv | epoll | futex | yield | GCs (pause ms) | voluntary switches by thread (client; server) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
             string Pair(double c, double s) => $"{Num(c / r.Ops)} + {Num(s / r.Ops)}";
@@ -334,9 +353,9 @@ internal static class HandoffCounts
                 : Pair(names.Sum(n => r.ClientCalls.GetValueOrDefault(n)), names.Sum(n => r.ServerCalls.GetValueOrDefault(n)));
             string Threads(HandoffCounters c) => string.Join(", ", c.ByThread.Where(t => t.Value.Voluntary >= r.Ops / 10.0 && t.Value.Voluntary > 0)
                 .OrderByDescending(t => t.Value.Voluntary).Take(3).Select(t => $"{t.Key.Replace('_', ' ')} {Num(t.Value.Voluntary / (double)r.Ops)}"));
-            Console.WriteLine($"| {r.Series} | {r.Operation} | {(r.MedianUs >= 1000 ? Num(r.MedianUs / 1000) + " ms" : Num(r.MedianUs) + " µs")} | {Pair(r.Client.CpuUs, r.Server.CpuUs)} µs | {Pair(r.ClientBytes, r.ServerBytes)} B | {Pair(r.Client.WorkItems, r.Server.WorkItems)} | {Pair(r.Client.Voluntary, r.Server.Voluntary)} | " +
+            Console.WriteLine($"| {r.Series} | {r.Operation} | {(r.MedianUs >= 1000 ? Num(r.MedianUs / 1000) + " ms" : Num(r.MedianUs) + " µs")}{(r.Operation.EndsWith("round trip", StringComparison.Ordinal) && !double.IsNaN(r.P99Us) ? $" (p99 {Num(r.P99Us)} µs)" : "")} | {Pair(r.Client.CpuUs, r.Server.CpuUs)} µs | {Pair(r.ClientBytes, r.ServerBytes)} B | {Pair(r.Client.WorkItems, r.Server.WorkItems)} | {Pair(r.Client.Voluntary, r.Server.Voluntary)} | " +
                               $"{Pair(r.Client.Involuntary, r.Server.Involuntary)} | {Calls("sendto", "sendmsg", "write", "writev")} | {Calls("recvfrom", "recvmsg", "read", "readv")} | " +
-                              $"{Calls("epoll_wait", "epoll_pwait")} | {Calls("futex")} | {Pair(r.Client.Collections, r.Server.Collections)} ({Pair(r.Client.PauseMs, r.Server.PauseMs)}) | {Threads(r.Client)}; {Threads(r.Server)} |");
+                              $"{Calls("epoll_wait", "epoll_pwait")} | {Calls("futex")} | {Calls("sched_yield")} | {Pair(r.Client.Collections, r.Server.Collections)} ({Pair(r.Client.PauseMs, r.Server.PauseMs)}) | {Threads(r.Client)}; {Threads(r.Server)} |");
         }
     }
 

@@ -18,7 +18,7 @@ namespace IpcContracts.Tests.Liveness;
 /// </remarks>
 public sealed class ShmCloseTests
 {
-    private const int RingSize = 64 * 1024;
+    internal const int RingSize = 64 * 1024;
 
     /// <summary>The producer closes its ring (the segment stays mapped, the control socket open): all bytes, then the end.</summary>
     [Fact]
@@ -93,7 +93,7 @@ public sealed class ShmCloseTests
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).WaitAsync(TimeSpan.FromSeconds(30));
 
     /// <summary>Both ends of one shm connection in this process.</summary>
-    private sealed class ShmPair : IAsyncDisposable
+    internal sealed class ShmPair : IAsyncDisposable
     {
         private readonly string _path;
         private readonly Segment _clientSegment;
