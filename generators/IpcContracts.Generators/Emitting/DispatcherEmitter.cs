@@ -31,8 +31,6 @@ namespace IpcContracts.Generators.Emitting
 
             foreach (var m in contract.Methods.Where(m => m.Parameters.Count > 0))
                 EmitParser(w, m);
-
-            EmitReplyHelpers(w, contract);
         }
 
         private static void EmitCase(SourceWriter w, ContractModel contract, MethodModel m)
@@ -84,7 +82,8 @@ namespace IpcContracts.Generators.Emitting
                     w.Line("call.ReplyEmpty();");
                     w.Line("return default;");
                     w.Close();
-                    w.Line("return ReplyWhenDone(task, call);");
+                    // The runtime's reusable reply, not an async method here: no state machine box per call.
+                    w.Line(m.Returns == ReturnShape.Task ? "return call.ReplyWhenDone(new " + Code.Tasks + ".ValueTask(task));" : "return call.ReplyWhenDone(task);");
                     break;
                 case ReturnShape.Stream:
                     // The handler returns its stream; ReplyStreamAsync enumerates it with the call's token under the credit window.
@@ -98,7 +97,9 @@ namespace IpcContracts.Generators.Emitting
                     w.Line("call.Reply<" + result.Code + ">(task.GetAwaiter().GetResult(), " + Code.TypeInfo(result) + ");");
                     w.Line("return default;");
                     w.Close();
-                    w.Line("return ReplyWhenDone<" + result.Code + ">(task, call, " + Code.TypeInfo(result) + ");");
+                    w.Line(m.Returns == ReturnShape.TaskOfT
+                        ? "return call.ReplyWhenDone<" + result.Code + ">(new " + Code.Tasks + ".ValueTask<" + result.Code + ">(task), " + Code.TypeInfo(result) + ");"
+                        : "return call.ReplyWhenDone<" + result.Code + ">(task, " + Code.TypeInfo(result) + ");");
                     break;
             }
         }
@@ -141,44 +142,6 @@ namespace IpcContracts.Generators.Emitting
             w.Line(m.Parameters.Count == 1 ? "return arg0;" : "return (" + string.Join(", ", m.Parameters.Select((_, i) => "arg" + i)) + ");");
             w.Close();
             w.Line();
-        }
-
-        /// <summary>
-        /// The slow path of a request whose handler did not complete synchronously; only the overloads this contract uses.
-        /// Its state machine comes from a pool (the connection awaits the returned ValueTask exactly once), so an
-        /// asynchronous handler costs no object of ours per call.
-        /// </summary>
-        private static void EmitReplyHelpers(SourceWriter w, ContractModel contract)
-        {
-            const string pooled = "[global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]";
-            if (contract.IsEvent)
-                return;
-            var shapes = new HashSet<ReturnShape>(contract.Methods.Where(m => m.ResultBytes == ByteStreamKind.None).Select(m => m.Returns));
-            foreach (var shape in new[] { ReturnShape.Task, ReturnShape.ValueTask, ReturnShape.TaskOfT, ReturnShape.ValueTaskOfT })
-            {
-                if (!shapes.Contains(shape))
-                    continue;
-                switch (shape)
-                {
-                    case ReturnShape.Task:
-                    case ReturnShape.ValueTask:
-                        w.Line(pooled);
-                        w.Open("private static async " + Code.Tasks + ".ValueTask ReplyWhenDone(" + Code.Tasks + "." + shape + " task, " + Code.Runtime + ".InboundCall call)");
-                        w.Line("await task.ConfigureAwait(false);");
-                        w.Line("call.ReplyEmpty();");
-                        w.Close();
-                        break;
-                    default:
-                        string taskType = shape == ReturnShape.TaskOfT ? "Task" : "ValueTask";
-                        w.Line(pooled);
-                        w.Open("private static async " + Code.Tasks + ".ValueTask ReplyWhenDone<T>(" + Code.Tasks + "." + taskType + "<T> task, " +
-                               Code.Runtime + ".InboundCall call, " + Code.JsonTypeInfo + "<T> typeInfo)");
-                        w.Line("call.Reply<T>(await task.ConfigureAwait(false), typeInfo);");
-                        w.Close();
-                        break;
-                }
-                w.Line();
-            }
         }
     }
 }

@@ -26,6 +26,28 @@ public abstract class InboundCall
     /// <summary>Completes a request that has no result value.</summary>
     public abstract void ReplyEmpty();
 
+    // The reusable reply of a handler that finishes later (ReplyLater or ReplyLater<T>): a connection reuses its call
+    // objects, so a steady method costs no object per call here.
+    private object? _replyLater;
+
+    /// <summary>
+    /// For a handler that had not finished when the dispatcher returned: replies with the result of
+    /// <paramref name="task"/> once it completes (or fails the request with what it threw). The returned ValueTask
+    /// completes after that reply; await it exactly once.
+    /// </summary>
+    public ValueTask ReplyWhenDone<T>(ValueTask<T> task, JsonTypeInfo<T> typeInfo)
+    {
+        if (_replyLater is not ReplyLater<T> later) _replyLater = later = new ReplyLater<T>(this);
+        return later.Start(task, typeInfo);
+    }
+
+    /// <summary>As <see cref="ReplyWhenDone{T}(ValueTask{T}, JsonTypeInfo{T})"/>, for a handler with no result.</summary>
+    public ValueTask ReplyWhenDone(ValueTask task)
+    {
+        if (_replyLater is not ReplyLater later) _replyLater = later = new ReplyLater(this);
+        return later.Start(task);
+    }
+
     /// <summary>
     /// The <see cref="IProgress{T}"/> a handler receives for the method's progress parameter: each report is sent to the
     /// caller as a Progress frame while the call runs; reports after the reply are dropped.

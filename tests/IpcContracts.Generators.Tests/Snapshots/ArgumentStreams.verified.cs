@@ -61,7 +61,7 @@ namespace IpcContracts.Generated
                         call.ReplyEmpty();
                         return default;
                     }
-                    return ReplyWhenDone(task, call);
+                    return call.ReplyWhenDone(new global::System.Threading.Tasks.ValueTask(task));
                 }
                 case 0x826F7F7Cu: // Upload
                 {
@@ -72,7 +72,7 @@ namespace IpcContracts.Generated
                         call.Reply<global::Shop.Receipt>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.Shop_Receipt);
                         return default;
                     }
-                    return ReplyWhenDone<global::Shop.Receipt>(task, call, global::IpcContracts.Generated.IpcJsonTypes.Shop_Receipt);
+                    return call.ReplyWhenDone<global::Shop.Receipt>(new global::System.Threading.Tasks.ValueTask<global::Shop.Receipt>(task), global::IpcContracts.Generated.IpcJsonTypes.Shop_Receipt);
                 }
                 case 0x3B7D6BA4u: // Echo
                 {
@@ -87,7 +87,7 @@ namespace IpcContracts.Generated
                         call.Reply<int>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
                         return default;
                     }
-                    return ReplyWhenDone<int>(task, call, global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
+                    return call.ReplyWhenDone<int>(task, global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
                 }
                 case 0x86103BB9u: // Drain
                 {
@@ -98,7 +98,7 @@ namespace IpcContracts.Generated
                         call.ReplyEmpty();
                         return default;
                     }
-                    return ReplyWhenDone(task, call);
+                    return call.ReplyWhenDone(task);
                 }
                 case 0xC12DFA6Fu: // UploadWhole
                 {
@@ -109,7 +109,7 @@ namespace IpcContracts.Generated
                         call.Reply<global::Shop.Receipt>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.Shop_Receipt);
                         return default;
                     }
-                    return ReplyWhenDone<global::Shop.Receipt>(task, call, global::IpcContracts.Generated.IpcJsonTypes.Shop_Receipt);
+                    return call.ReplyWhenDone<global::Shop.Receipt>(new global::System.Threading.Tasks.ValueTask<global::Shop.Receipt>(task), global::IpcContracts.Generated.IpcJsonTypes.Shop_Receipt);
                 }
                 default:
                     throw call.UnknownMethod(this);
@@ -162,32 +162,6 @@ namespace IpcContracts.Generated
                     global::IpcContracts.Runtime.ArgsJson.Skip(ref reader);
             }
             return (arg0, arg1);
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone(global::System.Threading.Tasks.Task task, global::IpcContracts.Runtime.InboundCall call)
-        {
-            await task.ConfigureAwait(false);
-            call.ReplyEmpty();
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone(global::System.Threading.Tasks.ValueTask task, global::IpcContracts.Runtime.InboundCall call)
-        {
-            await task.ConfigureAwait(false);
-            call.ReplyEmpty();
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.Task<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        {
-            call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.ValueTask<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        {
-            call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
         }
 
         private static readonly global::IpcContracts.Runtime.ArgsWriter<(string, int)> Write_Upload = static (writer, args) =>

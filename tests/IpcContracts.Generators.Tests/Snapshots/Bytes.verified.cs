@@ -222,7 +222,7 @@ namespace IpcContracts.Generated
                         call.Reply<int>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
                         return default;
                     }
-                    return ReplyWhenDone<int>(task, call, global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
+                    return call.ReplyWhenDone<int>(new global::System.Threading.Tasks.ValueTask<int>(task), global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
                 }
                 case 0xB6973EF7u: // Get
                 {
@@ -233,7 +233,7 @@ namespace IpcContracts.Generated
                         call.Reply<byte[]?>(task.GetAwaiter().GetResult(), global::IpcContracts.Serialization.BinaryJson.ByteArray!);
                         return default;
                     }
-                    return ReplyWhenDone<byte[]?>(task, call, global::IpcContracts.Serialization.BinaryJson.ByteArray!);
+                    return call.ReplyWhenDone<byte[]?>(new global::System.Threading.Tasks.ValueTask<byte[]?>(task), global::IpcContracts.Serialization.BinaryJson.ByteArray!);
                 }
                 case 0x4EF356F1u: // Hash
                 {
@@ -244,7 +244,7 @@ namespace IpcContracts.Generated
                         call.Reply<global::System.ReadOnlyMemory<byte>>(task.GetAwaiter().GetResult(), global::IpcContracts.Serialization.BinaryJson.ReadOnlyMemory);
                         return default;
                     }
-                    return ReplyWhenDone<global::System.ReadOnlyMemory<byte>>(task, call, global::IpcContracts.Serialization.BinaryJson.ReadOnlyMemory);
+                    return call.ReplyWhenDone<global::System.ReadOnlyMemory<byte>>(task, global::IpcContracts.Serialization.BinaryJson.ReadOnlyMemory);
                 }
                 case 0x06626D4Au: // Repeat
                 {
@@ -255,7 +255,7 @@ namespace IpcContracts.Generated
                         call.Reply<global::System.Buffers.ReadOnlySequence<byte>>(task.GetAwaiter().GetResult(), global::IpcContracts.Serialization.BinaryJson.ReadOnlySequence);
                         return default;
                     }
-                    return ReplyWhenDone<global::System.Buffers.ReadOnlySequence<byte>>(task, call, global::IpcContracts.Serialization.BinaryJson.ReadOnlySequence);
+                    return call.ReplyWhenDone<global::System.Buffers.ReadOnlySequence<byte>>(new global::System.Threading.Tasks.ValueTask<global::System.Buffers.ReadOnlySequence<byte>>(task), global::IpcContracts.Serialization.BinaryJson.ReadOnlySequence);
                 }
                 case 0xF8835433u: // Tag
                 {
@@ -266,7 +266,7 @@ namespace IpcContracts.Generated
                         call.Reply<int>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
                         return default;
                     }
-                    return ReplyWhenDone<int>(task, call, global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
+                    return call.ReplyWhenDone<int>(new global::System.Threading.Tasks.ValueTask<int>(task), global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
                 }
                 case 0xFDDA4CF7u: // Preview
                 {
@@ -278,7 +278,7 @@ namespace IpcContracts.Generated
                         call.ReplyEmpty();
                         return default;
                     }
-                    return ReplyWhenDone(task, call);
+                    return call.ReplyWhenDone(new global::System.Threading.Tasks.ValueTask(task));
                 }
                 case 0x036A71E3u: // Blocks
                 {
@@ -309,7 +309,7 @@ namespace IpcContracts.Generated
                         call.Reply<long>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.System_Int64);
                         return default;
                     }
-                    return ReplyWhenDone<long>(task, call, global::IpcContracts.Generated.IpcJsonTypes.System_Int64);
+                    return call.ReplyWhenDone<long>(new global::System.Threading.Tasks.ValueTask<long>(task), global::IpcContracts.Generated.IpcJsonTypes.System_Int64);
                 }
                 case 0x86103BB9u: // Drain
                 {
@@ -320,7 +320,7 @@ namespace IpcContracts.Generated
                         call.ReplyEmpty();
                         return default;
                     }
-                    return ReplyWhenDone(task, call);
+                    return call.ReplyWhenDone(task);
                 }
                 case 0xAD82ABBBu: // Transform
                 {
@@ -533,32 +533,6 @@ namespace IpcContracts.Generated
                     global::IpcContracts.Runtime.ArgsJson.Skip(ref reader);
             }
             return arg0;
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone(global::System.Threading.Tasks.Task task, global::IpcContracts.Runtime.InboundCall call)
-        {
-            await task.ConfigureAwait(false);
-            call.ReplyEmpty();
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone(global::System.Threading.Tasks.ValueTask task, global::IpcContracts.Runtime.InboundCall call)
-        {
-            await task.ConfigureAwait(false);
-            call.ReplyEmpty();
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.Task<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        {
-            call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.ValueTask<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        {
-            call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
         }
 
         private static readonly global::IpcContracts.Runtime.ArgsWriter<(string, byte[])> Write_Put = static (writer, args) =>

@@ -53,7 +53,7 @@ namespace IpcContracts.Generated
                         call.Reply<int>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
                         return default;
                     }
-                    return ReplyWhenDone<int>(task, call, global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
+                    return call.ReplyWhenDone<int>(new global::System.Threading.Tasks.ValueTask<int>(task), global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
                 }
                 case 0x00000007u: // WaitForNextAsync
                 {
@@ -63,7 +63,7 @@ namespace IpcContracts.Generated
                         call.Reply<string?>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.System_String!);
                         return default;
                     }
-                    return ReplyWhenDone<string?>(task, call, global::IpcContracts.Generated.IpcJsonTypes.System_String!);
+                    return call.ReplyWhenDone<string?>(new global::System.Threading.Tasks.ValueTask<string?>(task), global::IpcContracts.Generated.IpcJsonTypes.System_String!);
                 }
                 case 0xD7DE15FCu: // WatchAsync
                 {
@@ -80,7 +80,7 @@ namespace IpcContracts.Generated
                         call.ReplyEmpty();
                         return default;
                     }
-                    return ReplyWhenDone(task, call);
+                    return call.ReplyWhenDone(new global::System.Threading.Tasks.ValueTask(task));
                 }
                 default:
                     throw call.UnknownMethod(this);
@@ -127,19 +127,6 @@ namespace IpcContracts.Generated
                     global::IpcContracts.Runtime.ArgsJson.Skip(ref reader);
             }
             return arg0;
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone(global::System.Threading.Tasks.Task task, global::IpcContracts.Runtime.InboundCall call)
-        {
-            await task.ConfigureAwait(false);
-            call.ReplyEmpty();
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.Task<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        {
-            call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
         }
 
         private static readonly global::IpcContracts.Runtime.ArgsWriter<string> Write_PlaceAsync =

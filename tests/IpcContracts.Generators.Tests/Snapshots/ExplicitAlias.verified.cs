@@ -45,7 +45,7 @@ namespace IpcContracts.Generated
                         call.Reply<global::Shop.StockLevel>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.Shop_StockLevel);
                         return default;
                     }
-                    return ReplyWhenDone<global::Shop.StockLevel>(task, call, global::IpcContracts.Generated.IpcJsonTypes.Shop_StockLevel);
+                    return call.ReplyWhenDone<global::Shop.StockLevel>(new global::System.Threading.Tasks.ValueTask<global::Shop.StockLevel>(task), global::IpcContracts.Generated.IpcJsonTypes.Shop_StockLevel);
                 }
                 case 0xE28D78BDu: // ReserveAsync
                 {
@@ -57,7 +57,7 @@ namespace IpcContracts.Generated
                         call.ReplyEmpty();
                         return default;
                     }
-                    return ReplyWhenDone(task, call);
+                    return call.ReplyWhenDone(new global::System.Threading.Tasks.ValueTask(task));
                 }
                 default:
                     throw call.UnknownMethod(this);
@@ -90,19 +90,6 @@ namespace IpcContracts.Generated
                     global::IpcContracts.Runtime.ArgsJson.Skip(ref reader);
             }
             return arg0;
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone(global::System.Threading.Tasks.Task task, global::IpcContracts.Runtime.InboundCall call)
-        {
-            await task.ConfigureAwait(false);
-            call.ReplyEmpty();
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.Task<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        {
-            call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
         }
 
         private static readonly global::IpcContracts.Runtime.ArgsWriter<string> Write_GetStockAsync =

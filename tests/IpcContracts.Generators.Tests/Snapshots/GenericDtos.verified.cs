@@ -53,7 +53,7 @@ namespace IpcContracts.Generated
                         call.Reply<global::Shop.Page<global::Shop.StockLevel>>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.Shop_Page_Shop_StockLevel_0x64BDC8F2);
                         return default;
                     }
-                    return ReplyWhenDone<global::Shop.Page<global::Shop.StockLevel>>(task, call, global::IpcContracts.Generated.IpcJsonTypes.Shop_Page_Shop_StockLevel_0x64BDC8F2);
+                    return call.ReplyWhenDone<global::Shop.Page<global::Shop.StockLevel>>(new global::System.Threading.Tasks.ValueTask<global::Shop.Page<global::Shop.StockLevel>>(task), global::IpcContracts.Generated.IpcJsonTypes.Shop_Page_Shop_StockLevel_0x64BDC8F2);
                 }
                 case 0xF3D0A2D8u: // AllAsync
                 {
@@ -63,7 +63,7 @@ namespace IpcContracts.Generated
                         call.Reply<global::System.Collections.Generic.List<global::Shop.StockLevel>>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.System_Collections_Generic_List_Shop_StockLevel_0x29704656);
                         return default;
                     }
-                    return ReplyWhenDone<global::System.Collections.Generic.List<global::Shop.StockLevel>>(task, call, global::IpcContracts.Generated.IpcJsonTypes.System_Collections_Generic_List_Shop_StockLevel_0x29704656);
+                    return call.ReplyWhenDone<global::System.Collections.Generic.List<global::Shop.StockLevel>>(new global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.List<global::Shop.StockLevel>>(task), global::IpcContracts.Generated.IpcJsonTypes.System_Collections_Generic_List_Shop_StockLevel_0x29704656);
                 }
                 case 0x1A6903CFu: // CountsAsync
                 {
@@ -74,7 +74,7 @@ namespace IpcContracts.Generated
                         call.Reply<global::System.Collections.Generic.Dictionary<string, int>>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.System_Collections_Generic_Dictionary_System_String_System_Int32_0xBD8FD722);
                         return default;
                     }
-                    return ReplyWhenDone<global::System.Collections.Generic.Dictionary<string, int>>(task, call, global::IpcContracts.Generated.IpcJsonTypes.System_Collections_Generic_Dictionary_System_String_System_Int32_0xBD8FD722);
+                    return call.ReplyWhenDone<global::System.Collections.Generic.Dictionary<string, int>>(new global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.Dictionary<string, int>>(task), global::IpcContracts.Generated.IpcJsonTypes.System_Collections_Generic_Dictionary_System_String_System_Int32_0xBD8FD722);
                 }
                 case 0x7EA3B13Eu: // FindAsync
                 {
@@ -85,7 +85,7 @@ namespace IpcContracts.Generated
                         call.Reply<int?>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.System_Int32_Nullable_0x5F91F2B3);
                         return default;
                     }
-                    return ReplyWhenDone<int?>(task, call, global::IpcContracts.Generated.IpcJsonTypes.System_Int32_Nullable_0x5F91F2B3);
+                    return call.ReplyWhenDone<int?>(new global::System.Threading.Tasks.ValueTask<int?>(task), global::IpcContracts.Generated.IpcJsonTypes.System_Int32_Nullable_0x5F91F2B3);
                 }
                 default:
                     throw call.UnknownMethod(this);
@@ -135,12 +135,6 @@ namespace IpcContracts.Generated
                     global::IpcContracts.Runtime.ArgsJson.Skip(ref reader);
             }
             return arg0;
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.Task<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        {
-            call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
         }
 
         private static readonly global::IpcContracts.Runtime.ArgsWriter<(int, int)> Write_ListAsync = static (writer, args) =>

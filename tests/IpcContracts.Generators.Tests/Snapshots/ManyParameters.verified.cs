@@ -45,7 +45,7 @@ namespace IpcContracts.Generated
                         call.Reply<global::Shop.Quote>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.Shop_Quote);
                         return default;
                     }
-                    return ReplyWhenDone<global::Shop.Quote>(task, call, global::IpcContracts.Generated.IpcJsonTypes.Shop_Quote);
+                    return call.ReplyWhenDone<global::Shop.Quote>(new global::System.Threading.Tasks.ValueTask<global::Shop.Quote>(task), global::IpcContracts.Generated.IpcJsonTypes.Shop_Quote);
                 }
                 case 0xE34ED797u: // TotalAsync
                 {
@@ -56,7 +56,7 @@ namespace IpcContracts.Generated
                         call.Reply<decimal>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.System_Decimal);
                         return default;
                     }
-                    return ReplyWhenDone<decimal>(task, call, global::IpcContracts.Generated.IpcJsonTypes.System_Decimal);
+                    return call.ReplyWhenDone<decimal>(new global::System.Threading.Tasks.ValueTask<decimal>(task), global::IpcContracts.Generated.IpcJsonTypes.System_Decimal);
                 }
                 default:
                     throw call.UnknownMethod(this);
@@ -113,12 +113,6 @@ namespace IpcContracts.Generated
                     global::IpcContracts.Runtime.ArgsJson.Skip(ref reader);
             }
             return (arg0, arg1);
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.Task<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        {
-            call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
         }
 
         private static readonly global::IpcContracts.Runtime.ArgsWriter<(string, int, decimal, global::System.DateTime, global::System.Guid, bool, string?, long[])> Write_QuoteAsync = static (writer, args) =>

@@ -76,7 +76,7 @@ namespace IpcContracts.Generated
                         call.Reply<global::Shop.Ticket>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.Shop_Ticket);
                         return default;
                     }
-                    return ReplyWhenDone<global::Shop.Ticket>(task, call, global::IpcContracts.Generated.IpcJsonTypes.Shop_Ticket);
+                    return call.ReplyWhenDone<global::Shop.Ticket>(new global::System.Threading.Tasks.ValueTask<global::Shop.Ticket>(task), global::IpcContracts.Generated.IpcJsonTypes.Shop_Ticket);
                 }
                 default:
                     throw call.UnknownMethod(this);
@@ -95,12 +95,6 @@ namespace IpcContracts.Generated
                     global::IpcContracts.Runtime.ArgsJson.Skip(ref reader);
             }
             return arg0;
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.Task<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        {
-            call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
         }
 
         private static readonly global::IpcContracts.Runtime.ArgsWriter<string> Write_OpenAsync =

@@ -41,7 +41,7 @@ namespace IpcContracts.Generated
                         call.Reply<global::Shop.Inventory.Warehouses.Bin>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.Shop_Inventory_Warehouses_Bin);
                         return default;
                     }
-                    return ReplyWhenDone<global::Shop.Inventory.Warehouses.Bin>(task, call, global::IpcContracts.Generated.IpcJsonTypes.Shop_Inventory_Warehouses_Bin);
+                    return call.ReplyWhenDone<global::Shop.Inventory.Warehouses.Bin>(new global::System.Threading.Tasks.ValueTask<global::Shop.Inventory.Warehouses.Bin>(task), global::IpcContracts.Generated.IpcJsonTypes.Shop_Inventory_Warehouses_Bin);
                 }
                 default:
                     throw call.UnknownMethod(this);
@@ -60,12 +60,6 @@ namespace IpcContracts.Generated
                     global::IpcContracts.Runtime.ArgsJson.Skip(ref reader);
             }
             return arg0;
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.Task<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        {
-            call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
         }
 
         private static readonly global::IpcContracts.Runtime.ArgsWriter<global::Shop.Inventory.Location> Write_FindAsync =

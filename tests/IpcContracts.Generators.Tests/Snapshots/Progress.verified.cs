@@ -57,7 +57,7 @@ namespace IpcContracts.Generated
                         call.ReplyEmpty();
                         return default;
                     }
-                    return ReplyWhenDone(task, call);
+                    return call.ReplyWhenDone(new global::System.Threading.Tasks.ValueTask(task));
                 }
                 case 0x573E0AF4u: // Import
                 {
@@ -68,7 +68,7 @@ namespace IpcContracts.Generated
                         call.Reply<global::Shop.Report>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.Shop_Report);
                         return default;
                     }
-                    return ReplyWhenDone<global::Shop.Report>(task, call, global::IpcContracts.Generated.IpcJsonTypes.Shop_Report);
+                    return call.ReplyWhenDone<global::Shop.Report>(new global::System.Threading.Tasks.ValueTask<global::Shop.Report>(task), global::IpcContracts.Generated.IpcJsonTypes.Shop_Report);
                 }
                 case 0x04A11B58u: // Warm
                 {
@@ -79,7 +79,7 @@ namespace IpcContracts.Generated
                         call.ReplyEmpty();
                         return default;
                     }
-                    return ReplyWhenDone(task, call);
+                    return call.ReplyWhenDone(task);
                 }
                 case 0xE1E7B894u: // Count
                 {
@@ -90,7 +90,7 @@ namespace IpcContracts.Generated
                         call.Reply<int>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
                         return default;
                     }
-                    return ReplyWhenDone<int>(task, call, global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
+                    return call.ReplyWhenDone<int>(task, global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
                 }
                 case 0x68BE0D5Bu: // ImportQuietly
                 {
@@ -101,7 +101,7 @@ namespace IpcContracts.Generated
                         call.Reply<global::Shop.Report>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.Shop_Report);
                         return default;
                     }
-                    return ReplyWhenDone<global::Shop.Report>(task, call, global::IpcContracts.Generated.IpcJsonTypes.Shop_Report);
+                    return call.ReplyWhenDone<global::Shop.Report>(new global::System.Threading.Tasks.ValueTask<global::Shop.Report>(task), global::IpcContracts.Generated.IpcJsonTypes.Shop_Report);
                 }
                 default:
                     throw call.UnknownMethod(this);
@@ -154,32 +154,6 @@ namespace IpcContracts.Generated
                     global::IpcContracts.Runtime.ArgsJson.Skip(ref reader);
             }
             return (arg0, arg1);
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone(global::System.Threading.Tasks.Task task, global::IpcContracts.Runtime.InboundCall call)
-        {
-            await task.ConfigureAwait(false);
-            call.ReplyEmpty();
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone(global::System.Threading.Tasks.ValueTask task, global::IpcContracts.Runtime.InboundCall call)
-        {
-            await task.ConfigureAwait(false);
-            call.ReplyEmpty();
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.Task<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        {
-            call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.ValueTask<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        {
-            call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
         }
 
         private static readonly global::IpcContracts.Runtime.ArgsWriter<(string, int)> Write_Import = static (writer, args) =>

@@ -45,7 +45,7 @@ namespace IpcContracts.Generated
                         call.Reply<global::Shop.OrderConfirmation>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.Shop_OrderConfirmation);
                         return default;
                     }
-                    return ReplyWhenDone<global::Shop.OrderConfirmation>(task, call, global::IpcContracts.Generated.IpcJsonTypes.Shop_OrderConfirmation);
+                    return call.ReplyWhenDone<global::Shop.OrderConfirmation>(new global::System.Threading.Tasks.ValueTask<global::Shop.OrderConfirmation>(task), global::IpcContracts.Generated.IpcJsonTypes.Shop_OrderConfirmation);
                 }
                 case 0x4C47C0ADu: // FirstLineAsync
                 {
@@ -56,7 +56,7 @@ namespace IpcContracts.Generated
                         call.Reply<global::Shop.OrderLine>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.Shop_OrderLine);
                         return default;
                     }
-                    return ReplyWhenDone<global::Shop.OrderLine>(task, call, global::IpcContracts.Generated.IpcJsonTypes.Shop_OrderLine);
+                    return call.ReplyWhenDone<global::Shop.OrderLine>(new global::System.Threading.Tasks.ValueTask<global::Shop.OrderLine>(task), global::IpcContracts.Generated.IpcJsonTypes.Shop_OrderLine);
                 }
                 default:
                     throw call.UnknownMethod(this);
@@ -89,12 +89,6 @@ namespace IpcContracts.Generated
                     global::IpcContracts.Runtime.ArgsJson.Skip(ref reader);
             }
             return arg0;
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.Task<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        {
-            call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
         }
 
         private static readonly global::IpcContracts.Runtime.ArgsWriter<global::Shop.Order> Write_PlaceAsync =

@@ -41,7 +41,7 @@ namespace IpcContracts.Generated
                         call.Reply<int>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
                         return default;
                     }
-                    return ReplyWhenDone<int>(task, call, global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
+                    return call.ReplyWhenDone<int>(new global::System.Threading.Tasks.ValueTask<int>(task), global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
                 }
                 default:
                     throw call.UnknownMethod(this);
@@ -60,12 +60,6 @@ namespace IpcContracts.Generated
                     global::IpcContracts.Runtime.ArgsJson.Skip(ref reader);
             }
             return arg0;
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.Task<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        {
-            call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
         }
 
         private static readonly global::IpcContracts.Runtime.ArgsWriter<string> Write_CountAsync =
@@ -132,7 +126,7 @@ namespace IpcContracts.Generated
                         call.Reply<int>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
                         return default;
                     }
-                    return ReplyWhenDone<int>(task, call, global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
+                    return call.ReplyWhenDone<int>(new global::System.Threading.Tasks.ValueTask<int>(task), global::IpcContracts.Generated.IpcJsonTypes.System_Int32);
                 }
                 default:
                     throw call.UnknownMethod(this);
@@ -151,12 +145,6 @@ namespace IpcContracts.Generated
                     global::IpcContracts.Runtime.ArgsJson.Skip(ref reader);
             }
             return arg0;
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.Task<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        {
-            call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
         }
 
         private static readonly global::IpcContracts.Runtime.ArgsWriter<string> Write_CountAsync =

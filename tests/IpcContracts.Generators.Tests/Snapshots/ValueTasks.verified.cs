@@ -49,7 +49,7 @@ namespace IpcContracts.Generated
                         call.ReplyEmpty();
                         return default;
                     }
-                    return ReplyWhenDone(task, call);
+                    return call.ReplyWhenDone(task);
                 }
                 case 0x95A97959u: // GetAsync
                 {
@@ -60,7 +60,7 @@ namespace IpcContracts.Generated
                         call.Reply<global::Shop.StockLevel>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.Shop_StockLevel);
                         return default;
                     }
-                    return ReplyWhenDone<global::Shop.StockLevel>(task, call, global::IpcContracts.Generated.IpcJsonTypes.Shop_StockLevel);
+                    return call.ReplyWhenDone<global::Shop.StockLevel>(task, global::IpcContracts.Generated.IpcJsonTypes.Shop_StockLevel);
                 }
                 case 0x12CDFDDBu: // FindNameAsync
                 {
@@ -71,7 +71,7 @@ namespace IpcContracts.Generated
                         call.Reply<string?>(task.GetAwaiter().GetResult(), global::IpcContracts.Generated.IpcJsonTypes.System_String!);
                         return default;
                     }
-                    return ReplyWhenDone<string?>(task, call, global::IpcContracts.Generated.IpcJsonTypes.System_String!);
+                    return call.ReplyWhenDone<string?>(task, global::IpcContracts.Generated.IpcJsonTypes.System_String!);
                 }
                 default:
                     throw call.UnknownMethod(this);
@@ -104,19 +104,6 @@ namespace IpcContracts.Generated
                     global::IpcContracts.Runtime.ArgsJson.Skip(ref reader);
             }
             return arg0;
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone(global::System.Threading.Tasks.ValueTask task, global::IpcContracts.Runtime.InboundCall call)
-        {
-            await task.ConfigureAwait(false);
-            call.ReplyEmpty();
-        }
-
-        [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-        private static async global::System.Threading.Tasks.ValueTask ReplyWhenDone<T>(global::System.Threading.Tasks.ValueTask<T> task, global::IpcContracts.Runtime.InboundCall call, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
-        {
-            call.Reply<T>(await task.ConfigureAwait(false), typeInfo);
         }
 
         private static readonly global::IpcContracts.Runtime.ArgsWriter<string> Write_GetAsync =
