@@ -16,6 +16,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     private readonly ITransportConnection _transport;
     private readonly bool _blockingReads;
     private readonly IDirectReader? _directReader; // large binary frames are read straight into their arrays (LargeFrame)
+    private readonly IReceiveLowWater? _lowWater; // a read of part of a large frame wakes once per many bytes (Linux TCP)
     private readonly bool _callOrigins;
     private readonly LocalHandlers _local;
     private readonly FrameSender _sender;
@@ -45,6 +46,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _local = local;
         _blockingReads = (transport.Features & TransportFeatures.BlockingReads) != 0;
         _directReader = transport as IDirectReader;
+        _lowWater = transport is IReceiveLowWater { LowWaterSupported: true } lowWater ? lowWater : null;
         _callOrigins = (transport.Features & TransportFeatures.CallOrigins) != 0;
         ContinuationsOnReaderThread = local.Options.ContinuationsOnReaderThread ?? _blockingReads;
         DefersReplies = !ContinuationsOnReaderThread && !_blockingReads;
@@ -287,6 +289,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     {
         var now = Environment.TickCount64;
         _sender.CheckStall(now);
+        NoteBytesBelowLowWater();
         CheckPartialFrame(now);
         CheckKeepAlive(now);
         if (_pending.IsEmpty) return;
