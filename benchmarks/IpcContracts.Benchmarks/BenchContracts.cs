@@ -24,6 +24,9 @@ public interface IEcho
 
     /// <summary>A stream result: <paramref name="count"/> payloads of <paramref name="size"/> chars, server to caller.</summary>
     IAsyncEnumerable<Payload> StreamAsync(int count, int size);
+
+    /// <summary>An argument stream, caller to server: the server reads every item and returns how many it read.</summary>
+    Task<long> SinkItemsAsync(IAsyncEnumerable<Payload> items);
 }
 
 /// <summary>One-way events, published by the measuring process and counted by the server.</summary>
@@ -62,6 +65,13 @@ internal sealed class BenchService : IEcho, IBenchEvents
         int read;
         while ((read = await data.ReadAsync(buffer).ConfigureAwait(false)) > 0) total += read;
         return total;
+    }
+
+    public async Task<long> SinkItemsAsync(IAsyncEnumerable<Payload> items)
+    {
+        long count = 0;
+        await foreach (var _ in items.ConfigureAwait(false)) count++;
+        return count;
     }
 
     public async IAsyncEnumerable<Payload> StreamAsync(int count, int size)
