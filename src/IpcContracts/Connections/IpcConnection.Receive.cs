@@ -224,14 +224,16 @@ public sealed partial class IpcConnection
         IpcTelemetry.BytesReceived(FrameHeader.Size + header.PayloadLength);
         var outer = t_handlingFrames;
         t_handlingFrames = true;
-        LargeFrame.Offer(frame.Bytes);
+        if (frame.Pooled) ChunkLending.Offer(frame.Bytes);
+        else LargeFrame.Offer(frame.Bytes);
         try
         {
             HandleFrame(header, frame.Payload());
         }
         finally
         {
-            LargeFrame.Revoke();
+            if (frame.Pooled) ChunkLending.Revoke();
+            else LargeFrame.Revoke();
             t_handlingFrames = outer;
         }
     }

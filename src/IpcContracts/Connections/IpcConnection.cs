@@ -58,6 +58,12 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
 
     internal IpcOptions Options => _local.Options;
 
+    /// <summary>
+    /// The transport reads the rest of a large frame straight into the core's memory (<see cref="IDirectReader"/>: pipe,
+    /// tcp, shm): a Stream's chunks may then be up to 1 MiB (ByteChunkFrames). The peer is on the same kind of transport.
+    /// </summary>
+    internal bool ReadsLargeFramesDirectly => _directReader is not null;
+
     /// <summary>The transport takes delivery tags in inbound events and wants them back (<see cref="TransportFeatures.EventAcknowledgements"/>).</summary>
     internal bool AcknowledgesEvents => (_transport.Features & TransportFeatures.EventAcknowledgements) != 0;
 
