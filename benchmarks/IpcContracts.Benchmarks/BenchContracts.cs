@@ -16,7 +16,7 @@ public interface IEcho
     /// <summary>One way (bulk) as bytes: the payload travels raw in the frame (docs/protocol.md 7.10); its length comes back.</summary>
     Task<int> SinkBytesAsync(ReadOnlyMemory<byte> data);
 
-    /// <summary>One way (bulk) as a Stream: raw chunks of up to 256 KiB under the stream's credit window; the length read comes back.</summary>
+    /// <summary>One way (bulk) as a Stream: raw chunks of up to 1 MiB (pipe, tcp) or 256 KiB (shm) under the stream's credit window; the length read comes back.</summary>
     Task<long> SinkStreamAsync(Stream data);
 
     /// <summary>Completes once the server has received <paramref name="total"/> events since it started.</summary>
