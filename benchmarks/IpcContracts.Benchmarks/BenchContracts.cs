@@ -16,7 +16,7 @@ public interface IEcho
     /// <summary>One way (bulk) as bytes: the payload travels raw in the frame (docs/protocol.md 7.10); its length comes back.</summary>
     Task<int> SinkBytesAsync(ReadOnlyMemory<byte> data);
 
-    /// <summary>One way (bulk) as a Stream: raw chunks of up to 256 KiB under the stream's credit window; the length read comes back.</summary>
+    /// <summary>One way (bulk) as a Stream: raw chunks of up to 1 MiB (pipe, tcp) or 256 KiB (shm) under the stream's credit window; the length read comes back.</summary>
     Task<long> SinkStreamAsync(Stream data);
 
     /// <summary>Completes once the server has received <paramref name="total"/> events since it started.</summary>
@@ -24,6 +24,9 @@ public interface IEcho
 
     /// <summary>A stream result: <paramref name="count"/> payloads of <paramref name="size"/> chars, server to caller.</summary>
     IAsyncEnumerable<Payload> StreamAsync(int count, int size);
+
+    /// <summary>An argument stream, caller to server: the server reads every item and returns how many it read.</summary>
+    Task<long> SinkItemsAsync(IAsyncEnumerable<Payload> items);
 }
 
 /// <summary>One-way events, published by the measuring process and counted by the server.</summary>
@@ -62,6 +65,13 @@ internal sealed class BenchService : IEcho, IBenchEvents
         int read;
         while ((read = await data.ReadAsync(buffer).ConfigureAwait(false)) > 0) total += read;
         return total;
+    }
+
+    public async Task<long> SinkItemsAsync(IAsyncEnumerable<Payload> items)
+    {
+        long count = 0;
+        await foreach (var _ in items.ConfigureAwait(false)) count++;
+        return count;
     }
 
     public async IAsyncEnumerable<Payload> StreamAsync(int count, int size)

@@ -469,7 +469,7 @@ internal static class ComparativeHarness
             }
             r.BulkSeconds[series + "-bytes"] = Median(times);
 
-            // 4c. the same 24 MiB as a Stream argument: chunks of up to 256 KiB under the credit window (docs/protocol.md 7.9-7.10).
+            // 4c. the same 24 MiB as a Stream argument: chunks of up to 1 MiB (pipe, tcp) or 256 KiB (shm) under the credit window (docs/protocol.md 7.9-7.10).
             times.Clear();
             for (var i = 0; i <= config.BulkRuns; i++)
             {

@@ -76,6 +76,9 @@ internal static class HandoffCounts
             ("pipe-stream-items", () => OursStreamItems("pipe", rows)),
             ("tcp-stream-items", () => OursStreamItems("tcp", rows)),
             ("shm-stream-items", () => OursStreamItems("shm", rows)),
+            ("pipe-argument-items", () => OursArgumentItems("pipe", rows)),
+            ("tcp-argument-items", () => OursArgumentItems("tcp", rows)),
+            ("shm-argument-items", () => OursArgumentItems("shm", rows)),
         };
         foreach (var (name, run) in steps)
         {
@@ -232,6 +235,51 @@ internal static class HandoffCounts
 
     /// <summary>Whether the round-trip series also measures the 24 MiB transfers (<c>--no-bulk</c>: round trips only, for a profile of them).</summary>
     private static bool s_bulk = true;
+
+    /// <summary>
+    /// As <see cref="OursStreamItems"/> the other way: this process passes <see cref="s_events"/> payloads as an argument
+    /// stream (<c>IEcho.SinkItemsAsync</c>, an iterator that is mostly synchronous, as the server's StreamAsync is) and the
+    /// child's handler reads them; the window ends with the handler's count. Here this process produces and the child consumes.
+    /// </summary>
+    private static void OursArgumentItems(string transport, List<Row> rows)
+    {
+        using var child = Child.StartOurs(Endpoint(transport));
+        var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5) };
+        static async IAsyncEnumerable<Payload> Items(int count)
+        {
+            var payload = new Payload(new string('x', HarnessConfig.EventSize));
+            for (var i = 0; i < count; i++)
+            {
+                if ((i & 4095) == 4095) await Task.Yield();
+                yield return payload;
+            }
+        }
+        Await(async () =>
+        {
+            await using var client = await IpcClient.ConnectAsync(child.Address, options: options).ConfigureAwait(false);
+            var echo = client.Proxy<IEcho>();
+            long sent = 0;
+            var warm = new WarmUp(child);
+            do
+            {
+                Check(await echo.SinkItemsAsync(Items(20_000)).ConfigureAwait(false) == 20_000, "argument item count");
+                sent += 20_000;
+            }
+            while (!warm.Done());
+            var operation = s_rounds == 1 ? $"64 B argument item ({s_events:N0} in one stream)" : $"64 B argument item ({s_rounds} x {s_events:N0} in one stream)";
+            rows.Add(await MeasureAsync($"{transport}://", operation, s_events * s_rounds, child, async () =>
+            {
+                for (var round = 0; round < s_rounds; round++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    Check(await echo.SinkItemsAsync(Items(s_events)).ConfigureAwait(false) == s_events, "argument item count");
+                    sent += s_events;
+                    s_times.Add(Seconds(Stopwatch.GetTimestamp() - start) * 1e6 / s_events); // mean time per item of the stream
+                }
+            }).ConfigureAwait(false));
+            Console.Error.Write($"{sent:N0} items in all ... ");
+        });
+    }
 
     private static void Ours(string transport, List<Row> rows)
     {

@@ -203,7 +203,7 @@ internal static class Report
         foreach (var (series, raw, name) in new[] { ("pipe", "raw-unix", "raw Unix socket stream"), ("tcp", "raw-tcp", "raw TCP stream"), ("shm", "raw-shm", "raw shared-memory ring stream") })
         {
             var floor = r.BulkSeconds.GetValueOrDefault(raw);
-            foreach (var (suffix, shape) in new[] { ("-bytes", "ReadOnlyMemory<byte> argument"), ("-stream", "Stream argument (chunks of up to 256 KiB)") })
+            foreach (var (suffix, shape) in new[] { ("-bytes", "ReadOnlyMemory<byte> argument"), ("-stream", "Stream argument (chunks of up to 1 MiB on pipe and tcp, 256 KiB on shm)") })
             {
                 var ours = r.BulkSeconds.GetValueOrDefault(series + suffix);
                 if (ours == 0) continue;

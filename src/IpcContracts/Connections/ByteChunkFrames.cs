@@ -8,12 +8,23 @@ namespace IpcContracts.Connections;
 /// Sends the bytes of a <c>Stream</c> or <c>PipeReader</c> argument or result as binary StreamItem frames
 /// (docs/protocol.md 7.9 and 7.10), read straight from the source into each frame's buffer: one copy on the sending side
 /// (the source's into the frame) where enumerating chunks cost two, and chunks as large as the credit allows, up to
-/// <see cref="MaxChunk"/>, so 24 MiB is about a hundred frames, sends and wake-ups of the reader instead of 384.
+/// <see cref="MaxChunk"/>, so 24 MiB is 24 frames on a socket (96 where chunks stay below 256 KiB), sends and wake-ups of the reader instead of 384.
 /// </summary>
 internal static class ByteChunkFrames
 {
-    /// <summary>Largest chunk: header and chunk fill one 256 KiB pooled array (the pool rounds a request up to a power of two).</summary>
-    public const int MaxChunk = 256 * 1024 - FrameHeader.Size;
+    /// <summary>
+    /// Largest chunk: header and chunk fill one 1 MiB pooled array (the pool rounds a request up to a power of two). A chunk
+    /// this large is read by the receiver straight from the transport into the pooled buffer its consumer is lent
+    /// (LargeFrame, ChunkLending) instead of through the pipe and a copy, and is one frame, credit check and hand-off to
+    /// the consumer per MiB, not per 256 KiB.
+    /// </summary>
+    public const int MaxChunk = 1024 * 1024 - FrameHeader.Size;
+
+    /// <summary>
+    /// Largest chunk elsewhere (<see cref="IpcConnection.TakesLargeChunks"/>): shm, whose ring is 1 MiB by default; a
+    /// broker, whose messages are at most 1 MiB with their headers by default; inproc. Header and chunk fill 256 KiB.
+    /// </summary>
+    public const int MaxBufferedChunk = 256 * 1024 - FrameHeader.Size;
 
     /// <summary>
     /// Smallest chunk asked of the source while the producer still has credit (a source may return less): below it a chunk
@@ -30,7 +41,7 @@ internal static class ByteChunkFrames
     public static async ValueTask<bool> SendAsync(ByteChunkSource source, ProducerCredit credit, FrameHeaderTemplate template,
         IpcConnection connection, CancellationToken token)
     {
-        var max = Math.Min(MaxChunk, connection.Options.MaxPayloadLength);
+        var max = Math.Min(connection.TakesLargeChunks ? MaxChunk : MaxBufferedChunk, connection.Options.MaxPayloadLength);
         try
         {
             await source.OpenAsync(token).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace IpcContracts.Connections;
 
@@ -34,11 +35,38 @@ internal static class ChunkLending
             return false;
         }
         var length = (int)payload.Length;
-        lent = ArrayPool<byte>.Shared.Rent(length);
-        payload.CopyTo(lent);
+        if (t_offered is { } offered && IsExactly(payload, offered))
+        {
+            // The chunk was read straight into this pooled buffer (LargeFrame): lent as it is, no copy.
+            t_offered = null;
+            lent = offered;
+        }
+        else
+        {
+            lent = ArrayPool<byte>.Shared.Rent(length);
+            payload.CopyTo(lent);
+        }
         var memory = new ReadOnlyMemory<byte>(lent, 0, length);
         item = Unsafe.As<ReadOnlyMemory<byte>, T>(ref memory);
         return true;
+    }
+
+    // The pooled buffer a large chunk was read into (LargeFrame), while the reader thread handles that frame. Only an item
+    // made from exactly its first bytes, in one piece, takes it, and only once.
+    [ThreadStatic] private static byte[]? t_offered;
+
+    private static bool IsExactly(in ReadOnlySequence<byte> payload, byte[] array) =>
+        payload.IsSingleSegment && MemoryMarshal.TryGetArray(payload.First, out var segment) &&
+        ReferenceEquals(segment.Array, array) && segment.Offset == 0;
+
+    /// <summary>Offers a pooled buffer holding a chunk to the lending consumer while the reader thread handles its frame.</summary>
+    public static void Offer(byte[] pooled) => t_offered = pooled;
+
+    /// <summary>Ends the offer once the frame has been handled; a buffer no consumer took goes back to the pool here.</summary>
+    public static void Revoke()
+    {
+        if (t_offered is { } untaken) ArrayPool<byte>.Shared.Return(untaken);
+        t_offered = null;
     }
 
     /// <summary>Gives a lent buffer back (null: nothing was lent). Called once per buffer, by the consumer.</summary>

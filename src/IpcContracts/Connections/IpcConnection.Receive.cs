@@ -76,6 +76,7 @@ public sealed partial class IpcConnection
                 // left by a pause are this side's own wait (bounded by the wait timeout), not a peer that stopped mid-frame.
                 var paused = _pauseReading;
                 Volatile.Write(ref _partialFrameSince, buffer.IsEmpty || paused ? 0 : Environment.TickCount64);
+                if (_lowWater is not null) ExpectBytes(paused || result.IsCompleted || result.IsCanceled ? 0 : MissingOfFrame(buffer));
                 if (paused)
                 {
                     // Local subscribers are behind under the Wait policy: stop reading (the peer's own bounds apply
@@ -210,28 +211,88 @@ public sealed partial class IpcConnection
             var now = Environment.TickCount64;
             Volatile.Write(ref _partialFrameSince, now);
             WaitingForPeer(now);
+            if (_lowWater is not null) ExpectBytes(frame.Remaining.Length);
             var n = await _directReader!.ReadDirectAsync(frame.Remaining, _lifetime.Token).ConfigureAwait(false);
             NotWaitingForPeer();
             if (n == 0)
                 throw new IpcProtocolException(ProtocolError.Truncated, $"The stream from {PeerDescription} ended inside a frame.");
             frame.Advance(n);
         }
+        if (_lowWater is not null) ExpectBytes(0); // the next frame may be small: any byte wakes again
         Volatile.Write(ref _partialFrameSince, 0);
         var header = frame.Header;
         IpcTelemetry.BytesReceived(FrameHeader.Size + header.PayloadLength);
         var outer = t_handlingFrames;
         t_handlingFrames = true;
-        LargeFrame.Offer(frame.Bytes);
+        if (frame.Pooled) ChunkLending.Offer(frame.Bytes);
+        else LargeFrame.Offer(frame.Bytes);
         try
         {
             HandleFrame(header, frame.Payload());
         }
         finally
         {
-            LargeFrame.Revoke();
+            if (frame.Pooled) ChunkLending.Revoke();
+            else LargeFrame.Revoke();
             t_handlingFrames = outer;
         }
     }
+    /// <summary>Smallest rest of a frame worth a low-water mark: below it the two system calls cost more than the wake-ups saved.</summary>
+    private const int MinLowWater = 64 * 1024;
+
+    /// <summary>
+    /// Largest low-water mark: a pipe segment's worth (the socket transport reads 256 KiB segments), so one wake-up brings
+    /// what one read can take; the kernel grows the receive buffer to hold it (and caps it at half the largest buffer).
+    /// </summary>
+    private const int MaxLowWater = 256 * 1024;
+
+    private int _lowWaterMark = 1; // the mark the socket has now (read loop writes, timer reads); 1 is the socket's default
+    private int _bytesWaitingSeen; // timer only: the kernel's unread bytes at the last tick while a mark was set
+
+    /// <summary>
+    /// Sets the transport's receive low-water mark for the next read to <paramref name="missing"/> bytes of a frame the
+    /// loop holds part of (at most <see cref="MaxLowWater"/>), or back to 1 when less than <see cref="MinLowWater"/> is
+    /// missing: only the rest of that frame can come next, so waking for less is a wake-up for nothing. Read loop only.
+    /// </summary>
+    private void ExpectBytes(long missing)
+    {
+        var mark = missing < MinLowWater ? 1 : (int)Math.Min(missing, MaxLowWater);
+        if (mark == _lowWaterMark) return;
+        Volatile.Write(ref _lowWaterMark, mark);
+        _lowWater!.SetLowWater(mark);
+    }
+
+    /// <summary>Bytes missing of the frame at the start of <paramref name="buffer"/> (0: none started, or only its header).</summary>
+    private long MissingOfFrame(in ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.Length < FrameHeader.Size) return 0;
+        // Validated already: TryReadFrame read this header before it found the payload incomplete.
+        var limit = _peer is null ? Math.Max(Options.MaxPayloadLength, MaxHelloLength) : Options.MaxPayloadLength;
+        var first = buffer.FirstSpan;
+        var header = first.Length >= FrameHeader.Size ? FrameHeader.Read(first, limit) : ReadSplitHeader(buffer, limit);
+        return FrameHeader.Size + (long)header.PayloadLength - buffer.Length;
+    }
+
+    /// <summary>
+    /// Timer: bytes the kernel holds below the low-water mark are the peer sending, not silence. While a mark is set and
+    /// the count of unread bytes moved since the last tick, the partial-frame bound and the keep-alive's silence restart
+    /// (unless the loop has moved on meanwhile: each is replaced only if it still holds what was read), as a read that
+    /// brought those bytes would have restarted them.
+    /// </summary>
+    private void NoteBytesBelowLowWater()
+    {
+        if (_lowWater is null || Volatile.Read(ref _lowWaterMark) <= 1) return;
+        var waiting = _lowWater.BytesWaiting;
+        var moved = waiting > 0 && waiting != _bytesWaitingSeen;
+        _bytesWaitingSeen = waiting;
+        if (!moved) return;
+        var now = Environment.TickCount64;
+        var since = Volatile.Read(ref _partialFrameSince);
+        if (since != 0) Interlocked.CompareExchange(ref _partialFrameSince, now, since);
+        var silent = Volatile.Read(ref _waitingSince);
+        if (silent != 0) Interlocked.CompareExchange(ref _waitingSince, now, silent);
+    }
+
     private IpcCallContext.ContextCache? _handlerContext; // the frame-handling thread's context with this connection current
 
     /// <inheritdoc cref="_handlerContext"/>

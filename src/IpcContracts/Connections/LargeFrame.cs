@@ -14,7 +14,9 @@ namespace IpcContracts.Connections;
 /// <remarks>
 /// Only a Request with the Binary flag (its argument object and trailer go into small arrays of their own, so the binary
 /// section is one whole array) and a Response with the Binary flag (the payload is the bytes), of at least
-/// <see cref="Threshold"/> bytes, and only once a sixteenth of the payload has arrived: a frame header alone commits no
+/// <see cref="Threshold"/> bytes, and a binary StreamItem (a chunk of a <c>Stream</c> or <c>PipeReader</c>) of at least
+/// <see cref="ChunkThreshold"/> bytes, read into a pooled buffer that a lending consumer takes as its chunk
+/// (<see cref="ChunkLending"/>); each only once a sixteenth of the payload has arrived: a frame header alone commits no
 /// memory beyond what the peer has sent. Everything else is read through the pipe as before.
 /// </remarks>
 internal sealed class LargeFrame
@@ -22,7 +24,13 @@ internal sealed class LargeFrame
     /// <summary>Smallest payload read this way: below it the pipe's copy costs less than a fresh array's page faults.</summary>
     public const int Threshold = 1024 * 1024;
 
-    private readonly byte[][] _parts; // [head][bytes][trailer] for a Request, [bytes] for a Response
+    /// <summary>
+    /// Smallest binary StreamItem read this way: a chunk this large rarely arrives whole with its header (the socket
+    /// transports read 256 KiB segments; the shm ring holds 1 MiB), and its bytes go to a pooled buffer, not a fresh array.
+    /// </summary>
+    public const int ChunkThreshold = 256 * 1024;
+
+    private readonly Memory<byte>[] _parts; // [head][bytes][trailer] for a Request, [bytes] for a Response or StreamItem
     private int _part;
     private int _offset;
 
@@ -31,11 +39,18 @@ internal sealed class LargeFrame
     /// <summary>The binary section's own array: what the receiver's value becomes.</summary>
     public byte[] Bytes { get; }
 
-    private LargeFrame(in FrameHeader header, byte[][] parts, byte[] bytes)
+    /// <summary>
+    /// True when <see cref="Bytes"/> is rented from the pool (a StreamItem: its first <see cref="Header"/>'s payload length
+    /// bytes are the chunk): offered to a lending consumer, and given back if none takes it.
+    /// </summary>
+    public bool Pooled { get; }
+
+    private LargeFrame(in FrameHeader header, Memory<byte>[] parts, byte[] bytes, bool pooled = false)
     {
         Header = header;
         _parts = parts;
         Bytes = bytes;
+        Pooled = pooled;
         Advance(0); // skips empty parts, so Remaining is never empty before the end
     }
 
@@ -51,8 +66,16 @@ internal sealed class LargeFrame
         var header = FrameHeader.Read(headerBytes, maxPayloadLength); // validated already by TryReadFrame
         var length = header.PayloadLength;
         var arrived = buffer.Length - FrameHeader.Size;
-        if (length < Threshold || arrived >= length || arrived < length / 16) return null;
+        if (arrived >= length || arrived < length / 16) return null;
         if ((header.Flags & FrameFlags.Binary) == 0 || (header.Flags & FrameFlags.Bus) != 0) return null;
+        if (header.Kind == FrameKind.StreamItem)
+        {
+            if (length < ChunkThreshold || length > ChunkLending.MaxLent) return null;
+            // Credit bounds a chunk like any item; one that exceeds it is refused when handled, as through the pipe.
+            var chunk = ArrayPool<byte>.Shared.Rent(length);
+            return new LargeFrame(header, [chunk.AsMemory(0, length)], chunk, pooled: true);
+        }
+        if (length < Threshold) return null;
         if (header.Kind == FrameKind.Response)
         {
             var result = GC.AllocateUninitializedArray<byte>(length);
@@ -110,7 +133,7 @@ internal sealed class LargeFrame
     public bool IsComplete => _part == _parts.Length;
 
     /// <summary>Where the next payload bytes go (never empty before <see cref="IsComplete"/>).</summary>
-    public Memory<byte> Remaining => _parts[_part].AsMemory(_offset);
+    public Memory<byte> Remaining => _parts[_part][_offset..];
 
     /// <summary>Records <paramref name="count"/> bytes written into <see cref="Remaining"/>.</summary>
     public void Advance(int count)
@@ -126,7 +149,7 @@ internal sealed class LargeFrame
     /// <summary>The payload, once complete: one segment per part.</summary>
     public ReadOnlySequence<byte> Payload()
     {
-        if (_parts.Length == 1) return new ReadOnlySequence<byte>(_parts[0]);
+        if (_parts.Length == 1) return new ReadOnlySequence<byte>((ReadOnlyMemory<byte>)_parts[0]);
         var first = new Segment(_parts[0], 0);
         var last = first;
         for (var i = 1; i < _parts.Length; i++) last = last.Append(_parts[i]);
@@ -135,15 +158,15 @@ internal sealed class LargeFrame
 
     private sealed class Segment : ReadOnlySequenceSegment<byte>
     {
-        public Segment(byte[] array, long runningIndex)
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
         {
-            Memory = array;
+            Memory = memory;
             RunningIndex = runningIndex;
         }
 
-        public Segment Append(byte[] array)
+        public Segment Append(ReadOnlyMemory<byte> memory)
         {
-            var next = new Segment(array, RunningIndex + Memory.Length);
+            var next = new Segment(memory, RunningIndex + Memory.Length);
             Next = next;
             return next;
         }

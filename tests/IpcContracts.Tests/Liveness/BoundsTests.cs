@@ -67,6 +67,40 @@ public sealed class BoundsTests
     }
 
     /// <summary>
+    /// A peer that sends a large frame slowly, but keeps sending, is not a peer stopped mid-frame. On Linux TCP the read
+    /// loop sets a receive low-water mark of up to 256 KiB while it holds part of a large frame, so no read completes
+    /// until that much has come; the bytes waiting below the mark must still count as the peer sending, or the partial-frame
+    /// bound would close a connection whose peer sends 8 KiB every 100 ms (it did, before the timer looked at them).
+    /// </summary>
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("pipe")]
+    public async Task A_peer_that_sends_a_large_frame_slowly_is_not_disconnected_by_the_partial_frame_timeout(string transport)
+    {
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), options: new IpcOptions { PartialFrameTimeout = TimeSpan.FromSeconds(2) });
+        var disconnected = new TaskCompletionSource<ChannelFaultedException>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.ClientDisconnected += (_, reason) => disconnected.TrySetResult(reason);
+        await using var raw = await RawPeer.ConnectAsync(server.Endpoint.ToString());
+        await raw.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello()));
+        await raw.ExpectAsync(FrameKind.Hello);
+        // 400 KiB of JSON for a contract the server does not have: once whole, it is answered with an Error for call 1.
+        var request = RawPeer.Frame(FrameKind.Request, 1, 2, 1, "{\"a\":\"" + new string('x', 400 * 1024) + "\"}");
+
+        const int piece = 8 * 1024; // 3.2 s to reach a 256 KiB mark, 5 s in all: well past the 2 s bound
+        for (var offset = 0; offset < request.Length; offset += piece)
+        {
+            await raw.SendAsync(request[offset..Math.Min(request.Length, offset + piece)]);
+            await Task.Delay(100);
+        }
+
+        var reply = await raw.ReceiveAsync(TimeSpan.FromSeconds(20));
+        Assert.NotNull(reply);
+        Assert.Equal(FrameKind.Error, reply.Value.Header.Kind);
+        Assert.Equal(1ul, reply.Value.Header.CorrelationId); // the call's answer, not the connection's PartialFrameTimeout error
+        Assert.False(disconnected.Task.IsCompleted);
+    }
+
+    /// <summary>
     /// Defect 10: a reply that arrived before the call's token was hooked left that registration on the token
     /// (2 in 15,000 calls on shm), growing on a long-lived token. A leaked registration keeps its call and the
     /// call's task reachable from the token, which is what this test looks for.

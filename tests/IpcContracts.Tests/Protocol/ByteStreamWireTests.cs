@@ -63,7 +63,8 @@ public sealed class ByteStreamWireTests
             Assert.Equal(FrameKind.StreamItem, frame.Header.Kind);
             Assert.Equal(FrameFlags.Binary, frame.Header.Flags);
             var size = peer.LastPayload.Length;
-            // Started with credit left; at most 256 KiB with its header; beyond the credit by less than 64 KiB.
+            // Started with credit left; at most 256 KiB with its header (inproc reads no frame directly, so its chunks stay
+            // below 256 KiB; ByteChunkFrames.MaxBufferedChunk); beyond the credit by less than 64 KiB.
             Assert.True(credit > 0, $"an item of {size} bytes came with {credit} bytes of credit");
             Assert.InRange(size, 1, 256 * 1024 - FrameHeader.Size);
             Assert.True(size <= Math.Max(credit, 64 * 1024), $"an item of {size} bytes came with {credit} bytes of credit");

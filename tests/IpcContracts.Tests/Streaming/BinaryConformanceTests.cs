@@ -107,6 +107,12 @@ public abstract class BinaryConformanceTests(string transport)
             var kept = new List<ReadOnlyMemory<byte>>();
             await foreach (var item in blobs.PiecesAsync(40, 64 * 1024)) kept.Add(item);
             for (var i = 0; i < kept.Count; i++) Assert.Equal(Patterns.Bytes(64 * 1024, i), kept[i].ToArray());
+            // Items of 512 KiB are read from the transport into pooled buffers when they arrive in parts (LargeFrame): a
+            // consumer that keeps its items must still get arrays of its own, never a buffer the pool hands out again.
+            kept.Clear();
+            await foreach (var item in blobs.PiecesAsync(12, 512 * 1024)) kept.Add(item);
+            Assert.Equal(12, kept.Count);
+            for (var i = 0; i < kept.Count; i++) Assert.Equal(Patterns.Bytes(512 * 1024, i), kept[i].ToArray());
         }
         finally { await StopAsync(server, client); }
     }

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace IpcContracts.Transports.Streams;
 
 /// <summary>A transport connection over a connected socket, framed through System.IO.Pipelines.</summary>
-internal sealed class SocketTransportConnection : ITransportConnection, IDirectReader
+internal sealed class SocketTransportConnection : ITransportConnection, IDirectReader, IReceiveLowWater
 {
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
@@ -20,6 +20,9 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
     public SocketTransportConnection(Socket socket, string peerDescription, int largeWriteSendBuffer = 0)
     {
         _socket = socket;
+        // Linux TCP honours SO_RCVLOWAT in epoll readiness (tcp_poll, tcp_data_ready); a Unix socket ignores it for
+        // readiness (any byte wakes), and other systems are not measured.
+        LowWaterSupported = OperatingSystem.IsLinux() && socket.ProtocolType == ProtocolType.Tcp;
         _stream = new NetworkStream(socket, ownsSocket: true);
         PeerDescription = peerDescription;
         // Read segments of 256 KiB: one receive takes what a Unix socket buffer holds (about 208 KiB by default) or a
@@ -45,6 +48,31 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
     // returned, the socket holds the next bytes.
     public ValueTask<int> ReadDirectAsync(Memory<byte> destination, CancellationToken cancellationToken) =>
         _socket.ReceiveAsync(destination, SocketFlags.None, cancellationToken);
+
+    /// <inheritdoc />
+    public bool LowWaterSupported { get; }
+
+    /// <inheritdoc />
+    public void SetLowWater(int bytes)
+    {
+        try
+        {
+            _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReceiveLowWater, Math.Max(1, bytes));
+        }
+        catch (SocketException) { } // a closing socket: the read ends anyway
+        catch (ObjectDisposedException) { }
+    }
+
+    /// <inheritdoc />
+    public int BytesWaiting
+    {
+        get
+        {
+            try { return _socket.Available; }
+            catch (SocketException) { return 0; }
+            catch (ObjectDisposedException) { return 0; }
+        }
+    }
 
     /// <inheritdoc />
     public string PeerDescription { get; }
