@@ -48,29 +48,7 @@ internal sealed class UpstreamPump<T>(IpcConnection connection, ulong callId, Fr
             }
             else
             {
-                // As a stream result (InboundRequest.ReplyStreamAsync): an item the caller's stream had ready at once is
-                // part of a burst and is queued for a write on another thread (TrySendSoon), so the items queued meanwhile
-                // leave in one flush; an item it had to wait for is written at once. The enumerator gets the token and is
-                // disposed however the loop ends, as await foreach over WithCancellation does.
-                var enumerator = items.GetAsyncEnumerator(token);
-                try
-                {
-                    while (true)
-                    {
-                        var next = enumerator.MoveNextAsync();
-                        var burst = next.IsCompletedSuccessfully;
-                        if (!await next.ConfigureAwait(false)) break;
-                        token.ThrowIfCancellationRequested(); // an enumerator that ignores its token still stops here
-                        await _credit.WaitAsync(token).ConfigureAwait(false);
-                        var frame = FrameBuilder.Item(Template(FrameKind.StreamItem), enumerator.Current, typeInfo, connection.Options.MaxPayloadLength);
-                        _credit.Spend(frame);
-                        if (!(burst ? connection.TrySendSoon(frame) : connection.TrySend(frame))) return;
-                    }
-                }
-                finally
-                {
-                    await enumerator.DisposeAsync().ConfigureAwait(false);
-                }
+                if (!await StreamItemFrames.SendAsync(items, typeInfo, _credit, Template(FrameKind.StreamItem), connection, token).ConfigureAwait(false)) return;
             }
             connection.TrySend(FrameBuilder.Empty(Template(FrameKind.StreamEnd)));
         }

@@ -260,32 +260,8 @@ internal sealed class InboundRequest : InboundCall
             }
             else
             {
-                // The handler's iterator gets the call's token ([EnumeratorCancellation]) and is disposed however the loop
-                // ends, so a cancelled stream runs its finally blocks (what await foreach over WithCancellation does).
-                var enumerator = items.GetAsyncEnumerator(token);
-                try
-                {
-                    while (true)
-                    {
-                        var next = enumerator.MoveNextAsync();
-                        // Ready at once: the producer is in a burst, and its next items will likely be ready too. Such an item
-                        // is queued for a write on another thread (TrySendSoon) rather than written here, so the items this
-                        // loop queues meanwhile share that write: one flush, and on a socket one system call, per batch
-                        // instead of per item. An item the producer had to wait for is written at once, as any frame.
-                        var burst = next.IsCompletedSuccessfully;
-                        if (!await next.ConfigureAwait(false)) break;
-                        token.ThrowIfCancellationRequested(); // an iterator that ignores its token still stops here
-                        await credit.WaitAsync(token).ConfigureAwait(false);
-                        var frame = FrameBuilder.Item(Template(FrameKind.StreamItem), enumerator.Current, typeInfo, _connection.Options.MaxPayloadLength);
-                        credit.Spend(frame);
-                        // The connection is closing: the caller gets its fault, not an end.
-                        if (!(burst ? _connection.TrySendSoon(frame) : _connection.TrySend(frame))) return;
-                    }
-                }
-                finally
-                {
-                    await enumerator.DisposeAsync().ConfigureAwait(false);
-                }
+                // The handler's iterator gets the call's token ([EnumeratorCancellation]).
+                if (!await StreamItemFrames.SendAsync(items, typeInfo, credit, Template(FrameKind.StreamItem), _connection, token).ConfigureAwait(false)) return;
             }
         }
         catch (Exception e)
