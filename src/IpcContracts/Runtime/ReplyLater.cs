@@ -25,9 +25,24 @@ internal abstract class ReplyLaterBase : IValueTaskSource
     /// <summary>The cached continuation given to the handler's task.</summary>
     protected Action OnHandlerDone { get; }
 
-    protected ValueTask Started()
+    /// <summary>
+    /// The dispatch's ValueTask once the handler's task is registered; a task that had already finished (faulted or
+    /// cancelled: a successful one takes the generated fast path) is answered here and now, as an await of a completed
+    /// task would, not after a hop through the thread pool: a handler that throws at once is answered on the reader's
+    /// thread, and a starved pool cannot hold its reply back.
+    /// </summary>
+    protected ValueTask Started(bool completed)
     {
-        return new ValueTask(this, _done.Version);
+        if (!completed) return new ValueTask(this, _done.Version);
+        try
+        {
+            Reply();
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException(e); // the connection fails the request with it, inline
+        }
+        return default;
     }
 
     protected void Reset() => _done.Reset();
@@ -65,10 +80,11 @@ internal sealed class ReplyLater(InboundCall call) : ReplyLaterBase(call)
 
     public ValueTask Start(ValueTask task)
     {
-        Reset();
         _task = task;
+        if (task.IsCompleted) return Started(completed: true);
+        Reset();
         task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(OnHandlerDone);
-        return Started();
+        return Started(completed: false);
     }
 
     protected override void Reply()
@@ -88,11 +104,12 @@ internal sealed class ReplyLater<T>(InboundCall call) : ReplyLaterBase(call)
 
     public ValueTask Start(ValueTask<T> task, JsonTypeInfo<T> typeInfo)
     {
-        Reset();
         _task = task;
         _typeInfo = typeInfo;
+        if (task.IsCompleted) return Started(completed: true);
+        Reset();
         task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(OnHandlerDone);
-        return Started();
+        return Started(completed: false);
     }
 
     protected override void Reply()
