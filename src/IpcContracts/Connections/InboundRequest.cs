@@ -80,7 +80,7 @@ internal sealed class InboundRequest : InboundCall
         _dispatch = default;
         try
         {
-            pending.GetAwaiter().GetResult(); // exactly once: a pooled dispatch (the generated ReplyWhenDone) goes back here
+            pending.GetAwaiter().GetResult(); // completed, and read exactly once: a reusable source behind it (ReplyLater, a pooled ValueTask) may be reset after this
             if (!HasReplied) Fail(new InvalidOperationException("The handler completed without a reply."));
         }
         catch (Exception e)
