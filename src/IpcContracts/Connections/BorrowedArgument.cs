@@ -16,7 +16,7 @@ namespace IpcContracts.Connections;
 /// always ends: the transport takes the bytes, or its write fails when the connection closes, and a write that waits
 /// longer than <see cref="IpcOptions.SendStallTimeout"/> closes the connection (docs/semantics.md, "The caller's buffer").</para>
 /// </remarks>
-internal sealed class BorrowedArgument
+internal sealed class BorrowedArgument : FrameLease
 {
     private const int Queued = 0, Writing = 1, WritingParked = 2, Done = 3;
 
@@ -27,13 +27,13 @@ internal sealed class BorrowedArgument
     /// The sender is about to hand the memory to the transport. False when the call has already ended: the frame must
     /// be dropped without a byte of it sent (nothing of it is on the wire yet, so the stream of frames stays whole).
     /// </summary>
-    public bool TryStartWrite() => Interlocked.CompareExchange(ref _state, Writing, Queued) == Queued;
+    public override bool TryStartWrite() => Interlocked.CompareExchange(ref _state, Writing, Queued) == Queued;
 
     /// <summary>
     /// The frame was released: the send path reads the caller's memory no more. Publishes a call that ended meanwhile, on
     /// the pool (this runs inside the sender, maybe under its lock, where callers' continuations must not run).
     /// </summary>
-    public void Finished()
+    public override void Finished()
     {
         if (Interlocked.Exchange(ref _state, Done) != WritingParked) return;
         var call = _parked!;

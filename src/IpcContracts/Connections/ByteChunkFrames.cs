@@ -45,6 +45,24 @@ internal static class ByteChunkFrames
         try
         {
             await source.OpenAsync(token).ConfigureAwait(false);
+            if (source.MemorySource is { } memory)
+            {
+                // The bytes are in memory already: send slices of that array (the transport copies them once, into the
+                // socket or the ring) instead of copying them into each frame first. CopyToAsync hands the sink the
+                // array itself (MemoryStream's own override); the sink keeps to the credit as the loop below does.
+                var sink = new BorrowingSink(credit, template, connection, max);
+                try
+                {
+                    await memory.CopyToAsync(sink, source.ReadToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    // Nothing may read the array once the stream has ended here (a result is disposed next): the frames
+                    // still queued are written within the window, or released when the connection closes.
+                    await sink.Lease.WhenReleasedAsync().ConfigureAwait(false);
+                }
+                return !sink.Closed;
+            }
             while (true)
             {
                 token.ThrowIfCancellationRequested(); // a source that ignores its token still stops here
@@ -75,5 +93,62 @@ internal static class ByteChunkFrames
         {
             await source.CloseAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The destination a <see cref="MemoryStream"/> source copies itself to: each write is sent as StreamItem frames
+    /// that reference the written memory (<see cref="FrameBuilder.BorrowedBinaryItem"/>), each as large as the credit
+    /// allows up to the largest chunk. A slice below <see cref="FrameBuilder.BorrowMinimum"/> (a window's sliver, the
+    /// last bytes) is copied into its frame instead: there the copy costs less than writing it apart.
+    /// </summary>
+    /// <remarks>
+    /// A write returns once its frames are queued, not written; the sender then waits for their release
+    /// (<see cref="StreamChunkLease.WhenReleasedAsync"/>) before it ends the stream (docs/semantics.md, "The caller's buffer").
+    /// </remarks>
+    private sealed class BorrowingSink(ProducerCredit credit, FrameHeaderTemplate template, IpcConnection connection, int max) : Stream
+    {
+        /// <summary>The connection stopped taking frames (it is closing): the rest was not sent.</summary>
+        public bool Closed { get; private set; }
+
+        /// <summary>Counts the frames that still reference the written memory.</summary>
+        public StreamChunkLease Lease { get; } = new();
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+        {
+            while (!data.IsEmpty && !Closed)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await credit.WaitAsync(cancellationToken).ConfigureAwait(false);
+                var size = (int)Math.Min(data.Length, Math.Min(max, Math.Max(credit.Available, MinChunk)));
+                var chunk = data[..size];
+                OutgoingFrame frame;
+                if (size >= FrameBuilder.BorrowMinimum) frame = FrameBuilder.BorrowedBinaryItem(template, chunk, Lease);
+                else
+                {
+                    var buffer = ArrayPool<byte>.Shared.Rent(FrameHeader.Size + size);
+                    chunk.CopyTo(buffer.AsMemory(FrameHeader.Size));
+                    frame = FrameBuilder.BinaryItem(template, buffer, size);
+                }
+                credit.Spend(frame);
+                if (!connection.TrySend(frame)) Closed = true;
+                data = data[size..];
+            }
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count) =>
+            throw new NotSupportedException("Written only asynchronously (MemoryStream.CopyToAsync).");
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

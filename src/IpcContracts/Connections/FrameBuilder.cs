@@ -187,6 +187,19 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
         return OutgoingFrame.Create(buffer, FrameHeader.Size + payloadLength);
     }
 
+    /// <summary>
+    /// A binary item whose bytes stay in <paramref name="chunk"/> (a slice of the array behind a <see cref="MemoryStream"/>
+    /// source, <see cref="ByteChunkFrames"/>): the frame's own buffer holds only its header, and the send path writes the
+    /// chunk from where it is. The same bytes on the wire as <see cref="BinaryItem"/>.
+    /// </summary>
+    public static OutgoingFrame BorrowedBinaryItem(in FrameHeaderTemplate h, ReadOnlyMemory<byte> chunk, StreamChunkLease lease)
+    {
+        lease.Add();
+        var buffer = ArrayPool<byte>.Shared.Rent(FrameHeader.Size);
+        new FrameHeader(h.Kind, h.Flags | FrameFlags.Binary, h.ContractId, h.MethodId, h.CorrelationId, chunk.Length).Write(buffer);
+        return OutgoingFrame.CreateBorrowing(buffer, FrameHeader.Size, chunk, lease, trailerLength: 0);
+    }
+
     private void Append(in ReadOnlySequence<byte> bytes)
     {
         var length = (int)bytes.Length;

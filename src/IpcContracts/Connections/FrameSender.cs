@@ -75,7 +75,7 @@ internal sealed class FrameSender : IThreadPoolWorkItem
     public long BorrowedWritesStarted => Volatile.Read(ref _borrowedWritesStarted);
 
     /// <summary>Only the writer calls this, so a plain increment suffices.</summary>
-    private bool StartBorrowedWrite(BorrowedArgument borrowed)
+    private bool StartBorrowedWrite(FrameLease borrowed)
     {
         if (!borrowed.TryStartWrite()) return false;
         Volatile.Write(ref _borrowedWritesStarted, _borrowedWritesStarted + 1);
@@ -368,7 +368,7 @@ internal sealed class FrameSender : IThreadPoolWorkItem
         }
         _gatheredMemory.Add(frame.Head);
         _gatheredMemory.Add(frame.Body);
-        _gatheredMemory.Add(frame.Trailer);
+        if (frame.Trailer.Length > 0) _gatheredMemory.Add(frame.Trailer);
     }
 
     /// <summary>
@@ -377,6 +377,7 @@ internal sealed class FrameSender : IThreadPoolWorkItem
     /// </summary>
     private void WriteTrailer(OutgoingFrame frame)
     {
+        if (frame.Trailer.Length == 0) return; // a StreamItem chunk ends with the caller's bytes
         _output.Write(frame.Trailer.Span);
         _unflushed = true;
     }

@@ -77,7 +77,7 @@ public sealed partial class IpcConnection
         }
         // Read before the frame is queued (once sent and released it may be reused); set before the call is registered
         // and armed, so every path that completes it holds the outcome back while the frame reads the caller's memory.
-        if (frame.Borrowed is { } borrowed) call.Borrowing(borrowed);
+        if (frame.Borrowed is BorrowedArgument borrowed) call.Borrowing(borrowed);
         _pending[call.Id] = call;
         var timeout = CallTimeout.Resolve(methodTimeout, Options);
         TimerResolutionFor(timeout);

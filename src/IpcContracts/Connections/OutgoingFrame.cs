@@ -21,7 +21,8 @@ internal sealed class OutgoingFrame
     private readonly bool _pooled;
     private int _headLength;                // borrowing frames: bytes of the array before the trailer
     private ReadOnlyMemory<byte> _body;     // borrowing frames: the caller's bytes
-    private BorrowedArgument? _borrowed;
+    private int _trailerLength;             // borrowing frames: bytes of the array after the head (a Request's binary trailer, or none)
+    private FrameLease? _borrowed;
 
     /// <summary>A frame that is not reused after its release (tests hold on to theirs to check who released them).</summary>
     internal OutgoingFrame(byte[] buffer, int length)
@@ -35,6 +36,7 @@ internal sealed class OutgoingFrame
         : this(buffer, headLength + body.Length + Protocol.BinarySection.TrailerSize)
     {
         _headLength = headLength;
+        _trailerLength = Protocol.BinarySection.TrailerSize;
         _body = body;
         _borrowed = borrowed;
     }
@@ -66,12 +68,15 @@ internal sealed class OutgoingFrame
 
     /// <summary>
     /// A frame whose binary section is the caller's <paramref name="body"/>, not a copy: <paramref name="buffer"/> holds
-    /// the first <paramref name="headLength"/> bytes of the frame followed by the 4-byte binary trailer.
+    /// the first <paramref name="headLength"/> bytes of the frame followed by its last <paramref name="trailerLength"/>
+    /// bytes (a Request's 4-byte binary trailer; none for a StreamItem chunk).
     /// </summary>
-    public static OutgoingFrame CreateBorrowing(byte[] buffer, int headLength, ReadOnlyMemory<byte> body, BorrowedArgument borrowed)
+    public static OutgoingFrame CreateBorrowing(byte[] buffer, int headLength, ReadOnlyMemory<byte> body, FrameLease borrowed,
+        int trailerLength = Protocol.BinarySection.TrailerSize)
     {
-        var frame = Create(buffer, headLength + body.Length + Protocol.BinarySection.TrailerSize);
+        var frame = Create(buffer, headLength + body.Length + trailerLength);
         frame._headLength = headLength;
+        frame._trailerLength = trailerLength;
         frame._body = body;
         frame._borrowed = borrowed;
         return frame;
@@ -89,7 +94,7 @@ internal sealed class OutgoingFrame
     }
 
     /// <summary>Set when the binary section is the caller's memory (<see cref="CreateBorrowing"/>); null for a frame in one piece.</summary>
-    public BorrowedArgument? Borrowed => _borrowed;
+    public FrameLease? Borrowed => _borrowed;
 
     /// <summary>A borrowing frame's header, trace prefix and argument object.</summary>
     public ReadOnlyMemory<byte> Head => (_buffer ?? throw new ObjectDisposedException(nameof(OutgoingFrame))).AsMemory(0, _headLength);
@@ -97,8 +102,8 @@ internal sealed class OutgoingFrame
     /// <summary>A borrowing frame's binary section: the caller's memory.</summary>
     public ReadOnlyMemory<byte> Body => _body;
 
-    /// <summary>A borrowing frame's last 4 bytes: the binary section's length (docs/protocol.md 7.10).</summary>
-    public ReadOnlyMemory<byte> Trailer => (_buffer ?? throw new ObjectDisposedException(nameof(OutgoingFrame))).AsMemory(_headLength, Protocol.BinarySection.TrailerSize);
+    /// <summary>A borrowing frame's bytes after the caller's: a Request's binary section length (docs/protocol.md 7.10), or empty.</summary>
+    public ReadOnlyMemory<byte> Trailer => (_buffer ?? throw new ObjectDisposedException(nameof(OutgoingFrame))).AsMemory(_headLength, _trailerLength);
 
     public int Length => _length;
 

@@ -31,6 +31,16 @@ internal abstract class ByteChunkSource : IAsyncEnumerable<ReadOnlyMemory<byte>>
     public abstract ValueTask CloseAsync();
 
     /// <summary>
+    /// After <see cref="OpenAsync"/>: the source when it is a <see cref="MemoryStream"/> (that type exactly, whose
+    /// <c>CopyToAsync</c> writes its own array to the destination instead of copying it into a buffer; a derived type may
+    /// read differently), so the sender can send slices of that array instead of copying them; null otherwise.
+    /// </summary>
+    public virtual MemoryStream? MemorySource => null;
+
+    /// <summary>After <see cref="OpenAsync"/>: the token reads observe (see <see cref="Link"/>).</summary>
+    public abstract CancellationToken ReadToken { get; }
+
+    /// <summary>
     /// The token a read observes: the source's own (the caller's method token, or the handler's call token) and the
     /// sender's, as an enumerator given both would (<c>[EnumeratorCancellation]</c> links them).
     /// </summary>
@@ -66,6 +76,10 @@ internal abstract class ByteChunkSource : IAsyncEnumerable<ReadOnlyMemory<byte>>
         }
 
         public override ValueTask<int> ReadAsync(Memory<byte> destination) => _stream!.ReadAsync(destination, _token);
+
+        public override MemoryStream? MemorySource => _stream is { } s && s.GetType() == typeof(MemoryStream) ? (MemoryStream)s : null;
+
+        public override CancellationToken ReadToken => _token;
 
         public override async ValueTask CloseAsync()
         {
@@ -120,6 +134,8 @@ internal abstract class ByteChunkSource : IAsyncEnumerable<ReadOnlyMemory<byte>>
             _token = Link(own, token, ref _linked);
             if (result is not null) _reader = await AwaitResult(result).ConfigureAwait(false);
         }
+
+        public override CancellationToken ReadToken => _token;
 
         public override async ValueTask<int> ReadAsync(Memory<byte> destination)
         {

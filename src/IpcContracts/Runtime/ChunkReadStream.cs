@@ -64,6 +64,38 @@ internal sealed class ChunkReadStream : Stream
         return Take(buffer.Span);
     }
 
+    /// <summary>
+    /// Writes each chunk to <paramref name="destination"/> as it is (a lent chunk included: it is taken back only when the
+    /// next one is asked for, after the write has completed), instead of copying it through a buffer of
+    /// <paramref name="bufferSize"/> as <see cref="Stream.CopyToAsync(Stream, int, CancellationToken)"/> would.
+    /// </summary>
+    public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
+    {
+        ValidateCopyToArguments(destination, bufferSize);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        while (true)
+        {
+            if (_current.Length > 0)
+            {
+                await destination.WriteAsync(_current, cancellationToken).ConfigureAwait(false);
+                _position += _current.Length;
+                _current = default;
+            }
+            if (_ended) return;
+            cancellationToken.ThrowIfCancellationRequested();
+            bool moved;
+            if (_pendingMove is null && !cancellationToken.CanBeCanceled)
+                moved = await _chunks.MoveNextAsync().ConfigureAwait(false);
+            else
+            {
+                var move = _pendingMove ??= _chunks.MoveNextAsync().AsTask();
+                moved = await move.WaitAsync(cancellationToken).ConfigureAwait(false);
+                _pendingMove = null;
+            }
+            if (!Moved(moved)) return;
+        }
+    }
+
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 

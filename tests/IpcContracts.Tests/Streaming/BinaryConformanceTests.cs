@@ -150,6 +150,38 @@ public abstract class BinaryConformanceTests(string transport)
     }
 
     [Fact]
+    public async Task CopyToAsync_from_a_Stream_result_writes_whole_chunks_and_every_byte()
+    {
+        var (server, client, blobs) = await StartAsync();
+        try
+        {
+            const long Length = 3 * 1024 * 1024 + 77;
+            await using var stream = await blobs.DownloadAsync(Guid.NewGuid().ToString("N"), Length);
+            var first = new byte[1_000];
+            var read = await stream.ReadAsync(first); // a partial read first: CopyToAsync goes on from there
+            using var rest = new WriteSizes();
+            await stream.CopyToAsync(rest, 4_096);
+            Assert.Equal(Length, read + rest.Length);
+            Assert.Equal(Patterns.PatternChecksum(Length), Patterns.Checksum(rest.ToArray(), Patterns.Checksum(first.AsSpan(0, read))));
+            Assert.Equal(Length, stream.Position);
+            // Chunks are written as they came (64 KiB and more), not through a 4 KiB copy buffer.
+            Assert.True(rest.Largest > 4_096, $"largest write: {rest.Largest} B");
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    private sealed class WriteSizes : MemoryStream
+    {
+        public int Largest;
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Largest = Math.Max(Largest, buffer.Length);
+            return base.WriteAsync(buffer, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task Disposing_a_Stream_result_early_stops_the_handler_stream()
     {
         var (server, client, blobs) = await StartAsync();
@@ -217,6 +249,45 @@ public abstract class BinaryConformanceTests(string transport)
             Assert.Equal(Patterns.Checksum([]), await blobs.UploadAsync("empty", 0, new MemoryStream()));
         }
         finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
+    public async Task A_MemoryStream_argument_is_sent_from_its_own_array_and_arrives_as_its_unread_bytes()
+    {
+        var (server, client, blobs) = await StartAsync();
+        try
+        {
+            // A view over part of an array, partly read already: what is left of it is what must arrive. 3 MiB and a
+            // sliver, so the chunks are as large as the window allows and the last one is below the borrowing minimum.
+            var data = Patterns.Bytes(3 * 1024 * 1024 + 12_345, 11);
+            const int origin = 1_000, skipped = 4_321, cut = 500;
+            using var view = new MemoryStream(data, origin, data.Length - origin - cut, writable: false);
+            view.Position = skipped;
+            var before = client.Connection.BorrowedWritesStarted;
+            Assert.Equal(Patterns.Checksum(data.AsSpan(origin + skipped, data.Length - origin - cut - skipped)), await blobs.UploadAsync("view", 0, view));
+            Assert.Equal(view.Length, view.Position);
+            // The frames referenced the array (ByteChunkFrames.BorrowingSink) instead of copies of it.
+            Assert.True(client.Connection.BorrowedWritesStarted - before >= 3, $"borrowed writes: {client.Connection.BorrowedWritesStarted - before}");
+
+            // A type derived from MemoryStream may read differently: it is read through its ReadAsync, as any stream.
+            using var derived = new CountingMemoryStream(data);
+            before = client.Connection.BorrowedWritesStarted;
+            Assert.Equal(Patterns.Checksum(data), await blobs.UploadAsync("derived", 0, derived));
+            Assert.True(derived.Reads > 0);
+            Assert.Equal(before, client.Connection.BorrowedWritesStarted);
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    private sealed class CountingMemoryStream(byte[] data) : MemoryStream(data, writable: false)
+    {
+        public int Reads;
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Reads++;
+            return base.ReadAsync(buffer, cancellationToken);
+        }
     }
 
     [Fact]
