@@ -483,8 +483,82 @@ internal static class ComparativeHarness
                 if (i > 0) times.Add(Seconds(t));
             }
             r.BulkSeconds[series + "-stream"] = Median(times);
+
+            // 4d. the same two transfers paired with their baseline, transfer by transfer: a raw socket stream of the same
+            // 24 MiB to a raw child (pipe, tcp) or a memcpy into a reused array (shm) right before each. Rows 4b divide
+            // medians taken minutes apart, and the load on a shared machine moves in between (1.3x-1.9x between runs of one
+            // build); a pair sees the same moment, so the median of the pairs' ratios is the steadier figure.
+            if (spin is null && endpointOverride is null) await PairedBulkAsync(transport, config, r, child, echo, bulkBytes).ConfigureAwait(false);
         });
     }
+
+    /// <remarks>
+    /// Asynchronous throughout: after an await this may run on shm's reader thread (IpcOptions.ContinuationsOnReaderThread),
+    /// where waiting synchronously for a reply that only that thread can read would wedge the connection; the baseline's
+    /// blocking transfer runs on the pool for the same reason.
+    /// </remarks>
+    private static async Task PairedBulkAsync(string transport, HarnessConfig config, Results r, Child child, IEcho echo, byte[] bulkBytes)
+    {
+        var kind = transport switch { "pipe" => "unix", "tcp" => "tcp", _ => null };
+        using var rawChild = kind is null ? null : Child.Start("child", "raw", kind);
+        using var socket = kind is null ? null : RawSockets.Connect(kind, rawChild!.Address);
+        var destination = kind is null ? new byte[bulkBytes.Length] : null;
+        var ack = new byte[1];
+        double Baseline()
+        {
+            Settle();
+            long t = 0;
+            if (socket is not null)
+            {
+                rawChild!.Drive($"sink {bulkBytes.Length}", () =>
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    RawSockets.SendAll(socket, bulkBytes);
+                    RawSockets.ReceiveExactly(socket, ack);
+                    t = Stopwatch.GetTimestamp() - start;
+                });
+            }
+            else
+            {
+                var start = Stopwatch.GetTimestamp();
+                bulkBytes.AsSpan().CopyTo(destination);
+                t = Stopwatch.GetTimestamp() - start;
+            }
+            return Seconds(t);
+        }
+        async Task<double> OursTime(Func<Task<long>> transfer)
+        {
+            child.Mark();
+            Settle();
+            var start = Stopwatch.GetTimestamp();
+            var length = await transfer().ConfigureAwait(false);
+            var t = Stopwatch.GetTimestamp() - start;
+            Check(length == HarnessConfig.BulkSize, "paired bulk length");
+            return Seconds(t);
+        }
+        var bytes = new List<(double, double)>();
+        var stream = new List<(double, double)>();
+        var runs = Math.Max(PairedBulkRuns, config.BulkRuns);
+        for (var i = 0; i <= runs; i++)
+        {
+            var baseline = await Task.Run(Baseline).ConfigureAwait(false);
+            var b = await OursTime(async () => await echo.SinkBytesAsync(bulkBytes).ConfigureAwait(false)).ConfigureAwait(false);
+            var baseline2 = await Task.Run(Baseline).ConfigureAwait(false);
+            var st = await OursTime(() =>
+            {
+                var source = new MemoryStream(bulkBytes, writable: false);
+                return echo.SinkStreamAsync(source);
+            }).ConfigureAwait(false);
+            if (i == 0) continue; // warm-up: the raw child's first transfer, and the pairs' first GC state
+            bytes.Add((b, baseline));
+            stream.Add((st, baseline2));
+        }
+        r.BulkPairs[transport + "-bytes"] = bytes;
+        r.BulkPairs[transport + "-stream"] = stream;
+    }
+
+    /// <summary>Pairs per shape in 4d (the warm-up pair aside): enough for a median the load cannot move much.</summary>
+    private const int PairedBulkRuns = 9;
 
     // ---- 6. nats:// against raw NATS.Client.Core, one broker for both ----
 

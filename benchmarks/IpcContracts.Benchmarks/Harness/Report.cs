@@ -215,6 +215,20 @@ internal static class Report
                     $"{X(ours / floor)} raw, {X(ours / memcpy)} memcpy", target, met));
             }
         }
+        // The same targets, each transfer paired with its baseline taken right before it (ComparativeHarness.PairedBulk).
+        foreach (var (series, name) in new[] { ("pipe", "raw Unix socket stream"), ("tcp", "raw TCP stream"), ("shm", "memcpy") })
+        {
+            foreach (var (suffix, shape) in new[] { ("-bytes", "ReadOnlyMemory<byte>"), ("-stream", "Stream (a MemoryStream)") })
+            {
+                if (!r.BulkPairs.TryGetValue(series + suffix, out var pairs) || pairs.Count == 0) continue;
+                var sorted = pairs.Select(p => p.Ours / p.Baseline).Order().ToList();
+                var median = Timing.Median(sorted);
+                var limit = series == "shm" ? 2.0 : 1.25;
+                rows.Add(new("4d", $"24 MiB one way as a {shape}, {series}://, each of {sorted.Count} transfers paired with a {name} right before it",
+                    $"median {Transfer(Timing.Median(pairs.Select(p => p.Ours).ToList()))}", $"{name}: median {Transfer(Timing.Median(pairs.Select(p => p.Baseline).ToList()))}",
+                    $"{X(median)} (median of the pairs' ratios; pairs {X(sorted[0])}-{X(sorted[^1])})", $"≤ {limit:0.##}x", Met(median <= limit, median, 1)));
+            }
+        }
     }
 
     // ---- 5 ----

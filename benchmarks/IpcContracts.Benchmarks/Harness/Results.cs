@@ -44,6 +44,9 @@ internal sealed class Results
     // 4. 24 MiB one way: median seconds per transfer.
     public Dictionary<string, double> BulkSeconds { get; } = [];
 
+    /// <summary>4d: each transfer's time (s) and its paired baseline's (raw stream, or memcpy for shm), per "series-shape".</summary>
+    public Dictionary<string, List<(double Ours, double Baseline)>> BulkPairs { get; } = [];
+
     /// <summary>1-minute load average of the machine before and after the run (other processes distort the figures).</summary>
     public double LoadBefore, LoadAfter;
 
