@@ -574,6 +574,75 @@ internal static class ComparativeHarness
         RawNatsSeries(broker.Url, config, r);
         // The 24 MiB transfer does not fit a broker message (max_payload, 1 MiB by default): round trips and events only.
         Ours("nats", config, r, full: true, endpointOverride: $"{broker.Url}/ipcbench{Environment.ProcessId}", bulk: false);
+        PairedNatsEvents(broker.Url, config, r);
+    }
+
+    /// <summary>Bursts per side in 6b (after the warm-ups).</summary>
+    private const int PairedNatsRounds = 5;
+
+    /// <summary>
+    /// 6b: the events row again, in alternating bursts: a raw NATS burst, then a nats:// burst of the same count, five times,
+    /// both children alive throughout. The row above divides two rates measured tens of seconds apart (0.75x-0.88x between
+    /// quiet runs of one build); each pair here sees the same moment, and the median of the pairs' ratios is the figure.
+    /// </summary>
+    private static void PairedNatsEvents(string url, HarnessConfig config, Results r)
+    {
+        var prefix = $"rawpair{Environment.ProcessId}";
+        using var rawChild = Child.Start("child", "raw-nats", url, prefix);
+        using var oursChild = Child.Start("child", "ours", $"{url}/ipcpair{Environment.ProcessId}", new IpcOptions().SharedMemory.SpinCount.ToString());
+        var serializer = NATS.Client.Core.NatsRawSerializer<byte[]>.Default;
+        Await(async () =>
+        {
+            await using var nats = new NATS.Client.Core.NatsConnection(NATS.Client.Core.NatsOpts.Default with { Url = url });
+            await nats.ConnectAsync().ConfigureAwait(false);
+            await using var client = await IpcClient.ConnectAsync(oursChild.Address, options: new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5) }).ConfigureAwait(false);
+            var echo = client.Proxy<IEcho>();
+            var publisher = client.Publisher<IBenchEvents>();
+            var tick = new Payload(Text(HarnessConfig.EventSize));
+            var message = new byte[HarnessConfig.EventSize];
+            var events = RawNats.Subject(prefix, "events");
+            long rawSent = 0, oursSent = 0;
+            const int Window = 50_000; // as in RawNatsSeries: at most two windows ahead of the raw child
+            async Task RawWait(long count) => Check(BitConverter.ToInt64((await nats.RequestAsync(RawNats.Subject(prefix, "wait"),
+                BitConverter.GetBytes(count), requestSerializer: serializer, replySerializer: serializer,
+                replyOpts: new NATS.Client.Core.NatsSubOpts { Timeout = TimeSpan.FromSeconds(60) }).ConfigureAwait(false)).Data) >= count,
+                "raw NATS event count");
+            async Task<double> RawBurst(int n)
+            {
+                var begin = Stopwatch.GetTimestamp();
+                for (var i = 0; i < n; i++)
+                {
+                    await nats.PublishAsync(events, message, serializer: serializer).ConfigureAwait(false);
+                    if (++rawSent % Window == 0 && rawSent > Window) await RawWait(rawSent - Window).ConfigureAwait(false);
+                }
+                await RawWait(rawSent).ConfigureAwait(false);
+                return Seconds(Stopwatch.GetTimestamp() - begin);
+            }
+            async Task<double> OursBurst(int n)
+            {
+                var begin = Stopwatch.GetTimestamp();
+                for (var i = 0; i < n; i++) publisher.Tick(tick);
+                oursSent += n;
+                Check(await echo.WaitForEventsAsync(oursSent).ConfigureAwait(false) >= oursSent, "nats:// event count");
+                return Seconds(Stopwatch.GetTimestamp() - begin);
+            }
+            var warmRaw = new WarmUp(rawChild);
+            do await RawBurst(config.EventWarmup).ConfigureAwait(false);
+            while (!warmRaw.Done());
+            var warmOurs = new WarmUp(oursChild);
+            do await OursBurst(config.EventWarmup).ConfigureAwait(false);
+            while (!warmOurs.Done());
+            var pairs = new List<(double Ours, double Baseline)>();
+            for (var k = 0; k < PairedNatsRounds; k++)
+            {
+                Settle();
+                var raw = await RawBurst(config.Events).ConfigureAwait(false);
+                Settle();
+                var ours = await OursBurst(config.Events).ConfigureAwait(false);
+                pairs.Add((config.Events / ours, config.Events / raw)); // rates: events per second
+            }
+            r.NatsEventPairs.AddRange(pairs);
+        });
     }
 
     private static void RawNatsSeries(string url, HarnessConfig config, Results r)

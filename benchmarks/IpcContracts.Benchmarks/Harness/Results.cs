@@ -47,6 +47,9 @@ internal sealed class Results
     /// <summary>4d: each transfer's time (s) and its paired baseline's (raw stream, or memcpy for shm), per "series-shape".</summary>
     public Dictionary<string, List<(double Ours, double Baseline)>> BulkPairs { get; } = [];
 
+    /// <summary>6b: events/s of each nats:// burst and of the raw NATS burst right before it.</summary>
+    public List<(double Ours, double Baseline)> NatsEventPairs { get; } = [];
+
     /// <summary>1-minute load average of the machine before and after the run (other processes distort the figures).</summary>
     public double LoadBefore, LoadAfter;
 
