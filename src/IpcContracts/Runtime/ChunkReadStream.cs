@@ -47,21 +47,29 @@ internal sealed class ChunkReadStream : Stream
         while (_current.Length == 0)
         {
             if (_ended) return 0;
-            cancellationToken.ThrowIfCancellationRequested();
-            // The enumerator's own token (the call's) bounds the wait and a dead peer faults it; this read's token only
-            // abandons the wait: the move stays pending and the next read picks it up, so no chunk is lost or skipped.
-            bool moved;
-            if (_pendingMove is null && !cancellationToken.CanBeCanceled)
-                moved = await _chunks.MoveNextAsync().ConfigureAwait(false);
-            else
-            {
-                var move = _pendingMove ??= _chunks.MoveNextAsync().AsTask();
-                moved = await move.WaitAsync(cancellationToken).ConfigureAwait(false);
-                _pendingMove = null;
-            }
-            if (!Moved(moved)) return 0;
+            if (!await MoveAsync(cancellationToken).ConfigureAwait(false)) return 0;
         }
         return Take(buffer.Span);
+    }
+
+    /// <summary>
+    /// Waits for the next chunk (true) or the end. The enumerator's own token (the call's) bounds the wait and a dead peer
+    /// faults it; <paramref name="cancellationToken"/> only abandons the wait: the move stays pending and the next read
+    /// picks it up, so no chunk is lost or skipped.
+    /// </summary>
+    private async ValueTask<bool> MoveAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        bool moved;
+        if (_pendingMove is null && !cancellationToken.CanBeCanceled)
+            moved = await _chunks.MoveNextAsync().ConfigureAwait(false);
+        else
+        {
+            var move = _pendingMove ??= _chunks.MoveNextAsync().AsTask();
+            moved = await move.WaitAsync(cancellationToken).ConfigureAwait(false);
+            _pendingMove = null;
+        }
+        return Moved(moved);
     }
 
     /// <summary>
@@ -81,18 +89,7 @@ internal sealed class ChunkReadStream : Stream
                 _position += _current.Length;
                 _current = default;
             }
-            if (_ended) return;
-            cancellationToken.ThrowIfCancellationRequested();
-            bool moved;
-            if (_pendingMove is null && !cancellationToken.CanBeCanceled)
-                moved = await _chunks.MoveNextAsync().ConfigureAwait(false);
-            else
-            {
-                var move = _pendingMove ??= _chunks.MoveNextAsync().AsTask();
-                moved = await move.WaitAsync(cancellationToken).ConfigureAwait(false);
-                _pendingMove = null;
-            }
-            if (!Moved(moved)) return;
+            if (_ended || !await MoveAsync(cancellationToken).ConfigureAwait(false)) return;
         }
     }
 
