@@ -28,6 +28,37 @@ public sealed class BorrowedFrameTests
         frame.Borrowed is null ? frame.Memory.ToArray() : [.. frame.Head.Span, .. frame.Body.Span, .. frame.Trailer.Span];
 
     [Fact]
+    public async Task A_StreamItem_that_borrows_a_chunk_has_the_same_bytes_as_one_that_copies_it_and_its_lease_waits_for_every_release()
+    {
+        var item = new FrameHeaderTemplate(FrameKind.StreamItem, FrameFlags.None, 7, 9, 42);
+        var data = Patterns.Bytes(3 * FrameBuilder.BorrowMinimum, 5);
+        var lease = new StreamChunkLease();
+        Assert.True(lease.WhenReleasedAsync().IsCompleted); // nothing borrowed yet
+
+        var buffer = ArrayPool<byte>.Shared.Rent(FrameHeader.Size + FrameBuilder.BorrowMinimum);
+        data.AsSpan(0, FrameBuilder.BorrowMinimum).CopyTo(buffer.AsSpan(FrameHeader.Size));
+        var copied = FrameBuilder.BinaryItem(item, buffer, FrameBuilder.BorrowMinimum);
+        var first = FrameBuilder.BorrowedBinaryItem(item, data.AsMemory(0, FrameBuilder.BorrowMinimum), lease);
+        var second = FrameBuilder.BorrowedBinaryItem(item, data.AsMemory(FrameBuilder.BorrowMinimum), lease);
+        try
+        {
+            Assert.Equal(WireBytes(copied), WireBytes(first));
+            Assert.Equal(0, first.Trailer.Length); // a StreamItem ends with its chunk
+            Assert.True(MemoryMarshal.TryGetArray(second.Body, out var body));
+            Assert.Same(data, body.Array);
+            Assert.Equal(FrameBuilder.BorrowMinimum, body.Offset);
+        }
+        finally { copied.Release(); }
+
+        var released = lease.WhenReleasedAsync();
+        Assert.False(released.IsCompleted);
+        first.Release();
+        Assert.False(released.IsCompleted); // one frame still reads the array
+        second.Release();
+        await released.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public void A_Request_that_borrows_its_large_binary_argument_has_the_same_bytes_as_one_that_copies_it()
     {
         var data = Patterns.Bytes(FrameBuilder.BorrowMinimum + 1000, 3);
