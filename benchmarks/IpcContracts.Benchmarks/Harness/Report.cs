@@ -220,7 +220,7 @@ internal static class Report
                     ? (memcpy, "≤ 2x memcpy", Met(ours <= 2 * memcpy, ours, memcpy))
                     : (floor, "≤ 1.25x raw", Met(ours <= 1.25 * floor, ours, floor));
                 rows.Add(new("4b", $"24 MiB one way as a {shape}, {series}:// (reply = its length)", Transfer(ours),
-                    $"{name}: {Transfer(floor)}; memcpy: {Transfer(memcpy)}",
+                    $"{name}: {Transfer(floor)}; memcpy: {Transfer(memcpy)}; memcpy into a new array: {Transfer(r.BulkSeconds.GetValueOrDefault("memcpy-new"))}",
                     $"{X(ours / floor)} raw, {X(ours / memcpy)} memcpy", target, met));
             }
         }
