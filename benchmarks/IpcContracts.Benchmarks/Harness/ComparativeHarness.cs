@@ -397,6 +397,24 @@ internal static class ComparativeHarness
             }
             if (!full) return;
 
+            // 5. bytes per round trip of the same call as a ValueTask method (IValueEcho): the proxy completes it from a
+            // pooled source and the handler returns a ValueTask, so neither side needs a Task; what is left is the payload.
+            if (bulk)
+            {
+                var valueEcho = client.Proxy<IValueEcho>();
+                var valuePayload = new Payload(Text(64));
+                var warmValue = new WarmUp(child);
+                do
+                {
+                    for (var i = 0; i < config.RoundTripWarmup; i++) await valueEcho.EchoAsync(valuePayload).ConfigureAwait(false);
+                }
+                while (!warmValue.Done());
+                child.Mark();
+                var valueMeter = LocalMeter.Start();
+                for (var i = 0; i < config.RoundTrips; i++) await valueEcho.EchoAsync(valuePayload).ConfigureAwait(false);
+                r.RoundTripCost[(series + "-valuetask", 64)] = Finish(valueMeter, child, config.RoundTrips);
+            }
+
             // 3. events: this process publishes, the child counts; the clock stops when the child confirms the last one.
             var publisher = client.Publisher<IBenchEvents>();
             var tick = new Payload(Text(HarnessConfig.EventSize));

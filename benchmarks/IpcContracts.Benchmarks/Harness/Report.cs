@@ -251,6 +251,11 @@ internal static class Report
             rows.Add(new("5", $"bytes allocated per 64 B round trip, {series}:// (client + server process)",
                 $"{Bytes(c.ClientBytes)} + {Bytes(c.ServerBytes)}", $"payload objects: {Bytes(payload)} + {Bytes(payload)}",
                 X(c.Bytes / (2 * payload)), "no more than the payload objects", Met(c.Bytes <= 2 * payload, payload)));
+            // The same call declared as ValueTask<Payload> (IValueEcho): no Task on either side.
+            if (!r.RoundTripCost.TryGetValue((series + "-valuetask", 64), out var v)) continue;
+            rows.Add(new("5", $"bytes allocated per 64 B round trip, ValueTask<Payload> method, {series}:// (client + server process)",
+                $"{Bytes(v.ClientBytes)} + {Bytes(v.ServerBytes)}", $"payload objects: {Bytes(payload)} + {Bytes(payload)}",
+                X(v.Bytes / (2 * payload)), "no more than the payload objects", Met(v.Bytes <= 2 * payload, payload)));
         }
         foreach (var series in new[] { "pipe", "tcp", "shm" })
         {
