@@ -83,9 +83,14 @@ internal static class WireFrame
     /// <c>Bus</c>, <c>TraceContext</c> nor <c>Upstream</c> (docs/protocol.md section 9), filling the message exactly.
     /// <paramref name="header"/> is the first frame's; false for anything else.
     /// </summary>
-    public static bool TryReadEvents(in ReadOnlySequence<byte> message, out Header header, out int count)
+    public static bool TryReadEvents(in ReadOnlySequence<byte> message, out Header header, out int count) =>
+        TryReadEvents(message, out header, out count, out _);
+
+    /// <summary>The same, and <paramref name="lastAt"/>: where the last frame of the run starts (0 for one frame).</summary>
+    public static bool TryReadEvents(in ReadOnlySequence<byte> message, out Header header, out int count, out long lastAt)
     {
         count = 0;
+        lastAt = 0;
         header = default;
         if (message.Length < HeaderSize) return false;
         Span<byte> bytes = stackalloc byte[HeaderSize];
@@ -97,14 +102,17 @@ internal static class WireFrame
             return true;
         }
         if (header.FrameLength > message.Length || (header.Flags & (BusFlag | TraceContextFlag | UpstreamFlag)) != 0) return false;
-        if (message.IsSingleSegment) return TryCountBatch(message.FirstSpan, header, out count);
+        if (message.IsSingleSegment) return TryCountBatch(message.FirstSpan, header, out count, out lastAt);
         var rest = message;
         var n = 0;
+        long at = 0;
         while (!rest.IsEmpty)
         {
             if (rest.Length < HeaderSize) return false;
             rest.Slice(0, HeaderSize).CopyTo(bytes);
             if (!SameBatch(bytes, header, rest.Length, out var length)) return false;
+            lastAt = at;
+            at += length;
             rest = rest.Slice(length);
             n++;
         }
@@ -112,13 +120,17 @@ internal static class WireFrame
         return true;
     }
 
-    private static bool TryCountBatch(ReadOnlySpan<byte> message, in Header first, out int count)
+    private static bool TryCountBatch(ReadOnlySpan<byte> message, in Header first, out int count, out long lastAt)
     {
         count = 0;
-        while (!message.IsEmpty)
+        lastAt = 0;
+        var at = 0;
+        while (at < message.Length)
         {
-            if (message.Length < HeaderSize || !SameBatch(message, first, message.Length, out var length)) return false;
-            message = message[(int)length..];
+            var rest = message[at..];
+            if (rest.Length < HeaderSize || !SameBatch(rest, first, rest.Length, out var length)) return false;
+            lastAt = at;
+            at += (int)length;
             count++;
         }
         return true;
@@ -137,6 +149,9 @@ internal static class WireFrame
 
     public static void PatchCorrelation(Span<byte> frame, ulong correlationId) =>
         BinaryPrimitives.WriteUInt64LittleEndian(frame[CorrelationOffset..], correlationId);
+
+    /// <summary>Where a frame's correlation ID lies, from the frame's start (8 bytes, little-endian).</summary>
+    public const int CorrelationAt = CorrelationOffset;
 
     public static byte[] Build(byte kind, ushort flags, uint contractId, uint methodId, ulong correlationId, ReadOnlySpan<byte> payload)
     {
