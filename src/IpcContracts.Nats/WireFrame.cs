@@ -80,7 +80,8 @@ internal static class WireFrame
 
     /// <summary>
     /// One whole Event frame, or a batch: Event frames back to back with the same flags, contract and method and neither
-    /// <c>Bus</c>, <c>TraceContext</c> nor <c>Upstream</c> (docs/protocol.md section 9), filling the message exactly.
+    /// <c>Bus</c>, <c>TraceContext</c> nor <c>Upstream</c> (docs/protocol.md section 9), filling the message exactly, each
+    /// with correlation ID 0.
     /// <paramref name="header"/> is the first frame's; false for anything else.
     /// </summary>
     public static bool TryReadEvents(in ReadOnlySequence<byte> message, out Header header, out int count) =>
@@ -95,7 +96,10 @@ internal static class WireFrame
         if (message.Length < HeaderSize) return false;
         Span<byte> bytes = stackalloc byte[HeaderSize];
         message.Slice(0, HeaderSize).CopyTo(bytes);
-        if (!TryRead(bytes, out header) || header.Kind != Event) return false;
+        // An Event's correlation ID is 0 (docs/protocol.md section 3.1). In this process the field carries delivery tags from
+        // the transport to the core (durable events, runs), so a message whose frames carry anything else is not taken: its
+        // IDs would reach the acknowledgements as tags (a durable event acknowledged before its handler finished).
+        if (!TryRead(bytes, out header) || header.Kind != Event || header.CorrelationId != 0) return false;
         if (header.FrameLength == message.Length)
         {
             count = 1;
@@ -141,7 +145,7 @@ internal static class WireFrame
     {
         length = 0;
         if (!TryRead(bytes, out var next) || next.Kind != Event || next.Flags != first.Flags || next.ContractId != first.ContractId
-            || next.MethodId != first.MethodId || next.FrameLength > left)
+            || next.MethodId != first.MethodId || next.CorrelationId != 0 || next.FrameLength > left)
             return false;
         length = next.FrameLength;
         return true;
