@@ -975,12 +975,17 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     internal const long EventReadAheadResume = EventReadAhead / 2;
 
     /// <summary>
-    /// The longest the reader waits for the subscribers. A wait that lasts longer (subscribers slower than the stream, or stuck)
-    /// lifts the bound until they catch up to <see cref="EventReadAheadResume"/>: events then go into the core's queue as they
-    /// come and the process's own overflow policy applies, as on every transport, and calls and replies that arrive behind
-    /// those events are held up by this much at most.
+    /// How long the reader waits for subscribers that finish nothing at all (stuck, or starved of CPU that long). Past it the
+    /// bound is lifted until they catch up to <see cref="EventReadAheadResume"/>: events then go into the core's queue as they
+    /// come and the process's own overflow policy applies, as on every transport.
     /// </summary>
-    internal static readonly TimeSpan EventReadAheadWait = TimeSpan.FromMilliseconds(250);
+    internal static readonly TimeSpan EventReadAheadStall = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// The longest one wait lasts while the subscribers do make progress (slower than the stream): past it the bound is lifted
+    /// the same way. Calls and replies that arrive behind events wait for the reader too, so this bounds their delay.
+    /// </summary>
+    internal static readonly TimeSpan EventReadAheadMaxWait = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// The delivery tag of a run of events (bit 63; durable events' tags count up from 1 and never reach it); its low 32 bits
@@ -989,7 +994,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private const ulong RunTag = 1UL << 63;
 
     private long _eventBytesInCore; // handed to the core, not yet given back (RunHandled)
-    private int _readAheadLifted; // 1: a wait lasted EventReadAheadWait; no waiting until the core is down to EventReadAheadResume
+    private int _readAheadLifted; // 1: a wait gave up (EventReadAheadStall, EventReadAheadMaxWait); none until the core is down to EventReadAheadResume
     private long _readAheadWaits; // waits that found the core over the bound (tests)
     private TaskCompletionSource? _eventRoom; // the reader waiting for the subscribers (one reader: at most one)
 
@@ -1024,28 +1029,40 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     }
 
     /// <summary>
-    /// Until the core holds at most <see cref="EventReadAheadResume"/> bytes of events, the input ends, or
-    /// <see cref="EventReadAheadWait"/> has passed (then the bound is lifted until the core catches up).
+    /// Until the core holds at most <see cref="EventReadAheadResume"/> bytes of events or the input ends; or, lifting the bound
+    /// until the core catches up, until the subscribers have finished nothing for <see cref="EventReadAheadStall"/> or
+    /// <see cref="EventReadAheadMaxWait"/> has passed.
     /// </summary>
     private async Task WaitForEventRoomAsync()
     {
         Interlocked.Increment(ref _readAheadWaits);
-        var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); // not continued on the core's event loop
-        Interlocked.Exchange(ref _eventRoom, room);
-        // Read again after the waiter is in place: a run given back in between found no waiter to wake.
-        if (Volatile.Read(ref _eventBytesInCore) <= EventReadAheadResume || Volatile.Read(ref _inputEnded) != 0)
+        var giveUp = Environment.TickCount64 + (long)EventReadAheadMaxWait.TotalMilliseconds;
+        while (true)
         {
-            Interlocked.CompareExchange(ref _eventRoom, null, room);
-            return;
-        }
-        try
-        {
-            await room.Task.WaitAsync(EventReadAheadWait).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            Interlocked.CompareExchange(ref _eventRoom, null, room);
-            Volatile.Write(ref _readAheadLifted, 1);
+            var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); // not continued on the core's event loop
+            Interlocked.Exchange(ref _eventRoom, room);
+            // Read again after the waiter is in place: a run given back in between found no waiter to wake.
+            var before = Volatile.Read(ref _eventBytesInCore);
+            if (before <= EventReadAheadResume || Volatile.Read(ref _inputEnded) != 0)
+            {
+                Interlocked.CompareExchange(ref _eventRoom, null, room);
+                return;
+            }
+            try
+            {
+                await room.Task.WaitAsync(EventReadAheadStall).ConfigureAwait(false);
+                return;
+            }
+            catch (TimeoutException)
+            {
+                Interlocked.CompareExchange(ref _eventRoom, null, room);
+            }
+            // Nothing is handed over while the reader waits, so the bytes only fall when the subscribers finish something.
+            if (Volatile.Read(ref _eventBytesInCore) >= before || Environment.TickCount64 >= giveUp)
+            {
+                Volatile.Write(ref _readAheadLifted, 1);
+                return;
+            }
         }
     }
 

@@ -7,8 +7,9 @@ namespace IpcContracts.Tests.Nats;
 /// <summary>
 /// A subscriber's NATS connection hands the core at most <see cref="NatsBrokerConnection.EventReadAhead"/> bytes of events
 /// beyond what its subscribers have finished with; the rest waits at the broker and in TCP (docs/semantics.md, "Over a
-/// broker", 4). A subscriber that stays behind past <see cref="NatsBrokerConnection.EventReadAheadWait"/> lifts the bound,
-/// and the process's own overflow policy applies as on every transport.
+/// broker", 4). Subscribers that finish nothing for <see cref="NatsBrokerConnection.EventReadAheadStall"/> (or stay behind for
+/// <see cref="NatsBrokerConnection.EventReadAheadMaxWait"/>) lift the bound, and the process's own overflow policy applies as
+/// on every transport.
 /// </summary>
 public sealed class NatsEventReadAheadTests
 {
