@@ -5,7 +5,7 @@
 //   --load N        (with --quick or full) N CPU-bound spinners in another process for the whole run (1 to 64)
 //   counts [--load N] [--only TEXT] [--events N] [--rounds R]   hand-offs per 64 B round trip and per 24 MiB transfer, CPU and bytes per 64 B event: work items, context switches, system calls
 //   bdn [args]      BenchmarkDotNet micro-benchmarks of the in-process pieces (BenchmarkDotNet's own arguments)
-//   nats-cpu [--events N] [--runs K] [--only raw-nats,nats,pipe]  CPU and bytes per 64 B event, publisher and subscriber: raw NATS, nats://, pipe://
+//   nats-cpu [--events N] [--runs K] [--flood] [--only raw-nats,nats,pipe]  CPU and bytes per 64 B event, publisher and subscriber: raw NATS, nats://, pipe://
 //   alloc [pipe|tcp|shm ...]  only the allocation rows (bytes per round trip and per event, both processes), seconds
 //   alloc-types [pipe|tcp|shm|inproc] [--rounds N] [--kind value|task|event]  which types those bytes are (sampled, one process)
 //   child ROLE ...  a child process of the harness (see Processes/Children.cs); not for direct use

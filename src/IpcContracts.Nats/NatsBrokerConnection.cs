@@ -127,7 +127,11 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     /// </remarks>
     public TransportFeatures Features => TransportFeatures.EventAcknowledgements | TransportFeatures.CallOrigins | TransportFeatures.BusHandlerChanges;
 
-    public void EventHandled(ulong deliveryTag) => _durable?.Handled(deliveryTag);
+    public void EventHandled(ulong deliveryTag)
+    {
+        if ((deliveryTag & RunTag) != 0) RunHandled((uint)deliveryTag);
+        else _durable?.Handled(deliveryTag);
+    }
 
     public void RequestIssued(ulong correlationId, ulong inboundCorrelationId) => _callOrigins[correlationId] = inboundCorrelationId;
 
@@ -936,13 +940,13 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private ValueTask OnEventAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload)
     {
         // One Event frame, or a batch: several of one method back to back (TakeEventBatch), handed to the core in one write.
-        if (!WireFrame.TryReadEvents(payload, out var header, out var count)) return default;
+        if (!WireFrame.TryReadEvents(payload, out var header, out var count, out var lastAt)) return default;
         if ((header.Flags & WireFrame.BusFlag) != 0)
         {
             // Aggregator messages have no shape to check: the type name is the contract.
             return RawHeaders.Find(headers, FromHeader) == _instance
                 ? default // this connection's own aggregator message, already delivered in this process
-                : WriteInputAsync(payload);
+                : HandOverEventsAsync(payload, lastAt);
         }
         if (!NatsAddress.TryEventFingerprint(subject, out var theirs)) return default; // not P.evt.C.F: not an event of this protocol
         if (FingerprintMismatch(header, theirs, headers) is { } mismatch)
@@ -952,7 +956,122 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 _own.Find(header.ContractId, header.MethodId)?.Name, count == 1 ? $"An event was dropped: {mismatch}" : $"{count} events were dropped: {mismatch}"));
             return default;
         }
-        return WriteInputAsync(payload);
+        return HandOverEventsAsync(payload, lastAt);
+    }
+
+    // ---------------------------------------------------------------- how far ahead of its subscribers the core reads
+
+    /// <summary>
+    /// Bytes of (not durable) events this connection hands to the core beyond what its subscribers have finished with, before
+    /// it waits: past it the NATS client's reader waits too, and what follows stays with the broker and in TCP, as with a raw
+    /// subscription in wait mode. Without it a burst went whole into the core's event queue (up to
+    /// <see cref="EventDeliveryOptions.MaxQueuedBytes"/>, 64 MiB): tens of megabytes of live queued blocks that the garbage
+    /// collector promoted and copied through generations 1 and 2, which cost the subscriber more than the events' own
+    /// delivery (docs/benchmarks.md, "nats:// events, round four").
+    /// </summary>
+    internal const long EventReadAhead = 1 << 20;
+
+    /// <summary>Where a wait for the subscribers ends: half the read-ahead, so the reader takes several messages per wake-up.</summary>
+    internal const long EventReadAheadResume = EventReadAhead / 2;
+
+    /// <summary>
+    /// How long the reader waits for subscribers that finish nothing at all (stuck, or starved of CPU that long). Past it the
+    /// bound is lifted until they catch up to <see cref="EventReadAheadResume"/>: events then go into the core's queue as they
+    /// come and the process's own overflow policy applies, as on every transport.
+    /// </summary>
+    internal static readonly TimeSpan EventReadAheadStall = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// The longest one wait lasts while the subscribers do make progress (slower than the stream): past it the bound is lifted
+    /// the same way. Calls and replies that arrive behind events wait for the reader too, so this bounds their delay.
+    /// </summary>
+    internal static readonly TimeSpan EventReadAheadMaxWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The delivery tag of a run of events (bit 63; durable events' tags count up from 1 and never reach it); its low 32 bits
+    /// are the run's length in bytes, so giving it back needs no table.
+    /// </summary>
+    private const ulong RunTag = 1UL << 63;
+
+    private long _eventBytesInCore; // handed to the core, not yet given back (RunHandled)
+    private int _readAheadLifted; // 1: a wait gave up (EventReadAheadStall, EventReadAheadMaxWait); none until the core is down to EventReadAheadResume
+    private long _readAheadWaits; // waits that found the core over the bound (tests)
+    private TaskCompletionSource? _eventRoom; // the reader waiting for the subscribers (one reader: at most one)
+
+    /// <summary>Bytes of events handed to the core whose subscribers have not finished with them (tests, diagnostics).</summary>
+    internal long EventBytesInCore => Volatile.Read(ref _eventBytesInCore);
+
+    /// <summary>How many times the reader waited because the core held more than <see cref="EventReadAhead"/> bytes of events (tests).</summary>
+    internal long ReadAheadWaits => Volatile.Read(ref _readAheadWaits);
+
+    /// <summary>
+    /// Hands one message of events (one frame, or a run) to the core with a delivery tag on its last frame, whose return
+    /// (<see cref="EventHandled"/>: the core gives tags back in order, once every subscriber is done with the event, or
+    /// at once when it has none or drops it) tells that the whole run is done with. Waits first while more than
+    /// <see cref="EventReadAhead"/> bytes are in the core.
+    /// </summary>
+    private ValueTask HandOverEventsAsync(in ReadOnlySequence<byte> payload, long lastAt)
+    {
+        var length = payload.Length;
+        if (length > uint.MaxValue) return WriteInputAsync(payload); // cannot be: max_payload is below 4 GiB; untagged, uncounted
+        var tag = RunTag | (ulong)length;
+        if (Volatile.Read(ref _eventBytesInCore) > EventReadAhead && Volatile.Read(ref _readAheadLifted) == 0 && Volatile.Read(ref _inputEnded) == 0)
+            return WaitThenHandOverAsync(payload, lastAt, tag);
+        Interlocked.Add(ref _eventBytesInCore, length);
+        return WriteInputAsync(payload, tagAt: lastAt, tag: tag);
+    }
+
+    private async ValueTask WaitThenHandOverAsync(ReadOnlySequence<byte> payload, long lastAt, ulong tag)
+    {
+        await WaitForEventRoomAsync().ConfigureAwait(false);
+        Interlocked.Add(ref _eventBytesInCore, payload.Length);
+        await WriteInputAsync(payload, tagAt: lastAt, tag: tag).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Until the core holds at most <see cref="EventReadAheadResume"/> bytes of events or the input ends; or, lifting the bound
+    /// until the core catches up, until the subscribers have finished nothing for <see cref="EventReadAheadStall"/> or
+    /// <see cref="EventReadAheadMaxWait"/> has passed.
+    /// </summary>
+    private async Task WaitForEventRoomAsync()
+    {
+        Interlocked.Increment(ref _readAheadWaits);
+        var giveUp = Environment.TickCount64 + (long)EventReadAheadMaxWait.TotalMilliseconds;
+        while (true)
+        {
+            var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); // not continued on the core's event loop
+            Interlocked.Exchange(ref _eventRoom, room);
+            // Read again after the waiter is in place: a run given back in between found no waiter to wake.
+            var before = Volatile.Read(ref _eventBytesInCore);
+            if (before <= EventReadAheadResume || Volatile.Read(ref _inputEnded) != 0)
+            {
+                Interlocked.CompareExchange(ref _eventRoom, null, room);
+                return;
+            }
+            try
+            {
+                await room.Task.WaitAsync(EventReadAheadStall).ConfigureAwait(false);
+                return;
+            }
+            catch (TimeoutException)
+            {
+                Interlocked.CompareExchange(ref _eventRoom, null, room);
+            }
+            // Nothing is handed over while the reader waits, so the bytes only fall when the subscribers finish something.
+            if (Volatile.Read(ref _eventBytesInCore) >= before || Environment.TickCount64 >= giveUp)
+            {
+                Volatile.Write(ref _readAheadLifted, 1);
+                return;
+            }
+        }
+    }
+
+    /// <summary>The core is done with a run of <paramref name="length"/> bytes: a reader waiting for room may go on.</summary>
+    private void RunHandled(long length)
+    {
+        if (Interlocked.Add(ref _eventBytesInCore, -length) > EventReadAheadResume) return;
+        if (Volatile.Read(ref _readAheadLifted) != 0) Volatile.Write(ref _readAheadLifted, 0);
+        if (Volatile.Read(ref _eventRoom) is not null) Interlocked.Exchange(ref _eventRoom, null)?.TrySetResult();
     }
 
     /// <summary>One message of a durable consumer: handed to the core under <paramref name="tag"/>; false when it is not taken (reported).</summary>
@@ -1035,7 +1154,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     // Pooled: when the core is behind (the pipe's pause threshold), every message received waits here, and each wait would
     // otherwise allocate its state machine. Every caller awaits the ValueTask once (the NATS client's reader, or this class).
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WriteInputAsync(ReadOnlySequence<byte> frame, ulong? correlationId = null, bool gated = true)
+    private async ValueTask WriteInputAsync(ReadOnlySequence<byte> frame, ulong? correlationId = null, bool gated = true, long tagAt = -1, ulong tag = 0)
     {
         if (gated && !_helloWritten.Task.IsCompleted) await _helloWritten.Task.ConfigureAwait(false);
         await _inLock.WaitAsync().ConfigureAwait(false);
@@ -1049,6 +1168,15 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 frame.CopyTo(span);
                 WireFrame.PatchCorrelation(span, id);
                 writer.Advance((int)frame.Length);
+            }
+            else if (tagAt >= 0)
+            {
+                // A run of events, its last frame's correlation ID replaced by the delivery tag (HandOverEventsAsync).
+                var tagFrom = tagAt + WireFrame.CorrelationAt;
+                foreach (var segment in frame.Slice(0, tagFrom)) writer.Write(segment.Span);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(writer.GetSpan(sizeof(ulong)), tag);
+                writer.Advance(sizeof(ulong));
+                foreach (var segment in frame.Slice(tagFrom + sizeof(ulong))) writer.Write(segment.Span);
             }
             else
             {
@@ -1072,6 +1200,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     {
         if (Interlocked.Exchange(ref _inputEnded, 1) != 0) return;
         _in.Writer.CancelPendingFlush(); // a write waiting for the core gives up, then the lock is free
+        Interlocked.Exchange(ref _eventRoom, null)?.TrySetResult(); // a reader waiting for the subscribers goes on (and hands nothing over)
         _ = Task.Run(async () =>
         {
             await _inLock.WaitAsync().ConfigureAwait(false);

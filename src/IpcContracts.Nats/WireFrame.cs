@@ -80,31 +80,43 @@ internal static class WireFrame
 
     /// <summary>
     /// One whole Event frame, or a batch: Event frames back to back with the same flags, contract and method and neither
-    /// <c>Bus</c>, <c>TraceContext</c> nor <c>Upstream</c> (docs/protocol.md section 9), filling the message exactly.
+    /// <c>Bus</c>, <c>TraceContext</c> nor <c>Upstream</c> (docs/protocol.md section 9), filling the message exactly, each
+    /// with correlation ID 0.
     /// <paramref name="header"/> is the first frame's; false for anything else.
     /// </summary>
-    public static bool TryReadEvents(in ReadOnlySequence<byte> message, out Header header, out int count)
+    public static bool TryReadEvents(in ReadOnlySequence<byte> message, out Header header, out int count) =>
+        TryReadEvents(message, out header, out count, out _);
+
+    /// <summary>The same, and <paramref name="lastAt"/>: where the last frame of the run starts (0 for one frame).</summary>
+    public static bool TryReadEvents(in ReadOnlySequence<byte> message, out Header header, out int count, out long lastAt)
     {
         count = 0;
+        lastAt = 0;
         header = default;
         if (message.Length < HeaderSize) return false;
         Span<byte> bytes = stackalloc byte[HeaderSize];
         message.Slice(0, HeaderSize).CopyTo(bytes);
-        if (!TryRead(bytes, out header) || header.Kind != Event) return false;
+        // An Event's correlation ID is 0 (docs/protocol.md section 3.1). In this process the field carries delivery tags from
+        // the transport to the core (durable events, runs), so a message whose frames carry anything else is not taken: its
+        // IDs would reach the acknowledgements as tags (a durable event acknowledged before its handler finished).
+        if (!TryRead(bytes, out header) || header.Kind != Event || header.CorrelationId != 0) return false;
         if (header.FrameLength == message.Length)
         {
             count = 1;
             return true;
         }
         if (header.FrameLength > message.Length || (header.Flags & (BusFlag | TraceContextFlag | UpstreamFlag)) != 0) return false;
-        if (message.IsSingleSegment) return TryCountBatch(message.FirstSpan, header, out count);
+        if (message.IsSingleSegment) return TryCountBatch(message.FirstSpan, header, out count, out lastAt);
         var rest = message;
         var n = 0;
+        long at = 0;
         while (!rest.IsEmpty)
         {
             if (rest.Length < HeaderSize) return false;
             rest.Slice(0, HeaderSize).CopyTo(bytes);
             if (!SameBatch(bytes, header, rest.Length, out var length)) return false;
+            lastAt = at;
+            at += length;
             rest = rest.Slice(length);
             n++;
         }
@@ -112,13 +124,17 @@ internal static class WireFrame
         return true;
     }
 
-    private static bool TryCountBatch(ReadOnlySpan<byte> message, in Header first, out int count)
+    private static bool TryCountBatch(ReadOnlySpan<byte> message, in Header first, out int count, out long lastAt)
     {
         count = 0;
-        while (!message.IsEmpty)
+        lastAt = 0;
+        var at = 0;
+        while (at < message.Length)
         {
-            if (message.Length < HeaderSize || !SameBatch(message, first, message.Length, out var length)) return false;
-            message = message[(int)length..];
+            var rest = message[at..];
+            if (rest.Length < HeaderSize || !SameBatch(rest, first, rest.Length, out var length)) return false;
+            lastAt = at;
+            at += (int)length;
             count++;
         }
         return true;
@@ -129,7 +145,7 @@ internal static class WireFrame
     {
         length = 0;
         if (!TryRead(bytes, out var next) || next.Kind != Event || next.Flags != first.Flags || next.ContractId != first.ContractId
-            || next.MethodId != first.MethodId || next.FrameLength > left)
+            || next.MethodId != first.MethodId || next.CorrelationId != 0 || next.FrameLength > left)
             return false;
         length = next.FrameLength;
         return true;
@@ -137,6 +153,9 @@ internal static class WireFrame
 
     public static void PatchCorrelation(Span<byte> frame, ulong correlationId) =>
         BinaryPrimitives.WriteUInt64LittleEndian(frame[CorrelationOffset..], correlationId);
+
+    /// <summary>Where a frame's correlation ID lies, from the frame's start (8 bytes, little-endian).</summary>
+    public const int CorrelationAt = CorrelationOffset;
 
     public static byte[] Build(byte kind, ushort flags, uint contractId, uint methodId, ulong correlationId, ReadOnlySpan<byte> payload)
     {

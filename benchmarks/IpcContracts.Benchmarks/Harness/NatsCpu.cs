@@ -17,13 +17,14 @@ namespace IpcContracts.Benchmarks.Harness;
 internal static class NatsCpu
 {
     private sealed record Row(string Series, int Run, int Events, Cost Cost, double Seconds, HandoffCounters Publisher, HandoffCounters Subscriber,
-        double BrokerCpuUs, double P50Us);
+        double BrokerCpuUs, double P50Us, (int Gen0, int Gen1, int Gen2, double PauseUs) SubscriberGc);
 
     public static int Run(string[] args)
     {
         var events = 200_000;
         var trips = 20_000;
         var runs = 3;
+        var flood = false;
         string? only = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -33,8 +34,9 @@ internal static class NatsCpu
                 case "--trips" when i + 1 < args.Length && int.TryParse(args[i + 1], out var t) && t > 0: trips = t; i++; break;
                 case "--runs" when i + 1 < args.Length && int.TryParse(args[i + 1], out var k) && k > 0: runs = k; i++; break;
                 case "--only" when i + 1 < args.Length: only = args[++i]; break;
+                case "--flood": flood = true; break;
                 default:
-                    Console.Error.WriteLine("usage: nats-cpu [--events N] [--trips N] [--runs K] [--only raw-nats,nats,pipe,rtt-raw,rtt-nats]");
+                    Console.Error.WriteLine("usage: nats-cpu [--events N] [--trips N] [--runs K] [--flood] [--only raw-nats,nats,pipe,rtt-raw,rtt-nats]");
                     return 2;
             }
         }
@@ -54,24 +56,24 @@ internal static class NatsCpu
             for (var run = 1; run <= runs; run++)
             {
                 if (Wanted("raw-nats")) rows.Add(Step("raw-nats", run, events, () => Raw(broker!.Url, events, broker)));
-                if (Wanted("nats")) rows.Add(Step("nats", run, events, () => Ours($"{broker!.Url}/ipccpu{Environment.ProcessId}", events, broker)));
-                if (Wanted("pipe")) rows.Add(Step("pipe", run, events, () => Ours($"pipe://ipccpu-{Environment.ProcessId}", events, null)));
+                if (Wanted("nats")) rows.Add(Step("nats", run, events, () => Ours($"{broker!.Url}/ipccpu{Environment.ProcessId}", events, broker, flood)));
+                if (Wanted("pipe")) rows.Add(Step("pipe", run, events, () => Ours($"pipe://ipccpu-{Environment.ProcessId}", events, null, flood)));
                 if (Wanted("rtt-raw")) rows.Add(Step("rtt-raw", run, trips, () => RawTrips(broker!.Url, trips, broker)));
                 if (Wanted("rtt-nats")) rows.Add(Step("rtt-nats", run, trips, () => OurTrips($"{broker!.Url}/ipcrtt{Environment.ProcessId}", trips, broker)));
             }
         }
-        Console.WriteLine(FormattableString.Invariant($"load average before / after: {loadBefore:0.00} / {Load.Average():0.00}; {events} events of {HarnessConfig.EventSize} B, {trips} round trips of {HarnessConfig.EventSize} B per run"));
+        Console.WriteLine(FormattableString.Invariant($"load average before / after: {loadBefore:0.00} / {Load.Average():0.00}; {events} events of {HarnessConfig.EventSize} B, {trips} round trips of {HarnessConfig.EventSize} B per run{(flood ? "; ours flooded (no window)" : "")}"));
         // Work items and voluntary context switches (a thread that slept and was woken) per 1,000 events: hand-offs, which the
         // CPU figures pay for without naming. The broker's CPU is nats-server's (not measured with IPC_NATS_URL, nor for pipe).
         if (rows.Any(r => !r.Series.StartsWith("rtt", StringComparison.Ordinal)))
         {
-            Console.WriteLine("| series | run | publisher CPU / event | publisher bytes / event | subscriber CPU / event | subscriber bytes / event | broker CPU / event | work items / 1k events, pub / sub | voluntary switches / 1k events, pub / sub | events/s (indication) |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+            Console.WriteLine("| series | run | publisher CPU / event | publisher bytes / event | subscriber CPU / event | subscriber bytes / event | broker CPU / event | work items / 1k events, pub / sub | voluntary switches / 1k events, pub / sub | subscriber GCs 0/1/2, pause / event | events/s (indication) |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var row in rows.Where(r => !r.Series.StartsWith("rtt", StringComparison.Ordinal)))
             {
                 double PerK(long n) => n * 1000.0 / row.Events;
                 Console.WriteLine(FormattableString.Invariant(
-                    $"| {row.Series} | {row.Run} | {row.Cost.ClientCpuUs:0.00} µs | {row.Cost.ClientBytes:0} B | {row.Cost.ServerCpuUs:0.00} µs | {row.Cost.ServerBytes:0} B | {row.BrokerCpuUs:0.00} µs | {PerK(row.Publisher.WorkItems):0.0} / {PerK(row.Subscriber.WorkItems):0.0} | {PerK(row.Publisher.Voluntary):0.0} / {PerK(row.Subscriber.Voluntary):0.0} | {row.Events / row.Seconds / 1000:0} k |"));
+                    $"| {row.Series} | {row.Run} | {row.Cost.ClientCpuUs:0.00} µs | {row.Cost.ClientBytes:0} B | {row.Cost.ServerCpuUs:0.00} µs | {row.Cost.ServerBytes:0} B | {row.BrokerCpuUs:0.00} µs | {PerK(row.Publisher.WorkItems):0.0} / {PerK(row.Subscriber.WorkItems):0.0} | {PerK(row.Publisher.Voluntary):0.0} / {PerK(row.Subscriber.Voluntary):0.0} | {row.SubscriberGc.Gen0}/{row.SubscriberGc.Gen1}/{row.SubscriberGc.Gen2}, {row.SubscriberGc.PauseUs / row.Events:0.000} µs | {row.Events / row.Seconds / 1000:0} k |"));
             }
         }
         if (rows.Any(r => r.Series.StartsWith("rtt", StringComparison.Ordinal)))
@@ -94,10 +96,11 @@ internal static class NatsCpu
         var t = Stopwatch.StartNew();
         var m = measure();
         Console.Error.WriteLine($"{t.Elapsed.TotalSeconds:0.0} s");
-        return new Row(series, run, events, m.Cost, m.Seconds, m.Publisher, m.Subscriber, m.BrokerCpuUs, m.P50Us);
+        return new Row(series, run, events, m.Cost, m.Seconds, m.Publisher, m.Subscriber, m.BrokerCpuUs, m.P50Us, m.SubscriberGc);
     }
 
-    private sealed record Measurement(Cost Cost, double Seconds, HandoffCounters Publisher, HandoffCounters Subscriber, double BrokerCpuUs, double P50Us = 0);
+    private sealed record Measurement(Cost Cost, double Seconds, HandoffCounters Publisher, HandoffCounters Subscriber, double BrokerCpuUs,
+        (int Gen0, int Gen1, int Gen2, double PauseUs) SubscriberGc, double P50Us = 0);
 
     /// <summary>
     /// The event series of both sides: bursts published at most one window ahead of the child's count, each ended by a wait
@@ -149,7 +152,9 @@ internal static class NatsCpu
         });
     }
 
-    private static Measurement Ours(string endpoint, int count, BenchBroker? broker)
+    /// <param name="flood">Publish each burst whole, then wait, as harness step 6 does (no window): for up to a few hundred
+    /// thousand events, which the subscriber's queue bound holds.</param>
+    private static Measurement Ours(string endpoint, int count, BenchBroker? broker, bool flood)
     {
         using var child = Child.StartOurs(endpoint);
         return Await(async () =>
@@ -165,7 +170,7 @@ internal static class NatsCpu
             }
             // Windows as in the raw series: a flood longer than the subscriber's queue bound (EventDeliveryOptions) ends the
             // connection by design, and a probe run with millions of events (for a profiler) must not.
-            var bursts = new WindowedBursts(100_000, () =>
+            var bursts = new WindowedBursts(flood ? int.MaxValue : 100_000, () =>
             {
                 publisher.Tick(tick);
                 return default;
@@ -246,7 +251,8 @@ internal static class NatsCpu
         var (bytes, cpu) = meter.Stop();
         var (childBytes, childCpu) = child.Stats();
         var subscriber = child.Counts();
+        var gc = child.Collections();
         var brokerCpu = broker?.ProcessorTime is { } after && brokerBefore is { } before ? (after - before).TotalMicroseconds / count : double.NaN;
-        return new Measurement(new Cost(bytes / (double)count, childBytes / (double)count, cpu / count, childCpu / count), seconds, publisher, subscriber, brokerCpu);
+        return new Measurement(new Cost(bytes / (double)count, childBytes / (double)count, cpu / count, childCpu / count), seconds, publisher, subscriber, brokerCpu, gc);
     }
 }

@@ -107,6 +107,14 @@ internal sealed class Child : IDisposable
         return line.StartsWith("JIT ", StringComparison.Ordinal) ? long.Parse(line[4..]) : throw new InvalidOperationException($"Unexpected answer '{line}'.");
     }
 
+    /// <summary>Collections of generations 0, 1 and 2 and the time paused for them in the child since its last <c>mark</c>.</summary>
+    public (int Gen0, int Gen1, int Gen2, double PauseMicroseconds) Collections()
+    {
+        var words = Send("gc").Split(' ');
+        if (words is not ["GC", var g0, var g1, var g2, var pause]) throw new InvalidOperationException($"Unexpected gc line '{string.Join(' ', words)}'.");
+        return (int.Parse(g0), int.Parse(g1), int.Parse(g2), double.Parse(pause, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Bytes allocated and CPU time of the child since its last <c>mark</c>.</summary>
     public (long AllocatedBytes, double CpuMicroseconds) Stats()
     {

@@ -6,7 +6,7 @@ namespace IpcContracts.Benchmarks.Processes;
 /// The child side of every remote measurement. A child prints <c>READY &lt;address&gt;</c>, then obeys one
 /// command per line on standard input and answers each with one line on standard output:
 /// <c>mark</c> (collect garbage, then remember allocated bytes and CPU time), <c>stats</c> (bytes allocated
-/// and CPU microseconds since the mark), <c>counts</c> (work items and context switches since the mark, <see cref="HandoffCounters"/>), <c>pid</c>, <c>jit</c> (methods compiled so far), <c>quit</c>, or a command of the child's own. Standard input
+/// and CPU microseconds since the mark), <c>counts</c> (work items and context switches since the mark, <see cref="HandoffCounters"/>), <c>gc</c> (collections per generation and GC pause microseconds since the mark), <c>pid</c>, <c>jit</c> (methods compiled so far), <c>quit</c>, or a command of the child's own. Standard input
 /// closing (the measuring process died) also ends the child.
 /// </summary>
 internal static class ChildHost
@@ -17,6 +17,7 @@ internal static class ChildHost
         long markAlloc = 0;
         var markCpu = TimeSpan.Zero;
         var markCounters = HandoffCounters.Now();
+        (int Gen0, int Gen1, int Gen2, TimeSpan Pause) markGc = default;
         Console.Out.Flush();
         Console.WriteLine($"READY {readyAddress}");
         while (Console.ReadLine() is { } line)
@@ -33,6 +34,7 @@ internal static class ChildHost
                     process.Refresh();
                     markCpu = process.TotalProcessorTime;
                     markCounters = HandoffCounters.Now();
+                    markGc = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
                     // Last: taking the counters reads /proc for every thread (about 300 KB of buffers and strings), which
                     // used to land in the next measurement (16 B per round trip of 20,000).
                     markAlloc = GC.GetTotalAllocatedBytes(precise: true);
@@ -40,6 +42,11 @@ internal static class ChildHost
                     break;
                 case "counts":
                     Console.WriteLine($"COUNTS {HandoffCounters.Now().Since(markCounters).Encode()}");
+                    break;
+                case "gc":
+                    // Collections of each generation and the time paused for them since the mark (collections count every lower generation too).
+                    Console.WriteLine(FormattableString.Invariant(
+                        $"GC {GC.CollectionCount(0) - markGc.Gen0} {GC.CollectionCount(1) - markGc.Gen1} {GC.CollectionCount(2) - markGc.Gen2} {(GC.GetTotalPauseDuration() - markGc.Pause).TotalMicroseconds:0}"));
                     break;
                 case "pid":
                     Console.WriteLine($"PID {Environment.ProcessId}");

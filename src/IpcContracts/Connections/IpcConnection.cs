@@ -156,6 +156,9 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     /// <summary>Received events dropped by <see cref="EventOverflowPolicy.DropOldest"/>.</summary>
     internal long ReceivedEventsDropped => _events.Dropped;
 
+    /// <summary>The transport connection under this one (tests look at a transport's own state).</summary>
+    internal ITransportConnection Transport => _transport;
+
     /// <summary>Completes when the read loop (and its thread, for shm) and the event loop have ended.</summary>
     internal Task LoopsCompleted => Task.WhenAll(_readLoop, _eventLoop);
 

@@ -78,6 +78,49 @@ public sealed class NatsEventBatchTests
         Assert.False(Read(TickFrame(1, WireFrame.BusFlag).Concat(TickFrame(2, WireFrame.BusFlag)).ToArray(), out _));
         Assert.False(Read(TickFrame(1, WireFrame.TraceContextFlag).Concat(TickFrame(2, WireFrame.TraceContextFlag)).ToArray(), out _));
         Assert.False(Read(WireFrame.Build(WireFrame.Request, 0, Ticks.Id, TickMethod.Id, 7, "{}"u8), out _)); // not an event at all
+        // An Event's correlation ID is 0: in this process the field carries delivery tags to the core, so any other is refused.
+        Assert.False(Read(WithCorrelation(TickFrame(1), 5), out _));
+        Assert.False(Read(t1.Concat(WithCorrelation(TickFrame(2), 1UL << 63 | 40)).Concat(t3).ToArray(), out _));
+        Assert.False(Read(WithCorrelation(TickFrame(1), 5).Concat(t2).ToArray(), out _, t1.Length + 3));
+    }
+
+    private static byte[] WithCorrelation(byte[] frame, ulong correlationId)
+    {
+        WireFrame.PatchCorrelation(frame, correlationId);
+        return frame;
+    }
+
+    /// <summary>
+    /// Regression: an Event frame with a correlation ID other than 0 was handed to the core as it came, and with
+    /// <c>EventAcknowledgements</c> the core gives every event's correlation ID back to the transport as a delivery tag: one
+    /// made up by any publisher on the broker could acknowledge a held durable event before its handler finished, or (with a
+    /// run's tag bit) corrupt how much the connection believes its process holds. Such a message is not taken now.
+    /// </summary>
+    [NatsFact]
+    public async Task An_event_message_whose_frames_carry_a_correlation_id_is_dropped_and_never_reaches_the_acknowledgements()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        var address = NatsAddress.Parse(IpcEndpoint.Parse(endpoint), "ipc");
+        var seen = new TickCollector(expected: 3);
+        await using var subscriber = await IpcClient.ConnectAsync(endpoint);
+        using var subscription = subscriber.Subscribe<ITicks>(seen);
+        await subscriber.Connection.PingAsync();
+        var transport = Assert.IsType<NatsBrokerConnection>(subscriber.Connection.Transport);
+        await using var nats = new NatsConnection(NatsOpts.Default with { Url = address.Url });
+        await nats.ConnectAsync();
+        var subject = address.Event(Ticks.Id, TickMethod.ShapeFingerprint);
+        ValueTask Publish(params byte[][] frames) =>
+            nats.PublishAsync(subject, frames.SelectMany(f => f).ToArray(), serializer: NatsRawSerializer<byte[]>.Default);
+
+        await Publish(TickFrame(1));
+        await Publish(WithCorrelation(TickFrame(2), 1UL << 63 | 0xFFFF_FFFF)); // a made-up run tag: 4 GiB given back
+        await Publish(TickFrame(3), WithCorrelation(TickFrame(4), 7), TickFrame(5)); // a made-up durable tag inside a run
+        await Publish(TickFrame(6), TickFrame(7));
+        await seen.Done.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(new[] { 1, 6, 7 }, seen.Sequences.Take(3));
+        // What the connection counts as held by its process is square again once everything was handled.
+        await Eventually.TrueAsync(() => transport.EventBytesInCore == 0);
     }
 
     [NatsFact]
