@@ -34,13 +34,19 @@ internal sealed unsafe class BacklogBlock : MemoryManager<byte>
     private static int s_freeCount;
     private static readonly Lock s_lock = new();
 
+    private static long s_outstanding;
+
     private byte* _memory;
+
+    /// <summary>Blocks rented and not yet returned, process-wide (tests: a closed connection gives every block back).</summary>
+    internal static long Outstanding => Interlocked.Read(ref s_outstanding);
 
     private BacklogBlock() => _memory = (byte*)NativeMemory.Alloc(Size);
 
     /// <summary>A block of <see cref="Size"/> bytes (contents undefined), kept or new.</summary>
     public static BacklogBlock Rent()
     {
+        Interlocked.Increment(ref s_outstanding);
         lock (s_lock)
         {
             if (s_freeCount > 0)
@@ -56,6 +62,7 @@ internal sealed unsafe class BacklogBlock : MemoryManager<byte>
     /// <summary>Gives the block back (once, by its last holder): kept for the next burst, or its memory freed (the object is then done with).</summary>
     public void Return()
     {
+        Interlocked.Decrement(ref s_outstanding);
         lock (s_lock)
         {
             if (s_freeCount < Kept)
