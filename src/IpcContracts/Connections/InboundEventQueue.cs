@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Threading.Tasks.Sources;
 using IpcContracts.Diagnostics;
 using IpcContracts.Protocol;
 
@@ -20,7 +21,7 @@ namespace IpcContracts.Connections;
 /// contract policy applies: close the connection, drop the oldest queued events of that contract, or pause reading
 /// (back-pressure to the peer, whose own bounds then apply) for at most <see cref="EventDeliveryOptions.WaitTimeout"/>.</para>
 /// </remarks>
-internal sealed class InboundEventQueue
+internal sealed class InboundEventQueue : IValueTaskSource
 {
     private readonly IpcConnection _connection;
     private readonly LocalHandlers _local;
@@ -33,7 +34,10 @@ internal sealed class InboundEventQueue
     private long _bytes;
     private int _busy; // items queued or being delivered: inline delivery only when 0
     private bool _completed;
-    private TaskCompletionSource? _itemQueued;   // the event loop waits for an item
+    // The event loop waits for an item through this one reusable source (a TaskCompletionSource per wait allocated about
+    // 100 B each time the loop caught up, once per run of events); its continuation is queued, never run by the reader.
+    private ManualResetValueTaskSourceCore<bool> _itemQueued = new() { RunContinuationsAsynchronously = true };
+    private bool _loopWaiting;
     private TaskCompletionSource? _roomMade;     // the reader waits for room (Wait policy)
     private long _dropped;
 
@@ -353,11 +357,7 @@ internal sealed class InboundEventQueue
                 }
                 _bytes += item.Length;
                 Volatile.Write(ref _busy, _busy + 1);
-                if (_itemQueued is { } waiting)
-                {
-                    _itemQueued = null;
-                    waiting.TrySetResult();
-                }
+                WakeLoop();
                 return pause;
             }
         }
@@ -480,8 +480,7 @@ internal sealed class InboundEventQueue
         lock (_lock)
         {
             _completed = true;
-            _itemQueued?.TrySetResult();
-            _itemQueued = null;
+            WakeLoop();
             _roomMade?.TrySetResult();
             _roomMade = null;
         }
@@ -497,7 +496,7 @@ internal sealed class InboundEventQueue
         while (true)
         {
             Item item;
-            Task? wait = null;
+            var wait = false;
             var finished = false;
             lock (_lock)
             {
@@ -531,8 +530,9 @@ internal sealed class InboundEventQueue
                 else
                 {
                     item = default;
-                    _itemQueued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    wait = _itemQueued.Task;
+                    _itemQueued.Reset();
+                    _loopWaiting = true;
+                    wait = true;
                 }
             }
             if (hasDone)
@@ -542,9 +542,9 @@ internal sealed class InboundEventQueue
                 done = default;
             }
             if (finished) return;
-            if (wait is not null)
+            if (wait)
             {
-                await wait.ConfigureAwait(false);
+                await new ValueTask(this, _itemQueued.Version).ConfigureAwait(false);
                 continue;
             }
             try
@@ -565,6 +565,21 @@ internal sealed class InboundEventQueue
             hasDone = true;
         }
     }
+
+    /// <summary>Under the lock: the loop, if it waits, goes on (on a pool thread).</summary>
+    private void WakeLoop()
+    {
+        if (!_loopWaiting) return;
+        _loopWaiting = false;
+        _itemQueued.SetResult(true);
+    }
+
+    void IValueTaskSource.GetResult(short token) => _itemQueued.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _itemQueued.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _itemQueued.OnCompleted(continuation, state, token, flags);
 
     /// <summary>Under the lock: a taken item is done with; its bytes leave the bound and a reader paused for room may go on.</summary>
     private void Delivered(in Item item)

@@ -230,6 +230,48 @@ public sealed class AllocationBudgetTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The other end of a run: events one at a time, each delivered before the next is published, so every event is a run
+    /// of its own and whatever a run costs (the event loop waking, the writer handing off) shows in full per event. The
+    /// wait spins on the count (a timer or a task per wait would be the test's own bytes). Before session 9 the event loop
+    /// waited for each item through a new TaskCompletionSource (pipe, tcp: about 100 B per wake).
+    /// </summary>
+    [Theory]
+    [InlineData("pipe")]
+    [InlineData("tcp")]
+    [InlineData("shm")]
+    public async Task An_event_delivered_alone_allocates_nothing_beyond_its_payload_string(string transport)
+    {
+        var service = new ValueCalls();
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<IValueCalls>(service));
+        using var subscription = server.Subscribe<INotes>(service);
+        await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        var notes = client.Publisher<INotes>();
+        await Eventually.TrueAsync(() => client.Connection.PeerSubscribed(new(false, IpcContracts.Runtime.ContractRegistry.Get<INotes>().Id)));
+
+        var payload = SizeOf(() => new string('x', 64));
+        long published = 0;
+        var beyond = await BytesPerOperationAsync(n =>
+        {
+            for (var i = 0; i < n; i++)
+            {
+                notes.Note(Text);
+                published++;
+                var deadline = Environment.TickCount64 + 10_000;
+                var spin = new SpinWait();
+                while (service.Notes != published)
+                {
+                    Assert.True(Environment.TickCount64 < deadline, "An event was not delivered within 10 s.");
+                    spin.SpinOnce();
+                }
+            }
+            return Task.CompletedTask;
+        }) - payload;
+
+        output.WriteLine($"{transport}: {beyond:0.0} B per event beyond the payload ({payload} B), each event delivered before the next");
+        Assert.True(beyond <= Margin, $"An event delivered alone over {transport}:// allocated {beyond:0.0} B (publisher + subscriber) beyond its payload ({payload} B); budget {Margin} B.");
+    }
+
+    /// <summary>
     /// Counts events; when armed, holds the next one (blocking its delivery thread: the reader on shm, the event loop
     /// elsewhere) until released, with a bound so a failed test cannot hang.
     /// </summary>
