@@ -27,8 +27,10 @@ public sealed class BacklogBlockTests
         var before = BacklogBlock.Outstanding;
         using var release = new ManualResetEventSlim();
         var held = new HeldNotes(release);
-        // The client publishes and the server subscribes: server-to-client, a first event published right after the
-        // subscription sometimes waits on shm for the next frame to arrive (seen at d0da53c, reported).
+        // The client publishes and the server subscribes, and the wait below runs on a pool thread (after Eventually's
+        // delay). A first version awaited client.SubscribeAsync and then blocked on the subscriber: on shm that await
+        // resumes on the client's reader thread (IpcOptions.ContinuationsOnReaderThread), so the test's own wait held the
+        // very reader that had to deliver the event.
         await using (var server = await IpcServer.StartAsync(Endpoints.For(transport), _ => { }))
         {
             using var subscription = server.Subscribe<INotes>(held);
