@@ -5,7 +5,7 @@ using System.Globalization;
 namespace IpcContracts.Benchmarks.Harness;
 
 /// <summary>
-/// <c>alloc-types [pipe|tcp|shm|inproc] [--rounds N] [--kind task|value|event]</c>: which types the bytes of a call are,
+/// <c>alloc-types [pipe|tcp|shm|inproc] [--rounds N] [--kind task|value|event|flood]</c>: which types the bytes of a call are,
 /// client and server in this process. The runtime's GC AllocationTick event names the type of the object that crossed
 /// each ~100 KB of allocation (any thread), so over many calls the sampled bytes per type are proportional to what each
 /// type costs per call; the payload objects (<see cref="Payload"/>, its string, System.Text.Json's argument state) show
@@ -54,6 +54,18 @@ internal static class AllocationTypes
                 {
                     case "task":
                         for (var i = 0; i < n; i++) await echo.EchoAsync(payload).ConfigureAwait(false);
+                        break;
+                    case "flood":
+                        // As the harness's row 3 and `counts --only events`: bursts of 200,000 back to back, the
+                        // subscriber confirming each burst's last event (a deep backlog on its side); the warm-up's
+                        // bursts are 20,000, as theirs are.
+                        var burst = Math.Min(n, 200_000);
+                        for (var done = 0; done < n; done += burst)
+                        {
+                            for (var i = 0; i < burst; i++) events.Tick(payload);
+                            sent += burst;
+                            await echo.WaitForEventsAsync(sent).ConfigureAwait(false);
+                        }
                         break;
                     case "event":
                         for (var done = 0; done < n; done += 100)

@@ -222,9 +222,6 @@ internal sealed class FrameSender : IThreadPoolWorkItem
     /// <summary>Frames up to this size that queue behind others are copied into a shared block (<see cref="TryCoalesce"/>).</summary>
     private const int CoalesceMaxFrame = 4 * 1024;
 
-    /// <summary>Size of a block of coalesced frames: below the large-object heap, one pooled array for hundreds of small frames.</summary>
-    private const int BlockSize = 64 * 1024;
-
     /// <summary>
     /// Under the lock, for a frame that has to queue: when the newest queued entry is small too, both go into one
     /// pooled block (or the frame is appended to the block already there) and their own buffers go back to the pool at
@@ -243,7 +240,7 @@ internal sealed class FrameSender : IThreadPoolWorkItem
         }
         else
         {
-            var block = OutgoingFrame.Block(BlockSize);
+            var block = OutgoingFrame.Block();
             block.TryAppend(tail.Memory.Span);
             block.TryAppend(frame.Memory.Span);
             tail.Release();

@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Threading.Tasks.Sources;
 using IpcContracts.Diagnostics;
 using IpcContracts.Protocol;
 
@@ -19,7 +21,7 @@ namespace IpcContracts.Connections;
 /// contract policy applies: close the connection, drop the oldest queued events of that contract, or pause reading
 /// (back-pressure to the peer, whose own bounds then apply) for at most <see cref="EventDeliveryOptions.WaitTimeout"/>.</para>
 /// </remarks>
-internal sealed class InboundEventQueue
+internal sealed class InboundEventQueue : IValueTaskSource
 {
     private readonly IpcConnection _connection;
     private readonly LocalHandlers _local;
@@ -32,7 +34,10 @@ internal sealed class InboundEventQueue
     private long _bytes;
     private int _busy; // items queued or being delivered: inline delivery only when 0
     private bool _completed;
-    private TaskCompletionSource? _itemQueued;   // the event loop waits for an item
+    // The event loop waits for an item through this one reusable source (a TaskCompletionSource per wait allocated about
+    // 100 B each time the loop caught up, once per run of events); its continuation is queued, never run by the reader.
+    private ManualResetValueTaskSourceCore<bool> _itemQueued = new() { RunContinuationsAsynchronously = true };
+    private bool _loopWaiting;
     private TaskCompletionSource? _roomMade;     // the reader waits for room (Wait policy)
     private long _dropped;
 
@@ -88,8 +93,65 @@ internal sealed class InboundEventQueue
         if (inlineAllowed && Volatile.Read(ref _busy) == 0)
             return DeliverInline(subscribers, key, header.MethodId, body, binary, parent, tag);
         // Queued: the subscribers are read again when it is delivered (one may have subscribed or left meanwhile).
+        if (parent == default && body.Length <= SmallEvent) return EnqueueRecord(key, header.MethodId, body, binary, tag);
         var block = Copy(body, out var offset, out var length);
         return Enqueue(new Item(key, header.MethodId, block, offset, length, parent, null, 0, null, default, Tag: tag, Binary: binary));
+    }
+
+    /// <summary>
+    /// Bytes in front of a queued small event's payload in its block: what the event loop needs to deliver it (payload
+    /// length, method, subscription key, flags, delivery tag), so a backlog of small events is its blocks alone and costs
+    /// no queue entry per event (<see cref="Item.Run"/>). Layout: i32 length, u32 method, u32 key ID, u8 flags, 3 unused,
+    /// u64 tag, little-endian (written and read by this process only, never sent).
+    /// </summary>
+    private const int RecordHeader = 24;
+
+    private const byte RecordBus = 1, RecordBinary = 2, RecordDropped = 4;
+
+    /// <summary>
+    /// Queues a small untraced event (reader thread) as a record in the current block: appended to the queue's last entry
+    /// when that is a run ending right where this record starts, else a new run. A queue entry per event made the entry
+    /// array double as a backlog deepened: about 300 B per event over the first flood of 200,000 on tcp
+    /// (docs/benchmarks.md, "Bytes per event, round three").
+    /// </summary>
+    private bool EnqueueRecord(SubscriptionKey key, uint methodId, in ReadOnlySequence<byte> body, bool binary, ulong tag)
+    {
+        var length = (int)body.Length;
+        if (_block is null || _block.Capacity - _block.Used < RecordHeader + length)
+        {
+            _block?.Release(); // the reader's own reference: the block is freed once its events have been delivered
+            _block = new EventBlock(BacklogBlock.Rent());
+        }
+        var block = _block;
+        var at = block.Used;
+        var record = block.Span.Slice(at, RecordHeader + length);
+        BinaryPrimitives.WriteInt32LittleEndian(record, length);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[4..], methodId);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[8..], key.Id);
+        record[12] = (byte)((key.Bus ? RecordBus : 0) | (binary ? RecordBinary : 0));
+        BinaryPrimitives.WriteUInt64LittleEndian(record[16..], tag);
+        body.CopyTo(record[RecordHeader..]);
+        // Used moves on (and the block gains the event's reference) only if the event is queued: one refused by the
+        // policy leaves no gap, so the next record still extends the run.
+        return Enqueue(new Item(key, methodId, block, at, length, default, null, 0, null, default, Tag: tag, Binary: binary), record: true);
+    }
+
+    /// <summary>Under the lock: the next record of a run, as the item the event loop delivers; the run moves past it.</summary>
+    private static Item TakeRecord(ref Item run)
+    {
+        var block = run.Buffer!;
+        var record = block.Span.Slice(run.Offset, RecordHeader);
+        var length = BinaryPrimitives.ReadInt32LittleEndian(record);
+        var flags = record[12];
+        var key = new SubscriptionKey((flags & RecordBus) != 0, BinaryPrimitives.ReadUInt32LittleEndian(record[8..]));
+        var methodId = BinaryPrimitives.ReadUInt32LittleEndian(record[4..]);
+        var tag = BinaryPrimitives.ReadUInt64LittleEndian(record[16..]);
+        var payloadAt = run.Offset + RecordHeader;
+        run = run with { Offset = payloadAt + length };
+        // A record dropped by the policy gave its block reference back and left the byte count then (as a dropped item).
+        return (flags & RecordDropped) != 0
+            ? new Item(key, methodId, null, 0, 0, default, null, 0, null, default, Dropped: true, Tag: tag)
+            : new Item(key, methodId, block, payloadAt, length, default, null, 0, null, default, Tag: tag, Binary: (flags & RecordBinary) != 0);
     }
 
     /// <summary>Gives a transport's delivery tag back once the event is done with (0: the transport did not tag it).</summary>
@@ -101,14 +163,13 @@ internal sealed class InboundEventQueue
     /// <summary>Events up to this size are copied into a shared block (<see cref="Copy"/>); larger ones get a buffer of their own.</summary>
     private const int SmallEvent = 4 * 1024;
 
-    private const int BlockSize = 64 * 1024;
-
     private EventBlock? _block; // the block small events are being copied into (reader thread only)
 
     /// <summary>
-    /// Copies a queued event out of the pipe (reader thread). Small events go one after another into a shared 64 KiB pooled
-    /// block, released when its last event has been delivered: one pooled buffer per event would miss the pool as soon as
-    /// more than a few events queue (it keeps only a few per size), and allocate a new array per event.
+    /// Copies a queued event out of the pipe (reader thread). Small events go one after another into a shared 64 KiB
+    /// block (<see cref="BacklogBlock"/>), released when its last event has been delivered: one pooled buffer per event
+    /// would miss the pool as soon as more than a few events queue (it keeps only a few per size), and allocate a new
+    /// array per event.
     /// </summary>
     private EventBlock Copy(in ReadOnlySequence<byte> body, out int offset, out int length)
     {
@@ -116,34 +177,56 @@ internal sealed class InboundEventQueue
         if (length > SmallEvent)
         {
             var own = new EventBlock(ArrayPool<byte>.Shared.Rent(length)); // its one reference is the event's
-            body.CopyTo(own.Array);
+            body.CopyTo(own.Span);
             offset = 0;
             return own;
         }
-        if (_block is null || _block.Array.Length - _block.Used < length)
+        if (_block is null || _block.Capacity - _block.Used < length)
         {
             _block?.Release(); // the reader's own reference: the block is freed once its events have been delivered
-            _block = new EventBlock(ArrayPool<byte>.Shared.Rent(BlockSize));
+            _block = new EventBlock(BacklogBlock.Rent());
         }
         var block = _block;
         offset = block.Used;
-        body.CopyTo(block.Array.AsSpan(offset));
+        body.CopyTo(block.Span[offset..]);
         block.Used += length;
         block.AddRef();
         return block;
     }
 
-    /// <summary>A pooled buffer holding the bytes of one or more queued events; back to the pool when none needs it.</summary>
-    private sealed class EventBlock(byte[] array)
+    /// <summary>
+    /// The bytes of one or more queued events: a shared <see cref="BacklogBlock"/> of small ones, or a pooled array of one
+    /// large event; given back when no queued event needs it any more.
+    /// </summary>
+    private sealed class EventBlock
     {
         private int _refs = 1;
-        public byte[] Array { get; } = array;
+        private readonly byte[]? _array;
+        private readonly BacklogBlock? _shared;
+
+        public EventBlock(byte[] array)
+        {
+            _array = array;
+            Memory = array;
+        }
+
+        public EventBlock(BacklogBlock shared)
+        {
+            _shared = shared;
+            Memory = shared.Memory;
+        }
+
+        public Memory<byte> Memory { get; }
+        public Span<byte> Span => _array ?? _shared!.GetSpan();
+        public int Capacity => Memory.Length;
         public int Used { get; set; }
         public void AddRef() => Interlocked.Increment(ref _refs);
 
         public void Release()
         {
-            if (Interlocked.Decrement(ref _refs) == 0) ArrayPool<byte>.Shared.Return(Array);
+            if (Interlocked.Decrement(ref _refs) != 0) return;
+            if (_array is not null) ArrayPool<byte>.Shared.Return(_array);
+            else _shared!.Return();
         }
     }
 
@@ -234,7 +317,7 @@ internal sealed class InboundEventQueue
         }
     }
 
-    private bool Enqueue(in Item item)
+    private bool Enqueue(in Item item, bool record = false)
     {
         Exception? fault = null;
         var pause = false;
@@ -265,20 +348,20 @@ internal sealed class InboundEventQueue
             }
             if (!_completed && fault is null)
             {
-                if (_tail - _head == _items.Length) Grow();
-                _items[_tail & (_items.Length - 1)] = item;
-                _tail++;
+                if (record) AppendRecord(item);
+                else
+                {
+                    if (_tail - _head == _items.Length) Grow();
+                    _items[_tail & (_items.Length - 1)] = item;
+                    _tail++;
+                }
                 _bytes += item.Length;
                 Volatile.Write(ref _busy, _busy + 1);
-                if (_itemQueued is { } waiting)
-                {
-                    _itemQueued = null;
-                    waiting.TrySetResult();
-                }
+                WakeLoop();
                 return pause;
             }
         }
-        item.Buffer?.Release();
+        if (!record) item.Buffer?.Release(); // a record not queued holds no reference yet
         item.Telemetry.Dispose();
         if (fault == Skipped) Handled(item.Tag); // dropped by the policy: done with, unlike an event refused by a closing queue
         else if (fault is not null) _connection.Fault(fault);
@@ -287,18 +370,67 @@ internal sealed class InboundEventQueue
 
     private static readonly Exception Skipped = new OperationCanceledException("dropped by policy");
 
+    /// <summary>Under the lock: a record written at the block's end is queued, extending the last run when it ends there.</summary>
+    private void AppendRecord(in Item item)
+    {
+        var block = item.Buffer!;
+        var end = item.Offset + RecordHeader + item.Length;
+        block.AddRef();
+        block.Used = end;
+        if (_tail > _head)
+        {
+            ref var last = ref _items[(_tail - 1) & (_items.Length - 1)];
+            if (last.Run && last.Buffer == block && last.RunEnd == item.Offset)
+            {
+                last = last with { RunEnd = end };
+                return;
+            }
+        }
+        if (_tail - _head == _items.Length) Grow();
+        // The run holds a reference of its own until the loop has taken its last record: the headers are read then, even
+        // those of records the policy dropped (which gave their own references back at once).
+        block.AddRef();
+        _items[_tail & (_items.Length - 1)] = new Item(default, 0, block, item.Offset, 0, default, null, 0, null, default, Run: true, RunEnd: end);
+        _tail++;
+    }
+
     /// <summary>Under the lock: drops the oldest queued events of the item's key that no subscriber has started on.</summary>
     private void DropOldest(in Item item)
     {
         for (var seq = _head; seq < _tail && _bytes > 0 && _bytes + item.Length > _options.MaxQueuedBytes; seq++)
         {
             ref var queued = ref _items[seq & (_items.Length - 1)];
+            if (queued.Run)
+            {
+                DropOldestRecords(queued, item);
+                continue;
+            }
             // The rest of an inline delivery (a Barrier) is never dropped: a subscriber already saw that event.
             if (queued.Barrier is not null || queued.Dropped || queued.Key != item.Key) continue;
             queued.Buffer?.Release();
             _bytes -= queued.Length;
             queued = queued with { Buffer = null, Length = 0, Dropped = true };
             _dropped++;
+        }
+    }
+
+    /// <summary>Under the lock: as <see cref="DropOldest"/>, for the records of a run the event loop has not taken yet.</summary>
+    private void DropOldestRecords(in Item run, in Item item)
+    {
+        var block = run.Buffer!;
+        for (var at = run.Offset; at < run.RunEnd && _bytes > 0 && _bytes + item.Length > _options.MaxQueuedBytes;)
+        {
+            var record = block.Span.Slice(at, RecordHeader);
+            var length = BinaryPrimitives.ReadInt32LittleEndian(record);
+            var key = new SubscriptionKey((record[12] & RecordBus) != 0, BinaryPrimitives.ReadUInt32LittleEndian(record[8..]));
+            if ((record[12] & RecordDropped) == 0 && key == item.Key)
+            {
+                record[12] |= RecordDropped;
+                block.Release();
+                _bytes -= length;
+                _dropped++;
+            }
+            at += RecordHeader + length;
         }
     }
 
@@ -330,14 +462,25 @@ internal sealed class InboundEventQueue
         }
     }
 
+    /// <summary>
+    /// The read loop has ended (reader thread): its reference to the block it was copying into goes back, so the block is
+    /// freed once the events in it have been delivered. Native memory (<see cref="BacklogBlock"/>): left to the collector it
+    /// would never be freed.
+    /// </summary>
+    public void ReaderDone()
+    {
+        var block = _block;
+        _block = null;
+        block?.Release();
+    }
+
     /// <summary>No more events are taken; the loop delivers what is already queued, then ends.</summary>
     public void Complete()
     {
         lock (_lock)
         {
             _completed = true;
-            _itemQueued?.TrySetResult();
-            _itemQueued = null;
+            WakeLoop();
             _roomMade?.TrySetResult();
             _roomMade = null;
         }
@@ -353,7 +496,7 @@ internal sealed class InboundEventQueue
         while (true)
         {
             Item item;
-            Task? wait = null;
+            var wait = false;
             var finished = false;
             lock (_lock)
             {
@@ -361,9 +504,23 @@ internal sealed class InboundEventQueue
                 if (_head < _tail)
                 {
                     ref var slot = ref _items[_head & (_items.Length - 1)];
-                    item = slot;
-                    slot = default;
-                    _head++;
+                    if (slot.Run)
+                    {
+                        item = TakeRecord(ref slot);
+                        // Taken to its end: gone from the queue, and the reader's next record starts a new run.
+                        if (slot.Offset == slot.RunEnd)
+                        {
+                            slot.Buffer!.Release(); // the run's own reference; the record taken holds one of its own
+                            slot = default;
+                            _head++;
+                        }
+                    }
+                    else
+                    {
+                        item = slot;
+                        slot = default;
+                        _head++;
+                    }
                 }
                 else if (_completed)
                 {
@@ -373,8 +530,9 @@ internal sealed class InboundEventQueue
                 else
                 {
                     item = default;
-                    _itemQueued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    wait = _itemQueued.Task;
+                    _itemQueued.Reset();
+                    _loopWaiting = true;
+                    wait = true;
                 }
             }
             if (hasDone)
@@ -384,9 +542,9 @@ internal sealed class InboundEventQueue
                 done = default;
             }
             if (finished) return;
-            if (wait is not null)
+            if (wait)
             {
-                await wait.ConfigureAwait(false);
+                await new ValueTask(this, _itemQueued.Version).ConfigureAwait(false);
                 continue;
             }
             try
@@ -407,6 +565,21 @@ internal sealed class InboundEventQueue
             hasDone = true;
         }
     }
+
+    /// <summary>Under the lock: the loop, if it waits, goes on (on a pool thread).</summary>
+    private void WakeLoop()
+    {
+        if (!_loopWaiting) return;
+        _loopWaiting = false;
+        _itemQueued.SetResult(true);
+    }
+
+    void IValueTaskSource.GetResult(short token) => _itemQueued.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _itemQueued.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _itemQueued.OnCompleted(continuation, state, token, flags);
 
     /// <summary>Under the lock: a taken item is done with; its bytes leave the bound and a reader paused for room may go on.</summary>
     private void Delivered(in Item item)
@@ -430,7 +603,7 @@ internal sealed class InboundEventQueue
         if (item.Barrier is not null) return DeliverRestAsync(item, item.Subscribers!, item.Start, default, item.Telemetry);
         var telemetry = IpcTelemetry.StartEventReceive(_connection, item.Key, item.MethodId, item.Parent);
         var subscribers = _local.GetSubscribers(item.Key); // a queued event reads its subscribers now
-        var payload = new ReadOnlySequence<byte>(item.Buffer!.Array, item.Offset, item.Length);
+        var payload = new ReadOnlySequence<byte>(item.Buffer!.Memory.Slice(item.Offset, item.Length));
         for (var i = item.Start; i < subscribers.Length; i++)
         {
             ValueTask delivery;
@@ -471,7 +644,7 @@ internal sealed class InboundEventQueue
                 telemetry.Fail(e);
                 Report(e);
             }
-            var payload = new ReadOnlySequence<byte>(item.Buffer!.Array, item.Offset, item.Length);
+            var payload = new ReadOnlySequence<byte>(item.Buffer!.Memory.Slice(item.Offset, item.Length));
             for (var i = start; i < subscribers.Length; i++)
             {
                 try
@@ -495,8 +668,11 @@ internal sealed class InboundEventQueue
 
     /// <summary>
     /// One queued event, or the rest of an inline delivery: subscribers from <see cref="Start"/> on, after <see cref="Barrier"/>
-    /// (the subscriber still running) has finished.
+    /// (the subscriber still running) has finished. Or, with <see cref="Run"/>, small events queued one after another as
+    /// records in one block (<see cref="EnqueueRecord"/>): those from <see cref="Offset"/> (the next one to deliver) up to
+    /// <see cref="RunEnd"/>; the event loop takes them one at a time (<see cref="TakeRecord"/>) as items of their own.
     /// </summary>
     private readonly record struct Item(SubscriptionKey Key, uint MethodId, EventBlock? Buffer, int Offset, int Length, ActivityContext Parent,
-        EventSubscriber[]? Subscribers, int Start, Task? Barrier, EventScope Telemetry, bool Dropped = false, ulong Tag = 0, bool Binary = false);
+        EventSubscriber[]? Subscribers, int Start, Task? Barrier, EventScope Telemetry, bool Dropped = false, ulong Tag = 0, bool Binary = false,
+        bool Run = false, int RunEnd = 0);
 }

@@ -120,6 +120,7 @@ public sealed partial class IpcConnection
                 : new ChannelFaultedException($"The connection to {PeerDescription} was lost: {e.Message}", DisconnectReason.PeerLost, e);
         }
         ResumeDeferred(inline: false);
+        _events.ReaderDone(); // no frame is handled after this
         Fault(reason);
     }
 

@@ -16,6 +16,7 @@ namespace IpcContracts.Connections;
 internal sealed class OutgoingFrame
 {
     private byte[]? _buffer;
+    private BacklogBlock? _block;           // a block of coalesced frames (Block): its memory instead of _buffer
     private int _length;
     private int _refs = 1;
     private readonly bool _pooled;
@@ -52,6 +53,15 @@ internal sealed class OutgoingFrame
     /// <summary>A frame over <paramref name="buffer"/> (rented from <see cref="ArrayPool{T}.Shared"/>), which it now owns.</summary>
     public static OutgoingFrame Create(byte[] buffer, int length)
     {
+        var frame = Spare();
+        frame._length = length;
+        frame._refs = 1;
+        Volatile.Write(ref frame._buffer, buffer);
+        return frame;
+    }
+
+    private static OutgoingFrame Spare()
+    {
         var frame = t_spare;
         if (frame is not null) t_spare = null;
         else
@@ -60,9 +70,6 @@ internal sealed class OutgoingFrame
                 frame = Interlocked.Exchange(ref s_spares[i], null);
             frame ??= new OutgoingFrame();
         }
-        frame._length = length;
-        frame._refs = 1;
-        Volatile.Write(ref frame._buffer, buffer);
         return frame;
     }
 
@@ -87,6 +94,7 @@ internal sealed class OutgoingFrame
     {
         get
         {
+            if (_block is { } block) return block.Memory[.._length];
             var buffer = _buffer ?? throw new ObjectDisposedException(nameof(OutgoingFrame));
             if (_borrowed is not null) throw new InvalidOperationException("This frame borrows the caller's memory: write its Head, Body and Trailer.");
             return buffer.AsMemory(0, _length);
@@ -108,17 +116,26 @@ internal sealed class OutgoingFrame
     public int Length => _length;
 
     /// <summary>
-    /// An empty block of <paramref name="capacity"/> bytes that a send queue fills with several small frames
-    /// (<see cref="TryAppend"/>), so each of them can give its own pooled buffer back at once.
+    /// An empty block of <see cref="BacklogBlock.Size"/> bytes that a send queue fills with several small frames
+    /// (<see cref="TryAppend"/>), so each of them can give its own pooled buffer back at once. Its memory is a
+    /// <see cref="BacklogBlock"/>: a queue behind a slow peer holds as many blocks as its backlog needs, more than an
+    /// array pool keeps.
     /// </summary>
-    public static OutgoingFrame Block(int capacity) => Create(ArrayPool<byte>.Shared.Rent(capacity), 0);
+    public static OutgoingFrame Block()
+    {
+        var frame = Spare();
+        frame._length = 0;
+        frame._refs = 1;
+        Volatile.Write(ref frame._block, BacklogBlock.Rent());
+        return frame;
+    }
 
-    /// <summary>Appends bytes to a block that only its owner holds (refcount 1); false when they do not fit.</summary>
+    /// <summary>Appends bytes to a block (<see cref="Block"/>) that only its owner holds (refcount 1); false when they do not fit.</summary>
     public bool TryAppend(ReadOnlySpan<byte> bytes)
     {
-        var buffer = _buffer ?? throw new ObjectDisposedException(nameof(OutgoingFrame));
-        if (buffer.Length - _length < bytes.Length) return false;
-        bytes.CopyTo(buffer.AsSpan(_length));
+        var block = _block ?? throw new ObjectDisposedException(nameof(OutgoingFrame));
+        if (BacklogBlock.Size - _length < bytes.Length) return false;
+        bytes.CopyTo(block.GetSpan()[_length..]);
         _length += bytes.Length;
         return true;
     }
@@ -136,6 +153,12 @@ internal sealed class OutgoingFrame
     public void Release()
     {
         if (Interlocked.Decrement(ref _refs) != 0) return;
+        if (Interlocked.Exchange(ref _block, null) is { } block)
+        {
+            block.Return();
+            if (_pooled) Pool();
+            return;
+        }
         var buffer = Interlocked.Exchange(ref _buffer, null);
         if (buffer is null) return;
         ArrayPool<byte>.Shared.Return(buffer);

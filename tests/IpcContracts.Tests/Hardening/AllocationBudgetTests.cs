@@ -174,6 +174,139 @@ public sealed class AllocationBudgetTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A burst that queues: the subscriber holds the burst's first event until all the rest is published, so the burst
+    /// waits in the subscriber's event queue (pipe, tcp: the reader goes on reading) or in the publisher's send queue
+    /// (shm: inline delivery holds the reader, and the ring fills), as a flood that outruns its subscriber does
+    /// (`counts --only events` publishes 200,000 back to back). Each measured burst is deeper than any before it, as that
+    /// row's flood is deeper than its warm-up: a backlog's memory has to come from somewhere, but not from the collected
+    /// heap per event. Before session 9 the subscriber's queue kept a 128-byte entry per queued event in an array that
+    /// doubled as the backlog deepened (150-290 B per event here), and both queues' 64 KiB blocks beyond the few the shared
+    /// array pool keeps were new arrays (56 B per event on shm, where the backlog is the publisher's). The least of two
+    /// bursts: a shm reader that drains a full ring while the writer refills it sometimes takes a few more 256 KiB pipe
+    /// segments than the pool holds (2.6 B per event each, over 100,000).
+    /// </summary>
+    [Theory]
+    [InlineData("pipe")]
+    [InlineData("tcp")]
+    [InlineData("shm")]
+    public async Task A_burst_of_events_queued_behind_a_busy_subscriber_allocates_nothing_beyond_its_payload_strings(string transport)
+    {
+        var notes = new HeldNotes();
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<IValueCalls>(new ValueCalls()));
+        using var subscription = server.Subscribe<INotes>(notes);
+        await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        var publisher = client.Publisher<INotes>();
+        await Eventually.TrueAsync(() => client.Connection.PeerSubscribed(new(false, IpcContracts.Runtime.ContractRegistry.Get<INotes>().Id)));
+
+        long published = 0;
+        async Task BurstAsync(int count)
+        {
+            notes.HoldNext();
+            publisher.Note(Text);
+            Assert.True(notes.Held.Wait(TimeSpan.FromSeconds(10)), "The subscriber never got the burst's first event.");
+            for (var i = 1; i < count; i++) publisher.Note(Text);
+            published += count;
+            notes.Release();
+            await Eventually.TrueAsync(() => notes.Count == published, 60_000); // both sides' work is done before counting stops
+        }
+
+        // Warm: tiered JIT and pools, then a deep burst once (a shm ring full, its reader's pipe segments back in the pool).
+        for (var i = 0; i < 5; i++) await BurstAsync(2_000);
+        await BurstAsync(50_000);
+        var payload = SizeOf(() => new string('x', 64));
+        var least = double.MaxValue;
+        foreach (var burst in new[] { 100_000, 200_000 })
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            await BurstAsync(burst);
+            var beyond = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)burst - payload;
+            output.WriteLine($"{transport}: {beyond:0.0} B per event beyond the payload ({payload} B), publisher + subscriber, a burst of {burst:N0} queued");
+            least = Math.Min(least, beyond);
+        }
+
+        Assert.True(least <= Margin, $"Bursts of events queued over {transport}:// allocated at least {least:0.0} B per event (publisher + subscriber) beyond the payload ({payload} B); budget {Margin} B.");
+    }
+
+    /// <summary>
+    /// The other end of a run: events one at a time, each delivered before the next is published, so every event is a run
+    /// of its own and whatever a run costs (the event loop waking, the writer handing off) shows in full per event. The
+    /// wait spins on the count (a timer or a task per wait would be the test's own bytes). Before session 9 the event loop
+    /// waited for each item through a new TaskCompletionSource (pipe, tcp: about 100 B per wake).
+    /// </summary>
+    [Theory]
+    [InlineData("pipe")]
+    [InlineData("tcp")]
+    [InlineData("shm")]
+    public async Task An_event_delivered_alone_allocates_nothing_beyond_its_payload_string(string transport)
+    {
+        var service = new ValueCalls();
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<IValueCalls>(service));
+        using var subscription = server.Subscribe<INotes>(service);
+        await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        var notes = client.Publisher<INotes>();
+        await Eventually.TrueAsync(() => client.Connection.PeerSubscribed(new(false, IpcContracts.Runtime.ContractRegistry.Get<INotes>().Id)));
+
+        var payload = SizeOf(() => new string('x', 64));
+        long published = 0;
+        var beyond = await BytesPerOperationAsync(n =>
+        {
+            for (var i = 0; i < n; i++)
+            {
+                notes.Note(Text);
+                published++;
+                var deadline = Environment.TickCount64 + 10_000;
+                var spin = new SpinWait();
+                while (service.Notes != published)
+                {
+                    Assert.True(Environment.TickCount64 < deadline, "An event was not delivered within 10 s.");
+                    spin.SpinOnce();
+                }
+            }
+            return Task.CompletedTask;
+        }) - payload;
+
+        output.WriteLine($"{transport}: {beyond:0.0} B per event beyond the payload ({payload} B), each event delivered before the next");
+        Assert.True(beyond <= Margin, $"An event delivered alone over {transport}:// allocated {beyond:0.0} B (publisher + subscriber) beyond its payload ({payload} B); budget {Margin} B.");
+    }
+
+    /// <summary>
+    /// Counts events; when armed, holds the next one (blocking its delivery thread: the reader on shm, the event loop
+    /// elsewhere) until released, with a bound so a failed test cannot hang.
+    /// </summary>
+    private sealed class HeldNotes : INotes
+    {
+        private long _count;
+        private volatile bool _holdNext;
+        private readonly ManualResetEventSlim _release = new();
+
+        public ManualResetEventSlim Held { get; } = new();
+
+        public long Count => Volatile.Read(ref _count);
+
+        public void HoldNext()
+        {
+            Held.Reset();
+            _release.Reset();
+            _holdNext = true;
+        }
+
+        public void Release() => _release.Set();
+
+        public void Note(string text)
+        {
+            if (_holdNext)
+            {
+                _holdNext = false;
+                Held.Set();
+                _release.Wait(TimeSpan.FromSeconds(30));
+            }
+            Interlocked.Increment(ref _count);
+        }
+    }
+
+    /// <summary>
     /// Warms up (pools, tiered JIT), then counts the process's allocations while <paramref name="run"/> does a batch of
     /// operations (one loop: the test's own async machinery is allocated once per batch, not per operation). The least of
     /// five batches: what every call allocates shows in each of them, while the runtime's own occasional work on a busy
