@@ -31,6 +31,12 @@ public sealed partial class IpcConnection
         {
             while (true)
             {
+                // The last read ended with a whole chunk of a Stream and left nothing in the pipe: the next frame may be the
+                // next chunk, waiting in the transport (shm's ring). Read that one straight into the pooled buffer its
+                // consumer is lent, instead of letting the pipe read drain it into the reader's buffer first and copying
+                // it out of there (LargeFrame.TryPlanPeeked). Only after a chunk, so a call or an event pays no peek.
+                if (_peekNextChunk && !_pauseReading && await TryReadPeekedChunkAsync().ConfigureAwait(false)) continue;
+                _peekNextChunk = false;
                 WaitingForPeer(Environment.TickCount64);
                 var read = input.ReadAsync(_lifetime.Token);
                 var result = _deferredHead is null ? await read.ConfigureAwait(false) : await new ResumeCallersWhenArmed(this, read);
@@ -41,13 +47,17 @@ public sealed partial class IpcConnection
                 t_handlingFrames = true;
                 if (DefersReplies) t_deferringFor = this;
                 LargeFrame? large = null;
+                var lastWasChunk = false;
                 try
                 {
                     // A pause (below) stops handling at the frame that crossed the bound, not at the end of the read
                     // buffer: the frames after it stay in the transport, so what a paused reader takes in beyond
                     // Events.MaxQueuedBytes is one frame, whatever the size of the transport's read buffer.
                     while (!_pauseReading && TryReadFrame(ref buffer, out var header, out var payload))
+                    {
                         HandleFrame(header, payload);
+                        lastWasChunk = LargeFrame.IsPeekableChunk(header);
+                    }
                     // A large binary frame still arriving: what came so far goes into its own array, the pipe is emptied,
                     // and the rest is read straight into that array below.
                     if (!_pauseReading && _directReader is not null && !result.IsCompleted && !result.IsCanceled && _peer is not null &&
@@ -70,8 +80,11 @@ public sealed partial class IpcConnection
                 {
                     ResumeDeferred(inline: false);
                     await ReadLargeFrameAsync(large).ConfigureAwait(false);
+                    _peekNextChunk = _peekingReader is not null && large.Pooled;
                     continue;
                 }
+                _peekNextChunk = _peekingReader is not null && lastWasChunk && buffer.IsEmpty && !_pauseReading &&
+                    !result.IsCompleted && !result.IsCanceled;
                 // Bytes left over are the start of a frame: the timer closes the connection if it never completes. Bytes
                 // left by a pause are this side's own wait (bounded by the wait timeout), not a peer that stopped mid-frame.
                 var paused = _pauseReading;
@@ -198,6 +211,46 @@ public sealed partial class IpcConnection
     }
 
     private bool _pauseReading;
+
+    // Read loop only: the pipe is empty and the last frame was a chunk of a Stream (see TryReadPeekedChunkAsync).
+    private bool _peekNextChunk;
+    private byte[]? _peekedHeader;
+    private long _peekedChunks;
+
+    /// <summary>How many chunks the read loop has read straight from the transport after peeking at them (tests).</summary>
+    internal long PeekedChunks => Volatile.Read(ref _peekedChunks);
+
+    /// <summary>
+    /// When the transport shows (<see cref="Transports.IPeekingReader"/>) that the next frame is a binary StreamItem
+    /// worth it (<see cref="LargeFrame.TryPlanPeeked"/>), reads that frame straight from the transport into the pooled
+    /// buffer its consumer is lent and handles it; false, having read nothing, otherwise. Called with the pipe empty.
+    /// </summary>
+    private async ValueTask<bool> TryReadPeekedChunkAsync()
+    {
+        var headerBytes = _peekedHeader ??= new byte[FrameHeader.Size];
+        // Waits for the next bytes as the pipe read would (the producer may be slower than this consumer): a chunk that
+        // arrives while the pipe read waits would be drained into its buffer whole.
+        WaitingForPeer(Environment.TickCount64);
+        var waiting = _peekingReader!.Peek(headerBytes, _lifetime.Token);
+        NotWaitingForPeer();
+        if (waiting < FrameHeader.Size || LargeFrame.TryPlanPeeked(headerBytes, waiting, Options.MaxPayloadLength) is not { } frame)
+            return false;
+        // The header bytes are there (peeked): taking them does not wait.
+        for (var taken = 0; taken < FrameHeader.Size;)
+        {
+            var n = await _peekingReader.ReadDirectAsync(headerBytes.AsMemory(taken), _lifetime.Token).ConfigureAwait(false);
+            if (n == 0)
+            {
+                ArrayPool<byte>.Shared.Return(frame.Bytes);
+                throw new IpcProtocolException(ProtocolError.Truncated, $"The stream from {PeerDescription} ended inside a frame.");
+            }
+            taken += n;
+        }
+        Volatile.Write(ref _peekedChunks, _peekedChunks + 1);
+        ResumeDeferred(inline: false);
+        await ReadLargeFrameAsync(frame).ConfigureAwait(false);
+        return true;
+    }
 
     /// <summary>
     /// Reads the rest of a large binary frame straight from the transport into its arrays, then handles it with its array

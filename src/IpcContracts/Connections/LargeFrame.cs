@@ -112,6 +112,43 @@ internal sealed class LargeFrame
         return new LargeFrame(header, [new byte[headLength], bytes, new byte[BinarySection.TrailerSize]], bytes);
     }
 
+    /// <summary>
+    /// Smallest binary StreamItem read from a transport that can show its next frame before a pipe read takes it
+    /// (<see cref="Transports.IPeekingReader"/>, shm): the pooled buffer is what the lending consumer would be given anyway
+    /// (<see cref="ChunkLending.TryLend"/>), so reading into it saves a copy at any size; below this a stream's chunks
+    /// are rare (a Stream's are at least <see cref="ByteChunkFrames.MinChunk"/> while it has credit) and the peek is not
+    /// worth making after every small item.
+    /// </summary>
+    public const int PeekedChunkThreshold = 64 * 1024;
+
+    /// <summary>
+    /// A plan for a binary StreamItem whose header <paramref name="headerBytes"/> the transport showed before any of it was
+    /// read (<see cref="Transports.IPeekingReader"/>), when at least a sixteenth of its payload is waiting there too; null
+    /// otherwise (the pipe reads it as usual, and a bad header is refused there).
+    /// </summary>
+    public static LargeFrame? TryPlanPeeked(ReadOnlySpan<byte> headerBytes, long waiting, int maxPayloadLength)
+    {
+        FrameHeader header;
+        try
+        {
+            header = FrameHeader.Read(headerBytes, maxPayloadLength);
+        }
+        catch (IpcProtocolException)
+        {
+            return null;
+        }
+        var length = header.PayloadLength;
+        if (header.Kind != FrameKind.StreamItem || (header.Flags & FrameFlags.Binary) == 0 || (header.Flags & FrameFlags.Bus) != 0 ||
+            length < PeekedChunkThreshold || length > ChunkLending.MaxLent || waiting - FrameHeader.Size < length / 16)
+            return null;
+        var chunk = ArrayPool<byte>.Shared.Rent(length);
+        return new LargeFrame(header, [chunk.AsMemory(0, length)], chunk, pooled: true);
+    }
+
+    /// <summary>True for a frame after which the next may be a chunk worth peeking at (<see cref="PeekedChunkThreshold"/>).</summary>
+    public static bool IsPeekableChunk(in FrameHeader header) =>
+        header.Kind == FrameKind.StreamItem && (header.Flags & FrameFlags.Binary) != 0 && header.PayloadLength >= PeekedChunkThreshold;
+
     /// <summary>Takes bytes of the payload in order (the part that had arrived in the pipe).</summary>
     public void Fill(in ReadOnlySequence<byte> source)
     {

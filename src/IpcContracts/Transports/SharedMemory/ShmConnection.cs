@@ -6,7 +6,7 @@ namespace IpcContracts.Transports.SharedMemory;
 /// One shm connection: a mapped segment with a ring per direction, plus the control channel (a Unix socket, or a
 /// Windows named pipe) whose end tells us the peer is gone (a killed process cannot flag that in the segment itself).
 /// </summary>
-internal sealed class ShmConnection : ITransportConnection, IDirectReader
+internal sealed class ShmConnection : ITransportConnection, IPeekingReader
 {
     private readonly Segment _segment;
     private readonly Stream _control;
@@ -37,6 +37,9 @@ internal sealed class ShmConnection : ITransportConnection, IDirectReader
     /// <inheritdoc />
     public ValueTask<int> ReadDirectAsync(Memory<byte> destination, CancellationToken cancellationToken) =>
         new(_reader.ReadDirect(destination.Span, cancellationToken));
+
+    /// <inheritdoc />
+    public long Peek(Span<byte> destination, CancellationToken cancellationToken) => _reader.Peek(destination, cancellationToken);
     public PipeWriter Output => _writer;
     public string PeerDescription { get; }
 
