@@ -17,7 +17,10 @@ namespace IpcContracts.Connections;
 /// <see cref="Threshold"/> bytes, and a binary StreamItem (a chunk of a <c>Stream</c> or <c>PipeReader</c>) of at least
 /// <see cref="ChunkThreshold"/> bytes, read into a pooled buffer that a lending consumer takes as its chunk
 /// (<see cref="ChunkLending"/>); each only once a sixteenth of the payload has arrived: a frame header alone commits no
-/// memory beyond what the peer has sent. Everything else is read through the pipe as before.
+/// memory beyond what the peer has sent. On shm a Stream's chunk (256 KiB) usually arrives whole, so the pipe read would
+/// drain it into the reader's buffer before the loop sees it: there the loop peeks at the next frame's header in the ring
+/// after a chunk (<see cref="TryPlanPeeked"/>) and reads the chunk from the ring into its pooled buffer. Everything else is
+/// read through the pipe as before.
 /// </remarks>
 internal sealed class LargeFrame
 {

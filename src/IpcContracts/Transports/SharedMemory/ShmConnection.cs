@@ -46,6 +46,17 @@ internal sealed class ShmConnection : ITransportConnection, IPeekingReader
     /// <summary>Ring reads spin and then sleep (futex, event): the core gives the read loop a thread of its own.</summary>
     public TransportFeatures Features => TransportFeatures.BlockingReads;
 
+    /// <summary>Bytes written to the peer that it has not read yet (tests: a frame has left the ring before the next is sent).</summary>
+    internal long UnreadByPeer
+    {
+        get
+        {
+            if (!Enter()) return 0;
+            try { return _outbound.Available; }
+            finally { Exit(); }
+        }
+    }
+
     /// <summary>True once the peer's control channel closed or we were disposed: stop waiting on the rings.</summary>
     internal bool IsClosing => Volatile.Read(ref _peerGone) != 0 || Volatile.Read(ref _disposed) != 0;
 
