@@ -231,14 +231,48 @@ public sealed partial class IpcConnection
         // Waits for the next bytes as the pipe read would (the producer may be slower than this consumer): a chunk that
         // arrives while the pipe read waits would be drained into its buffer whole.
         WaitingForPeer(Environment.TickCount64);
-        var waiting = _peekingReader!.Peek(headerBytes, _lifetime.Token);
+        var waiting = _peekingReader!.Peek(headerBytes, wait: true, _lifetime.Token);
         NotWaitingForPeer();
-        if (waiting < FrameHeader.Size || LargeFrame.TryPlanPeeked(headerBytes, waiting, Options.MaxPayloadLength) is not { } frame)
+        if (waiting < FrameHeader.Size || LargeFrame.TryPlanPeeked(headerBytes, waiting, Options.MaxPayloadLength, whole: false) is not { } frame)
             return false;
-        // The header bytes are there (peeked): taking them does not wait.
+        await TakePeekedHeaderAsync(frame).ConfigureAwait(false);
+        await ReadLargeFrameRestAsync(frame).ConfigureAwait(false);
+        // Chunks already whole in the ring behind it are read too before any is handed over, so the consumer is given them
+        // in one run and woken once, not once per chunk (it copies a chunk out about as fast as this loop reads the next
+        // from the ring, and would find none queued nearly every time). At most a default ring's worth; the credit
+        // window bounds them as it bounds any queued chunk.
+        var burst = _peekedBurst ??= new LargeFrame[MaxPeekedBurst];
+        burst[0] = frame;
+        var count = 1;
+        while (count < MaxPeekedBurst)
+        {
+            waiting = _peekingReader.Peek(headerBytes, wait: false, _lifetime.Token);
+            if (waiting < FrameHeader.Size || LargeFrame.TryPlanPeeked(headerBytes, waiting, Options.MaxPayloadLength, whole: true) is not { } next)
+                break;
+            await TakePeekedHeaderAsync(next).ConfigureAwait(false);
+            await ReadLargeFrameRestAsync(next).ConfigureAwait(false);
+            burst[count++] = next;
+        }
+        ResumeDeferred(inline: false);
+        for (var i = 0; i < count; i++)
+        {
+            var chunk = burst[i];
+            burst[i] = null!;
+            HandleLargeFrame(chunk);
+        }
+        return true;
+    }
+
+    private const int MaxPeekedBurst = 4;
+    private LargeFrame[]? _peekedBurst;
+
+    /// <summary>Takes the 32 header bytes of a peeked chunk out of the transport (they are there: taking them does not wait).</summary>
+    private async ValueTask TakePeekedHeaderAsync(LargeFrame frame)
+    {
+        var headerBytes = _peekedHeader!;
         for (var taken = 0; taken < FrameHeader.Size;)
         {
-            var n = await _peekingReader.ReadDirectAsync(headerBytes.AsMemory(taken), _lifetime.Token).ConfigureAwait(false);
+            var n = await _peekingReader!.ReadDirectAsync(headerBytes.AsMemory(taken), _lifetime.Token).ConfigureAwait(false);
             if (n == 0)
             {
                 ArrayPool<byte>.Shared.Return(frame.Bytes);
@@ -247,9 +281,6 @@ public sealed partial class IpcConnection
             taken += n;
         }
         Volatile.Write(ref _peekedChunks, _peekedChunks + 1);
-        ResumeDeferred(inline: false);
-        await ReadLargeFrameAsync(frame).ConfigureAwait(false);
-        return true;
     }
 
     /// <summary>
@@ -258,6 +289,13 @@ public sealed partial class IpcConnection
     /// brings bytes restarts it, a peer that stops mid-frame is disconnected, and that (or any end) ends the read.
     /// </summary>
     private async ValueTask ReadLargeFrameAsync(LargeFrame frame)
+    {
+        await ReadLargeFrameRestAsync(frame).ConfigureAwait(false);
+        HandleLargeFrame(frame);
+    }
+
+    /// <summary>The reading half of <see cref="ReadLargeFrameAsync"/>: the rest of the frame, under the partial-frame bound.</summary>
+    private async ValueTask ReadLargeFrameRestAsync(LargeFrame frame)
     {
         while (!frame.IsComplete)
         {
@@ -273,15 +311,19 @@ public sealed partial class IpcConnection
         }
         if (_lowWater is not null) ExpectBytes(0); // the next frame may be small: any byte wakes again
         Volatile.Write(ref _partialFrameSince, 0);
-        var header = frame.Header;
-        IpcTelemetry.BytesReceived(FrameHeader.Size + header.PayloadLength);
+        IpcTelemetry.BytesReceived(FrameHeader.Size + frame.Header.PayloadLength);
+    }
+
+    /// <summary>The handling half of <see cref="ReadLargeFrameAsync"/>: the frame, with its array offered to the receiver.</summary>
+    private void HandleLargeFrame(LargeFrame frame)
+    {
         var outer = t_handlingFrames;
         t_handlingFrames = true;
         if (frame.Pooled) ChunkLending.Offer(frame.Bytes);
         else LargeFrame.Offer(frame.Bytes);
         try
         {
-            HandleFrame(header, frame.Payload());
+            HandleFrame(frame.Header, frame.Payload());
         }
         finally
         {
@@ -290,6 +332,7 @@ public sealed partial class IpcConnection
             t_handlingFrames = outer;
         }
     }
+
     /// <summary>Smallest rest of a frame worth a low-water mark: below it the two system calls cost more than the wake-ups saved.</summary>
     private const int MinLowWater = 64 * 1024;
 

@@ -126,10 +126,11 @@ internal sealed class LargeFrame
 
     /// <summary>
     /// A plan for a binary StreamItem whose header <paramref name="headerBytes"/> the transport showed before any of it was
-    /// read (<see cref="Transports.IPeekingReader"/>), when at least a sixteenth of its payload is waiting there too; null
+    /// read (<see cref="Transports.IPeekingReader"/>), when at least a sixteenth of its payload (all of it, if
+    /// <paramref name="whole"/>) is waiting there too; null
     /// otherwise (the pipe reads it as usual, and a bad header is refused there).
     /// </summary>
-    public static LargeFrame? TryPlanPeeked(ReadOnlySpan<byte> headerBytes, long waiting, int maxPayloadLength)
+    public static LargeFrame? TryPlanPeeked(ReadOnlySpan<byte> headerBytes, long waiting, int maxPayloadLength, bool whole)
     {
         FrameHeader header;
         try
@@ -142,7 +143,7 @@ internal sealed class LargeFrame
         }
         var length = header.PayloadLength;
         if (header.Kind != FrameKind.StreamItem || (header.Flags & FrameFlags.Binary) == 0 || (header.Flags & FrameFlags.Bus) != 0 ||
-            length < PeekedChunkThreshold || length > ChunkLending.MaxLent || waiting - FrameHeader.Size < length / 16)
+            length < PeekedChunkThreshold || length > ChunkLending.MaxLent || waiting - FrameHeader.Size < (whole ? length : length / 16))
             return null;
         var chunk = ArrayPool<byte>.Shared.Rent(length);
         return new LargeFrame(header, [chunk.AsMemory(0, length)], chunk, pooled: true);

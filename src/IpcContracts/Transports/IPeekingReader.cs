@@ -14,11 +14,11 @@ namespace IpcContracts.Transports;
 internal interface IPeekingReader : IDirectReader
 {
     /// <summary>
-    /// Waits until at least one byte is unread (as a pipe read of this transport waits: bounded by the end of the stream,
-    /// the connection closing and <paramref name="cancellationToken"/>), then copies the first
-    /// <paramref name="destination"/>.Length unread bytes into it without consuming them, when that many are there. Returns
-    /// how many bytes are unread in all, so fewer than <paramref name="destination"/>.Length means nothing was copied; 0 at
-    /// the end of the stream or when the pipe read should report something (the core then reads the pipe).
+    /// With <paramref name="wait"/>, waits until at least one byte is unread (as a pipe read of this transport waits:
+    /// bounded by the end of the stream, the connection closing and <paramref name="cancellationToken"/>); then copies the
+    /// first <paramref name="destination"/>.Length unread bytes into it without consuming them, when that many are there.
+    /// Returns how many bytes are unread in all, so fewer than <paramref name="destination"/>.Length means nothing was
+    /// copied; 0 also at the end of the stream or when the pipe read should report something (the core then reads the pipe).
     /// </summary>
-    long Peek(Span<byte> destination, CancellationToken cancellationToken);
+    long Peek(Span<byte> destination, bool wait, CancellationToken cancellationToken);
 }

@@ -39,7 +39,7 @@ internal sealed class ShmConnection : ITransportConnection, IPeekingReader
         new(_reader.ReadDirect(destination.Span, cancellationToken));
 
     /// <inheritdoc />
-    public long Peek(Span<byte> destination, CancellationToken cancellationToken) => _reader.Peek(destination, cancellationToken);
+    public long Peek(Span<byte> destination, bool wait, CancellationToken cancellationToken) => _reader.Peek(destination, wait, cancellationToken);
     public PipeWriter Output => _writer;
     public string PeerDescription { get; }
 

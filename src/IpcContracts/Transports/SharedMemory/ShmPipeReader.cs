@@ -95,10 +95,10 @@ internal sealed class ShmPipeReader : PipeReader
     /// <summary>
     /// Shows the next unread ring bytes without taking them (<see cref="IPeekingReader"/>): only when the core has consumed
     /// everything this reader returned, so the private pipe is empty and the ring's next byte is the stream's next byte.
-    /// Waits like <see cref="ReadAsync"/> (spin, then sleep) while the ring is empty; 0 once it is closed and drained, the
+    /// With <paramref name="wait"/>, waits like <see cref="ReadAsync"/> (spin, then sleep) while the ring is empty; 0 once it is closed and drained, the
     /// connection closes or a read was cancelled (<see cref="CancelPendingRead"/>: the pipe read that follows reports it).
     /// </summary>
-    internal long Peek(Span<byte> destination, CancellationToken cancellationToken)
+    internal long Peek(Span<byte> destination, bool wait, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -107,7 +107,7 @@ internal sealed class ShmPipeReader : PipeReader
             {
                 var closed = _ring.IsClosed; // closed before available, as in Pull
                 var waiting = _ring.Peek(destination);
-                if (waiting > 0) return waiting;
+                if (waiting > 0 || !wait) return waiting;
                 if (closed || _connection.IsClosing) return 0;
                 cancellationToken.ThrowIfCancellationRequested();
                 _waitToken = cancellationToken;
