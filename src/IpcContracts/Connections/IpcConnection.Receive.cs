@@ -31,6 +31,12 @@ public sealed partial class IpcConnection
         {
             while (true)
             {
+                // The last read ended with a whole chunk of a Stream and left nothing in the pipe: the next frame may be the
+                // next chunk, waiting in the transport (shm's ring). Read that one straight into the pooled buffer its
+                // consumer is lent, instead of letting the pipe read drain it into the reader's buffer first and copying
+                // it out of there (LargeFrame.TryPlanPeeked). Only after a chunk, so a call or an event pays no peek.
+                if (_peekNextChunk && !_pauseReading && await TryReadPeekedChunkAsync().ConfigureAwait(false)) continue;
+                _peekNextChunk = false;
                 WaitingForPeer(Environment.TickCount64);
                 var read = input.ReadAsync(_lifetime.Token);
                 var result = _deferredHead is null ? await read.ConfigureAwait(false) : await new ResumeCallersWhenArmed(this, read);
@@ -41,13 +47,17 @@ public sealed partial class IpcConnection
                 t_handlingFrames = true;
                 if (DefersReplies) t_deferringFor = this;
                 LargeFrame? large = null;
+                var lastWasChunk = false;
                 try
                 {
                     // A pause (below) stops handling at the frame that crossed the bound, not at the end of the read
                     // buffer: the frames after it stay in the transport, so what a paused reader takes in beyond
                     // Events.MaxQueuedBytes is one frame, whatever the size of the transport's read buffer.
                     while (!_pauseReading && TryReadFrame(ref buffer, out var header, out var payload))
+                    {
                         HandleFrame(header, payload);
+                        lastWasChunk = LargeFrame.IsPeekableChunk(header);
+                    }
                     // A large binary frame still arriving: what came so far goes into its own array, the pipe is emptied,
                     // and the rest is read straight into that array below.
                     if (!_pauseReading && _directReader is not null && !result.IsCompleted && !result.IsCanceled && _peer is not null &&
@@ -70,8 +80,11 @@ public sealed partial class IpcConnection
                 {
                     ResumeDeferred(inline: false);
                     await ReadLargeFrameAsync(large).ConfigureAwait(false);
+                    _peekNextChunk = _peekingReader is not null && large.Pooled;
                     continue;
                 }
+                _peekNextChunk = _peekingReader is not null && lastWasChunk && buffer.IsEmpty && !_pauseReading &&
+                    !result.IsCompleted && !result.IsCanceled;
                 // Bytes left over are the start of a frame: the timer closes the connection if it never completes. Bytes
                 // left by a pause are this side's own wait (bounded by the wait timeout), not a peer that stopped mid-frame.
                 var paused = _pauseReading;
@@ -200,12 +213,90 @@ public sealed partial class IpcConnection
 
     private bool _pauseReading;
 
+    // Read loop only: the pipe is empty and the last frame was a chunk of a Stream (see TryReadPeekedChunkAsync).
+    private bool _peekNextChunk;
+    private byte[]? _peekedHeader;
+    private long _peekedChunks;
+
+    /// <summary>How many chunks the read loop has read straight from the transport after peeking at them (tests).</summary>
+    internal long PeekedChunks => Volatile.Read(ref _peekedChunks);
+
+    /// <summary>
+    /// When the transport shows (<see cref="Transports.IPeekingReader"/>) that the next frame is a binary StreamItem
+    /// worth it (<see cref="LargeFrame.TryPlanPeeked"/>), reads that frame straight from the transport into the pooled
+    /// buffer its consumer is lent and handles it; false, having read nothing, otherwise. Called with the pipe empty.
+    /// </summary>
+    private async ValueTask<bool> TryReadPeekedChunkAsync()
+    {
+        var headerBytes = _peekedHeader ??= new byte[FrameHeader.Size];
+        // Waits for the next bytes as the pipe read would (the producer may be slower than this consumer): a chunk that
+        // arrives while the pipe read waits would be drained into its buffer whole.
+        WaitingForPeer(Environment.TickCount64);
+        var waiting = _peekingReader!.Peek(headerBytes, wait: true, _lifetime.Token);
+        NotWaitingForPeer();
+        if (waiting < FrameHeader.Size || LargeFrame.TryPlanPeeked(headerBytes, waiting, Options.MaxPayloadLength, whole: false) is not { } frame)
+            return false;
+        await TakePeekedHeaderAsync(frame).ConfigureAwait(false);
+        await ReadLargeFrameRestAsync(frame).ConfigureAwait(false);
+        // Chunks already whole in the ring behind it are read too before any is handed over, so the consumer is given them
+        // in one run and woken once, not once per chunk (it copies a chunk out about as fast as this loop reads the next
+        // from the ring, and would find none queued nearly every time). At most a default ring's worth; the credit
+        // window bounds them as it bounds any queued chunk.
+        var burst = _peekedBurst ??= new LargeFrame[MaxPeekedBurst];
+        burst[0] = frame;
+        var count = 1;
+        while (count < MaxPeekedBurst)
+        {
+            waiting = _peekingReader.Peek(headerBytes, wait: false, _lifetime.Token);
+            if (waiting < FrameHeader.Size || LargeFrame.TryPlanPeeked(headerBytes, waiting, Options.MaxPayloadLength, whole: true) is not { } next)
+                break;
+            await TakePeekedHeaderAsync(next).ConfigureAwait(false);
+            await ReadLargeFrameRestAsync(next).ConfigureAwait(false);
+            burst[count++] = next;
+        }
+        ResumeDeferred(inline: false);
+        for (var i = 0; i < count; i++)
+        {
+            var chunk = burst[i];
+            burst[i] = null!;
+            HandleLargeFrame(chunk);
+        }
+        return true;
+    }
+
+    private const int MaxPeekedBurst = 4;
+    private LargeFrame[]? _peekedBurst;
+
+    /// <summary>Takes the 32 header bytes of a peeked chunk out of the transport (they are there: taking them does not wait).</summary>
+    private async ValueTask TakePeekedHeaderAsync(LargeFrame frame)
+    {
+        var headerBytes = _peekedHeader!;
+        for (var taken = 0; taken < FrameHeader.Size;)
+        {
+            var n = await _peekingReader!.ReadDirectAsync(headerBytes.AsMemory(taken), _lifetime.Token).ConfigureAwait(false);
+            if (n == 0)
+            {
+                ArrayPool<byte>.Shared.Return(frame.Bytes);
+                throw new IpcProtocolException(ProtocolError.Truncated, $"The stream from {PeerDescription} ended inside a frame.");
+            }
+            taken += n;
+        }
+        Volatile.Write(ref _peekedChunks, _peekedChunks + 1);
+    }
+
     /// <summary>
     /// Reads the rest of a large binary frame straight from the transport into its arrays, then handles it with its array
     /// offered to the receiver (<see cref="LargeFrame"/>). The partial-frame bound applies as to any frame: each read that
     /// brings bytes restarts it, a peer that stops mid-frame is disconnected, and that (or any end) ends the read.
     /// </summary>
     private async ValueTask ReadLargeFrameAsync(LargeFrame frame)
+    {
+        await ReadLargeFrameRestAsync(frame).ConfigureAwait(false);
+        HandleLargeFrame(frame);
+    }
+
+    /// <summary>The reading half of <see cref="ReadLargeFrameAsync"/>: the rest of the frame, under the partial-frame bound.</summary>
+    private async ValueTask ReadLargeFrameRestAsync(LargeFrame frame)
     {
         while (!frame.IsComplete)
         {
@@ -221,15 +312,19 @@ public sealed partial class IpcConnection
         }
         if (_lowWater is not null) ExpectBytes(0); // the next frame may be small: any byte wakes again
         Volatile.Write(ref _partialFrameSince, 0);
-        var header = frame.Header;
-        IpcTelemetry.BytesReceived(FrameHeader.Size + header.PayloadLength);
+        IpcTelemetry.BytesReceived(FrameHeader.Size + frame.Header.PayloadLength);
+    }
+
+    /// <summary>The handling half of <see cref="ReadLargeFrameAsync"/>: the frame, with its array offered to the receiver.</summary>
+    private void HandleLargeFrame(LargeFrame frame)
+    {
         var outer = t_handlingFrames;
         t_handlingFrames = true;
         if (frame.Pooled) ChunkLending.Offer(frame.Bytes);
         else LargeFrame.Offer(frame.Bytes);
         try
         {
-            HandleFrame(header, frame.Payload());
+            HandleFrame(frame.Header, frame.Payload());
         }
         finally
         {
@@ -238,6 +333,7 @@ public sealed partial class IpcConnection
             t_handlingFrames = outer;
         }
     }
+
     /// <summary>Smallest rest of a frame worth a low-water mark: below it the two system calls cost more than the wake-ups saved.</summary>
     private const int MinLowWater = 64 * 1024;
 

@@ -16,6 +16,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     private readonly ITransportConnection _transport;
     private readonly bool _blockingReads;
     private readonly IDirectReader? _directReader; // large binary frames are read straight into their arrays (LargeFrame)
+    private readonly IPeekingReader? _peekingReader; // and a Stream's chunks into their lent buffers, seen before a pipe read takes them (shm)
     private readonly IReceiveLowWater? _lowWater; // a read of part of a large frame wakes once per many bytes (Linux TCP)
     private readonly bool _callOrigins;
     private readonly LocalHandlers _local;
@@ -46,6 +47,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _local = local;
         _blockingReads = (transport.Features & TransportFeatures.BlockingReads) != 0;
         _directReader = transport as IDirectReader;
+        _peekingReader = transport as IPeekingReader;
         _lowWater = transport is IReceiveLowWater { LowWaterSupported: true } lowWater ? lowWater : null;
         _callOrigins = (transport.Features & TransportFeatures.CallOrigins) != 0;
         ContinuationsOnReaderThread = local.Options.ContinuationsOnReaderThread ?? _blockingReads;

@@ -17,7 +17,10 @@ namespace IpcContracts.Connections;
 /// <see cref="Threshold"/> bytes, and a binary StreamItem (a chunk of a <c>Stream</c> or <c>PipeReader</c>) of at least
 /// <see cref="ChunkThreshold"/> bytes, read into a pooled buffer that a lending consumer takes as its chunk
 /// (<see cref="ChunkLending"/>); each only once a sixteenth of the payload has arrived: a frame header alone commits no
-/// memory beyond what the peer has sent. Everything else is read through the pipe as before.
+/// memory beyond what the peer has sent. On shm a Stream's chunk (256 KiB) usually arrives whole, so the pipe read would
+/// drain it into the reader's buffer before the loop sees it: there the loop peeks at the next frame's header in the ring
+/// after a chunk (<see cref="TryPlanPeeked"/>) and reads the chunk from the ring into its pooled buffer. Everything else is
+/// read through the pipe as before.
 /// </remarks>
 internal sealed class LargeFrame
 {
@@ -111,6 +114,44 @@ internal sealed class LargeFrame
         // plan and the receiver copies, exactly as before; the frame is not refused for it.
         return new LargeFrame(header, [new byte[headLength], bytes, new byte[BinarySection.TrailerSize]], bytes);
     }
+
+    /// <summary>
+    /// Smallest binary StreamItem read from a transport that can show its next frame before a pipe read takes it
+    /// (<see cref="Transports.IPeekingReader"/>, shm): the pooled buffer is what the lending consumer would be given anyway
+    /// (<see cref="ChunkLending.TryLend"/>), so reading into it saves a copy at any size; below this a stream's chunks
+    /// are rare (a Stream's are at least <see cref="ByteChunkFrames.MinChunk"/> while it has credit) and the peek is not
+    /// worth making after every small item.
+    /// </summary>
+    public const int PeekedChunkThreshold = 64 * 1024;
+
+    /// <summary>
+    /// A plan for a binary StreamItem whose header <paramref name="headerBytes"/> the transport showed before any of it was
+    /// read (<see cref="Transports.IPeekingReader"/>), when at least a sixteenth of its payload (all of it, if
+    /// <paramref name="whole"/>) is waiting there too; null
+    /// otherwise (the pipe reads it as usual, and a bad header is refused there).
+    /// </summary>
+    public static LargeFrame? TryPlanPeeked(ReadOnlySpan<byte> headerBytes, long waiting, int maxPayloadLength, bool whole)
+    {
+        FrameHeader header;
+        try
+        {
+            header = FrameHeader.Read(headerBytes, maxPayloadLength);
+        }
+        catch (IpcProtocolException)
+        {
+            return null;
+        }
+        var length = header.PayloadLength;
+        if (header.Kind != FrameKind.StreamItem || (header.Flags & FrameFlags.Binary) == 0 || (header.Flags & FrameFlags.Bus) != 0 ||
+            length < PeekedChunkThreshold || length > ChunkLending.MaxLent || waiting - FrameHeader.Size < (whole ? length : length / 16))
+            return null;
+        var chunk = ArrayPool<byte>.Shared.Rent(length);
+        return new LargeFrame(header, [chunk.AsMemory(0, length)], chunk, pooled: true);
+    }
+
+    /// <summary>True for a frame after which the next may be a chunk worth peeking at (<see cref="PeekedChunkThreshold"/>).</summary>
+    public static bool IsPeekableChunk(in FrameHeader header) =>
+        header.Kind == FrameKind.StreamItem && (header.Flags & FrameFlags.Binary) != 0 && header.PayloadLength >= PeekedChunkThreshold;
 
     /// <summary>Takes bytes of the payload in order (the part that had arrived in the pipe).</summary>
     public void Fill(in ReadOnlySequence<byte> source)

@@ -67,6 +67,38 @@ public sealed class BoundsTests
     }
 
     /// <summary>
+    /// shm:// reads a <c>Stream</c>'s chunk straight from the ring once it has peeked at its header (after a whole chunk,
+    /// with nothing left in the pipe: <c>IpcConnection.TryReadPeekedChunkAsync</c>). A peer that stops inside such a chunk
+    /// is a peer stopped mid-frame like any other: the read that waits in the ring for the rest is bounded by the
+    /// partial-frame timeout, and the connection is closed as stalled, not left waiting.
+    /// </summary>
+    [Fact]
+    public async Task A_peer_that_stops_inside_a_Stream_chunk_read_straight_from_the_shm_ring_is_disconnected_after_the_partial_frame_timeout()
+    {
+        await using var server = await IpcServer.StartAsync(Endpoints.For("shm"), options: new IpcOptions { PartialFrameTimeout = TimeSpan.FromSeconds(1) });
+        var connected = new TaskCompletionSource<IpcConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var disconnected = new TaskCompletionSource<ChannelFaultedException>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.ClientConnected += c => connected.TrySetResult(c);
+        server.ClientDisconnected += (_, reason) => disconnected.TrySetResult(reason);
+        await using var raw = await RawPeer.ConnectAsync(server.Endpoint.ToString());
+        await raw.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello()));
+        await raw.ExpectAsync(FrameKind.Hello);
+        var connection = await connected.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        // Chunks of an argument stream of a call the server does not know: dropped, but a whole one makes the loop peek next.
+        var chunk = RawPeer.Frame(FrameKind.StreamItem, 0, 0, 99, Patterns.Bytes(128 * 1024, 5), FrameFlags.Upstream | FrameFlags.Binary);
+        await raw.SendAsync(chunk);
+        await raw.WaitUntilReadAsync(TimeSpan.FromSeconds(20)); // the next bytes reach a loop that has handled this chunk
+        await raw.SendAsync(chunk[..(FrameHeader.Size + 128 * 1024 / 8)]); // an eighth of the next, then silence
+
+        var error = await raw.ReceiveAsync(TimeSpan.FromSeconds(20));
+        Assert.NotNull(error);
+        Assert.Equal(FrameKind.Error, error.Value.Header.Kind);
+        Assert.Contains("PartialFrameTimeout", RawPeer.Parse(error.Value.Json).GetProperty("message").GetString());
+        Assert.Equal(DisconnectReason.Stalled, (await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(20))).Reason);
+        Assert.Equal(1, connection.PeekedChunks); // the second chunk was the one read from the ring
+    }
+
+    /// <summary>
     /// A peer that sends a large frame slowly, but keeps sending, is not a peer stopped mid-frame. On Linux TCP the read
     /// loop sets a receive low-water mark of up to 256 KiB while it holds part of a large frame, so no read completes
     /// until that much has come; the bytes waiting below the mark must still count as the peer sending, or the partial-frame

@@ -53,6 +53,18 @@ internal sealed class RawPeer : IAsyncDisposable
         await _connection.Output.WriteAsync(bytes);
     }
 
+    /// <summary>shm:// only: waits (bounded) until the other side has taken every byte sent so far out of the ring.</summary>
+    public async Task WaitUntilReadAsync(TimeSpan bound)
+    {
+        var shm = (IpcContracts.Transports.SharedMemory.ShmConnection)_connection;
+        var deadline = DateTime.UtcNow + bound;
+        while (shm.UnreadByPeer > 0)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The peer left {shm.UnreadByPeer} bytes unread for {bound}.");
+            await Task.Delay(5);
+        }
+    }
+
     /// <summary>Reads the next frame; null when the other side closed the stream.</summary>
     public async Task<(FrameHeader Header, string Json)?> ReceiveAsync(TimeSpan? timeout = null)
     {

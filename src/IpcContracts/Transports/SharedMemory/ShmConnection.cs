@@ -6,7 +6,7 @@ namespace IpcContracts.Transports.SharedMemory;
 /// One shm connection: a mapped segment with a ring per direction, plus the control channel (a Unix socket, or a
 /// Windows named pipe) whose end tells us the peer is gone (a killed process cannot flag that in the segment itself).
 /// </summary>
-internal sealed class ShmConnection : ITransportConnection, IDirectReader
+internal sealed class ShmConnection : ITransportConnection, IPeekingReader
 {
     private readonly Segment _segment;
     private readonly Stream _control;
@@ -37,11 +37,25 @@ internal sealed class ShmConnection : ITransportConnection, IDirectReader
     /// <inheritdoc />
     public ValueTask<int> ReadDirectAsync(Memory<byte> destination, CancellationToken cancellationToken) =>
         new(_reader.ReadDirect(destination.Span, cancellationToken));
+
+    /// <inheritdoc />
+    public long Peek(Span<byte> destination, bool wait, CancellationToken cancellationToken) => _reader.Peek(destination, wait, cancellationToken);
     public PipeWriter Output => _writer;
     public string PeerDescription { get; }
 
     /// <summary>Ring reads spin and then sleep (futex, event): the core gives the read loop a thread of its own.</summary>
     public TransportFeatures Features => TransportFeatures.BlockingReads;
+
+    /// <summary>Bytes written to the peer that it has not read yet (tests: a frame has left the ring before the next is sent).</summary>
+    internal long UnreadByPeer
+    {
+        get
+        {
+            if (!Enter()) return 0;
+            try { return _outbound.Available; }
+            finally { Exit(); }
+        }
+    }
 
     /// <summary>True once the peer's control channel closed or we were disposed: stop waiting on the rings.</summary>
     internal bool IsClosing => Volatile.Read(ref _peerGone) != 0 || Volatile.Read(ref _disposed) != 0;

@@ -92,6 +92,36 @@ internal sealed class ShmPipeReader : PipeReader
         }
     }
 
+    /// <summary>
+    /// Shows the next unread ring bytes without taking them (<see cref="IPeekingReader"/>): only when the core has consumed
+    /// everything this reader returned, so the private pipe is empty and the ring's next byte is the stream's next byte.
+    /// With <paramref name="wait"/>, waits like <see cref="ReadAsync"/> (spin, then sleep) while the ring is empty; 0 once it is closed and drained, the
+    /// connection closes or a read was cancelled (<see cref="CancelPendingRead"/>: the pipe read that follows reports it).
+    /// </summary>
+    internal long Peek(Span<byte> destination, bool wait, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_ringDone || Volatile.Read(ref _cancelPending) != 0 || !_connection.Enter()) return 0;
+            try
+            {
+                var closed = _ring.IsClosed; // closed before available, as in Pull
+                var waiting = _ring.Peek(destination);
+                if (waiting > 0 || !wait) return waiting;
+                if (closed || _connection.IsClosing) return 0;
+                cancellationToken.ThrowIfCancellationRequested();
+                _waitToken = cancellationToken;
+                _ring.WaitForData(_stopWaiting);
+                _waitToken = default;
+            }
+            finally
+            {
+                _connection.Exit();
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
     public override bool TryRead(out ReadResult result)
     {
         if (_examinedAll || !_hasBuffer)

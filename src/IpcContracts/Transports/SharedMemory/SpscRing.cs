@@ -207,6 +207,22 @@ internal sealed unsafe class SpscRing
     }
 
     /// <summary>
+    /// Copies the first <paramref name="destination"/>.Length unread bytes into it without freeing them, when that many are
+    /// there; returns how many are unread in all (fewer than the span's length: nothing copied).
+    /// </summary>
+    public long Peek(Span<byte> destination)
+    {
+        var tail = Volatile.Read(ref Tail);
+        var available = Volatile.Read(ref Head) - tail; // acquire on head
+        if (available < destination.Length) return available;
+        var start = (int)(tail & _mask);
+        var first = Math.Min(destination.Length, _size - start);
+        new ReadOnlySpan<byte>(_data + start, first).CopyTo(destination);
+        if (first < destination.Length) new ReadOnlySpan<byte>(_data, destination.Length - first).CopyTo(destination[first..]);
+        return available;
+    }
+
+    /// <summary>
     /// The consumer's half of the handshake on space: a writer parks (store parked = 1; full fence; load tail) only when
     /// the ring looked full. Store tail (one or more <see cref="Consume"/> calls); full fence; load parked: one of the two
     /// sees the other's store (see <see cref="WakeReaderIfParked"/>).
