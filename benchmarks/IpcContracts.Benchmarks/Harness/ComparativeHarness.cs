@@ -598,6 +598,9 @@ internal static class ComparativeHarness
     /// <summary>Bursts per side in 6b (after the warm-ups).</summary>
     private const int PairedNatsRounds = 5;
 
+    /// <summary>Round trips per batch in 6b's round-trip pairs.</summary>
+    private const int PairedRoundTrips = 2_000;
+
     /// <summary>
     /// 6b: the events row again, in alternating bursts: a raw NATS burst, then a nats:// burst of the same count, five times,
     /// both children alive throughout. The row above divides two rates measured tens of seconds apart (0.75x-0.88x between
@@ -650,6 +653,49 @@ internal static class ComparativeHarness
             var warmOurs = new WarmUp(oursChild);
             do await OursBurst(config.EventWarmup).ConfigureAwait(false);
             while (!warmOurs.Done());
+            // 6b, round trips: batches of 2,000 of each size, raw then ours, five times; the p50 of each batch.
+            var rawEcho = RawNats.Subject(prefix, "echo");
+            foreach (var size in HarnessConfig.Sizes)
+            {
+                var bytes = new byte[size];
+                var payload = new Payload(Text(size));
+                async Task<double> RawP50(int n)
+                {
+                    var h = NewHistogram();
+                    for (var i = 0; i < n; i++)
+                    {
+                        var start = Stopwatch.GetTimestamp();
+                        await nats.RequestAsync(rawEcho, bytes, requestSerializer: serializer, replySerializer: serializer).ConfigureAwait(false);
+                        h.RecordValue(Stopwatch.GetTimestamp() - start);
+                    }
+                    return Latency.From(h).P50;
+                }
+                async Task<double> OursP50(int n)
+                {
+                    var h = NewHistogram();
+                    for (var i = 0; i < n; i++)
+                    {
+                        var start = Stopwatch.GetTimestamp();
+                        await echo.EchoAsync(payload).ConfigureAwait(false);
+                        h.RecordValue(Stopwatch.GetTimestamp() - start);
+                    }
+                    return Latency.From(h).P50;
+                }
+                var warmRawRtt = new WarmUp(rawChild);
+                do await RawP50(config.RoundTripWarmup).ConfigureAwait(false);
+                while (!warmRawRtt.Done());
+                var warmOursRtt = new WarmUp(oursChild);
+                do await OursP50(config.RoundTripWarmup).ConfigureAwait(false);
+                while (!warmOursRtt.Done());
+                var rtts = new List<(double Ours, double Baseline)>();
+                for (var k = 0; k < PairedNatsRounds; k++)
+                {
+                    var raw = await RawP50(PairedRoundTrips).ConfigureAwait(false);
+                    rtts.Add((await OursP50(PairedRoundTrips).ConfigureAwait(false), raw));
+                }
+                r.NatsRoundTripPairs[size] = rtts;
+            }
+
             var pairs = new List<(double Ours, double Baseline)>();
             for (var k = 0; k < PairedNatsRounds; k++)
             {

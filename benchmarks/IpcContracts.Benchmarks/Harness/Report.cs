@@ -161,6 +161,15 @@ internal static class Report
         if (oursRate > 0 && rawRate > 0)
             rows.Add(new("6", "one-way events/s, 64 B, one publisher → one subscriber, nats:// (same broker)", Rate(oursRate),
                 $"raw NATS.Client.Core pub/sub (waiting channel): {Rate(rawRate)}", X(oursRate / rawRate), "≥ 0.8x", Met(oursRate >= 0.8 * rawRate, oursRate, rawRate)));
+        foreach (var (size, rtts) in r.NatsRoundTripPairs)
+        {
+            if (rtts.Count == 0) continue;
+            var ratios = rtts.Select(p => p.Ours / p.Baseline).Order().ToList();
+            var median = Timing.Median(ratios);
+            rows.Add(new("6b", $"request round trip {SizeText(size)}, nats://, p50 of {rtts.Count} batches of {2_000:N0}, each right after a raw NATS batch",
+                $"median p50 {Us(Timing.Median(rtts.Select(p => p.Ours).ToList()))}", $"raw NATS.Client.Core request/reply: median p50 {Us(Timing.Median(rtts.Select(p => p.Baseline).ToList()))}",
+                $"{X(median)} (median of the pairs' ratios; pairs {X(ratios[0])}-{X(ratios[^1])})", "p50 ≤ 1.2x", Met(median <= 1.2, median, 1)));
+        }
         if (r.NatsEventPairs.Count > 0)
         {
             var pairs = r.NatsEventPairs;

@@ -50,6 +50,9 @@ internal sealed class Results
     /// <summary>6b: events/s of each nats:// burst and of the raw NATS burst right before it.</summary>
     public List<(double Ours, double Baseline)> NatsEventPairs { get; } = [];
 
+    /// <summary>6b: p50 (µs) of each nats:// round-trip batch and of the raw NATS batch right before it, per payload size.</summary>
+    public Dictionary<int, List<(double Ours, double Baseline)>> NatsRoundTripPairs { get; } = [];
+
     /// <summary>1-minute load average of the machine before and after the run (other processes distort the figures).</summary>
     public double LoadBefore, LoadAfter;
 
