@@ -251,6 +251,14 @@ internal static class Report
 
     // ---- 5 ----
 
+    /// <summary>
+    /// Bytes per operation per process that still count as none: averages over 20,000-200,000 operations carry a fraction of
+    /// a byte of the harness's own work (a timer, a counter read), which a row printed as "232 B" must not fail on.
+    /// </summary>
+    private const double ByteNoise = 1;
+
+    private const string PayloadOnly = "no more than the payload objects (±1 B per process)";
+
     private static void Costs(Results r, List<Row> rows)
     {
         var payload = r.PayloadObjectBytes;
@@ -259,19 +267,19 @@ internal static class Report
             if (!r.RoundTripCost.TryGetValue((series, 64), out var c)) continue;
             rows.Add(new("5", $"bytes allocated per 64 B round trip, {series}:// (client + server process)",
                 $"{Bytes(c.ClientBytes)} + {Bytes(c.ServerBytes)}", $"payload objects: {Bytes(payload)} + {Bytes(payload)}",
-                X(c.Bytes / (2 * payload)), "no more than the payload objects", Met(c.Bytes <= 2 * payload, payload)));
+                X(c.Bytes / (2 * payload)), PayloadOnly, Met(c.Bytes <= 2 * (payload + ByteNoise), payload)));
             // The same call declared as ValueTask<Payload> (IValueEcho): no Task on either side.
             if (!r.RoundTripCost.TryGetValue((series + "-valuetask", 64), out var v)) continue;
             rows.Add(new("5", $"bytes allocated per 64 B round trip, ValueTask<Payload> method, {series}:// (client + server process)",
                 $"{Bytes(v.ClientBytes)} + {Bytes(v.ServerBytes)}", $"payload objects: {Bytes(payload)} + {Bytes(payload)}",
-                X(v.Bytes / (2 * payload)), "no more than the payload objects", Met(v.Bytes <= 2 * payload, payload)));
+                X(v.Bytes / (2 * payload)), PayloadOnly, Met(v.Bytes <= 2 * (payload + ByteNoise), payload)));
         }
         foreach (var series in new[] { "pipe", "tcp", "shm" })
         {
             if (!r.EventCost.TryGetValue(series, out var c)) continue;
             rows.Add(new("5", $"bytes allocated per 64 B event, {series}:// (publisher + subscriber process)",
                 $"{Bytes(c.ClientBytes)} + {Bytes(c.ServerBytes)}", $"payload object (subscriber): {Bytes(payload)}",
-                X(c.Bytes / payload), "no more than the payload objects", Met(c.Bytes <= payload, payload)));
+                X(c.Bytes / payload), PayloadOnly, Met(c.Bytes <= payload + 2 * ByteNoise, payload)));
         }
         if (r.RoundTripCost.TryGetValue(("pipe", 64), out var p) && r.RoundTripCost.TryGetValue(("sjrpc", 64), out var j))
             rows.Add(new("5", "bytes allocated per 64 B round trip (client + server), pipe:// against StreamJsonRpc",
