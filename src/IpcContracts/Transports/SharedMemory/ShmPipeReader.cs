@@ -32,6 +32,17 @@ internal sealed class ShmPipeReader : PipeReader
         _stopWaiting = () => _connection.IsClosing || _waitToken.IsCancellationRequested || Volatile.Read(ref _cancelPending) != 0;
     }
 
+    /// <summary>
+    /// Waits (spin, then sleep) until the ring has bytes, the connection closes, <paramref name="cancellationToken"/> is
+    /// cancelled or a pending read is cancelled (<see cref="_stopWaiting"/>). Inside the connection's Enter/Exit bracket.
+    /// </summary>
+    private void WaitForData(CancellationToken cancellationToken)
+    {
+        _waitToken = cancellationToken;
+        _ring.WaitForData(_stopWaiting);
+        _waitToken = default;
+    }
+
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         while (true)
@@ -42,9 +53,7 @@ internal sealed class ShmPipeReader : PipeReader
             bool drained;
             try
             {
-                _waitToken = cancellationToken;
-                _ring.WaitForData(_stopWaiting);
-                _waitToken = default;
+                WaitForData(cancellationToken);
                 // Read inside the bracket: once we leave it, dispose may unmap the segment.
                 drained = _connection.IsClosing && _ring.Available == 0;
             }
@@ -80,9 +89,7 @@ internal sealed class ShmPipeReader : PipeReader
                 if (n > 0) return n;
                 if (closed || _connection.IsClosing) return 0;
                 cancellationToken.ThrowIfCancellationRequested();
-                _waitToken = cancellationToken;
-                _ring.WaitForData(_stopWaiting);
-                _waitToken = default;
+                WaitForData(cancellationToken);
             }
             finally
             {
@@ -110,9 +117,7 @@ internal sealed class ShmPipeReader : PipeReader
                 if (waiting > 0 || !wait) return waiting;
                 if (closed || _connection.IsClosing) return 0;
                 cancellationToken.ThrowIfCancellationRequested();
-                _waitToken = cancellationToken;
-                _ring.WaitForData(_stopWaiting);
-                _waitToken = default;
+                WaitForData(cancellationToken);
             }
             finally
             {
