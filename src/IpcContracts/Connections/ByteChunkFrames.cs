@@ -67,7 +67,7 @@ internal static class ByteChunkFrames
             {
                 token.ThrowIfCancellationRequested(); // a source that ignores its token still stops here
                 await credit.WaitAsync(token).ConfigureAwait(false);
-                var size = (int)Math.Min(max, Math.Max(credit.Available, MinChunk));
+                var size = NextChunk(credit, max);
                 var buffer = ArrayPool<byte>.Shared.Rent(FrameHeader.Size + size);
                 int read;
                 try
@@ -96,6 +96,12 @@ internal static class ByteChunkFrames
     }
 
     /// <summary>
+    /// The next chunk's size, once the credit has room: as large as the credit left, up to <paramref name="max"/>, and at
+    /// least <see cref="MinChunk"/> so a nearly spent window does not end in slivers.
+    /// </summary>
+    private static int NextChunk(ProducerCredit credit, int max) => (int)Math.Min(max, Math.Max(credit.Available, MinChunk));
+
+    /// <summary>
     /// The destination a <see cref="MemoryStream"/> source copies itself to: each write is sent as StreamItem frames
     /// that reference the written memory (<see cref="FrameBuilder.BorrowedBinaryItem"/>), each as large as the credit
     /// allows up to the largest chunk. A slice below <see cref="FrameBuilder.BorrowMinimum"/> (a window's sliver, the
@@ -119,7 +125,7 @@ internal static class ByteChunkFrames
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 await credit.WaitAsync(cancellationToken).ConfigureAwait(false);
-                var size = (int)Math.Min(data.Length, Math.Min(max, Math.Max(credit.Available, MinChunk)));
+                var size = Math.Min(data.Length, NextChunk(credit, max));
                 var chunk = data[..size];
                 OutgoingFrame frame;
                 if (size >= FrameBuilder.BorrowMinimum) frame = FrameBuilder.BorrowedBinaryItem(template, chunk, Lease);
