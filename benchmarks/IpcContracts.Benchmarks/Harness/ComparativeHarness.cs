@@ -622,23 +622,11 @@ internal static class ComparativeHarness
             var echo = client.Proxy<IEcho>();
             var publisher = client.Publisher<IBenchEvents>();
             var tick = new Payload(Text(HarnessConfig.EventSize));
-            var message = new byte[HarnessConfig.EventSize];
-            var events = RawNats.Subject(prefix, "events");
             long rawSent = 0, oursSent = 0;
-            const int Window = 50_000; // as in RawNatsSeries: at most two windows ahead of the raw child
-            async Task RawWait(long count) => Check(BitConverter.ToInt64((await nats.RequestAsync(RawNats.Subject(prefix, "wait"),
-                BitConverter.GetBytes(count), requestSerializer: serializer, replySerializer: serializer,
-                replyOpts: new NATS.Client.Core.NatsSubOpts { Timeout = TimeSpan.FromSeconds(60) }).ConfigureAwait(false)).Data) >= count,
-                "raw NATS event count");
             async Task<double> RawBurst(int n)
             {
                 var begin = Stopwatch.GetTimestamp();
-                for (var i = 0; i < n; i++)
-                {
-                    await nats.PublishAsync(events, message, serializer: serializer).ConfigureAwait(false);
-                    if (++rawSent % Window == 0 && rawSent > Window) await RawWait(rawSent - Window).ConfigureAwait(false);
-                }
-                await RawWait(rawSent).ConfigureAwait(false);
+                rawSent = await RawNatsBurstAsync(nats, prefix, rawSent, n).ConfigureAwait(false);
                 return Seconds(Stopwatch.GetTimestamp() - begin);
             }
             async Task<double> OursBurst(int n)
@@ -746,27 +734,8 @@ internal static class ComparativeHarness
             }
 
             // Events: publish, then a request on P.wait that the child answers once it has counted them all.
-            var message = new byte[HarnessConfig.EventSize];
-            var events = RawNats.Subject(prefix, "events");
             long sent = 0;
-            // At most two windows of events are ahead of the child: publishing alone can run faster than a subscriber counts,
-            // and the broker disconnects a subscriber that falls too far behind (max_pending, 64 MiB, or no progress within
-            // its 10 s write deadline) as a slow consumer, whose events are then lost and whose count never arrives. Waiting
-            // for the window before last keeps the pipeline full.
-            const int Window = 50_000;
-            async Task WaitFor(long count) => Check(BitConverter.ToInt64((await nats.RequestAsync(RawNats.Subject(prefix, "wait"),
-                BitConverter.GetBytes(count), requestSerializer: serializer, replySerializer: serializer,
-                replyOpts: new NATS.Client.Core.NatsSubOpts { Timeout = TimeSpan.FromSeconds(60) }).ConfigureAwait(false)).Data) >= count,
-                "raw NATS event count");
-            async Task Burst(int n)
-            {
-                for (var i = 0; i < n; i++)
-                {
-                    await nats.PublishAsync(events, message, serializer: serializer).ConfigureAwait(false);
-                    if (++sent % Window == 0 && sent > Window) await WaitFor(sent - Window).ConfigureAwait(false);
-                }
-                await WaitFor(sent).ConfigureAwait(false);
-            }
+            async Task Burst(int n) => sent = await RawNatsBurstAsync(nats, prefix, sent, n).ConfigureAwait(false);
             var warmEvents = new WarmUp(child);
             do await Burst(config.EventWarmup).ConfigureAwait(false);
             while (!warmEvents.Done());
@@ -778,6 +747,35 @@ internal static class ComparativeHarness
             r.EventCost["raw-nats"] = Finish(eventMeter, child, config.Events);
             r.EventsPerSecond["raw-nats"] = config.Events / Seconds(ticks);
         });
+    }
+
+    /// <summary>At most this many raw NATS events ahead of the raw child before the publisher waits for its count.</summary>
+    private const int RawNatsWindow = 50_000;
+
+    /// <summary>
+    /// Publishes <paramref name="n"/> 64 B events to the raw child, then waits until it has counted all
+    /// <paramref name="sent"/> + n (a request on P.wait it answers once it has); returns the new total. At most two windows
+    /// of events are ahead of the child: publishing alone can run faster than a subscriber counts, and the broker
+    /// disconnects a subscriber that falls too far behind (max_pending, 64 MiB, or no progress within its 10 s write
+    /// deadline) as a slow consumer, whose events are then lost and whose count never arrives. Waiting for the window
+    /// before last keeps the pipeline full.
+    /// </summary>
+    private static async Task<long> RawNatsBurstAsync(NATS.Client.Core.NatsConnection nats, string prefix, long sent, int n)
+    {
+        var serializer = NATS.Client.Core.NatsRawSerializer<byte[]>.Default;
+        var message = new byte[HarnessConfig.EventSize];
+        var events = RawNats.Subject(prefix, "events");
+        async Task WaitFor(long count) => Check(BitConverter.ToInt64((await nats.RequestAsync(RawNats.Subject(prefix, "wait"),
+            BitConverter.GetBytes(count), requestSerializer: serializer, replySerializer: serializer,
+            replyOpts: new NATS.Client.Core.NatsSubOpts { Timeout = TimeSpan.FromSeconds(60) }).ConfigureAwait(false)).Data) >= count,
+            "raw NATS event count");
+        for (var i = 0; i < n; i++)
+        {
+            await nats.PublishAsync(events, message, serializer: serializer).ConfigureAwait(false);
+            if (++sent % RawNatsWindow == 0 && sent > RawNatsWindow) await WaitFor(sent - RawNatsWindow).ConfigureAwait(false);
+        }
+        await WaitFor(sent).ConfigureAwait(false);
+        return sent;
     }
 
     // ---- StreamJsonRpc ----
