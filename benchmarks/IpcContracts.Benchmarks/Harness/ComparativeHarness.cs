@@ -556,23 +556,30 @@ internal static class ComparativeHarness
             }
             return Seconds(t);
         }
+        long faults = 0;
         async Task<double> OursTime(Func<Task<long>> transfer)
         {
             child.Mark();
             Settle();
+            var faultsBefore = child.MinorFaults();
             var start = Stopwatch.GetTimestamp();
             var length = await transfer().ConfigureAwait(false);
             var t = Stopwatch.GetTimestamp() - start;
+            var faultsAfter = child.MinorFaults();
+            faults = faultsBefore < 0 || faultsAfter < 0 ? -1 : faultsAfter - faultsBefore;
             Check(length == HarnessConfig.BulkSize, "paired bulk length");
             return Seconds(t);
         }
         var bytes = new List<(double, double)>();
         var stream = new List<(double, double)>();
+        var bytesFaults = new List<long>();
+        var streamFaults = new List<long>();
         var runs = Math.Max(PairedBulkRuns, config.BulkRuns);
         for (var i = 0; i <= runs; i++)
         {
             var baseline = await Task.Factory.StartNew(Baseline, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
             var b = await OursTime(async () => await echo.SinkBytesAsync(bulkBytes).ConfigureAwait(false)).ConfigureAwait(false);
+            var bFaults = faults;
             var baseline2 = await Task.Factory.StartNew(Baseline, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
             var st = await OursTime(() =>
             {
@@ -582,9 +589,13 @@ internal static class ComparativeHarness
             if (i == 0) continue; // warm-up: the raw child's first transfer, and the pairs' first GC state
             bytes.Add((b, baseline));
             stream.Add((st, baseline2));
+            if (bFaults >= 0) bytesFaults.Add(bFaults);
+            if (faults >= 0) streamFaults.Add(faults);
         }
         r.BulkPairs[transport + "-bytes"] = bytes;
         r.BulkPairs[transport + "-stream"] = stream;
+        r.BulkFaults[transport + "-bytes"] = bytesFaults;
+        r.BulkFaults[transport + "-stream"] = streamFaults;
     }
 
     /// <summary>Pairs per shape in 4d (the warm-up pair aside): enough for a median the load cannot move much.</summary>

@@ -242,8 +242,12 @@ internal static class Report
                 var sorted = pairs.Select(p => p.Ours / p.Baseline).Order().ToList();
                 var median = Timing.Median(sorted);
                 var limit = series == "shm" ? 2.0 : 1.25;
+                // The receiver's page faults tell the two states of a run apart: a new 24 MiB array in memory the GC kept
+                // (a few faults) or in pages the OS must fault in and clear again (about 6,144), which costs more than the copy.
+                var faults = r.BulkFaults.TryGetValue(series + suffix, out var f) && f.Count > 0
+                    ? $", receiver's page faults per transfer: median {f.Order().ElementAt(f.Count / 2):N0} ({f.Min():N0}-{f.Max():N0})" : "";
                 rows.Add(new("4d", $"24 MiB one way as a {shape}, {series}://, each of {sorted.Count} transfers paired with a {name} right before it",
-                    $"median {Transfer(Timing.Median(pairs.Select(p => p.Ours).ToList()))}", $"{name}: median {Transfer(Timing.Median(pairs.Select(p => p.Baseline).ToList()))}",
+                    $"median {Transfer(Timing.Median(pairs.Select(p => p.Ours).ToList()))}{faults}", $"{name}: median {Transfer(Timing.Median(pairs.Select(p => p.Baseline).ToList()))}",
                     $"{X(median)} (median of the pairs' ratios; pairs {X(sorted[0])}-{X(sorted[^1])})", $"≤ {limit:0.##}x", Met(median <= limit, median, 1)));
             }
         }

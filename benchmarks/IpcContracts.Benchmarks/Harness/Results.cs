@@ -47,6 +47,9 @@ internal sealed class Results
     /// <summary>4d: each transfer's time (s) and its paired baseline's (raw stream, or memcpy for shm), per "series-shape".</summary>
     public Dictionary<string, List<(double Ours, double Baseline)>> BulkPairs { get; } = [];
 
+    /// <summary>4d: the receiving child's minor page faults during each of our transfers, per "series-shape" (empty where unknown).</summary>
+    public Dictionary<string, List<long>> BulkFaults { get; } = [];
+
     /// <summary>6b: events/s of each nats:// burst and of the raw NATS burst right before it.</summary>
     public List<(double Ours, double Baseline)> NatsEventPairs { get; } = [];
 
