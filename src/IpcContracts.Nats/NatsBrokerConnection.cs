@@ -48,9 +48,9 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private readonly SemaphoreSlim _inLock = new(1, 1);
     private readonly TaskCompletionSource _helloWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ConcurrentDictionary<ulong, (uint Contract, uint Method, bool Bus)> _outCalls = new();
-    private readonly ConcurrentDictionary<ulong, (string ReplyTo, ulong CallerId)> _inCalls = new();
-    private readonly ConcurrentDictionary<string, ulong> _inByReply = new(StringComparer.Ordinal);
+    private readonly CallTable<ulong, (uint Contract, uint Method, bool Bus)> _outCalls = new();
+    private readonly CallTable<ulong, (string ReplyTo, ulong CallerId)> _inCalls = new();
+    private readonly CallTable<string, ulong> _inByReply = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<uint, FrameSubscription> _eventSubscriptions = new();
     private readonly ConcurrentDictionary<uint, FrameSubscription> _busEventSubscriptions = new();
     private readonly ConcurrentDictionary<ulong, ulong> _callOrigins = new();
@@ -469,9 +469,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             case WireFrame.Cancel:
             {
                 if (!_inCalls.TryGetValue(header.CorrelationId, out var call)) return default; // the call has ended
-                var control = frame.ToArray();
-                WireFrame.PatchCorrelation(control, call.CallerId);
-                return _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(control), replyTo: _address.Upstream(_instance), serializer: Raw);
+                return PublishAsCallerAsync(call.ReplyTo, frame, call.CallerId, replyTo: _address.Upstream(_instance));
             }
             case WireFrame.StreamItem:
             case WireFrame.StreamEnd:
@@ -698,18 +696,35 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     {
         if (!_inCalls.TryRemove(header.CorrelationId, out var call)) return;
         _inByReply.TryRemove(call.ReplyTo, out _);
-        byte[] reply;
         if (frame.Length > MaxBrokerPayload)
         {
-            reply = WireFrame.BuildError(header with { CorrelationId = call.CallerId }, "remote", "IpcContracts.IpcException",
+            var error = WireFrame.BuildError(header with { CorrelationId = call.CallerId }, "remote", "IpcContracts.IpcException",
                 $"The reply is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload), so it was not sent: {LargeDataHint}.");
+            await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(error), serializer: Raw).ConfigureAwait(false);
+            return;
         }
-        else
+        await PublishAsCallerAsync(call.ReplyTo, frame, call.CallerId).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="frame"/> with correlation ID <paramref name="callerId"/> in place of this side's local one,
+    /// from a pooled copy: a reply, stream item or progress report of every call would otherwise be a new array of its size.
+    /// </summary>
+    /// <remarks>The copy goes back to the pool once the publish has completed: by then the client has serialized it into its own buffer.</remarks>
+    private async ValueTask PublishAsCallerAsync(string subject, ReadOnlySequence<byte> frame, ulong callerId, string? replyTo = null)
+    {
+        var length = (int)frame.Length;
+        var copy = ArrayPool<byte>.Shared.Rent(length);
+        try
         {
-            reply = frame.ToArray();
-            WireFrame.PatchCorrelation(reply, call.CallerId);
+            frame.CopyTo(copy);
+            WireFrame.PatchCorrelation(copy, callerId);
+            await _nats.PublishAsync(subject, new ReadOnlySequence<byte>(copy, 0, length), replyTo: replyTo, serializer: Raw).ConfigureAwait(false);
         }
-        await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(reply), serializer: Raw).ConfigureAwait(false);
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
     }
 
     /// <summary>One item of a stream result: to the caller like a Response, but the call goes on (its Response or Error ends it).</summary>
@@ -727,9 +742,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             await WriteInputAsync(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, header.CorrelationId, [])).ConfigureAwait(false);
             return;
         }
-        var item = frame.ToArray();
-        WireFrame.PatchCorrelation(item, call.CallerId);
-        await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(item), serializer: Raw).ConfigureAwait(false);
+        await PublishAsCallerAsync(call.ReplyTo, frame, call.CallerId).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -745,9 +758,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 _options.ReportSecurityEvent($"NATS transport {PeerDescription}: a progress report of {frame.Length} bytes is over the NATS server's max_payload ({MaxBrokerPayload} bytes); such reports are dropped.");
             return;
         }
-        var report = frame.ToArray();
-        WireFrame.PatchCorrelation(report, call.CallerId);
-        await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(report), serializer: Raw).ConfigureAwait(false);
+        await PublishAsCallerAsync(call.ReplyTo, frame, call.CallerId).ConfigureAwait(false);
     }
 
     /// <remarks>Not an async method: it hands back the publish's own ValueTask (the pump awaits it), one state machine less per event.</remarks>
