@@ -43,14 +43,14 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private readonly NatsTransportOptions _transportOptions;
     private readonly IpcOptions _options;
     private readonly string _instance = Guid.NewGuid().ToString("N");
+    private readonly string _replyStem; // P.reply.INSTANCE.
     private readonly Pipe _in;
     private readonly Pipe _out;
     private readonly SemaphoreSlim _inLock = new(1, 1);
     private readonly TaskCompletionSource _helloWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CallTable<ulong, (uint Contract, uint Method, bool Bus)> _outCalls = new();
-    private readonly CallTable<ulong, (string ReplyTo, ulong CallerId)> _inCalls = new();
-    private readonly CallTable<string, ulong> _inByReply = new(StringComparer.Ordinal);
+    private readonly InboundCalls _inCalls = new();
     private readonly ConcurrentDictionary<uint, FrameSubscription> _eventSubscriptions = new();
     private readonly ConcurrentDictionary<uint, FrameSubscription> _busEventSubscriptions = new();
     private readonly ConcurrentDictionary<ulong, ulong> _callOrigins = new();
@@ -112,6 +112,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         _out = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: outLimit, resumeWriterThreshold: outLimit / 2,
             minimumSegmentSize: PipeBlock, useSynchronizationContext: false));
         PeerDescription = address.ToString();
+        _replyStem = address.Replies(_instance)[..^1];
         if (transportOptions.DurableEvents.Any)
             _durable = new JetStreamEvents(nats, address, transportOptions.DurableEvents, options, _instance, PeerDescription, Fail);
     }
@@ -427,12 +428,12 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 // Like Cancel: every process gets it, the one running the call (it knows the reply subject) takes it. It
                 // follows the Request from this connection, so NATS delivers it after the Request to that process.
                 return _outCalls.ContainsKey(header.CorrelationId)
-                    ? _nats.PublishAsync(_address.Credit, frame, replyTo: _address.Reply(_instance, header.CorrelationId), serializer: Raw)
+                    ? _nats.PublishAsync(_address.Credit, frame, replyTo: ReplySubject(header.CorrelationId), serializer: Raw)
                     : default;
             case WireFrame.Cancel:
                 _upstreams.TryRemove(header.CorrelationId, out _);
                 return _outCalls.TryRemove(header.CorrelationId, out _)
-                    ? _nats.PublishAsync(_address.Cancel, frame, replyTo: _address.Reply(_instance, header.CorrelationId), serializer: Raw)
+                    ? _nats.PublishAsync(_address.Cancel, frame, replyTo: ReplySubject(header.CorrelationId), serializer: Raw)
                     : default;
             case WireFrame.Event:
                 return PublishEventAsync(header, frame);
@@ -475,7 +476,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             case WireFrame.Cancel:
             {
                 if (!_inCalls.TryGetValue(header.CorrelationId, out var call)) return default; // the call has ended
-                return PublishAsCallerAsync(call.ReplyTo, frame, call.CallerId, replyTo: _address.Upstream(_instance));
+                return PublishAsCaller(call.ReplyTo, frame, call.CallerId, replyTo: _address.Upstream(_instance));
             }
             case WireFrame.StreamItem:
             case WireFrame.StreamEnd:
@@ -498,7 +499,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 "IpcContracts.IpcProtocolException",
                 $"An argument-stream item is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload), so it was not sent: send smaller items, or raise the server's max_payload.")).ConfigureAwait(false);
             await _nats.PublishAsync(_address.Cancel, new ReadOnlySequence<byte>(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, id, [])),
-                replyTo: _address.Reply(_instance, id), serializer: Raw).ConfigureAwait(false);
+                replyTo: ReplySubject(id), serializer: Raw).ConfigureAwait(false);
             return;
         }
         var route = _upstreams.GetOrAdd(id, static _ => new UpstreamRoute());
@@ -514,7 +515,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 return;
             }
         }
-        await _nats.PublishAsync(subject, frame, replyTo: _address.Reply(_instance, id), serializer: Raw).ConfigureAwait(false);
+        await _nats.PublishAsync(subject, frame, replyTo: ReplySubject(id), serializer: Raw).ConfigureAwait(false);
         if (header.Kind == WireFrame.StreamEnd) _upstreams.TryRemove(id, out _);
     }
 
@@ -542,7 +543,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         }
         if (held is not null)
         {
-            await _nats.PublishAsync(route.Subject, new ReadOnlySequence<byte>(held), replyTo: _address.Reply(_instance, id), serializer: Raw).ConfigureAwait(false);
+            await _nats.PublishAsync(route.Subject, new ReadOnlySequence<byte>(held), replyTo: ReplySubject(id), serializer: Raw).ConfigureAwait(false);
             _upstreams.TryRemove(id, out _);
         }
         await WriteInputAsync(payload).ConfigureAwait(false);
@@ -550,7 +551,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
 
     /// <summary>StreamItem or StreamEnd with Upstream on <c>P.up.I</c>: to the call its reply-to names, with this side's local ID.</summary>
     private ValueTask OnUpstreamItemAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload) =>
-        replyTo is not null && _inByReply.TryGetValue(replyTo, out var local) && WireFrame.TryReadMessage(payload, out var header)
+        replyTo is not null && _inCalls.TryFind(replyTo, out var local) && WireFrame.TryReadMessage(payload, out var header)
             && (header.Flags & WireFrame.UpstreamFlag) != 0 && header.Kind is WireFrame.StreamItem or WireFrame.StreamEnd
             ? WriteInputAsync(payload, local)
             : default;
@@ -695,42 +696,38 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             && _address.InstanceOf(inbound.ReplyTo) is { } caller
             ? _address.Callbacks(caller)
             : bus ? _address.BusRequest(header.MethodId) : _address.Request(header.ContractId);
-        await _nats.PublishAsync(subject, frame, headers, _address.Reply(_instance, header.CorrelationId), Raw).ConfigureAwait(false);
+        await _nats.PublishAsync(subject, frame, headers, ReplySubject(header.CorrelationId), Raw).ConfigureAwait(false);
     }
 
-    private async ValueTask PublishReplyAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
+    private ValueTask PublishReplyAsync(in WireFrame.Header header, in ReadOnlySequence<byte> frame)
     {
-        if (!_inCalls.TryRemove(header.CorrelationId, out var call)) return;
-        _inByReply.TryRemove(call.ReplyTo, out _);
+        if (!_inCalls.TryRemove(header.CorrelationId, out var call)) return default;
         if (frame.Length > MaxBrokerPayload)
         {
             var error = WireFrame.BuildError(header with { CorrelationId = call.CallerId }, "remote", "IpcContracts.IpcException",
                 $"The reply is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload), so it was not sent: {LargeDataHint}.");
-            await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(error), serializer: Raw).ConfigureAwait(false);
-            return;
+            return _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(error), serializer: Raw);
         }
-        await PublishAsCallerAsync(call.ReplyTo, frame, call.CallerId).ConfigureAwait(false);
+        return PublishAsCaller(call.ReplyTo, frame, call.CallerId);
     }
 
     /// <summary>
-    /// Publishes <paramref name="frame"/> with correlation ID <paramref name="callerId"/> in place of this side's local one,
-    /// from a pooled copy: a reply, stream item or progress report of every call would otherwise be a new array of its size.
+    /// Publishes <paramref name="frame"/> (read from the outbound pipe) with correlation ID <paramref name="callerId"/> in place
+    /// of this side's local one, rewritten where the frame lies: a reply, stream item or progress report costs no copy of
+    /// its own (the NATS client copies it into its buffer), and the pump awaits the publish before it lets go of those bytes.
     /// </summary>
-    /// <remarks>The copy goes back to the pool once the publish has completed: by then the client has serialized it into its own buffer.</remarks>
-    private async ValueTask PublishAsCallerAsync(string subject, ReadOnlySequence<byte> frame, ulong callerId, string? replyTo = null)
+    private ValueTask PublishAsCaller(string subject, in ReadOnlySequence<byte> frame, ulong callerId, string? replyTo = null)
     {
-        var length = (int)frame.Length;
-        var copy = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            frame.CopyTo(copy);
-            WireFrame.PatchCorrelation(copy, callerId);
-            await _nats.PublishAsync(subject, new ReadOnlySequence<byte>(copy, 0, length), replyTo: replyTo, serializer: Raw).ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(copy);
-        }
+        WireFrame.PatchCorrelation(frame, callerId);
+        return _nats.PublishAsync(subject, frame, replyTo: replyTo, serializer: Raw);
+    }
+
+    /// <summary><c>P.reply.INSTANCE.N</c> for this connection's call N (<see cref="NatsAddress.Reply"/>), one string per call.</summary>
+    private string ReplySubject(ulong correlationId)
+    {
+        Span<char> digits = stackalloc char[20];
+        correlationId.TryFormat(digits, out var length, default, System.Globalization.CultureInfo.InvariantCulture);
+        return string.Concat(_replyStem.AsSpan(), digits[..length]);
     }
 
     /// <summary>One item of a stream result: to the caller like a Response, but the call goes on (its Response or Error ends it).</summary>
@@ -741,14 +738,13 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         {
             // The caller gets the reason and the call ends; the handler here is cancelled instead of waiting for credit forever.
             _inCalls.TryRemove(header.CorrelationId, out _);
-            _inByReply.TryRemove(call.ReplyTo, out _);
             var error = WireFrame.BuildError(header with { Kind = WireFrame.Request, CorrelationId = call.CallerId }, "remote", "IpcContracts.IpcException",
                 $"A stream item is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload), so it was not sent: {LargeDataHint}.");
             await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(error), serializer: Raw).ConfigureAwait(false);
             await WriteInputAsync(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, header.CorrelationId, [])).ConfigureAwait(false);
             return;
         }
-        await PublishAsCallerAsync(call.ReplyTo, frame, call.CallerId).ConfigureAwait(false);
+        await PublishAsCaller(call.ReplyTo, frame, call.CallerId).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -764,7 +760,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 _options.ReportSecurityEvent($"NATS transport {PeerDescription}: a progress report of {frame.Length} bytes is over the NATS server's max_payload ({MaxBrokerPayload} bytes); such reports are dropped.");
             return;
         }
-        await PublishAsCallerAsync(call.ReplyTo, frame, call.CallerId).ConfigureAwait(false);
+        await PublishAsCaller(call.ReplyTo, frame, call.CallerId).ConfigureAwait(false);
     }
 
     /// <remarks>Not an async method: it hands back the publish's own ValueTask (the pump awaits it), one state machine less per event.</remarks>
@@ -938,18 +934,17 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 mismatch, _own.AliasOf(header.ContractId), method.Name)), serializer: Raw);
         }
         var local = (ulong)Interlocked.Increment(ref _nextInboundId);
-        _inCalls[local] = (replyTo, header.CorrelationId);
-        _inByReply[replyTo] = local;
+        _inCalls.Add(local, replyTo, header.CorrelationId);
         return WriteInputAsync(payload, local);
     }
 
     private ValueTask OnCancelAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload) =>
-        replyTo is not null && _inByReply.TryGetValue(replyTo, out var local)
+        replyTo is not null && _inCalls.TryFind(replyTo, out var local)
             ? WriteInputAsync(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, local, []))
             : default;
 
     private ValueTask OnCreditAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload) =>
-        replyTo is not null && _inByReply.TryGetValue(replyTo, out var local) && WireFrame.TryReadMessage(payload, out var header)
+        replyTo is not null && _inCalls.TryFind(replyTo, out var local) && WireFrame.TryReadMessage(payload, out var header)
             && header.Kind == WireFrame.StreamCredit
             ? WriteInputAsync(payload, local)
             : default;
