@@ -7,7 +7,7 @@
 //   bdn [args]      BenchmarkDotNet micro-benchmarks of the in-process pieces (BenchmarkDotNet's own arguments)
 //   nats-cpu [--events N] [--runs K] [--flood] [--only raw-nats,nats,pipe]  CPU and bytes per 64 B event, publisher and subscriber: raw NATS, nats://, pipe://
 //   alloc [pipe|tcp|shm ...]  only the allocation rows (bytes per round trip and per event, both processes), seconds
-//   alloc-types [pipe|tcp|shm|inproc] [--rounds N] [--kind value|task|event|flood]  which types those bytes are (sampled, one process)
+//   alloc-types [pipe|tcp|shm|inproc|nats] [--rounds N] [--kind value|task|event|flood]  which types those bytes are (sampled, one process)
 //   child ROLE ...  a child process of the harness (see Processes/Children.cs); not for direct use
 using IpcContracts.Benchmarks.Harness;
 using IpcContracts.Benchmarks.Micro;

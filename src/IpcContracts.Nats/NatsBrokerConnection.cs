@@ -43,14 +43,14 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private readonly NatsTransportOptions _transportOptions;
     private readonly IpcOptions _options;
     private readonly string _instance = Guid.NewGuid().ToString("N");
+    private readonly string _replyStem; // P.reply.INSTANCE.
     private readonly Pipe _in;
     private readonly Pipe _out;
     private readonly SemaphoreSlim _inLock = new(1, 1);
     private readonly TaskCompletionSource _helloWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ConcurrentDictionary<ulong, (uint Contract, uint Method, bool Bus)> _outCalls = new();
-    private readonly ConcurrentDictionary<ulong, (string ReplyTo, ulong CallerId)> _inCalls = new();
-    private readonly ConcurrentDictionary<string, ulong> _inByReply = new(StringComparer.Ordinal);
+    private readonly CallTable<ulong, (uint Contract, uint Method, bool Bus)> _outCalls = new();
+    private readonly InboundCalls _inCalls = new();
     private readonly ConcurrentDictionary<uint, FrameSubscription> _eventSubscriptions = new();
     private readonly ConcurrentDictionary<uint, FrameSubscription> _busEventSubscriptions = new();
     private readonly ConcurrentDictionary<ulong, ulong> _callOrigins = new();
@@ -94,11 +94,15 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         _address = address;
         _transportOptions = transportOptions;
         _options = options;
-        // Inbound: a message is written whole, then flushed; past 1 MiB unread the flush waits (the core is behind).
+        // Inbound: a message is written whole, then flushed; past 1 MiB unread the flush waits (the core is behind). The core's
+        // read loop runs inline in the flush, on the NATS client's socket reader (TransportFeatures.InlineReads), as a socket
+        // transport's loop runs on the thread that read the socket: a request reaches its handler, and its reply the NATS
+        // client's buffer, without a thread-pool work item on the way (server side of the nats-cpu rtt series: 3 -> 2 work
+        // items per round trip). The core does not resume callers there; the NATS reader receives again once it returns.
         // Blocks of 64 KiB: the 4 KiB default puts up to 256 blocks in flight in a burst, more than the shared array pool
         // keeps, and the pool then allocates new ones (rented on the NATS reader's thread, returned on the core's).
-        _in = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, minimumSegmentSize: PipeBlock,
-            useSynchronizationContext: false));
+        _in = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19,
+            minimumSegmentSize: PipeBlock, useSynchronizationContext: false));
         // Outbound: room for the largest frame the core may write, so a frame is always complete before it is routed. The
         // pump runs inline on the thread that flushes (the core's sender: the caller's thread, or the handler's for a reply),
         // not as a thread-pool work item per wake-up: a publish only writes into the NATS client's buffer and never blocks
@@ -108,6 +112,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         _out = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: outLimit, resumeWriterThreshold: outLimit / 2,
             minimumSegmentSize: PipeBlock, useSynchronizationContext: false));
         PeerDescription = address.ToString();
+        _replyStem = address.Replies(_instance)[..^1];
         if (transportOptions.DurableEvents.Any)
             _durable = new JetStreamEvents(nats, address, transportOptions.DurableEvents, options, _instance, PeerDescription, Fail);
     }
@@ -122,10 +127,12 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     /// goes back to the process that made the inbound call (duplex callbacks), not to any process that serves its contract.
     /// </summary>
     /// <remarks>
+    /// Reads complete inline on the NATS client's socket reader (<see cref="TransportFeatures.InlineReads"/>, see the constructor).
     /// Aggregator request handlers are followed as they come and go (<see cref="TransportFeatures.BusHandlerChanges"/>): a
     /// process answers <c>P.bus.req.T</c> only while it has a handler for T, so one registered after the handshake is served.
     /// </remarks>
-    public TransportFeatures Features => TransportFeatures.EventAcknowledgements | TransportFeatures.CallOrigins | TransportFeatures.BusHandlerChanges;
+    public TransportFeatures Features => TransportFeatures.EventAcknowledgements | TransportFeatures.CallOrigins | TransportFeatures.BusHandlerChanges
+        | TransportFeatures.InlineReads;
 
     public void EventHandled(ulong deliveryTag)
     {
@@ -421,12 +428,12 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 // Like Cancel: every process gets it, the one running the call (it knows the reply subject) takes it. It
                 // follows the Request from this connection, so NATS delivers it after the Request to that process.
                 return _outCalls.ContainsKey(header.CorrelationId)
-                    ? _nats.PublishAsync(_address.Credit, frame, replyTo: _address.Reply(_instance, header.CorrelationId), serializer: Raw)
+                    ? _nats.PublishAsync(_address.Credit, frame, replyTo: ReplySubject(header.CorrelationId), serializer: Raw)
                     : default;
             case WireFrame.Cancel:
                 _upstreams.TryRemove(header.CorrelationId, out _);
                 return _outCalls.TryRemove(header.CorrelationId, out _)
-                    ? _nats.PublishAsync(_address.Cancel, frame, replyTo: _address.Reply(_instance, header.CorrelationId), serializer: Raw)
+                    ? _nats.PublishAsync(_address.Cancel, frame, replyTo: ReplySubject(header.CorrelationId), serializer: Raw)
                     : default;
             case WireFrame.Event:
                 return PublishEventAsync(header, frame);
@@ -469,9 +476,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             case WireFrame.Cancel:
             {
                 if (!_inCalls.TryGetValue(header.CorrelationId, out var call)) return default; // the call has ended
-                var control = frame.ToArray();
-                WireFrame.PatchCorrelation(control, call.CallerId);
-                return _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(control), replyTo: _address.Upstream(_instance), serializer: Raw);
+                return PublishAsCaller(call.ReplyTo, frame, call.CallerId, replyTo: _address.Upstream(_instance));
             }
             case WireFrame.StreamItem:
             case WireFrame.StreamEnd:
@@ -494,7 +499,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 "IpcContracts.IpcProtocolException",
                 $"An argument-stream item is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload), so it was not sent: send smaller items, or raise the server's max_payload.")).ConfigureAwait(false);
             await _nats.PublishAsync(_address.Cancel, new ReadOnlySequence<byte>(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, id, [])),
-                replyTo: _address.Reply(_instance, id), serializer: Raw).ConfigureAwait(false);
+                replyTo: ReplySubject(id), serializer: Raw).ConfigureAwait(false);
             return;
         }
         var route = _upstreams.GetOrAdd(id, static _ => new UpstreamRoute());
@@ -510,7 +515,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 return;
             }
         }
-        await _nats.PublishAsync(subject, frame, replyTo: _address.Reply(_instance, id), serializer: Raw).ConfigureAwait(false);
+        await _nats.PublishAsync(subject, frame, replyTo: ReplySubject(id), serializer: Raw).ConfigureAwait(false);
         if (header.Kind == WireFrame.StreamEnd) _upstreams.TryRemove(id, out _);
     }
 
@@ -538,7 +543,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         }
         if (held is not null)
         {
-            await _nats.PublishAsync(route.Subject, new ReadOnlySequence<byte>(held), replyTo: _address.Reply(_instance, id), serializer: Raw).ConfigureAwait(false);
+            await _nats.PublishAsync(route.Subject, new ReadOnlySequence<byte>(held), replyTo: ReplySubject(id), serializer: Raw).ConfigureAwait(false);
             _upstreams.TryRemove(id, out _);
         }
         await WriteInputAsync(payload).ConfigureAwait(false);
@@ -546,7 +551,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
 
     /// <summary>StreamItem or StreamEnd with Upstream on <c>P.up.I</c>: to the call its reply-to names, with this side's local ID.</summary>
     private ValueTask OnUpstreamItemAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload) =>
-        replyTo is not null && _inByReply.TryGetValue(replyTo, out var local) && WireFrame.TryReadMessage(payload, out var header)
+        replyTo is not null && _inCalls.TryFind(replyTo, out var local) && WireFrame.TryReadMessage(payload, out var header)
             && (header.Flags & WireFrame.UpstreamFlag) != 0 && header.Kind is WireFrame.StreamItem or WireFrame.StreamEnd
             ? WriteInputAsync(payload, local)
             : default;
@@ -691,25 +696,38 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             && _address.InstanceOf(inbound.ReplyTo) is { } caller
             ? _address.Callbacks(caller)
             : bus ? _address.BusRequest(header.MethodId) : _address.Request(header.ContractId);
-        await _nats.PublishAsync(subject, frame, headers, _address.Reply(_instance, header.CorrelationId), Raw).ConfigureAwait(false);
+        await _nats.PublishAsync(subject, frame, headers, ReplySubject(header.CorrelationId), Raw).ConfigureAwait(false);
     }
 
-    private async ValueTask PublishReplyAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
+    private ValueTask PublishReplyAsync(in WireFrame.Header header, in ReadOnlySequence<byte> frame)
     {
-        if (!_inCalls.TryRemove(header.CorrelationId, out var call)) return;
-        _inByReply.TryRemove(call.ReplyTo, out _);
-        byte[] reply;
+        if (!_inCalls.TryRemove(header.CorrelationId, out var call)) return default;
         if (frame.Length > MaxBrokerPayload)
         {
-            reply = WireFrame.BuildError(header with { CorrelationId = call.CallerId }, "remote", "IpcContracts.IpcException",
+            var error = WireFrame.BuildError(header with { CorrelationId = call.CallerId }, "remote", "IpcContracts.IpcException",
                 $"The reply is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload), so it was not sent: {LargeDataHint}.");
+            return _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(error), serializer: Raw);
         }
-        else
-        {
-            reply = frame.ToArray();
-            WireFrame.PatchCorrelation(reply, call.CallerId);
-        }
-        await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(reply), serializer: Raw).ConfigureAwait(false);
+        return PublishAsCaller(call.ReplyTo, frame, call.CallerId);
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="frame"/> (read from the outbound pipe) with correlation ID <paramref name="callerId"/> in place
+    /// of this side's local one, rewritten where the frame lies: a reply, stream item or progress report costs no copy of
+    /// its own (the NATS client copies it into its buffer), and the pump awaits the publish before it lets go of those bytes.
+    /// </summary>
+    private ValueTask PublishAsCaller(string subject, in ReadOnlySequence<byte> frame, ulong callerId, string? replyTo = null)
+    {
+        WireFrame.PatchCorrelation(frame, callerId);
+        return _nats.PublishAsync(subject, frame, replyTo: replyTo, serializer: Raw);
+    }
+
+    /// <summary><c>P.reply.INSTANCE.N</c> for this connection's call N (<see cref="NatsAddress.Reply"/>), one string per call.</summary>
+    private string ReplySubject(ulong correlationId)
+    {
+        Span<char> digits = stackalloc char[20];
+        correlationId.TryFormat(digits, out var length, default, System.Globalization.CultureInfo.InvariantCulture);
+        return string.Concat(_replyStem.AsSpan(), digits[..length]);
     }
 
     /// <summary>One item of a stream result: to the caller like a Response, but the call goes on (its Response or Error ends it).</summary>
@@ -720,16 +738,13 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         {
             // The caller gets the reason and the call ends; the handler here is cancelled instead of waiting for credit forever.
             _inCalls.TryRemove(header.CorrelationId, out _);
-            _inByReply.TryRemove(call.ReplyTo, out _);
             var error = WireFrame.BuildError(header with { Kind = WireFrame.Request, CorrelationId = call.CallerId }, "remote", "IpcContracts.IpcException",
                 $"A stream item is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload), so it was not sent: {LargeDataHint}.");
             await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(error), serializer: Raw).ConfigureAwait(false);
             await WriteInputAsync(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, header.CorrelationId, [])).ConfigureAwait(false);
             return;
         }
-        var item = frame.ToArray();
-        WireFrame.PatchCorrelation(item, call.CallerId);
-        await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(item), serializer: Raw).ConfigureAwait(false);
+        await PublishAsCaller(call.ReplyTo, frame, call.CallerId).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -745,9 +760,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 _options.ReportSecurityEvent($"NATS transport {PeerDescription}: a progress report of {frame.Length} bytes is over the NATS server's max_payload ({MaxBrokerPayload} bytes); such reports are dropped.");
             return;
         }
-        var report = frame.ToArray();
-        WireFrame.PatchCorrelation(report, call.CallerId);
-        await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(report), serializer: Raw).ConfigureAwait(false);
+        await PublishAsCaller(call.ReplyTo, frame, call.CallerId).ConfigureAwait(false);
     }
 
     /// <remarks>Not an async method: it hands back the publish's own ValueTask (the pump awaits it), one state machine less per event.</remarks>
@@ -921,18 +934,17 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 mismatch, _own.AliasOf(header.ContractId), method.Name)), serializer: Raw);
         }
         var local = (ulong)Interlocked.Increment(ref _nextInboundId);
-        _inCalls[local] = (replyTo, header.CorrelationId);
-        _inByReply[replyTo] = local;
+        _inCalls.Add(local, replyTo, header.CorrelationId);
         return WriteInputAsync(payload, local);
     }
 
     private ValueTask OnCancelAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload) =>
-        replyTo is not null && _inByReply.TryGetValue(replyTo, out var local)
+        replyTo is not null && _inCalls.TryFind(replyTo, out var local)
             ? WriteInputAsync(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, local, []))
             : default;
 
     private ValueTask OnCreditAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload) =>
-        replyTo is not null && _inByReply.TryGetValue(replyTo, out var local) && WireFrame.TryReadMessage(payload, out var header)
+        replyTo is not null && _inCalls.TryFind(replyTo, out var local) && WireFrame.TryReadMessage(payload, out var header)
             && header.Kind == WireFrame.StreamCredit
             ? WriteInputAsync(payload, local)
             : default;

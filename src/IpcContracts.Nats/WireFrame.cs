@@ -154,6 +154,22 @@ internal static class WireFrame
     public static void PatchCorrelation(Span<byte> frame, ulong correlationId) =>
         BinaryPrimitives.WriteUInt64LittleEndian(frame[CorrelationOffset..], correlationId);
 
+    /// <summary>
+    /// Rewrites the correlation ID of a whole frame where it lies, across segments if it must. Only for bytes this process
+    /// owns and nobody reads meanwhile: the transport's outbound pipe buffer, which is its own until it advances past them.
+    /// </summary>
+    public static void PatchCorrelation(in ReadOnlySequence<byte> frame, ulong correlationId)
+    {
+        Span<byte> id = stackalloc byte[sizeof(ulong)];
+        BinaryPrimitives.WriteUInt64LittleEndian(id, correlationId);
+        foreach (var segment in frame.Slice(CorrelationOffset, sizeof(ulong)))
+        {
+            var target = System.Runtime.InteropServices.MemoryMarshal.AsMemory(segment).Span;
+            id[..target.Length].CopyTo(target);
+            id = id[target.Length..];
+        }
+    }
+
     /// <summary>Where a frame's correlation ID lies, from the frame's start (8 bytes, little-endian).</summary>
     public const int CorrelationAt = CorrelationOffset;
 

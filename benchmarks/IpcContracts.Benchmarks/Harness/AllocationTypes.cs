@@ -5,12 +5,13 @@ using System.Globalization;
 namespace IpcContracts.Benchmarks.Harness;
 
 /// <summary>
-/// <c>alloc-types [pipe|tcp|shm|inproc] [--rounds N] [--kind task|value|event|flood]</c>: which types the bytes of a call are,
+/// <c>alloc-types [pipe|tcp|shm|inproc|nats] [--rounds N] [--kind task|value|event|flood]</c>: which types the bytes of a call are,
 /// client and server in this process. The runtime's GC AllocationTick event names the type of the object that crossed
 /// each ~100 KB of allocation (any thread), so over many calls the sampled bytes per type are proportional to what each
 /// type costs per call; the payload objects (<see cref="Payload"/>, its string, System.Text.Json's argument state) show
 /// up as such, and anything else is what a round trip allocates beyond them. Finds an allocation; the exact count per
 /// call is what <c>alloc</c> gives.
+/// <c>nats</c> uses the broker at IPC_NATS_URL.
 /// </summary>
 internal static class AllocationTypes
 {
@@ -31,6 +32,17 @@ internal static class AllocationTypes
         if (transport is "raw-unix" or "raw-tcp") return RawPingPong(transport[4..], rounds);
         var endpoint = $"{transport}://ipcalloctypes-{Environment.ProcessId}";
         if (transport == "tcp") endpoint = "tcp://127.0.0.1:0";
+        if (transport == "nats")
+        {
+            // Client and server in this process, each with its own connection to the broker (IPC_NATS_URL).
+            if (Environment.GetEnvironmentVariable("IPC_NATS_URL") is not { Length: > 0 } url)
+            {
+                Console.Error.WriteLine("alloc-types nats needs IPC_NATS_URL");
+                return 1;
+            }
+            IpcContracts.Nats.NatsTransport.Register();
+            endpoint = $"{url.TrimEnd('/')}/ipcalloctypes{Environment.ProcessId}";
+        }
         Timing.Await(async () =>
         {
             var service = new BenchService();

@@ -51,7 +51,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _lowWater = transport is IReceiveLowWater { LowWaterSupported: true } lowWater ? lowWater : null;
         _callOrigins = (transport.Features & TransportFeatures.CallOrigins) != 0;
         ContinuationsOnReaderThread = local.Options.ContinuationsOnReaderThread ?? _blockingReads;
-        DefersReplies = !ContinuationsOnReaderThread && !_blockingReads;
+        DefersReplies = !ContinuationsOnReaderThread && !_blockingReads && (transport.Features & TransportFeatures.InlineReads) == 0;
         _subscriptionListener = OnLocalSubscriptionChanged;
         if ((transport.Features & TransportFeatures.BusHandlerChanges) != 0) _busHandlerListener = OnLocalBusHandlerChanged;
         _sender = new FrameSender(transport.Output, local.Options, OnSenderFault, () => PeerDescription);
@@ -105,7 +105,8 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     /// Whether replies read by the loop resume their callers when the loop next waits for bytes, on the thread that read
     /// them, after the next read is armed (<see cref="ResumeCallersWhenArmed"/>): the caller's continuation then needs no
     /// thread-pool work item of its own and still cannot hold up reading. Socket transports (async reads) with
-    /// continuations off the reader thread.
+    /// continuations off the reader thread; not a transport whose reads complete inline on its receiving thread
+    /// (<see cref="TransportFeatures.InlineReads"/>), where the loop waits before that thread is back to receiving.
     /// </summary>
     internal bool DefersReplies { get; }
 

@@ -39,4 +39,14 @@ public enum TransportFeatures
     /// registered when the connection starts, and again for each one added or removed later, in order.
     /// </summary>
     BusHandlerChanges = 8,
+
+    /// <summary>
+    /// A read of the transport's <see cref="System.IO.Pipelines.IDuplexPipe.Input"/> completes on the thread that delivers the bytes,
+    /// which goes back to receiving only once the core's read loop waits again (a broker client's receive loop that writes
+    /// each message into the pipe the core reads, with an inline reader scheduler: the message reaches the core without a
+    /// thread hand-off). Callers' continuations are then not resumed on that thread when the loop waits, as they are on
+    /// socket transports (it would hold up receiving); they are queued, unless
+    /// <see cref="IpcOptions.ContinuationsOnReaderThread"/> asks for the reader thread.
+    /// </summary>
+    InlineReads = 16,
 }

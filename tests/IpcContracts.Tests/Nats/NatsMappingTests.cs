@@ -109,6 +109,22 @@ public sealed class NatsMappingTests
         Assert.False(WireFrame.TryReadMessage(new ReadOnlySequence<byte>("hello from another app, not a frame"u8.ToArray()), out _));
     }
 
+    [Theory]
+    [InlineData(36)]  // whole in the first segment
+    [InlineData(20)]  // the correlation ID split between two segments
+    [InlineData(17, 19, 22)] // split three ways
+    public void A_reply_gets_the_callers_correlation_id_where_it_lies_whatever_the_segments(params int[] cuts)
+    {
+        var frame = WireFrame.Build(WireFrame.Response, 0, 1, 2, 0x0102030405060708, "{\"x\":1}"u8);
+        var expected = WireFrame.Build(WireFrame.Response, 0, 1, 2, 0xF1E2D3C4B5A69788, "{\"x\":1}"u8);
+        var sequence = Segments.Cut(frame, cuts);
+
+        WireFrame.PatchCorrelation(sequence, 0xF1E2D3C4B5A69788);
+
+        Assert.Equal(expected, sequence.ToArray());
+        Assert.Equal(expected, frame); // rewritten in the frame's own memory, not in a copy
+    }
+
     [Fact]
     public void The_broker_hello_takes_a_serving_process_entry_and_marks_other_request_contracts_unchecked()
     {
