@@ -8,6 +8,7 @@
 //   nats-cpu [--events N] [--runs K] [--flood] [--only raw-nats,nats,pipe]  CPU and bytes per 64 B event, publisher and subscriber: raw NATS, nats://, pipe://
 //   alloc [pipe|tcp|shm ...]  only the allocation rows (bytes per round trip and per event, both processes), seconds
 //   alloc-types [pipe|tcp|shm|inproc|nats] [--rounds N] [--kind value|task|event|flood]  which types those bytes are (sampled, one process)
+//   ring-bulk [--runs N] [--piece BYTES ...]  24 MiB through the shm ring in one process (no frames), against memcpy: the ring's own floor
 //   child ROLE ...  a child process of the harness (see Processes/Children.cs); not for direct use
 using IpcContracts.Benchmarks.Harness;
 using IpcContracts.Benchmarks.Micro;
@@ -19,6 +20,7 @@ if (args is ["alloc", .. var transports]) return AllocationRows.Run(transports);
 if (args is ["alloc-types", .. var typeArgs]) return AllocationTypes.Run(typeArgs);
 if (args is ["counts", .. var countArgs]) return HandoffCounts.Run(countArgs);
 if (args is ["nats-cpu", .. var natsCpuArgs]) return NatsCpu.Run(natsCpuArgs);
+if (args is ["ring-bulk", .. var ringArgs]) return RingBulk.Run(ringArgs);
 
 // The harness: [--quick | full] [--load N] [--only STEP], in any order.
 var config = HarnessConfig.Quick;
