@@ -104,11 +104,14 @@ internal sealed class Child : IDisposable
     /// Minor page faults of the child so far (Linux: /proc/PID/stat, field 10), or -1 where there is no such file. A receiver
     /// that hands out a new 24 MiB array faults in 6,144 pages when its GC gives it memory the OS has taken back.
     /// </summary>
-    public long MinorFaults()
+    public long MinorFaults() => MinorFaults(Pid);
+
+    /// <summary>Minor page faults of process <paramref name="pid"/> so far (see the instance overload), or -1.</summary>
+    public static long MinorFaults(int pid)
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{Pid}/stat");
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
             // After the command name in parentheses (which may hold spaces): state, ppid, pgrp, session, tty, tpgid, flags, minflt.
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             return long.Parse(fields[7], System.Globalization.CultureInfo.InvariantCulture);
