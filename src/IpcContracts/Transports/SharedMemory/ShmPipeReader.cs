@@ -12,7 +12,7 @@ namespace IpcContracts.Transports.SharedMemory;
 /// The private buffer is one pooled array holding the unconsumed bytes contiguously, not a <see cref="System.IO.Pipelines.Pipe"/>:
 /// only the read loop's thread uses it, so it needs no lock, and a read costs no segment taken from and handed back to a
 /// pool. With a Pipe, every 64 B round trip took a segment, three locks and the Pipe's bookkeeping on each side
-/// (docs/benchmarks.md, "shm round trip and events: what costs the most", and "Session 11" for the array's return: its
+/// (docs/benchmarks.md, "shm round trip and events: what costs the most", and "Sessions 10 and 11" for the array's return: its
 /// 24 MiB regression in session 8 was the receiver's page faults, not the array). The array grows (doubling) while a frame
 /// larger than it arrives; once it is empty, an array grown past <see cref="KeptBuffer"/> is given back, so an idle
 /// connection holds at most that.

@@ -27,7 +27,7 @@ internal sealed unsafe class SpscRing
     // The most one publish or consume moves: a quarter of the ring, at most 256 KiB. A frame larger than the ring then
     // streams through it in pieces, the consumer copying one piece out while the producer copies the next in; moving the
     // whole free space and everything available at once made the two sides take turns: `ring-bulk`, 24 MiB through a 1 MiB
-    // ring in one process, 1.5x-4.3x memcpy that way, 1.0x-1.2x in pieces (docs/benchmarks.md, "Session 11").
+    // ring in one process, 1.5x-4.3x memcpy that way, 1.0x-1.2x in pieces (docs/benchmarks.md, "Sessions 10 and 11").
     private readonly int _maxPiece;
 
     /// <summary>Upper bound of one sleep of a parked reader, ms: only a safety net, a wake-up is never needed to end it.</summary>
