@@ -81,7 +81,7 @@ internal sealed class LargeFrame
         if (length < Threshold) return null;
         if (header.Kind == FrameKind.Response)
         {
-            var result = GC.AllocateUninitializedArray<byte>(length);
+            var result = ReceiveArrays.Allocate(length);
             return new LargeFrame(header, [result], result);
         }
         if (header.Kind != FrameKind.Request) return null;
@@ -109,7 +109,7 @@ internal sealed class LargeFrame
         }
         var bytesLength = length - headLength - BinarySection.TrailerSize;
         if (bytesLength < 0) return null;
-        var bytes = GC.AllocateUninitializedArray<byte>((int)bytesLength);
+        var bytes = ReceiveArrays.Allocate((int)bytesLength);
         // If the trailer then disagrees (bytes between the object and the binary section), the split differs from this
         // plan and the receiver copies, exactly as before; the frame is not refused for it.
         return new LargeFrame(header, [new byte[headLength], bytes, new byte[BinarySection.TrailerSize]], bytes);
