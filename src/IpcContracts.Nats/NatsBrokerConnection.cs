@@ -1000,6 +1000,16 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     internal static readonly TimeSpan EventReadAheadMaxWait = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// This connection's <see cref="EventReadAheadStall"/> and <see cref="EventReadAheadMaxWait"/>. Tests that look at the
+    /// bound while it holds set them longer: with the defaults the bound lifts 250 ms after a subscriber stops, and a test
+    /// process busy with other tests may look later than that.
+    /// </summary>
+    internal TimeSpan ReadAheadStall { get; set; } = EventReadAheadStall;
+
+    /// <inheritdoc cref="ReadAheadStall"/>
+    internal TimeSpan ReadAheadMaxWait { get; set; } = EventReadAheadMaxWait;
+
+    /// <summary>
     /// The delivery tag of a run of events (bit 63; durable events' tags count up from 1 and never reach it); its low 32 bits
     /// are the run's length in bytes, so giving it back needs no table.
     /// </summary>
@@ -1048,7 +1058,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private async Task WaitForEventRoomAsync()
     {
         Interlocked.Increment(ref _readAheadWaits);
-        var giveUp = Environment.TickCount64 + (long)EventReadAheadMaxWait.TotalMilliseconds;
+        var giveUp = Environment.TickCount64 + (long)ReadAheadMaxWait.TotalMilliseconds;
         while (true)
         {
             var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); // not continued on the core's event loop
@@ -1062,7 +1072,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             }
             try
             {
-                await room.Task.WaitAsync(EventReadAheadStall).ConfigureAwait(false);
+                await room.Task.WaitAsync(ReadAheadStall).ConfigureAwait(false);
                 return;
             }
             catch (TimeoutException)

@@ -63,6 +63,9 @@ public sealed class NatsEventReadAheadTests
             using var subscription = subscriber.Subscribe<ITicks>(ticks);
             await subscriber.Connection.PingAsync(); // the broker has the subscription
             var transport = Assert.IsType<NatsBrokerConnection>(subscriber.Connection.Transport);
+            // The stuck subscriber would lift the bound 250 ms into the wait (EventReadAheadStall), and a CI machine running
+            // other tests looked later than that once (5.4 MB in the core): here the bound must hold until the gate opens.
+            transport.ReadAheadStall = transport.ReadAheadMaxWait = TimeSpan.FromMinutes(2);
             await using var publisher = await IpcClient.ConnectAsync(endpoint);
             var ticksOut = publisher.Publisher<ITicks>();
 
