@@ -16,10 +16,8 @@ public sealed class ShmRingPieceTests
     [Fact]
     public void A_write_larger_than_a_quarter_of_the_ring_is_published_and_consumed_a_quarter_at_a_time()
     {
-        using var segment = ShmPlatform.Current.Create(RingSize);
-        ShmPlatform.Current.Unpublish(segment);
-        var producer = new SpscRing(segment, 0, RingSize, spinCount: 0);
-        var consumer = new SpscRing(segment, 0, RingSize, spinCount: 0);
+        using var segment = NewSegment();
+        var (producer, consumer) = Ends(segment);
         var source = Pattern(RingSize);
 
         Assert.Equal(Piece, producer.Publish(source));
@@ -41,10 +39,8 @@ public sealed class ShmRingPieceTests
     [Fact]
     public void A_write_that_fits_in_a_piece_is_published_whole()
     {
-        using var segment = ShmPlatform.Current.Create(RingSize);
-        ShmPlatform.Current.Unpublish(segment);
-        var producer = new SpscRing(segment, 0, RingSize, spinCount: 0);
-        var consumer = new SpscRing(segment, 0, RingSize, spinCount: 0);
+        using var segment = NewSegment();
+        var (producer, consumer) = Ends(segment);
         var source = Pattern(Piece);
 
         Assert.Equal(Piece, producer.Publish(source));
@@ -56,10 +52,10 @@ public sealed class ShmRingPieceTests
     [Fact]
     public async Task Sixteen_rings_worth_written_by_one_thread_arrive_in_order_at_another()
     {
-        using var segment = ShmPlatform.Current.Create(RingSize);
-        ShmPlatform.Current.Unpublish(segment);
-        var producer = new SpscRing(segment, 0, RingSize, spinCount: 100) { WriterParkMs = 10 };
-        var consumer = new SpscRing(segment, 0, RingSize, spinCount: 100) { ReaderParkMs = 10 };
+        using var segment = NewSegment();
+        var (producer, consumer) = Ends(segment, spinCount: 100);
+        producer.WriterParkMs = 10;
+        consumer.ReaderParkMs = 10;
         var source = Pattern(16 * RingSize);
         var stop = 0;
         bool Stopped() => Volatile.Read(ref stop) != 0;
@@ -94,6 +90,18 @@ public sealed class ShmRingPieceTests
             await Task.WhenAll(write, read).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
+
+    /// <summary>A private segment (unlinked at once, so nothing else can open it) holding the ring under test.</summary>
+    private static Segment NewSegment()
+    {
+        var segment = ShmPlatform.Current.Create(RingSize);
+        ShmPlatform.Current.Unpublish(segment);
+        return segment;
+    }
+
+    /// <summary>The producer's and the consumer's view of ring 0 of <paramref name="segment"/>.</summary>
+    private static (SpscRing Producer, SpscRing Consumer) Ends(Segment segment, int spinCount = 0) =>
+        (new SpscRing(segment, 0, RingSize, spinCount), new SpscRing(segment, 0, RingSize, spinCount));
 
     private static byte[] Pattern(int length)
     {
