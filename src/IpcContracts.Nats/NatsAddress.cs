@@ -75,8 +75,19 @@ internal sealed class NatsAddress
     public string BusRequest(uint typeId) => _busRequests.GetOrAdd(typeId, static (id, prefix) => $"{prefix}.bus.req.{id:X8}", Prefix);
     public string BusManifest(uint typeId) => $"{Prefix}.bus.manifest.{typeId:X8}";
     public string BusEvent(uint typeId) => _busEvents.GetOrAdd(typeId, static (id, prefix) => $"{prefix}.bus.evt.{id:X8}", Prefix);
-    public string Replies(string instance) => $"{Prefix}.reply.{instance}.*";
-    public string Reply(string instance, ulong correlationId) => $"{Prefix}.reply.{instance}.{correlationId}";
+    public string Replies(string instance) => ReplyStem(instance) + "*";
+    public string Reply(string instance, ulong correlationId) => ReplyFromStem(ReplyStem(instance), correlationId);
+
+    /// <summary><c>P.reply.I.</c>: what every reply subject of instance I starts with; a connection keeps it for <see cref="ReplyFromStem"/>.</summary>
+    public string ReplyStem(string instance) => $"{Prefix}.reply.{instance}.";
+
+    /// <summary><c>P.reply.I.N</c> from the instance's <see cref="ReplyStem"/>: one string per call, nothing else allocated.</summary>
+    public static string ReplyFromStem(string stem, ulong correlationId)
+    {
+        Span<char> digits = stackalloc char[20];
+        correlationId.TryFormat(digits, out var length, default, System.Globalization.CultureInfo.InvariantCulture);
+        return string.Concat(stem.AsSpan(), digits[..length]);
+    }
     public string Callbacks(string instance) => $"{Prefix}.cb.{instance}";
     public string Upstream(string instance) => $"{Prefix}.up.{instance}";
 

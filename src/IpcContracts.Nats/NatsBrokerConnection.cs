@@ -112,7 +112,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         _out = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: outLimit, resumeWriterThreshold: outLimit / 2,
             minimumSegmentSize: PipeBlock, useSynchronizationContext: false));
         PeerDescription = address.ToString();
-        _replyStem = address.Replies(_instance)[..^1];
+        _replyStem = address.ReplyStem(_instance);
         if (transportOptions.DurableEvents.Any)
             _durable = new JetStreamEvents(nats, address, transportOptions.DurableEvents, options, _instance, PeerDescription, Fail);
     }
@@ -722,13 +722,8 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         return _nats.PublishAsync(subject, frame, replyTo: replyTo, serializer: Raw);
     }
 
-    /// <summary><c>P.reply.INSTANCE.N</c> for this connection's call N (<see cref="NatsAddress.Reply"/>), one string per call.</summary>
-    private string ReplySubject(ulong correlationId)
-    {
-        Span<char> digits = stackalloc char[20];
-        correlationId.TryFormat(digits, out var length, default, System.Globalization.CultureInfo.InvariantCulture);
-        return string.Concat(_replyStem.AsSpan(), digits[..length]);
-    }
+    /// <summary><c>P.reply.INSTANCE.N</c> for this connection's call N.</summary>
+    private string ReplySubject(ulong correlationId) => NatsAddress.ReplyFromStem(_replyStem, correlationId);
 
     /// <summary>One item of a stream result: to the caller like a Response, but the call goes on (its Response or Error ends it).</summary>
     private async ValueTask PublishStreamItemAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)

@@ -556,8 +556,8 @@ internal static class ComparativeHarness
             }
             return Seconds(t);
         }
-        long faults = 0;
-        async Task<double> OursTime(Func<Task<long>> transfer)
+        // Seconds, and the receiving child's minor page faults during the transfer (-1 where they cannot be read).
+        async Task<(double Seconds, long Faults)> OursTime(Func<Task<long>> transfer)
         {
             child.Mark();
             Settle();
@@ -566,9 +566,8 @@ internal static class ComparativeHarness
             var length = await transfer().ConfigureAwait(false);
             var t = Stopwatch.GetTimestamp() - start;
             var faultsAfter = child.MinorFaults();
-            faults = faultsBefore < 0 || faultsAfter < 0 ? -1 : faultsAfter - faultsBefore;
             Check(length == HarnessConfig.BulkSize, "paired bulk length");
-            return Seconds(t);
+            return (Seconds(t), faultsBefore < 0 || faultsAfter < 0 ? -1 : faultsAfter - faultsBefore);
         }
         var bytes = new List<(double, double)>();
         var stream = new List<(double, double)>();
@@ -579,7 +578,6 @@ internal static class ComparativeHarness
         {
             var baseline = await Task.Factory.StartNew(Baseline, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
             var b = await OursTime(async () => await echo.SinkBytesAsync(bulkBytes).ConfigureAwait(false)).ConfigureAwait(false);
-            var bFaults = faults;
             var baseline2 = await Task.Factory.StartNew(Baseline, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
             var st = await OursTime(() =>
             {
@@ -587,10 +585,10 @@ internal static class ComparativeHarness
                 return echo.SinkStreamAsync(source);
             }).ConfigureAwait(false);
             if (i == 0) continue; // warm-up: the raw child's first transfer, and the pairs' first GC state
-            bytes.Add((b, baseline));
-            stream.Add((st, baseline2));
-            if (bFaults >= 0) bytesFaults.Add(bFaults);
-            if (faults >= 0) streamFaults.Add(faults);
+            bytes.Add((b.Seconds, baseline));
+            stream.Add((st.Seconds, baseline2));
+            if (b.Faults >= 0) bytesFaults.Add(b.Faults);
+            if (st.Faults >= 0) streamFaults.Add(st.Faults);
         }
         r.BulkPairs[transport + "-bytes"] = bytes;
         r.BulkPairs[transport + "-stream"] = stream;
@@ -916,7 +914,6 @@ internal static class ComparativeHarness
 
     // ---- helpers ----
 
-    /// <summary>Lets the garbage collector and the JIT's background work finish before a timed section.</summary>
     /// <summary>Repeats one transfer until neither process has compiled a method for a while (<see cref="WarmUp"/>).</summary>
     private static async Task WarmTransfersAsync(Child child, Func<Task> transfer)
     {
@@ -925,6 +922,7 @@ internal static class ComparativeHarness
         while (!warm.Done());
     }
 
+    /// <summary>Lets the garbage collector and the JIT's background work finish before a timed section.</summary>
     private static void Settle()
     {
         GC.Collect();
