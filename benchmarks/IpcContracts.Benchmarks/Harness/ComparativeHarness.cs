@@ -15,7 +15,7 @@ namespace IpcContracts.Benchmarks.Harness;
 /// after the other (never two at once: with two cores, anything running beside a spinning shared-memory
 /// reader distorts it), each remote one against a child process started for it and stopped after it.
 /// </summary>
-internal static class ComparativeHarness
+internal static partial class ComparativeHarness
 {
     /// <param name="load">
     /// <c>--load N</c>: N CPU-bound spinner threads in a separate process at normal priority for the whole run, so the
@@ -39,6 +39,9 @@ internal static class ComparativeHarness
         Step("2-4. pipe://", () => Ours("pipe", config, r, full: true));
         Step("2-4. tcp://", () => Ours("tcp", config, r, full: true));
         Step("2-4. shm://", () => Ours("shm", config, r, full: true));
+        Step("2b/3c. pipe:// paired with the raw Unix socket", () => PairedRows("pipe", config, r));
+        Step("2b/3c. tcp:// paired with raw TCP", () => PairedRows("tcp", config, r));
+        Step("2b/3c. shm:// paired with the raw shared-memory ring", () => PairedRows("shm", config, r));
         Step("2. shm:// without spinning", () => Ours("shm", config, r, full: false, spin: 0));
         Step("2. StreamJsonRpc", () => StreamJsonRpcRoundTrips(config, r));
         Step("3. serialize-only loop", () => SerializeOnly(config, r));

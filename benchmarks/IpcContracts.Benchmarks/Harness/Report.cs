@@ -14,6 +14,7 @@ internal static class Report
         Dispatch(r, rows);
         foreach (var size in HarnessConfig.Sizes) RoundTrips(r, size, rows);
         Events(r, rows);
+        Paired(r, rows);
         Bulk(r, rows);
         Nats(r, rows);
         Costs(r, rows);
@@ -199,6 +200,55 @@ internal static class Report
             if (streamed > 0)
                 rows.Add(new("3b", $"stream items/s, 64 B, IAsyncEnumerable<T> result, {series}://", Rate(streamed),
                     $"events/s on {series}:// in this run: {Rate(ours)}", $"{X(streamed / ours)} events", "≥ 0.8x events", Met(streamed >= 0.8 * ours, streamed, ours)));
+        }
+    }
+
+    // ---- 2b / 3c ----
+
+    /// <summary>
+    /// Rows 2, 3, 3b and 5 again, each round of ours paired with a raw batch right before it (ComparativeHarness.PairedRows):
+    /// the median of the rounds' ratios, with their spread. These are the figures the targets are judged by.
+    /// </summary>
+    private static void Paired(Results r, List<Row> rows)
+    {
+        foreach (var (series, name, eventName) in new[]
+                 {
+                     ("pipe", "raw Unix socket ping-pong, async", "raw Unix socket, one send() per message"),
+                     ("tcp", "raw TCP ping-pong, async", "raw TCP, one send() per message"),
+                     ("shm", "raw shared-memory ring ping-pong (spinning)", "raw shared-memory ring, one write per message"),
+                 })
+        {
+            if (!r.PairedRounds.TryGetValue(series, out var rounds) || rounds.Count == 0) continue;
+            var n = rounds.Count;
+            string Spread(Func<PairedRound, double> ratio, out double median)
+            {
+                var sorted = rounds.Select(ratio).Order().ToList();
+                median = Timing.Median(sorted);
+                return $"{X(median)} (median of {n} rounds' ratios; rounds {X(sorted[0])}-{X(sorted[^1])})";
+            }
+            double Mid(Func<PairedRound, double> value) => Timing.Median(rounds.Select(value).ToList());
+
+            var p50 = Spread(x => x.Ours.P50 / x.Raw.P50, out var p50Ratio);
+            var p99 = Spread(x => x.Ours.P99 / x.Raw.P99, out var p99Ratio);
+            var (p50Target, p50Limit) = series == "shm" ? ("p50 ≤ 1.5x", 1.5) : ("p50 ≤ 2x", 2.0);
+            rows.Add(new("2b", $"round trip 64 B, {series}://, p50 of {n} batches, each right after a raw batch of the same count",
+                $"median p50 {Us(Mid(x => x.Ours.P50))}", $"{name}: median p50 {Us(Mid(x => x.Raw.P50))}", p50, p50Target, Met(p50Ratio <= p50Limit, p50Ratio, 1)));
+            rows.Add(new("2b", $"round trip 64 B, {series}://, p99 of the same batches",
+                $"median p99 {Us(Mid(x => x.Ours.P99))}", $"{name}: median p99 {Us(Mid(x => x.Raw.P99))}", p99,
+                series == "shm" ? "p99 ≤ 3x" : "", series == "shm" ? Met(p99Ratio <= 3, p99Ratio, 1) : ""));
+            var cpu = Spread(x => x.OursCost.CpuUs / x.RawCost.CpuUs, out var cpuRatio);
+            var (cpuTarget, cpuLimit) = series == "shm" ? ("≤ 2x", 2.0) : ("≤ 1.25x", 1.25);
+            rows.Add(new("5b", $"CPU time per 64 B round trip, {series}:// (client + server process), the same batches",
+                $"median {Num(Mid(x => x.OursCost.ClientCpuUs))} + {Num(Mid(x => x.OursCost.ServerCpuUs))} µs",
+                $"{name}: median {Num(Mid(x => x.RawCost.ClientCpuUs))} + {Num(Mid(x => x.RawCost.ServerCpuUs))} µs", cpu, cpuTarget, Met(cpuRatio <= cpuLimit, cpuRatio, 1)));
+            var events = Spread(x => x.OursEvents / x.RawEvents, out var eventRatio);
+            rows.Add(new("3c", $"one-way events/s, 64 B, {series}://, {n} bursts each right after a raw burst of the same count",
+                $"median {Rate(Mid(x => x.OursEvents))}", $"{eventName}: median {Rate(Mid(x => x.RawEvents))}", events,
+                series == "shm" ? "≥ 0.5x" : "", series == "shm" ? Met(eventRatio >= 0.5, eventRatio, 1) : ""));
+            var items = Spread(x => x.StreamItems / x.OursEvents, out var itemRatio);
+            rows.Add(new("3c", $"stream items/s, 64 B, IAsyncEnumerable<T> result, {series}://, each stream right after the events burst above",
+                $"median {Rate(Mid(x => x.StreamItems))}", $"events/s of the burst before it: median {Rate(Mid(x => x.OursEvents))}", items,
+                "≥ 0.8x events", Met(itemRatio >= 0.8, itemRatio, 1)));
         }
     }
 

@@ -50,6 +50,9 @@ internal sealed class Results
     /// <summary>4d: the receiving child's minor page faults during each of our transfers, per "series-shape" (empty where unknown).</summary>
     public Dictionary<string, List<long>> BulkFaults { get; } = [];
 
+    /// <summary>2b/3c: per transport ("pipe", "tcp", "shm"), each round of ours against its baseline right before it.</summary>
+    public Dictionary<string, List<PairedRound>> PairedRounds { get; } = [];
+
     /// <summary>6b: events/s of each nats:// burst and of the raw NATS burst right before it.</summary>
     public List<(double Ours, double Baseline)> NatsEventPairs { get; } = [];
 
@@ -67,6 +70,12 @@ internal sealed class Results
 
     public Latency Rt(string series, int size) => RoundTrip.TryGetValue((series, size), out var l) ? l : new Latency(double.NaN, double.NaN, double.NaN);
 }
+
+/// <summary>
+/// One round of 2b/3c: a batch of 64 B round trips (latency and cost per round trip) and a burst of 64 B events (per
+/// second), ours and the raw baseline's measured right before it, then our stream of 64 B items of the same count.
+/// </summary>
+internal sealed record PairedRound(Latency Ours, Latency Raw, Cost OursCost, Cost RawCost, double OursEvents, double RawEvents, double StreamItems);
 
 /// <summary>The machine's 1-minute load average (Linux), NaN where unknown.</summary>
 internal static class Load
