@@ -31,6 +31,8 @@ public sealed partial class IpcConnection
         {
             while (true)
             {
+                // Before any wait for bytes (the large-frame and peeked-chunk paths come back here too).
+                WakeConsumersAfterRead();
                 // The last read ended with a whole chunk of a Stream and left nothing in the pipe: the next frame may be the
                 // next chunk, waiting in the transport (shm's ring). Read that one straight into the pooled buffer its
                 // consumer is lent, instead of letting the pipe read drain it into the reader's buffer first and copying
@@ -76,6 +78,7 @@ public sealed partial class IpcConnection
                     if (_pauseReading) input.AdvanceTo(buffer.Start);
                     else input.AdvanceTo(buffer.Start, buffer.End);
                 }
+                WakeConsumersAfterRead();
                 if (large is not null)
                 {
                     ResumeDeferred(inline: false);
@@ -133,8 +136,24 @@ public sealed partial class IpcConnection
                 : new ChannelFaultedException($"The connection to {PeerDescription} was lost: {e.Message}", DisconnectReason.PeerLost, e);
         }
         ResumeDeferred(inline: false);
+        WakeConsumersAfterRead(); // a loop that ended mid-read: the items it queued are still the consumers'
         _events.ReaderDone(); // no frame is handled after this
         Fault(reason);
+    }
+
+    // Stream consumers waiting for an item that the read being handled brought: woken once its frames are all handled, so
+    // each takes the read's items in one go (StreamCall says why). Only the loop touches the list.
+    private readonly List<IWakeAfterRead> _wakeAfterRead = [];
+
+    /// <summary>On this connection's read loop: wakes <paramref name="consumer"/> once the frames of the current read are handled.</summary>
+    internal void WakeAfterRead(IWakeAfterRead consumer) => _wakeAfterRead.Add(consumer);
+
+    private void WakeConsumersAfterRead()
+    {
+        if (_wakeAfterRead.Count == 0) return;
+        // A wake queues the consumer's continuation to the thread pool: no consumer code runs on this thread.
+        for (var i = 0; i < _wakeAfterRead.Count; i++) _wakeAfterRead[i].Wake();
+        _wakeAfterRead.Clear();
     }
 
     // Calls whose outcome the loop decided and whose callers it resumes when it next waits (DefersReplies), in order.

@@ -58,6 +58,27 @@ public abstract class StreamConformanceTests(string transport)
         finally { await StopAsync(server, client); }
     }
 
+    // On shm:// the consumer runs on the reader thread, woken once the read that brought its items is handled: a call made
+    // inside the loop body is answered through that same read loop, which must go on reading once the consumer waits.
+    [Fact]
+    public async Task A_consumer_that_calls_the_same_connection_between_items_gets_every_item_and_every_reply()
+    {
+        var (server, client, streams) = await StartAsync();
+        try
+        {
+            var calculator = client.Proxy<ICalculator>();
+            var items = new List<int>();
+            await foreach (var i in streams.RangeAsync(0, 5_000))
+            {
+                items.Add(i);
+                if (i % 250 == 0) Assert.Equal(i + 1, await calculator.AddAsync(i, 1));
+            }
+
+            Assert.Equal(Enumerable.Range(0, 5_000), items);
+        }
+        finally { await StopAsync(server, client); }
+    }
+
     [Fact]
     public async Task A_producer_exception_surfaces_at_MoveNextAsync_after_the_items_before_it()
     {
