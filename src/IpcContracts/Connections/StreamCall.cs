@@ -240,7 +240,8 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
         _wait.GetResult(token);
         var completed = _completed;
         if (!_queue.IsEmpty) return true;
-        if (!completed) return true; // cannot happen: the wait completes after an enqueue or the end; WaitAsync looks again
+        // A deferred wake for items the consumer found itself before it waited again: WaitAsync finds none and waits again.
+        if (!completed) return true;
         return _completion is null ? false : throw Rethrow(_completion);
     }
 
