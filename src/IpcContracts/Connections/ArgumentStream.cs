@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json.Serialization.Metadata;
-using System.Threading.Channels;
 using IpcContracts.Protocol;
 
 namespace IpcContracts.Connections;
@@ -71,15 +70,15 @@ internal sealed class UpstreamPump<T>(IpcConnection connection, ulong callId, Fr
 
 /// <summary>
 /// The handler's side of an argument stream: what <c>InboundCall.ArgumentStream&lt;T&gt;</c> returns. Enumerable once.
-/// Items arrive on the reader thread into a channel that the credit window bounds; credit is granted only when the
+/// Items arrive on the reader thread into an <see cref="ItemQueue{T}"/> that the credit window bounds; credit is granted only when the
 /// handler starts reading, then at half the window as it reads. Ends with StreamEnd (or the caller's error), and with
 /// the call's token (the caller cancelled, or the connection ended). Disposing early tells the caller to stop.
 /// </summary>
 internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnection connection, JsonTypeInfo<T> typeInfo)
     : IAsyncEnumerable<T>, IAsyncEnumerator<T>, IArgumentStreamSink, IChunkLender
 {
-    private readonly Channel<(T Item, int Size, byte[]? Lent)> _items = Channel.CreateUnbounded<(T, int, byte[]?)>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = false });
+    private readonly ItemQueue<T> _items = new(connection);
+    private CancellationTokenRegistration _cancelled;
     private readonly ConsumerCredit _credit = new(connection.Options.Streams.WindowFor<T>());
     private int _enumerated;
     private int _ended; // the caller's stream ended, failed, or this side stopped it
@@ -96,6 +95,9 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
         if (Interlocked.Exchange(ref _enumerated, 1) != 0)
             throw new InvalidOperationException("An argument stream can be enumerated only once: its items are sent once.");
         _token = cancellationToken.CanBeCanceled ? cancellationToken : request.CancellationToken;
+        // The token ends the enumeration: a wait for the next item throws once the items already queued are taken.
+        if (_token.CanBeCanceled)
+            _cancelled = _token.UnsafeRegister(static s => ((ArgumentStreamReader<T>)s!).Cancelled(), this);
         // The caller sends nothing before the handler starts reading.
         _credit.Granted(_credit.Window);
         connection.TrySend(ConsumerCredit.Frame(FrameFlags.Upstream, request.CorrelationId, _credit.Window));
@@ -116,7 +118,7 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
             byte[]? lent = null;
             if (!binary || !Volatile.Read(ref _lend) || !ChunkLending.TryLend(payload, out T item, out lent))
                 item = PayloadJson.ReadItem(payload, binary, typeInfo, "argument-stream item of ", "the call");
-            _items.Writer.TryWrite((item, (int)payload.Length, lent));
+            _items.Add(item, (int)payload.Length, lent);
         }
         catch (Exception e)
         {
@@ -130,13 +132,13 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
         if (Interlocked.Exchange(ref _ended, 1) != 0) return;
         if (payload.IsEmpty)
         {
-            _items.Writer.TryComplete();
+            _items.Complete(null);
             return;
         }
         ErrorPayload error;
         try { error = ErrorPayload.Parse(payload); }
         catch (IpcProtocolException e) { error = new ErrorPayload { Code = ErrorCodes.Remote, Type = "unknown", Message = $"(unreadable error payload: {e.Message})" }; }
-        _items.Writer.TryComplete(ErrorFrames.ToException(error, "the caller's argument stream"));
+        _items.Complete(ErrorFrames.ToException(error, "the caller's argument stream"));
     }
 
     /// <summary>This side stops reading (early dispose, or the call replied): the caller stops sending.</summary>
@@ -149,21 +151,25 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
     {
         if (Interlocked.Exchange(ref _ended, 1) != 0) return;
         connection.TrySend(FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Cancel, FrameFlags.Upstream, 0, 0, request.CorrelationId)));
-        _items.Writer.TryComplete(error);
+        _items.Complete(error);
     }
+
+    private void Cancelled() => _items.Complete(new OperationCanceledException(_token));
 
     public ValueTask<bool> MoveNextAsync()
     {
         ChunkLending.Return(ref _lent); // the consumer is done with Current
-        if (_items.Reader.TryRead(out var next)) return new ValueTask<bool>(Take(next));
+        if (_items.TryTake(out var next)) return new ValueTask<bool>(Take(next));
         return WaitAsync();
     }
 
+    // Pooled, as StreamCall's: a handler that keeps up waits once per read.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> WaitAsync()
     {
-        while (await _items.Reader.WaitToReadAsync(_token).ConfigureAwait(false))
+        while (await _items.WaitToReadAsync().ConfigureAwait(false))
         {
-            if (_items.Reader.TryRead(out var next)) return Take(next);
+            if (_items.TryTake(out var next)) return Take(next);
         }
         return false;
     }
@@ -183,6 +189,7 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
         Current = default!;
         ChunkLending.Return(ref _lent);
         StopFromHandler();
+        _cancelled.Dispose();
         return default;
     }
 }

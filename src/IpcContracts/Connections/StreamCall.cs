@@ -1,9 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json.Serialization.Metadata;
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using System.Threading.Tasks.Sources;
 using IpcContracts.Protocol;
 
 namespace IpcContracts.Connections;
@@ -15,19 +13,10 @@ namespace IpcContracts.Connections;
 /// (<see cref="StreamOptions.ByteCreditWindow"/> for bytes) of items (plus one item) because the producer may not send
 /// more before it is granted more (docs/protocol.md, "Streams").
 /// </summary>
-/// <remarks>
-/// A consumer waiting for the next item is woken once the read that brought it has been handled whole
-/// (<see cref="IpcConnection.WakeAfterRead"/>), and then takes every item of that read without waiting again: woken per
-/// item, a consumer that keeps up waits, and costs a wake-up, once per item. Issue #13 asks for 64 B items at 0.8x the events of
-/// the same transport; woken per item through the thread pool shm:// reached 0.41x (`--quick --only "2b/3c. shm"`), and
-/// 0.70x-0.75x woken per read. It resumes on the thread pool, never on the reader thread, whatever
-/// <see cref="IpcOptions.ContinuationsOnReaderThread"/> says: the loop body and the code after the loop are the user's,
-/// and blocking there on another call of the same connection would wait for the thread that has to read its reply (woken
-/// inline per read was no faster: 0.61-0.65 µs per item against 0.47-0.53, `counts --only shm-stream-items`).
-/// </remarks>
-internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamItemSink, IChunkLender, IWakeAfterRead, IValueTaskSource<bool>
+/// <remarks>The items wait in an <see cref="ItemQueue{T}"/>, which says when the consumer is woken.</remarks>
+internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamItemSink, IChunkLender
 {
-    private readonly ConcurrentQueue<(T Item, int Size, byte[]? Lent)> _queue = new();
+    private readonly ItemQueue<T> _items;
     private readonly JsonTypeInfo<T> _itemType;
     private readonly ConsumerCredit _credit;
     private readonly CancellationToken _consumerToken;
@@ -36,16 +25,6 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     private int _ended; // 1 once the consumer saw the end, an error, or gave up
     private bool _lend; // set by the consumer (a ChunkReadStream), read by the reader thread: items from then on are lent
     private byte[]? _lent; // the pooled buffer of Current, given back when the consumer asks for the next item
-
-    // The consumer's wait: _waiting is 1 from the moment it waits until whoever takes the flag back (a new item, the end,
-    // or the consumer itself on finding an item after all) completes _wait. The queue's enqueue is an interlocked
-    // operation, so a writer that enqueued and then sees _waiting == 0 knows the consumer will look at the queue again.
-    private ManualResetValueTaskSourceCore<bool> _wait;
-    private int _waiting;
-    private int _completing; // 1 once the end or an error was recorded
-    private volatile bool _completed; // set after _completion: everything queued before it is in the queue
-    private Exception? _completion; // thrown once the queue is drained; null for a normal end
-    private bool _wakeQueued; // reader thread only: this call is in the connection's wake-after-read list
 
     public void LendChunks() => Volatile.Write(ref _lend, true);
 
@@ -58,7 +37,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     {
         _itemTimeout = itemTimeout;
         _itemType = itemType;
-        _wait = new ManualResetValueTaskSourceCore<bool> { RunContinuationsAsynchronously = true };
+        _items = new ItemQueue<T>(connection);
         _credit = new ConsumerCredit(connection.Options.Streams.WindowFor<T>());
         _credit.Granted(_credit.Window); // by InitialCredit, sent right behind the Request
         _consumerToken = consumerToken;
@@ -98,31 +77,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
             return;
         }
         SetDeadline(0); // the producer is alive; the consumer re-arms when it finds nothing to read
-        _queue.Enqueue((item, (int)payload.Length, lent));
-        if (Volatile.Read(ref _waiting) == 0 || _wakeQueued) return;
-        _wakeQueued = true;
-        Connection.WakeAfterRead(this);
-    }
-
-    /// <summary>The read loop, once it has handled the read that queued an item for this waiting consumer.</summary>
-    void IWakeAfterRead.Wake()
-    {
-        _wakeQueued = false;
-        Wake();
-    }
-
-    private void Wake()
-    {
-        if (Interlocked.Exchange(ref _waiting, 0) != 0) _wait.SetResult(true);
-    }
-
-    /// <summary>Records the end (null) or an error, once; the consumer sees it after the items queued before it.</summary>
-    private void TryComplete(Exception? error)
-    {
-        if (Interlocked.Exchange(ref _completing, 1) != 0) return;
-        _completion = error;
-        _completed = true;
-        Wake();
+        _items.Add(item, (int)payload.Length, lent);
     }
 
     private void FailAndCancel(Exception error)
@@ -130,7 +85,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
         Abandon();
         _endedSource.TrySetResult();
         Telemetry?.Complete(error);
-        TryComplete(error);
+        _items.Complete(error);
     }
 
     /// <summary>The Response: the stream ended after the items already queued.</summary>
@@ -139,7 +94,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
         Disarm();
         _endedSource.TrySetResult();
         Telemetry?.Complete(null);
-        TryComplete(null);
+        _items.Complete(null);
     }
 
     public override void Fail(Exception error)
@@ -147,7 +102,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
         Disarm();
         _endedSource.TrySetResult();
         Telemetry?.Complete(error);
-        TryComplete(error);
+        _items.Complete(error);
     }
 
     protected override void Cancelled(CancellationToken token)
@@ -155,7 +110,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
         _endedSource.TrySetResult();
         var error = new OperationCanceledException(token);
         Telemetry?.Complete(error);
-        TryComplete(error);
+        _items.Complete(error);
     }
 
     // The wait's start by the high-resolution clock as well: the deadline is kept in Environment.TickCount64 (one clock
@@ -179,7 +134,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     public ValueTask<bool> MoveNextAsync()
     {
         ChunkLending.Return(ref _lent); // the consumer is done with Current
-        if (_queue.TryDequeue(out var next)) return new ValueTask<bool>(Take(next));
+        if (_items.TryTake(out var next)) return new ValueTask<bool>(Take(next));
         return WaitAsync();
     }
 
@@ -198,7 +153,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
             bool more;
             try
             {
-                more = await WaitToReadAsync().ConfigureAwait(false);
+                more = await _items.WaitToReadAsync().ConfigureAwait(false);
             }
             catch
             {
@@ -212,49 +167,9 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
                 Volatile.Write(ref _ended, 1);
                 return false;
             }
-            if (_queue.TryDequeue(out var next)) return Take(next);
+            if (_items.TryTake(out var next)) return Take(next);
         }
     }
-
-    /// <summary>True once an item is queued; false at the end; throws the error once the items before it are taken.</summary>
-    private ValueTask<bool> WaitToReadAsync()
-    {
-        // The end is read before the queue: items queued before the end are in the queue by the time it shows.
-        var completed = _completed;
-        if (!_queue.IsEmpty) return new ValueTask<bool>(true);
-        if (completed) return Drained();
-        _wait.Reset();
-        Volatile.Write(ref _waiting, 1);
-        Interlocked.MemoryBarrier(); // the flag before the second look; a writer enqueues (interlocked) before it looks at the flag
-        completed = _completed;
-        if ((!_queue.IsEmpty || completed) && Interlocked.Exchange(ref _waiting, 0) != 0)
-            return !_queue.IsEmpty ? new ValueTask<bool>(true) : Drained();
-        // Otherwise a writer took the flag and completes the wait.
-        return new ValueTask<bool>(this, _wait.Version);
-    }
-
-    private ValueTask<bool> Drained() => _completion is null ? new ValueTask<bool>(false) : ValueTask.FromException<bool>(_completion);
-
-    bool IValueTaskSource<bool>.GetResult(short token)
-    {
-        _wait.GetResult(token);
-        var completed = _completed;
-        if (!_queue.IsEmpty) return true;
-        // A deferred wake for items the consumer found itself before it waited again: WaitAsync finds none and waits again.
-        if (!completed) return true;
-        return _completion is null ? false : throw Rethrow(_completion);
-    }
-
-    private static Exception Rethrow(Exception error)
-    {
-        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
-        return error;
-    }
-
-    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _wait.GetStatus(token);
-
-    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _wait.OnCompleted(continuation, state, token, flags);
 
     private bool Take((T Item, int Size, byte[]? Lent) next)
     {
@@ -273,7 +188,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
         if (Interlocked.Exchange(ref _ended, 1) == 0)
         {
             Abandon();
-            TryComplete(new ObjectDisposedException(nameof(StreamCall<T>)));
+            _items.Complete(new ObjectDisposedException(nameof(StreamCall<T>)));
         }
         _linked?.Dispose();
         return default;
@@ -297,8 +212,3 @@ internal sealed class StreamRequest<TArgs, TItem>(IpcConnection connection, Runt
         connection.StartStream(method, args, writeArgs, itemType, methodToken, cancellationToken);
 }
 
-/// <summary>A consumer the read loop wakes once it has handled the read that brought its items (<see cref="IpcConnection.WakeAfterRead"/>).</summary>
-internal interface IWakeAfterRead
-{
-    void Wake();
-}
