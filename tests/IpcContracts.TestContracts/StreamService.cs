@@ -123,13 +123,22 @@ public sealed class StreamService : IStreams
     {
         var state = Probes.GetOrAdd(probe, _ => new Probe());
         int count = 0;
-        await foreach (var chunk in chunks.WithCancellation(cancellationToken))
+        try
         {
-            if (chunk.Index != count) throw new InvalidOperationException($"chunk {chunk.Index} arrived where {count} was due");
-            count++;
-            Interlocked.Increment(ref state.Produced); // here: chunks the handler has read
-            if (count == 1) await Task.Delay(pauseMs, cancellationToken);
+            await foreach (var chunk in chunks.WithCancellation(cancellationToken))
+            {
+                if (chunk.Index != count) throw new InvalidOperationException($"chunk {chunk.Index} arrived where {count} was due");
+                count++;
+                Interlocked.Increment(ref state.Produced); // here: chunks the handler has read
+                if (count == 1) await Task.Delay(pauseMs, cancellationToken);
+            }
         }
+        catch (OperationCanceledException)
+        {
+            state.Cancelled = true; // the handler's wait for the next chunk (or its pause) ended with the call's token
+            throw;
+        }
+        finally { state.Disposed = true; }
         return count;
     }
 

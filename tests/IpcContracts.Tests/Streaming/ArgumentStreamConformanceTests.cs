@@ -113,6 +113,35 @@ public abstract class ArgumentStreamConformanceTests(string transport)
         finally { await StopAsync(server, client); }
     }
 
+    // The handler waits for the next item in ItemQueue: the call's token (the caller cancelled) ends that wait with
+    // OperationCanceledException once the items already queued are read, and the connection goes on.
+    [Fact]
+    public async Task Cancelling_the_call_ends_the_handlers_wait_for_the_next_item()
+    {
+        var (server, client, streams) = await StartAsync();
+        try
+        {
+            string probe = Guid.NewGuid().ToString("N");
+            using var cts = new CancellationTokenSource();
+            var upload = streams.UploadAsync(probe, 0, TwoChunksThenNothing(cts.Token), cts.Token);
+
+            await Eventually.TrueAsync(async () => (await streams.ProbeAsync(probe)).Produced == 2);
+            cts.Cancel();
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => upload);
+            await Eventually.TrueAsync(async () => (await streams.ProbeAsync(probe)) is { Cancelled: true, Disposed: true, Produced: 2 });
+            Assert.Equal(3L, await streams.SumAsync(new Source().Numbers(2))); // the connection goes on
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    private static async IAsyncEnumerable<Chunk> TwoChunksThenNothing([EnumeratorCancellation] CancellationToken ct = default)
+    {
+        yield return new Chunk(0, new byte[16]);
+        yield return new Chunk(1, new byte[16]);
+        await Task.Delay(Timeout.Infinite, ct);
+    }
+
     [Fact]
     public async Task A_slow_handler_holds_the_caller_to_its_credit_window()
     {
