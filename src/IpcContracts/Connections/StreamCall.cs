@@ -211,4 +211,3 @@ internal sealed class StreamRequest<TArgs, TItem>(IpcConnection connection, Runt
     public IAsyncEnumerator<TItem> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
         connection.StartStream(method, args, writeArgs, itemType, methodToken, cancellationToken);
 }
-
