@@ -54,16 +54,7 @@ internal static partial class ComparativeHarness
             var cost = Metered(rawChild, count, () => rawChild.Drive(command, () =>
             {
                 if (socket is not null) Await(() => EchoAsync(socket, buffer, count, h));
-                else
-                {
-                    for (var i = 0; i < count; i++)
-                    {
-                        var start = Stopwatch.GetTimestamp();
-                        tx!.Write(buffer);
-                        rx!.ReadExactly(buffer);
-                        h.RecordValue(Stopwatch.GetTimestamp() - start);
-                    }
-                }
+                else EchoRing(tx!, rx!, buffer, count, h);
             }));
             return (Latency.From(h), cost);
         }
@@ -76,13 +67,8 @@ internal static partial class ComparativeHarness
             rawChild.Drive($"sink {(long)count * size}", () =>
             {
                 var start = Stopwatch.GetTimestamp();
-                for (var i = 0; i < count; i++)
-                {
-                    if (socket is not null) RawSockets.SendAll(socket, message);
-                    else tx!.Write(message);
-                }
-                if (socket is not null) RawSockets.ReceiveExactly(socket, ack);
-                else rx!.ReadExactly(ack);
+                if (socket is not null) SocketBurst(socket, message, ack, count);
+                else RingBurst(tx!, rx!, message, ack, count);
                 ticks = Stopwatch.GetTimestamp() - start;
             });
             return count / Seconds(ticks);

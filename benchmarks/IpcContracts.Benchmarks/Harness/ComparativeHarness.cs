@@ -230,11 +230,7 @@ internal static partial class ComparativeHarness
         // 3. one-way 64 B messages, one send() per message, counted by the child.
         var message = new byte[HarnessConfig.EventSize];
         var ack = new byte[1];
-        void Burst(int n)
-        {
-            for (var i = 0; i < n; i++) RawSockets.SendAll(socket, message);
-            RawSockets.ReceiveExactly(socket, ack);
-        }
+        void Burst(int n) => SocketBurst(socket, message, ack, n);
         var warmEvents = new WarmUp(child);
         do child.Drive($"sink {(long)config.EventWarmup * message.Length}", () => Burst(config.EventWarmup));
         while (!warmEvents.Done());
@@ -278,6 +274,35 @@ internal static partial class ComparativeHarness
         }
     }
 
+    /// <summary>The raw ring's ping-pong: <paramref name="n"/> round trips of <paramref name="buffer"/>, spinning on both sides.</summary>
+    private static void EchoRing(RawRing tx, RawRing rx, byte[] buffer, int n, LongHistogram? h)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            tx.Write(buffer);
+            rx.ReadExactly(buffer);
+            h?.RecordValue(Stopwatch.GetTimestamp() - start);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="n"/> one-way messages, one send() each, then the child's one-byte acknowledgement of the last
+    /// (the child runs <c>sink</c> for their total).
+    /// </summary>
+    private static void SocketBurst(Socket socket, byte[] message, byte[] ack, int n)
+    {
+        for (var i = 0; i < n; i++) RawSockets.SendAll(socket, message);
+        RawSockets.ReceiveExactly(socket, ack);
+    }
+
+    /// <summary>As <see cref="SocketBurst"/> over the raw ring: one write per message.</summary>
+    private static void RingBurst(RawRing tx, RawRing rx, byte[] message, byte[] ack, int n)
+    {
+        for (var i = 0; i < n; i++) tx.Write(message);
+        rx.ReadExactly(ack);
+    }
+
     private static async Task EchoAsync(Socket socket, byte[] buffer, int n, LongHistogram? h)
     {
         for (var i = 0; i < n; i++)
@@ -299,16 +324,7 @@ internal static partial class ComparativeHarness
         foreach (var size in HarnessConfig.Sizes)
         {
             var buffer = new byte[size];
-            void Loop(int n, LongHistogram? h)
-            {
-                for (var i = 0; i < n; i++)
-                {
-                    var start = Stopwatch.GetTimestamp();
-                    tx.Write(buffer);
-                    rx.ReadExactly(buffer);
-                    h?.RecordValue(Stopwatch.GetTimestamp() - start);
-                }
-            }
+            void Loop(int n, LongHistogram? h) => EchoRing(tx, rx, buffer, n, h);
             var warm = new WarmUp(child);
             do child.Drive($"echo {size} {config.RoundTripWarmup}", () => Loop(config.RoundTripWarmup, null));
             while (!warm.Done());
@@ -320,11 +336,7 @@ internal static partial class ComparativeHarness
 
         var message = new byte[HarnessConfig.EventSize];
         var ack = new byte[1];
-        void Burst(int n)
-        {
-            for (var i = 0; i < n; i++) tx.Write(message);
-            rx.ReadExactly(ack);
-        }
+        void Burst(int n) => RingBurst(tx, rx, message, ack, n);
         var warmEvents = new WarmUp(child);
         do child.Drive($"sink {(long)config.EventWarmup * message.Length}", () => Burst(config.EventWarmup));
         while (!warmEvents.Done());

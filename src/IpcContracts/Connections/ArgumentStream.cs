@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization.Metadata;
 using IpcContracts.Protocol;
 
@@ -164,7 +165,7 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
     }
 
     // Pooled, as StreamCall's: a handler that keeps up waits once per read.
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> WaitAsync()
     {
         while (await _items.WaitToReadAsync().ConfigureAwait(false))
