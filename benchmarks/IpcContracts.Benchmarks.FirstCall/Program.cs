@@ -3,6 +3,9 @@
 //                     check the answer, print "ANSWER <CPU microseconds so far> <methods JIT-compiled so far>" and exit 0
 //   serve ENDPOINT    answer IFirstCallEcho on ENDPOINT; print "READY <endpoint>", then run until "quit" or the end of
 //                     standard input (the harness's child protocol, benchmarks/IpcContracts.Benchmarks/Processes/Child.cs)
+//   loop ENDPOINT N   server and client in this process: N IFirstCallEcho round trips over ENDPOINT, then exit; for counting
+//                     instructions per round trip under valgrind --tool=callgrind (docs/benchmarks.md, "Instructions per
+//                     round trip"), where the difference of two runs with different N is the cost of the extra calls
 // Published as Native AOT by the harness; the same program runs JIT from its build output for the reference row.
 using IpcContracts;
 using IpcContracts.Benchmarks.FirstCall;
@@ -10,6 +13,7 @@ using IpcContracts.Benchmarks.FirstCall;
 return args switch
 {
     ["serve", var endpoint] => await ServeAsync(endpoint),
+    ["loop", var endpoint, var n] when int.TryParse(n, out var calls) && calls >= 0 => await LoopAsync(endpoint, calls),
     [var endpoint] when !endpoint.StartsWith('-') => await CallAsync(endpoint),
     _ => Usage(),
 };
@@ -40,8 +44,23 @@ static async Task<int> ServeAsync(string endpoint)
     return 0;
 }
 
+static async Task<int> LoopAsync(string endpoint, int calls)
+{
+    await using var server = await IpcServer.StartAsync(endpoint, s => s.Handle<IFirstCallEcho>(new EchoService()));
+    await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+    var echo = client.Proxy<IFirstCallEcho>();
+    var request = new FirstCallPayload(new string('x', 64));
+    for (var i = 0; i < calls; i++)
+    {
+        var answer = await echo.EchoAsync(request);
+        if (answer.Data != request.Data) return 1;
+    }
+    Console.WriteLine($"LOOPED {calls}");
+    return 0;
+}
+
 static int Usage()
 {
-    Console.Error.WriteLine("usage: IpcContracts.Benchmarks.FirstCall ENDPOINT | serve ENDPOINT");
+    Console.Error.WriteLine("usage: IpcContracts.Benchmarks.FirstCall ENDPOINT | serve ENDPOINT | loop ENDPOINT N");
     return 2;
 }

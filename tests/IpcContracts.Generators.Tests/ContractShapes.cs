@@ -501,6 +501,55 @@ public static class ContractShapes
         """;
 
     /// <summary>Every shape by name, for the theories that run them all.</summary>
+    /// <summary>
+    /// Payload types that get a generated JSON reader (one public constructor with parameters of simple types, whatever
+    /// the C# form: positional record, record struct, immutable class, [JsonConstructor] among several, keyword
+    /// parameter names) and ones that do not (a settable class, a member of another type, required members the
+    /// constructor does not set).
+    /// </summary>
+    public const string GeneratedReaders = Usings + """
+        namespace Shop;
+
+        [RequestContract]
+        public interface IReaders
+        {
+            Task<Quote> QuoteAsync(Sku sku, Window window, Keywords keywords);
+            Task<Marked> MarkAsync(Mutable mutable, WithList withList, WithRequired withRequired);
+        }
+
+        public sealed record Quote(string Text, int Count, long Big, bool Flag, double Ratio, float Small, decimal Price, Guid Id, DateTime When, DateTimeOffset At)
+        {
+            public int Length => Text.Length;
+        }
+        public readonly record struct Sku(string Value);
+        public sealed class Window
+        {
+            public Window(DateTimeOffset from, DateTimeOffset to) { From = from; To = to; }
+            public DateTimeOffset From { get; }
+            public DateTimeOffset To { get; }
+        }
+        public sealed record Keywords(string @class, int @event);
+        public sealed class Marked
+        {
+            public Marked() { }
+            [JsonConstructor] public Marked(string note) => Note = note;
+            public string Note { get; set; } = "";
+        }
+        public sealed class Mutable { public string Name { get; set; } = ""; }
+        public sealed record WithList(string Name, List<int> Values);
+        public sealed record WithRequired(string Name) { public required int Size { get; init; } }
+
+        [JsonSerializable(typeof(Quote))]
+        [JsonSerializable(typeof(Sku))]
+        [JsonSerializable(typeof(Window))]
+        [JsonSerializable(typeof(Keywords))]
+        [JsonSerializable(typeof(Marked))]
+        [JsonSerializable(typeof(Mutable))]
+        [JsonSerializable(typeof(WithList))]
+        [JsonSerializable(typeof(WithRequired))]
+        internal partial class ReadersJson : JsonSerializerContext;
+        """;
+
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
         [nameof(ManyParameters)] = ManyParameters,
@@ -525,6 +574,7 @@ public static class ContractShapes
         [nameof(Progress)] = Progress,
         [nameof(ArgumentStreams)] = ArgumentStreams,
         [nameof(Bytes)] = Bytes,
+        [nameof(GeneratedReaders)] = GeneratedReaders,
     };
 
     public static TheoryData<string> Names => new(All.Keys);

@@ -46,6 +46,13 @@ public sealed class SnapshotTests
         Verify(ContractShapes.NamedJsonContexts, h => h.EndsWith(ContractSuffix, StringComparison.Ordinal) || h == JsonTypesHint);
 
     /// <summary>
+    /// Generated payload readers (docs/serialization.md, "Generated readers"): the reader methods in the JSON table and
+    /// their registrations in the module initializer, for the types that get one, and nothing for those that do not.
+    /// </summary>
+    [Fact]
+    public void GeneratedReaders() => Verify(ContractShapes.GeneratedReaders, h => AssemblyHints.Contains(h), expectedFiles: AssemblyHints.Length);
+
+    /// <summary>
     /// An event contract's listener base class, pinned for the Events shape: void, Task and ValueTask events, a
     /// CancellationToken. ListenerTests covers the other shapes by compiling them.
     /// </summary>

@@ -22,6 +22,8 @@ public class PayloadJsonBenchmarks
     private Payload _payload = null!;
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private Utf8JsonWriter _writer = null!;
+    private readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<Payload> _libraryInfo =
+        Serialization.IpcJson.GetTypeInfo<Payload>(Serialization.IpcJson.CreateOptions(BenchJson.Default));
 
     [Params(64, 1024)]
     public int Size { get; set; }
@@ -32,7 +34,9 @@ public class PayloadJsonBenchmarks
         _payload = new Payload(new string('x', Size));
         _json = Encoding.UTF8.GetBytes("{\"Data\":\"" + _payload.Data + "\"}");
         _writer = new Utf8JsonWriter(_buffer);
-        if (StjRead().Data != DirectRead().Data) throw new InvalidOperationException("The two readers disagree.");
+        if (StjRead().Data != DirectRead().Data || StjRead().Data != LibraryRead().Data) throw new InvalidOperationException("The readers disagree.");
+        if (Serialization.GeneratedReaders<Payload>.WhyNotUsed(_libraryInfo) is { } whyNot)
+            throw new InvalidOperationException("The generated reader is not used: " + whyNot);
     }
 
     [Benchmark(Baseline = true)]
@@ -40,6 +44,27 @@ public class PayloadJsonBenchmarks
     {
         var reader = new Utf8JsonReader(_json);
         return JsonSerializer.Deserialize(ref reader, BenchJson.Default.Payload)!;
+    }
+
+    /// <summary>What <c>ArgsJson.Read</c> does for an object argument: the type's own converter, no pre-scan of the value.</summary>
+    [Benchmark]
+    public Payload ConverterRead()
+    {
+        var reader = new Utf8JsonReader(_json);
+        reader.Read();
+        return ((System.Text.Json.Serialization.JsonConverter<Payload>)BenchJson.Default.Payload.Converter).Read(ref reader, typeof(Payload), BenchJson.Default.Options)!;
+    }
+
+    /// <summary>
+    /// What the library does now for every payload (<c>Serialization/JsonValueReader</c>): the generated reader for
+    /// <see cref="Payload"/>, checked against the metadata of options built as the generated <c>IpcJsonTypes</c> builds them.
+    /// </summary>
+    [Benchmark]
+    public Payload LibraryRead()
+    {
+        var reader = new Utf8JsonReader(_json);
+        reader.Read();
+        return Serialization.JsonValueReader.Read(ref reader, _libraryInfo);
     }
 
     [Benchmark]

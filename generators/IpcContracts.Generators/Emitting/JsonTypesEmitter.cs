@@ -36,6 +36,8 @@ namespace IpcContracts.Generators.Emitting
                 w.Line("/// <summary>Metadata for <c>" + Escape(type.CanonicalName) + "</c>.</summary>");
                 w.Line("public static " + typeInfo + " " + type.PropertyName + " =>");
                 w.Indent().Line(field + " ??= global::IpcContracts.Serialization.IpcJson.GetTypeInfo<" + type.MetadataCode + ">(Options);").Outdent();
+                if (type.Reader is { } reader)
+                    ReaderEmitter.EmitReader(w, type, reader);
             }
 
             w.Close();

@@ -27,6 +27,11 @@ namespace IpcContracts.Generators.Emitting
             foreach (var t in model.MessageTypes)
                 w.Line(Code.Runtime + ".MessageTypeRegistry.Register<" + t.MetadataCode + ">(" + Code.Hex(t.Id) + ", " + Code.String(t.CanonicalName) +
                        ", static () => " + Code.JsonTypes + "." + t.PropertyName + ");");
+            foreach (var t in model.MessageTypes)
+            {
+                if (t.Reader is { } reader)
+                    w.Line(ReaderEmitter.Registration(t, reader));
+            }
             w.Close();
             w.Close();
             w.Close();

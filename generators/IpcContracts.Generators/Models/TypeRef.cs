@@ -12,7 +12,8 @@ namespace IpcContracts.Generators.Models
     /// <param name="PropertyName">Name of its <c>IpcJsonTypes</c> property (a pure function of the type).</param>
     /// <param name="Binary">Which binary payload type it is, if any: its metadata is the runtime's <c>BinaryJson</c>, not an
     /// <c>IpcJsonTypes</c> property.</param>
-    internal sealed record TypeRef(string Code, string MetadataCode, string CanonicalName, string PropertyName, BinaryKind Binary = BinaryKind.None)
+    /// <param name="Reader">The generated JSON reader's view of the type, when it gets one (<see cref="ReaderShape"/>).</param>
+    internal sealed record TypeRef(string Code, string MetadataCode, string CanonicalName, string PropertyName, BinaryKind Binary = BinaryKind.None, ReaderShape? Reader = null)
     {
         /// <summary>
         /// True when <see cref="Code"/> carries annotations that <see cref="MetadataCode"/> lacks, so the

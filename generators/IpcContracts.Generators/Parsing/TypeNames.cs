@@ -31,6 +31,9 @@ namespace IpcContracts.Generators.Parsing
 
         public static string Canonical(ITypeSymbol type) => type.ToDisplayString(CanonicalFormat);
 
+        /// <summary>Generated code where nullable annotations do not matter: <c>global::</c>-qualified, no annotations.</summary>
+        public static string MetadataCode(ITypeSymbol type) => type.ToDisplayString(MetadataCodeFormat);
+
         public static TypeRef ToTypeRef(ITypeSymbol type)
         {
             string canonical = Canonical(type);
@@ -39,11 +42,12 @@ namespace IpcContracts.Generators.Parsing
                 type.ToDisplayString(MetadataCodeFormat),
                 canonical,
                 Identifiers.FromQualifiedName(type.ToDisplayString(NamingFormat), canonical, reserved: ReservedTypeInfoNames),
-                Rules.BinaryTypes.Of(type));
+                Rules.BinaryTypes.Of(type),
+                ReaderShapes.Of(type));
         }
 
         public static MessageTypeModel ToMessageType(TypeRef type) =>
-            new(type.MetadataCode, type.CanonicalName, type.PropertyName, Fnv1a.Hash32(type.CanonicalName));
+            new(type.MetadataCode, type.CanonicalName, type.PropertyName, Fnv1a.Hash32(type.CanonicalName), type.Reader);
 
         /// <summary>Names IpcJsonTypes already uses, so no payload type's property may take them.</summary>
         private static readonly string[] ReservedTypeInfoNames = { "Options", "IpcJsonTypes" };

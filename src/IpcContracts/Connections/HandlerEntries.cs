@@ -151,8 +151,11 @@ internal static class PayloadJson
     {
         try
         {
-            var reader = new System.Text.Json.Utf8JsonReader(payload);
-            var value = System.Text.Json.JsonSerializer.Deserialize(ref reader, typeInfo)!;
+            // A payload in one piece (nearly every frame) is read as a span: the reader's span mode is cheaper.
+            var reader = payload.IsSingleSegment ? new System.Text.Json.Utf8JsonReader(payload.FirstSpan) : new System.Text.Json.Utf8JsonReader(payload);
+            if (!reader.Read())
+                throw new System.Text.Json.JsonException("The payload is empty; it holds exactly one JSON value.");
+            var value = Serialization.JsonValueReader.Read(ref reader, typeInfo);
             // Throws for anything after the value but whitespace; true cannot happen with a single-value reader.
             if (reader.Read())
                 throw new System.Text.Json.JsonException($"'{reader.TokenType}' after the JSON value; a payload holds exactly one value.");

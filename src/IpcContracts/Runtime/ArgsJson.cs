@@ -67,28 +67,7 @@ public static class ArgsJson
         {
             if (!reader.Read())
                 throw BadPayload($"argument '{parameterName}' is truncated");
-            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && typeInfo.Kind != JsonTypeInfoKind.None &&
-                typeInfo.Converter is JsonConverter<T> converter)
-            {
-                // JsonSerializer.Deserialize(ref reader) first skips an object or array to find its end and then parses it
-                // again from a reader scoped to it: every object argument was tokenized twice (about a sixth of a 64 B
-                // event's delivery). Kind is None for a custom converter, so this is STJ's own object or collection
-                // converter, which reads exactly one value and stops on its end token, with the metadata of these options.
-                // Anything unusual it meets (bad JSON, a type mismatch, which it would report as a bare
-                // InvalidOperationException here) is read again the checked way below, from the same position, so errors
-                // and their messages are those of Deserialize. (A constructor of the argument's type that throws one of
-                // these exception types therefore runs twice before the call fails, with its own exception as before.)
-                var start = reader;
-                try
-                {
-                    return converter.Read(ref reader, typeof(T), typeInfo.Options)!;
-                }
-                catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NotSupportedException)
-                {
-                    reader = start;
-                }
-            }
-            return JsonSerializer.Deserialize(ref reader, typeInfo)!;
+            return Serialization.JsonValueReader.Read(ref reader, typeInfo);
         }
         catch (JsonException e)
         {

@@ -20,11 +20,64 @@ namespace IpcContracts.Generated
         public static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shop.Secondary> Shop_Secondary =>
             __Shop_Secondary ??= global::IpcContracts.Serialization.IpcJson.GetTypeInfo<global::Shop.Secondary>(Options);
 
+        /// <summary>Generated reader for <c>Shop.Secondary</c>: false hands the object to System.Text.Json.</summary>
+        internal static bool Read_Shop_Secondary(ref global::System.Text.Json.Utf8JsonReader reader, global::IpcContracts.Serialization.GeneratedReaderNames names, out global::Shop.Secondary value)
+        {
+            value = default!;
+            int p0 = default!;
+            ulong seen = 0;
+            for (int read = 0; ; read++)
+            {
+                switch (names.Next(ref reader, read))
+                {
+                    case global::IpcContracts.Serialization.GeneratedReaderNames.End:
+                        if (seen != 0x1UL) return false;
+                        value = new global::Shop.Secondary(p0);
+                        return true;
+                    case 0:
+                        if ((seen & 0x1UL) != 0 || !global::IpcContracts.Serialization.GeneratedReaderValues.Int32(ref reader, out p0)) return false;
+                        seen |= 0x1UL;
+                        break;
+                    default:
+                        return false;
+                }
+            }
+        }
+
         private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shop.Ticket>? __Shop_Ticket;
 
         /// <summary>Metadata for <c>Shop.Ticket</c>.</summary>
         public static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shop.Ticket> Shop_Ticket =>
             __Shop_Ticket ??= global::IpcContracts.Serialization.IpcJson.GetTypeInfo<global::Shop.Ticket>(Options);
+
+        /// <summary>Generated reader for <c>Shop.Ticket</c>: false hands the object to System.Text.Json.</summary>
+        internal static bool Read_Shop_Ticket(ref global::System.Text.Json.Utf8JsonReader reader, global::IpcContracts.Serialization.GeneratedReaderNames names, out global::Shop.Ticket value)
+        {
+            value = default!;
+            int p0 = default!;
+            string p1 = default!;
+            ulong seen = 0;
+            for (int read = 0; ; read++)
+            {
+                switch (names.Next(ref reader, read))
+                {
+                    case global::IpcContracts.Serialization.GeneratedReaderNames.End:
+                        if (seen != 0x3UL) return false;
+                        value = new global::Shop.Ticket(p0, p1);
+                        return true;
+                    case 0:
+                        if ((seen & 0x1UL) != 0 || !global::IpcContracts.Serialization.GeneratedReaderValues.Int32(ref reader, out p0)) return false;
+                        seen |= 0x1UL;
+                        break;
+                    case 1:
+                        if ((seen & 0x2UL) != 0 || !global::IpcContracts.Serialization.GeneratedReaderValues.String(ref reader, out p1)) return false;
+                        seen |= 0x2UL;
+                        break;
+                    default:
+                        return false;
+                }
+            }
+        }
 
         private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<string>? __System_String;
 
