@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Instructions per 64 B round trip, both sides in one Native AOT process, counted by valgrind's callgrind
-# (docs/benchmarks.md, "Instructions per round trip"). A count is exact and the same from run to run (within ~0.1%),
+# (docs/benchmarks.md, "Instructions per round trip"). A count is exact and the same from run to run (within ~1%: lock contention inside System.IO.Pipelines varies a little),
 # where a time on this VM moves by 2-3x between runs: it is how per-call work is compared between two builds.
 # Needs valgrind, python3 and the Native AOT toolchain (clang, zlib1g-dev).
 #   benchmarks/count-instructions.sh [endpoint scheme: inproc|pipe] [top N functions]
@@ -38,6 +38,7 @@ for kind in ("self", "inclusive"):
     rows = sorted(((b.get(k, 0) - a.get(k, 0)) / 2000, k) for k in set(a) | set(b) if 'PROGRAM TOTALS' not in k)
     print(f"\ntop {top} functions per round trip, {kind}:")
     for v, k in reversed(rows[-top:]):
-        print(f"{v:10,.0f}  {re.sub(r' \[.*\]$', '', k.split(':', 1)[-1])[:140]}")
+        name = re.sub(r' \[.*\]$', '', k.split(':', 1)[-1])[:140]
+        print(f"{v:10,.0f}  {name}")
 PY
 echo "(callgrind files in $out)"
