@@ -8,7 +8,7 @@ namespace IpcContracts.Benchmarks.Harness;
 /// <c>alloc-types [pipe|tcp|shm|inproc|nats] [--rounds N] [--kind task|value|event|flood]</c>: which types the bytes of a call are,
 /// client and server in this process. The runtime's GC AllocationTick event names the type of the object that crossed
 /// each ~100 KB of allocation (any thread), so over many calls the sampled bytes per type are proportional to what each
-/// type costs per call; the payload objects (<see cref="Payload"/>, its string, System.Text.Json's argument state) show
+/// type costs per call; the payload objects (<see cref="Payload"/>, its string; System.Text.Json's argument state where it reads) show
 /// up as such, and anything else is what a round trip allocates beyond them. Finds an allocation; the exact count per
 /// call is what <c>alloc</c> gives.
 /// <c>nats</c> uses the broker at IPC_NATS_URL.

@@ -65,7 +65,7 @@ internal sealed class Results
     /// <summary><c>--load N</c>: CPU-bound spinner threads running beside the whole run (0: none).</summary>
     public int Spinners;
 
-    // 5. Bytes one deserialized 64 B payload object takes (the floor of "allocations beyond the payload").
+    // 5. Bytes a 64 B payload's objects take (a Payload and its string: the floor of "allocations beyond the payload").
     public double PayloadObjectBytes;
 
     public Latency Rt(string series, int size) => RoundTrip.TryGetValue((series, size), out var l) ? l : new Latency(double.NaN, double.NaN, double.NaN);
