@@ -8,3 +8,10 @@ public interface IFirstCallEcho
 {
     Task<FirstCallPayload> EchoAsync(FirstCallPayload payload);
 }
+
+/// <summary>One event, for counting instructions per event in the "events" loop mode (benchmarks/count-instructions.sh).</summary>
+[EventContract("bench.firstcall.events")]
+public interface IFirstCallEvents
+{
+    void Tick(FirstCallPayload payload);
+}

@@ -6,6 +6,8 @@
 //   loop ENDPOINT N   server and client in this process: N IFirstCallEcho round trips over ENDPOINT, then exit; for counting
 //                     instructions per round trip under valgrind --tool=callgrind (docs/benchmarks.md, "Instructions per
 //                     round trip"), where the difference of two runs with different N is the cost of the extra calls
+//   events ENDPOINT N the same for N IFirstCallEvents.Tick events, client to server, then one round trip that returns
+//                     once the server has counted them all
 // Published as Native AOT by the harness; the same program runs JIT from its build output for the reference row.
 using IpcContracts;
 using IpcContracts.Benchmarks.FirstCall;
@@ -14,6 +16,7 @@ return args switch
 {
     ["serve", var endpoint] => await ServeAsync(endpoint),
     ["loop", var endpoint, var n] when int.TryParse(n, out var calls) && calls >= 0 => await LoopAsync(endpoint, calls),
+    ["events", var endpoint, var n] when int.TryParse(n, out var events) && events >= 0 => await EventsAsync(endpoint, events),
     [var endpoint] when !endpoint.StartsWith('-') => await CallAsync(endpoint),
     _ => Usage(),
 };
@@ -59,8 +62,39 @@ static async Task<int> LoopAsync(string endpoint, int calls)
     return 0;
 }
 
+static async Task<int> EventsAsync(string endpoint, int events)
+{
+    var counter = new EventCounter(events);
+    await using var server = await IpcServer.StartAsync(endpoint, s => s.Handle<IFirstCallEcho>(new EchoService()));
+    server.Subscribe<IFirstCallEvents>(counter);
+    await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+    var echo = client.Proxy<IFirstCallEcho>();
+    var publisher = client.Publisher<IFirstCallEvents>();
+    var payload = new FirstCallPayload(new string('x', 64));
+    await echo.EchoAsync(payload); // the connection is up and the server's subscription known before the first event
+    for (var i = 0; i < events; i++) publisher.Tick(payload);
+    var counted = await counter.AllCounted.WaitAsync(TimeSpan.FromMinutes(5));
+    Console.WriteLine($"COUNTED {counted}");
+    return counted == events ? 0 : 1;
+}
+
 static int Usage()
 {
-    Console.Error.WriteLine("usage: IpcContracts.Benchmarks.FirstCall ENDPOINT | serve ENDPOINT | loop ENDPOINT N");
+    Console.Error.WriteLine("usage: IpcContracts.Benchmarks.FirstCall ENDPOINT | serve ENDPOINT | loop ENDPOINT N | events ENDPOINT N");
     return 2;
+}
+
+/// <summary>The server's subscriber in the "events" mode: counts events and completes once all have arrived.</summary>
+internal sealed class EventCounter(int expected) : IFirstCallEvents
+{
+    private readonly TaskCompletionSource<int> _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _count;
+
+    public Task<int> AllCounted => expected == 0 ? Task.FromResult(0) : _all.Task;
+
+    // Events of one subscription arrive one at a time, in order (docs/semantics.md, "Events").
+    public void Tick(FirstCallPayload payload)
+    {
+        if (++_count == expected) _all.TrySetResult(_count);
+    }
 }

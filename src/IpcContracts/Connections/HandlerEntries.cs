@@ -152,7 +152,11 @@ internal static class PayloadJson
         try
         {
             // A payload in one piece (nearly every frame) is read as a span: the reader's span mode is cheaper.
-            var reader = payload.IsSingleSegment ? new System.Text.Json.Utf8JsonReader(payload.FirstSpan) : new System.Text.Json.Utf8JsonReader(payload);
+            // Assigned in each branch, so each constructor builds the reader in place: a conditional expression builds it in
+            // a temporary and copies it, and copying a Utf8JsonReader goes through the write-barrier helper.
+            System.Text.Json.Utf8JsonReader reader;
+            if (payload.IsSingleSegment) reader = new System.Text.Json.Utf8JsonReader(payload.FirstSpan);
+            else reader = new System.Text.Json.Utf8JsonReader(payload);
             if (!reader.Read())
                 throw new System.Text.Json.JsonException("The payload is empty; it holds exactly one JSON value.");
             var value = Serialization.JsonValueReader.Read(ref reader, typeInfo);

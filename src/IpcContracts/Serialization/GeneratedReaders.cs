@@ -43,6 +43,9 @@ public static class GeneratedReaders<T>
             var names = last is not null && ReferenceEquals(last.TypeInfo, typeInfo) ? last.Names : Decide(registration, typeInfo).Names;
             if (names is not null)
             {
+                // The one copy of the reader the fast path costs (~120 instructions: a Utf8JsonReader holds object
+                // references, so the copy goes through the runtime's write-barrier helper); it is what makes handing the
+                // object back to System.Text.Json possible.
                 var start = reader;
                 try
                 {

@@ -96,7 +96,10 @@ namespace IpcContracts.Generated
         {
             int arg0 = default!;
             int arg1 = default!;
-            var reader = global::IpcContracts.Runtime.ArgsJson.Begin(in payload);
+            global::System.Text.Json.Utf8JsonReader reader;
+            if (payload.IsSingleSegment) reader = new global::System.Text.Json.Utf8JsonReader(payload.FirstSpan);
+            else reader = new global::System.Text.Json.Utf8JsonReader(payload);
+            global::IpcContracts.Runtime.ArgsJson.Open(ref reader);
             while (global::IpcContracts.Runtime.ArgsJson.NextMember(ref reader))
             {
                 if (reader.ValueTextEquals("skip"u8))
@@ -112,7 +115,10 @@ namespace IpcContracts.Generated
         private static string[] Parse_CountsAsync(in global::System.Buffers.ReadOnlySequence<byte> payload)
         {
             string[] arg0 = default!;
-            var reader = global::IpcContracts.Runtime.ArgsJson.Begin(in payload);
+            global::System.Text.Json.Utf8JsonReader reader;
+            if (payload.IsSingleSegment) reader = new global::System.Text.Json.Utf8JsonReader(payload.FirstSpan);
+            else reader = new global::System.Text.Json.Utf8JsonReader(payload);
+            global::IpcContracts.Runtime.ArgsJson.Open(ref reader);
             while (global::IpcContracts.Runtime.ArgsJson.NextMember(ref reader))
             {
                 if (reader.ValueTextEquals("skus"u8))
@@ -126,7 +132,10 @@ namespace IpcContracts.Generated
         private static global::Shop.Page<string> Parse_FindAsync(in global::System.Buffers.ReadOnlySequence<byte> payload)
         {
             global::Shop.Page<string> arg0 = default!;
-            var reader = global::IpcContracts.Runtime.ArgsJson.Begin(in payload);
+            global::System.Text.Json.Utf8JsonReader reader;
+            if (payload.IsSingleSegment) reader = new global::System.Text.Json.Utf8JsonReader(payload.FirstSpan);
+            else reader = new global::System.Text.Json.Utf8JsonReader(payload);
+            global::IpcContracts.Runtime.ArgsJson.Open(ref reader);
             while (global::IpcContracts.Runtime.ArgsJson.NextMember(ref reader))
             {
                 if (reader.ValueTextEquals("names"u8))

@@ -68,7 +68,10 @@ namespace IpcContracts.Generated
             string arg0 = default!;
             int arg1 = 3;
             string[] arg2 = default!;
-            var reader = global::IpcContracts.Runtime.ArgsJson.Begin(in payload);
+            global::System.Text.Json.Utf8JsonReader reader;
+            if (payload.IsSingleSegment) reader = new global::System.Text.Json.Utf8JsonReader(payload.FirstSpan);
+            else reader = new global::System.Text.Json.Utf8JsonReader(payload);
+            global::IpcContracts.Runtime.ArgsJson.Open(ref reader);
             while (global::IpcContracts.Runtime.ArgsJson.NextMember(ref reader))
             {
                 if (reader.ValueTextEquals("class"u8))
@@ -87,7 +90,10 @@ namespace IpcContracts.Generated
         {
             int arg0 = 10;
             string? arg1 = default!;
-            var reader = global::IpcContracts.Runtime.ArgsJson.Begin(in payload);
+            global::System.Text.Json.Utf8JsonReader reader;
+            if (payload.IsSingleSegment) reader = new global::System.Text.Json.Utf8JsonReader(payload.FirstSpan);
+            else reader = new global::System.Text.Json.Utf8JsonReader(payload);
+            global::IpcContracts.Runtime.ArgsJson.Open(ref reader);
             while (global::IpcContracts.Runtime.ArgsJson.NextMember(ref reader))
             {
                 if (reader.ValueTextEquals("limit"u8))

@@ -96,7 +96,10 @@ namespace IpcContracts.Generated
         private static string Parse_GetAsync(in global::System.Buffers.ReadOnlySequence<byte> payload)
         {
             string arg0 = default!;
-            var reader = global::IpcContracts.Runtime.ArgsJson.Begin(in payload);
+            global::System.Text.Json.Utf8JsonReader reader;
+            if (payload.IsSingleSegment) reader = new global::System.Text.Json.Utf8JsonReader(payload.FirstSpan);
+            else reader = new global::System.Text.Json.Utf8JsonReader(payload);
+            global::IpcContracts.Runtime.ArgsJson.Open(ref reader);
             while (global::IpcContracts.Runtime.ArgsJson.NextMember(ref reader))
             {
                 if (reader.ValueTextEquals("sku"u8))
@@ -110,7 +113,10 @@ namespace IpcContracts.Generated
         private static string Parse_FindAsync_2(in global::System.Buffers.ReadOnlySequence<byte> payload)
         {
             string arg0 = default!;
-            var reader = global::IpcContracts.Runtime.ArgsJson.Begin(in payload);
+            global::System.Text.Json.Utf8JsonReader reader;
+            if (payload.IsSingleSegment) reader = new global::System.Text.Json.Utf8JsonReader(payload.FirstSpan);
+            else reader = new global::System.Text.Json.Utf8JsonReader(payload);
+            global::IpcContracts.Runtime.ArgsJson.Open(ref reader);
             while (global::IpcContracts.Runtime.ArgsJson.NextMember(ref reader))
             {
                 if (reader.ValueTextEquals("sku"u8))
@@ -124,7 +130,10 @@ namespace IpcContracts.Generated
         private static int Parse_FindAsync_3(in global::System.Buffers.ReadOnlySequence<byte> payload)
         {
             int arg0 = default!;
-            var reader = global::IpcContracts.Runtime.ArgsJson.Begin(in payload);
+            global::System.Text.Json.Utf8JsonReader reader;
+            if (payload.IsSingleSegment) reader = new global::System.Text.Json.Utf8JsonReader(payload.FirstSpan);
+            else reader = new global::System.Text.Json.Utf8JsonReader(payload);
+            global::IpcContracts.Runtime.ArgsJson.Open(ref reader);
             while (global::IpcContracts.Runtime.ArgsJson.NextMember(ref reader))
             {
                 if (reader.ValueTextEquals("id"u8))

@@ -65,7 +65,10 @@ namespace IpcContracts.Generated
         private static global::OldDto Parse_GetAsync(in global::System.Buffers.ReadOnlySequence<byte> payload)
         {
             global::OldDto arg0 = default!;
-            var reader = global::IpcContracts.Runtime.ArgsJson.Begin(in payload);
+            global::System.Text.Json.Utf8JsonReader reader;
+            if (payload.IsSingleSegment) reader = new global::System.Text.Json.Utf8JsonReader(payload.FirstSpan);
+            else reader = new global::System.Text.Json.Utf8JsonReader(payload);
+            global::IpcContracts.Runtime.ArgsJson.Open(ref reader);
             while (global::IpcContracts.Runtime.ArgsJson.NextMember(ref reader))
             {
                 if (reader.ValueTextEquals("dto"u8))

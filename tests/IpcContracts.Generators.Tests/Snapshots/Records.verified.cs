@@ -66,7 +66,10 @@ namespace IpcContracts.Generated
         private static global::Shop.Order Parse_PlaceAsync(in global::System.Buffers.ReadOnlySequence<byte> payload)
         {
             global::Shop.Order arg0 = default!;
-            var reader = global::IpcContracts.Runtime.ArgsJson.Begin(in payload);
+            global::System.Text.Json.Utf8JsonReader reader;
+            if (payload.IsSingleSegment) reader = new global::System.Text.Json.Utf8JsonReader(payload.FirstSpan);
+            else reader = new global::System.Text.Json.Utf8JsonReader(payload);
+            global::IpcContracts.Runtime.ArgsJson.Open(ref reader);
             while (global::IpcContracts.Runtime.ArgsJson.NextMember(ref reader))
             {
                 if (reader.ValueTextEquals("order"u8))
@@ -80,7 +83,10 @@ namespace IpcContracts.Generated
         private static global::Shop.OrderId Parse_FirstLineAsync(in global::System.Buffers.ReadOnlySequence<byte> payload)
         {
             global::Shop.OrderId arg0 = default!;
-            var reader = global::IpcContracts.Runtime.ArgsJson.Begin(in payload);
+            global::System.Text.Json.Utf8JsonReader reader;
+            if (payload.IsSingleSegment) reader = new global::System.Text.Json.Utf8JsonReader(payload.FirstSpan);
+            else reader = new global::System.Text.Json.Utf8JsonReader(payload);
+            global::IpcContracts.Runtime.ArgsJson.Open(ref reader);
             while (global::IpcContracts.Runtime.ArgsJson.NextMember(ref reader))
             {
                 if (reader.ValueTextEquals("id"u8))
