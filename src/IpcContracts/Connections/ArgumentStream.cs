@@ -59,7 +59,11 @@ internal sealed class UpstreamPump<T>(IpcConnection connection, ulong callId, Fr
         catch (Exception e)
         {
             // The caller's own enumeration failed: the handler's enumeration throws it (as a RemoteInvocationException).
-            connection.TrySend(ErrorFrames.Build(Template(FrameKind.StreamEnd), ErrorFrames.FromException(e, cancelled: false)));
+            // A sequence that was cancelled ends the handler's enumeration as cancelled (OperationCanceledException). It is
+            // usually the call's own token, cancelled by the caller: its Cancel frame follows this StreamEnd, and had this
+            // said "failed", the handler would see a failure or a cancellation depending on which frame its wait saw first.
+            var cancelled = e is OperationCanceledException;
+            connection.TrySend(ErrorFrames.Build(Template(FrameKind.StreamEnd), ErrorFrames.FromException(e, cancelled)));
         }
         finally
         {

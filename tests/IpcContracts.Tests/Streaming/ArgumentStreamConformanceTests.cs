@@ -135,6 +135,34 @@ public abstract class ArgumentStreamConformanceTests(string transport)
         finally { await StopAsync(server, client); }
     }
 
+    // Regression (CI, session 13): the caller cancelling the call also cancels its sequence, whose OperationCanceledException
+    // the caller's pump reported to the handler as a failure; whether the handler then saw a failure or a cancellation
+    // depended on which of the two frames (StreamEnd, Cancel) its wait saw first. A cancelled sequence now ends the handler's
+    // enumeration as cancelled, whatever the call's token: here the sequence is cancelled on its own, deterministically.
+    [Fact]
+    public async Task A_caller_sequence_that_is_cancelled_ends_the_handlers_enumeration_as_cancelled()
+    {
+        var (server, client, streams) = await StartAsync();
+        try
+        {
+            string probe = Guid.NewGuid().ToString("N");
+            var upload = streams.UploadAsync(probe, 0, TwoChunksThenCancelled());
+
+            await Assert.ThrowsAnyAsync<Exception>(() => upload);
+            await Eventually.TrueAsync(async () => (await streams.ProbeAsync(probe)) is { Cancelled: true, Disposed: true, Produced: 2 });
+            Assert.Equal(3L, await streams.SumAsync(new Source().Numbers(2))); // the connection goes on
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    private static async IAsyncEnumerable<Chunk> TwoChunksThenCancelled()
+    {
+        yield return new Chunk(0, new byte[16]);
+        yield return new Chunk(1, new byte[16]);
+        await Task.Yield();
+        throw new OperationCanceledException("the caller's sequence was cancelled");
+    }
+
     private static async IAsyncEnumerable<Chunk> TwoChunksThenNothing([EnumeratorCancellation] CancellationToken ct = default)
     {
         yield return new Chunk(0, new byte[16]);
