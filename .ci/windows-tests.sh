@@ -89,7 +89,10 @@ set +e
   wine IpcContracts.Windows.Tests.exe -noColor -result-junit "$junit" "${filters[@]}" "${extra[@]}")
 rc=$?
 set -e
+# -k only signals the server; -w waits until it has gone. A wine started while the old server is still dying can exit
+# 1 at once with no output (CI at 0be0bf7: the pipe quickstart, the first run after the test program).
 wineserver -k 2>/dev/null || true
+wineserver -w 2>/dev/null || true
 hung=0
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then hung=1; echo "The Windows test program did not finish in ${IPC_WINDOWS_TIMEOUT:-600} s and was killed: a failure." >&2; fi
 
@@ -119,6 +122,7 @@ if [ $quickstart -eq 1 ]; then
     qrc=$?
     set -e
     wineserver -k 2>/dev/null || true
+    wineserver -w 2>/dev/null || true
     if [ $qrc -eq 0 ] && grep -q "^quickstart: OK" "$log"; then
       passed=$((passed + 1)); summary="$summary; quickstart $t: OK"
     else
