@@ -47,6 +47,9 @@ namespace IpcContracts.Generators.Emitting
 
         public static string String(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 
+        /// <summary>Text for an XML doc comment (a type name with generic arguments, say): &amp;, &lt; and &gt; escaped.</summary>
+        public static string XmlText(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
         /// <summary>
         /// The shared <c>JsonTypeInfo</c> for a type: the runtime's <c>BinaryJson</c> for the binary types (whatever the
         /// user's contexts say, and ReadOnlySequence&lt;byte&gt; has no System.Text.Json converter of its own), else its

@@ -33,14 +33,14 @@ namespace IpcContracts.Generators.Emitting
             w.Line("namespace " + Code.GeneratedNamespace);
             w.Open();
             w.Line("/// <summary>Wire descriptor, dispatcher and " + (contract.IsEvent ? "publisher" : "proxy") +
-                   " for <see cref=\"" + contract.InterfaceCode + "\"/> (alias " + Escape(Code.String(contract.Alias)) + ").</summary>");
+                   " for <see cref=\"" + contract.InterfaceCode + "\"/> (alias " + Code.XmlText(Code.String(contract.Alias)) + ").</summary>");
             w.Line(Code.GeneratedCodeAttribute);
             w.Line(Code.ObsoleteContext);
             w.Open("internal sealed class " + contract.DescriptorName + " : " + Code.Runtime + ".ContractDescriptor<" + contract.InterfaceCode + ">");
 
             foreach (var m in contract.Methods)
             {
-                w.Line("/// <summary><c>" + Escape(m.Signature) + "</c></summary>");
+                w.Line("/// <summary><c>" + Code.XmlText(m.Signature) + "</c></summary>");
                 w.Line("private static readonly " + Code.Runtime + ".MethodDescriptor " + ArgsShape.MethodField(m) + " = new(" +
                        Code.Hex(m.Id) + ", " + Code.String(m.Alias) + ", " + Code.Hex(m.Fingerprint) + ", " + Code.String(m.Signature) + ")" +
                        CallTimeout(m) + ";");
@@ -98,8 +98,5 @@ namespace IpcContracts.Generators.Emitting
         private static string MethodArray(ContractModel contract) => contract.Methods.Count == 0
             ? "global::System.Array.Empty<" + Code.Runtime + ".MethodDescriptor>()"
             : "new " + Code.Runtime + ".MethodDescriptor[] { " + string.Join(", ", contract.Methods.Select(ArgsShape.MethodField)) + " }";
-
-        /// <summary>Escapes text for an XML doc comment.</summary>
-        private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
     }
 }

@@ -33,7 +33,7 @@ namespace IpcContracts.Generators.Emitting
                 w.Line();
                 w.Line("private static " + typeInfo + "? " + field + ";");
                 w.Line();
-                w.Line("/// <summary>Metadata for <c>" + Escape(type.CanonicalName) + "</c>.</summary>");
+                w.Line("/// <summary>Metadata for <c>" + Code.XmlText(type.CanonicalName) + "</c>.</summary>");
                 w.Line("public static " + typeInfo + " " + type.PropertyName + " =>");
                 w.Indent().Line(field + " ??= global::IpcContracts.Serialization.IpcJson.GetTypeInfo<" + type.MetadataCode + ">(Options);").Outdent();
                 if (type.Reader is { } reader)
@@ -44,7 +44,5 @@ namespace IpcContracts.Generators.Emitting
             w.Close();
             return w.ToString();
         }
-
-        private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
     }
 }

@@ -64,7 +64,7 @@ namespace IpcContracts.Generators.Emitting
 
             w.Line("/// <summary>");
             w.Line("/// Receives <see cref=\"" + contract.InterfaceCode + "\"/> events: every event is a virtual method that does nothing,");
-            w.Line("/// so a listener overrides only the events it wants. Subscribe it with <c>Subscribe&lt;" + Escape(contract.FullName) + "&gt;(listener)</c>.");
+            w.Line("/// so a listener overrides only the events it wants. Subscribe it with <c>Subscribe&lt;" + Code.XmlText(contract.FullName) + "&gt;(listener)</c>.");
             w.Line("/// </summary>");
             w.Line(Code.GeneratedCodeAttribute);
             if (listener.ObsoleteAttribute is not null)
@@ -90,7 +90,7 @@ namespace IpcContracts.Generators.Emitting
             var parameters = m.Parameters.Select(p => p.Type.Code + " " + p.Identifier).ToList();
             if (m.CancellationTokenIdentifier is not null)
                 parameters.Add("global::System.Threading.CancellationToken " + m.CancellationTokenIdentifier);
-            w.Line("/// <summary>The <c>" + Escape(m.Name.TrimStart('@')) + "</c> event; does nothing unless overridden.</summary>");
+            w.Line("/// <summary>The <c>" + Code.XmlText(m.Name.TrimStart('@')) + "</c> event; does nothing unless overridden.</summary>");
             string header = "public virtual " + ReturnType(m) + " " + m.Name + "(" + string.Join(", ", parameters) + ")";
             switch (m.Returns)
             {
@@ -113,8 +113,5 @@ namespace IpcContracts.Generators.Emitting
             ReturnShape.ValueTask => Code.Tasks + ".ValueTask",
             _ => "void",
         };
-
-        /// <summary>Escapes text for an XML doc comment.</summary>
-        private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
     }
 }

@@ -22,7 +22,7 @@ namespace IpcContracts.Generators.Emitting
             int count = parameters.Count;
             string all = count == 64 ? "0xFFFFFFFFFFFFFFFFUL" : "0x" + ((1UL << count) - 1).ToString("X", CultureInfo.InvariantCulture) + "UL";
             w.Line();
-            w.Line("/// <summary>Generated reader for <c>" + Escape(type.CanonicalName) + "</c>: false hands the object to System.Text.Json.</summary>");
+            w.Line("/// <summary>Generated reader for <c>" + Code.XmlText(type.CanonicalName) + "</c>: false hands the object to System.Text.Json.</summary>");
             w.Open("internal static bool " + MethodName(type) + "(ref global::System.Text.Json.Utf8JsonReader reader, " + Serialization +
                    ".GeneratedReaderNames names, out " + type.MetadataCode + " value)");
             w.Line("value = default!;");
@@ -59,7 +59,5 @@ namespace IpcContracts.Generators.Emitting
             Serialization + ".GeneratedReaders<" + type.MetadataCode + ">.Register(new " + Serialization + ".GeneratedReaderParameter[] { " +
             string.Join(", ", shape.Parameters.Select(p => "new(" + Code.String(p.Name) + ", typeof(" + p.TypeCode + "))")) +
             " }, " + Code.JsonTypes + "." + MethodName(type) + ");";
-
-        private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
     }
 }

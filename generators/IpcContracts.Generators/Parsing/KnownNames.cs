@@ -12,6 +12,8 @@ namespace IpcContracts.Generators.Parsing
         public const string ContractRegistry = "IpcContracts.Runtime.ContractRegistry";
         public const string JsonSerializableAttribute = "System.Text.Json.Serialization.JsonSerializableAttribute";
         public const string JsonSerializerContext = "System.Text.Json.Serialization.JsonSerializerContext";
+        public const string JsonConstructorAttribute = "System.Text.Json.Serialization.JsonConstructorAttribute";
+        public const string SetsRequiredMembersAttribute = "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute";
         public const string CancellationToken = "System.Threading.CancellationToken";
         public const string TasksNamespace = "System.Threading.Tasks";
         public const string AsyncEnumerable = "System.Collections.Generic.IAsyncEnumerable`1";

@@ -29,7 +29,7 @@ namespace IpcContracts.Generators.Parsing
             if (constructor is null || constructor.Parameters.Length is 0 or > MaxParameters)
                 return null;
             // `new T(...)` does not compile when T has required members and the constructor does not set them.
-            if (HasRequiredMembers(named) && !constructor.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute"))
+            if (HasRequiredMembers(named) && !constructor.GetAttributes().Any(a => AttributeReader.IsAttribute(a, KnownNames.SetsRequiredMembersAttribute)))
                 return null;
 
             var parameters = new List<ReaderParameter>();
@@ -52,7 +52,7 @@ namespace IpcContracts.Generators.Parsing
             var candidates = type.InstanceConstructors
                 .Where(c => c.DeclaredAccessibility == Accessibility.Public && !(c.IsImplicitlyDeclared && c.Parameters.Length == 0))
                 .ToList();
-            var marked = candidates.Where(c => c.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonConstructorAttribute")).ToList();
+            var marked = candidates.Where(c => c.GetAttributes().Any(a => AttributeReader.IsAttribute(a, KnownNames.JsonConstructorAttribute))).ToList();
             if (marked.Count == 1)
                 return marked[0];
             if (type.TypeKind == TypeKind.Class && type.InstanceConstructors.Any(c => c.DeclaredAccessibility == Accessibility.Public && c.Parameters.Length == 0))

@@ -70,24 +70,28 @@ public static class GeneratedReaders<T>
 
     private static Decision Decide(Registration registration, JsonTypeInfo<T> typeInfo)
     {
-        foreach (var known in Volatile.Read(ref s_decisions))
-        {
-            if (ReferenceEquals(known.TypeInfo, typeInfo))
-                return s_last = known;
-        }
+        if (Find(typeInfo) is { } known)
+            return s_last = known;
         lock (s_gate)
         {
-            foreach (var known in s_decisions)
-            {
-                if (ReferenceEquals(known.TypeInfo, typeInfo))
-                    return s_last = known;
-            }
+            if (Find(typeInfo) is { } decided)
+                return s_last = decided;
             var names = GeneratedReaderCheck.Check(typeInfo, registration.Parameters, out var whyNot);
             var decision = new Decision(typeInfo, names, whyNot);
             // Few JsonTypeInfos per type ever exist (one per IpcJsonTypes options), so copying on write is fine.
             Volatile.Write(ref s_decisions, [.. s_decisions, decision]);
             return s_last = decision;
         }
+    }
+
+    private static Decision? Find(JsonTypeInfo<T> typeInfo)
+    {
+        foreach (var known in Volatile.Read(ref s_decisions))
+        {
+            if (ReferenceEquals(known.TypeInfo, typeInfo))
+                return known;
+        }
+        return null;
     }
 
     private sealed record Registration(GeneratedReaderParameter[] Parameters, GeneratedReader<T> Read);
