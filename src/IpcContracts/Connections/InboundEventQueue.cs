@@ -95,7 +95,7 @@ internal sealed class InboundEventQueue : IValueTaskSource
         // Queued: the subscribers are read again when it is delivered (one may have subscribed or left meanwhile).
         if (parent == default && body.Length <= SmallEvent) return EnqueueRecord(key, header.MethodId, body, binary, tag);
         var block = Copy(body, out var offset, out var length);
-        return Enqueue(new Item(key, header.MethodId, block, offset, length, parent, null, 0, null, default, Tag: tag, Binary: binary));
+        return Enqueue(new Item(key, header.MethodId, block, offset, length, tag, parent == default ? null : new ItemExtras(parent, null, 0, null, default), Binary: binary));
     }
 
     /// <summary>
@@ -133,7 +133,7 @@ internal sealed class InboundEventQueue : IValueTaskSource
         body.CopyTo(record[RecordHeader..]);
         // Used moves on (and the block gains the event's reference) only if the event is queued: one refused by the
         // policy leaves no gap, so the next record still extends the run.
-        return Enqueue(new Item(key, methodId, block, at, length, default, null, 0, null, default, Tag: tag, Binary: binary), record: true);
+        return Enqueue(new Item(key, methodId, block, at, length, tag, null, Binary: binary), record: true);
     }
 
     /// <summary>Under the lock: the next record of a run, as the item the event loop delivers; the run moves past it.</summary>
@@ -150,8 +150,8 @@ internal sealed class InboundEventQueue : IValueTaskSource
         run = run with { Offset = payloadAt + length };
         // A record dropped by the policy gave its block reference back and left the byte count then (as a dropped item).
         return (flags & RecordDropped) != 0
-            ? new Item(key, methodId, null, 0, 0, default, null, 0, null, default, Dropped: true, Tag: tag)
-            : new Item(key, methodId, block, payloadAt, length, default, null, 0, null, default, Tag: tag, Binary: (flags & RecordBinary) != 0);
+            ? new Item(key, methodId, null, 0, 0, tag, null, Dropped: true)
+            : new Item(key, methodId, block, payloadAt, length, tag, null, Binary: (flags & RecordBinary) != 0);
     }
 
     /// <summary>Gives a transport's delivery tag back once the event is done with (0: the transport did not tag it).</summary>
@@ -273,7 +273,7 @@ internal sealed class InboundEventQueue : IValueTaskSource
                 var barrier = Observe(delivery, telemetry);
                 Activity.Current = activityBefore; // the span ends when the queued rest does
                 var block = Copy(body, out var offset, out var length);
-                return Enqueue(new Item(key, methodId, block, offset, length, parent, subscribers, i + 1, barrier, telemetry, Tag: tag, Binary: binary));
+                return Enqueue(new Item(key, methodId, block, offset, length, tag, new ItemExtras(parent, subscribers, i + 1, barrier, telemetry), Binary: binary));
             }
         }
         finally
@@ -390,7 +390,7 @@ internal sealed class InboundEventQueue : IValueTaskSource
         // The run holds a reference of its own until the loop has taken its last record: the headers are read then, even
         // those of records the policy dropped (which gave their own references back at once).
         block.AddRef();
-        _items[_tail & (_items.Length - 1)] = new Item(default, 0, block, item.Offset, 0, default, null, 0, null, default, Run: true, RunEnd: end);
+        _items[_tail & (_items.Length - 1)] = new Item(default, 0, block, item.Offset, 0, 0, null, Run: true, RunEnd: end);
         _tail++;
     }
 
@@ -598,7 +598,7 @@ internal sealed class InboundEventQueue : IValueTaskSource
     /// allocated per event), then asynchronously from the first one that does not. The rest of an inline delivery first
     /// waits for the subscriber still running (its barrier).
     /// </summary>
-    private Task DeliverAsync(Item item)
+    private Task DeliverAsync(in Item item)
     {
         if (item.Barrier is not null) return DeliverRestAsync(item, item.Subscribers!, item.Start, default, item.Telemetry);
         var telemetry = IpcTelemetry.StartEventReceive(_connection, item.Key, item.MethodId, item.Parent);
@@ -672,7 +672,34 @@ internal sealed class InboundEventQueue : IValueTaskSource
     /// records in one block (<see cref="EnqueueRecord"/>): those from <see cref="Offset"/> (the next one to deliver) up to
     /// <see cref="RunEnd"/>; the event loop takes them one at a time (<see cref="TakeRecord"/>) as items of their own.
     /// </summary>
-    private readonly record struct Item(SubscriptionKey Key, uint MethodId, EventBlock? Buffer, int Offset, int Length, ActivityContext Parent,
-        EventSubscriber[]? Subscribers, int Start, Task? Barrier, EventScope Telemetry, bool Dropped = false, ulong Tag = 0, bool Binary = false,
-        bool Run = false, int RunEnd = 0);
+    /// <remarks>
+    /// Kept small, with two references (<see cref="Buffer"/>, <see cref="Extras"/>): the queue copies items into and out of
+    /// its array under the lock, and a copy of a struct that holds references goes through the runtime's write-barrier
+    /// helper per reference. With the trace parent, subscribers, barrier and telemetry inline (six references, about 100
+    /// bytes) those copies cost ~900 instructions per queued event (docs/benchmarks.md, session 14); they are needed only
+    /// by traced events and the rest of an inline delivery, which carry them in <see cref="ItemExtras"/>.
+    /// </remarks>
+    private readonly record struct Item(SubscriptionKey Key, uint MethodId, EventBlock? Buffer, int Offset, int Length, ulong Tag,
+        ItemExtras? Extras, bool Dropped = false, bool Binary = false, bool Run = false, int RunEnd = 0)
+    {
+        public ActivityContext Parent => Extras?.Parent ?? default;
+        public EventSubscriber[]? Subscribers => Extras?.Subscribers;
+        public int Start => Extras?.Start ?? 0;
+        public Task? Barrier => Extras?.Barrier;
+        public EventScope Telemetry => Extras?.Telemetry ?? default;
+    }
+
+    /// <summary>
+    /// What only some queued items have: a traced event's parent context, and for the rest of an inline delivery the
+    /// subscribers it goes on to from <see cref="Start"/>, the subscriber still running (<see cref="Barrier"/>) and the
+    /// span that ends when it is done.
+    /// </summary>
+    private sealed class ItemExtras(ActivityContext parent, EventSubscriber[]? subscribers, int start, Task? barrier, EventScope telemetry)
+    {
+        public ActivityContext Parent { get; } = parent;
+        public EventSubscriber[]? Subscribers { get; } = subscribers;
+        public int Start { get; } = start;
+        public Task? Barrier { get; } = barrier;
+        public EventScope Telemetry { get; } = telemetry;
+    }
 }
