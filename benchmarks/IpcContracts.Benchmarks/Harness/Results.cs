@@ -12,6 +12,13 @@ internal sealed record HarnessConfig(string Name, int RoundTrips, int RoundTripW
     public static readonly int[] Sizes = [64, 1024];
     public const int EventSize = 64;
     public const int BulkSize = 24 * 1024 * 1024;
+
+    /// <summary>
+    /// <c>IPCBENCH_DEDICATED_READER=1</c>: our pipe:// and tcp:// connections (this process and the child server, which
+    /// inherits the variable) read on a thread of their own (<see cref="IpcOptions.DedicatedReaderThread"/>), for rows
+    /// that compare the option with the default in alternating runs. Off by default, as in the library.
+    /// </summary>
+    public static bool DedicatedReader => Environment.GetEnvironmentVariable("IPCBENCH_DEDICATED_READER") == "1";
 }
 
 /// <summary>Everything one run measured; <see cref="Report"/> turns it into the table.</summary>

@@ -47,6 +47,16 @@ public sealed class IpcOptions
     public bool? ContinuationsOnReaderThread { get; set; }
 
     /// <summary>
+    /// <c>pipe://</c> and <c>tcp://</c> on Linux: each connection reads on a thread of its own, blocked in <c>poll(2)</c> and
+    /// woken by the kernel when bytes arrive, as <c>shm://</c> always does, instead of on the thread pool (woken through the
+    /// sockets' event thread, then a pool worker). A 64 B round trip then takes about half the CPU and less time, most of
+    /// all on a machine with few cores (docs/benchmarks.md, "Session 15"); the cost is one thread per connection, so leave
+    /// it off for a server with many clients. Callers' continuations then run on that thread by default, with the rule
+    /// of <see cref="ContinuationsOnReaderThread"/>. Ignored elsewhere (Windows, macOS, other transports). Default <c>false</c>.
+    /// </summary>
+    public bool DedicatedReaderThread { get; set; }
+
+    /// <summary>
     /// Most bytes queued for one peer that is not reading fast enough. Past it the connection is closed
     /// (the peer sees <see cref="ChannelFaultedException"/>); other connections are unaffected and memory
     /// stays bounded. One frame is always accepted, however large. Default 128 MiB.

@@ -9,12 +9,21 @@ namespace IpcContracts.Tests.Conformance;
 /// The behaviour every transport must show, run once per transport by the subclasses at the bottom.
 /// Cross-process cases live in <see cref="CrossProcess.CrossProcessTests"/>.
 /// </summary>
-public abstract class ConformanceTests(string transport)
+public abstract class ConformanceTests(string transport, bool dedicatedReader = false)
 {
+    /// <summary>The options a case passes, with <see cref="IpcOptions.DedicatedReaderThread"/> set when this suite runs with it.</summary>
+    private IpcOptions? O(IpcOptions? given = null)
+    {
+        if (!dedicatedReader) return given;
+        given ??= new IpcOptions();
+        given.DedicatedReaderThread = true;
+        return given;
+    }
+
     private string NewEndpoint() => Endpoints.For(transport);
 
     private Task<Pair> StartPairAsync(IpcOptions? serverOptions = null, IpcOptions? clientOptions = null) =>
-        Pair.StartAsync(NewEndpoint(), serverOptions, clientOptions);
+        Pair.StartAsync(NewEndpoint(), O(serverOptions), O(clientOptions));
 
     [Fact]
     public async Task Calls_with_zero_one_and_many_parameters_return_the_handlers_results()
@@ -45,12 +54,12 @@ public abstract class ConformanceTests(string transport)
     public async Task Events_fan_out_to_five_clients_in_order_for_each()
     {
         var endpoint = NewEndpoint();
-        await using var server = await IpcServer.StartAsync(endpoint);
+        await using var server = await IpcServer.StartAsync(endpoint, options: O());
         var clients = new List<IpcClient>();
         var collectors = new List<TickCollector>();
         for (var i = 0; i < 5; i++)
         {
-            var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+            var client = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: O());
             var collector = new TickCollector(500);
             client.Subscribe<ITicks>(collector);
             clients.Add(client);
@@ -73,10 +82,10 @@ public abstract class ConformanceTests(string transport)
     public async Task Events_stop_when_the_subscription_token_is_disposed_and_clients_can_publish_to_the_server()
     {
         var endpoint = NewEndpoint();
-        await using var server = await IpcServer.StartAsync(endpoint);
+        await using var server = await IpcServer.StartAsync(endpoint, options: O());
         var atServer = new TickCollector(3);
         using var serverSub = server.Subscribe<ITicks>(atServer);
-        await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: O());
         var atClient = new TickCollector(1);
         var token = client.Subscribe<ITicks>(atClient);
         await Eventually.TrueAsync(() => server.Connections.Any(c => c.PeerSubscribed(new(false, ContractIds.Ticks))));
@@ -160,17 +169,17 @@ public abstract class ConformanceTests(string transport)
     public async Task After_a_server_restart_the_client_reconnects_explicitly()
     {
         var endpoint = NewEndpoint();
-        var server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator()));
+        var server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator()), O());
         var bound = server.Endpoint.ToString(); // same port for tcp
-        var client = await IpcClient.ConnectAsync(bound, options: new IpcOptions { Reconnect = { Enabled = false } });
+        var client = await IpcClient.ConnectAsync(bound, options: O(new IpcOptions { Reconnect = { Enabled = false } }));
         Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync());
 
         await server.DisposeAsync();
         await client.Connection.Completion.WaitAsync(TimeSpan.FromSeconds(10));
         await Assert.ThrowsAsync<ChannelFaultedException>(() => client.Proxy<ICalculator>().GetAnswerAsync());
         await client.DisposeAsync();
-        await using var restarted = await IpcServer.StartAsync(bound, b => b.Handle<ICalculator>(new Calculator()));
-        await using var again = await IpcClient.ConnectAsync(bound);
+        await using var restarted = await IpcServer.StartAsync(bound, b => b.Handle<ICalculator>(new Calculator()), O());
+        await using var again = await IpcClient.ConnectAsync(bound, options: O());
 
         Assert.Equal(42, await again.Proxy<ICalculator>().GetAnswerAsync());
     }
@@ -180,13 +189,13 @@ public abstract class ConformanceTests(string transport)
     {
         var endpoint = NewEndpoint();
         IpcServer? server = null;
-        server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())));
+        server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())), O());
         var bound = server.Endpoint.ToString();
         var hookRuns = 0;
-        await using var client = await IpcClient.ConnectAsync(bound, options: new IpcOptions
+        await using var client = await IpcClient.ConnectAsync(bound, options: O(new IpcOptions
         {
             Reconnect = { OnReconnected = c => { Interlocked.Increment(ref hookRuns); return c.Proxy<ICalculator>().GetAnswerAsync(); } },
-        });
+        }));
         var calc = client.Proxy<ICalculator>();
         var ticks = new TickCollector(1);
         using var sub = client.Subscribe<ITicks>(ticks);
@@ -196,7 +205,7 @@ public abstract class ConformanceTests(string transport)
         await server.DisposeAsync();
         await first.Completion.WaitAsync(TimeSpan.FromSeconds(10));
         await Assert.ThrowsAsync<ChannelFaultedException>(() => calc.GetAnswerAsync()); // while disconnected: fail fast
-        server = await IpcServer.StartAsync(bound, b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())));
+        server = await IpcServer.StartAsync(bound, b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())), O());
         await using var _ = server;
         await Eventually.TrueAsync(() => client.Reconnects == 1 && hookRuns == 1);
 
@@ -209,8 +218,8 @@ public abstract class ConformanceTests(string transport)
     public async Task One_server_serves_ten_clients_at_once()
     {
         var endpoint = NewEndpoint();
-        await using var server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator()));
-        var clients = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => IpcClient.ConnectAsync(server.Endpoint.ToString())));
+        await using var server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator()), O());
+        var clients = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => IpcClient.ConnectAsync(server.Endpoint.ToString(), options: O())));
 
         var results = await Task.WhenAll(clients.Select((c, i) => Task.WhenAll(Enumerable.Range(0, 100).Select(j => c.Proxy<ICalculator>().AddAsync(i, j)))));
 
@@ -238,8 +247,8 @@ public abstract class ConformanceTests(string transport)
     {
         var endpoint = NewEndpoint();
         var segmentsBefore = SegmentFilesOfThisProcess();
-        var server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator()));
-        var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        var server = await IpcServer.StartAsync(endpoint, b => b.Handle<ICalculator>(new Calculator()), O());
+        var client = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: O());
         await client.Proxy<ICalculator>().GetAnswerAsync();
         var connections = server.Connections.Append(client.Connection).ToArray();
 
@@ -272,3 +281,8 @@ public sealed class InProcConformance() : ConformanceTests("inproc");
 public sealed class PipeConformance() : ConformanceTests("pipe");
 public sealed class TcpConformance() : ConformanceTests("tcp");
 public sealed class ShmConformance() : ConformanceTests("shm");
+
+/// <summary>pipe:// with each connection reading on a thread of its own (<see cref="IpcOptions.DedicatedReaderThread"/>).</summary>
+public sealed class PipeDedicatedReaderConformance() : ConformanceTests("pipe", dedicatedReader: true);
+/// <summary>tcp:// with each connection reading on a thread of its own.</summary>
+public sealed class TcpDedicatedReaderConformance() : ConformanceTests("tcp", dedicatedReader: true);

@@ -10,12 +10,21 @@ namespace IpcContracts.Tests.Streaming;
 /// stream items, Stream and PipeReader parameters and results, with the faults and cancellation of streams.
 /// Cross-process cases live in <see cref="CrossProcess.CrossProcessTests"/>; the wire form in Protocol/BinaryWireTests.
 /// </summary>
-public abstract class BinaryConformanceTests(string transport)
+public abstract class BinaryConformanceTests(string transport, bool dedicatedReader = false)
 {
+    /// <summary>The options a case passes, with <see cref="IpcOptions.DedicatedReaderThread"/> set when this suite runs with it.</summary>
+    private IpcOptions? O(IpcOptions? given = null)
+    {
+        if (!dedicatedReader) return given;
+        given ??= new IpcOptions();
+        given.DedicatedReaderThread = true;
+        return given;
+    }
+
     private async Task<(IpcServer Server, IpcClient Client, IBlobs Blobs)> StartAsync()
     {
-        var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<IBlobs>(new BlobService()));
-        var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<IBlobs>(new BlobService()), O());
+        var client = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: O());
         return (server, client, client.Proxy<IBlobs>());
     }
 
@@ -356,9 +365,9 @@ public abstract class BinaryConformanceTests(string transport)
     [Fact]
     public async Task An_event_with_a_binary_argument_reaches_the_subscriber_with_its_bytes()
     {
-        var server = await IpcServer.StartAsync(Endpoints.For(transport), _ => { });
+        var server = await IpcServer.StartAsync(Endpoints.For(transport), _ => { }, O());
         var received = new TaskCompletionSource<(string, byte[])>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        var client = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: O());
         try
         {
             await client.SubscribeAsync<IBlobEvents>(new BlobListener(received));
@@ -391,3 +400,8 @@ public sealed class InProcBinary() : BinaryConformanceTests("inproc");
 public sealed class PipeBinary() : BinaryConformanceTests("pipe");
 public sealed class TcpBinary() : BinaryConformanceTests("tcp");
 public sealed class ShmBinary() : BinaryConformanceTests("shm");
+
+/// <summary>pipe:// with each connection reading on a thread of its own (<see cref="IpcOptions.DedicatedReaderThread"/>).</summary>
+public sealed class PipeDedicatedReaderBinary() : BinaryConformanceTests("pipe", dedicatedReader: true);
+/// <summary>tcp:// with each connection reading on a thread of its own.</summary>
+public sealed class TcpDedicatedReaderBinary() : BinaryConformanceTests("tcp", dedicatedReader: true);

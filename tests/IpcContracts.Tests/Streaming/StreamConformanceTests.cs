@@ -8,12 +8,21 @@ namespace IpcContracts.Tests.Streaming;
 /// faults and the wait bound (docs/protocol.md 7.7, docs/semantics.md "Streams"). Cross-process cases live in
 /// <see cref="CrossProcess.CrossProcessTests"/>.
 /// </summary>
-public abstract class StreamConformanceTests(string transport)
+public abstract class StreamConformanceTests(string transport, bool dedicatedReader = false)
 {
+    /// <summary>The options a case passes, with <see cref="IpcOptions.DedicatedReaderThread"/> set when this suite runs with it.</summary>
+    private IpcOptions? O(IpcOptions? given = null)
+    {
+        if (!dedicatedReader) return given;
+        given ??= new IpcOptions();
+        given.DedicatedReaderThread = true;
+        return given;
+    }
+
     private async Task<(IpcServer Server, IpcClient Client, IStreams Streams)> StartAsync(IpcOptions? clientOptions = null)
     {
-        var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<IStreams>(new StreamService()).Handle<ICalculator>(new Calculator()));
-        var client = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: clientOptions);
+        var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<IStreams>(new StreamService()).Handle<ICalculator>(new Calculator()), O());
+        var client = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: O(clientOptions));
         return (server, client, client.Proxy<IStreams>());
     }
 
@@ -214,7 +223,7 @@ public abstract class StreamConformanceTests(string transport)
             });
             // Probed through a client with the default timeout: this one's 1.5 s is for the stream, and a loaded machine
             // may take longer than that to answer a plain call.
-            await using (var prober = await IpcClient.ConnectAsync(server.Endpoint.ToString()))
+            await using (var prober = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: O()))
             {
                 var probes = prober.Proxy<IStreams>();
                 await Eventually.TrueAsync(() => probes.ProbeAsync(probe).Result is { Cancelled: true, Disposed: true });
@@ -244,3 +253,8 @@ public sealed class InProcStreams() : StreamConformanceTests("inproc");
 public sealed class PipeStreams() : StreamConformanceTests("pipe");
 public sealed class TcpStreams() : StreamConformanceTests("tcp");
 public sealed class ShmStreams() : StreamConformanceTests("shm");
+
+/// <summary>pipe:// with each connection reading on a thread of its own (<see cref="IpcOptions.DedicatedReaderThread"/>).</summary>
+public sealed class PipeDedicatedReaderStreams() : StreamConformanceTests("pipe", dedicatedReader: true);
+/// <summary>tcp:// with each connection reading on a thread of its own.</summary>
+public sealed class TcpDedicatedReaderStreams() : StreamConformanceTests("tcp", dedicatedReader: true);

@@ -49,7 +49,8 @@ internal sealed class UnixSocketPipes : PipePlatform
             (client, _) =>
             {
                 PeerCredentials.Check(client, options, "client");
-                return Task.FromResult<ITransportConnection>(new SocketTransportConnection(client, $"{endpoint} (client)", LargeWriteSendBuffer));
+                return Task.FromResult<ITransportConnection>(new SocketTransportConnection(client, $"{endpoint} (client)", LargeWriteSendBuffer,
+                    options.DedicatedReaderThread));
             },
             onDispose: () => BestEffortFile.TryDelete(path));
     }
@@ -57,7 +58,7 @@ internal sealed class UnixSocketPipes : PipePlatform
     /// <inheritdoc />
     public override async ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken) =>
         new SocketTransportConnection(await ConnectSocketAsync(endpoint, options, cancellationToken).ConfigureAwait(false), endpoint.ToString(),
-            LargeWriteSendBuffer);
+            LargeWriteSendBuffer, options.DedicatedReaderThread);
 
     /// <summary>
     /// A Unix stream socket's bytes in flight are bounded by the sender's send buffer (about 208 KiB by default). Each time

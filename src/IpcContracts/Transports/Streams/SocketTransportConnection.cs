@@ -8,6 +8,7 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
 {
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
+    private readonly PollingSocketReader? _pollingReader;
     private int _disposed;
 
     /// <summary>Wraps a connected socket; the connection owns it.</summary>
@@ -17,7 +18,11 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
     /// Send buffer size the socket gets while a large write is in flight (<see cref="GatheringSocketWriter"/>); 0 leaves
     /// it alone (TCP, whose buffers tune themselves).
     /// </param>
-    public SocketTransportConnection(Socket socket, string peerDescription, int largeWriteSendBuffer = 0)
+    /// <param name="dedicatedReader">
+    /// Read on a thread of the connection's own, blocked in poll(2) (<see cref="IpcOptions.DedicatedReaderThread"/>);
+    /// the transport passes it on Linux only.
+    /// </param>
+    public SocketTransportConnection(Socket socket, string peerDescription, int largeWriteSendBuffer = 0, bool dedicatedReader = false)
     {
         _socket = socket;
         // Linux TCP honours SO_RCVLOWAT in epoll readiness (tcp_poll, tcp_data_ready); a Unix socket ignores it for
@@ -30,12 +35,21 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
         // (pipe) of the receive calls and read-loop turns (docs/benchmarks.md, "Hand-offs per round trip and per
         // transfer"). Segments this size are large-object arrays, which gen0 collections do not copy while a large frame
         // grows in them. An idle connection holds one segment. Small frames still arrive in one read.
-        Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true));
+        if (dedicatedReader && OperatingSystem.IsLinux())
+        {
+            // The core gives a transport with blocking reads a thread of its own and reads on it.
+            _pollingReader = new PollingSocketReader(socket);
+            Features = TransportFeatures.BlockingReads;
+        }
+        Input = PipeReader.Create((Stream?)_pollingReader ?? _stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true));
         // Small frames are buffered and flushed through the stream; large frames queued back to back leave in one
         // gathered send (GatheringSocketWriter).
         Output = new GatheringSocketWriter(socket, PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true)),
             largeWriteSendBuffer);
     }
+
+    /// <inheritdoc />
+    public TransportFeatures Features { get; }
 
     /// <inheritdoc />
     public PipeReader Input { get; }
@@ -46,8 +60,9 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
     /// <inheritdoc />
     // The pipe reader (a StreamPipeReader) reads the stream only inside its ReadAsync, so once the core has consumed all it
     // returned, the socket holds the next bytes.
+    // A dedicated reader reads large frames the same way, on its own thread.
     public ValueTask<int> ReadDirectAsync(Memory<byte> destination, CancellationToken cancellationToken) =>
-        _socket.ReceiveAsync(destination, SocketFlags.None, cancellationToken);
+        _pollingReader is not null ? new(_pollingReader.Read(destination.Span)) : _socket.ReceiveAsync(destination, SocketFlags.None, cancellationToken);
 
     /// <inheritdoc />
     public bool LowWaterSupported { get; }
@@ -81,6 +96,7 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _pollingReader?.StopReading();
         try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
         await Input.CompleteAsync().ConfigureAwait(false);
         await Output.CompleteAsync().ConfigureAwait(false);

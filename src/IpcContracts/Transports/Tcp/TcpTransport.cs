@@ -55,7 +55,7 @@ public sealed class TcpTransport : IIpcTransport
             client.NoDelay = true;
             var peer = $"tcp://{client.RemoteEndPoint}";
             if (secret is { Length: > 0 }) await SharedSecretHandshake.ServerAsync(client, secret, ct).ConfigureAwait(false);
-            return new SocketTransportConnection(client, peer);
+            return new SocketTransportConnection(client, peer, dedicatedReader: options.DedicatedReaderThread);
         });
     }
 
@@ -76,7 +76,7 @@ public sealed class TcpTransport : IIpcTransport
                 await SharedSecretHandshake.ClientAsync(connected, secret, endpoint.ToString(), handshake.Token).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
-        return new SocketTransportConnection(socket, endpoint.ToString());
+        return new SocketTransportConnection(socket, endpoint.ToString(), dedicatedReader: options.DedicatedReaderThread);
     }
 
     private static (string Host, int Port) Parse(IpcEndpoint endpoint)
