@@ -4,6 +4,7 @@ using IpcContracts;
 /// IpcOptions of the host's server and client roles. IPC_HANDSHAKE_TIMEOUT_MS lengthens the handshake and connect bounds
 /// (default 10 s each): the Windows suite sets it because under Wine, on shared cores under load, a fresh process has
 /// taken longer than 10 s to JIT its way through its first handshake. Behaviour is what those tests check, not speed.
+/// IPC_DEDICATED_READER=1 sets <see cref="IpcOptions.DedicatedReaderThread"/> (the cross-process suites that run with it).
 /// </summary>
 internal static class HostOptions
 {
@@ -15,6 +16,7 @@ internal static class HostOptions
             options.HandshakeTimeout = TimeSpan.FromMilliseconds(ms);
             options.ConnectTimeout = TimeSpan.FromMilliseconds(ms);
         }
+        options.DedicatedReaderThread = Environment.GetEnvironmentVariable("IPC_DEDICATED_READER") == "1";
         return options;
     }
 }

@@ -9,6 +9,8 @@ namespace IpcContracts.Tests.Aot;
 /// </summary>
 public sealed class AotPipeCrossProcess() : CrossProcessTests("pipe", nativeAotHost: true);
 public sealed class AotTcpCrossProcess() : CrossProcessTests("tcp", nativeAotHost: true);
+/// <summary>tcp:// with <see cref="IpcOptions.DedicatedReaderThread"/> in this process and in the Native AOT host.</summary>
+public sealed class AotTcpDedicatedReaderCrossProcess() : CrossProcessTests("tcp", nativeAotHost: true, dedicatedReader: true);
 public sealed class AotShmCrossProcess() : CrossProcessTests("shm", nativeAotHost: true);
 
 public sealed class NativeAotPublishTests

@@ -12,13 +12,7 @@ namespace IpcContracts.Tests.Conformance;
 public abstract class ConformanceTests(string transport, bool dedicatedReader = false)
 {
     /// <summary>The options a case passes, with <see cref="IpcOptions.DedicatedReaderThread"/> set when this suite runs with it.</summary>
-    private IpcOptions? O(IpcOptions? given = null)
-    {
-        if (!dedicatedReader) return given;
-        given ??= new IpcOptions();
-        given.DedicatedReaderThread = true;
-        return given;
-    }
+    private IpcOptions? O(IpcOptions? given = null) => ReaderOptions.Apply(given, dedicatedReader);
 
     private string NewEndpoint() => Endpoints.For(transport);
 

@@ -9,8 +9,14 @@ namespace IpcContracts.Tests.CrossProcess;
 /// Two real processes, the test process and tests/IpcContracts.TestHost, once per socket/shm transport:
 /// requests, callbacks, events, 24 MB payloads and a peer killed mid-call, in both directions.
 /// </summary>
-public abstract class CrossProcessTests(string transport, bool nativeAotHost = false)
+public abstract class CrossProcessTests(string transport, bool nativeAotHost = false, bool dedicatedReader = false)
 {
+    /// <summary>The host's environment: IPC_DEDICATED_READER=1 sets <see cref="IpcOptions.DedicatedReaderThread"/> there too.</summary>
+    private (string Name, string Value)[] Env => dedicatedReader ? [("IPC_DEDICATED_READER", "1")] : [];
+
+    /// <summary>This process's options for a case, with <see cref="IpcOptions.DedicatedReaderThread"/> when the suite runs with it.</summary>
+    private IpcOptions? O(IpcOptions? given = null) => ReaderOptions.Apply(given, dedicatedReader);
+
     /// <summary>The AOT binary when this suite runs the host as Native AOT; null runs it on the JIT.</summary>
     private async Task<string?> HostBinaryAsync()
     {
@@ -23,8 +29,8 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     [Fact]
     public async Task Requests_a_callback_and_a_remote_exception_cross_the_process_boundary()
     {
-        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint, b => b.Handle<IClientCallback>(new Pair.UpperCaser()));
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, b => b.Handle<IClientCallback>(new Pair.UpperCaser()), O());
         var calc = client.Proxy<ICalculator>();
 
         Assert.Equal(42, await calc.GetAnswerAsync());
@@ -38,8 +44,8 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     [Fact]
     public async Task Error_codes_from_a_handler_in_another_process_reach_the_caller()
     {
-        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: O());
         var errors = client.Proxy<IErrors>();
 
         var coded = await Assert.ThrowsAsync<RemoteInvocationException>(() => errors.FailCodedAsync("inventory.out_of_stock", "Only 3 left."));
@@ -54,7 +60,7 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     [Fact]
     public async Task The_server_tells_a_client_process_that_said_goodbye_from_one_that_exited_without_it_and_one_that_was_killed()
     {
-        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator()));
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator()), O());
         var reasons = new System.Collections.Concurrent.ConcurrentQueue<ChannelFaultedException>();
         server.ClientDisconnected += (_, reason) => reasons.Enqueue(reason);
         async Task<DisconnectReason> NextReasonAsync(int count)
@@ -63,17 +69,17 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
             return reasons.Last().Reason;
         }
 
-        await using (var clean = HostProcess.StartClient(server.Endpoint.ToString(), "goodbye", await HostBinaryAsync()))
+        await using (var clean = HostProcess.StartClient(server.Endpoint.ToString(), "goodbye", await HostBinaryAsync(), Env))
         {
             Assert.True(await clean.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, string.Join("\n", clean.Lines));
             Assert.Equal(DisconnectReason.ClosedByPeer, await NextReasonAsync(1));
         }
-        await using (var exited = HostProcess.StartClient(server.Endpoint.ToString(), "exit-without-dispose", await HostBinaryAsync()))
+        await using (var exited = HostProcess.StartClient(server.Endpoint.ToString(), "exit-without-dispose", await HostBinaryAsync(), Env))
         {
             Assert.True(await exited.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, string.Join("\n", exited.Lines));
             Assert.Equal(DisconnectReason.PeerLost, await NextReasonAsync(2));
         }
-        await using (var killed = HostProcess.StartClient(server.Endpoint.ToString(), "listen", await HostBinaryAsync()))
+        await using (var killed = HostProcess.StartClient(server.Endpoint.ToString(), "listen", await HostBinaryAsync(), Env))
         {
             await killed.WaitForLineAsync("OK subscribed");
             await Eventually.TrueAsync(() => server.Connections.Count == 1, 20_000);
@@ -87,8 +93,8 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     [Fact]
     public async Task A_client_tells_a_server_process_that_stopped_cleanly_from_one_that_was_killed()
     {
-        var options = new IpcOptions { Reconnect = { Enabled = false } };
-        await using (var stopped = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync()))
+        var options = O(new IpcOptions { Reconnect = { Enabled = false } });
+        await using (var stopped = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env))
         {
             await using var client = await IpcClient.ConnectAsync(stopped.Endpoint, options: options);
             var pending = client.Proxy<ICalculator>().DelayAsync(60_000, CancellationToken.None);
@@ -100,7 +106,7 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
             Assert.Equal(DisconnectReason.ClosedByPeer, failed.Reason);
             Assert.Equal(DisconnectReason.ClosedByPeer, (await client.Connection.Completion.WaitAsync(TimeSpan.FromSeconds(20))).Reason);
         }
-        await using (var killed = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync()))
+        await using (var killed = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env))
         {
             await using var client = await IpcClient.ConnectAsync(killed.Endpoint, options: options);
             var pending = client.Proxy<ICalculator>().DelayAsync(60_000, CancellationToken.None);
@@ -117,8 +123,8 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     [Fact]
     public async Task Events_from_a_server_process_arrive_in_order()
     {
-        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: O());
         var collector = new TickCollector(1000);
         using var sub = client.Subscribe<ITicks>(collector);
 
@@ -131,8 +137,8 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     [Fact]
     public async Task A_24_MB_request_and_a_24_MB_response_cross_byte_for_byte()
     {
-        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: O());
         var calc = client.Proxy<ICalculator>();
         var request = Patterns.Bytes(24 * 1024 * 1024, 11);
 
@@ -145,8 +151,8 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     [Fact]
     public async Task A_stream_crosses_the_process_boundary_in_order_and_breaking_out_cancels_the_producer_there()
     {
-        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: O());
         var streams = client.Proxy<IStreams>();
 
         var items = new List<int>();
@@ -168,8 +174,8 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     [Fact]
     public async Task Bytes_cross_the_process_boundary_as_arguments_results_and_Streams_both_ways()
     {
-        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: O());
         var blobs = client.Proxy<IBlobs>();
 
         var data = Patterns.Bytes(1_000_003, 5);
@@ -190,8 +196,8 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     [Fact]
     public async Task Progress_reports_from_a_handler_in_another_process_arrive_in_order()
     {
-        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: O());
         var reports = new System.Collections.Concurrent.ConcurrentQueue<int>();
 
         Assert.Equal(500, await client.Proxy<IJobs>().CountToAsync(500, new CollectingProgress(reports)));
@@ -208,8 +214,8 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     [Fact]
     public async Task An_argument_stream_reaches_a_handler_in_another_process_and_both_ways_come_back_in_order()
     {
-        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: O());
         var streams = client.Proxy<IStreams>();
 
         Assert.Equal(50_005_000L, await streams.SumAsync(Count(10_000)));
@@ -230,8 +236,8 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     [Fact]
     public async Task Killing_the_server_process_mid_stream_fails_MoveNextAsync_with_ChannelFaultedException()
     {
-        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: O());
         int taken = 0;
 
         // The 20 s bound only turns a hang into a failure.
@@ -247,8 +253,8 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     [Fact]
     public async Task Killing_the_server_process_mid_call_fails_the_call_with_ChannelFaultedException()
     {
-        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint);
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: O());
         var call = client.Proxy<ICalculator>().DelayAsync(60_000, CancellationToken.None);
         await Task.Delay(100);
         var killedAt = Environment.TickCount64;
@@ -265,9 +271,9 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     [Fact]
     public async Task Killing_the_server_process_mid_event_stream_ends_the_stream_and_the_client_reconnects_to_a_new_server()
     {
-        var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
+        var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env);
         var bound = host.Endpoint; // tcp: the restarted server binds the same port
-        await using var client = await IpcClient.ConnectAsync(bound, options: new IpcOptions { Reconnect = { MaxDelay = TimeSpan.FromMilliseconds(200) } });
+        await using var client = await IpcClient.ConnectAsync(bound, options: O(new IpcOptions { Reconnect = { MaxDelay = TimeSpan.FromMilliseconds(200) } }));
         var collector = new TickCollector(int.MaxValue);
         using var sub = client.Subscribe<ITicks>(collector);
         var stream = client.Proxy<ICalculator>().PublishTicksAsync("endless", 5_000_000);
@@ -281,7 +287,7 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
         var received = collector.Sequences.ToArray();
         Assert.Equal(Enumerable.Range(1, received.Length), received); // what arrived is an unbroken prefix, in order
         await host.DisposeAsync();
-        await using var restarted = await HostProcess.StartServerAsync(bound, await HostBinaryAsync());
+        await using var restarted = await HostProcess.StartServerAsync(bound, await HostBinaryAsync(), Env);
         await Eventually.TrueAsync(() => client.Reconnects >= 1, 30_000);
         Assert.Equal(42, await client.Proxy<ICalculator>().GetAnswerAsync());
     }
@@ -289,8 +295,8 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     [Fact]
     public async Task Killing_the_server_process_mid_24_MB_response_fails_the_call_with_ChannelFaultedException()
     {
-        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync());
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: new IpcOptions { Reconnect = { Enabled = false } });
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: O(new IpcOptions { Reconnect = { Enabled = false } }));
         var calc = client.Proxy<ICalculator>();
         var calls = Enumerable.Range(0, 4).Select(i => calc.MakeBytesAsync(24 * 1024 * 1024, i)).ToArray(); // ~100 MB in flight
         await Task.Delay(50);
@@ -309,9 +315,9 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     [Fact]
     public async Task Killing_a_client_process_mid_event_stream_drops_only_that_subscriber()
     {
-        await using var server = await IpcServer.StartAsync(Endpoints.For(transport));
-        await using var host = HostProcess.StartClient(server.Endpoint.ToString(), "listen", await HostBinaryAsync());
-        await using var local = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), options: O());
+        await using var host = HostProcess.StartClient(server.Endpoint.ToString(), "listen", await HostBinaryAsync(), Env);
+        await using var local = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: O());
         var collector = new TickCollector(int.MaxValue);
         using var sub = local.Subscribe<ITicks>(collector);
         await Eventually.TrueAsync(() => server.Connections.Count(c => c.PeerSubscribed(new(false, ContractIds.Ticks))) == 2, 30_000);
@@ -338,14 +344,14 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     [Fact]
     public async Task Killing_the_client_process_mid_24_MB_request_leaves_the_server_serving()
     {
-        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator()));
-        await using var host = HostProcess.StartClient(server.Endpoint.ToString(), "bigloop", await HostBinaryAsync());
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator()), O());
+        await using var host = HostProcess.StartClient(server.Endpoint.ToString(), "bigloop", await HostBinaryAsync(), Env);
         await host.WaitForLineAsync("OK first big request done");
 
         host.Kill(); // most likely in the middle of the next 24 MB frame
 
         await Eventually.TrueAsync(() => server.Connections.Count == 0, 20_000);
-        await using var next = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        await using var next = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: O());
         Assert.Equal(42, await next.Proxy<ICalculator>().GetAnswerAsync());
         Assert.Equal(1024, await next.Proxy<ICalculator>().SizeOfAsync(new byte[1024]));
     }
@@ -354,12 +360,12 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     public async Task A_client_process_talks_to_a_server_in_this_process_and_is_called_back()
     {
         IpcServer? server = null;
-        server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())));
+        server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator(() => server!.Publisher<ITicks>())), O());
         await using var _ = server;
 
         foreach (var scenario in new[] { "basic", "events", "big" })
         {
-            await using var host = HostProcess.StartClient(server.Endpoint.ToString(), scenario, await HostBinaryAsync());
+            await using var host = HostProcess.StartClient(server.Endpoint.ToString(), scenario, await HostBinaryAsync(), Env);
             var exit = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
             Assert.True(exit == 0, $"{scenario}: {string.Join("\n", host.Lines)}");
             if (scenario == "basic")
@@ -374,15 +380,15 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     public async Task Killing_the_client_process_mid_call_cancels_the_servers_handler_and_the_server_keeps_serving()
     {
         var probe = $"killed-client-{transport}-{nativeAotHost}";
-        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator()));
-        await using var host = HostProcess.StartClient(server.Endpoint.ToString(), "hang:" + probe, await HostBinaryAsync());
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator()), O());
+        await using var host = HostProcess.StartClient(server.Endpoint.ToString(), "hang:" + probe, await HostBinaryAsync(), Env);
         await Eventually.TrueAsync(() => Calculator.StartedProbes.ContainsKey(probe), 30_000);
 
         host.Kill();
 
         await Eventually.TrueAsync(() => Calculator.CancelledProbes.ContainsKey(probe));
         await Eventually.TrueAsync(() => server.Connections.Count == 0);
-        await using var next = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        await using var next = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: O());
         Assert.Equal(42, await next.Proxy<ICalculator>().GetAnswerAsync());
     }
 }
@@ -405,6 +411,9 @@ public sealed class PipeCrossProcess() : CrossProcessTests("pipe")
 }
 
 public sealed class TcpCrossProcess() : CrossProcessTests("tcp");
+
+/// <summary>pipe:// with <see cref="IpcOptions.DedicatedReaderThread"/> in both processes (the AOT host runs tcp:// with it).</summary>
+public sealed class PipeDedicatedReaderCrossProcess() : CrossProcessTests("pipe", dedicatedReader: true);
 
 public sealed class ShmCrossProcess() : CrossProcessTests("shm")
 {

@@ -11,13 +11,7 @@ namespace IpcContracts.Tests.Streaming;
 public abstract class StreamConformanceTests(string transport, bool dedicatedReader = false)
 {
     /// <summary>The options a case passes, with <see cref="IpcOptions.DedicatedReaderThread"/> set when this suite runs with it.</summary>
-    private IpcOptions? O(IpcOptions? given = null)
-    {
-        if (!dedicatedReader) return given;
-        given ??= new IpcOptions();
-        given.DedicatedReaderThread = true;
-        return given;
-    }
+    private IpcOptions? O(IpcOptions? given = null) => ReaderOptions.Apply(given, dedicatedReader);
 
     private async Task<(IpcServer Server, IpcClient Client, IStreams Streams)> StartAsync(IpcOptions? clientOptions = null)
     {
