@@ -19,9 +19,9 @@ public sealed class DedicatedReaderThreadTests
     /// <summary>
     /// Where the code after an awaited call runs. Each attempt calls from a pool thread of its own. A reply can complete
     /// the call before that thread reaches its <c>await</c> (a dedicated reader is woken at once), and then the code after
-    /// it runs on the calling thread, which says nothing about the connection: such an attempt is made again (a bounded
-    /// number of times). Without the option the reply's pool thread is often the caller's own again, so this only tells
-    /// the dedicated reader apart.
+    /// it runs on the calling thread, or, when the reply lands while the <c>await</c> registers, on a pool thread: neither
+    /// says anything about the connection, and such an attempt is made again (at most 100 times). Without the option every
+    /// caller resumes on a pool thread, so the attempts run out and the case fails.
     /// </summary>
     private static async Task<Resumed> ResumedAfterReplyAsync(ICalculator calc)
     {
@@ -32,11 +32,13 @@ public sealed class DedicatedReaderThreadTests
                 var before = Thread.CurrentThread;
                 await calc.GetAnswerAsync().ConfigureAwait(false);
                 var after = Thread.CurrentThread;
-                return ReferenceEquals(before, after) ? null : new Resumed(after, after.IsThreadPoolThread);
+                // Also a pool thread says nothing: a reply that lands between the await's check and its registration
+                // resumes the caller through the pool (seen once in CI with the dedicated reader's 45 µs round trips).
+                return ReferenceEquals(before, after) || after.IsThreadPoolThread ? null : new Resumed(after, after.IsThreadPoolThread);
             });
             if (resumed is not null) return resumed;
         }
-        throw new InvalidOperationException("Every reply of 100 resumed its caller on the calling thread.");
+        throw new InvalidOperationException("Every reply of 100 resumed its caller on the calling thread or on a pool thread, never on a reader thread of its own.");
     }
 
     [Theory]
