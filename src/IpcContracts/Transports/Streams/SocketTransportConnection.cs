@@ -20,7 +20,7 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
     /// </param>
     /// <param name="dedicatedReader">
     /// Read on a thread of the connection's own, blocked in poll(2) (<see cref="IpcOptions.DedicatedReaderThread"/>);
-    /// the transport passes it on Linux only.
+    /// honoured on Linux only (checked here; the transports pass the option as set).
     /// </param>
     public SocketTransportConnection(Socket socket, string peerDescription, int largeWriteSendBuffer = 0, bool dedicatedReader = false)
     {
