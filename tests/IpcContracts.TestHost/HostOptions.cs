@@ -16,7 +16,7 @@ internal static class HostOptions
             options.HandshakeTimeout = TimeSpan.FromMilliseconds(ms);
             options.ConnectTimeout = TimeSpan.FromMilliseconds(ms);
         }
-        options.DedicatedReaderThread = Environment.GetEnvironmentVariable("IPC_DEDICATED_READER") == "1";
+        if (Environment.GetEnvironmentVariable("IPC_DEDICATED_READER") == "1") options.DedicatedReaderThread = true; // else automatic
         return options;
     }
 }

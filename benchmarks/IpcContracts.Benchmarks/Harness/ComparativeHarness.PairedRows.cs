@@ -74,7 +74,7 @@ internal static partial class ComparativeHarness
             return count / Seconds(ticks);
         }
 
-        var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5), DedicatedReaderThread = HarnessConfig.DedicatedReader };
+        var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5), DedicatedReaderThread = HarnessConfig.DedicatedReaderClient, ContinuationsOnReaderThread = HarnessConfig.ContinuationsOnReader };
         Await(async () =>
         {
             await using var client = await IpcClient.ConnectAsync(oursChild.Address, options: options).ConfigureAwait(false);

@@ -382,7 +382,7 @@ internal static partial class ComparativeHarness
             _ => $"shm://ipcbench-{Environment.ProcessId}",
         };
         using var child = Child.Start("child", "ours", endpoint, spinCount.ToString());
-        var options = new IpcOptions { SharedMemory = { SpinCount = spinCount }, DefaultCallTimeout = TimeSpan.FromMinutes(5), DedicatedReaderThread = HarnessConfig.DedicatedReader };
+        var options = new IpcOptions { SharedMemory = { SpinCount = spinCount }, DefaultCallTimeout = TimeSpan.FromMinutes(5), DedicatedReaderThread = HarnessConfig.DedicatedReaderClient, ContinuationsOnReaderThread = HarnessConfig.ContinuationsOnReader };
         Await(async () =>
         {
             await using var client = await IpcClient.ConnectAsync(child.Address, options: options).ConfigureAwait(false);

@@ -162,7 +162,7 @@ internal static class HandoffCounts
     private static void OursEvents(string transport, List<Row> rows)
     {
         using var child = Child.StartOurs(Endpoint(transport));
-        var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5), DedicatedReaderThread = HarnessConfig.DedicatedReader };
+        var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5), DedicatedReaderThread = HarnessConfig.DedicatedReaderClient, ContinuationsOnReaderThread = HarnessConfig.ContinuationsOnReader };
         Await(async () =>
         {
             await using var client = await IpcClient.ConnectAsync(child.Address, options: options).ConfigureAwait(false);
@@ -204,7 +204,7 @@ internal static class HandoffCounts
     private static void OursStreamItems(string transport, List<Row> rows)
     {
         using var child = Child.StartOurs(Endpoint(transport));
-        var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5), DedicatedReaderThread = HarnessConfig.DedicatedReader };
+        var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5), DedicatedReaderThread = HarnessConfig.DedicatedReaderClient, ContinuationsOnReaderThread = HarnessConfig.ContinuationsOnReader };
         Await(async () =>
         {
             await using var client = await IpcClient.ConnectAsync(child.Address, options: options).ConfigureAwait(false);
@@ -244,7 +244,7 @@ internal static class HandoffCounts
     private static void OursArgumentItems(string transport, List<Row> rows)
     {
         using var child = Child.StartOurs(Endpoint(transport));
-        var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5), DedicatedReaderThread = HarnessConfig.DedicatedReader };
+        var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5), DedicatedReaderThread = HarnessConfig.DedicatedReaderClient, ContinuationsOnReaderThread = HarnessConfig.ContinuationsOnReader };
         static async IAsyncEnumerable<Payload> Items(int count)
         {
             var payload = new Payload(new string('x', HarnessConfig.EventSize));
@@ -285,7 +285,7 @@ internal static class HandoffCounts
     {
         var endpoint = Endpoint(transport);
         using var child = Child.StartOurs(endpoint);
-        var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5), DedicatedReaderThread = HarnessConfig.DedicatedReader };
+        var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromMinutes(5), DedicatedReaderThread = HarnessConfig.DedicatedReaderClient, ContinuationsOnReaderThread = HarnessConfig.ContinuationsOnReader };
         Await(async () =>
         {
             await using var client = await IpcClient.ConnectAsync(child.Address, options: options).ConfigureAwait(false);

@@ -16,9 +16,24 @@ internal sealed record HarnessConfig(string Name, int RoundTrips, int RoundTripW
     /// <summary>
     /// <c>IPCBENCH_DEDICATED_READER=1</c>: our pipe:// and tcp:// connections (this process and the child server, which
     /// inherits the variable) read on a thread of their own (<see cref="IpcOptions.DedicatedReaderThread"/>), for rows
-    /// that compare the option with the default in alternating runs. Off by default, as in the library.
+    /// that compare the option with the default in alternating runs; <c>client</c> or <c>server</c> sets it on that side
+    /// only. Off by default, as in the library.
     /// </summary>
-    public static bool DedicatedReader => Environment.GetEnvironmentVariable("IPCBENCH_DEDICATED_READER") == "1";
+    public static bool DedicatedReaderClient => Environment.GetEnvironmentVariable("IPCBENCH_DEDICATED_READER") is "1" or "client";
+
+    /// <inheritdoc cref="DedicatedReaderClient"/>
+    public static bool DedicatedReaderServer => Environment.GetEnvironmentVariable("IPCBENCH_DEDICATED_READER") is "1" or "server";
+
+    /// <summary>
+    /// <c>IPCBENCH_CONTINUATIONS_ON_READER=0|1</c>: sets <see cref="IpcOptions.ContinuationsOnReaderThread"/> on the harness's
+    /// clients (unset: the library's default), to measure a dedicated reader that resumes callers on the thread pool.
+    /// </summary>
+    public static bool? ContinuationsOnReader => Environment.GetEnvironmentVariable("IPCBENCH_CONTINUATIONS_ON_READER") switch
+    {
+        "0" => false,
+        "1" => true,
+        _ => null,
+    };
 }
 
 /// <summary>Everything one run measured; <see cref="Report"/> turns it into the table.</summary>

@@ -50,7 +50,7 @@ internal static class Children
     private static int RunOurs(string endpoint, int spinCount)
     {
         var service = new BenchService();
-        var options = new IpcOptions { SharedMemory = { SpinCount = spinCount }, DedicatedReaderThread = Harness.HarnessConfig.DedicatedReader };
+        var options = new IpcOptions { SharedMemory = { SpinCount = spinCount }, DedicatedReaderThread = Harness.HarnessConfig.DedicatedReaderServer };
         if (endpoint.StartsWith("nats://", StringComparison.Ordinal)) IpcContracts.Nats.NatsTransport.Register();
         var server = IpcServer.StartAsync(endpoint, s =>
         {

@@ -50,7 +50,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         _peekingReader = transport as IPeekingReader;
         _lowWater = transport is IReceiveLowWater { LowWaterSupported: true } lowWater ? lowWater : null;
         _callOrigins = (transport.Features & TransportFeatures.CallOrigins) != 0;
-        ContinuationsOnReaderThread = local.Options.ContinuationsOnReaderThread ?? _blockingReads;
+        ContinuationsOnReaderThread = local.Options.ContinuationsOnReaderThread ?? (_blockingReads && (transport.Features & TransportFeatures.PooledContinuations) == 0);
         DefersReplies = !ContinuationsOnReaderThread && !_blockingReads && (transport.Features & TransportFeatures.InlineReads) == 0;
         _subscriptionListener = OnLocalSubscriptionChanged;
         if ((transport.Features & TransportFeatures.BusHandlerChanges) != 0) _busHandlerListener = OnLocalBusHandlerChanged;
@@ -65,9 +65,10 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     /// into the core's memory (<see cref="IDirectReader"/>) from a socket (pipe, tcp). Not on shm: a 1 MiB chunk does not
     /// fit the default 1 MiB ring with its header, so each chunk's writer and reader meet mid-frame and spin for each
     /// other (counts: 24 MiB Stream on shm took 15 + 15 ms of CPU in one of two runs, against 3.6 + 4.4 with 256 KiB).
-    /// The peer is on the same kind of transport.
+    /// shm is the transport that lets the core peek at its ring (<see cref="IPeekingReader"/>); a socket read on a thread of
+    /// its own reads large frames directly too. The peer is on the same kind of transport.
     /// </summary>
-    internal bool TakesLargeChunks => _directReader is not null && !_blockingReads;
+    internal bool TakesLargeChunks => _directReader is not null && _peekingReader is null;
 
     /// <summary>The transport takes delivery tags in inbound events and wants them back (<see cref="TransportFeatures.EventAcknowledgements"/>).</summary>
     internal bool AcknowledgesEvents => (_transport.Features & TransportFeatures.EventAcknowledgements) != 0;

@@ -40,21 +40,24 @@ public sealed class IpcOptions
     /// thread-pool thread that is not reading: on socket transports the thread that read the reply, once the
     /// connection has armed its next read (the read continues on a thread of its own, so blocking there cannot
     /// stop the connection, and the continuation costs no work item of its own); otherwise a queued work item.
-    /// <c>null</c> (default): the transport decides; <c>shm://</c> uses the reader thread, socket transports
-    /// <c>false</c>. On the reader thread, never block synchronously on another call of the same connection
+    /// <c>null</c> (default): the transport decides; <c>shm://</c> and a connection with
+    /// <see cref="DedicatedReaderThread"/> <c>true</c> use the reader thread, other socket connections <c>false</c>. On the reader thread, never block synchronously on another call of the same connection
     /// (<c>.Result</c>, <c>.Wait()</c>) inside that continuation: the reader would wait for itself.
     /// </summary>
     public bool? ContinuationsOnReaderThread { get; set; }
 
     /// <summary>
-    /// <c>pipe://</c> and <c>tcp://</c> on Linux: each connection reads on a thread of its own, blocked in <c>poll(2)</c> and
-    /// woken by the kernel when bytes arrive, as <c>shm://</c> always does, instead of on the thread pool (woken through the
-    /// sockets' event thread, then a pool worker). A 64 B round trip then takes about half the CPU and less time, most of
-    /// all on a machine with few cores (docs/benchmarks.md, "Session 15"); the cost is one thread per connection, so leave
-    /// it off for a server with many clients. Callers' continuations then run on that thread by default, with the rule
-    /// of <see cref="ContinuationsOnReaderThread"/>. Ignored elsewhere (Windows, macOS, other transports). Default <c>false</c>.
+    /// <c>pipe://</c> and <c>tcp://</c> on Linux: whether a connection reads on a thread of its own, blocked in <c>poll(2)</c>
+    /// and woken by the kernel when bytes arrive, as <c>shm://</c> always does, instead of on the thread pool (woken through
+    /// the sockets' event thread, then a pool worker). A 64 B round trip then takes about half the CPU and less time, most
+    /// of all on a machine with few cores (docs/benchmarks.md, "Session 15" and "Session 16"); the cost is one thread per
+    /// connection. <c>null</c> (default): automatic, a reader thread for each connection while fewer than
+    /// <c>max(4, processor count)</c> connections of this process have one (clients and servers together), the thread
+    /// pool for the rest, and callers' continuations stay on the thread pool either way. <c>true</c>: every connection,
+    /// and callers' continuations then run on that thread by default, with the rule of
+    /// <see cref="ContinuationsOnReaderThread"/>. <c>false</c>: never. Ignored elsewhere (Windows, macOS, other transports).
     /// </summary>
-    public bool DedicatedReaderThread { get; set; }
+    public bool? DedicatedReaderThread { get; set; }
 
     /// <summary>
     /// Most bytes queued for one peer that is not reading fast enough. Past it the connection is closed

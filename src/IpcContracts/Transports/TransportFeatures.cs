@@ -49,4 +49,12 @@ public enum TransportFeatures
     /// <see cref="IpcOptions.ContinuationsOnReaderThread"/> asks for the reader thread.
     /// </summary>
     InlineReads = 16,
+
+    /// <summary>
+    /// With <see cref="BlockingReads"/>: callers' continuations go to the thread pool unless
+    /// <see cref="IpcOptions.ContinuationsOnReaderThread"/> asks for the reader thread. For a transport that chose to read on
+    /// a thread of its own by itself (a socket connection given a reader thread automatically,
+    /// <see cref="IpcOptions.DedicatedReaderThread"/>), so the code after an <c>await</c> keeps the rules it has without one.
+    /// </summary>
+    PooledContinuations = 32,
 }

@@ -11,7 +11,11 @@ namespace IpcContracts.Tests.Conformance;
 /// </summary>
 public abstract class ConformanceTests(string transport, bool dedicatedReader = false)
 {
-    /// <summary>The options a case passes, with <see cref="IpcOptions.DedicatedReaderThread"/> set when this suite runs with it.</summary>
+    /// <summary>
+    /// The options a case passes, with <see cref="IpcOptions.DedicatedReaderThread"/> <c>true</c> in the "DedicatedReader" classes
+    /// and <c>false</c> in the others, so those always cover the thread pool's read path (the automatic default:
+    /// Liveness/AutomaticReaderThreadTests and the cross-process suites).
+    /// </summary>
     private IpcOptions? O(IpcOptions? given = null) => ReaderOptions.Apply(given, dedicatedReader);
 
     private string NewEndpoint() => Endpoints.For(transport);

@@ -14,8 +14,11 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     /// <summary>The host's environment: IPC_DEDICATED_READER=1 sets <see cref="IpcOptions.DedicatedReaderThread"/> there too.</summary>
     private (string Name, string Value)[] Env => dedicatedReader ? [("IPC_DEDICATED_READER", "1")] : [];
 
-    /// <summary>This process's options for a case, with <see cref="IpcOptions.DedicatedReaderThread"/> when the suite runs with it.</summary>
-    private IpcOptions? O(IpcOptions? given = null) => ReaderOptions.Apply(given, dedicatedReader);
+    /// <summary>
+    /// This process's options for a case, with <see cref="IpcOptions.DedicatedReaderThread"/> when the suite runs with it;
+    /// otherwise the automatic default, in both processes (the host's one server takes reader threads).
+    /// </summary>
+    private IpcOptions? O(IpcOptions? given = null) => ReaderOptions.Apply(given, dedicatedReader ? true : null);
 
     /// <summary>The AOT binary when this suite runs the host as Native AOT; null runs it on the JIT.</summary>
     private async Task<string?> HostBinaryAsync()

@@ -12,7 +12,11 @@ namespace IpcContracts.Tests.Streaming;
 /// </summary>
 public abstract class BinaryConformanceTests(string transport, bool dedicatedReader = false)
 {
-    /// <summary>The options a case passes, with <see cref="IpcOptions.DedicatedReaderThread"/> set when this suite runs with it.</summary>
+    /// <summary>
+    /// The options a case passes, with <see cref="IpcOptions.DedicatedReaderThread"/> <c>true</c> in the "DedicatedReader" classes
+    /// and <c>false</c> in the others, so those always cover the thread pool's read path (the automatic default:
+    /// Liveness/AutomaticReaderThreadTests and the cross-process suites).
+    /// </summary>
     private IpcOptions? O(IpcOptions? given = null) => ReaderOptions.Apply(given, dedicatedReader);
 
     private async Task<(IpcServer Server, IpcClient Client, IBlobs Blobs)> StartAsync()

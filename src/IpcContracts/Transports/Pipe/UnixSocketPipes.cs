@@ -50,15 +50,26 @@ internal sealed class UnixSocketPipes : PipePlatform
             {
                 PeerCredentials.Check(client, options, "client");
                 return Task.FromResult<ITransportConnection>(new SocketTransportConnection(client, $"{endpoint} (client)", LargeWriteSendBuffer,
-                    options.DedicatedReaderThread));
+                    DedicatedReader.For(options)));
             },
             onDispose: () => BestEffortFile.TryDelete(path));
     }
 
     /// <inheritdoc />
-    public override async ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken) =>
-        new SocketTransportConnection(await ConnectSocketAsync(endpoint, options, cancellationToken).ConfigureAwait(false), endpoint.ToString(),
-            LargeWriteSendBuffer, options.DedicatedReaderThread);
+    public override async ValueTask<ITransportConnection> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken)
+    {
+        var reader = DedicatedReader.For(options);
+        try
+        {
+            var socket = await ConnectSocketAsync(endpoint, options, blockingConnect: reader is not null, cancellationToken).ConfigureAwait(false);
+            return new SocketTransportConnection(socket, endpoint.ToString(), LargeWriteSendBuffer, reader);
+        }
+        catch
+        {
+            reader?.Release();
+            throw;
+        }
+    }
 
     /// <summary>
     /// A Unix stream socket's bytes in flight are bounded by the sender's send buffer (about 208 KiB by default). Each time
@@ -88,7 +99,7 @@ internal sealed class UnixSocketPipes : PipePlatform
     /// <inheritdoc />
     public override async ValueTask<(Stream Control, string Peer)> ConnectControlAsync(IpcEndpoint endpoint, IpcEndpoint reportAs, IpcOptions options,
         CancellationToken cancellationToken) =>
-        (new ControlSocketStream(await ConnectSocketAsync(endpoint, options, cancellationToken, reportAs).ConfigureAwait(false)), reportAs.ToString());
+        (new ControlSocketStream(await ConnectSocketAsync(endpoint, options, blockingConnect: false, cancellationToken, reportAs).ConfigureAwait(false)), reportAs.ToString());
 
     /// <summary>True for a NAME without a slash, whose socket lives in <see cref="SocketDirectory"/>; a full path is the caller's choice.</summary>
     private static bool InSocketDirectory(IpcEndpoint endpoint) => !endpoint.Address.Contains('/');
@@ -139,8 +150,8 @@ internal sealed class UnixSocketPipes : PipePlatform
     /// A socket connected to the endpoint, or <see cref="NoServerListeningException"/> at once. Errors name
     /// <paramref name="reportAs"/> when given: the endpoint the user asked for, of which this socket is a part.
     /// </summary>
-    private static async ValueTask<Socket> ConnectSocketAsync(IpcEndpoint endpoint, IpcOptions options, CancellationToken cancellationToken,
-        IpcEndpoint? reportAs = null)
+    private static async ValueTask<Socket> ConnectSocketAsync(IpcEndpoint endpoint, IpcOptions options, bool blockingConnect,
+        CancellationToken cancellationToken, IpcEndpoint? reportAs = null)
     {
         var path = GetSocketPath(endpoint);
         // A client does not trust a socket name in a directory another user could have filled either. A directory that
@@ -154,7 +165,7 @@ internal sealed class UnixSocketPipes : PipePlatform
                 PeerCredentials.Check(socket, options, "server");
                 return Task.CompletedTask;
             },
-            cancellationToken).ConfigureAwait(false);
+            blockingConnect, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -12,15 +12,20 @@ namespace IpcContracts.Transports.Streams;
 /// </summary>
 internal static class SocketConnector
 {
+    /// <summary>
+    /// Connects <paramref name="create"/>'s socket to <paramref name="target"/>, then runs <paramref name="afterConnect"/>;
+    /// with <paramref name="blockingConnect"/> (the connection will read on a thread of its own, <see cref="DedicatedReader"/>)
+    /// through the blocking call (<see cref="ConnectBlockingAsync"/>).
+    /// </summary>
     public static async Task<Socket> ConnectAsync(IpcEndpoint endpoint, IpcOptions options, Func<Socket> create, EndPoint target,
-        Func<Socket, CancellationToken, Task>? afterConnect, CancellationToken cancellationToken)
+        Func<Socket, CancellationToken, Task>? afterConnect, bool blockingConnect, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.ConnectTimeout);
         var socket = create();
         try
         {
-            if (options.DedicatedReaderThread && OperatingSystem.IsLinux()) await ConnectBlockingAsync(socket, target, deadline.Token).ConfigureAwait(false);
+            if (blockingConnect) await ConnectBlockingAsync(socket, target, deadline.Token).ConfigureAwait(false);
             else await socket.ConnectAsync(target, deadline.Token).ConfigureAwait(false);
             if (afterConnect is not null) await afterConnect(socket, cancellationToken).ConfigureAwait(false);
             return socket;

@@ -9,6 +9,7 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly PollingSocketReader? _pollingReader;
+    private readonly DedicatedReader? _dedicatedReader;
     private int _disposed;
 
     /// <summary>Wraps a connected socket; the connection owns it.</summary>
@@ -19,10 +20,10 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
     /// it alone (TCP, whose buffers tune themselves).
     /// </param>
     /// <param name="dedicatedReader">
-    /// Read on a thread of the connection's own, blocked in poll(2) (<see cref="IpcOptions.DedicatedReaderThread"/>);
-    /// honoured on Linux only (checked here; the transports pass the option as set).
+    /// Read on a thread of the connection's own, blocked in poll(2) (<see cref="IpcOptions.DedicatedReaderThread"/>), when
+    /// not null; the connection gives the grant back when it is disposed.
     /// </param>
-    public SocketTransportConnection(Socket socket, string peerDescription, int largeWriteSendBuffer = 0, bool dedicatedReader = false)
+    public SocketTransportConnection(Socket socket, string peerDescription, int largeWriteSendBuffer = 0, DedicatedReader? dedicatedReader = null)
     {
         _socket = socket;
         // Linux TCP honours SO_RCVLOWAT in epoll readiness (tcp_poll, tcp_data_ready); a Unix socket ignores it for
@@ -35,11 +36,13 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
         // (pipe) of the receive calls and read-loop turns (docs/benchmarks.md, "Hand-offs per round trip and per
         // transfer"). Segments this size are large-object arrays, which gen0 collections do not copy while a large frame
         // grows in them. An idle connection holds one segment. Small frames still arrive in one read.
-        if (dedicatedReader && OperatingSystem.IsLinux())
+        if (dedicatedReader is not null)
         {
-            // The core gives a transport with blocking reads a thread of its own and reads on it.
+            // The core gives a transport with blocking reads a thread of its own and reads on it. A reader given
+            // automatically keeps callers' continuations off it (DedicatedReader says why).
+            _dedicatedReader = dedicatedReader;
             _pollingReader = new PollingSocketReader(socket);
-            Features = TransportFeatures.BlockingReads;
+            Features = TransportFeatures.BlockingReads | (dedicatedReader.Automatic ? TransportFeatures.PooledContinuations : 0);
         }
         Input = PipeReader.Create((Stream?)_pollingReader ?? _stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true));
         // Small frames are buffered and flushed through the stream; large frames queued back to back leave in one
@@ -101,5 +104,6 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
         await Input.CompleteAsync().ConfigureAwait(false);
         await Output.CompleteAsync().ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
+        _dedicatedReader?.Release();
     }
 }

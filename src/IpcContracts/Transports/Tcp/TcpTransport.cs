@@ -55,7 +55,7 @@ public sealed class TcpTransport : IIpcTransport
             client.NoDelay = true;
             var peer = $"tcp://{client.RemoteEndPoint}";
             if (secret is { Length: > 0 }) await SharedSecretHandshake.ServerAsync(client, secret, ct).ConfigureAwait(false);
-            return new SocketTransportConnection(client, peer, dedicatedReader: options.DedicatedReaderThread);
+            return new SocketTransportConnection(client, peer, dedicatedReader: DedicatedReader.For(options));
         });
     }
 
@@ -65,18 +65,28 @@ public sealed class TcpTransport : IIpcTransport
         var (host, port) = Parse(endpoint);
         if (port == 0) throw new IpcConfigurationException($"Cannot connect to {endpoint}: port 0 only means 'any free port' when listening.");
         var addresses = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
-        var socket = await SocketConnector.ConnectAsync(endpoint, options,
-            () => new Socket(addresses[0].AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true },
-            new IPEndPoint(addresses[0], port),
-            async (connected, ct) =>
-            {
-                if (options.Tcp.SharedSecret is not { Length: > 0 } secret) return;
-                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                handshake.CancelAfter(options.HandshakeTimeout);
-                await SharedSecretHandshake.ClientAsync(connected, secret, endpoint.ToString(), handshake.Token).ConfigureAwait(false);
-            },
-            cancellationToken).ConfigureAwait(false);
-        return new SocketTransportConnection(socket, endpoint.ToString(), dedicatedReader: options.DedicatedReaderThread);
+        var reader = DedicatedReader.For(options);
+        Socket socket;
+        try
+        {
+            socket = await SocketConnector.ConnectAsync(endpoint, options,
+                () => new Socket(addresses[0].AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true },
+                new IPEndPoint(addresses[0], port),
+                async (connected, ct) =>
+                {
+                    if (options.Tcp.SharedSecret is not { Length: > 0 } secret) return;
+                    using var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    handshake.CancelAfter(options.HandshakeTimeout);
+                    await SharedSecretHandshake.ClientAsync(connected, secret, endpoint.ToString(), handshake.Token).ConfigureAwait(false);
+                },
+                blockingConnect: reader is not null, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            reader?.Release();
+            throw;
+        }
+        return new SocketTransportConnection(socket, endpoint.ToString(), dedicatedReader: reader);
     }
 
     private static (string Host, int Port) Parse(IpcEndpoint endpoint)

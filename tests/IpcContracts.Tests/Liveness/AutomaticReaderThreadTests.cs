@@ -1,0 +1,141 @@
+using IpcContracts.TestContracts;
+using IpcContracts.Tests.Support;
+using IpcContracts.Transports.Streams;
+
+namespace IpcContracts.Tests.Liveness;
+
+/// <summary>Tests that count this process's automatic reader threads run alone, with no other connection taking one meanwhile.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class CountsReaderThreads
+{
+    public const string Name = "Counts reader threads (runs alone)";
+}
+
+/// <summary>
+/// <see cref="IpcOptions.DedicatedReaderThread"/> left at its default (<c>null</c>, automatic) on pipe:// and tcp:// (Linux): a
+/// connection reads on a thread of its own while fewer than <see cref="DedicatedReader.AutomaticLimit"/> connections of
+/// the process have one, callers still resume on the thread pool, and a connection gives its thread back when it ends.
+/// A handler's synchronous part runs on the thread that read its request, so the handler below names the server side's
+/// reading thread.
+/// </summary>
+[Collection(CountsReaderThreads.Name)]
+public sealed class AutomaticReaderThreadTests
+{
+    public static TheoryData<string> Transports => new() { "pipe", "tcp" };
+
+    private const string ReaderThread = "IpcContracts reader";
+
+    /// <summary>Answers with the name of the thread that runs it: the server connection's reading thread.</summary>
+    private sealed class ThreadNamer : IClientCallback
+    {
+        public Task<string> TransformAsync(string text) => Task.FromResult(
+            Thread.CurrentThread.IsThreadPoolThread ? "(pool thread)" : Thread.CurrentThread.Name ?? "(unnamed thread)");
+    }
+
+    private static Task<IpcServer> StartServerAsync(string transport, IpcOptions? options = null) =>
+        IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<IClientCallback>(new ThreadNamer()), options);
+
+    /// <summary>Connections of earlier tests give their threads back as they finish closing.</summary>
+    private static Task NoAutomaticReadersAsync() => Eventually.TrueAsync(() => DedicatedReader.AutomaticInUse == 0);
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task By_default_a_connection_reads_on_a_thread_of_its_own_and_callers_resume_off_it(string transport)
+    {
+        if (!OperatingSystem.IsLinux()) return; // Linux only; elsewhere every connection reads on the thread pool
+        await NoAutomaticReadersAsync();
+        await using (var server = await StartServerAsync(transport))
+        await using (var client = await IpcClient.ConnectAsync(server.Endpoint.ToString()))
+        {
+            var proxy = client.Proxy<IClientCallback>();
+            Assert.Equal(ReaderThread, await proxy.TransformAsync("")); // the server's side
+            Assert.Equal(2, DedicatedReader.AutomaticInUse); // and the client's
+
+            // Callers keep the default rule of socket transports: the code after an await never runs on the reader thread
+            // (a caller blocking there on another call of the same connection would wait for itself).
+            for (var i = 0; i < 50; i++)
+            {
+                var resumedOn = await Task.Run(async () =>
+                {
+                    await proxy.TransformAsync("").ConfigureAwait(false);
+                    return Thread.CurrentThread.Name;
+                });
+                Assert.NotEqual(ReaderThread, resumedOn);
+            }
+            // And blocking there on another call of the same connection works.
+            var blocked = await Task.Run(async () =>
+            {
+                await proxy.TransformAsync("").ConfigureAwait(false);
+                return proxy.TransformAsync("").GetAwaiter().GetResult();
+            }).WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(ReaderThread, blocked);
+        }
+        await NoAutomaticReadersAsync();
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task Past_the_limit_connections_read_on_the_thread_pool_and_a_thread_given_back_goes_to_the_next(string transport)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        await NoAutomaticReadersAsync();
+        await using var server = await StartServerAsync(transport);
+        var clients = new List<IpcClient>();
+        try
+        {
+            // Each client takes up to two: its own connection's (taken before it connects) and the server side's.
+            var answers = new List<string>();
+            while (clients.Count < DedicatedReader.AutomaticLimit / 2 + 2)
+            {
+                var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+                clients.Add(client);
+                answers.Add(await client.Proxy<IClientCallback>().TransformAsync(""));
+            }
+            Assert.Equal(DedicatedReader.AutomaticLimit, DedicatedReader.AutomaticInUse);
+            Assert.Equal(ReaderThread, answers[0]);
+            Assert.Equal("(pool thread)", answers[^1]); // past the limit: read on the pool, and every call still answered
+
+            // The first client's two threads go back when it and its server side close; the next connection takes them.
+            await clients[0].DisposeAsync();
+            clients.RemoveAt(0);
+            await Eventually.TrueAsync(() => DedicatedReader.AutomaticInUse == DedicatedReader.AutomaticLimit - 2);
+            var next = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+            clients.Add(next);
+            Assert.Equal(ReaderThread, await next.Proxy<IClientCallback>().TransformAsync(""));
+            Assert.Equal(DedicatedReader.AutomaticLimit, DedicatedReader.AutomaticInUse);
+        }
+        finally
+        {
+            foreach (var client in clients) await client.DisposeAsync();
+        }
+        await server.DisposeAsync();
+        await NoAutomaticReadersAsync();
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task With_the_option_false_a_connection_reads_on_the_thread_pool(string transport)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        await NoAutomaticReadersAsync();
+        var options = new IpcOptions { DedicatedReaderThread = false };
+        await using var server = await StartServerAsync(transport, options);
+        await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: options);
+        Assert.Equal("(pool thread)", await client.Proxy<IClientCallback>().TransformAsync(""));
+        Assert.Equal(0, DedicatedReader.AutomaticInUse);
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task A_failed_connect_gives_its_thread_back(string transport)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        await NoAutomaticReadersAsync();
+        string endpoint;
+        await using (var server = await StartServerAsync(transport)) endpoint = server.Endpoint.ToString();
+        await NoAutomaticReadersAsync();
+        for (var i = 0; i < DedicatedReader.AutomaticLimit + 1; i++)
+            await Assert.ThrowsAsync<NoServerListeningException>(() => IpcClient.ConnectAsync(endpoint, options: new IpcOptions { Reconnect = { Enabled = false } }));
+        Assert.Equal(0, DedicatedReader.AutomaticInUse);
+    }
+}
