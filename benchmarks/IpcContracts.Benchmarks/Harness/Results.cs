@@ -14,15 +14,25 @@ internal sealed record HarnessConfig(string Name, int RoundTrips, int RoundTripW
     public const int BulkSize = 24 * 1024 * 1024;
 
     /// <summary>
-    /// <c>IPCBENCH_DEDICATED_READER=1</c>: our pipe:// and tcp:// connections (this process and the child server, which
-    /// inherits the variable) read on a thread of their own (<see cref="IpcOptions.DedicatedReaderThread"/>), for rows
-    /// that compare the option with the default in alternating runs; <c>client</c> or <c>server</c> sets it on that side
-    /// only. Off by default, as in the library.
+    /// <c>IPCBENCH_DEDICATED_READER</c> sets <see cref="IpcOptions.DedicatedReaderThread"/> on our pipe:// and tcp://
+    /// connections (this process's clients and the child server, which inherits the variable), for rows that compare the
+    /// settings in alternating runs: <c>1</c> true on both sides, <c>0</c> false on both, <c>client</c> or <c>server</c>
+    /// true on that side and false on the other. Unset: the library's default (automatic), as a user gets it.
     /// </summary>
-    public static bool DedicatedReaderClient => Environment.GetEnvironmentVariable("IPCBENCH_DEDICATED_READER") is "1" or "client";
+    public static bool? DedicatedReaderClient => Environment.GetEnvironmentVariable("IPCBENCH_DEDICATED_READER") switch
+    {
+        "1" or "client" => true,
+        "0" or "server" => false,
+        _ => null,
+    };
 
     /// <inheritdoc cref="DedicatedReaderClient"/>
-    public static bool DedicatedReaderServer => Environment.GetEnvironmentVariable("IPCBENCH_DEDICATED_READER") is "1" or "server";
+    public static bool? DedicatedReaderServer => Environment.GetEnvironmentVariable("IPCBENCH_DEDICATED_READER") switch
+    {
+        "1" or "server" => true,
+        "0" or "client" => false,
+        _ => null,
+    };
 
     /// <summary>
     /// <c>IPCBENCH_CONTINUATIONS_ON_READER=0|1</c>: sets <see cref="IpcOptions.ContinuationsOnReaderThread"/> on the harness's

@@ -36,7 +36,16 @@ public sealed class AutomaticReaderThreadTests
         IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<IClientCallback>(new ThreadNamer()), options);
 
     /// <summary>Connections of earlier tests give their threads back as they finish closing.</summary>
-    private static Task NoAutomaticReadersAsync() => Eventually.TrueAsync(() => DedicatedReader.AutomaticInUse == 0);
+    private static async Task NoAutomaticReadersAsync()
+    {
+        var deadline = Environment.TickCount64 + 10_000;
+        while (DedicatedReader.AutomaticInUse != 0)
+        {
+            if (Environment.TickCount64 > deadline)
+                Assert.Fail($"{DedicatedReader.AutomaticInUse} connection(s) still hold an automatic reader thread 10 s after they should have closed.");
+            await Task.Delay(10);
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Transports))]
@@ -137,5 +146,44 @@ public sealed class AutomaticReaderThreadTests
         for (var i = 0; i < DedicatedReader.AutomaticLimit + 1; i++)
             await Assert.ThrowsAsync<NoServerListeningException>(() => IpcClient.ConnectAsync(endpoint, options: new IpcOptions { Reconnect = { Enabled = false } }));
         Assert.Equal(0, DedicatedReader.AutomaticInUse);
+    }
+
+    /// <summary>
+    /// Regression: a server connection whose client left while the server was still sending had frames buffered when it
+    /// was disposed; their write failed on the shut-down socket, and the disposal ended there, before the socket was
+    /// disposed and the reader thread given back (the full test run leaked all four automatic threads this way).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task A_connection_whose_peer_leaves_while_it_is_sending_gives_its_thread_back(string transport)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        await NoAutomaticReadersAsync();
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<IClientCallback>(new ThreadNamer()));
+        var disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.ClientDisconnected += (_, _) => disconnected.TrySetResult();
+        var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        var collector = new TickCollector(int.MaxValue);
+        using (await client.SubscribeAsync<ITicks>(collector))
+        {
+            var publisher = server.Publisher<ITicks>();
+            using var stop = new CancellationTokenSource();
+            var publishing = Task.Run(async () =>
+            {
+                for (var i = 1; !stop.IsCancellationRequested; i++)
+                {
+                    publisher.Tick(new Tick(i, new string('p', 1000)));
+                    if (i % 64 == 0) await Task.Yield();
+                }
+            });
+            await Eventually.TrueAsync(() => collector.Count > 1000, 20_000);
+            Assert.Equal(2, DedicatedReader.AutomaticInUse);
+
+            await client.DisposeAsync();
+            await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            stop.Cancel();
+            await publishing.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        await NoAutomaticReadersAsync(); // the server is still up: its connection to the client that left gave its thread back
     }
 }

@@ -30,7 +30,8 @@ public abstract class StreamMemoryTests(string transport)
         await using var server = await HostProcess.StartServerAsync(Endpoints.For(transport));
         await using var consumer = HostProcess.StartClient(server.Endpoint, scenario);
 
-        Assert.Equal(0, await consumer.WaitForExitAsync(TimeSpan.FromMinutes(5)));
+        var exitCode = await consumer.WaitForExitAsync(TimeSpan.FromMinutes(5));
+        Assert.True(exitCode == 0, $"The consumer exited with {exitCode}:\n{string.Join("\n", consumer.Lines)}\nThe producer:\n{string.Join("\n", server.Lines)}");
         var ok = Regex.Match(string.Join("\n", consumer.Lines), okLine);
         Assert.True(ok.Success, string.Join("\n", consumer.Lines));
         Assert.Equal(expectedCount, ok.Groups[1].Value);

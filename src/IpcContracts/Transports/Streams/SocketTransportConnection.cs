@@ -101,9 +101,23 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _pollingReader?.StopReading();
         try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
-        await Input.CompleteAsync().ConfigureAwait(false);
-        await Output.CompleteAsync().ConfigureAwait(false);
-        await _stream.DisposeAsync().ConfigureAwait(false);
-        _dedicatedReader?.Release();
+        try
+        {
+            await Input.CompleteAsync().ConfigureAwait(false);
+            // Throws when frames were still buffered: the socket is shut down, their write fails (a peer that left while
+            // this side was sending). The socket and the reader thread's grant are released all the same.
+            await Output.CompleteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            try
+            {
+                await _stream.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _dedicatedReader?.Release();
+            }
+        }
     }
 }
