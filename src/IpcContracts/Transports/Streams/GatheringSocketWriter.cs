@@ -11,7 +11,11 @@ namespace IpcContracts.Transports.Streams;
 /// socket's send buffer is raised to it while writes of at least <see cref="LargeWrite"/> bytes go out and set back by
 /// the next smaller one (see <c>UnixSocketPipes.LargeWriteSendBuffer</c> for why).
 /// </summary>
-internal sealed class GatheringSocketWriter(Socket socket, PipeWriter buffered, int largeWriteSendBuffer = 0) : PipeWriter, IGatheringWriter
+/// <remarks>
+/// With <paramref name="gathers"/> false (a socket written only through synchronous calls, <see cref="PollingSocketWriter"/>)
+/// large frames go through the buffered writer one by one instead: the gathered send is an asynchronous socket operation.
+/// </remarks>
+internal sealed class GatheringSocketWriter(Socket socket, PipeWriter buffered, int largeWriteSendBuffer = 0, bool gathers = true) : PipeWriter, IGatheringWriter
 {
     /// <summary>Writes from this size on get the large send buffer: a frame the send path writes from its own memory.</summary>
     public const int LargeWrite = 64 * 1024;
@@ -87,6 +91,7 @@ internal sealed class GatheringSocketWriter(Socket socket, PipeWriter buffered, 
 
     private ValueTask<FlushResult> WriteGatheredCoreAsync(IReadOnlyList<ReadOnlyMemory<byte>> buffers)
     {
+        if (!gathers) return WriteOneByOneAsync(buffers);
         _segments.Clear();
         foreach (var buffer in buffers)
         {

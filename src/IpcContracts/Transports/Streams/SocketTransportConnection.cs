@@ -9,6 +9,7 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly PollingSocketReader? _pollingReader;
+    private readonly PollingSocketWriter? _pollingWriter;
     private readonly DedicatedReader? _dedicatedReader;
     private int _disposed;
 
@@ -42,13 +43,17 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
             // automatically keeps callers' continuations off it (DedicatedReader says why).
             _dedicatedReader = dedicatedReader;
             _pollingReader = new PollingSocketReader(socket);
+            // Written through synchronous calls only, as it is read: one asynchronous operation would register the socket
+            // with the sockets' event thread for good (PollingSocketWriter says what that cost).
+            socket.Blocking = false;
+            _pollingWriter = new PollingSocketWriter(socket);
             Features = TransportFeatures.BlockingReads | (dedicatedReader.Automatic ? TransportFeatures.PooledContinuations : 0);
         }
         Input = PipeReader.Create((Stream?)_pollingReader ?? _stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true));
         // Small frames are buffered and flushed through the stream; large frames queued back to back leave in one
         // gathered send (GatheringSocketWriter).
-        Output = new GatheringSocketWriter(socket, PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true)),
-            largeWriteSendBuffer);
+        Output = new GatheringSocketWriter(socket, PipeWriter.Create((Stream?)_pollingWriter ?? _stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true)),
+            largeWriteSendBuffer, gathers: _pollingWriter is null);
     }
 
     /// <inheritdoc />
@@ -100,6 +105,7 @@ internal sealed class SocketTransportConnection : ITransportConnection, IDirectR
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _pollingReader?.StopReading();
+        _pollingWriter?.StopWriting();
         try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
         try
         {
