@@ -7,8 +7,11 @@ namespace IpcContracts.Tests.Liveness;
 /// The send path never blocks a thread that reads frames or a caller, and every wait has a bound (issue #11,
 /// defects 1 and 2). Cross-process: the server is tests/IpcContracts.TestHost in its own process.
 /// </summary>
-public abstract class SendPathLivenessTests(string transport)
+public abstract class SendPathLivenessTests(string transport, bool? dedicatedReader = null)
 {
+    /// <summary>This process's options: <see cref="IpcOptions.DedicatedReaderThread"/> as the class asks (null: the automatic default).</summary>
+    private IpcOptions? O(IpcOptions? given = null) => ReaderOptions.Apply(given, dedicatedReader);
+
     /// <summary>
     /// Defect 1: several callers whose payloads are larger than the shm ring (1 MiB), both directions at once
     /// (requests up, replies and callbacks down). Before the fix a reader thread blocked writing into a full ring
@@ -18,7 +21,7 @@ public abstract class SendPathLivenessTests(string transport)
     public async Task Callers_with_payloads_larger_than_the_ring_all_get_their_answers_in_both_directions()
     {
         await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport));
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint, b => b.Handle<IClientCallback>(new Pair.UpperCaser()));
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, b => b.Handle<IClientCallback>(new Pair.UpperCaser()), O());
         var calc = client.Proxy<ICalculator>();
         var payload = Patterns.Bytes(2 * 1024 * 1024, 5);
         var text = new string('x', 1536 * 1024); // a 1.5 MB callback in the other direction
@@ -58,7 +61,7 @@ public abstract class SendPathLivenessTests(string transport)
     {
         await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport));
         var options = new IpcOptions { DefaultCallTimeout = TimeSpan.FromSeconds(1), SendStallTimeout = TimeSpan.FromSeconds(3), Reconnect = { Enabled = false } };
-        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: options);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: O(options));
         var calc = client.Proxy<ICalculator>();
         Assert.Equal(42, await calc.GetAnswerAsync());
 
@@ -93,6 +96,12 @@ public sealed class ShmSendPathLiveness() : SendPathLivenessTests("shm");
 public sealed class PipeSendPathLiveness() : SendPathLivenessTests("pipe");
 
 public sealed class TcpSendPathLiveness() : SendPathLivenessTests("tcp");
+
+/// <summary>The client reads on a thread of its own and writes through non-blocking sends (PollingSocketWriter).</summary>
+public sealed class PipeDedicatedReaderSendPathLiveness() : SendPathLivenessTests("pipe", dedicatedReader: true);
+
+/// <inheritdoc cref="PipeDedicatedReaderSendPathLiveness"/>
+public sealed class TcpDedicatedReaderSendPathLiveness() : SendPathLivenessTests("tcp", dedicatedReader: true);
 
 /// <summary>Defect 2: a frame queued while the writer gives up its role must still be sent, on every transport.</summary>
 public sealed class SendQueueRaceTests
