@@ -37,11 +37,13 @@ public sealed class IpcOptions
     /// <summary>
     /// Where the code after <c>await proxy.CallAsync()</c> runs. <c>true</c>: on the connection's reader
     /// thread, right after the reply is read (no thread hop: the fastest round trip). <c>false</c>: on a
-    /// thread-pool thread that is not reading: on socket transports the thread that read the reply, once the
-    /// connection has armed its next read (the read continues on a thread of its own, so blocking there cannot
-    /// stop the connection, and the continuation costs no work item of its own); otherwise a queued work item.
+    /// thread-pool thread that is not reading: on a socket connection that reads on the thread pool, the thread that
+    /// read the reply, once the connection has armed its next read (the read continues on another thread, so blocking
+    /// there cannot stop the connection, and the continuation costs no work item of its own); otherwise (a connection
+    /// with a reader thread of its own, <see cref="DedicatedReaderThread"/>) a queued work item.
     /// <c>null</c> (default): the transport decides; <c>shm://</c> and a connection with
-    /// <see cref="DedicatedReaderThread"/> <c>true</c> use the reader thread, other socket connections <c>false</c>. On the reader thread, never block synchronously on another call of the same connection
+    /// <see cref="DedicatedReaderThread"/> <c>true</c> use the reader thread, other socket connections <c>false</c>. On the
+    /// reader thread, never block synchronously on another call of the same connection
     /// (<c>.Result</c>, <c>.Wait()</c>) inside that continuation: the reader would wait for itself.
     /// </summary>
     public bool? ContinuationsOnReaderThread { get; set; }

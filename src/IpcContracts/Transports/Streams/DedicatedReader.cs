@@ -8,9 +8,9 @@ namespace IpcContracts.Transports.Streams;
 /// <remarks>
 /// Automatic mode (the option left <c>null</c>) gives a reader thread to a connection while fewer than
 /// <see cref="AutomaticLimit"/> connections of this process hold one, and reads the rest on the thread pool: the few
-/// connections most processes have get the kernel's direct wake-up (a 64 B round trip over tcp:// took 42-45 µs and 121 µs
-/// of CPU for both sides with readers on both, against 100-130 µs and 200-280 µs on the pool; docs/benchmarks.md,
-/// "Session 16"), and a server with many clients does not get a thread per client. An automatic reader keeps callers'
+/// connections most processes have get the kernel's direct wake-up (a 64 B round trip over tcp:// took 33-46 µs and 88-108
+/// µs of CPU for both sides this way, against 121-165 µs and 261-317 µs on the pool; docs/benchmarks.md, "Session 16"),
+/// and a server with many clients does not get a thread per client. An automatic reader keeps callers'
 /// continuations on the thread pool (<see cref="TransportFeatures.PooledContinuations"/>), so the code after an
 /// <c>await</c> keeps the rules it has without one; only an explicit <c>true</c> resumes callers on the reader thread.
 /// Linux only: the reader's poll(2), recv flags and error numbers are Linux's.
