@@ -38,7 +38,11 @@ internal sealed class PollingSocketWriter(Socket socket) : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    // A synchronous write would have to block its thread until the peer read, with no bound but the connection closing:
+    // refused, as a read is. The library writes through WriteAsync only; a synchronous PipeWriter.Complete() with bytes
+    // still buffered lands here and fails at once instead (PollingSocketWriterTests).
+    public override void Write(byte[] buffer, int offset, int count) =>
+        throw new NotSupportedException("This connection is written asynchronously only: a synchronous write could block on the peer.");
 
     /// <summary>Sends what the socket takes without waiting; the number of bytes sent.</summary>
     private int SendNow(ReadOnlySpan<byte> data)
