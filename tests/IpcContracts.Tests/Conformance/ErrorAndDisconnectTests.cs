@@ -89,23 +89,13 @@ public abstract class ErrorAndDisconnectTests(string transport)
         var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
         var collector = new TickCollector(int.MaxValue);
         using var _ = await client.SubscribeAsync<ITicks>(collector);
-        var publisher = server.Publisher<ITicks>();
-        using var stop = new CancellationTokenSource();
-        var publishing = Task.Run(async () =>
-        {
-            for (var i = 1; !stop.IsCancellationRequested; i++)
-            {
-                publisher.Tick(new Tick(i, new string('p', 1000)));
-                if (i % 64 == 0) await Task.Yield();
-            }
-        });
+        var flood = TickFlood.Start(server.Publisher<ITicks>());
         await Eventually.TrueAsync(() => collector.Count > 1000, 20_000);
 
         await client.DisposeAsync();
 
         var reason = await SingleDisconnectAsync(reasons);
-        stop.Cancel();
-        await publishing.WaitAsync(TimeSpan.FromSeconds(20));
+        await flood.StopAsync();
         Assert.True(reason.Reason == DisconnectReason.ClosedByPeer, $"{reason.Reason}: {reason.Message}");
     }
 

@@ -166,23 +166,13 @@ public sealed class AutomaticReaderThreadTests
         var collector = new TickCollector(int.MaxValue);
         using (await client.SubscribeAsync<ITicks>(collector))
         {
-            var publisher = server.Publisher<ITicks>();
-            using var stop = new CancellationTokenSource();
-            var publishing = Task.Run(async () =>
-            {
-                for (var i = 1; !stop.IsCancellationRequested; i++)
-                {
-                    publisher.Tick(new Tick(i, new string('p', 1000)));
-                    if (i % 64 == 0) await Task.Yield();
-                }
-            });
+            var flood = TickFlood.Start(server.Publisher<ITicks>());
             await Eventually.TrueAsync(() => collector.Count > 1000, 20_000);
             Assert.Equal(2, DedicatedReader.AutomaticInUse);
 
             await client.DisposeAsync();
             await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(20));
-            stop.Cancel();
-            await publishing.WaitAsync(TimeSpan.FromSeconds(20));
+            await flood.StopAsync();
         }
         await NoAutomaticReadersAsync(); // the server is still up: its connection to the client that left gave its thread back
     }
