@@ -10,15 +10,18 @@ namespace IpcContracts.Transports.Streams;
 /// thread-pool worker (docs/benchmarks.md, "Session 15").
 /// </summary>
 /// <remarks>
-/// Every wait is bounded: a poll lasts at most <see cref="PollMs"/>, after which the reader checks whether the
-/// connection was closed locally, although closing also shuts the socket down, which ends a poll at once (the read then
-/// returns 0, end of stream). The socket's handle is referenced for each system call, so closing the socket cannot
+/// A read waits until bytes arrive, the peer closes or fails, or the connection is closed locally: closing shuts the
+/// socket down and disposes it, and either ends a poll at once (the read then returns 0, end of stream;
+/// PollingSocketReaderTests). An idle connection's thread therefore sleeps: it used to wake every 100 ms to check for a
+/// local close, 10 wake-ups a second per connection for nothing. <see cref="PollMs"/> stays as a safety net only, longer
+/// than the keep-alive interval (15 s by default), whose pings wake a live connection's reader anyway and whose timeout
+/// closes a dead one. The socket's handle is referenced for each system call, so closing the socket cannot
 /// hand its descriptor number to another file while a read uses it. Created on Linux only: the flag and error numbers
 /// below are Linux's.
 /// </remarks>
 internal sealed unsafe partial class PollingSocketReader(Socket socket) : Stream
 {
-    private const int PollMs = 100;
+    private const int PollMs = 30_000;
     private const int MsgDontWait = 0x40; // Linux
     private const int EAgain = 11;
     private const int EIntr = 4;
@@ -47,7 +50,7 @@ internal sealed unsafe partial class PollingSocketReader(Socket socket) : Stream
                 var errno = Marshal.GetLastPInvokeError();
                 if (errno != EAgain && errno != EIntr) throw new IOException($"Reading the socket failed: {new SocketException(errno).Message} (errno {errno}).");
                 var poll = new PollFd { Fd = fd, Events = PollIn };
-                Poll(&poll, 1, PollMs); // readable, hung up, failed or timed out: the recv above tells which
+                Poll(&poll, 1, PollMs); // readable, hung up, failed, closed here or timed out: the recv above tells which
             }
             catch (ObjectDisposedException)
             {
