@@ -47,12 +47,13 @@ internal sealed class FrameSender : IThreadPoolWorkItem
     private long _droppedEvents;
     private Entry[] _batch = new Entry[64];
 
-    public FrameSender(PipeWriter output, IpcOptions options, Action<Exception> fault, Func<string> peerDescription)
+    public FrameSender(PipeWriter output, IpcOptions options, Action<Exception> fault, Func<string> peerDescription, Action? watchWoken = null)
     {
         _output = output;
         _options = options;
         _fault = fault;
         _peer = peerDescription;
+        _watchWoken = watchWoken;
         _onPendingDone = OnPendingDone;
         _handsOffBursts = output is Transports.IGatheringWriter;
     }
@@ -62,6 +63,41 @@ internal sealed class FrameSender : IThreadPoolWorkItem
     // is cheaper. Elsewhere a flush is a copy into a ring or an in-process pipe, cheaper than the hand-off, and batching a
     // burst only makes a shared-memory consumer catch up and sleep more often: there TrySendSoon is TrySend.
     private readonly bool _handsOffBursts;
+
+    // 1 while the connection's watchdog (its timer) rests: nothing queued, nothing being written, no call pending. The
+    // first frame queued after that wakes it (WakeWatch) once it has left the lock, which orders the two: see TryRestWatch.
+    private int _watchResting;
+    private readonly Action? _watchWoken;
+
+    /// <summary>Whether the watchdog rests (<see cref="TryRestWatch"/>) and no frame or wake-up has ended that yet.</summary>
+    public bool WatchResting => Volatile.Read(ref _watchResting) != 0;
+
+    /// <summary>
+    /// The watchdog's first step to rest: marks it resting, then checks under the queue's lock that nothing is queued or
+    /// being written. True: resting, and any frame queued from now on wakes it (the connection then re-checks its own
+    /// state, which a caller wrote before queueing its frame). False: busy, not resting.
+    /// </summary>
+    /// <remarks>
+    /// Why no frame slips through without a fence on the send path: a frame is queued under the lock and the flag read
+    /// after it. If this check takes the lock after the frame's queueing, it sees the frame (or, written already, what the
+    /// caller stored before queueing it, such as a pending call); if before, the flag was set before this lock was taken,
+    /// so the queueing thread, taking the lock after, reads it set and wakes the watchdog.
+    /// </remarks>
+    public bool TryRestWatch()
+    {
+        Volatile.Write(ref _watchResting, 1);
+        bool idle;
+        lock (_lock) idle = _queuedBytes == 0 && !_writing && !_completed;
+        if (idle) return true;
+        Interlocked.CompareExchange(ref _watchResting, 0, 1);
+        return false;
+    }
+
+    /// <summary>Ends the watchdog's rest, if it rests (a frame was queued, or the connection needs watching for another reason).</summary>
+    public void WakeWatch()
+    {
+        if (Volatile.Read(ref _watchResting) != 0 && Interlocked.Exchange(ref _watchResting, 0) != 0) _watchWoken?.Invoke();
+    }
 
     /// <summary>Completes once <see cref="Complete"/> was called and everything queued has been written or dropped.</summary>
     public Task Drained => _drained.Task;
@@ -177,6 +213,8 @@ internal sealed class FrameSender : IThreadPoolWorkItem
 
     Queued:
         IpcTelemetry.BytesSent(length);
+        // One load per frame: the watchdog rests only on a connection with nothing to watch (TryRestWatch).
+        if (Volatile.Read(ref _watchResting) != 0) WakeWatch();
         if (!write) return true;
         // A later write is a work item on the global queue, so another thread takes it while this one goes on queueing.
         if (writeLater) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);

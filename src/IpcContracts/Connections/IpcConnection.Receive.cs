@@ -91,7 +91,8 @@ public sealed partial class IpcConnection
                 // Bytes left over are the start of a frame: the timer closes the connection if it never completes. Bytes
                 // left by a pause are this side's own wait (bounded by the wait timeout), not a peer that stopped mid-frame.
                 var paused = _pauseReading;
-                Volatile.Write(ref _partialFrameSince, buffer.IsEmpty || paused ? 0 : Environment.TickCount64);
+                if (buffer.IsEmpty || paused) Volatile.Write(ref _partialFrameSince, 0);
+                else PartialFrameSince(Environment.TickCount64);
                 if (_lowWater is not null) ExpectBytes(paused || result.IsCompleted || result.IsCanceled ? 0 : MissingOfFrame(buffer));
                 if (paused)
                 {
@@ -320,7 +321,7 @@ public sealed partial class IpcConnection
         while (!frame.IsComplete)
         {
             var now = Environment.TickCount64;
-            Volatile.Write(ref _partialFrameSince, now);
+            PartialFrameSince(now);
             WaitingForPeer(now);
             if (_lowWater is not null) ExpectBytes(frame.Remaining.Length);
             var n = await _directReader!.ReadDirectAsync(frame.Remaining, _lifetime.Token).ConfigureAwait(false);

@@ -54,7 +54,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         DefersReplies = !ContinuationsOnReaderThread && !_blockingReads && (transport.Features & TransportFeatures.InlineReads) == 0;
         _subscriptionListener = OnLocalSubscriptionChanged;
         if ((transport.Features & TransportFeatures.BusHandlerChanges) != 0) _busHandlerListener = OnLocalBusHandlerChanged;
-        _sender = new FrameSender(transport.Output, local.Options, OnSenderFault, () => PeerDescription);
+        _sender = new FrameSender(transport.Output, local.Options, OnSenderFault, () => PeerDescription, OnWatchWoken);
         _events = new InboundEventQueue(this, local);
     }
 
@@ -211,6 +211,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         {
             // One timer per connection enforces every call's deadline (to within a tenth of the timeout, 10-250 ms),
             // the send-stall bound, the partial-frame bound and the keep-alive: no call or connection allocates a timer of its own.
+            // It rests while the connection has nothing to watch (IpcConnection.Watchdog.cs).
             lock (_timerLock)
             {
                 _timerPeriodMs = Math.Min(_timerPeriodMs, PeriodFor(Shortest(Options.DefaultCallTimeout, Options.SendStallTimeout, Options.PartialFrameTimeout, Options.KeepAliveInterval)));
@@ -240,14 +241,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         {
             if (period >= _timerPeriodMs) return;
             _timerPeriodMs = period;
-            try
-            {
-                _timer?.Change(period, period); // null before Start: Start reads _timerPeriodMs
-            }
-            catch (ObjectDisposedException)
-            {
-                // the connection is closing; its pending calls fail with its fault
-            }
+            ApplyTimerPeriod(); // null timer before Start: Start reads _timerPeriodMs
         }
     }
 
@@ -308,11 +302,14 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         NoteBytesBelowLowWater();
         CheckPartialFrame(now);
         CheckKeepAlive(now);
-        if (_pending.IsEmpty) return;
-        foreach (var (id, call) in _pending)
+        if (!_pending.IsEmpty)
         {
-            if (call.DeadlineTicks != 0 && now >= call.DeadlineTicks) call.OnTimeout(id);
+            foreach (var (id, call) in _pending)
+            {
+                if (call.DeadlineTicks != 0 && now >= call.DeadlineTicks) call.OnTimeout(id);
+            }
         }
+        AfterTick();
     }
 
     /// <summary>Ends the connection: every pending call fails with the reason, now.</summary>

@@ -89,7 +89,9 @@ public sealed class IpcOptions
     /// <summary>
     /// How long a connection may receive nothing from its peer before it sends a Ping of its own (keep-alive): the Pong,
     /// like any frame, shows the peer is still there. Idle connections therefore cost one small frame per interval each
-    /// way. <see cref="Timeout.InfiniteTimeSpan"/> sends none. Default 15 s.
+    /// way, and their timer wakes every quarter of this interval (or of <see cref="KeepAliveTimeout"/>, if shorter) to
+    /// check, so a Ping may leave up to that much late; with both off an idle connection's timer does not wake at all.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> sends none. Default 15 s.
     /// </summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 
