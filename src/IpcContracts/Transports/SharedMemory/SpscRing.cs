@@ -33,6 +33,14 @@ internal sealed unsafe class SpscRing
     /// <summary>Upper bound of one sleep of a parked reader, ms: only a safety net, a wake-up is never needed to end it.</summary>
     internal int ReaderParkMs { get; set; } = 100;
 
+    /// <summary>
+    /// Upper bound of a parked reader's sleep once sleeps in a row ended with nothing to read (an idle connection), ms:
+    /// each such sleep lasts twice the one before, from <see cref="ReaderParkMs"/> up to this. At ten wake-ups a second an
+    /// idle connection's reader cost CPU for as long as it lived (issue #16); now it wakes about once every two seconds.
+    /// Whatever ends a wait on purpose (bytes, a close, a stop) wakes the reader at once, so only the safety net slows.
+    /// </summary>
+    internal int ReaderIdleParkMs { get; set; } = 2000;
+
     /// <summary>Upper bound of one sleep of a parked writer, ms (see <see cref="ReaderParkMs"/>).</summary>
     internal int WriterParkMs { get; set; } = 50;
 
@@ -255,6 +263,7 @@ internal sealed unsafe class SpscRing
             if (Available > 0 || IsClosed) return;
             Pause(i);
         }
+        var parkMs = ReaderParkMs;
         while (!stop())
         {
             var signal = Volatile.Read(ref *ReaderSignal);
@@ -265,9 +274,10 @@ internal sealed unsafe class SpscRing
                 Volatile.Write(ref ReaderParked, 0);
                 return;
             }
-            _readerWait.Wait(signal, ReaderParkMs);
+            _readerWait.Wait(signal, parkMs);
             Volatile.Write(ref ReaderParked, 0);
             if (Available > 0 || IsClosed) return;
+            if (parkMs < ReaderIdleParkMs) parkMs = Math.Min(parkMs * 2, ReaderIdleParkMs); // nothing came: idle, sleep longer
         }
     }
 
