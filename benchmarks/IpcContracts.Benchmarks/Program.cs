@@ -9,6 +9,7 @@
 //   alloc [pipe|tcp|shm ...]  only the allocation rows (bytes per round trip and per event, both processes), seconds
 //   alloc-types [pipe|tcp|shm|inproc|nats] [--rounds N] [--kind value|task|event|flood]  which types those bytes are (sampled, one process)
 //   ring-bulk [--runs N] [--piece BYTES ...]  24 MiB through the shm ring in one process (no frames), against memcpy: the ring's own floor
+//   idle [pipe|tcp|shm|inproc ...] [--seconds N]  wake-ups per second of this process's threads with and without one idle connection pair (Linux)
 //   child ROLE ...  a child process of the harness (see Processes/Children.cs); not for direct use
 using IpcContracts.Benchmarks.Harness;
 using IpcContracts.Benchmarks.Micro;
@@ -21,6 +22,7 @@ if (args is ["alloc-types", .. var typeArgs]) return AllocationTypes.Run(typeArg
 if (args is ["counts", .. var countArgs]) return HandoffCounts.Run(countArgs);
 if (args is ["nats-cpu", .. var natsCpuArgs]) return NatsCpu.Run(natsCpuArgs);
 if (args is ["ring-bulk", .. var ringArgs]) return RingBulk.Run(ringArgs);
+if (args is ["idle", .. var idleArgs]) return IdleWakeups.Run(idleArgs);
 
 // The harness: [--quick | full] [--load N] [--only STEP], in any order.
 var config = HarnessConfig.Quick;
