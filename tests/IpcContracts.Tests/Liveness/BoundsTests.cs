@@ -75,15 +75,8 @@ public sealed class BoundsTests
     [Fact]
     public async Task A_peer_that_stops_inside_a_Stream_chunk_read_straight_from_the_shm_ring_is_disconnected_after_the_partial_frame_timeout()
     {
-        await using var server = await IpcServer.StartAsync(Endpoints.For("shm"), options: new IpcOptions { PartialFrameTimeout = TimeSpan.FromSeconds(1) });
-        var connected = new TaskCompletionSource<IpcConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var disconnected = new TaskCompletionSource<ChannelFaultedException>(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.ClientConnected += c => connected.TrySetResult(c);
-        server.ClientDisconnected += (_, reason) => disconnected.TrySetResult(reason);
-        await using var raw = await RawPeer.ConnectAsync(server.Endpoint.ToString());
-        await raw.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello()));
-        await raw.ExpectAsync(FrameKind.Hello);
-        var connection = await connected.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await using var session = await RawSession.StartAsync("shm", new IpcOptions { PartialFrameTimeout = TimeSpan.FromSeconds(1) });
+        var (raw, connection) = (session.Raw, session.Connection);
         // Chunks of an argument stream of a call the server does not know: dropped, but a whole one makes the loop peek next.
         var chunk = RawPeer.Frame(FrameKind.StreamItem, 0, 0, 99, Patterns.Bytes(128 * 1024, 5), FrameFlags.Upstream | FrameFlags.Binary);
         await raw.SendAsync(chunk);
@@ -94,7 +87,7 @@ public sealed class BoundsTests
         Assert.NotNull(error);
         Assert.Equal(FrameKind.Error, error.Value.Header.Kind);
         Assert.Contains("PartialFrameTimeout", RawPeer.Parse(error.Value.Json).GetProperty("message").GetString());
-        Assert.Equal(DisconnectReason.Stalled, (await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(20))).Reason);
+        Assert.Equal(DisconnectReason.Stalled, (await session.DisconnectedAsync()).Reason);
         Assert.Equal(1, connection.PeekedChunks); // the second chunk was the one read from the ring
     }
 

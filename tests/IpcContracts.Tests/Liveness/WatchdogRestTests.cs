@@ -72,20 +72,12 @@ public sealed class WatchdogRestTests
     public async Task A_peer_that_stops_inside_a_frame_while_the_watchdog_rests_is_disconnected(string transport)
     {
         var options = new IpcOptions { PartialFrameTimeout = TimeSpan.FromSeconds(1), KeepAliveInterval = Timeout.InfiniteTimeSpan, KeepAliveTimeout = Timeout.InfiniteTimeSpan };
-        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), options: options);
-        var connected = new TaskCompletionSource<IpcConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var disconnected = new TaskCompletionSource<ChannelFaultedException>(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.ClientConnected += c => connected.TrySetResult(c);
-        server.ClientDisconnected += (_, reason) => disconnected.TrySetResult(reason);
-        await using var raw = await RawPeer.ConnectAsync(server.Endpoint.ToString());
-        await raw.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello()));
-        await raw.ExpectAsync(FrameKind.Hello);
-        var connection = await connected.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        await Eventually.TrueAsync(() => connection.WatchdogResting);
+        await using var session = await RawSession.StartAsync(transport, options);
+        await Eventually.TrueAsync(() => session.Connection.WatchdogResting);
 
         var request = RawPeer.Frame(FrameKind.Request, 1, 2, 3, """{"a":1}""");
-        await raw.SendAsync(request[..(FrameHeader.Size + 3)]); // the header and three payload bytes, then silence
+        await session.Raw.SendAsync(request[..(FrameHeader.Size + 3)]); // the header and three payload bytes, then silence
 
-        Assert.Equal(DisconnectReason.Stalled, (await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(20))).Reason);
+        Assert.Equal(DisconnectReason.Stalled, (await session.DisconnectedAsync()).Reason);
     }
 }
