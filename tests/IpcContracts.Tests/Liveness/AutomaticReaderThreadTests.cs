@@ -205,6 +205,26 @@ public sealed class AutomaticReaderThreadTests
         Assert.True(after < 0.1, $"{after:0.###} thread-pool work items per round trip after the transfer (before it: {before:0.###})");
     }
 
+    /// <summary>
+    /// Regression: tcp://'s shared-secret handshake waited through asynchronous socket operations before the connection's
+    /// reader thread took over, which registered the socket with the sockets' event thread for good, so every frame
+    /// received afterwards also woke that thread and a pool worker. Round trips between two reader threads must wake no
+    /// pool thread with a shared secret as without one. Counted, not timed; runs alone (the count is the process's).
+    /// </summary>
+    [Fact]
+    public async Task With_a_shared_secret_round_trips_between_two_reader_threads_wake_no_pool_thread()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        await NoAutomaticReadersAsync();
+        var options = new IpcOptions { DedicatedReaderThread = true, Tcp = { SharedSecret = "a secret both sides know"u8.ToArray() } };
+        await using var server = await IpcServer.StartAsync(Endpoints.For("tcp"), b => b.Handle<ICalculator>(new Calculator()), options);
+        await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: options);
+
+        var workItems = await WorkItemsPerCallAsync(client.Proxy<ICalculator>());
+
+        Assert.True(workItems < 0.1, $"{workItems:0.###} thread-pool work items per round trip");
+    }
+
     /// <summary>Work items the thread pool completed per call over 2,000 calls made from a reader thread (where the awaits resume).</summary>
     private static async Task<double> WorkItemsPerCallAsync(ICalculator calc)
     {

@@ -54,8 +54,18 @@ public sealed class TcpTransport : IIpcTransport
         {
             client.NoDelay = true;
             var peer = $"tcp://{client.RemoteEndPoint}";
-            if (secret is { Length: > 0 }) await SharedSecretHandshake.ServerAsync(client, secret, ct).ConfigureAwait(false);
-            return new SocketTransportConnection(client, peer, dedicatedReader: DedicatedReader.For(options));
+            // Decided before the handshake: a socket that a thread of its own will read is never waited on asynchronously.
+            var reader = DedicatedReader.For(options);
+            try
+            {
+                if (secret is { Length: > 0 }) await SharedSecretHandshake.ServerAsync(client, secret, withoutEventThread: reader is not null, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                reader?.Release();
+                throw;
+            }
+            return new SocketTransportConnection(client, peer, dedicatedReader: reader);
         });
     }
 
@@ -77,7 +87,7 @@ public sealed class TcpTransport : IIpcTransport
                     if (options.Tcp.SharedSecret is not { Length: > 0 } secret) return;
                     using var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct);
                     handshake.CancelAfter(options.HandshakeTimeout);
-                    await SharedSecretHandshake.ClientAsync(connected, secret, endpoint.ToString(), handshake.Token).ConfigureAwait(false);
+                    await SharedSecretHandshake.ClientAsync(connected, secret, endpoint.ToString(), withoutEventThread: reader is not null, handshake.Token).ConfigureAwait(false);
                 },
                 blockingConnect: reader is not null, cancellationToken).ConfigureAwait(false);
         }
