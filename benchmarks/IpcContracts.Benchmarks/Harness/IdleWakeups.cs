@@ -1,4 +1,5 @@
 using System.Globalization;
+using IpcContracts.Benchmarks.Processes;
 using static IpcContracts.Benchmarks.Harness.Timing;
 
 namespace IpcContracts.Benchmarks.Harness;
@@ -61,44 +62,20 @@ internal static class IdleWakeups
     /// <summary>Wake-ups of all threads over the window, and per thread name (threads that lived through it).</summary>
     private static async Task<(long Total, Dictionary<string, long> ByName)> WindowAsync(int seconds)
     {
-        var before = Snapshot();
+        var before = ThreadSwitches.ByThreadId();
         await Task.Delay(seconds * 1000).ConfigureAwait(false);
-        var after = Snapshot();
+        var after = ThreadSwitches.ByThreadId();
         long total = 0;
         var byName = new Dictionary<string, long>();
-        foreach (var (tid, (name, count)) in after)
+        foreach (var (tid, thread) in after)
         {
             if (!before.TryGetValue(tid, out var old)) continue;
-            var woke = count - old.Count;
+            var woke = thread.Voluntary - old.Voluntary;
             if (woke <= 0) continue;
             total += woke;
-            byName[name] = byName.GetValueOrDefault(name) + woke;
+            byName[thread.Name] = byName.GetValueOrDefault(thread.Name) + woke;
         }
         return (total, byName);
-    }
-
-    private static Dictionary<string, (string Name, long Count)> Snapshot()
-    {
-        var threads = new Dictionary<string, (string, long)>();
-        foreach (var dir in Directory.GetDirectories("/proc/self/task"))
-        {
-            try
-            {
-                string? name = null;
-                long count = -1;
-                foreach (var line in File.ReadLines(Path.Combine(dir, "status")))
-                {
-                    if (line.StartsWith("Name:", StringComparison.Ordinal)) name = line[5..].Trim();
-                    else if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)) count = long.Parse(line[24..].Trim(), CultureInfo.InvariantCulture);
-                }
-                if (name is not null && count >= 0) threads[Path.GetFileName(dir)] = (name, count);
-            }
-            catch (IOException)
-            {
-                // the thread ended meanwhile
-            }
-        }
-        return threads;
     }
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "n/a";

@@ -34,32 +34,8 @@ internal readonly record struct HandoffCounters(long WorkItems, long Voluntary, 
             involuntary = usage.Nivcsw;
             cpu = (usage.UtimeSec + usage.StimeSec) * 1e6 + usage.UtimeUsec + usage.StimeUsec;
         }
-        try
-        {
-            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
-            {
-                try
-                {
-                    var name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
-                    long v = 0, i = 0;
-                    foreach (var line in File.ReadLines(Path.Combine(task, "status")))
-                    {
-                        if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)) v = long.Parse(line.AsSpan(24).Trim(), CultureInfo.InvariantCulture);
-                        else if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal)) i = long.Parse(line.AsSpan(27).Trim(), CultureInfo.InvariantCulture);
-                    }
-                    // Threads by name and id: a name alone would mix threads that came and went.
-                    byThread[$"{name}#{Path.GetFileName(task)}"] = (v, i);
-                }
-                catch (IOException)
-                {
-                    // the thread ended while we looked
-                }
-            }
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // not Linux: totals only
-        }
+        // Threads by name and id: a name alone would mix threads that came and went.
+        foreach (var (id, thread) in ThreadSwitches.ByThreadId()) byThread[$"{thread.Name}#{id}"] = (thread.Voluntary, thread.Involuntary);
         return new HandoffCounters(ThreadPool.CompletedWorkItemCount, voluntary, involuntary, byThread)
         {
             Collections = GC.CollectionCount(0), PauseMs = GC.GetTotalPauseDuration().TotalMilliseconds, CpuUs = cpu,
