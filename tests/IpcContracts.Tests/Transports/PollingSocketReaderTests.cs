@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using IpcContracts.Tests.Support;
 using IpcContracts.Transports.Streams;
 
 namespace IpcContracts.Tests.TransportOptions;
@@ -18,22 +19,22 @@ public sealed class PollingSocketReaderTests
     public async Task An_idle_read_sleeps_until_bytes_arrive()
     {
         if (!OperatingSystem.IsLinux()) return;
-        await using var pair = await SocketPair.CreateAsync();
-        var reader = new PollingSocketReader(pair.Reading);
+        await using var pair = await UnixSocketPair.CreateAsync();
+        var reader = new PollingSocketReader(pair.Connecting);
         var tid = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var read = Task.Factory.StartNew(() =>
         {
-            tid.SetResult(new DirectoryInfo("/proc/thread-self").LinkTarget!.Split('/')[^1]);
+            tid.SetResult(ThreadWakeups.CurrentThreadId());
             return reader.Read(new byte[16]);
         }, TaskCreationOptions.LongRunning);
-        var status = $"/proc/self/task/{await tid.Task}/status";
+        var readingThread = await tid.Task;
 
         await Task.Delay(300); // the reader is in poll(2) by now
-        var before = VoluntarySwitches(status);
+        var before = ThreadWakeups.Of(readingThread);
         await Task.Delay(2000);
-        var woken = VoluntarySwitches(status) - before;
+        var woken = ThreadWakeups.Of(readingThread) - before;
         Assert.False(read.IsCompleted);
-        pair.Peer.Send(new byte[] { 42 });
+        pair.Accepted.Send(new byte[] { 42 });
 
         Assert.Equal(1, await read.WaitAsync(TimeSpan.FromSeconds(10))); // a bound on a wedge, not a threshold
         Assert.True(woken <= 2, $"the idle reading thread was woken {woken} times in 2 s");
@@ -49,52 +50,16 @@ public sealed class PollingSocketReaderTests
     public async Task Closing_the_socket_ends_a_waiting_read(bool shutdownFirst)
     {
         if (!OperatingSystem.IsLinux()) return;
-        await using var pair = await SocketPair.CreateAsync();
-        var reader = new PollingSocketReader(pair.Reading);
+        await using var pair = await UnixSocketPair.CreateAsync();
+        var reader = new PollingSocketReader(pair.Connecting);
         var read = Task.Factory.StartNew(() => reader.Read(new byte[16]), TaskCreationOptions.LongRunning);
         await Task.Delay(300);
         Assert.False(read.IsCompleted);
 
-        if (shutdownFirst) pair.Reading.Shutdown(SocketShutdown.Both);
-        pair.Reading.Dispose();
+        if (shutdownFirst) pair.Connecting.Shutdown(SocketShutdown.Both);
+        pair.Connecting.Dispose();
 
         // Shorter than the reader's own poll bound (30 s): only the close can end the wait within it.
         Assert.Equal(0, await read.WaitAsync(TimeSpan.FromSeconds(10)));
-    }
-
-    private static long VoluntarySwitches(string statusPath) =>
-        long.Parse(File.ReadAllLines(statusPath).Single(l => l.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)).Split(':')[1].Trim());
-
-    /// <summary>A connected pair of Unix sockets: one read through the reader, one the peer.</summary>
-    private sealed class SocketPair : IAsyncDisposable
-    {
-        private readonly Socket _listener;
-        private readonly string _path;
-
-        private SocketPair(Socket listener, string path, Socket reading, Socket peer) =>
-            (_listener, _path, Reading, Peer) = (listener, path, reading, peer);
-
-        public Socket Reading { get; }
-        public Socket Peer { get; }
-
-        public static async Task<SocketPair> CreateAsync()
-        {
-            var path = Path.Combine(Path.GetTempPath(), $"pr-{Guid.NewGuid():N}"[..16]);
-            var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            listener.Bind(new UnixDomainSocketEndPoint(path));
-            listener.Listen(1);
-            var reading = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await reading.ConnectAsync(new UnixDomainSocketEndPoint(path));
-            return new SocketPair(listener, path, reading, await listener.AcceptAsync());
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            Reading.Dispose();
-            Peer.Dispose();
-            _listener.Dispose();
-            File.Delete(_path);
-            return default;
-        }
     }
 }

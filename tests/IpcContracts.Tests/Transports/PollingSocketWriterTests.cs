@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using IpcContracts.Tests.Support;
 using IpcContracts.Transports.Streams;
 
 namespace IpcContracts.Tests.TransportOptions;
@@ -18,34 +19,22 @@ public sealed class PollingSocketWriterTests
     public async Task Completing_the_output_synchronously_never_blocks_on_a_peer_that_does_not_read()
     {
         if (!OperatingSystem.IsLinux()) return; // dedicated reader threads are Linux only
-        var path = Path.Combine(Path.GetTempPath(), $"pw-{Guid.NewGuid():N}"[..16]);
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        listener.Listen(1);
-        try
-        {
-            var sender = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await sender.ConnectAsync(new UnixDomainSocketEndPoint(path));
-            using var silent = await listener.AcceptAsync(); // never reads
-            var reader = DedicatedReader.For(new IpcOptions { DedicatedReaderThread = true });
-            Assert.NotNull(reader);
-            await using var connection = new SocketTransportConnection(sender, "test peer", dedicatedReader: reader);
+        await using var pair = await UnixSocketPair.CreateAsync();
+        var sender = pair.Connecting; // pair.Accepted never reads
+        var reader = DedicatedReader.For(new IpcOptions { DedicatedReaderThread = true });
+        Assert.NotNull(reader);
+        await using var connection = new SocketTransportConnection(sender, "test peer", dedicatedReader: reader);
 
-            for (var i = 0; i < 128; i++) // 8 MiB buffered, far more than a Unix socket's buffers hold
-            {
-                connection.Output.GetSpan(64 * 1024)[..(64 * 1024)].Fill((byte)i);
-                connection.Output.Advance(64 * 1024);
-            }
-
-            var complete = Task.Run(() => connection.Output.Complete());
-            // The bound turns a blocked thread into a failure; it is not a performance threshold.
-            var finished = await Task.WhenAny(complete, Task.Delay(TimeSpan.FromSeconds(30)));
-            Assert.Same(complete, finished);
-            await Assert.ThrowsAsync<NotSupportedException>(() => complete);
-        }
-        finally
+        for (var i = 0; i < 128; i++) // 8 MiB buffered, far more than a Unix socket's buffers hold
         {
-            File.Delete(path);
+            connection.Output.GetSpan(64 * 1024)[..(64 * 1024)].Fill((byte)i);
+            connection.Output.Advance(64 * 1024);
         }
+
+        var complete = Task.Run(() => connection.Output.Complete());
+        // The bound turns a blocked thread into a failure; it is not a performance threshold.
+        var finished = await Task.WhenAny(complete, Task.Delay(TimeSpan.FromSeconds(30)));
+        Assert.Same(complete, finished);
+        await Assert.ThrowsAsync<NotSupportedException>(() => complete);
     }
 }
