@@ -73,12 +73,11 @@ public sealed partial class IpcConnection
         SetTimerForWatch();
     }
 
-    /// <summary>A frame was queued (or a partial frame read) while the watchdog rested: back to the active period.</summary>
-    private void OnWatchWoken() => SetTimerForWatch();
-
     /// <summary>
-    /// Sets the timer to the period the watchdog's state asks for. Under the timer lock and from the state read there, so
-    /// a rest and a wake-up racing each other leave the period of whichever state is current.
+    /// Sets the timer to the period the watchdog's state asks for: after it rested, and when a frame was queued (or a
+    /// partial frame read) while it rested (the sender's wake-up callback), back to the active period. Under the timer
+    /// lock and from the state read there, so a rest and a wake-up racing each other leave the period of whichever state
+    /// is current.
     /// </summary>
     private void SetTimerForWatch()
     {

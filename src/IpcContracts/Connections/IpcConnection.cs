@@ -54,7 +54,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         DefersReplies = !ContinuationsOnReaderThread && !_blockingReads && (transport.Features & TransportFeatures.InlineReads) == 0;
         _subscriptionListener = OnLocalSubscriptionChanged;
         if ((transport.Features & TransportFeatures.BusHandlerChanges) != 0) _busHandlerListener = OnLocalBusHandlerChanged;
-        _sender = new FrameSender(transport.Output, local.Options, OnSenderFault, () => PeerDescription, OnWatchWoken);
+        _sender = new FrameSender(transport.Output, local.Options, OnSenderFault, () => PeerDescription, SetTimerForWatch);
         _events = new InboundEventQueue(this, local);
     }
 

@@ -25,16 +25,26 @@ internal static class SharedSecretHandshake
     private const int NonceSize = 32;
     private const int MacSize = 32;
 
-    public static async Task ServerAsync(Socket socket, byte[] secret, bool withoutEventThread, CancellationToken cancellationToken)
+    public static Task ServerAsync(Socket socket, byte[] secret, bool withoutEventThread, CancellationToken cancellationToken) =>
+        InSocketModeAsync(socket, withoutEventThread, () => ServerStepsAsync(socket, secret, withoutEventThread, cancellationToken));
+
+    public static Task ClientAsync(Socket socket, byte[] secret, string endpoint, bool withoutEventThread, CancellationToken cancellationToken) =>
+        InSocketModeAsync(socket, withoutEventThread, () => ClientStepsAsync(socket, secret, endpoint, withoutEventThread, cancellationToken));
+
+    /// <summary>
+    /// Runs one side's steps; <paramref name="withoutEventThread"/> makes the socket non-blocking for them and blocking
+    /// again after, success or not: a NetworkStream is only made over a blocking socket (the connection then sets it
+    /// non-blocking again itself).
+    /// </summary>
+    private static async Task InSocketModeAsync(Socket socket, bool withoutEventThread, Func<Task> steps)
     {
         try
         {
-            await ServerStepsAsync(socket, secret, withoutEventThread, cancellationToken).ConfigureAwait(false);
+            if (withoutEventThread) socket.Blocking = false;
+            await steps().ConfigureAwait(false);
         }
         finally
         {
-            // The non-blocking calls below leave the socket non-blocking; a NetworkStream is only made over a blocking one
-            // (the connection then sets it non-blocking again itself).
             if (withoutEventThread) RestoreBlocking(socket);
         }
     }
@@ -55,20 +65,6 @@ internal static class SharedSecretHandshake
         if (!CryptographicOperations.FixedTimeEquals(expected, answer.AsSpan(NonceSize)))
             throw new IpcAuthenticationException("A TCP client failed the shared-secret handshake.");
         await SendAsync(socket, Mac(secret, "server"u8, clientNonce, serverNonce), withoutEventThread, cancellationToken).ConfigureAwait(false);
-    }
-
-    public static async Task ClientAsync(Socket socket, byte[] secret, string endpoint, bool withoutEventThread, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await ClientStepsAsync(socket, secret, endpoint, withoutEventThread, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            // The non-blocking calls below leave the socket non-blocking; a NetworkStream is only made over a blocking one
-            // (the connection then sets it non-blocking again itself).
-            if (withoutEventThread) RestoreBlocking(socket);
-        }
     }
 
     private static async Task ClientStepsAsync(Socket socket, byte[] secret, string endpoint, bool withoutEventThread, CancellationToken cancellationToken)
@@ -116,7 +112,6 @@ internal static class SharedSecretHandshake
                 }
                 else
                 {
-                    socket.Blocking = false;
                     n = socket.Receive(buffer.Span, SocketFlags.None, out var error);
                     if (error == SocketError.WouldBlock)
                     {
@@ -143,7 +138,6 @@ internal static class SharedSecretHandshake
             await socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
             return;
         }
-        socket.Blocking = false;
         var sleepMs = 1;
         while (!data.IsEmpty)
         {
