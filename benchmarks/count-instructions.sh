@@ -3,17 +3,22 @@
 # (docs/benchmarks.md, "Instructions per round trip"). A count is exact and the same from run to run (within ~1%: lock contention inside System.IO.Pipelines varies a little),
 # where a time on this VM moves by 2-3x between runs: it is how per-call work is compared between two builds.
 # Needs valgrind, python3 and the Native AOT toolchain (clang, zlib1g-dev).
-#   benchmarks/count-instructions.sh [endpoint scheme: inproc|pipe] [top N functions] [loop|events]
+#   benchmarks/count-instructions.sh [endpoint scheme: inproc|pipe] [top N functions] [loop|events|items]
 # The client of the first-call rows (benchmarks/IpcContracts.Benchmarks.FirstCall) has a "loop ENDPOINT N" mode: server
 # and client in one process, N IFirstCallEcho calls. Two runs (N = 200 and 2,200) are subtracted, so start-up and
 # shut-down cancel and what remains is 2,000 round trips. inproc (an in-memory pipe pair) leaves out the transport's
 # system calls; shm is not counted, because its readers spin and valgrind runs one thread at a time. "events" counts
-# per 64 B event instead (publisher and subscriber, the "events ENDPOINT N" mode: N events, then one round trip).
+# per 64 B event instead (publisher and subscriber, the "events ENDPOINT N" mode: N events, then one round trip); "items"
+# per 64 B item of one stream, server to caller (producer and consumer, the "items ENDPOINT N" mode).
 set -euo pipefail
 scheme=${1:-inproc}
 top=${2:-25}
 mode=${3:-loop}
-what=$([ "$mode" = events ] && echo "event (publisher + subscriber)" || echo "round trip (both sides)")
+case $mode in
+    events) what="event (publisher + subscriber)" ;;
+    items) what="stream item (producer + consumer)" ;;
+    *) what="round trip (both sides)" ;;
+esac
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(mktemp -d /tmp/ipc-instructions.XXXXXX)
 dotnet publish -c Release -r linux-x64 -p:StripSymbols=false -o "$out/aot" "$here/IpcContracts.Benchmarks.FirstCall" > "$out/publish.log"

@@ -15,3 +15,10 @@ public interface IFirstCallEvents
 {
     void Tick(FirstCallPayload payload);
 }
+
+/// <summary>One stream, for counting instructions per stream item in the "items" loop mode (benchmarks/count-instructions.sh).</summary>
+[RequestContract("bench.firstcall.items")]
+public interface IFirstCallItems
+{
+    IAsyncEnumerable<FirstCallPayload> ItemsAsync(int count);
+}

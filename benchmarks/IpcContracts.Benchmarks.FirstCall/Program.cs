@@ -8,6 +8,7 @@
 //                     round trip"), where the difference of two runs with different N is the cost of the extra calls
 //   events ENDPOINT N the same for N IFirstCallEvents.Tick events, client to server, then one round trip that returns
 //                     once the server has counted them all
+//   items ENDPOINT N  the same for one IFirstCallItems stream of N items, server to client
 // Published as Native AOT by the harness; the same program runs JIT from its build output for the reference row.
 using IpcContracts;
 using IpcContracts.Benchmarks.FirstCall;
@@ -17,6 +18,7 @@ return args switch
     ["serve", var endpoint] => await ServeAsync(endpoint),
     ["loop", var endpoint, var n] when int.TryParse(n, out var calls) && calls >= 0 => await LoopAsync(endpoint, calls),
     ["events", var endpoint, var n] when int.TryParse(n, out var events) && events >= 0 => await EventsAsync(endpoint, events),
+    ["items", var endpoint, var n] when int.TryParse(n, out var items) && items >= 0 => await ItemsAsync(endpoint, items),
     [var endpoint] when !endpoint.StartsWith('-') => await CallAsync(endpoint),
     _ => Usage(),
 };
@@ -78,9 +80,25 @@ static async Task<int> EventsAsync(string endpoint, int events)
     return counted == events ? 0 : 1;
 }
 
+static async Task<int> ItemsAsync(string endpoint, int items)
+{
+    await using var server = await IpcServer.StartAsync(endpoint, s => s.Handle<IFirstCallEcho>(new EchoService()).Handle<IFirstCallItems>(new ItemsService()));
+    await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+    var payload = new FirstCallPayload(new string('x', 64));
+    await client.Proxy<IFirstCallEcho>().EchoAsync(payload); // the connection is up before the stream starts
+    var received = 0;
+    await foreach (var item in client.Proxy<IFirstCallItems>().ItemsAsync(items))
+    {
+        if (item.Data.Length != payload.Data.Length) return 1;
+        received++;
+    }
+    Console.WriteLine($"RECEIVED {received}");
+    return received == items ? 0 : 1;
+}
+
 static int Usage()
 {
-    Console.Error.WriteLine("usage: IpcContracts.Benchmarks.FirstCall ENDPOINT | serve ENDPOINT | loop ENDPOINT N | events ENDPOINT N");
+    Console.Error.WriteLine("usage: IpcContracts.Benchmarks.FirstCall ENDPOINT | serve ENDPOINT | loop ENDPOINT N | events ENDPOINT N | items ENDPOINT N");
     return 2;
 }
 
