@@ -9,7 +9,8 @@ namespace IpcContracts.Analyzers.Tests;
 /// A new user's first solution, made the way README.md's Install and Native AOT sections say: the package packed into a
 /// local feed, a solution of three projects made with <c>dotnet new</c> outside the repository (a contracts library, a
 /// server and a client, each referencing only the IpcContracts package), built with zero warnings, published as Native
-/// AOT with zero warnings, and the two native binaries talking over a pipe.
+/// AOT with zero warnings, and the two native binaries talking over a pipe: a call, an event, a stream result and a
+/// <c>Stream</c> argument (issue #13: streaming from the package, published as Native AOT).
 /// </summary>
 public sealed partial class PackageTests
 {
@@ -99,7 +100,7 @@ public sealed partial class PackageTests
             using var client = NativeProcess.Start(binaries[1], endpoint);
             Assert.True(await client.WaitForExitAsync(TimeSpan.FromMinutes(1)), "client did not exit within a minute:\n" + client.Output);
             Assert.True(client.ExitCode == 0, client.Output);
-            Assert.Equal(new[] { "subscribed", "reply: order 1 A-1 x3", "event: order 1 A-1 x3", "client done" }, client.Lines);
+            Assert.Equal(new[] { "subscribed", "reply: order 1 A-1 x3", "event: order 1 A-1 x3", "history: H-1 H-2 H-3", "uploaded: 3145728 bytes", "client done" }, client.Lines);
 
             // The server ends by itself once the client has gone, and says how it went: the client disposed, a goodbye.
             Assert.True(await server.WaitForExitAsync(TimeSpan.FromMinutes(1)), "server did not exit within a minute:\n" + server.Output);
@@ -144,6 +145,8 @@ public sealed partial class PackageTests
         public interface IOrders
         {
             Task<OrderReceipt> PlaceAsync(Order order, CancellationToken ct = default);
+            IAsyncEnumerable<OrderReceipt> HistoryAsync(int count, CancellationToken ct = default);   // README "Streams"
+            Task<long> UploadAsync(string name, Stream content, CancellationToken ct = default);
         }
 
         [EventContract("shop.events")]
@@ -161,6 +164,7 @@ public sealed partial class PackageTests
         """;
 
     private const string ServerSource = """
+        using System.Runtime.CompilerServices;
         using IpcContracts;
         using Shop.Contracts;
 
@@ -187,6 +191,24 @@ public sealed partial class PackageTests
                 events.OrderPlaced(receipt); // to every subscriber, before the reply
                 return Task.FromResult(receipt);
             }
+
+            public async IAsyncEnumerable<OrderReceipt> HistoryAsync(int count, [EnumeratorCancellation] CancellationToken ct = default)
+            {
+                for (var i = 1; i <= count; i++)
+                {
+                    await Task.Yield();
+                    yield return new OrderReceipt(i, "H-" + i, i);
+                }
+            }
+
+            public async Task<long> UploadAsync(string name, Stream content, CancellationToken ct = default)
+            {
+                var buffer = new byte[81920];
+                long total = 0;
+                int read;
+                while ((read = await content.ReadAsync(buffer, ct)) > 0) total += read;
+                return total;
+            }
         }
         """;
 
@@ -204,6 +226,11 @@ public sealed partial class PackageTests
             Console.WriteLine($"reply: order {receipt.Number} {receipt.Sku} x{receipt.Quantity}");
             var placed = await listener.Received.Task.WaitAsync(TimeSpan.FromSeconds(30));
             Console.WriteLine($"event: order {placed.Number} {placed.Sku} x{placed.Quantity}");
+            var history = new List<string>();
+            await foreach (var past in client.Proxy<IOrders>().HistoryAsync(3)) history.Add(past.Sku);
+            Console.WriteLine($"history: {string.Join(' ', history)}");
+            var uploaded = await client.Proxy<IOrders>().UploadAsync("catalog", new MemoryStream(new byte[3 << 20]));
+            Console.WriteLine($"uploaded: {uploaded} bytes");
         }
         Console.WriteLine("client done");
 
