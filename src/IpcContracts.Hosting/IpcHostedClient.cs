@@ -177,6 +177,24 @@ public sealed class IpcHostedClient : IAsyncDisposable
             await client.RequestStreamingAsync(method, args, writeArgs, argumentItems, argumentItemType, cancellationToken).ConfigureAwait(false);
         }
 
+        public async Task<TResult> RequestStreamingAsync<TArgs, TResult, TArgItem, TProgress>(MethodDescriptor method, TArgs args,
+            ArgsWriter<TArgs> writeArgs, JsonTypeInfo<TResult> resultType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType,
+            IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken)
+        {
+            IOutboundChannel client = Volatile.Read(ref owner._client) ?? (IOutboundChannel)await owner.GetClientAsync(cancellationToken).ConfigureAwait(false);
+            return await client.RequestStreamingAsync(method, args, writeArgs, resultType, argumentItems, argumentItemType, progress, progressType,
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        public async Task RequestStreamingAsync<TArgs, TArgItem, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+            IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType,
+            IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken)
+        {
+            IOutboundChannel client = Volatile.Read(ref owner._client) ?? (IOutboundChannel)await owner.GetClientAsync(cancellationToken).ConfigureAwait(false);
+            await client.RequestStreamingAsync(method, args, writeArgs, argumentItems, argumentItemType, progress, progressType, cancellationToken)
+                .ConfigureAwait(false);
+        }
+
         public IAsyncEnumerable<TItem> Stream<TArgs, TItem, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
             JsonTypeInfo<TItem> itemType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken) =>
             EnumerateBothWays(method, args, writeArgs, itemType, argumentItems, argumentItemType, cancellationToken, default);

@@ -455,6 +455,33 @@ public static class ContractShapes
         """;
 
     /// <summary>
+    /// Request methods with a stream parameter and an IProgress&lt;T&gt; next to it (the handler reports while it reads):
+    /// items with a result, the progress first and a byte Stream after it with no result, a ValueTask&lt;T&gt; with the
+    /// stream first (the single-value TArgs shape: neither is an argument), a nullable progress and a token.
+    /// </summary>
+    public const string ArgumentStreamsWithProgress = Usings + """
+        using System.IO;
+
+        namespace Shop;
+
+        [RequestContract]
+        public interface IImports
+        {
+            Task<ImportReport> Import(string path, IAsyncEnumerable<Row> rows, IProgress<int> progress, CancellationToken ct = default);
+            Task Load(IProgress<long>? loaded, Stream data);
+            ValueTask<int> Count(IAsyncEnumerable<Row> rows, IProgress<double> progress);
+        }
+
+        public sealed record Row(int Number, string Text);
+
+        public sealed record ImportReport(int Rows);
+
+        [JsonSerializable(typeof(Row))]
+        [JsonSerializable(typeof(ImportReport))]
+        internal partial class ImportsJson : JsonSerializerContext;
+        """;
+
+    /// <summary>
     /// Bytes: one binary parameter (byte[], byte[]?, ReadOnlyMemory&lt;byte&gt;, ReadOnlySequence&lt;byte&gt;) next to others,
     /// binary results, progress values and stream items, Stream and PipeReader parameters and results (with Task and
     /// ValueTask, nullable, both ways, next to an IAsyncEnumerable&lt;T&gt;), and events with a binary parameter. No
@@ -573,6 +600,7 @@ public static class ContractShapes
         [nameof(Streams)] = Streams,
         [nameof(Progress)] = Progress,
         [nameof(ArgumentStreams)] = ArgumentStreams,
+        [nameof(ArgumentStreamsWithProgress)] = ArgumentStreamsWithProgress,
         [nameof(Bytes)] = Bytes,
         [nameof(GeneratedReaders)] = GeneratedReaders,
     };

@@ -28,8 +28,6 @@ public sealed class InvalidContractTests
         { "two stream parameters", Request("Task M(IAsyncEnumerable<int> a, IAsyncEnumerable<string> b);") },
         { "two stream parameters with a stream result", Request("IAsyncEnumerable<int> M(IAsyncEnumerable<int> a, IAsyncEnumerable<int> b);") },
         { "stream parameter of an event", Event("void Changed(IAsyncEnumerable<int> items);") },
-        { "stream parameter with progress", Request("Task M(IAsyncEnumerable<int> items, IProgress<int> progress);") },
-        { "progress before a stream parameter", Request("Task<int> M(IProgress<int> progress, IAsyncEnumerable<int> items);") },
         { "stream parameter of delegates", Request("Task M(IAsyncEnumerable<Action> items);") },
         { "stream parameter of streams", Request("Task M(IAsyncEnumerable<IAsyncEnumerable<int>> items);") },
         { "stream parameter of an unresolved type", Request("Task M(IAsyncEnumerable<Missing> items);") },

@@ -37,6 +37,7 @@ public sealed class SnapshotTests
     [Fact] public void ObsoleteAndGlobalNamespace() => VerifyContracts(ContractShapes.ObsoleteAndGlobalNamespace);
     [Fact] public void Streams() => VerifyContracts(ContractShapes.Streams);
     [Fact] public void Progress() => VerifyContracts(ContractShapes.Progress);
+    [Fact] public void ArgumentStreamsWithProgress() => VerifyContracts(ContractShapes.ArgumentStreamsWithProgress);
     [Fact] public void ArgumentStreams() => VerifyContracts(ContractShapes.ArgumentStreams);
     [Fact] public void Bytes() => VerifyContracts(ContractShapes.Bytes);
 

@@ -137,6 +137,48 @@ public sealed class HostingTests
         await host.StopAsync();
     }
 
+    /// <summary>
+    /// A proxy from DI forwards argument streams, with progress and without, on its first call (which connects) and on
+    /// later ones: the hosted client's own IOutboundChannel members, not only the connection's.
+    /// </summary>
+    [Fact]
+    public async Task A_DI_proxy_sends_argument_streams_with_and_without_progress()
+    {
+        var logs = new LogRecorder();
+        var endpoint = Endpoints.InProc();
+        using var host = BuildHost(logs, ipc => ipc
+            .AddServer(endpoint, s => s.Handle<IStreams>(_ => new StreamService()))
+            .AddClient("streams", endpoint, c => c.AddProxy<IStreams>()));
+        await host.StartAsync();
+        var streams = host.Services.GetRequiredService<IStreams>();
+
+        var reports = new ConcurrentQueue<int>();
+        Assert.Equal(5_050L, await streams.SumWithProgressAsync(Count(100), new Collect(reports))); // connects on this call
+        Assert.Equal(50_005_000L, await streams.SumWithProgressAsync(Count(10_000), new Collect(reports)));
+        Assert.Equal(500_500L, await streams.SumAsync(Count(1_000)));
+        for (var waited = 0; reports.LastOrDefault() != 10_000; waited += 10) // the last report may follow the reply
+        {
+            Assert.True(waited < 30_000, "the last progress report never came");
+            await Task.Delay(10);
+        }
+        Assert.Equal(100, reports.First());
+        await host.StopAsync();
+
+        static async IAsyncEnumerable<int> Count(int count)
+        {
+            for (int i = 1; i <= count; i++)
+            {
+                if (i % 256 == 0) await Task.Yield();
+                yield return i;
+            }
+        }
+    }
+
+    private sealed class Collect(ConcurrentQueue<int> reports) : IProgress<int>
+    {
+        public void Report(int value) => reports.Enqueue(value);
+    }
+
     [Fact]
     public async Task A_hosted_client_reconnects_by_IpcClients_own_policy_keeping_its_proxies_and_subscriptions()
     {

@@ -79,6 +79,21 @@ public sealed class BlobService : IBlobs
         return hash;
     }
 
+    public async Task<long> UploadWithProgressAsync(Stream data, IProgress<long> received, CancellationToken cancellationToken = default)
+    {
+        var buffer = new byte[64 * 1024];
+        var hash = Patterns.ChecksumSeed;
+        long total = 0;
+        int read;
+        while ((read = await data.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            hash = Patterns.Checksum(buffer.AsSpan(0, read), hash);
+            total += read;
+            received.Report(total);
+        }
+        return hash;
+    }
+
     public async Task<long> UploadPipeAsync(PipeReader data)
     {
         var hash = Patterns.ChecksumSeed;

@@ -104,6 +104,19 @@ public sealed class StreamService : IStreams
         return sum;
     }
 
+    public async Task<long> SumWithProgressAsync(IAsyncEnumerable<int> numbers, IProgress<int> read, CancellationToken cancellationToken = default)
+    {
+        long sum = 0;
+        int count = 0;
+        await foreach (var n in numbers.WithCancellation(cancellationToken))
+        {
+            sum += n;
+            if (++count % 100 == 0) read.Report(count);
+        }
+        if (count % 100 != 0) read.Report(count); // the total, once
+        return sum;
+    }
+
     public async Task<int> TakeAsync(int take, IAsyncEnumerable<int> numbers)
     {
         int taken = 0;

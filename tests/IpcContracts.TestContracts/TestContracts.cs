@@ -76,6 +76,9 @@ public interface IStreams
     /// <summary>Both ways: each item of the argument stream comes back doubled.</summary>
     IAsyncEnumerable<int> DoubleAsync(IAsyncEnumerable<int> numbers, CancellationToken cancellationToken = default);
 
+    /// <summary>Sums an argument stream, reporting how many items it has read after every 100th, and the total if it is not one of those.</summary>
+    Task<long> SumWithProgressAsync(IAsyncEnumerable<int> numbers, IProgress<int> read, CancellationToken cancellationToken = default);
+
     /// <summary>Reads one chunk, records it in the probe, waits pauseMs, then reads the rest; returns how many.</summary>
     Task<int> UploadAsync(string probe, int pauseMs, IAsyncEnumerable<Chunk> chunks, CancellationToken cancellationToken = default);
 
@@ -116,6 +119,9 @@ public interface IBlobs
 
     /// <summary>Reads the whole stream (pausing pauseMs per 1 MiB) and returns Patterns.Checksum of what it read.</summary>
     Task<long> UploadAsync(string label, int pauseMs, Stream data, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a Stream argument to its end, reporting the bytes read so far after each read; Patterns.Checksum of them.</summary>
+    Task<long> UploadWithProgressAsync(Stream data, IProgress<long> received, CancellationToken cancellationToken = default);
 
     Task<long> UploadPipeAsync(System.IO.Pipelines.PipeReader data);
 

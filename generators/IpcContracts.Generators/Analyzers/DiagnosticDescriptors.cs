@@ -178,12 +178,12 @@ namespace IpcContracts.Analyzers
 
         public static readonly DiagnosticDescriptor StreamParameterNotAllowed = new DiagnosticDescriptor(
             StreamParameterNotAllowedId,
-            "Only one stream parameter (IAsyncEnumerable<T>, Stream or PipeReader), only on a request method, and not with IProgress<T> yet",
+            "Only one stream parameter (IAsyncEnumerable<T>, Stream or PipeReader), and only on a request method",
             "Parameter '{0}' of '{1}' has type '{2}', but {3}; remove it, and {4}",
             ContractCategory,
             DiagnosticSeverity.Error,
             isEnabledByDefault: true,
-            description: "An IAsyncEnumerable<T>, Stream or PipeReader parameter streams items or bytes from the caller to the handler while a request runs, so it belongs on a [RequestContract] method (one that returns a task or IAsyncEnumerable<T>), once: an event has no call for the items to travel in, and a call carries a single argument stream. A stream parameter together with an IProgress<T> parameter is not supported yet. The generator skips a contract that breaks this.",
+            description: "An IAsyncEnumerable<T>, Stream or PipeReader parameter streams items or bytes from the caller to the handler while a request runs, so it belongs on a [RequestContract] method (one that returns a task or IAsyncEnumerable<T>), once: an event has no call for the items to travel in, and a call carries a single argument stream. An IProgress<T> parameter may stand next to it on a method that returns a task: the handler reports back while it reads. The generator skips a contract that breaks this.",
             helpLinkUri: HelpLinkBase + StreamParameterNotAllowedId + ".md");
 
         public static readonly DiagnosticDescriptor MultipleBinaryParameters = new DiagnosticDescriptor(

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using IpcContracts.Generators.Models;
 
@@ -109,13 +110,26 @@ namespace IpcContracts.Generators.Emitting
                 if (m.ArgumentStream is { } stream)
                 {
                     // The caller's sequence stays here; the channel enumerates it after the Request and sends its items as credit allows.
+                    // An IProgress<T> next to it stays here too and hears the handler's reports while it reads.
                     var argItem = stream.Item;
+                    var typeArguments = new List<string> { ArgsShape.Type(m) };
+                    var arguments = new List<string> { method, args, writer };
                     if (m.Result is { } result)
-                        Call(w, prefix, "this._channel.RequestStreamingAsync<" + ArgsShape.Type(m) + ", " + result.Code + ", " + argItem.Code + ">", suffix,
-                            method, args, writer, Code.TypeInfo(result), ArgumentItems(stream, token), Code.TypeInfo(argItem), token);
-                    else
-                        Call(w, prefix, "this._channel.RequestStreamingAsync<" + ArgsShape.Type(m) + ", " + argItem.Code + ">", suffix,
-                            method, args, writer, ArgumentItems(stream, token), Code.TypeInfo(argItem), token);
+                    {
+                        typeArguments.Add(result.Code);
+                        arguments.Add(Code.TypeInfo(result));
+                    }
+                    typeArguments.Add(argItem.Code);
+                    arguments.Add(ArgumentItems(stream, token));
+                    arguments.Add(Code.TypeInfo(argItem));
+                    if (m.Progress is { } progress)
+                    {
+                        typeArguments.Add(progress.Value.Code);
+                        arguments.Add(progress.Identifier);
+                        arguments.Add(Code.TypeInfo(progress.Value));
+                    }
+                    arguments.Add(token);
+                    Call(w, prefix, "this._channel.RequestStreamingAsync<" + string.Join(", ", typeArguments) + ">", suffix, arguments.ToArray());
                 }
                 else if (m.Progress is { } progress)
                 {

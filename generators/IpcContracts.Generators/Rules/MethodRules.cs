@@ -533,8 +533,8 @@ namespace IpcContracts.Generators.Rules
 
             /// <summary>
             /// IPC0030 for a stream parameter (IAsyncEnumerable&lt;T&gt;, Stream or PipeReader) on an event (no call for its items
-            /// to travel in), after a first one (a call carries one argument stream) or next to an IProgress&lt;T&gt; parameter (not
-            /// supported yet); otherwise the payload rule for <c>T</c>, which the items carry. Returns the item type when the
+            /// to travel in) or after a first one (a call carries one argument stream); otherwise the payload rule for <c>T</c>,
+            /// which the items carry. An IProgress&lt;T&gt; parameter may stand next to it (reports travel the other way). Returns the item type when the
             /// parameter is valid: <c>T</c>, or <c>ReadOnlyMemory&lt;byte&gt;</c> for the chunks of a byte stream. The return
             /// shape is judged on its own: a stream parameter goes with a task or a stream result alike.
             /// </summary>
@@ -542,7 +542,6 @@ namespace IpcContracts.Generators.Rules
             {
                 string? why = null, instead = null;
                 bool bytes = BinaryTypes.IsByteStream(p.Type);
-                var progress = _method.Parameters.FirstOrDefault(q => q.RefKind == RefKind.None && KnownNames.Is(q.Type, KnownNames.Progress));
                 if (_isEvent)
                 {
                     why = "an event is published to every subscriber without a call for the " + (bytes ? "bytes" : "items") + " to travel in";
@@ -554,12 +553,6 @@ namespace IpcContracts.Generators.Rules
                     why = "'" + firstStream.Name + "' is already the method's stream parameter, and a call carries one argument stream";
                     instead = bytes ? "pass these bytes as a byte[] parameter, or make two calls"
                         : "send one stream of a type that carries both kinds of item, or make two calls";
-                }
-                else if (progress is not null)
-                {
-                    why = "the method also takes '" + progress.Name + "' (IProgress<T>), and a stream parameter together with progress is not supported yet";
-                    instead = bytes ? "drop the IProgress<T> (the caller can count the bytes as its stream is read), or pass the bytes as a byte[] parameter"
-                        : "drop the IProgress<T>, or return IAsyncEnumerable<T> and yield progress as items of the result";
                 }
                 if (why is not null)
                 {

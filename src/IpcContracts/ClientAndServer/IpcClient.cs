@@ -290,6 +290,17 @@ public sealed class IpcClient : IOutboundChannel, IAsyncDisposable
         IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken) =>
         ((IOutboundChannel)Connection).RequestStreamingAsync(method, args, writeArgs, argumentItems, argumentItemType, cancellationToken);
 
+    Task<TResult> IOutboundChannel.RequestStreamingAsync<TArgs, TResult, TArgItem, TProgress>(MethodDescriptor method, TArgs args,
+        ArgsWriter<TArgs> writeArgs, JsonTypeInfo<TResult> resultType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType,
+        IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken) =>
+        ((IOutboundChannel)Connection).RequestStreamingAsync(method, args, writeArgs, resultType, argumentItems, argumentItemType, progress, progressType,
+            cancellationToken);
+
+    Task IOutboundChannel.RequestStreamingAsync<TArgs, TArgItem, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType,
+        IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken) =>
+        ((IOutboundChannel)Connection).RequestStreamingAsync(method, args, writeArgs, argumentItems, argumentItemType, progress, progressType, cancellationToken);
+
     IAsyncEnumerable<TItem> IOutboundChannel.Stream<TArgs, TItem, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
         JsonTypeInfo<TItem> itemType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken) =>
         new ClientBothWays<TArgs, TItem, TArgItem>(this, method, args, writeArgs, itemType, argumentItems, argumentItemType, cancellationToken);

@@ -190,11 +190,8 @@ public sealed partial class IpcConnection
         JsonTypeInfo<TResult> resultType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken)
     {
         if (CannotCall(method) is { } error) return Task.FromException<TResult>(error);
-        var call = new PendingCall<TResult>(this, NextId(), method.Description, resultType, ResultMode.Json);
-        var pump = RegisterUpstream(call.Id, method, argumentItems, argumentItemType);
-        var task = StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, method.CallTimeout);
-        RunUpstream(call.Id, pump, task);
-        return task;
+        return StartUpstreamCall(new PendingCall<TResult>(this, NextId(), method.Description, resultType, ResultMode.Json),
+            method, args, writeArgs, argumentItems, argumentItemType, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -202,7 +199,43 @@ public sealed partial class IpcConnection
         IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken)
     {
         if (CannotCall(method) is { } error) return Task.FromException(error);
-        var call = new PendingCall<object?>(this, NextId(), method.Description, null, ResultMode.None);
+        return StartUpstreamCall(new PendingCall<object?>(this, NextId(), method.Description, null, ResultMode.None),
+            method, args, writeArgs, argumentItems, argumentItemType, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    Task<TResult> IOutboundChannel.RequestStreamingAsync<TArgs, TResult, TArgItem, TProgress>(MethodDescriptor method, TArgs args,
+        ArgsWriter<TArgs> writeArgs, JsonTypeInfo<TResult> resultType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType,
+        IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken)
+    {
+        if (CannotCall(method) is { } error) return Task.FromException<TResult>(error);
+        var call = new PendingCall<TResult>(this, NextId(), method.Description, resultType, ResultMode.Json)
+        {
+            Progress = progress is null ? null : new ProgressSink<TProgress>(this, progress, progressType, method.Description),
+        };
+        return StartUpstreamCall(call, method, args, writeArgs, argumentItems, argumentItemType, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    Task IOutboundChannel.RequestStreamingAsync<TArgs, TArgItem, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType,
+        IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken)
+    {
+        if (CannotCall(method) is { } error) return Task.FromException(error);
+        var call = new PendingCall<object?>(this, NextId(), method.Description, null, ResultMode.None)
+        {
+            Progress = progress is null ? null : new ProgressSink<TProgress>(this, progress, progressType, method.Description),
+        };
+        return StartUpstreamCall(call, method, args, writeArgs, argumentItems, argumentItemType, cancellationToken);
+    }
+
+    /// <summary>
+    /// A call with an argument stream (and, when <paramref name="call"/> has a progress sink, progress): the pump is
+    /// registered before the Request is queued and started once it is, and it stops when the call ends.
+    /// </summary>
+    private Task<T> StartUpstreamCall<T, TArgs, TArgItem>(PendingCall<T> call, MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken)
+    {
         var pump = RegisterUpstream(call.Id, method, argumentItems, argumentItemType);
         var task = StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, method.CallTimeout);
         RunUpstream(call.Id, pump, task);

@@ -64,6 +64,22 @@ public interface IOutboundChannel
         IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken) =>
         throw new NotSupportedException($"{GetType().Name} does not make calls with argument streams.");
 
+    /// <summary>
+    /// A request with an <see cref="IAsyncEnumerable{T}"/> parameter and an <see cref="IProgress{T}"/> parameter: the argument
+    /// stream as in the overload without progress, the handler's reports as in the progress
+    /// overload of <c>RequestAsync</c>. Channels that cannot make calls keep the default, which throws.
+    /// </summary>
+    Task<TResult> RequestStreamingAsync<TArgs, TResult, TArgItem, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        JsonTypeInfo<TResult> resultType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType,
+        IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} does not make calls with argument streams.");
+
+    /// <summary>As the overload with a result, for a request that has no result value.</summary>
+    Task RequestStreamingAsync<TArgs, TArgItem, TProgress>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
+        IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType,
+        IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} does not make calls with argument streams.");
+
     /// <summary>Both ways: an argument stream to the handler and a stream result back (each with its own credit window).</summary>
     IAsyncEnumerable<TItem> Stream<TArgs, TItem, TArgItem>(MethodDescriptor method, TArgs args, ArgsWriter<TArgs> writeArgs,
         JsonTypeInfo<TItem> itemType, IAsyncEnumerable<TArgItem> argumentItems, JsonTypeInfo<TArgItem> argumentItemType, CancellationToken cancellationToken) =>

@@ -215,6 +215,24 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     }
 
     [Fact]
+    public async Task A_handler_in_another_process_reports_progress_while_it_reads_an_argument_stream_and_a_Stream()
+    {
+        await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env);
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: O());
+
+        var items = new ProgressGate<int>(openAt: 100);
+        Assert.Equal(50_005_000L, await client.Proxy<IStreams>().SumWithProgressAsync(items.Numbers(10_000, holdAfter: 300), items));
+        await Eventually.TrueAsync(() => items.Reports.LastOrDefault() == 10_000);
+        Assert.Equal(items.Reports.Order(), items.Reports);
+
+        var data = Patterns.Bytes(2 * 1024 * 1024 + 3, 9);
+        var bytes = new ProgressGate<long>(openAt: 256 * 1024);
+        Assert.Equal(Patterns.Checksum(data), await client.Proxy<IBlobs>().UploadWithProgressAsync(bytes.Bytes(data, holdAt: 1024 * 1024), bytes));
+        await Eventually.TrueAsync(() => bytes.Reports.LastOrDefault() == data.Length);
+        Assert.Equal(bytes.Reports.Order(), bytes.Reports);
+    }
+
+    [Fact]
     public async Task An_argument_stream_reaches_a_handler_in_another_process_and_both_ways_come_back_in_order()
     {
         await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env);

@@ -287,6 +287,32 @@ public abstract class NatsCrossProcessConformance(bool nativeAotHost)
         Assert.Equal(Enumerable.Range(1, 1_000).Select(n => 2 * n), doubled);
     }
 
+    /// <summary>
+    /// An argument stream and a Stream argument with progress next to them, through the broker: the reports come back
+    /// while the handler in the other process reads (each caller source holds until a first report has arrived), in
+    /// order, ending with the total.
+    /// </summary>
+    [NatsFact]
+    public async Task A_handler_in_another_process_reports_progress_through_the_broker_while_it_reads_an_argument_stream()
+    {
+        var endpoint = NatsBroker.NewEndpoint();
+        await using var host = await HostProcess.StartServerAsync(endpoint, await HostBinaryAsync());
+        await using var client = await IpcClient.ConnectAsync(endpoint);
+
+        var items = new ProgressGate<int>(openAt: 100);
+        Assert.Equal(50_005_000L, await client.Proxy<IStreams>().SumWithProgressAsync(items.Numbers(10_000, holdAfter: 300), items)
+            .WaitAsync(TimeSpan.FromSeconds(60)));
+        await Eventually.TrueAsync(() => items.Reports.LastOrDefault() == 10_000);
+        Assert.Equal(items.Reports.Order(), items.Reports);
+
+        var data = Patterns.Bytes(2 * 1024 * 1024 + 3, 9);
+        var bytes = new ProgressGate<long>(openAt: 64 * 1024);
+        Assert.Equal(Patterns.Checksum(data), await client.Proxy<IBlobs>().UploadWithProgressAsync(bytes.Bytes(data, holdAt: 512 * 1024), bytes)
+            .WaitAsync(TimeSpan.FromSeconds(60)));
+        await Eventually.TrueAsync(() => bytes.Reports.LastOrDefault() == data.Length);
+        Assert.Equal(bytes.Reports.Order(), bytes.Reports);
+    }
+
     [NatsFact]
     public async Task A_handler_in_another_process_that_stops_reading_an_argument_stream_stops_the_callers_enumeration()
     {

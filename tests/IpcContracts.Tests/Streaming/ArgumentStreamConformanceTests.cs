@@ -85,6 +85,30 @@ public abstract class ArgumentStreamConformanceTests(string transport)
         finally { await StopAsync(server, client); }
     }
 
+    /// <summary>
+    /// An IProgress&lt;T&gt; next to the stream parameter: the handler's reports reach the caller while the handler is still
+    /// reading (the caller's source holds after 300 items until the report for 100 has come back), in order, ending with
+    /// the total.
+    /// </summary>
+    [Fact]
+    public async Task A_handler_reports_progress_while_it_reads_the_callers_stream()
+    {
+        var (server, client, streams) = await StartAsync();
+        try
+        {
+            var gate = new ProgressGate<int>(openAt: 100);
+            Assert.Equal(50_005_000L, await streams.SumWithProgressAsync(gate.Numbers(10_000, holdAfter: 300), gate));
+
+            await Eventually.TrueAsync(() => gate.Reports.LastOrDefault() == 10_000); // the last report may follow the reply
+            var reports = gate.Reports.ToArray();
+            Assert.Equal(reports.Order(), reports);
+            Assert.Equal(reports.Length, reports.Distinct().Count());
+            Assert.All(reports, r => Assert.True(r % 100 == 0, $"report {r}"));
+            Assert.True(reports.Length > 1, "reports were coalesced into one"); // 100 reports, far below any bound that drops
+        }
+        finally { await StopAsync(server, client); }
+    }
+
     [Fact]
     public async Task A_handler_that_stops_reading_stops_the_callers_enumeration()
     {

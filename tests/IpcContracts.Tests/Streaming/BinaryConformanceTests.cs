@@ -242,6 +242,28 @@ public abstract class BinaryConformanceTests(string transport, bool dedicatedRea
         finally { await StopAsync(server, client); }
     }
 
+    /// <summary>
+    /// A Stream argument with an IProgress&lt;T&gt; next to it: the handler's reports of bytes read reach the caller while it
+    /// reads (the caller's stream holds at 1 MiB until a report of 512 KiB has come back), in order, ending with the length.
+    /// </summary>
+    [Fact]
+    public async Task A_Stream_argument_with_progress_reports_back_while_the_handler_reads()
+    {
+        var (server, client, blobs) = await StartAsync();
+        try
+        {
+            var data = Patterns.Bytes(3 * 1024 * 1024 + 5, 8);
+            var gate = new ProgressGate<long>(openAt: 512 * 1024);
+            Assert.Equal(Patterns.Checksum(data), await blobs.UploadWithProgressAsync(gate.Bytes(data, holdAt: 1024 * 1024), gate));
+
+            await Eventually.TrueAsync(() => gate.Reports.LastOrDefault() == data.Length);
+            var reports = gate.Reports.ToArray();
+            Assert.Equal(reports.Order(), reports);
+            Assert.Equal(reports.Length, reports.Distinct().Count());
+        }
+        finally { await StopAsync(server, client); }
+    }
+
     [Fact]
     public async Task A_Stream_argument_reaches_the_handler_whole_even_when_it_reads_slowly()
     {
