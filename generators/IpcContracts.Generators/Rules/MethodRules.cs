@@ -534,9 +534,10 @@ namespace IpcContracts.Generators.Rules
             /// <summary>
             /// IPC0030 for a stream parameter (IAsyncEnumerable&lt;T&gt;, Stream or PipeReader) on an event (no call for its items
             /// to travel in) or after a first one (a call carries one argument stream); otherwise the payload rule for <c>T</c>,
-            /// which the items carry. An IProgress&lt;T&gt; parameter may stand next to it (reports travel the other way). Returns the item type when the
-            /// parameter is valid: <c>T</c>, or <c>ReadOnlyMemory&lt;byte&gt;</c> for the chunks of a byte stream. The return
-            /// shape is judged on its own: a stream parameter goes with a task or a stream result alike.
+            /// which the items carry. An IProgress&lt;T&gt; parameter may stand next to it (its reports travel the other way;
+            /// <see cref="CheckProgress"/> judges it). Returns the item type when the parameter is valid: <c>T</c>, or
+            /// <c>ReadOnlyMemory&lt;byte&gt;</c> for the chunks of a byte stream. The return shape is judged on its own: a
+            /// stream parameter goes with a task or a stream result alike.
             /// </summary>
             private ITypeSymbol? CheckArgumentStream(IParameterSymbol p, IParameterSymbol? firstStream, ParameterSyntax? syntax, RuleLocation? location)
             {
