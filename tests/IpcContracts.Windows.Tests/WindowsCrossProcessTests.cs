@@ -144,6 +144,34 @@ public abstract class WindowsCrossProcessTests(string transport)
     }
 
     [Fact(Timeout = CaseTimeout)]
+    public async Task An_argument_stream_with_progress_reaches_the_server_process_and_its_reports_come_back_in_order()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await WindowsHost.StartServerAsync(NewEndpoint());
+        await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: WindowsHost.Options(), cancellationToken: ct);
+        var reports = new System.Collections.Concurrent.ConcurrentQueue<int>();
+
+        Assert.Equal(50_005_000L, await client.Proxy<IStreams>().SumWithProgressAsync(Count(10_000), new Collect(reports), ct));
+
+        await Eventually.TrueAsync(() => reports.LastOrDefault() == 10_000, "the last report (10,000 items read) came back");
+        Assert.Equal(reports.Order(), reports);
+
+        static async IAsyncEnumerable<int> Count(int count)
+        {
+            for (var i = 1; i <= count; i++)
+            {
+                if (i % 256 == 0) await Task.Yield();
+                yield return i;
+            }
+        }
+    }
+
+    private sealed class Collect(System.Collections.Concurrent.ConcurrentQueue<int> reports) : IProgress<int>
+    {
+        public void Report(int value) => reports.Enqueue(value);
+    }
+
+    [Fact(Timeout = CaseTimeout)]
     public async Task Bytes_cross_byte_for_byte_both_ways_up_to_24_MB()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -105,6 +105,9 @@ public abstract class ArgumentStreamConformanceTests(string transport)
             Assert.Equal(reports.Length, reports.Distinct().Count());
             Assert.All(reports, r => Assert.True(r % 100 == 0, $"report {r}"));
             Assert.True(reports.Length > 1, "reports were coalesced into one"); // 100 reports, far below any bound that drops
+
+            // No IProgress from the caller: the handler reports all the same, and its reports are dropped.
+            Assert.Equal(500_500L, await streams.SumWithProgressAsync(new Source().Numbers(1_000), null!));
         }
         finally { await StopAsync(server, client); }
     }
