@@ -168,7 +168,7 @@ public sealed partial class IpcConnection
         if (CannotCall(method) is { } error) return Task.FromException<TResult>(error);
         var call = new PendingCall<TResult>(this, NextId(), method.Description, resultType, ResultMode.Json)
         {
-            Progress = progress is null ? null : new ProgressSink<TProgress>(this, progress, progressType, method.Description),
+            Progress = ProgressSinkFor(progress, progressType, method),
         };
         return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, method.CallTimeout);
     }
@@ -180,7 +180,7 @@ public sealed partial class IpcConnection
         if (CannotCall(method) is { } error) return Task.FromException(error);
         var call = new PendingCall<object?>(this, NextId(), method.Description, null, ResultMode.None)
         {
-            Progress = progress is null ? null : new ProgressSink<TProgress>(this, progress, progressType, method.Description),
+            Progress = ProgressSinkFor(progress, progressType, method),
         };
         return StartCall(call, method.Contract.Alias, method.Name, (method, args, writeArgs), TypedRequest, cancellationToken, method.CallTimeout);
     }
@@ -211,7 +211,7 @@ public sealed partial class IpcConnection
         if (CannotCall(method) is { } error) return Task.FromException<TResult>(error);
         var call = new PendingCall<TResult>(this, NextId(), method.Description, resultType, ResultMode.Json)
         {
-            Progress = progress is null ? null : new ProgressSink<TProgress>(this, progress, progressType, method.Description),
+            Progress = ProgressSinkFor(progress, progressType, method),
         };
         return StartUpstreamCall(call, method, args, writeArgs, argumentItems, argumentItemType, cancellationToken);
     }
@@ -224,10 +224,14 @@ public sealed partial class IpcConnection
         if (CannotCall(method) is { } error) return Task.FromException(error);
         var call = new PendingCall<object?>(this, NextId(), method.Description, null, ResultMode.None)
         {
-            Progress = progress is null ? null : new ProgressSink<TProgress>(this, progress, progressType, method.Description),
+            Progress = ProgressSinkFor(progress, progressType, method),
         };
         return StartUpstreamCall(call, method, args, writeArgs, argumentItems, argumentItemType, cancellationToken);
     }
+
+    /// <summary>Where a call's progress reports go: the caller's IProgress, or nowhere (reports dropped) when it passed none.</summary>
+    private ProgressSink<TProgress>? ProgressSinkFor<TProgress>(IProgress<TProgress>? progress, JsonTypeInfo<TProgress> progressType, MethodDescriptor method) =>
+        progress is null ? null : new ProgressSink<TProgress>(this, progress, progressType, method.Description);
 
     /// <summary>
     /// A call with an argument stream (and, when <paramref name="call"/> has a progress sink, progress): the pump is
