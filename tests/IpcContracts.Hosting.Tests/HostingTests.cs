@@ -152,31 +152,17 @@ public sealed class HostingTests
         await host.StartAsync();
         var streams = host.Services.GetRequiredService<IStreams>();
 
-        var reports = new ConcurrentQueue<int>();
-        Assert.Equal(5_050L, await streams.SumWithProgressAsync(Count(100), new Collect(reports))); // connects on this call
-        Assert.Equal(50_005_000L, await streams.SumWithProgressAsync(Count(10_000), new Collect(reports)));
-        Assert.Equal(500_500L, await streams.SumAsync(Count(1_000)));
-        for (var waited = 0; reports.LastOrDefault() != 10_000; waited += 10) // the last report may follow the reply
+        var progress = new CollectingProgress<int>();
+        Assert.Equal(5_050L, await streams.SumWithProgressAsync(TestSources.Count(100), progress)); // connects on this call
+        Assert.Equal(50_005_000L, await streams.SumWithProgressAsync(TestSources.Count(10_000), progress));
+        Assert.Equal(500_500L, await streams.SumAsync(TestSources.Count(1_000)));
+        for (var waited = 0; progress.Reports.LastOrDefault() != 10_000; waited += 10) // the last report may follow the reply
         {
             Assert.True(waited < 30_000, "the last progress report never came");
             await Task.Delay(10);
         }
-        Assert.Equal(100, reports.First());
+        Assert.Equal(100, progress.Reports.First());
         await host.StopAsync();
-
-        static async IAsyncEnumerable<int> Count(int count)
-        {
-            for (int i = 1; i <= count; i++)
-            {
-                if (i % 256 == 0) await Task.Yield();
-                yield return i;
-            }
-        }
-    }
-
-    private sealed class Collect(ConcurrentQueue<int> reports) : IProgress<int>
-    {
-        public void Report(int value) => reports.Enqueue(value);
     }
 
     [Fact]

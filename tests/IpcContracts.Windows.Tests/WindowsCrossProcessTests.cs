@@ -149,26 +149,12 @@ public abstract class WindowsCrossProcessTests(string transport)
         var ct = TestContext.Current.CancellationToken;
         await using var host = await WindowsHost.StartServerAsync(NewEndpoint());
         await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: WindowsHost.Options(), cancellationToken: ct);
-        var reports = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var progress = new CollectingProgress<int>();
 
-        Assert.Equal(50_005_000L, await client.Proxy<IStreams>().SumWithProgressAsync(Count(10_000), new Collect(reports), ct));
+        Assert.Equal(50_005_000L, await client.Proxy<IStreams>().SumWithProgressAsync(TestSources.Count(10_000), progress, ct));
 
-        await Eventually.TrueAsync(() => reports.LastOrDefault() == 10_000, "the last report (10,000 items read) came back");
-        Assert.Equal(reports.Order(), reports);
-
-        static async IAsyncEnumerable<int> Count(int count)
-        {
-            for (var i = 1; i <= count; i++)
-            {
-                if (i % 256 == 0) await Task.Yield();
-                yield return i;
-            }
-        }
-    }
-
-    private sealed class Collect(System.Collections.Concurrent.ConcurrentQueue<int> reports) : IProgress<int>
-    {
-        public void Report(int value) => reports.Enqueue(value);
+        await Eventually.TrueAsync(() => progress.Reports.LastOrDefault() == 10_000, "the last report (10,000 items read) came back");
+        Assert.Equal(progress.Reports.Order(), progress.Reports);
     }
 
     [Fact(Timeout = CaseTimeout)]

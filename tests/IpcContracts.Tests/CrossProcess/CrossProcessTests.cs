@@ -201,17 +201,12 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
     {
         await using var host = await HostProcess.StartServerAsync(Endpoints.For(transport), await HostBinaryAsync(), Env);
         await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: O());
-        var reports = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var progress = new CollectingProgress<int>();
 
-        Assert.Equal(500, await client.Proxy<IJobs>().CountToAsync(500, new CollectingProgress(reports)));
+        Assert.Equal(500, await client.Proxy<IJobs>().CountToAsync(500, progress));
 
-        await Eventually.TrueAsync(() => reports.Count == 500);
-        Assert.Equal(Enumerable.Range(1, 500), reports);
-    }
-
-    private sealed class CollectingProgress(System.Collections.Concurrent.ConcurrentQueue<int> reports) : IProgress<int>
-    {
-        public void Report(int value) => reports.Enqueue(value);
+        await Eventually.TrueAsync(() => progress.Reports.Count == 500);
+        Assert.Equal(Enumerable.Range(1, 500), progress.Reports);
     }
 
     [Fact]
@@ -239,19 +234,10 @@ public abstract class CrossProcessTests(string transport, bool nativeAotHost = f
         await using var client = await IpcClient.ConnectAsync(host.Endpoint, options: O());
         var streams = client.Proxy<IStreams>();
 
-        Assert.Equal(50_005_000L, await streams.SumAsync(Count(10_000)));
+        Assert.Equal(50_005_000L, await streams.SumAsync(TestSources.Count(10_000)));
         var doubled = new List<int>();
-        await foreach (var n in streams.DoubleAsync(Count(1_000))) doubled.Add(n);
+        await foreach (var n in streams.DoubleAsync(TestSources.Count(1_000))) doubled.Add(n);
         Assert.Equal(Enumerable.Range(1, 1_000).Select(n => 2 * n), doubled);
-
-        static async IAsyncEnumerable<int> Count(int count)
-        {
-            for (int i = 1; i <= count; i++)
-            {
-                if (i % 256 == 0) await Task.Yield();
-                yield return i;
-            }
-        }
     }
 
     [Fact]
