@@ -47,7 +47,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
     {
         var random = new Random(seed);
         var reasons = new ConcurrentQueue<Exception>();
-        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator()),
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport), b => b.Handle<ICalculator>(new Calculator()).Handle<IStreams>(new StreamService()),
             new IpcOptions { MaxPayloadLength = 256 * 1024, HandshakeTimeout = TimeSpan.FromMilliseconds(500), SecurityEvent = _ => { } });
         server.ClientDisconnected += (_, reason) => reasons.Enqueue(reason);
         var endpoint = server.Endpoint.ToString();
@@ -89,6 +89,9 @@ public sealed class FuzzTests(ITestOutputHelper output)
     {
         var calc = ContractRegistry.Get<ICalculator>();
         uint M(string name) => calc.Methods.Single(m => m.Name == name).Id;
+        var streams = ContractRegistry.Get<IStreams>();
+        uint S(string name) => streams.Methods.Single(m => m.Name == name).Id;
+        byte[] credit = [0x00, 0x10, 0x00, 0x00]; // 4,096 bytes
         return
         [
             RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello()),
@@ -101,6 +104,19 @@ public sealed class FuzzTests(ITestOutputHelper output)
             RawPeer.Frame(FrameKind.Event, ContractRegistry.Get<ITicks>().Id, 1, 0, """{"tick":{"Sequence":1,"Source":"x"}}"""),
             RawPeer.Frame(FrameKind.Response, correlation: 9, json: "42"),
             RawPeer.Frame(FrameKind.Error, correlation: 9, json: """{"code":"remote","type":"X","message":"y"}"""),
+            // Streams (docs/protocol.md 7.7-7.10): a stream result and its grants, an argument stream's items, end and stop,
+            // a progress report, each for a call that may or may not exist by the time it arrives.
+            RawPeer.Frame(FrameKind.Request, streams.Id, S("RangeAsync"), 5, """{"start":0,"count":3}"""),
+            RawPeer.Frame(FrameKind.StreamCredit, streams.Id, S("RangeAsync"), 5, credit, FrameFlags.None),
+            RawPeer.Frame(FrameKind.Request, streams.Id, S("SumAsync"), 6, "{}"),
+            RawPeer.Frame(FrameKind.StreamItem, streams.Id, S("SumAsync"), 6, "7", FrameFlags.Upstream),
+            RawPeer.Frame(FrameKind.StreamItem, streams.Id, S("SumAsync"), 6, [1, 2, 3, 4], FrameFlags.Upstream | FrameFlags.Binary),
+            RawPeer.Frame(FrameKind.StreamEnd, streams.Id, S("SumAsync"), 6, flags: FrameFlags.Upstream),
+            RawPeer.Frame(FrameKind.StreamEnd, streams.Id, S("SumAsync"), 6, """{"code":"remote","type":"X","message":"y"}""", FrameFlags.Upstream),
+            RawPeer.Frame(FrameKind.StreamCredit, streams.Id, S("SumAsync"), 6, credit, FrameFlags.Upstream),
+            RawPeer.Frame(FrameKind.Cancel, correlation: 6, flags: FrameFlags.Upstream),
+            RawPeer.Frame(FrameKind.StreamItem, streams.Id, S("RangeAsync"), 9, "1", FrameFlags.None),
+            RawPeer.Frame(FrameKind.Progress, streams.Id, S("RangeAsync"), 9, "1", FrameFlags.None),
             RawPeer.Frame(FrameKind.Goodbye),
         ];
     }

@@ -57,12 +57,6 @@ public sealed class ErrorCodeWireTests
         Assert.False(payload.TryGetProperty("errorCode", out var code));
     }
 
-    private static string ErrorsManifest()
-    {
-        var methods = string.Join(",", Errors.Methods.Select(m => $$"""{"id":{{m.Id}},"name":"{{m.Name}}","fp":{{m.ShapeFingerprint}},"sig":""}"""));
-        return $$"""[{"id":{{Errors.Id}},"alias":"test.errors","kind":1,"handled":true,"methods":[{{methods}}]}]""";
-    }
-
     [Theory]
     [InlineData("""{"code":"remote","type":"T","message":"m","errorCode":"payment.declined"}""", "payment.declined")]
     [InlineData("""{"code":"remote","type":"T","message":"m"}""", "unhandled")]
@@ -75,7 +69,7 @@ public sealed class ErrorCodeWireTests
         await using var listener = await TransportRegistry.Resolve(endpoint).ListenAsync(endpoint, new IpcOptions(), CancellationToken.None);
         var connecting = IpcClient.ConnectAsync(endpoint.ToString());
         await using var server = await RawPeer.AcceptAsync(listener);
-        await server.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello(ErrorsManifest())));
+        await server.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello(RawPeer.Handles(Errors))));
         await server.ExpectAsync(FrameKind.Hello);
         await using var client = await connecting.WaitAsync(TimeSpan.FromSeconds(20));
 

@@ -48,6 +48,13 @@ internal sealed class RawPeer : IAsyncDisposable
     public static string Hello(string contractsJson = "[]", string subscribes = "[]") =>
         $$"""{"protocol":1,"name":"raw-peer","contracts":{{contractsJson}},"subscribes":{{subscribes}},"busHandles":[],"busSubscribes":[]}""";
 
+    /// <summary>The Hello manifest's <c>contracts</c> entry of a peer that handles <paramref name="contract"/> (docs/protocol.md 4.1).</summary>
+    public static string Handles(IpcContracts.Runtime.ContractDescriptor contract)
+    {
+        var methods = string.Join(",", contract.Methods.Select(m => $$"""{"id":{{m.Id}},"name":"{{m.Name}}","fp":{{m.ShapeFingerprint}},"sig":""}"""));
+        return $$"""[{"id":{{contract.Id}},"alias":"{{contract.Alias}}","kind":1,"handled":true,"methods":[{{methods}}]}]""";
+    }
+
     public async Task SendAsync(byte[] bytes)
     {
         await _connection.Output.WriteAsync(bytes);
