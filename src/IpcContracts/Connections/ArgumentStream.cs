@@ -143,7 +143,7 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
         ErrorPayload error;
         try { error = ErrorPayload.Parse(payload); }
         catch (IpcProtocolException e) { error = new ErrorPayload { Code = ErrorCodes.Remote, Type = "unknown", Message = $"(unreadable error payload: {e.Message})" }; }
-        _items.Complete(ErrorFrames.ToException(error, "the caller's argument stream"));
+        _items.Complete(ErrorFrames.ToException(error, "the caller's argument stream", thrower: "The caller's argument stream"));
     }
 
     /// <summary>This side stops reading (early dispose, or the call replied): the caller stops sending.</summary>

@@ -329,13 +329,16 @@ internal static class ErrorFrames
     private static string? Truncate(string? text) =>
         text is { Length: > MaxTextLength } ? string.Concat(text.AsSpan(0, MaxTextLength), "... (truncated)") : text;
 
-    /// <summary>The exception a caller sees for an Error frame.</summary>
-    public static Exception ToException(ErrorPayload error, string callDescription) => error.Code switch
+    /// <summary>
+    /// The exception a caller sees for an Error frame (and a handler for its caller's failed argument stream, with
+    /// <paramref name="thrower"/> naming that stream).
+    /// </summary>
+    public static Exception ToException(ErrorPayload error, string callDescription, string thrower = "The remote handler") => error.Code switch
     {
         ErrorCodes.Mismatch => new ContractMismatchException(error.Contract ?? "", error.Method, error.Message),
         ErrorCodes.BadPayload => new IpcProtocolException(ProtocolError.BadPayload, $"The peer rejected the arguments of {callDescription}: {error.Message}"),
         ErrorCodes.Cancelled => new OperationCanceledException($"The peer cancelled {callDescription}: {error.Message}"),
         ErrorCodes.Overloaded => new IpcOverloadedException($"{callDescription} was refused: {error.Message}"),
-        _ => new RemoteInvocationException(error.Type, error.Message, error.Stack, error.ErrorCode),
+        _ => new RemoteInvocationException(thrower, error.Type, error.Message, error.Stack, error.ErrorCode),
     };
 }

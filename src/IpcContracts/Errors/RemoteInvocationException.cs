@@ -1,8 +1,9 @@
 namespace IpcContracts;
 
 /// <summary>
-/// The peer's handler threw. Carries the error code to switch on (<see cref="ErrorCode"/>), the remote exception's type
-/// name, message and, for an exception without a code, its stack text.
+/// The peer's handler threw (or, as a handler reads its argument stream, the caller's sequence or <see cref="Stream"/>
+/// threw in the caller's process). Carries the error code to switch on (<see cref="ErrorCode"/>), the remote exception's
+/// type name, message and, for an exception without a code, its stack text.
 /// </summary>
 public sealed class RemoteInvocationException : IpcException
 {
@@ -21,9 +22,18 @@ public sealed class RemoteInvocationException : IpcException
 
     /// <summary>Creates the exception; a null or empty <paramref name="errorCode"/> is read as <see cref="UnhandledErrorCode"/>.</summary>
     public RemoteInvocationException(string remoteType, string remoteMessage, string? remoteStackTrace, string? errorCode)
+        : this("The remote handler", remoteType, remoteMessage, remoteStackTrace, errorCode)
+    {
+    }
+
+    /// <summary>
+    /// The same, with the message naming <paramref name="thrower"/> as what threw in the other process: the caller's
+    /// argument stream, where a handler reads it, so the text does not blame a handler that was not there.
+    /// </summary>
+    internal RemoteInvocationException(string thrower, string remoteType, string remoteMessage, string? remoteStackTrace, string? errorCode)
         : base(string.IsNullOrEmpty(errorCode) || errorCode == UnhandledErrorCode
-            ? $"The remote handler threw {remoteType}: {remoteMessage}"
-            : $"The remote handler failed with error code '{errorCode}' ({remoteType}): {remoteMessage}")
+            ? $"{thrower} threw {remoteType}: {remoteMessage}"
+            : $"{thrower} failed with error code '{errorCode}' ({remoteType}): {remoteMessage}")
     {
         RemoteType = remoteType;
         RemoteMessage = remoteMessage;

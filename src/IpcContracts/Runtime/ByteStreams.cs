@@ -24,9 +24,14 @@ public static class ByteStreams
     // ---- the side that has the bytes: a Stream or PipeReader becomes chunks ----
 
     /// <summary>A caller's <see cref="Stream"/> argument as chunks. The caller owns the stream: it is read, not disposed.</summary>
+    /// <exception cref="ArgumentException">The stream cannot be read (<see cref="Stream.CanRead"/> is false: write-only, or disposed).</exception>
     public static IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(Stream stream, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        // Said here, at the call, rather than when the first credit arrives and the read fails: by then it would reach
+        // the caller as the handler's error about the caller's own stream.
+        if (!stream.CanRead)
+            throw new ArgumentException("A Stream argument must be readable (CanRead is false: the stream is write-only or already disposed); the call reads it to its end to send it.", nameof(stream));
         return ByteChunkSource.FromStream(stream, cancellationToken);
     }
 

@@ -135,6 +135,9 @@ public abstract class ArgumentStreamConformanceTests(string transport)
         {
             var error = await Assert.ThrowsAsync<RemoteInvocationException>(() => streams.SumAsync(new Source().Numbers(100, throwAfter: 3)));
             Assert.Contains("the caller's source broke", error.RemoteMessage);
+            // The handler's enumeration threw a RemoteInvocationException that names the caller's stream, not a handler.
+            Assert.Equal(typeof(RemoteInvocationException).FullName, error.RemoteType);
+            Assert.StartsWith("The caller's argument stream threw System.InvalidOperationException: ", error.RemoteMessage);
             Assert.Equal(3L, await streams.SumAsync(new Source().Numbers(2))); // the connection goes on
         }
         finally { await StopAsync(server, client); }

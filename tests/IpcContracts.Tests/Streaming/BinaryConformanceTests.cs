@@ -308,6 +308,22 @@ public abstract class BinaryConformanceTests(string transport, bool dedicatedRea
         finally { await StopAsync(server, client); }
     }
 
+    [Fact]
+    public async Task A_Stream_argument_that_cannot_be_read_is_refused_at_the_call_and_nothing_is_sent()
+    {
+        var (server, client, blobs) = await StartAsync();
+        try
+        {
+            var disposed = new MemoryStream(Patterns.Bytes(1000, 3));
+            disposed.Dispose();
+            // Thrown by the proxy itself, before the call is started (the arguments are checked before the Request is built).
+            var e = Assert.Throws<ArgumentException>(() => { _ = blobs.UploadAsync("disposed", 0, disposed); });
+            Assert.Contains("CanRead is false", e.Message);
+            Assert.Equal(Patterns.Checksum(Patterns.Bytes(1000, 3)), await blobs.UploadAsync("readable", 0, new MemoryStream(Patterns.Bytes(1000, 3))));
+        }
+        finally { await StopAsync(server, client); }
+    }
+
     private sealed class CountingMemoryStream(byte[] data) : MemoryStream(data, writable: false)
     {
         public int Reads;
