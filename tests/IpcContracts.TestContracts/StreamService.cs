@@ -97,6 +97,8 @@ public sealed class StreamService : IStreams
         yield break;
     }
 
+    public IAsyncEnumerable<int> NullAsync() => null!;
+
     public async Task<long> SumAsync(IAsyncEnumerable<int> numbers, CancellationToken cancellationToken = default)
     {
         long sum = 0;

@@ -67,6 +67,9 @@ public interface IStreams
     /// <summary>An empty stream.</summary>
     IAsyncEnumerable<string> NothingAsync();
 
+    /// <summary>Not an iterator: returns null, a handler bug its caller must see named as such.</summary>
+    IAsyncEnumerable<int> NullAsync();
+
     /// <summary>Reads every item of an argument stream and sums them.</summary>
     Task<long> SumAsync(IAsyncEnumerable<int> numbers, CancellationToken cancellationToken = default);
 

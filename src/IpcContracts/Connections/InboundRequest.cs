@@ -260,6 +260,9 @@ internal sealed class InboundRequest : InboundCall
             }
             else
             {
+                // A handler that is not an iterator may return null: said as such, not as a NullReferenceException.
+                if (items is null)
+                    throw new InvalidOperationException($"The handler returned a null IAsyncEnumerable<{typeInfo.Type.Name}>; return an empty sequence for no items.");
                 // The handler's iterator gets the call's token ([EnumeratorCancellation]).
                 if (!await StreamItemFrames.SendAsync(items, typeInfo, credit, Template(FrameKind.StreamItem), _connection, token).ConfigureAwait(false)) return;
             }

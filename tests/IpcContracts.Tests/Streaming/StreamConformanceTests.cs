@@ -107,6 +107,24 @@ public abstract class StreamConformanceTests(string transport, bool dedicatedRea
     }
 
     [Fact]
+    public async Task A_handler_that_returns_null_instead_of_a_stream_fails_the_call_saying_so()
+    {
+        var (server, client, streams) = await StartAsync();
+        try
+        {
+            var error = await Assert.ThrowsAsync<RemoteInvocationException>(async () =>
+            {
+                await foreach (var _ in streams.NullAsync()) { }
+            });
+
+            Assert.Equal(typeof(InvalidOperationException).FullName, error.RemoteType); // not a NullReferenceException
+            Assert.Equal("The handler returned a null IAsyncEnumerable<Int32>; return an empty sequence for no items.", error.RemoteMessage);
+            Assert.Equal(7, await client.Proxy<ICalculator>().AddAsync(3, 4)); // the connection goes on
+        }
+        finally { await StopAsync(server, client); }
+    }
+
+    [Fact]
     public async Task Breaking_out_of_await_foreach_cancels_the_producer_and_disposes_its_iterator()
     {
         var (server, client, streams) = await StartAsync();
