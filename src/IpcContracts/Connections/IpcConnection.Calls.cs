@@ -323,17 +323,58 @@ public sealed partial class IpcConnection
     {
         var itemTimeout = CallTimeout.Resolve(method.CallTimeout, Options);
         var call = new StreamCall<TItem>(this, NextId(), method.Description, itemType, enumeratorToken, itemTimeout);
+        // A stream call copies its binary argument: an enumeration has no single completion that could wait for the
+        // frame to be written, so the caller could not know when its buffer is free again.
+        return LaunchStream(call, itemTimeout, CannotCall(method), method.Contract.Alias, method.Name, (method, args, writeArgs),
+            static (in (MethodDescriptor Method, TArgs Args, ArgsWriter<TArgs> Write) s, ulong id, int maxPayload) =>
+                FrameBuilder.Args(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, s.Method.Contract.Id, s.Method.Id, id), s.Args, s.Write, maxPayload),
+            methodToken, beforeSend);
+    }
+
+    /// <summary>
+    /// The untyped stream call of one enumeration of <see cref="InvokeRawStream"/>: checked as <see cref="InvokeRawAsync"/>
+    /// is (a failure is thrown by the first <c>MoveNextAsync</c>), then launched as a typed stream is.
+    /// </summary>
+    internal IAsyncEnumerator<string> StartRawStream(string contractAlias, string method, string argumentsJson, CancellationToken methodToken,
+        CancellationToken enumeratorToken)
+    {
+        var itemTimeout = CallTimeout.Resolve(null, Options);
+        var call = new StreamCall<string>(this, NextId(), $"{contractAlias}.{method}", null, enumeratorToken, itemTimeout);
+        var error = Check(out var contractId, out var methodId, out var bytes);
+        return LaunchStream(call, itemTimeout, error, contractAlias, method, (contractId, methodId, bytes),
+            static (in (uint Contract, uint Method, byte[] Bytes) s, ulong id, int maxPayload) =>
+                FrameBuilder.Raw(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, s.Contract, s.Method, id), s.Bytes, maxPayload),
+            methodToken, beforeSend: null);
+
+        Exception? Check(out uint contractId, out uint methodId, out byte[] bytes)
+        {
+            (contractId, methodId, bytes) = (0, 0, []);
+            if (Volatile.Read(ref _fault) is { } fault) return fault;
+            if (Peer.Resolve(contractAlias, method, out var mismatch) is not { } ids) return mismatch;
+            if (!PeerManifest.ReturnsStream(ids.Signature))
+                return new ContractMismatchException(contractAlias, method,
+                    $"'{contractAlias}.{method}' does not return a stream; call it with InvokeRawAsync (`ipc call` does either).");
+            if (PeerManifest.TakesStream(ids.Signature)) return TakesStreamError(contractAlias, method);
+            (contractId, methodId, bytes) = (ids.ContractId, ids.MethodId, Encoding.UTF8.GetBytes(argumentsJson));
+            return IsJsonObject(bytes) ? null : new ArgumentException("argumentsJson must be a JSON object such as {\"sku\":\"A-1\"}.", nameof(argumentsJson));
+        }
+    }
+
+    /// <summary>
+    /// Launches one enumeration of a stream result whose call is built: its Request (from <paramref name="build"/>), then
+    /// the first credit grant right behind it; <paramref name="cannotCall"/> fails it instead.
+    /// </summary>
+    private StreamCall<TItem> LaunchStream<TItem, TState>(StreamCall<TItem> call, CallTimeout itemTimeout, Exception? cannotCall, string service,
+        string method, in TState state, RequestFrame<TState> build, CancellationToken methodToken, Action<ulong>? beforeSend)
+    {
         var token = call.Token(methodToken);
-        if (CannotCall(method) is { } error) { call.Fail(error); return call; }
+        if (cannotCall is not null) { call.Fail(cannotCall); return call; }
         if (token.IsCancellationRequested) { call.Fail(new OperationCanceledException(token)); return call; }
-        using var telemetry = IpcTelemetry.StartClientCall(this, call, method.Contract.Alias, method.Name);
+        using var telemetry = IpcTelemetry.StartClientCall(this, call, service, method);
         OutgoingFrame frame;
         try
         {
-            // A stream call copies its binary argument: an enumeration has no single completion that could wait for the
-            // frame to be written, so the caller could not know when its buffer is free again.
-            frame = FrameBuilder.Args(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, method.Contract.Id, method.Id, call.Id), args, writeArgs,
-                Options.MaxPayloadLength);
+            frame = build(state, call.Id, Options.MaxPayloadLength);
         }
         catch (Exception e)
         {
@@ -364,10 +405,12 @@ public sealed partial class IpcConnection
     {
         if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<string>(fault);
         if (Peer.Resolve(contractAlias, method, out var mismatch) is not { } ids) return Task.FromException<string>(mismatch!);
-        // The untyped path reads exactly one reply; a stream's producer would wait for credit that never comes.
+        // This path reads exactly one reply; a stream's producer would wait for credit that never comes.
         if (PeerManifest.ReturnsStream(ids.Signature))
             return Task.FromException<string>(new ContractMismatchException(contractAlias, method,
-                $"'{contractAlias}.{method}' returns a stream (IAsyncEnumerable<T>, Stream or PipeReader); untyped calls read one reply and cannot read a stream yet, so call it through a typed proxy."));
+                $"'{contractAlias}.{method}' returns a stream (IAsyncEnumerable<T>, Stream or PipeReader); InvokeRawAsync reads one reply, so read its items with InvokeRawStream."));
+        // Nor can it send a stream: the handler would wait for items that never come, until the call's timeout.
+        if (PeerManifest.TakesStream(ids.Signature)) return Task.FromException<string>(TakesStreamError(contractAlias, method));
         var bytes = Encoding.UTF8.GetBytes(argumentsJson);
         if (!IsJsonObject(bytes))
             return Task.FromException<string>(new ArgumentException("argumentsJson must be a JSON object such as {\"sku\":\"A-1\"}.", nameof(argumentsJson)));
@@ -426,6 +469,22 @@ public sealed partial class IpcConnection
     }
 
     // The same rule an untyped handler applies to what it receives (Untyped/RawJson.cs): one JSON object, nothing after it.
+    /// <summary>
+    /// Untyped call for tools of a method that returns a stream (<c>IAsyncEnumerable&lt;T&gt;</c>, <c>Stream</c> or
+    /// <c>PipeReader</c>): names the contract alias and method, passes the argument object as JSON text, and yields each
+    /// item as its JSON text (a chunk of bytes, such as a <c>Stream</c>'s, as a base64 JSON string) as it arrives.
+    /// Each enumeration is one call, read under the same credit window and per-item deadline as a typed stream;
+    /// breaking out of it cancels the producer. A method that does not return a stream, or takes one, fails the first
+    /// <c>MoveNextAsync</c> with <see cref="ContractMismatchException"/>; arguments that are not one JSON object with
+    /// <see cref="ArgumentException"/>.
+    /// </summary>
+    public IAsyncEnumerable<string> InvokeRawStream(string contractAlias, string method, string argumentsJson = "{}", CancellationToken cancellationToken = default) =>
+        new RawStreamRequest(this, contractAlias, method, argumentsJson, cancellationToken);
+
+    private static ContractMismatchException TakesStreamError(string contractAlias, string method) =>
+        new(contractAlias, method,
+            $"'{contractAlias}.{method}' takes a stream (an IAsyncEnumerable<T>, Stream or PipeReader parameter); untyped calls send one argument object and no stream, so call it through a typed proxy.");
+
     private static bool IsJsonObject(byte[] json) => Untyped.RawJson.ObjectError(new System.Buffers.ReadOnlySequence<byte>(json)) is null;
 
     internal bool PeerHandlesBus(uint requestTypeId, ulong fingerprint) =>

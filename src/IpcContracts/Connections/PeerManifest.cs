@@ -99,6 +99,28 @@ internal sealed class PeerManifest
         || signature.StartsWith("R:System.IO.Stream(", StringComparison.Ordinal)
         || signature.StartsWith("R:System.IO.Pipelines.PipeReader(", StringComparison.Ordinal);
 
+    /// <summary>
+    /// True for a method with an argument stream: an <c>IAsyncEnumerable&lt;T&gt;</c>, <c>Stream</c> or <c>PipeReader</c>
+    /// parameter (docs/protocol.md 7.9), listed in the signature's parameters as its type and name (section 6.2).
+    /// </summary>
+    public static bool TakesStream(string signature)
+    {
+        var open = signature.IndexOf('(');
+        if (open < 0) return false;
+        var parameters = signature.AsSpan(open);
+        // Each parameter starts right after '(' or ','; a type argument list cannot hold these names followed by a space.
+        foreach (var type in (ReadOnlySpan<string>)["System.Collections.Generic.IAsyncEnumerable<", "System.IO.Stream ", "System.IO.Pipelines.PipeReader "])
+        {
+            for (var at = parameters.IndexOf(type, StringComparison.Ordinal); at >= 0;)
+            {
+                if (parameters[at - 1] is '(' or ',') return true;
+                var next = parameters[(at + 1)..].IndexOf(type, StringComparison.Ordinal);
+                at = next < 0 ? -1 : at + 1 + next;
+            }
+        }
+        return false;
+    }
+
     private ContractMismatchException? CheckMethod(Dictionary<uint, ManifestMethod> methods, string alias, MethodDescriptor method)
     {
         if (!methods.TryGetValue(method.Id, out var pm))

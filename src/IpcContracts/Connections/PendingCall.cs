@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json.Serialization.Metadata;
 using IpcContracts.Protocol;
 
@@ -329,9 +328,7 @@ internal sealed class PendingCall<T> : ResultCall<T>, IThreadPoolWorkItem
     protected override T ReadResult(in ReadOnlySequence<byte> payload, bool binary) => _mode switch
     {
         ResultMode.Json => PayloadJson.ReadItem(payload, binary, _typeInfo!, "result of ", Description),
-        // An untyped caller reads JSON text; a binary result becomes what byte[] is in JSON, a base64 string.
-        ResultMode.RawText when binary => (T)(object)System.Text.Json.JsonSerializer.Serialize(payload.ToArray(), Serialization.BuiltInJson.Default.ByteArray),
-        ResultMode.RawText => (T)(object)(payload.IsEmpty ? "null" : Encoding.UTF8.GetString(payload)),
+        ResultMode.RawText => (T)(object)Untyped.RawText.Of(payload, binary),
         _ => default!,
     };
 

@@ -17,7 +17,7 @@ namespace IpcContracts.Connections;
 internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamItemSink, IChunkLender
 {
     private readonly ItemQueue<T> _items;
-    private readonly JsonTypeInfo<T> _itemType;
+    private readonly JsonTypeInfo<T>? _itemType; // null: an untyped caller's stream, T is string and each item its JSON text
     private readonly ConsumerCredit _credit;
     private readonly CancellationToken _consumerToken;
     private readonly CallTimeout _itemTimeout;
@@ -31,7 +31,7 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
     // itemTimeout: how long the consumer waits for each next item, the deadline a call started now would have (scope,
     // method, default), fixed for the whole enumeration. A stream has no deadline as a whole, since its length is the
     // producer's business; what a deadline can bound without cutting a healthy stream short is a producer gone quiet.
-    public StreamCall(IpcConnection connection, ulong id, string description, JsonTypeInfo<T> itemType, CancellationToken consumerToken,
+    public StreamCall(IpcConnection connection, ulong id, string description, JsonTypeInfo<T>? itemType, CancellationToken consumerToken,
         CallTimeout itemTimeout)
         : base(connection, id, description)
     {
@@ -68,7 +68,8 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
         byte[]? lent = null;
         try
         {
-            if (!binary || !Volatile.Read(ref _lend) || !ChunkLending.TryLend(payload, out item, out lent))
+            if (_itemType is null) item = (T)(object)Untyped.RawText.Of(payload, binary);
+            else if (!binary || !Volatile.Read(ref _lend) || !ChunkLending.TryLend(payload, out item, out lent))
                 item = PayloadJson.ReadItem(payload, binary, _itemType, "item of ", Description);
         }
         catch (Exception e)
@@ -205,6 +206,14 @@ internal interface IStreamItemSink
 /// What a generated proxy returns for a stream method: cold, so every enumeration is its own call (like an
 /// <c>async IAsyncEnumerable</c> method), and calls nothing until enumerated.
 /// </summary>
+/// <summary>One untyped stream call per enumeration (<see cref="IpcConnection.InvokeRawStream"/>).</summary>
+internal sealed class RawStreamRequest(IpcConnection connection, string contractAlias, string method, string argumentsJson, CancellationToken methodToken)
+    : IAsyncEnumerable<string>
+{
+    public IAsyncEnumerator<string> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+        connection.StartRawStream(contractAlias, method, argumentsJson, methodToken, cancellationToken);
+}
+
 internal sealed class StreamRequest<TArgs, TItem>(IpcConnection connection, Runtime.MethodDescriptor method, TArgs args,
     Runtime.ArgsWriter<TArgs> writeArgs, JsonTypeInfo<TItem> itemType, CancellationToken methodToken) : IAsyncEnumerable<TItem>
 {

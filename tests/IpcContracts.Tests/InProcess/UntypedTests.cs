@@ -33,6 +33,103 @@ public sealed class UntypedTests
         Assert.Contains("stream", error.Message);
     }
 
+    [Theory]
+    [InlineData("inproc")]
+    [InlineData("pipe")]
+    public async Task A_tool_reads_a_stream_result_item_by_item_as_JSON_and_a_Stream_as_base64_chunks(string transport)
+    {
+        await using var server = await IpcServer.StartAsync(Endpoints.For(transport),
+            b => b.Handle<IStreams>(new StreamService()).Handle<IBlobs>(new BlobService()));
+        await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+
+        var items = new List<string>();
+        await foreach (var item in client.Connection.InvokeRawStream("test.streams", "RangeAsync", """{"start":5,"count":3}""")) items.Add(item);
+        Assert.Equal(["5", "6", "7"], items);
+
+        // 3 MB of a Stream result: several chunks (the credit window is 1 MiB), each a base64 string, in order.
+        const long length = 3_000_000;
+        var bytes = new MemoryStream();
+        var chunks = 0;
+        await foreach (var chunk in client.Connection.InvokeRawStream("test.blobs", "DownloadAsync", $$"""{"probe":"raw-{{transport}}","length":{{length}}}"""))
+        {
+            using var json = JsonDocument.Parse(chunk);
+            bytes.Write(json.RootElement.GetBytesFromBase64());
+            chunks++;
+        }
+        Assert.Equal(length, bytes.Length);
+        Assert.Equal(Patterns.PatternChecksum(length), Patterns.Checksum(bytes.ToArray()));
+        Assert.True(chunks > 1, $"{chunks} chunk(s)");
+    }
+
+    [Fact]
+    public async Task Breaking_out_of_a_tools_stream_cancels_the_producer()
+    {
+        await using var server = await IpcServer.StartAsync(Endpoints.InProc(), b => b.Handle<IStreams>(new StreamService()));
+        await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        var probe = $"raw-endless-{Guid.NewGuid():N}";
+
+        var taken = 0;
+        await foreach (var _ in client.Connection.InvokeRawStream("test.streams", "EndlessAsync", $$"""{"probe":"{{probe}}"}"""))
+        {
+            if (++taken == 3) break;
+        }
+
+        var streams = client.Proxy<IStreams>();
+        await Eventually.TrueAsync(async () => (await streams.ProbeAsync(probe)) is { Cancelled: true, Disposed: true });
+    }
+
+    [Theory]
+    [InlineData("test.calculator", "AddAsync", """{"a":1,"b":2}""", typeof(ContractMismatchException), "does not return a stream")]
+    [InlineData("test.streams", "DoubleAsync", "{}", typeof(ContractMismatchException), "takes a stream")] // both ways
+    [InlineData("test.streams", "NoSuchMethod", "{}", typeof(ContractMismatchException), "NoSuchMethod")]
+    [InlineData("test.streams", "RangeAsync", "[1,2]", typeof(ArgumentException), "JSON object")]
+    public async Task A_tools_stream_call_that_cannot_be_made_fails_its_first_MoveNextAsync_and_sends_nothing(string contract, string method, string args,
+        Type expected, string message)
+    {
+        await using var server = await IpcServer.StartAsync(Endpoints.InProc(),
+            b => b.Handle<IStreams>(new StreamService()).Handle<ICalculator>(new Calculator()));
+        await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString());
+        await using var items = client.Connection.InvokeRawStream(contract, method, args).GetAsyncEnumerator();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () => await items.MoveNextAsync());
+
+        Assert.IsType(expected, error);
+        Assert.Contains(message, error.Message);
+        Assert.Equal(5, await client.Proxy<ICalculator>().AddAsync(2, 3)); // the connection goes on
+    }
+
+    [Theory]
+    [InlineData("test.streams", "SumAsync")] // an IAsyncEnumerable<int> parameter
+    [InlineData("test.blobs", "UploadAsync")] // a Stream parameter
+    public async Task An_untyped_call_to_a_method_that_takes_a_stream_is_refused_at_once_not_left_waiting_for_items(string contract, string method)
+    {
+        // The untyped path sends one argument object and no stream: the handler would wait for items that never come, and
+        // the call would end only at its timeout.
+        await using var server = await IpcServer.StartAsync(Endpoints.InProc(),
+            b => b.Handle<IStreams>(new StreamService()).Handle<IBlobs>(new BlobService()));
+        await using var client = await IpcClient.ConnectAsync(server.Endpoint.ToString(), options: new IpcOptions { DefaultCallTimeout = TimeSpan.FromSeconds(60) });
+
+        var call = client.Connection.InvokeRawAsync(contract, method, """{"label":"x","pauseMs":0}""");
+
+        var error = await Assert.ThrowsAsync<ContractMismatchException>(() => call.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("takes a stream", error.Message);
+    }
+
+    [Theory]
+    [InlineData("R:long(System.Collections.Generic.IAsyncEnumerable<int> numbers)", true)]
+    [InlineData("R:int(int take,System.Collections.Generic.IAsyncEnumerable<int> numbers)", true)]
+    [InlineData("R:long(string label,int pauseMs,System.IO.Stream data)", true)]
+    [InlineData("R:void(System.IO.Pipelines.PipeReader input)", true)]
+    [InlineData("R:System.Collections.Generic.IAsyncEnumerable<int>(System.Collections.Generic.IAsyncEnumerable<int> numbers)", true)]
+    [InlineData("R:System.Collections.Generic.IAsyncEnumerable<int>(int start,int count)", false)] // a stream result only
+    [InlineData("R:System.IO.Stream(string probe,long length)", false)]
+    [InlineData("R:int(System.Collections.Generic.Dictionary<string,System.IO.Stream> map)", false)]
+    [InlineData("R:int(Shop.StreamInfo info,System.IO.StreamReader reader)", false)]
+    [InlineData("R:long(System.Collections.Generic.IAsyncEnumerable<int> numbers,System.IProgress<int> read)", true)]
+    [InlineData("", false)] // a peer that sends no signature
+    public void Which_signatures_take_a_stream(string signature, bool takesStream) =>
+        Assert.Equal(takesStream, Connections.PeerManifest.TakesStream(signature));
+
     [Fact]
     public async Task A_tool_publishes_a_typed_event_by_alias_and_name_with_JSON_and_a_bad_name_is_a_mismatch()
     {
