@@ -340,24 +340,8 @@ public sealed partial class IpcConnection
     {
         var itemTimeout = CallTimeout.Resolve(null, Options);
         var call = new StreamCall<string>(this, NextId(), $"{contractAlias}.{method}", null, enumeratorToken, itemTimeout);
-        var error = Check(out var contractId, out var methodId, out var bytes);
-        return LaunchStream(call, itemTimeout, error, contractAlias, method, (contractId, methodId, bytes),
-            static (in (uint Contract, uint Method, byte[] Bytes) s, ulong id, int maxPayload) =>
-                FrameBuilder.Raw(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, s.Contract, s.Method, id), s.Bytes, maxPayload),
-            methodToken, beforeSend: null);
-
-        Exception? Check(out uint contractId, out uint methodId, out byte[] bytes)
-        {
-            (contractId, methodId, bytes) = (0, 0, []);
-            if (Volatile.Read(ref _fault) is { } fault) return fault;
-            if (Peer.Resolve(contractAlias, method, out var mismatch) is not { } ids) return mismatch;
-            if (!PeerManifest.ReturnsStream(ids.Signature))
-                return new ContractMismatchException(contractAlias, method,
-                    $"'{contractAlias}.{method}' does not return a stream; call it with InvokeRawAsync (`ipc call` does either).");
-            if (PeerManifest.TakesStream(ids.Signature)) return TakesStreamError(contractAlias, method);
-            (contractId, methodId, bytes) = (ids.ContractId, ids.MethodId, Encoding.UTF8.GetBytes(argumentsJson));
-            return IsJsonObject(bytes) ? null : new ArgumentException("argumentsJson must be a JSON object such as {\"sku\":\"A-1\"}.", nameof(argumentsJson));
-        }
+        var error = CheckRawCall(contractAlias, method, argumentsJson, stream: true, out var request);
+        return LaunchStream(call, itemTimeout, error, contractAlias, method, request, RawRequest, methodToken, beforeSend: null);
     }
 
     /// <summary>
@@ -403,22 +387,40 @@ public sealed partial class IpcConnection
     /// </summary>
     public Task<string> InvokeRawAsync(string contractAlias, string method, string argumentsJson = "{}", CancellationToken cancellationToken = default)
     {
-        if (Volatile.Read(ref _fault) is { } fault) return Task.FromException<string>(fault);
-        if (Peer.Resolve(contractAlias, method, out var mismatch) is not { } ids) return Task.FromException<string>(mismatch!);
-        // This path reads exactly one reply; a stream's producer would wait for credit that never comes.
-        if (PeerManifest.ReturnsStream(ids.Signature))
-            return Task.FromException<string>(new ContractMismatchException(contractAlias, method,
-                $"'{contractAlias}.{method}' returns a stream (IAsyncEnumerable<T>, Stream or PipeReader); InvokeRawAsync reads one reply, so read its items with InvokeRawStream."));
-        // Nor can it send a stream: the handler would wait for items that never come, until the call's timeout.
-        if (PeerManifest.TakesStream(ids.Signature)) return Task.FromException<string>(TakesStreamError(contractAlias, method));
-        var bytes = Encoding.UTF8.GetBytes(argumentsJson);
-        if (!IsJsonObject(bytes))
-            return Task.FromException<string>(new ArgumentException("argumentsJson must be a JSON object such as {\"sku\":\"A-1\"}.", nameof(argumentsJson)));
+        if (CheckRawCall(contractAlias, method, argumentsJson, stream: false, out var request) is { } error) return Task.FromException<string>(error);
         var call = new PendingCall<string>(this, NextId(), $"{contractAlias}.{method}", null, ResultMode.RawText);
-        return StartCall(call, contractAlias, method, (ids.ContractId, ids.MethodId, bytes),
-            static (in (uint Contract, uint Method, byte[] Bytes) s, ulong id, int maxPayload) =>
-                FrameBuilder.Raw(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, s.Contract, s.Method, id), s.Bytes, maxPayload),
-            cancellationToken, methodTimeout: null);
+        return StartCall(call, contractAlias, method, request, RawRequest, cancellationToken, methodTimeout: null);
+    }
+
+    /// <summary>The Request of an untyped call: the argument object's bytes as the caller gave them.</summary>
+    private static OutgoingFrame RawRequest(in (uint Contract, uint Method, byte[] Bytes) s, ulong id, int maxPayload) =>
+        FrameBuilder.Raw(new FrameHeaderTemplate(FrameKind.Request, FrameFlags.None, s.Contract, s.Method, id), s.Bytes, maxPayload);
+
+    /// <summary>
+    /// What an untyped call (<see cref="InvokeRawAsync"/>, or <see cref="InvokeRawStream"/> with <paramref name="stream"/>)
+    /// cannot be, before anything is sent: the connection's fault, a name the peer does not have, a method whose result
+    /// is (or is not) a stream, one that takes a stream, arguments that are not one JSON object. Null when it can be made,
+    /// with the Request's IDs and argument bytes.
+    /// </summary>
+    private Exception? CheckRawCall(string contractAlias, string method, string argumentsJson, bool stream,
+        out (uint Contract, uint Method, byte[] Bytes) request)
+    {
+        request = (0, 0, []);
+        if (Volatile.Read(ref _fault) is { } fault) return fault;
+        if (Peer.Resolve(contractAlias, method, out var mismatch) is not { } ids) return mismatch!;
+        // InvokeRawAsync reads exactly one reply; a stream's producer would wait for credit that never comes.
+        if (PeerManifest.ReturnsStream(ids.Signature) != stream)
+            return new ContractMismatchException(contractAlias, method, stream
+                ? $"'{contractAlias}.{method}' does not return a stream; call it with InvokeRawAsync (`ipc call` does either)."
+                : $"'{contractAlias}.{method}' returns a stream (IAsyncEnumerable<T>, Stream or PipeReader); InvokeRawAsync reads one reply, so read its items with InvokeRawStream.");
+        // Neither sends a stream: the handler would wait for items that never come, until the call's timeout.
+        if (PeerManifest.TakesStream(ids.Signature))
+            return new ContractMismatchException(contractAlias, method,
+                $"'{contractAlias}.{method}' takes a stream (an IAsyncEnumerable<T>, Stream or PipeReader parameter); untyped calls send one argument object and no stream, so call it through a typed proxy.");
+        var bytes = Encoding.UTF8.GetBytes(argumentsJson);
+        if (!IsJsonObject(bytes)) return new ArgumentException("argumentsJson must be a JSON object such as {\"sku\":\"A-1\"}.", nameof(argumentsJson));
+        request = (ids.ContractId, ids.MethodId, bytes);
+        return null;
     }
 
     internal Task<TResponse> RequestBusAsync<TRequest, TResponse>(MessageType<TRequest> request, MessageType<TResponse> response, TRequest value,
@@ -468,7 +470,6 @@ public sealed partial class IpcConnection
         SendEvent(FrameBuilder.Raw(new FrameHeaderTemplate(FrameKind.Event, FrameFlags.None, ids.ContractId, ids.MethodId, 0), bytes, Options.MaxPayloadLength), key);
     }
 
-    // The same rule an untyped handler applies to what it receives (Untyped/RawJson.cs): one JSON object, nothing after it.
     /// <summary>
     /// Untyped call for tools of a method that returns a stream (<c>IAsyncEnumerable&lt;T&gt;</c>, <c>Stream</c> or
     /// <c>PipeReader</c>): names the contract alias and method, passes the argument object as JSON text, and yields each
@@ -481,10 +482,7 @@ public sealed partial class IpcConnection
     public IAsyncEnumerable<string> InvokeRawStream(string contractAlias, string method, string argumentsJson = "{}", CancellationToken cancellationToken = default) =>
         new RawStreamRequest(this, contractAlias, method, argumentsJson, cancellationToken);
 
-    private static ContractMismatchException TakesStreamError(string contractAlias, string method) =>
-        new(contractAlias, method,
-            $"'{contractAlias}.{method}' takes a stream (an IAsyncEnumerable<T>, Stream or PipeReader parameter); untyped calls send one argument object and no stream, so call it through a typed proxy.");
-
+    // The same rule an untyped handler applies to what it receives (Untyped/RawJson.cs): one JSON object, nothing after it.
     private static bool IsJsonObject(byte[] json) => Untyped.RawJson.ObjectError(new System.Buffers.ReadOnlySequence<byte>(json)) is null;
 
     internal bool PeerHandlesBus(uint requestTypeId, ulong fingerprint) =>

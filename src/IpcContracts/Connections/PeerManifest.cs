@@ -99,24 +99,22 @@ internal sealed class PeerManifest
         || signature.StartsWith("R:System.IO.Stream(", StringComparison.Ordinal)
         || signature.StartsWith("R:System.IO.Pipelines.PipeReader(", StringComparison.Ordinal);
 
+    private static readonly char[] ParameterStarts = ['(', ','];
+
     /// <summary>
     /// True for a method with an argument stream: an <c>IAsyncEnumerable&lt;T&gt;</c>, <c>Stream</c> or <c>PipeReader</c>
     /// parameter (docs/protocol.md 7.9), listed in the signature's parameters as its type and name (section 6.2).
     /// </summary>
     public static bool TakesStream(string signature)
     {
-        var open = signature.IndexOf('(');
-        if (open < 0) return false;
-        var parameters = signature.AsSpan(open);
         // Each parameter starts right after '(' or ','; a type argument list cannot hold these names followed by a space.
-        foreach (var type in (ReadOnlySpan<string>)["System.Collections.Generic.IAsyncEnumerable<", "System.IO.Stream ", "System.IO.Pipelines.PipeReader "])
+        for (var at = signature.IndexOfAny(ParameterStarts); at >= 0; at = signature.IndexOfAny(ParameterStarts, at + 1))
         {
-            for (var at = parameters.IndexOf(type, StringComparison.Ordinal); at >= 0;)
-            {
-                if (parameters[at - 1] is '(' or ',') return true;
-                var next = parameters[(at + 1)..].IndexOf(type, StringComparison.Ordinal);
-                at = next < 0 ? -1 : at + 1 + next;
-            }
+            var parameter = signature.AsSpan(at + 1);
+            if (parameter.StartsWith("System.Collections.Generic.IAsyncEnumerable<", StringComparison.Ordinal)
+                || parameter.StartsWith("System.IO.Stream ", StringComparison.Ordinal)
+                || parameter.StartsWith("System.IO.Pipelines.PipeReader ", StringComparison.Ordinal))
+                return true;
         }
         return false;
     }

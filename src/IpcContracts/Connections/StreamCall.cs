@@ -206,17 +206,17 @@ internal interface IStreamItemSink
 /// What a generated proxy returns for a stream method: cold, so every enumeration is its own call (like an
 /// <c>async IAsyncEnumerable</c> method), and calls nothing until enumerated.
 /// </summary>
-/// <summary>One untyped stream call per enumeration (<see cref="IpcConnection.InvokeRawStream"/>).</summary>
-internal sealed class RawStreamRequest(IpcConnection connection, string contractAlias, string method, string argumentsJson, CancellationToken methodToken)
-    : IAsyncEnumerable<string>
-{
-    public IAsyncEnumerator<string> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
-        connection.StartRawStream(contractAlias, method, argumentsJson, methodToken, cancellationToken);
-}
-
 internal sealed class StreamRequest<TArgs, TItem>(IpcConnection connection, Runtime.MethodDescriptor method, TArgs args,
     Runtime.ArgsWriter<TArgs> writeArgs, JsonTypeInfo<TItem> itemType, CancellationToken methodToken) : IAsyncEnumerable<TItem>
 {
     public IAsyncEnumerator<TItem> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
         connection.StartStream(method, args, writeArgs, itemType, methodToken, cancellationToken);
+}
+
+/// <summary>One untyped stream call per enumeration (<see cref="IpcConnection.InvokeRawStream"/>), cold like <see cref="StreamRequest{TArgs, TItem}"/>.</summary>
+internal sealed class RawStreamRequest(IpcConnection connection, string contractAlias, string method, string argumentsJson, CancellationToken methodToken)
+    : IAsyncEnumerable<string>
+{
+    public IAsyncEnumerator<string> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+        connection.StartRawStream(contractAlias, method, argumentsJson, methodToken, cancellationToken);
 }
