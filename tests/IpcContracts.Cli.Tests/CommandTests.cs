@@ -118,6 +118,53 @@ public abstract class CommandTests(ServerHost server)
         Assert.Contains("timed out", result.Stderr);
     }
 
+    [Fact]
+    public async Task Call_of_a_stream_prints_each_item_as_a_JSON_line_and_stops_after_count()
+    {
+        var tool = await ToolAsync();
+        var range = await tool.RunAsync("call", server.Endpoint, "test.streams.RangeAsync", """{"start":1,"count":3}""");
+        var endless = await tool.RunAsync("call", server.Endpoint, "test.streams.EndlessAsync", """{"probe":"cli-count"}""", "--count", "4");
+        var chunks = await tool.RunAsync("call", server.Endpoint, "test.blobs.DownloadAsync", """{"probe":"cli-bytes","length":100000}""");
+
+        Assert.True(range.ExitCode == 0, range.ToString());
+        Assert.Equal(["1", "2", "3"], range.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.True(endless.ExitCode == 0, endless.ToString()); // the endless producer was cancelled, and the tool ended
+        Assert.Equal(["0", "1", "2", "3"], endless.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.True(chunks.ExitCode == 0, chunks.ToString());
+        var bytes = chunks.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).SelectMany(line => JsonDocument.Parse(line).RootElement.GetBytesFromBase64()).ToArray();
+        Assert.Equal(100_000, bytes.Length); // a Stream's chunks, each a base64 string
+    }
+
+    [Fact]
+    public async Task Call_of_a_stream_that_fails_prints_the_items_before_it_then_the_error_and_exits_1()
+    {
+        var result = await Ipc("call", server.Endpoint, "test.streams.FailAfterAsync", """{"count":2,"message":"producer broke"}""");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(["0", "1"], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("producer broke", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Call_of_a_stream_that_goes_quiet_gives_up_after_its_timeout_per_item_with_exit_code_3()
+    {
+        var result = await Ipc("call", server.Endpoint, "test.streams.StallAsync", """{"probe":"cli-stall"}""", "--timeout", "300ms");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("timed out", result.Stderr);
+    }
+
+    [Theory]
+    [InlineData("test.streams.SumAsync", "takes a stream")]
+    [InlineData("test.blobs.UploadAsync", "takes a stream")]
+    public async Task Call_of_a_method_that_takes_a_stream_is_a_usage_error_in_one_line(string target, string expected)
+    {
+        var result = await Ipc("call", server.Endpoint, target, "{}");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(expected, Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
     [Theory]
     [InlineData("no.such.Method", "unknown contract 'no.such'")]
     [InlineData("test.calculator.NoSuchMethod", "unknown method 'NoSuchMethod'")]

@@ -22,4 +22,13 @@ public sealed class PeerMethod
 
     /// <summary>The canonical signature the fingerprint hashes, e.g. <c>R:int(int a, int b)</c>; <c>untyped</c> for an untyped method.</summary>
     public string Signature { get; }
+
+    /// <summary>
+    /// The method returns a stream (<c>IAsyncEnumerable&lt;T&gt;</c>, <c>Stream</c> or <c>PipeReader</c>): an untyped caller
+    /// reads it with <see cref="IpcConnection.InvokeRawStream"/>, not <see cref="IpcConnection.InvokeRawAsync"/>.
+    /// </summary>
+    public bool ReturnsStream => Connections.PeerManifest.ReturnsStream(Signature);
+
+    /// <summary>The method takes a stream parameter (docs/protocol.md 7.9), which untyped calls cannot send.</summary>
+    public bool TakesStream => Connections.PeerManifest.TakesStream(Signature);
 }

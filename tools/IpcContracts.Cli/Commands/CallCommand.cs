@@ -3,7 +3,10 @@ using IpcContracts.Cli.Infrastructure;
 
 namespace IpcContracts.Cli.Commands;
 
-/// <summary><c>ipc call ENDPOINT CONTRACT.METHOD [ARGS]</c>: one untyped request; prints the JSON result or the peer's error.</summary>
+/// <summary>
+/// <c>ipc call ENDPOINT CONTRACT.METHOD [ARGS]</c>: one untyped request; prints the JSON result or the peer's error. For a
+/// method that returns a stream, prints each item as a JSON line as it arrives (bytes as base64 strings).
+/// </summary>
 internal static class CallCommand
 {
     public static Command Create()
@@ -17,10 +20,12 @@ internal static class CallCommand
         };
         var timeout = new Option<string>("--timeout")
         {
-            Description = "How long to wait for the result (e.g. 500ms, 5s).",
+            Description = "How long to wait for the result, or for each item of a stream (e.g. 500ms, 5s).",
             DefaultValueFactory = _ => "30s",
         };
-        var command = new Command("call", "Call a method by name with JSON arguments and print its JSON result.") { endpoint, target, arguments, timeout };
+        var count = new Option<int?>("--count", "-n") { Description = "A method that returns a stream: stop after this many items (the producer is cancelled)." };
+        var command = new Command("call",
+            "Call a method by name with JSON arguments and print its JSON result; a stream's items as JSON lines as they arrive.") { endpoint, target, arguments, timeout, count };
         command.SetAction(async (result, ct) =>
         {
             var (contract, method) = Peer.SplitTarget(result.GetValue(target)!);
@@ -31,14 +36,35 @@ internal static class CallCommand
             var peerContract = Peer.FindContract(client, contract);
             if (peerContract.Kind == ContractKind.Event)
                 throw new CliException(ExitCodes.Usage, $"'{contract}' is an event contract: `ipc watch {where} {contract}` shows its events.");
-            if (peerContract.Methods.All(m => m.Name != method))
-                throw new CliException(ExitCodes.Usage,
+            var peerMethod = peerContract.Methods.FirstOrDefault(m => m.Name == method)
+                ?? throw new CliException(ExitCodes.Usage,
                     $"unknown method '{method}' of contract '{contract}': it has {string.Join(", ", peerContract.Methods.Select(m => m.Name).Order(StringComparer.Ordinal))}.");
+            var stream = peerMethod.ReturnsStream;
+            if (peerMethod.TakesStream)
+                throw new CliException(ExitCodes.Usage,
+                    $"{contract}.{method} takes a stream (an IAsyncEnumerable<T>, Stream or PipeReader parameter), which a command line cannot send; call it from code.");
+            var limitItems = result.GetValue(count);
+            if (limitItems is <= 0) throw new CliException(ExitCodes.Usage, "--count must be at least 1.");
+            if (limitItems is not null && !stream) throw new CliException(ExitCodes.Usage, $"--count is for a method that returns a stream; {contract}.{method} returns one result.");
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             deadline.CancelAfter(limit);
             try
             {
-                Console.Out.WriteLine(await client.Connection.InvokeRawAsync(contract, method, args, deadline.Token));
+                if (!stream)
+                {
+                    Console.Out.WriteLine(await client.Connection.InvokeRawAsync(contract, method, args, deadline.Token));
+                    return ExitCodes.Ok;
+                }
+                // One line per item, written as it comes; --timeout bounds the wait for each (an endless stream runs until
+                // Ctrl+C or --count).
+                var items = 0;
+                await foreach (var item in client.Connection.InvokeRawStream(contract, method, args, deadline.Token))
+                {
+                    Console.Out.WriteLine(item);
+                    await Console.Out.FlushAsync(ct);
+                    if (++items == limitItems) break;
+                    deadline.CancelAfter(limit);
+                }
                 return ExitCodes.Ok;
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
