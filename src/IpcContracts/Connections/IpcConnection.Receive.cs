@@ -102,8 +102,17 @@ public sealed partial class IpcConnection
                     ResumeDeferred(inline: false);
                     // A loop on a thread of its own (blocking reads) pauses by blocking that thread, bounded by the wait
                     // timeout: awaiting would resume the loop, and its blocking reads, on a pool thread for good.
-                    if (_blockingReads) _events.WaitForRoomAsync().GetAwaiter().GetResult();
-                    else await _events.WaitForRoomAsync().ConfigureAwait(false);
+                    Volatile.Write(ref _readerWaitsForRoom, true);
+                    try
+                    {
+                        if (_blockingReads) _events.WaitForRoomAsync().GetAwaiter().GetResult();
+                        else await _events.WaitForRoomAsync().ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref _readerResumedAt, Environment.TickCount64);
+                        Volatile.Write(ref _readerWaitsForRoom, false);
+                    }
                 }
                 // After a pause the frames left are read again first, even when the stream has ended behind them.
                 if ((result.IsCompleted || result.IsCanceled) && !paused)
@@ -232,6 +241,11 @@ public sealed partial class IpcConnection
     }
 
     private bool _pauseReading;
+
+    // The read loop waits for local subscribers to make room (Wait policy), and when it last stopped waiting: the grace a
+    // failed write gives the read loop (OnSenderFault) does not run out while the loop waits on this side's own subscribers.
+    private bool _readerWaitsForRoom;
+    private long _readerResumedAt;
 
     // Read loop only: the pipe is empty and the last frame was a chunk of a Stream (see TryReadPeekedChunkAsync).
     private bool _peekNextChunk;

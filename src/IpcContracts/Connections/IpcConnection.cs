@@ -350,17 +350,38 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
     {
         if (reason is ChannelFaultedException { Reason: DisconnectReason.PeerLost } && !_readLoop.IsCompleted)
         {
-            _ = _readLoop.WaitAsync(SendFailureGrace).ContinueWith(static (wait, s) =>
-            {
-                _ = wait.Exception; // the grace running out is expected: observed, not reported as unobserved
-                var (connection, lost) = ((IpcConnection, Exception))s!;
-                connection.Fault(Volatile.Read(ref connection._goodbyeReceived)
-                    ? new ChannelFaultedException($"The peer {connection.PeerDescription} closed the connection.", DisconnectReason.ClosedByPeer, lost)
-                    : lost);
-            }, (this, reason), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            _ = EndAfterSendFailureAsync(reason);
             return;
         }
         Fault(reason);
+    }
+
+    /// <summary>
+    /// Waits for the read loop to end the connection, for <see cref="SendFailureGrace"/> of reading: the time the loop
+    /// spends waiting for local subscribers under the Wait policy does not count (that wait has its own bound, the
+    /// policy's timeout), or a Goodbye behind the events it waits to hand over would be read too late and a peer that
+    /// closed on purpose reported as lost (GoodbyeBeforeFailedWriteTests).
+    /// </summary>
+    private async Task EndAfterSendFailureAsync(Exception lost)
+    {
+        var graceFrom = Environment.TickCount64;
+        while (!_readLoop.IsCompleted)
+        {
+            graceFrom = Volatile.Read(ref _readerWaitsForRoom) ? Environment.TickCount64 : Math.Max(graceFrom, Volatile.Read(ref _readerResumedAt));
+            var left = graceFrom + (long)SendFailureGrace.TotalMilliseconds - Environment.TickCount64;
+            if (left <= 0) break;
+            try
+            {
+                await _readLoop.WaitAsync(TimeSpan.FromMilliseconds(left)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Looked at again: the loop may have waited for subscribers meanwhile.
+            }
+        }
+        Fault(Volatile.Read(ref _goodbyeReceived)
+            ? new ChannelFaultedException($"The peer {PeerDescription} closed the connection.", DisconnectReason.ClosedByPeer, lost)
+            : lost);
     }
 
     private static readonly TimeSpan SendFailureGrace = TimeSpan.FromSeconds(2);

@@ -13,7 +13,8 @@ namespace IpcContracts.Tests.Liveness;
 /// <remarks>
 /// The order is forced without timing: the server's subscriber blocks and the Wait overflow policy pauses the server's
 /// reader with the Goodbye still in the socket; the server then writes to the gone peer (its Ping fails once a write
-/// has failed), and only then is the subscriber released so the reader reaches the Goodbye.
+/// has failed), and only then, after longer than the grace a failed write gives the reader, is the subscriber released so
+/// the reader reaches the Goodbye.
 /// </remarks>
 public sealed class GoodbyeBeforeFailedWriteTests
 {
@@ -54,6 +55,12 @@ public sealed class GoodbyeBeforeFailedWriteTests
                 return connection.PingAsync().IsFaulted;
             }, 20_000);
             Assert.Empty(reasons); // the failed write did not end the connection on its own
+
+            // Regression: the read loop got 2 s from the failed write to meet the Goodbye, counted while it waited for the
+            // blocked subscriber too, so a subscriber held past them (or a slow machine: seen in CI) turned the peer's
+            // goodbye into PeerLost. Held past the 2 s here on purpose; the wait is not a performance threshold.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.Empty(reasons); // the read loop, still waiting on this side's subscriber, has not decided yet
 
             release.Set();
 
