@@ -114,7 +114,12 @@ public sealed class EventQueueTests
         var options = new IpcOptions { Events = { MaxQueuedBytes = 256 * 1024 } };
         await using var server = await IpcServer.StartAsync(Endpoints.Pipe(), options: options);
         var disconnected = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.ClientDisconnected += (_, reason) => disconnected.TrySetResult(reason);
+        var reasons = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        server.ClientDisconnected += (_, reason) =>
+        {
+            reasons.Enqueue(reason.Message);
+            disconnected.TrySetResult(reason);
+        };
         await using var raw = await ConnectSubscriberThatNeverReadsAsync(server);
         await using var healthy = await IpcClient.ConnectAsync(server.Endpoint.ToString());
         var collector = new TickCollector(20_000);
@@ -126,7 +131,9 @@ public sealed class EventQueueTests
         for (var i = 1; i <= 20_000; i++)
         {
             publisher.Tick(new Tick(i, new string('p', 100)));
-            if (i % 500 == 0) await Eventually.TrueAsync(() => collector.Count >= i - 1000);
+            if (i % 500 == 0)
+                await Eventually.TrueAsync(() => collector.Count >= i - 1000, state: () =>
+                    $"The healthy subscriber had {collector.Count} of {i} events (connected: {healthy.Connection.IsConnected}); server connections disconnected: [{string.Join(" | ", reasons)}].");
         }
 
         var reason = await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(20));
@@ -172,7 +179,12 @@ public sealed class EventQueueTests
         var options = new IpcOptions { Events = { MaxQueuedBytes = 128 * 1024, Overflow = EventOverflowPolicy.Wait, WaitTimeout = TimeSpan.FromMilliseconds(500) } };
         await using var server = await IpcServer.StartAsync(Endpoints.Pipe(), options: options);
         var disconnected = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.ClientDisconnected += (_, reason) => disconnected.TrySetResult(reason);
+        var reasons = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        server.ClientDisconnected += (_, reason) =>
+        {
+            reasons.Enqueue(reason.Message);
+            disconnected.TrySetResult(reason);
+        };
         await using var raw = await ConnectSubscriberThatNeverReadsAsync(server);
         await Eventually.TrueAsync(() => server.Connections.Count == 1);
         var publisher = server.Publisher<ITicks>();

@@ -3,12 +3,13 @@ namespace IpcContracts.Tests.Support;
 /// <summary>Waits for a condition another thread or process makes true; fails (not hangs) after a generous bound.</summary>
 internal static class Eventually
 {
-    public static async Task TrueAsync(Func<bool> condition, int timeoutMs = 10_000)
+    public static async Task TrueAsync(Func<bool> condition, int timeoutMs = 10_000, Func<string>? state = null)
     {
         var deadline = Environment.TickCount64 + timeoutMs;
         while (!condition())
         {
-            if (Environment.TickCount64 > deadline) Assert.Fail("The condition did not become true.");
+            // What the test knows at the deadline, so that a failure in CI tells more than that it failed.
+            if (Environment.TickCount64 > deadline) Assert.Fail("The condition did not become true." + (state is null ? "" : " " + state()));
             await Task.Delay(10);
         }
     }

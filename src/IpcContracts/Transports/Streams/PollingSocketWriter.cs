@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
 
 namespace IpcContracts.Transports.Streams;
 
@@ -10,19 +11,40 @@ namespace IpcContracts.Transports.Streams;
 /// took 107-120 µs of CPU per 64 B round trip afterwards instead of 22-34 (docs/benchmarks.md, "Session 16").
 /// </summary>
 /// <remarks>
-/// What the socket takes at once is sent on the calling thread. When its buffer is full, the rest is sent from a pool
-/// thread that waits for room in <c>poll(2)</c> for at most 100 ms at a time and stops when the connection closes
-/// (<see cref="StopWriting"/>; closing also shuts the socket down, which ends a wait at once): the send path awaits that
-/// write, so neither a caller nor the reader ever waits for the peer, and the send-stall bound
-/// (<see cref="IpcOptions.SendStallTimeout"/>) closes a connection whose peer stops reading.
+/// What the socket takes at once is sent on the calling thread. When its buffer is full, the rest is sent from a thread
+/// of the writer's own (<see cref="SenderLoop"/>), started at the first such write and ended when the connection closes
+/// or after <see cref="SenderIdleMs"/> without one: it waits for room in <c>poll(2)</c> for at most 100 ms at a time and
+/// stops when the connection closes (<see cref="StopWriting"/>; closing also shuts the socket down, which ends a wait at
+/// once). The send path awaits that write, so neither a caller nor the reader ever waits for the peer, and the
+/// send-stall bound (<see cref="IpcOptions.SendStallTimeout"/>) closes a connection whose peer stops reading.
+/// The wait used to run on a thread-pool thread (<c>Task.Run</c>): a peer that stopped reading then held a pool thread
+/// for up to the send-stall bound, 30 s by default, and a few such peers starved the pool that every other connection's
+/// handlers and continuations run on, until it injected threads (one every half second or so). A thread of the
+/// writer's own costs the stalled connection alone (PollingSocketWriterTests).
 /// </remarks>
-internal sealed class PollingSocketWriter(Socket socket) : Stream
+internal sealed class PollingSocketWriter(Socket socket) : Stream, IValueTaskSource
 {
+    /// <summary>The name of the thread that waits for room; tests find it by name.</summary>
+    internal const string SenderThreadName = "IpcContracts socket sender";
+
     private const int PollMicroseconds = 100_000;
+    private const int SenderIdleMs = 30_000;
+
+    private readonly object _gate = new(); // a monitor, not a Lock: the sender thread waits on it (Monitor.Wait)
+    // One write waits at a time: the pipe writer awaits each write before it starts the next.
+    private ManualResetValueTaskSourceCore<bool> _waiting = new() { RunContinuationsAsynchronously = true };
+    private ReadOnlyMemory<byte> _rest;
+    private CancellationToken _restToken;
+    private bool _pending;
+    private bool _senderRunning;
     private volatile bool _closed;
 
-    /// <summary>Makes a write waiting for room fail from its next check on; the caller also shuts the socket down.</summary>
-    public void StopWriting() => _closed = true;
+    /// <summary>Makes a write waiting for room fail from its next check on and ends the sender thread; the caller also shuts the socket down.</summary>
+    public void StopWriting()
+    {
+        _closed = true;
+        lock (_gate) Monitor.PulseAll(_gate);
+    }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -30,10 +52,71 @@ internal sealed class PollingSocketWriter(Socket socket) : Stream
         return sent == buffer.Length ? default : SendRestAsync(buffer[sent..], cancellationToken);
     }
 
-    // A method of its own: a lambda in WriteAsync would capture its parameters, and C# allocates that closure when the
-    // method is entered, on every write (56 B per frame), not only when the rest has to wait.
-    private ValueTask SendRestAsync(ReadOnlyMemory<byte> rest, CancellationToken cancellationToken) =>
-        new(Task.Run(() => SendWhenWritable(rest, cancellationToken), CancellationToken.None));
+    // Hands the rest to the sender thread; no allocation once that thread runs.
+    private ValueTask SendRestAsync(ReadOnlyMemory<byte> rest, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_pending) throw new InvalidOperationException("A write is already waiting for room on this connection: writes must be awaited one at a time.");
+            _waiting.Reset();
+            _rest = rest;
+            _restToken = cancellationToken;
+            _pending = true;
+            if (_senderRunning)
+            {
+                Monitor.Pulse(_gate);
+            }
+            else
+            {
+                _senderRunning = true;
+                new Thread(static s => ((PollingSocketWriter)s!).SenderLoop()) { IsBackground = true, Name = SenderThreadName }.Start(this);
+            }
+            return new ValueTask(this, _waiting.Version);
+        }
+    }
+
+    private void SenderLoop()
+    {
+        while (true)
+        {
+            ReadOnlyMemory<byte> rest;
+            CancellationToken cancellationToken;
+            lock (_gate)
+            {
+                // A closed connection still finishes a write handed over before the close (it fails at its first check).
+                if (!_pending && !_closed) Monitor.Wait(_gate, SenderIdleMs);
+                if (!_pending)
+                {
+                    _senderRunning = false; // closed or idle: the next full buffer starts a new thread
+                    return;
+                }
+                rest = _rest;
+                cancellationToken = _restToken;
+                _rest = default;
+                _restToken = default;
+            }
+            Exception? failure = null;
+            try
+            {
+                SendWhenWritable(rest, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            // Cleared before the write completes: its continuation may start the next write at once.
+            lock (_gate) _pending = false;
+            if (failure is null) _waiting.SetResult(true);
+            else _waiting.SetException(failure);
+        }
+    }
+
+    void IValueTaskSource.GetResult(short token) => _waiting.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _waiting.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _waiting.OnCompleted(continuation, state, token, flags);
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
