@@ -306,7 +306,7 @@ public sealed partial class IpcConnection : IOutboundChannel, IAsyncDisposable
         {
             foreach (var (id, call) in _pending)
             {
-                if (call.DeadlineTicks != 0 && now >= call.DeadlineTicks) call.OnTimeout(id);
+                if (call.IsPastDeadline(now)) call.OnTimeout(id);
             }
         }
         AfterTick();
