@@ -116,8 +116,8 @@ internal sealed class StreamCall<T> : PendingCall, IAsyncEnumerator<T>, IStreamI
 
     // The wait's start by the high-resolution clock as well: the deadline is kept in Environment.TickCount64 (one clock
     // for every call the connection's timer checks); the message names the wait as measured by Stopwatch, so a report
-    // whose two figures disagree points at the clock, not at the producer (one benchmark run failed a stream 11.7 s into
-    // its step with this message and a 300 s timeout; not reproduced since, see docs/benchmarks.md).
+    // whose two figures disagree points at the check, not at the producer (it did: "sent no item for 30 s ... this wait
+    // began 0.002 s ago" was the timer reading the deadline twice across a consumer's clear; PendingCall.IsPast).
     private long _waitStarted;
 
     protected override string TimeoutMessage =>
