@@ -136,13 +136,8 @@ internal abstract class PendingCall : IParkedOutcome
     public abstract void Fail(Exception error);
     protected abstract void Cancelled(CancellationToken token);
 
-    /// <summary>Environment.TickCount64 at which the call times out; 0 for none. The connection's deadline timer checks it.</summary>
-    public long DeadlineTicks
-    {
-        get => Volatile.Read(ref _deadlineTicks);
-        private set => Volatile.Write(ref _deadlineTicks, value);
-    }
-
+    // Environment.TickCount64 at which the call times out; 0 for none. Written here (Arm, SetDeadline), read only through
+    // IsPastDeadline by the connection's deadline timer.
     private long _deadlineTicks;
 
     /// <summary>True when the call has a deadline and <paramref name="now"/> (Environment.TickCount64) is past it.</summary>
@@ -160,7 +155,7 @@ internal abstract class PendingCall : IParkedOutcome
     }
 
     /// <summary>A stream waits for its next item at most this long; 0 disarms (the consumer is not waiting).</summary>
-    protected void SetDeadline(long ticks) => DeadlineTicks = ticks;
+    protected void SetDeadline(long ticks) => Volatile.Write(ref _deadlineTicks, ticks);
 
     /// <summary>The deadline the call was armed with (<see cref="Arm"/>), and the setting it came from.</summary>
     protected CallTimeout Deadline { get; private set; } = CallTimeout.None;
@@ -181,7 +176,7 @@ internal abstract class PendingCall : IParkedOutcome
     public void Arm(CancellationToken cancellationToken, CallTimeout timeout)
     {
         Deadline = timeout;
-        if (!timeout.IsInfinite) DeadlineTicks = timeout.DeadlineFromNow();
+        if (!timeout.IsInfinite) Volatile.Write(ref _deadlineTicks, timeout.DeadlineFromNow());
         if (!cancellationToken.CanBeCanceled) return;
         _cancelRegistration = cancellationToken.UnsafeRegister(static (s, ct) => ((PendingCall)s!).OnCancelled(ct), this);
         // The reply (or a fault) may have come on another thread before the registration was stored; its Disarm
