@@ -531,7 +531,7 @@ internal static partial class ComparativeHarness
             // 24 MiB to a raw child (pipe, tcp) or a memcpy into a reused array (shm) right before each. Rows 4b divide
             // medians taken minutes apart, and the load on a shared machine moves in between (1.3x-1.9x between runs of one
             // build); a pair sees the same moment, so the median of the pairs' ratios is the steadier figure.
-            if (spin is null && endpointOverride is null) await PairedBulkAsync(transport, config, r, child, echo, bulkBytes).ConfigureAwait(false);
+            if (spin is null && endpointOverride is null) await PairedBulkAsync(transport, config, r, child, echo, bulkBytes, bulkPayload).ConfigureAwait(false);
         });
     }
 
@@ -542,8 +542,9 @@ internal static partial class ComparativeHarness
     /// pool add threads, and the pipe `Stream` transfer right after it, which hands off between pool threads per chunk,
     /// took 16 ms against 10 ms with the baseline on its own thread (two runs each, quiet).
     /// </remarks>
-    private static async Task PairedBulkAsync(string transport, HarnessConfig config, Results r, Child child, IEcho echo, byte[] bulkBytes)
+    private static async Task PairedBulkAsync(string transport, HarnessConfig config, Results r, Child child, IEcho echo, byte[] bulkBytes, Payload bulkPayload)
     {
+        var jsonOnly = new JsonOnlyTransfer(bulkPayload);
         var kind = transport switch { "pipe" => "unix", "tcp" => "tcp", _ => null };
         using var rawChild = kind is null ? null : Child.Start("child", "raw", kind);
         using var socket = kind is null ? null : RawSockets.Connect(kind, rawChild!.Address);
@@ -609,6 +610,26 @@ internal static partial class ComparativeHarness
         r.BulkPairs[transport + "-stream"] = stream;
         r.BulkFaults[transport + "-bytes"] = bytesFaults;
         r.BulkFaults[transport + "-stream"] = streamFaults;
+        if (kind is null) return;
+
+        // Row 4's JSON payload over pipe and tcp, in a loop of its own (interleaved with the binary transfers above, the
+        // receiver's heap was in another state each time: 55 ms per transfer against 22 ms alone, one run). Its transport
+        // share is the transfer less the JSON work of the same call without a transport, timed in this process right after
+        // it (#16: within 2x the raw stream, JSON-only cost aside). Row 4 is one transfer per run; this is the median of pairs.
+        var json = new List<(double, double, double)>();
+        var jsonFaults = new List<long>();
+        for (var i = 0; i <= runs; i++)
+        {
+            var baseline = await Task.Factory.StartNew(Baseline, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            var ours = await OursTime(async () => await echo.SinkAsync(bulkPayload).ConfigureAwait(false)).ConfigureAwait(false);
+            Settle();
+            var alone = jsonOnly.Seconds();
+            if (i == 0) continue;
+            json.Add((ours.Seconds, alone, baseline));
+            if (ours.Faults >= 0) jsonFaults.Add(ours.Faults);
+        }
+        r.BulkJsonPairs[transport] = json;
+        r.BulkFaults[transport + "-json"] = jsonFaults;
     }
 
     /// <summary>Pairs per shape in 4d (the warm-up pair aside): enough for a median the load cannot move much.</summary>
@@ -897,23 +918,35 @@ internal static partial class ComparativeHarness
         }
         r.BulkSeconds["memcpy-new"] = Median(times);
 
-        // The JSON work of a 24 MiB call without any transport: the generated proxy writes the request frame,
-        // then the payload is parsed back (what the two processes do besides moving bytes).
-        var channel = new EncodeOnlyChannel();
-        var proxy = GeneratedPath.Echo.CreateProxy(channel);
-        var bulk = new Payload(BulkText());
-        var json = Encoding.UTF8.GetBytes("{\"Data\":\"" + bulk.Data + "\"}");
+        var jsonOnly = new JsonOnlyTransfer(new Payload(BulkText()));
         times.Clear();
         for (var i = 0; i <= config.BulkRuns; i++)
         {
             Settle();
-            var start = Stopwatch.GetTimestamp();
-            proxy.SinkAsync(bulk).GetAwaiter().GetResult();
-            var back = System.Text.Json.JsonSerializer.Deserialize(json, BenchJson.Default.Payload)!;
-            if (i > 0) times.Add(Seconds(Stopwatch.GetTimestamp() - start));
-            Check(back.Data.Length == bulk.Data.Length, "JSON-only round trip");
+            var seconds = jsonOnly.Seconds();
+            if (i > 0) times.Add(seconds);
         }
         r.BulkSeconds["json"] = Median(times);
+    }
+
+    /// <summary>
+    /// The JSON work of a 24 MiB call without any transport: the generated proxy writes the request frame, then the
+    /// payload is parsed back (what the two processes do besides moving bytes).
+    /// </summary>
+    private sealed class JsonOnlyTransfer(Payload bulk)
+    {
+        private readonly IEcho _proxy = GeneratedPath.Echo.CreateProxy(new EncodeOnlyChannel());
+        private readonly byte[] _json = Encoding.UTF8.GetBytes("{\"Data\":\"" + bulk.Data + "\"}");
+
+        public double Seconds()
+        {
+            var start = Stopwatch.GetTimestamp();
+            _proxy.SinkAsync(bulk).GetAwaiter().GetResult();
+            var back = System.Text.Json.JsonSerializer.Deserialize(_json, BenchJson.Default.Payload)!;
+            var seconds = Timing.Seconds(Stopwatch.GetTimestamp() - start);
+            Check(back.Data.Length == bulk.Data.Length, "JSON-only round trip");
+            return seconds;
+        }
     }
 
     /// <summary>

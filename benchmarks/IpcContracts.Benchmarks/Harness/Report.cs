@@ -16,6 +16,7 @@ internal static class Report
         Events(r, rows);
         Paired(r, rows);
         Bulk(r, rows);
+        BulkJson(r, rows);
         Nats(r, rows);
         Costs(r, rows);
 
@@ -300,6 +301,28 @@ internal static class Report
                     $"median {Transfer(Timing.Median(pairs.Select(p => p.Ours).ToList()))}{faults}", $"{name}: median {Transfer(Timing.Median(pairs.Select(p => p.Baseline).ToList()))}",
                     $"{X(median)} (median of the pairs' ratios; pairs {X(sorted[0])}-{X(sorted[^1])})", $"≤ {limit:0.##}x", Met(median <= limit, median, 1)));
             }
+        }
+    }
+
+    // ---- 4e ----
+
+    /// <summary>
+    /// Row 4's JSON payload, paired: each transfer's transport share (the transfer less the same call's JSON work without a
+    /// transport) against the raw stream right before it (#16: within 2x, JSON-only cost aside). Row 4 is one transfer.
+    /// </summary>
+    private static void BulkJson(Results r, List<Row> rows)
+    {
+        foreach (var (series, name) in new[] { ("pipe", "raw Unix socket stream"), ("tcp", "raw TCP stream") })
+        {
+            if (!r.BulkJsonPairs.TryGetValue(series, out var pairs) || pairs.Count == 0) continue;
+            var sorted = pairs.Select(p => (p.Ours - p.JsonOnly) / p.Baseline).Order().ToList();
+            var median = Timing.Median(sorted);
+            var faults = r.BulkFaults.TryGetValue(series + "-json", out var f) && f.Count > 0
+                ? $", receiver's page faults per transfer: median {f.Order().ElementAt(f.Count / 2):N0} ({f.Min():N0}-{f.Max():N0})" : "";
+            rows.Add(new("4e", $"24 MiB JSON payload one way, {series}://, the transport's share (transfer less JSON only), each of {sorted.Count} transfers paired with a {name} right before it",
+                $"median {Transfer(Timing.Median(pairs.Select(p => p.Ours).ToList()))} less JSON only {Transfer(Timing.Median(pairs.Select(p => p.JsonOnly).ToList()))}{faults}",
+                $"{name}: median {Transfer(Timing.Median(pairs.Select(p => p.Baseline).ToList()))}",
+                $"{X(median)} (median of the pairs' ratios; pairs {X(sorted[0])}-{X(sorted[^1])})", "≤ 2x", Met(median <= 2, median, 1)));
         }
     }
 

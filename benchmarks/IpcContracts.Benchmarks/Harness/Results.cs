@@ -79,6 +79,9 @@ internal sealed class Results
     /// <summary>4d: each transfer's time (s) and its paired baseline's (raw stream, or memcpy for shm), per "series-shape".</summary>
     public Dictionary<string, List<(double Ours, double Baseline)>> BulkPairs { get; } = [];
 
+    /// <summary>4e: each 24 MiB JSON transfer (s), the JSON work of the same call without a transport right after it, and the raw stream right before it, per transport (pipe, tcp).</summary>
+    public Dictionary<string, List<(double Ours, double JsonOnly, double Baseline)>> BulkJsonPairs { get; } = [];
+
     /// <summary>4d: the receiving child's minor page faults during each of our transfers, per "series-shape" (empty where unknown).</summary>
     public Dictionary<string, List<long>> BulkFaults { get; } = [];
 
