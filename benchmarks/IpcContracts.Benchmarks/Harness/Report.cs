@@ -315,14 +315,19 @@ internal static class Report
         foreach (var (series, name) in new[] { ("pipe", "raw Unix socket stream"), ("tcp", "raw TCP stream") })
         {
             if (!r.BulkJsonPairs.TryGetValue(series, out var pairs) || pairs.Count == 0) continue;
-            var sorted = pairs.Select(p => (p.Ours - p.JsonOnly) / p.Baseline).Order().ToList();
-            var median = Timing.Median(sorted);
+            // From the medians: the JSON work alone varies by a few ms from one measurement to the next, as much as the
+            // transport's share, so a pair's own difference is mostly that noise (some came out negative).
+            var ours = Timing.Median(pairs.Select(p => p.Ours).ToList());
+            var json = Timing.Median(pairs.Select(p => p.JsonOnly).ToList());
+            var raw = Timing.Median(pairs.Select(p => p.Baseline).ToList());
+            var ratio = (ours - json) / raw;
+            var plain = pairs.Select(p => p.Ours / p.Baseline).Order().ToList();
             var faults = r.BulkFaults.TryGetValue(series + "-json", out var f) && f.Count > 0
                 ? $", receiver's page faults per transfer: median {f.Order().ElementAt(f.Count / 2):N0} ({f.Min():N0}-{f.Max():N0})" : "";
-            rows.Add(new("4e", $"24 MiB JSON payload one way, {series}://, the transport's share (transfer less JSON only), each of {sorted.Count} transfers paired with a {name} right before it",
-                $"median {Transfer(Timing.Median(pairs.Select(p => p.Ours).ToList()))} less JSON only {Transfer(Timing.Median(pairs.Select(p => p.JsonOnly).ToList()))}{faults}",
-                $"{name}: median {Transfer(Timing.Median(pairs.Select(p => p.Baseline).ToList()))}",
-                $"{X(median)} (median of the pairs' ratios; pairs {X(sorted[0])}-{X(sorted[^1])})", "≤ 2x", Met(median <= 2, median, 1)));
+            rows.Add(new("4e", $"24 MiB JSON payload one way, {series}://, the transport's share (transfer less JSON only), {pairs.Count} transfers each paired with a {name} right before it",
+                $"median {Transfer(ours)}, less JSON only (the least of three right after each) {Transfer(json)}{faults}",
+                $"{name}: median {Transfer(raw)}",
+                $"{X(ratio)} (medians; whole transfer against raw: {X(Timing.Median(plain))}, pairs {X(plain[0])}-{X(plain[^1])})", "≤ 2x", Met(ratio <= 2, ratio, 1)));
         }
     }
 

@@ -355,7 +355,7 @@ public sealed partial class IpcConnection
         var outer = t_handlingFrames;
         t_handlingFrames = true;
         if (frame.Pooled) ChunkLending.Offer(frame.Bytes);
-        else LargeFrame.Offer(frame.Bytes);
+        else if (!frame.Scratch) LargeFrame.Offer(frame.Bytes);
         try
         {
             HandleFrame(frame.Header, frame.Payload());
@@ -363,6 +363,7 @@ public sealed partial class IpcConnection
         finally
         {
             if (frame.Pooled) ChunkLending.Revoke();
+            else if (frame.Scratch) ArrayPool<byte>.Shared.Return(frame.Bytes); // parsed: nothing refers to it any more
             else LargeFrame.Revoke();
             t_handlingFrames = outer;
         }
@@ -468,7 +469,39 @@ public sealed partial class IpcConnection
         return FrameHeader.Read(headerBytes, limit);
     }
 
+    /// <summary>
+    /// Smallest JSON payload that is copied into one pooled buffer before it is handled when it arrived in several pieces
+    /// (the socket transports read 256 KiB segments). System.Text.Json reads a value that spans pieces by first copying it
+    /// into an array of its own, a fresh one for a large string, whose memory the OS faults in page by page: parsing a
+    /// 24 MiB string from 96 pieces took 17-24 ms and 6,112 page faults, against 9-12 ms for a copy into a pooled buffer and
+    /// a parse of that (docs/benchmarks.md, "Session 21"). Below about 1 MiB the two cost the same.
+    /// </summary>
+    internal const int ContiguousJsonMinimum = 1024 * 1024;
+
     private void HandleFrame(in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        // Binary frames keep their pieces (their bytes are copied once, into the receiver's own array); an event's body is
+        // copied into the event queue's buffer anyway. Everything a frame's handler keeps, it copies or parses before it
+        // returns (the pipe's memory is given back after the read), so the pooled buffer goes back right after.
+        if (payload.IsSingleSegment || payload.Length < ContiguousJsonMinimum || (header.Flags & FrameFlags.Binary) != 0 || header.Kind == FrameKind.Event)
+        {
+            HandleFrameInPlace(header, payload);
+            return;
+        }
+        var length = (int)payload.Length;
+        var contiguous = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            payload.CopyTo(contiguous);
+            HandleFrameInPlace(header, new ReadOnlySequence<byte>(contiguous, 0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(contiguous);
+        }
+    }
+
+    private void HandleFrameInPlace(in FrameHeader header, in ReadOnlySequence<byte> payload)
     {
         if (_peer is null && header.Kind != FrameKind.Hello && !(header.Kind == FrameKind.Error && header.CorrelationId == 0))
             throw new IpcProtocolException(ProtocolError.UnexpectedFrame, $"Expected Hello as the first frame, received {header.Kind}.");

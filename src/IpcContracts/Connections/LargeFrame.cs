@@ -12,15 +12,16 @@ namespace IpcContracts.Connections;
 /// loop allocates that array once the frame's layout is known and the transport reads the rest of the frame into it.
 /// </summary>
 /// <remarks>
-/// Only a Request with the Binary flag (its argument object and trailer go into small arrays of their own, so the binary
-/// section is one whole array) and a Response with the Binary flag (the payload is the bytes), of at least
-/// <see cref="Threshold"/> bytes, and a binary StreamItem (a chunk of a <c>Stream</c> or <c>PipeReader</c>) of at least
+/// Read this way: a Request with the Binary flag (its argument object and trailer go into small arrays of their own, so
+/// the binary section is one whole array) and a Response with the Binary flag (the payload is the bytes), of at least
+/// <see cref="Threshold"/> bytes; a binary StreamItem (a chunk of a <c>Stream</c> or <c>PipeReader</c>) of at least
 /// <see cref="ChunkThreshold"/> bytes, read into a pooled buffer that a lending consumer takes as its chunk
-/// (<see cref="ChunkLending"/>); each only once a sixteenth of the payload has arrived: a frame header alone commits no
-/// memory beyond what the peer has sent. On shm a Stream's chunk (256 KiB) usually arrives whole, so the pipe read would
-/// drain it into the reader's buffer before the loop sees it: there the loop peeks at the next frame's header in the ring
-/// after a chunk (<see cref="TryPlanPeeked"/>) and reads the chunk from the ring into its pooled buffer. Everything else is
-/// read through the pipe as before.
+/// (<see cref="ChunkLending"/>); and a JSON Request, Response, StreamItem or Progress of at least <see cref="Threshold"/>
+/// bytes, read into a pooled buffer, parsed there in one piece and given back (<see cref="Scratch"/>). Each only once a
+/// sixteenth of the payload has arrived: a frame header alone commits no memory beyond what the peer has sent. On shm a
+/// Stream's chunk (256 KiB) usually arrives whole, so the pipe read would drain it into the reader's buffer before the
+/// loop sees it: there the loop peeks at the next frame's header in the ring after a chunk (<see cref="TryPlanPeeked"/>)
+/// and reads the chunk from the ring into its pooled buffer. Everything else is read through the pipe as before.
 /// </remarks>
 internal sealed class LargeFrame
 {
@@ -48,18 +49,26 @@ internal sealed class LargeFrame
     /// </summary>
     public bool Pooled { get; }
 
-    private LargeFrame(in FrameHeader header, Memory<byte>[] parts, byte[] bytes, bool pooled = false)
+    /// <summary>
+    /// True when <see cref="Bytes"/> is a pooled buffer holding a JSON payload (its first <see cref="Header"/>'s payload
+    /// length bytes): parsed where it is, offered to nobody, and given back to the pool once the frame has been handled.
+    /// </summary>
+    public bool Scratch { get; }
+
+    private LargeFrame(in FrameHeader header, Memory<byte>[] parts, byte[] bytes, bool pooled = false, bool scratch = false)
     {
         Header = header;
         _parts = parts;
         Bytes = bytes;
         Pooled = pooled;
+        Scratch = scratch;
         Advance(0); // skips empty parts, so Remaining is never empty before the end
     }
 
     /// <summary>
-    /// A plan for the frame at the start of <paramref name="buffer"/> when it is a large binary Request or Response whose
-    /// payload has not fully arrived; null otherwise (the pipe reads it as usual).
+    /// A plan for the frame at the start of <paramref name="buffer"/> when it is a large binary Request, Response or chunk,
+    /// or a large JSON Request, Response, StreamItem or Progress, whose payload has not fully arrived; null otherwise (the
+    /// pipe reads it as usual).
     /// </summary>
     public static LargeFrame? TryPlan(in ReadOnlySequence<byte> buffer, int maxPayloadLength)
     {
@@ -70,7 +79,18 @@ internal sealed class LargeFrame
         var length = header.PayloadLength;
         var arrived = buffer.Length - FrameHeader.Size;
         if (arrived >= length || arrived < length / 16) return null;
-        if ((header.Flags & FrameFlags.Binary) == 0 || (header.Flags & FrameFlags.Bus) != 0) return null;
+        if ((header.Flags & FrameFlags.Binary) == 0)
+        {
+            // A large JSON payload: read into one pooled buffer and parsed there, given back once handled. Through the pipe
+            // it would arrive in segments, and parsing a value that spans them costs System.Text.Json a copy into a fresh
+            // array whose pages fault in (IpcConnection.ContiguousJsonMinimum). An event's body goes into the event queue's
+            // own buffer, so an event stays on the pipe path.
+            if (length < Threshold || header.Kind is not (FrameKind.Request or FrameKind.Response or FrameKind.StreamItem or FrameKind.Progress))
+                return null;
+            var scratch = ArrayPool<byte>.Shared.Rent(length);
+            return new LargeFrame(header, [scratch.AsMemory(0, length)], scratch, scratch: true);
+        }
+        if ((header.Flags & FrameFlags.Bus) != 0) return null;
         if (header.Kind == FrameKind.StreamItem)
         {
             if (length < ChunkThreshold || length > ChunkLending.MaxLent) return null;

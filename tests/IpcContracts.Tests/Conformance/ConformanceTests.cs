@@ -164,6 +164,26 @@ public abstract class ConformanceTests(string transport, bool dedicatedReader = 
     }
 
     [Fact]
+    public async Task A_JSON_string_of_several_MB_crosses_both_ways_intact()
+    {
+        // Several megabytes of JSON arrive in many pieces on the socket transports (256 KiB segments) and are copied into one
+        // buffer before they are parsed (IpcConnection.ContiguousJsonMinimum); escapes and multi-byte characters cross the
+        // piece boundaries at varied offsets.
+        await using var pair = await StartPairAsync();
+        var text = string.Create(3 * 1024 * 1024 + 7, 0, static (span, _) =>
+        {
+            ReadOnlySpan<char> alphabet = "ab\"c\\d\ne\u00e9f\u4e2d\u0001g";
+            for (var i = 0; i < span.Length; i++) span[i] = alphabet[(i * 7 + i / 13) % alphabet.Length];
+        });
+
+        var echoed = await pair.Calculator.EchoAsync(text);
+
+        Assert.Equal(text.Length, echoed.Length);
+        Assert.True(text.AsSpan().SequenceEqual(echoed));
+        Assert.Equal(42, await pair.Calculator.GetAnswerAsync());
+    }
+
+    [Fact]
     public async Task After_a_server_restart_the_client_reconnects_explicitly()
     {
         var endpoint = NewEndpoint();

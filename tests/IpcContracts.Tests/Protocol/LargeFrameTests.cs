@@ -108,4 +108,37 @@ public sealed class LargeFrameTests
         var late = RequestFrame(longJson, Patterns.Bytes(Size, 9));
         Assert.Null(LargeFrame.TryPlan(new ReadOnlySequence<byte>(late, 0, FrameHeader.Size + 300_000), int.MaxValue));
     }
+    [Theory]
+    [InlineData((byte)FrameKind.Request)]
+    [InlineData((byte)FrameKind.Response)]
+    [InlineData((byte)FrameKind.StreamItem)]
+    [InlineData((byte)FrameKind.Progress)]
+    public void A_large_JSON_frame_is_read_into_one_pooled_buffer_and_parsed_in_one_piece(byte kindByte)
+    {
+        var kind = (FrameKind)kindByte;
+        var json = Encoding.UTF8.GetBytes("{\"s\":\"" + new string('y', Size) + "\"}");
+        var frame = new byte[FrameHeader.Size + json.Length];
+        new FrameHeader(kind, FrameFlags.None, 1, 2, 3, json.Length).Write(frame);
+        json.CopyTo(frame, FrameHeader.Size);
+
+        var plan = Read(frame, FrameHeader.Size + json.Length / 8);
+
+        Assert.True(plan.Scratch);
+        Assert.False(plan.Pooled);
+        var payload = plan.Payload();
+        Assert.True(payload.IsSingleSegment); // what System.Text.Json then reads as one span
+        Assert.Equal(json, payload.ToArray());
+        ArrayPool<byte>.Shared.Return(plan.Bytes);
+    }
+
+    [Fact]
+    public void A_large_JSON_event_and_a_JSON_frame_under_the_threshold_are_left_to_the_pipe()
+    {
+        foreach (var (kind, length) in new[] { (FrameKind.Event, Size), (FrameKind.Request, LargeFrame.Threshold - 1) })
+        {
+            var frame = new byte[FrameHeader.Size + length];
+            new FrameHeader(kind, FrameFlags.None, 1, 2, 3, length).Write(frame);
+            Assert.Null(LargeFrame.TryPlan(new ReadOnlySequence<byte>(frame, 0, FrameHeader.Size + length / 2), int.MaxValue));
+        }
+    }
 }
