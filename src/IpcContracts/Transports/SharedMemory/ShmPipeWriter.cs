@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Threading.Tasks.Sources;
 
 namespace IpcContracts.Transports.SharedMemory;
 
@@ -12,29 +11,25 @@ namespace IpcContracts.Transports.SharedMemory;
 /// task that completes when the bytes are in. The core's send path waits for that asynchronously, so neither a
 /// reader thread nor a caller ever waits for the peer.
 /// </summary>
-internal sealed class ShmPipeWriter : PipeWriter, IValueTaskSource<FlushResult>
+internal sealed class ShmPipeWriter : PipeWriter
 {
     private readonly ShmConnection _connection;
     private readonly SpscRing _ring;
-    private readonly object _gate = new();
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
     private int _written;
     private bool _completed;
 
-    // The write the writer thread is finishing (at most one: the core never flushes again before the last one completed),
-    // completed through one reusable value-task source, so handing a write over allocates nothing.
-    private Thread? _thread;
-    private bool _pending;
-    private bool _stop;
-    private byte[]? _rest;
-    private int _restLength;
-    private ReadOnlyMemory<byte> _source;
-    private ManualResetValueTaskSourceCore<FlushResult> _completion = new() { RunContinuationsAsynchronously = true };
+    // The write the writer thread is finishing (at most one: the core never flushes again before the last one completed):
+    // the buffered rest in a pooled buffer of its own (null: none), its length, then the rest of the caller's memory.
+    private readonly WriteHandoff<(byte[]? Buffered, int BufferedLength, ReadOnlyMemory<byte> Source), FlushResult> _handoff;
+    private readonly Func<bool> _closing;
 
     public ShmPipeWriter(ShmConnection connection, SpscRing ring)
     {
         _connection = connection;
         _ring = ring;
+        _handoff = new("IpcContracts shm writer", FinishWrite);
+        _closing = () => _connection.IsClosing; // once per writer, not per wait
     }
 
     public override void Advance(int bytes) => _written += bytes;
@@ -109,60 +104,35 @@ internal sealed class ShmPipeWriter : PipeWriter, IValueTaskSource<FlushResult>
             _written = 0;
             return default;
         }
-        // The ring stays full. The buffered rest moves into a buffer of its own so GetSpan may be used again once
-        // this write completes; the caller keeps `source` alive until then (PipeWriter contract).
+        // The ring stays full: the writer thread takes over. The buffered rest moves into a buffer of its own so GetSpan
+        // may be used again once this write completes; the caller keeps `source` alive until then (PipeWriter contract).
         var restLength = _written - buffered;
+        byte[]? rest = null;
         if (restLength > 0)
         {
-            _rest = ArrayPool<byte>.Shared.Rent(restLength);
-            _buffer.AsSpan(buffered, restLength).CopyTo(_rest);
+            rest = ArrayPool<byte>.Shared.Rent(restLength);
+            _buffer.AsSpan(buffered, restLength).CopyTo(rest);
         }
-        _restLength = restLength;
-        _source = source[direct..];
         _written = 0;
-        _completion.Reset();
-        var token = _completion.Version;
-        lock (_gate)
-        {
-            if (_stop)
-            {
-                Finish(false);
-                return new ValueTask<FlushResult>(this, token);
-            }
-            _pending = true;
-            if (_thread is null)
-            {
-                _thread = new Thread(static s => ((ShmPipeWriter)s!).WriterLoop()) { IsBackground = true, Name = "IpcContracts shm writer" };
-                _thread.UnsafeStart(this);
-            }
-            else Monitor.Pulse(_gate);
-        }
-        return new ValueTask<FlushResult>(this, token);
+        if (_handoff.TryHandOver((rest, restLength, source[direct..]), out var token)) return new ValueTask<FlushResult>(_handoff, token);
+        if (rest is not null) ArrayPool<byte>.Shared.Return(rest); // stopped: an earlier write failed, or the writer completed
+        return WriteFailed();
     }
 
     private int WriteNow(ReadOnlySpan<byte> bytes) => _ring.Publish(bytes);
 
-    private Func<bool>? _closing;
-
-    /// <summary>The writer thread: waits (spin, then futex) for ring space on behalf of one pending write at a time.</summary>
-    private void WriterLoop()
+    /// <summary>The writer thread: waits (spin, then futex) for ring space and writes the rest of one write.</summary>
+    private FlushResult FinishWrite((byte[]? Buffered, int BufferedLength, ReadOnlyMemory<byte> Source) write)
     {
-        while (true)
+        try
         {
-            lock (_gate)
-            {
-                while (!_pending && !_stop) Monitor.Wait(_gate);
-                if (!_pending) return; // stopped
-                _pending = false;
-            }
             var ok = _connection.Enter();
             if (ok)
             {
                 try
                 {
-                    _closing ??= () => _connection.IsClosing; // once per writer thread, not per wait
-                    ok = (_rest is null || _ring.Write(_rest.AsSpan(0, _restLength), _closing))
-                        && _ring.Write(_source.Span, _closing);
+                    ok = (write.Buffered is null || _ring.Write(write.Buffered.AsSpan(0, write.BufferedLength), _closing))
+                        && _ring.Write(write.Source.Span, _closing);
                 }
                 catch (Exception)
                 {
@@ -175,28 +145,20 @@ internal sealed class ShmPipeWriter : PipeWriter, IValueTaskSource<FlushResult>
             }
             if (!ok)
             {
-                lock (_gate) _stop = true;
+                _handoff.Stop(); // the stream of frames is broken: every later write fails at once
+                throw WriteFailedError();
             }
-            Finish(ok);
+            return new FlushResult(isCanceled: false, isCompleted: false);
+        }
+        finally
+        {
+            if (write.Buffered is not null) ArrayPool<byte>.Shared.Return(write.Buffered);
         }
     }
 
-    /// <summary>Completes the pending write; continuations run on the thread pool, never on the writer thread.</summary>
-    private void Finish(bool ok)
-    {
-        if (_rest is not null) ArrayPool<byte>.Shared.Return(_rest);
-        _rest = null;
-        _source = default;
-        if (ok) _completion.SetResult(new FlushResult(isCanceled: false, isCompleted: false));
-        else _completion.SetException(new IOException($"The shared-memory connection to {_connection.PeerDescription} closed before a write could finish."));
-    }
+    private IOException WriteFailedError() => new($"The shared-memory connection to {_connection.PeerDescription} closed before a write could finish.");
 
-    FlushResult IValueTaskSource<FlushResult>.GetResult(short token) => _completion.GetResult(token);
-
-    ValueTaskSourceStatus IValueTaskSource<FlushResult>.GetStatus(short token) => _completion.GetStatus(token);
-
-    void IValueTaskSource<FlushResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _completion.OnCompleted(continuation, state, token, flags);
+    private ValueTask<FlushResult> WriteFailed() => ValueTask.FromException<FlushResult>(WriteFailedError());
 
     private ValueTask<FlushResult> Failed() =>
         ValueTask.FromException<FlushResult>(new IOException($"The shared-memory connection to {_connection.PeerDescription} is closed."));
@@ -207,11 +169,7 @@ internal sealed class ShmPipeWriter : PipeWriter, IValueTaskSource<FlushResult>
     {
         if (_completed) return;
         _completed = true;
-        lock (_gate)
-        {
-            _stop = true;
-            Monitor.Pulse(_gate);
-        }
+        _handoff.Stop();
         if (_connection.Enter())
         {
             try { _ring.Close(); }

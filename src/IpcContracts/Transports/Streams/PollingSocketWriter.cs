@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Threading.Tasks.Sources;
 
 namespace IpcContracts.Transports.Streams;
 
@@ -12,17 +11,17 @@ namespace IpcContracts.Transports.Streams;
 /// </summary>
 /// <remarks>
 /// What the socket takes at once is sent on the calling thread. When its buffer is full, the rest is sent from a thread
-/// of the writer's own (<see cref="SenderLoop"/>), started at the first such write and ended when the connection closes
-/// or after <see cref="SenderIdleMs"/> without one: it waits for room in <c>poll(2)</c> for at most 100 ms at a time and
-/// stops when the connection closes (<see cref="StopWriting"/>; closing also shuts the socket down, which ends a wait at
-/// once). The send path awaits that write, so neither a caller nor the reader ever waits for the peer, and the
+/// of the writer's own (<see cref="WriteHandoff{TState, TResult}"/>), started at the first such write and ended when the connection
+/// closes or after <see cref="SenderIdleMs"/> without one: it waits for room in <c>poll(2)</c> for at most 100 ms at a
+/// time and stops when the connection closes (<see cref="StopWriting"/>; closing also shuts the socket down, which ends a
+/// wait at once). The send path awaits that write, so neither a caller nor the reader ever waits for the peer, and the
 /// send-stall bound (<see cref="IpcOptions.SendStallTimeout"/>) closes a connection whose peer stops reading.
 /// The wait used to run on a thread-pool thread (<c>Task.Run</c>): a peer that stopped reading then held a pool thread
 /// for up to the send-stall bound, 30 s by default, and a few such peers starved the pool that every other connection's
 /// handlers and continuations run on, until it injected threads (one every half second or so). A thread of the
 /// writer's own costs the stalled connection alone (PollingSocketWriterTests).
 /// </remarks>
-internal sealed class PollingSocketWriter(Socket socket) : Stream, IValueTaskSource
+internal sealed class PollingSocketWriter : Stream
 {
     /// <summary>The name of the thread that waits for room; tests find it by name.</summary>
     internal const string SenderThreadName = "IpcContracts socket sender";
@@ -30,95 +29,41 @@ internal sealed class PollingSocketWriter(Socket socket) : Stream, IValueTaskSou
     private const int PollMicroseconds = 100_000;
     private const int SenderIdleMs = 30_000;
 
-    private readonly object _gate = new(); // a monitor, not a Lock: the sender thread waits on it (Monitor.Wait)
-    // One write waits at a time: the pipe writer awaits each write before it starts the next. Its continuation goes to the
-    // pool: run inline on the sender thread instead, the 24 MiB JSON row over pipe:// took 38-46 ms against 14-20 ms
-    // (docs/benchmarks.md, "Session 20").
-    private ManualResetValueTaskSourceCore<bool> _waiting = new() { RunContinuationsAsynchronously = true };
-    private ReadOnlyMemory<byte> _rest;
-    private CancellationToken _restToken;
-    private bool _pending;
-    private bool _senderRunning;
+    private readonly Socket _socket;
+    private readonly WriteHandoff<(ReadOnlyMemory<byte> Bytes, CancellationToken Token), bool> _handoff;
     private volatile bool _closed;
+
+    public PollingSocketWriter(Socket socket)
+    {
+        _socket = socket;
+        _handoff = new(SenderThreadName, SendRest, SenderIdleMs);
+    }
 
     /// <summary>Makes a write waiting for room fail from its next check on and ends the sender thread; the caller also shuts the socket down.</summary>
     public void StopWriting()
     {
         _closed = true;
-        lock (_gate) Monitor.PulseAll(_gate);
+        _handoff.Stop();
     }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var sent = SendNow(buffer.Span);
-        return sent == buffer.Length ? default : SendRestAsync(buffer[sent..], cancellationToken);
+        if (sent == buffer.Length) return default;
+        // The rest goes to the sender thread; no allocation once that thread runs.
+        return _handoff.TryHandOver((buffer[sent..], cancellationToken), out var token)
+            ? new ValueTask(_handoff, token)
+            : ValueTask.FromException(Closing());
     }
 
-    // Hands the rest to the sender thread; no allocation once that thread runs.
-    private ValueTask SendRestAsync(ReadOnlyMemory<byte> rest, CancellationToken cancellationToken)
+    // The sender thread: the rest of a write, once the socket has room.
+    private bool SendRest((ReadOnlyMemory<byte> Bytes, CancellationToken Token) write)
     {
-        lock (_gate)
-        {
-            if (_pending) throw new InvalidOperationException("A write is already waiting for room on this connection: writes must be awaited one at a time.");
-            _waiting.Reset();
-            _rest = rest;
-            _restToken = cancellationToken;
-            _pending = true;
-            if (_senderRunning)
-            {
-                Monitor.Pulse(_gate);
-            }
-            else
-            {
-                _senderRunning = true;
-                new Thread(static s => ((PollingSocketWriter)s!).SenderLoop()) { IsBackground = true, Name = SenderThreadName }.Start(this);
-            }
-            return new ValueTask(this, _waiting.Version);
-        }
+        SendWhenWritable(write.Bytes, write.Token);
+        return true;
     }
 
-    private void SenderLoop()
-    {
-        while (true)
-        {
-            ReadOnlyMemory<byte> rest;
-            CancellationToken cancellationToken;
-            lock (_gate)
-            {
-                // A closed connection still finishes a write handed over before the close (it fails at its first check).
-                if (!_pending && !_closed) Monitor.Wait(_gate, SenderIdleMs);
-                if (!_pending)
-                {
-                    _senderRunning = false; // closed or idle: the next full buffer starts a new thread
-                    return;
-                }
-                rest = _rest;
-                cancellationToken = _restToken;
-                _rest = default;
-                _restToken = default;
-            }
-            Exception? failure = null;
-            try
-            {
-                SendWhenWritable(rest, cancellationToken);
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-            // Cleared before the write completes: its continuation may start the next write at once.
-            lock (_gate) _pending = false;
-            if (failure is null) _waiting.SetResult(true);
-            else _waiting.SetException(failure);
-        }
-    }
-
-    void IValueTaskSource.GetResult(short token) => _waiting.GetResult(token);
-
-    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _waiting.GetStatus(token);
-
-    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _waiting.OnCompleted(continuation, state, token, flags);
+    private static IOException Closing() => new("Unable to write data to the transport connection: the connection is closing.");
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -139,7 +84,7 @@ internal sealed class PollingSocketWriter(Socket socket) : Stream, IValueTaskSou
             SocketError error;
             try
             {
-                n = socket.Send(data[total..], SocketFlags.None, out error);
+                n = _socket.Send(data[total..], SocketFlags.None, out error);
             }
             catch (ObjectDisposedException e)
             {
@@ -157,10 +102,10 @@ internal sealed class PollingSocketWriter(Socket socket) : Stream, IValueTaskSou
         while (!rest.IsEmpty)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (_closed) throw new IOException("Unable to write data to the transport connection: the connection is closing.");
+            if (_closed) throw Closing();
             try
             {
-                socket.Poll(PollMicroseconds, SelectMode.SelectWrite); // room, an error or a timeout: the send tells which
+                _socket.Poll(PollMicroseconds, SelectMode.SelectWrite); // room, an error or a timeout: the send tells which
             }
             catch (ObjectDisposedException e)
             {
