@@ -33,14 +33,18 @@ public sealed class BoundsTests
     }
 
     /// <summary>
-    /// The same for a large binary Request, whose rest is read straight into its own array (Connections/LargeFrame): a
-    /// peer that stops after an eighth of it is disconnected with the same error, and the direct read ends with it.
+    /// The same for a large binary Request, whose rest is read straight into its own array (Connections/LargeFrame), and a
+    /// large JSON Request, whose rest is read straight into a pooled buffer: a peer that stops after an eighth of it is
+    /// disconnected with the same error, and the direct read ends with it.
     /// </summary>
     [Theory]
-    [InlineData("pipe")]
-    [InlineData("tcp")]
-    [InlineData("shm")]
-    public async Task A_peer_that_stops_inside_a_large_binary_frame_is_disconnected_after_the_partial_frame_timeout(string transport)
+    [InlineData("pipe", true)]
+    [InlineData("tcp", true)]
+    [InlineData("shm", true)]
+    [InlineData("pipe", false)]
+    [InlineData("tcp", false)]
+    [InlineData("shm", false)]
+    public async Task A_peer_that_stops_inside_a_large_binary_or_JSON_frame_is_disconnected_after_the_partial_frame_timeout(string transport, bool binary)
     {
         await using var server = await IpcServer.StartAsync(Endpoints.For(transport), options: new IpcOptions { PartialFrameTimeout = TimeSpan.FromSeconds(1) });
         var disconnected = new TaskCompletionSource<ChannelFaultedException>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -48,12 +52,20 @@ public sealed class BoundsTests
         await using var raw = await RawPeer.ConnectAsync(server.Endpoint.ToString());
         await raw.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello()));
         await raw.ExpectAsync(FrameKind.Hello);
-        var bytes = Patterns.Bytes(4 << 20, 3);
-        var payload = new byte[2 + bytes.Length + 4];
-        "{}"u8.CopyTo(payload);
-        bytes.CopyTo(payload, 2);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(payload.Length - 4), (uint)bytes.Length);
-        var request = RawPeer.Frame(FrameKind.Request, 1, 2, 3, payload, FrameFlags.Binary);
+        byte[] payload;
+        if (binary)
+        {
+            var bytes = Patterns.Bytes(4 << 20, 3);
+            payload = new byte[2 + bytes.Length + 4];
+            "{}"u8.CopyTo(payload);
+            bytes.CopyTo(payload, 2);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(payload.Length - 4), (uint)bytes.Length);
+        }
+        else
+        {
+            payload = System.Text.Encoding.UTF8.GetBytes("{\"s\":\"" + new string('j', 4 << 20) + "\"}");
+        }
+        var request = RawPeer.Frame(FrameKind.Request, 1, 2, 3, payload, binary ? FrameFlags.Binary : FrameFlags.None);
 
         await raw.SendAsync(request[..(FrameHeader.Size + payload.Length / 8)]); // an eighth of the payload, then silence
 
