@@ -37,13 +37,15 @@ public sealed partial class IpcConnection
     {
         // Before the handshake the handshake's own timeout bounds the wait, and a Ping may not precede the Hello.
         if (!IsEstablished || !HelloQueued) return;
-        var waitingSince = Volatile.Read(ref _waitingSince);
-        if (waitingSince == 0) return;
         // A backlog on its way out is the send-stall bound's business: a peer that takes it is reading (a subscriber
         // sends nothing back, and a keep-alive Ping waits behind the backlog), one that does not is closed by
         // SendStallTimeout. Silence counts again from when the backlog was last seen, so the peer has a whole timeout
-        // to answer the Ping that went out last.
+        // to answer the Ping that went out last, and for SendStallTimeout after it silence alone closes nothing
+        // (DrainingBacklog). Noted whether or not the read loop is waiting right now: a backlog missed here would leave
+        // the peer that is still reading its last bytes to the keep-alive alone.
         if (_sender.QueuedBytes > 0 && Options.SendStallTimeout != Timeout.InfiniteTimeSpan) _backlogSeenAt = now;
+        var waitingSince = Volatile.Read(ref _waitingSince);
+        if (waitingSince == 0) return;
         var silentSince = Math.Max(waitingSince, _backlogSeenAt);
         var silentMs = now - silentSince;
         var interval = Options.KeepAliveInterval;
@@ -51,7 +53,7 @@ public sealed partial class IpcConnection
         var lastPing = _keepAlivePingAt;
         var firstPing = _firstPingAt;
         var pinged = firstPing >= silentSince; // a keep-alive Ping went out during this silence
-        if (timeout != Timeout.InfiniteTimeSpan && silentMs >= (long)timeout.TotalMilliseconds)
+        if (timeout != Timeout.InfiniteTimeSpan && silentMs >= (long)timeout.TotalMilliseconds && !DrainingBacklog(now))
         {
             // The peer always gets its chance to answer: a Ping, then the time the options leave for the Pong (timeout
             // minus interval). Without that, a tick that comes late (a starved thread pool, a machine back from sleep)
@@ -73,4 +75,14 @@ public sealed partial class IpcConnection
         Interlocked.Increment(ref _keepAlivePings);
         TrySend(FrameBuilder.Empty(new FrameHeaderTemplate(FrameKind.Ping, FrameFlags.None, 0, 0, NextId())));
     }
+
+    /// <summary>
+    /// True for <see cref="IpcOptions.SendStallTimeout"/> after this side last saw bytes waiting to be sent: when its queue
+    /// empties, the last of them are not yet read (a socket's kernel buffers hold megabytes over loopback tcp; a ring holds
+    /// its size), and a Ping sent now waits behind them. A peer still taking them is reading, not gone, and may need longer
+    /// than the keep-alive timeout to reach the Ping; a peer gone for good is closed once this time is over too, so silence
+    /// after a backlog is judged by the longer of the two bounds.
+    /// </summary>
+    private bool DrainingBacklog(long now) =>
+        _backlogSeenAt != 0 && now - _backlogSeenAt < (long)Options.SendStallTimeout.TotalMilliseconds;
 }
