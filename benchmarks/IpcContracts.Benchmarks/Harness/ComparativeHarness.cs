@@ -572,23 +572,29 @@ internal static partial class ComparativeHarness
             }
             return Seconds(t);
         }
-        // Seconds, and the receiving child's minor page faults during the transfer (-1 where they cannot be read).
-        async Task<(double Seconds, long Faults)> OursTime(Func<Task<long>> transfer)
+        // Seconds, and the minor page faults of the receiving child and of this (sending) process during the transfer (-1
+        // where they cannot be read). The sender's count tells whether its frame buffer came from the pool or was new.
+        async Task<(double Seconds, long Faults, long SenderFaults)> OursTime(Func<Task<long>> transfer)
         {
             child.Mark();
             Settle();
             var faultsBefore = child.MinorFaults();
+            var senderBefore = Child.MinorFaults(Environment.ProcessId);
             var start = Stopwatch.GetTimestamp();
             var length = await transfer().ConfigureAwait(false);
             var t = Stopwatch.GetTimestamp() - start;
+            var senderAfter = Child.MinorFaults(Environment.ProcessId);
             var faultsAfter = child.MinorFaults();
             Check(length == HarnessConfig.BulkSize, "paired bulk length");
-            return (Seconds(t), faultsBefore < 0 || faultsAfter < 0 ? -1 : faultsAfter - faultsBefore);
+            return (Seconds(t), faultsBefore < 0 || faultsAfter < 0 ? -1 : faultsAfter - faultsBefore,
+                senderBefore < 0 || senderAfter < 0 ? -1 : senderAfter - senderBefore);
         }
         var bytes = new List<(double, double)>();
         var stream = new List<(double, double)>();
         var bytesFaults = new List<long>();
         var streamFaults = new List<long>();
+        var bytesSenderFaults = new List<long>();
+        var streamSenderFaults = new List<long>();
         var runs = Math.Max(PairedBulkRuns, config.BulkRuns);
         for (var i = 0; i <= runs; i++)
         {
@@ -605,11 +611,15 @@ internal static partial class ComparativeHarness
             stream.Add((st.Seconds, baseline2));
             if (b.Faults >= 0) bytesFaults.Add(b.Faults);
             if (st.Faults >= 0) streamFaults.Add(st.Faults);
+            if (b.SenderFaults >= 0) bytesSenderFaults.Add(b.SenderFaults);
+            if (st.SenderFaults >= 0) streamSenderFaults.Add(st.SenderFaults);
         }
         r.BulkPairs[transport + "-bytes"] = bytes;
         r.BulkPairs[transport + "-stream"] = stream;
         r.BulkFaults[transport + "-bytes"] = bytesFaults;
         r.BulkFaults[transport + "-stream"] = streamFaults;
+        r.BulkSenderFaults[transport + "-bytes"] = bytesSenderFaults;
+        r.BulkSenderFaults[transport + "-stream"] = streamSenderFaults;
         if (kind is null) return;
 
         // Row 4's JSON payload over pipe and tcp, in a loop of its own (interleaved with the binary transfers above, the
@@ -618,6 +628,7 @@ internal static partial class ComparativeHarness
         // it (#16: within 2x the raw stream, JSON-only cost aside). Row 4 is one transfer per run; this is the median of pairs.
         var json = new List<(double, double, double)>();
         var jsonFaults = new List<long>();
+        var jsonSenderFaults = new List<long>();
         for (var i = 0; i <= runs; i++)
         {
             var baseline = await Task.Factory.StartNew(Baseline, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
@@ -629,9 +640,11 @@ internal static partial class ComparativeHarness
             if (i == 0) continue;
             json.Add((ours.Seconds, alone, baseline));
             if (ours.Faults >= 0) jsonFaults.Add(ours.Faults);
+            if (ours.SenderFaults >= 0) jsonSenderFaults.Add(ours.SenderFaults);
         }
         r.BulkJsonPairs[transport] = json;
         r.BulkFaults[transport + "-json"] = jsonFaults;
+        r.BulkSenderFaults[transport + "-json"] = jsonSenderFaults;
     }
 
     /// <summary>Pairs per shape in 4d (the warm-up pair aside): enough for a median the load cannot move much.</summary>

@@ -295,13 +295,21 @@ internal static class Report
                 var limit = series == "shm" ? 2.0 : 1.25;
                 // The receiver's page faults tell the two states of a run apart: a new 24 MiB array in memory the GC kept
                 // (a few faults) or in pages the OS must fault in and clear again (about 6,144), which costs more than the copy.
-                var faults = r.BulkFaults.TryGetValue(series + suffix, out var f) && f.Count > 0
-                    ? $", receiver's page faults per transfer: median {f.Order().ElementAt(f.Count / 2):N0} ({f.Min():N0}-{f.Max():N0})" : "";
+                var faults = Faults(r, series + suffix);
                 rows.Add(new("4d", $"24 MiB one way as a {shape}, {series}://, each of {sorted.Count} transfers paired with a {name} right before it",
                     $"median {Transfer(Timing.Median(pairs.Select(p => p.Ours).ToList()))}{faults}", $"{name}: median {Transfer(Timing.Median(pairs.Select(p => p.Baseline).ToList()))}",
                     $"{X(median)} (median of the pairs' ratios; pairs {X(sorted[0])}-{X(sorted[^1])})", $"≤ {limit:0.##}x", Met(median <= limit, median, 1)));
             }
         }
+    }
+
+    /// <summary>The page faults per transfer of the receiver and the sender (4d, 4e), as text after a row's figure.</summary>
+    private static string Faults(Results r, string key)
+    {
+        static string Of(Dictionary<string, List<long>> all, string key, string who) =>
+            all.TryGetValue(key, out var f) && f.Count > 0
+                ? $", {who}'s page faults per transfer: median {f.Order().ElementAt(f.Count / 2):N0} ({f.Min():N0}-{f.Max():N0})" : "";
+        return Of(r.BulkFaults, key, "receiver") + Of(r.BulkSenderFaults, key, "sender");
     }
 
     // ---- 4e ----
@@ -322,8 +330,7 @@ internal static class Report
             var raw = Timing.Median(pairs.Select(p => p.Baseline).ToList());
             var ratio = (ours - json) / raw;
             var plain = pairs.Select(p => p.Ours / p.Baseline).Order().ToList();
-            var faults = r.BulkFaults.TryGetValue(series + "-json", out var f) && f.Count > 0
-                ? $", receiver's page faults per transfer: median {f.Order().ElementAt(f.Count / 2):N0} ({f.Min():N0}-{f.Max():N0})" : "";
+            var faults = Faults(r, series + "-json");
             rows.Add(new("4e", $"24 MiB JSON payload one way, {series}://, the transport's share (transfer less JSON only), {pairs.Count} transfers each paired with a {name} right before it",
                 $"median {Transfer(ours)}, less JSON only (the least of three right after each) {Transfer(json)}{faults}",
                 $"{name}: median {Transfer(raw)}",

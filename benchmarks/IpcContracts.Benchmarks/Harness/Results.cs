@@ -85,6 +85,9 @@ internal sealed class Results
     /// <summary>4d: the receiving child's minor page faults during each of our transfers, per "series-shape" (empty where unknown).</summary>
     public Dictionary<string, List<long>> BulkFaults { get; } = [];
 
+    /// <summary>4d/4e: this (sending) process's minor page faults during each of our transfers, keyed as <see cref="BulkFaults"/>.</summary>
+    public Dictionary<string, List<long>> BulkSenderFaults { get; } = [];
+
     /// <summary>2b/3c: per transport ("pipe", "tcp", "shm"), each round of ours against its baseline right before it.</summary>
     public Dictionary<string, List<PairedRound>> PairedRounds { get; } = [];
 
