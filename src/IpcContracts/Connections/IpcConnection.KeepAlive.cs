@@ -60,8 +60,13 @@ public sealed partial class IpcConnection
             // would close a connection whose peer was never asked.
             if (interval == Timeout.InfiniteTimeSpan || (pinged && now - firstPing >= (long)(timeout - interval).TotalMilliseconds))
             {
+                // The time nothing arrived, not the option's value: a late tick, or the send-stall time lent after a
+                // backlog, make it longer, and the message says which bound applied.
+                var afterBacklog = _backlogSeenAt >= waitingSince
+                    ? $"; it had a backlog of this side's bytes to read, so it was given IpcOptions.SendStallTimeout ({Options.SendStallTimeout.TotalSeconds:0.###} s) after that"
+                    : "";
                 Fault(new ChannelFaultedException(
-                    $"Nothing arrived from the peer {PeerDescription} for {timeout.TotalSeconds:0.###} s, not even a Pong to a keep-alive Ping (IpcOptions.KeepAliveTimeout): the peer process or the link to it is gone, or the peer stopped reading.",
+                    $"Nothing arrived from the peer {PeerDescription} for {(now - waitingSince) / 1000.0:0.#} s, not even a Pong to a keep-alive Ping (IpcOptions.KeepAliveTimeout is {timeout.TotalSeconds:0.###} s{afterBacklog}): the peer process or the link to it is gone, or the peer stopped reading.",
                     DisconnectReason.PeerLost));
                 return;
             }

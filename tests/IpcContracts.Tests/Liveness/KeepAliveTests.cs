@@ -35,6 +35,7 @@ public abstract class KeepAliveTests(string transport)
             var failed = await Assert.ThrowsAsync<ChannelFaultedException>(() => call.WaitAsync(Bound));
             Assert.Equal(DisconnectReason.PeerLost, failed.Reason);
             Assert.Contains("KeepAliveTimeout", failed.Message);
+            Assert.DoesNotContain("backlog", failed.Message); // nothing was waiting to be sent: the keep-alive alone
             Assert.False(client.Connection.IsConnected);
             Assert.True(client.Connection.KeepAlivePingsSent > 0, "the silent peer was sent a keep-alive Ping first");
         }
@@ -150,6 +151,8 @@ public abstract class KeepAliveTests(string transport)
         var closed = await connection.Completion.WaitAsync(Bound);
         Assert.Equal(DisconnectReason.PeerLost, closed.Reason);
         Assert.Contains("KeepAliveTimeout", closed.Message);
+        Assert.Contains("backlog", closed.Message); // the message says which bound applied
+        Assert.Contains("IpcOptions.SendStallTimeout (3 s)", closed.Message);
         Assert.True(held.Subscriber.Seen < held.Sent, "the subscriber never took the last events");
     }
 
