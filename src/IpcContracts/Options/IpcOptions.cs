@@ -103,7 +103,8 @@ public sealed class IpcOptions
     /// reading on purpose (its subscribers behind under <see cref="EventOverflowPolicy.Wait"/>) does not count, nor does
     /// time with bytes waiting to be sent to the peer, which <see cref="SendStallTimeout"/> bounds; and for
     /// <see cref="SendStallTimeout"/> after such a backlog, whose last bytes may still wait unread in the buffers between
-    /// the two ends with the Ping behind them, silence alone closes nothing. Must be longer than <see cref="KeepAliveInterval"/>; <see cref="Timeout.InfiniteTimeSpan"/> disables it. Default 60 s.
+    /// the two ends with the Ping behind them, silence alone closes nothing. Must be longer than
+    /// <see cref="KeepAliveInterval"/>; <see cref="Timeout.InfiniteTimeSpan"/> disables it. Default 60 s.
     /// </summary>
     public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
