@@ -591,10 +591,18 @@ internal static partial class ComparativeHarness
         }
         var bytes = new List<(double, double)>();
         var stream = new List<(double, double)>();
-        var bytesFaults = new List<long>();
-        var streamFaults = new List<long>();
-        var bytesSenderFaults = new List<long>();
-        var streamSenderFaults = new List<long>();
+        // The page faults of each counted transfer, receiver's and sender's, under "transport-shape" (a count that could not
+        // be read is left out); a run's lists replace an earlier run's.
+        foreach (var shape in new[] { "-bytes", "-stream", "-json" })
+        {
+            r.BulkFaults[transport + shape] = [];
+            r.BulkSenderFaults[transport + shape] = [];
+        }
+        void KeepFaults(string shape, long faults, long senderFaults)
+        {
+            if (faults >= 0) r.BulkFaults[transport + shape].Add(faults);
+            if (senderFaults >= 0) r.BulkSenderFaults[transport + shape].Add(senderFaults);
+        }
         var runs = Math.Max(PairedBulkRuns, config.BulkRuns);
         for (var i = 0; i <= runs; i++)
         {
@@ -609,17 +617,11 @@ internal static partial class ComparativeHarness
             if (i == 0) continue; // warm-up: the raw child's first transfer, and the pairs' first GC state
             bytes.Add((b.Seconds, baseline));
             stream.Add((st.Seconds, baseline2));
-            if (b.Faults >= 0) bytesFaults.Add(b.Faults);
-            if (st.Faults >= 0) streamFaults.Add(st.Faults);
-            if (b.SenderFaults >= 0) bytesSenderFaults.Add(b.SenderFaults);
-            if (st.SenderFaults >= 0) streamSenderFaults.Add(st.SenderFaults);
+            KeepFaults("-bytes", b.Faults, b.SenderFaults);
+            KeepFaults("-stream", st.Faults, st.SenderFaults);
         }
         r.BulkPairs[transport + "-bytes"] = bytes;
         r.BulkPairs[transport + "-stream"] = stream;
-        r.BulkFaults[transport + "-bytes"] = bytesFaults;
-        r.BulkFaults[transport + "-stream"] = streamFaults;
-        r.BulkSenderFaults[transport + "-bytes"] = bytesSenderFaults;
-        r.BulkSenderFaults[transport + "-stream"] = streamSenderFaults;
         if (kind is null) return;
 
         // Row 4's JSON payload over pipe and tcp, in a loop of its own (interleaved with the binary transfers above, the
@@ -627,8 +629,6 @@ internal static partial class ComparativeHarness
         // share is the transfer less the JSON work of the same call without a transport, timed in this process right after
         // it (#16: within 2x the raw stream, JSON-only cost aside). Row 4 is one transfer per run; this is the median of pairs.
         var json = new List<(double, double, double)>();
-        var jsonFaults = new List<long>();
-        var jsonSenderFaults = new List<long>();
         for (var i = 0; i <= runs; i++)
         {
             var baseline = await Task.Factory.StartNew(Baseline, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
@@ -639,12 +639,9 @@ internal static partial class ComparativeHarness
             var alone = Math.Min(jsonOnly.Seconds(), Math.Min(jsonOnly.Seconds(), jsonOnly.Seconds()));
             if (i == 0) continue;
             json.Add((ours.Seconds, alone, baseline));
-            if (ours.Faults >= 0) jsonFaults.Add(ours.Faults);
-            if (ours.SenderFaults >= 0) jsonSenderFaults.Add(ours.SenderFaults);
+            KeepFaults("-json", ours.Faults, ours.SenderFaults);
         }
         r.BulkJsonPairs[transport] = json;
-        r.BulkFaults[transport + "-json"] = jsonFaults;
-        r.BulkSenderFaults[transport + "-json"] = jsonSenderFaults;
     }
 
     /// <summary>Pairs per shape in 4d (the warm-up pair aside): enough for a median the load cannot move much.</summary>
