@@ -174,7 +174,17 @@ public abstract class TimeoutConformanceTests(string transport)
 
         Assert.Contains("sent no item", e.Message);
         Assert.Contains("[ContractMethod(TimeoutMilliseconds)]", e.Message);
-        await Eventually.TrueAsync(() => TimeoutService.WasCancelled(probe));
+        // The deadline ends the server's call too, producer included (the call is in flight until its enumerator is
+        // disposed). Where the producer stood when its token was cancelled is the machine's draw: in its wait for the
+        // signal, which it can leave only by the token; or not there yet, and then the server's loop stops it before
+        // the next item without its asking (this test used to wait for the producer to see its token, and a loaded
+        // machine failed it so).
+        // The Ping's answer comes after the server has read the Request (one connection reads in order), so the count
+        // below is not 0 only because the call has not reached the server yet.
+        await client.Connection.PingAsync();
+        await Eventually.TrueAsync(() => server.InFlightRequests == 0);
+        Assert.True(!TimeoutService.StartedWaiting(probe) || TimeoutService.WasCancelled(probe),
+            "The producer waited for its signal, and the call ended without its token cancelling that wait.");
     }
 
     [Fact]
