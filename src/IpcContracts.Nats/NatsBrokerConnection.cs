@@ -50,6 +50,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private readonly TaskCompletionSource _helloWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CallTable<ulong, (uint Contract, uint Method, bool Bus)> _outCalls = new();
+    private readonly ReplyParts _replyParts = new(); // replies larger than max_payload, arriving in parts
     private readonly InboundCalls _inCalls = new();
     private readonly ConcurrentDictionary<uint, FrameSubscription> _eventSubscriptions = new();
     private readonly ConcurrentDictionary<uint, FrameSubscription> _busEventSubscriptions = new();
@@ -431,6 +432,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                     ? _nats.PublishAsync(_address.Credit, frame, replyTo: ReplySubject(header.CorrelationId), serializer: Raw)
                     : default;
             case WireFrame.Cancel:
+                _replyParts.Drop(header.CorrelationId); // what arrived of a large reply to the call
                 _upstreams.TryRemove(header.CorrelationId, out _);
                 return _outCalls.TryRemove(header.CorrelationId, out _)
                     ? _nats.PublishAsync(_address.Cancel, frame, replyTo: ReplySubject(header.CorrelationId), serializer: Raw)
@@ -702,12 +704,6 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private ValueTask PublishReplyAsync(in WireFrame.Header header, in ReadOnlySequence<byte> frame)
     {
         if (!_inCalls.TryRemove(header.CorrelationId, out var call)) return default;
-        if (frame.Length > MaxBrokerPayload)
-        {
-            var error = WireFrame.BuildError(header with { CorrelationId = call.CallerId }, "remote", "IpcContracts.IpcException",
-                $"The reply is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload), so it was not sent: {LargeDataHint}.");
-            return _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(error), serializer: Raw);
-        }
         return PublishAsCaller(call.ReplyTo, frame, call.CallerId);
     }
 
@@ -715,11 +711,26 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     /// Publishes <paramref name="frame"/> (read from the outbound pipe) with correlation ID <paramref name="callerId"/> in place
     /// of this side's local one, rewritten where the frame lies: a reply, stream item or progress report costs no copy of
     /// its own (the NATS client copies it into its buffer), and the pump awaits the publish before it lets go of those bytes.
+    /// A frame larger than the broker's max_payload goes in parts (<see cref="PublishInPartsAsync"/>).
     /// </summary>
     private ValueTask PublishAsCaller(string subject, in ReadOnlySequence<byte> frame, ulong callerId, string? replyTo = null)
     {
         WireFrame.PatchCorrelation(frame, callerId);
+        if (frame.Length > MaxBrokerPayload && replyTo is null) return PublishInPartsAsync(subject, frame);
         return _nats.PublishAsync(subject, frame, replyTo: replyTo, serializer: Raw);
+    }
+
+    /// <summary>
+    /// A Response, Error or StreamItem larger than the broker's max_payload, as consecutive messages of max_payload bytes
+    /// on the caller's reply subject (docs/protocol.md section 9, "A frame in parts"); the caller's transport puts them
+    /// together (<see cref="ReplyParts"/>). The pump awaits each publish, so no other frame to that subject comes between
+    /// them, and NATS keeps one publisher's order on a subject.
+    /// </summary>
+    private async ValueTask PublishInPartsAsync(string subject, ReadOnlySequence<byte> frame)
+    {
+        var part = MaxBrokerPayload;
+        for (long at = 0; at < frame.Length; at += part)
+            await _nats.PublishAsync(subject, frame.Slice(at, Math.Min(part, frame.Length - at)), serializer: Raw).ConfigureAwait(false);
     }
 
     /// <summary><c>P.reply.INSTANCE.N</c> for this connection's call N.</summary>
@@ -729,17 +740,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     private async ValueTask PublishStreamItemAsync(WireFrame.Header header, ReadOnlySequence<byte> frame)
     {
         if (!_inCalls.TryGetValue(header.CorrelationId, out var call)) return;
-        if (frame.Length > MaxBrokerPayload)
-        {
-            // The caller gets the reason and the call ends; the handler here is cancelled instead of waiting for credit forever.
-            _inCalls.TryRemove(header.CorrelationId, out _);
-            var error = WireFrame.BuildError(header with { Kind = WireFrame.Request, CorrelationId = call.CallerId }, "remote", "IpcContracts.IpcException",
-                $"A stream item is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload), so it was not sent: {LargeDataHint}.");
-            await _nats.PublishAsync(call.ReplyTo, new ReadOnlySequence<byte>(error), serializer: Raw).ConfigureAwait(false);
-            await WriteInputAsync(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, header.CorrelationId, [])).ConfigureAwait(false);
-            return;
-        }
-        await PublishAsCaller(call.ReplyTo, frame, call.CallerId).ConfigureAwait(false);
+        await PublishAsCaller(call.ReplyTo, frame, call.CallerId).ConfigureAwait(false); // in parts if it is large
     }
 
     /// <summary>
@@ -891,6 +892,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         if (!ulong.TryParse(subject.AsSpan(subject.LastIndexOf('.') + 1), out var id)) return default;
         if (RawHeaders.Status(headers) == 503)
         {
+            _replyParts.Drop(id);
             _upstreams.TryRemove(id, out _);
             if (!_outCalls.TryRemove(id, out var call)) return default;
             if (call.Bus)
@@ -905,7 +907,17 @@ internal sealed class NatsBrokerConnection : ITransportConnection
                 "IpcContracts.ContractMismatchException",
                 $"Nothing serves contract {alias} on {PeerDescription}: no process subscribes to {_address.Request(call.Contract)} (NATS no responders).", alias));
         }
-        if (!WireFrame.TryReadMessage(payload, out var header) || header.CorrelationId != id) return default;
+        var headerRead = WireFrame.TryReadHeader(payload, out var header);
+        switch (_replyParts.Take(id, payload, _outCalls.ContainsKey(id), headerRead, header, _options.MaxPayloadLength, out var whole, out var wholeLength))
+        {
+            case ReplyParts.Outcome.Held:
+                return default;
+            case ReplyParts.Outcome.Whole:
+                return HandOverWholeReplyAsync(id, whole, wholeLength);
+            case ReplyParts.Outcome.TooLarge:
+                return RefuseLargeReplyAsync(id, header.FrameLength);
+        }
+        if (!headerRead || header.FrameLength != payload.Length || header.CorrelationId != id) return default;
         if ((header.Flags & WireFrame.UpstreamFlag) != 0)
             return header.Kind is WireFrame.StreamCredit or WireFrame.Cancel ? OnUpstreamControlAsync(id, replyTo, payload) : default;
         if (header.Kind is not (WireFrame.Response or WireFrame.Error or WireFrame.StreamItem or WireFrame.Progress))
@@ -916,6 +928,48 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             _upstreams.TryRemove(id, out _);
         }
         return WriteInputAsync(payload);
+    }
+
+    /// <summary>A frame that arrived in parts, whole now: handed to the core like one that came in one message.</summary>
+    private async ValueTask HandOverWholeReplyAsync(ulong id, byte[] whole, int length)
+    {
+        try
+        {
+            if (!WireFrame.TryReadHeader(new ReadOnlySequence<byte>(whole, 0, length), out var header)) return;
+            if (header.Kind is WireFrame.Response or WireFrame.Error)
+            {
+                _outCalls.TryRemove(id, out _);
+                _upstreams.TryRemove(id, out _);
+            }
+            else if (!_outCalls.ContainsKey(id))
+            {
+                return; // a stream item for a call that has ended
+            }
+            await WriteInputAsync(new ReadOnlySequence<byte>(whole, 0, length)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ReplyParts.Return(whole);
+        }
+    }
+
+    /// <summary>
+    /// The first part of a reply larger than this side takes (<see cref="IpcOptions.MaxPayloadLength"/>): nothing of it is
+    /// held, the call fails with the reason (Error bad_payload from the transport to its core) and a Cancel tells the serving
+    /// process; the parts that follow find no frame to join and are ignored.
+    /// </summary>
+    private async ValueTask RefuseLargeReplyAsync(ulong id, long frameLength)
+    {
+        if (!_outCalls.TryRemove(id, out var call)) return;
+        _upstreams.TryRemove(id, out _);
+        var request = call.Bus
+            ? new WireFrame.Header(WireFrame.Request, WireFrame.BusFlag, 0, call.Method, id, 0)
+            : new WireFrame.Header(WireFrame.Request, 0, call.Contract, call.Method, id, 0);
+        var error = WireFrame.BuildError(request, "bad_payload", "IpcContracts.IpcProtocolException",
+            $"The reply is {frameLength} bytes; this side takes frames of at most {_options.MaxPayloadLength} payload bytes (IpcOptions.MaxPayloadLength), so the call failed.");
+        await _nats.PublishAsync(_address.Cancel, new ReadOnlySequence<byte>(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, id, [])), replyTo: ReplySubject(id),
+            serializer: Raw).ConfigureAwait(false);
+        await WriteInputAsync(error).ConfigureAwait(false);
     }
 
     private ValueTask OnRequestAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload)
@@ -1218,6 +1272,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
         if (Interlocked.Exchange(ref _inputEnded, 1) != 0) return;
         _in.Writer.CancelPendingFlush(); // a write waiting for the core gives up, then the lock is free
         Interlocked.Exchange(ref _eventRoom, null)?.TrySetResult(); // a reader waiting for the subscribers goes on (and hands nothing over)
+        _replyParts.Clear(); // parts of large replies that will not be completed
         _ = Task.Run(async () =>
         {
             await _inLock.WaitAsync().ConfigureAwait(false);

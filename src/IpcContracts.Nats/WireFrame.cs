@@ -35,13 +35,17 @@ internal static class WireFrame
     }
 
     /// <summary>Reads the header of one whole frame held in a NATS message; false for anything else.</summary>
-    public static bool TryReadMessage(in ReadOnlySequence<byte> message, out Header header)
+    public static bool TryReadMessage(in ReadOnlySequence<byte> message, out Header header) =>
+        TryReadHeader(message, out header) && header.FrameLength == message.Length;
+
+    /// <summary>Reads the frame header a NATS message starts with, whatever its length says (a frame may come in parts).</summary>
+    public static bool TryReadHeader(in ReadOnlySequence<byte> message, out Header header)
     {
         Span<byte> bytes = stackalloc byte[HeaderSize];
         header = default;
         if (message.Length < HeaderSize) return false;
         message.Slice(0, HeaderSize).CopyTo(bytes);
-        return TryRead(bytes, out header) && header.FrameLength == message.Length;
+        return TryRead(bytes, out header);
     }
 
     /// <summary>

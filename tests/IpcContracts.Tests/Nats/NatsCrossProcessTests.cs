@@ -107,12 +107,14 @@ public sealed class NatsCrossProcessTests
     }
 
     /// <summary>
-    /// A message over the broker's max_payload (1 MiB by default, headers included) cannot be published: the call fails at
+    /// A request over the broker's max_payload (1 MiB by default, headers included) cannot be published: the call fails at
     /// once with the reason, the connection stays up, and the next call works. 2 MiB of bytes both ways, and a request
-    /// whose frame fits but whose frame and NATS headers (Ipc-Fp, Ipc-Sig) together do not.
+    /// whose frame fits but whose frame and NATS headers (Ipc-Fp, Ipc-Sig) together do not. A reply over it crosses in
+    /// parts (docs/protocol.md section 9, "A frame in parts"), and so does a stream item; a reply over what the caller takes
+    /// (IpcOptions.MaxPayloadLength) fails that call only, told from its first part.
     /// </summary>
     [NatsFact]
-    public async Task An_argument_or_a_result_over_the_brokers_max_payload_fails_that_call_only_naming_max_payload_and_the_size()
+    public async Task A_request_over_the_brokers_max_payload_fails_that_call_only_and_a_reply_or_stream_item_over_it_crosses_in_parts()
     {
         const int TwoMiB = 2 * 1024 * 1024;
         var endpoint = NatsBroker.NewEndpoint();
@@ -125,13 +127,31 @@ public sealed class NatsCrossProcessTests
         Assert.Contains("The request is 2097", argument.Message, StringComparison.Ordinal);
         Assert.Contains("up to 1048576 bytes (its max_payload)", argument.Message, StringComparison.Ordinal);
         Assert.Contains("Stream", argument.Message, StringComparison.Ordinal);
-        // The handler ran in the other process; its transport could not publish the reply and sent an Error in its place.
-        var result = await Assert.ThrowsAsync<RemoteInvocationException>(() => calc.MakeBytesAsync(TwoMiB, 3).WaitAsync(TimeSpan.FromSeconds(20)));
-        Assert.Contains("The reply is 2097", result.Message, StringComparison.Ordinal);
-        Assert.Contains("up to 1048576 bytes (its max_payload)", result.Message, StringComparison.Ordinal);
-        Assert.Contains("Stream", result.Message, StringComparison.Ordinal);
         Assert.True(client.Connection.IsConnected, "an oversized call fails that call only");
         Assert.Equal(42, await calc.GetAnswerAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+
+        // The handler ran in the other process; its transport published the 2 MiB reply in three parts.
+        var result = await calc.MakeBytesAsync(TwoMiB, 3).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.True(Patterns.Bytes(TwoMiB, 3).AsSpan().SequenceEqual(result), "the reply's bytes, put together from its parts");
+        // Stream items of 2 MiB (base64 in JSON, about 2.8 MB each), each in parts, in order, among the call's credit frames.
+        var chunks = new List<Chunk>();
+        await foreach (var chunk in client.Proxy<IStreams>().ChunksAsync($"nats-{Guid.NewGuid():N}", 3, TwoMiB)) chunks.Add(chunk);
+        Assert.Equal([0, 1, 2], chunks.Select(c => c.Index));
+        Assert.All(chunks, c => Assert.Equal((TwoMiB, (byte)c.Index, (byte)(c.Index >> 8)), (c.Data.Length, c.Data[0], c.Data[^1])));
+
+        // A caller that takes less: the first part tells the frame's length, and the call fails with it; the parts that follow
+        // are ignored, and the connection serves the next call.
+        await using (var small = await IpcClient.ConnectAsync(endpoint, options: new IpcOptions { DefaultCallTimeout = TimeSpan.FromSeconds(60), MaxPayloadLength = 1536 * 1024 }))
+        {
+            var smallCalc = small.Proxy<ICalculator>();
+            var tooLarge = await Assert.ThrowsAsync<IpcProtocolException>(() => smallCalc.MakeBytesAsync(TwoMiB, 4).WaitAsync(TimeSpan.FromSeconds(20)));
+            Assert.Contains("The reply is 2097", tooLarge.Message, StringComparison.Ordinal);
+            Assert.Contains("IpcOptions.MaxPayloadLength", tooLarge.Message, StringComparison.Ordinal);
+            Assert.True(small.Connection.IsConnected, "an oversized reply fails that call only");
+            Assert.Equal(42, await smallCalc.GetAnswerAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+            var fits = await smallCalc.MakeBytesAsync(1_000_000, 5).WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.True(Patterns.Bytes(1_000_000, 5).AsSpan().SequenceEqual(fits));
+        }
 
         // A binary argument travels raw (docs/protocol.md 7.10): the 32-byte header, "{}", the bytes and their length, so
         // 1,048,518 bytes make a frame of 1,048,556 bytes, under 1 MiB; the headers (about 70 bytes) take the message over it.
