@@ -500,8 +500,7 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             await WriteInputAsync(WireFrame.BuildError(new WireFrame.Header(WireFrame.Request, 0, header.ContractId, header.MethodId, id, 0), "bad_payload",
                 "IpcContracts.IpcProtocolException",
                 $"An argument-stream item is {frame.Length} bytes; the NATS server {_address.Url} takes messages up to {MaxBrokerPayload} bytes (its max_payload), so it was not sent: send smaller items, or raise the server's max_payload.")).ConfigureAwait(false);
-            await _nats.PublishAsync(_address.Cancel, new ReadOnlySequence<byte>(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, id, [])),
-                replyTo: ReplySubject(id), serializer: Raw).ConfigureAwait(false);
+            await PublishCancelAsync(id).ConfigureAwait(false);
             return;
         }
         var route = _upstreams.GetOrAdd(id, static _ => new UpstreamRoute());
@@ -898,12 +897,12 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             if (call.Bus)
             {
                 var type = MessageTypeRegistry.FindName(call.Method) ?? $"0x{call.Method:X8}";
-                return WriteInputAsync(WireFrame.BuildError(new WireFrame.Header(WireFrame.Request, WireFrame.BusFlag, 0, call.Method, id, 0), "mismatch",
+                return WriteInputAsync(WireFrame.BuildError(RequestOf(id, call), "mismatch",
                     "IpcContracts.ContractMismatchException",
                     $"Nothing answers '{type}' on {PeerDescription}: no process subscribes to {_address.BusRequest(call.Method)} (NATS no responders).", "$bus", type));
             }
             var alias = _own?.AliasOf(call.Contract) ?? $"0x{call.Contract:X8}";
-            return WriteInputAsync(WireFrame.BuildError(new WireFrame.Header(WireFrame.Request, 0, call.Contract, call.Method, id, 0), "mismatch",
+            return WriteInputAsync(WireFrame.BuildError(RequestOf(id, call), "mismatch",
                 "IpcContracts.ContractMismatchException",
                 $"Nothing serves contract {alias} on {PeerDescription}: no process subscribes to {_address.Request(call.Contract)} (NATS no responders).", alias));
         }
@@ -913,13 +912,19 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             case ReplyParts.Outcome.Held:
                 return default;
             case ReplyParts.Outcome.Whole:
-                return HandOverWholeReplyAsync(id, whole, wholeLength);
+                return HandOverWholeReplyAsync(id, replyTo, whole, wholeLength);
             case ReplyParts.Outcome.TooLarge:
                 return RefuseLargeReplyAsync(id, header.FrameLength);
         }
         if (!headerRead || header.FrameLength != payload.Length || header.CorrelationId != id) return default;
+        return RouteReplyAsync(id, replyTo, header, payload);
+    }
+
+    /// <summary>One whole frame for call <paramref name="id"/> from its reply subject, in one message or put together from parts.</summary>
+    private ValueTask RouteReplyAsync(ulong id, string? replyTo, in WireFrame.Header header, in ReadOnlySequence<byte> frame)
+    {
         if ((header.Flags & WireFrame.UpstreamFlag) != 0)
-            return header.Kind is WireFrame.StreamCredit or WireFrame.Cancel ? OnUpstreamControlAsync(id, replyTo, payload) : default;
+            return header.Kind is WireFrame.StreamCredit or WireFrame.Cancel ? OnUpstreamControlAsync(id, replyTo, frame) : default;
         if (header.Kind is not (WireFrame.Response or WireFrame.Error or WireFrame.StreamItem or WireFrame.Progress))
             return default;
         if (header.Kind is WireFrame.Response or WireFrame.Error)
@@ -927,25 +932,16 @@ internal sealed class NatsBrokerConnection : ITransportConnection
             _outCalls.TryRemove(id, out _); // an item or a report leaves the call open
             _upstreams.TryRemove(id, out _);
         }
-        return WriteInputAsync(payload);
+        return WriteInputAsync(frame);
     }
 
-    /// <summary>A frame that arrived in parts, whole now: handed to the core like one that came in one message.</summary>
-    private async ValueTask HandOverWholeReplyAsync(ulong id, byte[] whole, int length)
+    /// <summary>A frame that arrived in parts, whole now: routed like one that came in one message, then its array goes back.</summary>
+    private async ValueTask HandOverWholeReplyAsync(ulong id, string? replyTo, byte[] whole, int length)
     {
         try
         {
-            if (!WireFrame.TryReadHeader(new ReadOnlySequence<byte>(whole, 0, length), out var header)) return;
-            if (header.Kind is WireFrame.Response or WireFrame.Error)
-            {
-                _outCalls.TryRemove(id, out _);
-                _upstreams.TryRemove(id, out _);
-            }
-            else if (!_outCalls.ContainsKey(id))
-            {
-                return; // a stream item for a call that has ended
-            }
-            await WriteInputAsync(new ReadOnlySequence<byte>(whole, 0, length)).ConfigureAwait(false);
+            var frame = new ReadOnlySequence<byte>(whole, 0, length);
+            if (WireFrame.TryReadHeader(frame, out var header)) await RouteReplyAsync(id, replyTo, header, frame).ConfigureAwait(false);
         }
         finally
         {
@@ -962,15 +958,21 @@ internal sealed class NatsBrokerConnection : ITransportConnection
     {
         if (!_outCalls.TryRemove(id, out var call)) return;
         _upstreams.TryRemove(id, out _);
-        var request = call.Bus
-            ? new WireFrame.Header(WireFrame.Request, WireFrame.BusFlag, 0, call.Method, id, 0)
-            : new WireFrame.Header(WireFrame.Request, 0, call.Contract, call.Method, id, 0);
-        var error = WireFrame.BuildError(request, "bad_payload", "IpcContracts.IpcProtocolException",
+        var error = WireFrame.BuildError(RequestOf(id, call), "bad_payload", "IpcContracts.IpcProtocolException",
             $"The reply is {frameLength} bytes; this side takes frames of at most {_options.MaxPayloadLength} payload bytes (IpcOptions.MaxPayloadLength), so the call failed.");
-        await _nats.PublishAsync(_address.Cancel, new ReadOnlySequence<byte>(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, id, [])), replyTo: ReplySubject(id),
-            serializer: Raw).ConfigureAwait(false);
+        await PublishCancelAsync(id).ConfigureAwait(false);
         await WriteInputAsync(error).ConfigureAwait(false);
     }
+
+    /// <summary>The header of this connection's Request for call <paramref name="id"/>, for an Error this side answers it with.</summary>
+    private static WireFrame.Header RequestOf(ulong id, (uint Contract, uint Method, bool Bus) call) => call.Bus
+        ? new WireFrame.Header(WireFrame.Request, WireFrame.BusFlag, 0, call.Method, id, 0)
+        : new WireFrame.Header(WireFrame.Request, 0, call.Contract, call.Method, id, 0);
+
+    /// <summary>Tells the process running call <paramref name="id"/> that it ended here, as the core's own Cancel does (<c>P.cancel</c>).</summary>
+    private ValueTask PublishCancelAsync(ulong id) =>
+        _nats.PublishAsync(_address.Cancel, new ReadOnlySequence<byte>(WireFrame.Build(WireFrame.Cancel, 0, 0, 0, id, [])), replyTo: ReplySubject(id),
+            serializer: Raw);
 
     private ValueTask OnRequestAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload)
     {
