@@ -35,6 +35,12 @@ internal sealed record HarnessConfig(string Name, int RoundTrips, int RoundTripW
     };
 
     /// <summary>
+    /// <c>IPCBENCH_BYTE_WINDOW=BYTES</c>: sets <see cref="StreamOptions.ByteCreditWindow"/> on the child server, the side that
+    /// consumes the 24 MiB <c>Stream</c> arguments (unset: the library's default), to measure what credit grants cost a transfer.
+    /// </summary>
+    public static int? ByteCreditWindow => int.TryParse(Environment.GetEnvironmentVariable("IPCBENCH_BYTE_WINDOW"), out var bytes) ? bytes : null;
+
+    /// <summary>
     /// <c>IPCBENCH_CONTINUATIONS_ON_READER=0|1</c>: sets <see cref="IpcOptions.ContinuationsOnReaderThread"/> on the harness's
     /// clients (unset: the library's default), to measure a dedicated reader that resumes callers on the thread pool.
     /// </summary>

@@ -51,6 +51,7 @@ internal static class Children
     {
         var service = new BenchService();
         var options = new IpcOptions { SharedMemory = { SpinCount = spinCount }, DedicatedReaderThread = Harness.HarnessConfig.DedicatedReaderServer };
+        if (Harness.HarnessConfig.ByteCreditWindow is { } window) options.Streams.ByteCreditWindow = window;
         if (endpoint.StartsWith("nats://", StringComparison.Ordinal)) IpcContracts.Nats.NatsTransport.Register();
         var server = IpcServer.StartAsync(endpoint, s =>
         {

@@ -76,7 +76,7 @@ internal sealed class UpstreamPump<T>(IpcConnection connection, ulong callId, Fr
 /// <summary>
 /// The handler's side of an argument stream: what <c>InboundCall.ArgumentStream&lt;T&gt;</c> returns. Enumerable once.
 /// Items arrive on the reader thread into an <see cref="ItemQueue{T}"/> that the credit window bounds; credit is granted only when the
-/// handler starts reading, then at half the window as it reads. Ends with StreamEnd (or the caller's error), and with
+/// handler starts reading, then each time it has read a quarter of the window. Ends with StreamEnd (or the caller's error), and with
 /// the call's token (the caller cancelled, or the connection ended). Disposing early tells the caller to stop.
 /// </summary>
 internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnection connection, JsonTypeInfo<T> typeInfo)

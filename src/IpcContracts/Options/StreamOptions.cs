@@ -6,7 +6,7 @@ public sealed class StreamOptions
     /// <summary>
     /// Bytes of stream items a consumer lets a producer send ahead of what it has read (the credit window), per stream.
     /// A slow consumer holds at most this much (plus one item) of each stream in memory, and the producer's sends wait
-    /// for credit instead of growing a queue; a fast consumer is granted more when it has read half the window, so it
+    /// for credit instead of growing a queue; a fast consumer is granted more each time it has read a quarter of the window, so it
     /// never waits for a round trip. Set on the consuming side. Default 1 MiB; 4 KiB to 1 GiB. Streams of bytes have
     /// their own window, <see cref="ByteCreditWindow"/>.
     /// </summary>
@@ -19,9 +19,13 @@ public sealed class StreamOptions
     /// <remarks>
     /// Larger than the item window because bytes move at memory speed: a grant reaches the producer after a wake-up on
     /// each side (the consumer's read, then the producer's read loop and its own resumption), and half of 1 MiB was gone
-    /// before that, so a 24 MiB <c>Stream</c> stopped for credit at nearly every grant; with 4 MiB it has 2 MiB in hand
+    /// before that, so a 24 MiB <c>Stream</c> stopped for credit at nearly every grant; with 4 MiB it has 3 MiB in hand
     /// while a grant travels (docs/benchmarks.md, "Stream bytes: chunk size, copies and the credit window"). Items keep
     /// 1 MiB: a larger item window would let a lagging consumer queue four times as many parsed objects (not measured).
+    /// On a machine whose cores are busy with other work, a grant's two wake-ups can each wait for a time slice: there
+    /// 8 MiB moved a 24 MiB <c>Stream</c> over pipe:// at 1.42x-2.18x the raw socket stream against 1.61x-2.34x with
+    /// 4 MiB, and on a quiet machine at 1.43x-1.65x against 1.20x-1.35x (docs/benchmarks.md, session 24): raise it on the
+    /// consuming side for large transfers on busy machines, at the cost of that much more memory per slow stream.
     /// </remarks>
     public int ByteCreditWindow { get; set; } = 4 << 20;
 
