@@ -87,6 +87,7 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
     private readonly ConsumerCredit _credit = new(connection.Options.Streams.WindowFor<T>());
     private int _enumerated;
     private int _ended; // the caller's stream ended, failed, or this side stopped it
+    private bool _callerCancelled; // its StreamEnd said the caller's sequence was cancelled
     private CancellationToken _token;
     private bool _lend; // set by the consumer (a ChunkReadStream) before it enumerates: items are lent from the pool
     private byte[]? _lent; // the pooled buffer of Current, given back when the consumer asks for the next item
@@ -143,8 +144,11 @@ internal sealed class ArgumentStreamReader<T>(InboundRequest request, IpcConnect
         ErrorPayload error;
         try { error = ErrorPayload.Parse(payload); }
         catch (IpcProtocolException e) { error = new ErrorPayload { Code = ErrorCodes.Remote, Type = "unknown", Message = $"(unreadable error payload: {e.Message})" }; }
+        if (error.Code == ErrorCodes.Cancelled) Volatile.Write(ref _callerCancelled, true); // before the handler can see the end
         _items.Complete(ErrorFrames.ToException(error, "the caller's argument stream", thrower: "The caller's argument stream"));
     }
+
+    public bool CallerCancelled => Volatile.Read(ref _callerCancelled);
 
     /// <summary>This side stops reading (early dispose, or the call replied): the caller stops sending.</summary>
     public void StopFromHandler() => End(new ObjectDisposedException("argument stream"));
@@ -205,4 +209,10 @@ internal interface IArgumentStreamSink
     void OnItem(in ReadOnlySequence<byte> payload, bool binary);
     void OnEnd(in ReadOnlySequence<byte> payload);
     void StopFromHandler();
+
+    /// <summary>
+    /// The caller's StreamEnd said its sequence was cancelled: a handler that fails with the resulting
+    /// <see cref="OperationCanceledException"/> was cancelled by its caller, whether or not the call's Cancel has arrived.
+    /// </summary>
+    bool CallerCancelled { get; }
 }

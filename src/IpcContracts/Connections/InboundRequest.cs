@@ -191,7 +191,12 @@ internal sealed class InboundRequest : InboundCall
     public void Fail(Exception error)
     {
         if (!TryClaim()) return;
-        var cancelled = error is OperationCanceledException && IsCancellationRequested;
+        // Cancelled: by this call's token, or by the caller's argument stream ending as cancelled. A caller that cancels its
+        // call with the token its sequence also takes sends that StreamEnd before the call's Cancel (its sequence's
+        // registration runs first); answered "remote" here, the caller could get RemoteInvocationException for its own
+        // cancellation when this Error reached it before its call's cancellation did (a rare test failure, session 24).
+        var cancelled = error is OperationCanceledException
+            && (IsCancellationRequested || Volatile.Read(ref _argumentStream)?.CallerCancelled == true);
         Telemetry?.Complete(error);
         Diagnostics.IpcTelemetry.HandlerFailed(_connection, _header, error, cancelled);
         Send(ErrorFrames.Build(Template(FrameKind.Error), ErrorFrames.FromException(error, cancelled)));

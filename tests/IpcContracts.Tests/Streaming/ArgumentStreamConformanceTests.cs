@@ -169,6 +169,9 @@ public abstract class ArgumentStreamConformanceTests(string transport)
     // the caller's pump reported to the handler as a failure; whether the handler then saw a failure or a cancellation
     // depended on which of the two frames (StreamEnd, Cancel) its wait saw first. A cancelled sequence now ends the handler's
     // enumeration as cancelled, whatever the call's token: here the sequence is cancelled on its own, deterministically.
+    // Regression (session 24): the handler's OperationCanceledException was then answered as "remote", because its own
+    // token was not cancelled, so a caller whose Cancel came after that Error (Cancelling_the_call_ends_the_handlers_wait_
+    // for_the_next_item, rarely) got RemoteInvocationException for its own cancellation. It is answered as cancelled now.
     [Fact]
     public async Task A_caller_sequence_that_is_cancelled_ends_the_handlers_enumeration_as_cancelled()
     {
@@ -178,7 +181,7 @@ public abstract class ArgumentStreamConformanceTests(string transport)
             string probe = Guid.NewGuid().ToString("N");
             var upload = streams.UploadAsync(probe, 0, TwoChunksThenCancelled());
 
-            await Assert.ThrowsAnyAsync<Exception>(() => upload);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => upload);
             await Eventually.TrueAsync(async () => (await streams.ProbeAsync(probe)) is { Cancelled: true, Disposed: true, Produced: 2 });
             Assert.Equal(3L, await streams.SumAsync(new Source().Numbers(2))); // the connection goes on
         }
