@@ -3,7 +3,6 @@ using IpcContracts.Protocol;
 using IpcContracts.Runtime;
 using IpcContracts.TestContracts;
 using IpcContracts.Tests.Support;
-using IpcContracts.Transports;
 
 namespace IpcContracts.Tests.Conformance;
 
@@ -149,13 +148,8 @@ public abstract class ErrorAndDisconnectTests(string transport)
     [Fact]
     public async Task A_peer_that_closes_with_a_connection_level_Error_is_RejectedByPeer()
     {
-        var endpoint = IpcEndpoint.Parse(Endpoints.For(transport));
-        await using var listener = await TransportRegistry.Resolve(endpoint).ListenAsync(endpoint, new IpcOptions(), CancellationToken.None);
-        var connecting = IpcClient.ConnectAsync(listener.Endpoint.ToString(), options: new IpcOptions { Reconnect = { Enabled = false } });
-        await using var raw = await RawPeer.AcceptAsync(listener);
-        await raw.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello()));
-        await raw.ExpectAsync(FrameKind.Hello);
-        await using var client = await connecting.WaitAsync(TimeSpan.FromSeconds(20));
+        await using var session = await RawServer.StartAsync(Endpoints.For(transport), clientOptions: new IpcOptions { Reconnect = { Enabled = false } });
+        var (raw, client) = (session.Peer, session.Client);
 
         await raw.SendAsync(RawPeer.Frame(FrameKind.Error, json: """{"code":"protocol","type":"IpcContracts.IpcProtocolException","message":"you sent garbage"}"""));
 

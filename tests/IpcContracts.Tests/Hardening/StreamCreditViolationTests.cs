@@ -4,7 +4,6 @@ using IpcContracts.Protocol;
 using IpcContracts.Runtime;
 using IpcContracts.TestContracts;
 using IpcContracts.Tests.Support;
-using IpcContracts.Transports;
 
 namespace IpcContracts.Tests.Hardening;
 
@@ -88,13 +87,8 @@ public sealed class StreamCreditViolationTests
     public async Task A_server_that_sends_stream_items_past_the_callers_credit_fails_that_stream_and_only_it(string transport)
     {
         var streams = ContractRegistry.Get<IStreams>();
-        var endpoint = IpcEndpoint.Parse(Endpoints.For(transport));
-        await using var listener = await TransportRegistry.Resolve(endpoint).ListenAsync(endpoint, new IpcOptions(), CancellationToken.None);
-        var connecting = IpcClient.ConnectAsync(listener.Endpoint.ToString(), options: SmallWindow); // tcp: the port the listener bound
-        await using var server = await RawPeer.AcceptAsync(listener);
-        await server.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello(RawPeer.Handles(streams))));
-        await server.ExpectAsync(FrameKind.Hello);
-        await using var client = await connecting.WaitAsync(TimeSpan.FromSeconds(20));
+        await using var session = await RawServer.StartAsync(Endpoints.For(transport), RawPeer.Handles(streams), SmallWindow);
+        var (server, client) = (session.Peer, session.Client);
         var proxy = client.Proxy<IStreams>();
         static byte[] Text(int length) => Encoding.UTF8.GetBytes("\"" + new string('x', length - 2) + "\"");
 

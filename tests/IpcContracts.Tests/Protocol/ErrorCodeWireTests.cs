@@ -2,7 +2,6 @@ using IpcContracts.Protocol;
 using IpcContracts.Runtime;
 using IpcContracts.TestContracts;
 using IpcContracts.Tests.Support;
-using IpcContracts.Transports;
 
 namespace IpcContracts.Tests.Protocol;
 
@@ -65,13 +64,8 @@ public sealed class ErrorCodeWireTests
     [InlineData("""{"code":"something_new","type":"T","message":"m","errorCode":"x.y"}""", "x.y")]
     public async Task A_caller_reads_errorCode_into_ErrorCode_and_unhandled_when_there_is_none(string errorJson, string expected)
     {
-        var endpoint = IpcEndpoint.Parse(Endpoints.InProc());
-        await using var listener = await TransportRegistry.Resolve(endpoint).ListenAsync(endpoint, new IpcOptions(), CancellationToken.None);
-        var connecting = IpcClient.ConnectAsync(endpoint.ToString());
-        await using var server = await RawPeer.AcceptAsync(listener);
-        await server.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello(RawPeer.Handles(Errors))));
-        await server.ExpectAsync(FrameKind.Hello);
-        await using var client = await connecting.WaitAsync(TimeSpan.FromSeconds(20));
+        await using var session = await RawServer.StartAsync(Endpoints.InProc(), RawPeer.Handles(Errors));
+        var (server, client) = (session.Peer, session.Client);
 
         var call = client.Proxy<IErrors>().FailCodedAsync("ignored", "ignored");
         var request = await server.ExpectAsync(FrameKind.Request);

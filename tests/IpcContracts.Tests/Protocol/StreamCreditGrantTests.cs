@@ -4,7 +4,6 @@ using IpcContracts.Protocol;
 using IpcContracts.Runtime;
 using IpcContracts.TestContracts;
 using IpcContracts.Tests.Support;
-using IpcContracts.Transports;
 
 namespace IpcContracts.Tests.Protocol;
 
@@ -44,13 +43,8 @@ public sealed class StreamCreditGrantTests
     public async Task A_caller_grants_what_it_has_read_once_that_reaches_a_quarter_of_the_window(string transport)
     {
         var streams = ContractRegistry.Get<IStreams>();
-        var endpoint = IpcEndpoint.Parse(Endpoints.For(transport));
-        await using var listener = await TransportRegistry.Resolve(endpoint).ListenAsync(endpoint, new IpcOptions(), CancellationToken.None);
-        var connecting = IpcClient.ConnectAsync(listener.Endpoint.ToString(), options: SmallWindow); // tcp: the port the listener bound
-        await using var server = await RawPeer.AcceptAsync(listener);
-        await server.SendAsync(RawPeer.Frame(FrameKind.Hello, json: RawPeer.Hello(RawPeer.Handles(streams))));
-        await server.ExpectAsync(FrameKind.Hello);
-        await using var client = await connecting.WaitAsync(TimeSpan.FromSeconds(20));
+        await using var session = await RawServer.StartAsync(Endpoints.For(transport), RawPeer.Handles(streams), SmallWindow);
+        var (server, client) = (session.Peer, session.Client);
         byte[] Item(ulong call, uint method) =>
             RawPeer.Frame(FrameKind.StreamItem, streams.Id, method, call, Encoding.UTF8.GetBytes("\"" + new string('x', 298) + "\""), FrameFlags.None);
 
